@@ -1,0 +1,64 @@
+/* ana_history.h — one object's life: alloc, every binding to it and its
+** end, every reference-count change, and its free.
+**
+** Unbindings include the implicit ones the events imply: a slot that held
+** the object and is rebound to another, a frame that returns while holding
+** it, a holder object that is freed.
+*/
+#ifndef ANA_HISTORY_H
+#define ANA_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ana_trace.h"
+
+enum ana_hist_kind {
+  ANA_HIST_BIND = 1,
+  ANA_HIST_UNBIND,
+  ANA_HIST_INCREF,
+  ANA_HIST_DECREF,
+  ANA_HIST_RETURN     /* a frame returned the object */
+};
+
+typedef struct ana_hist_event {
+  uint64_t seq, step;
+  uint64_t location;   /* of the latest step event */
+  int kind;            /* enum ana_hist_kind */
+  int slot_kind;       /* enum trc_slot; 0 for refcount changes and returns */
+  uint64_t slot_arg;
+  uint64_t holder;     /* frame id (slot kinds local/global/cell, returns) or object id */
+  int64_t refcount;    /* the new count for incref / decref, else the latest known (-1: unknown) */
+} ana_hist_event;
+
+typedef struct ana_frame_line {
+  uint64_t frame;
+  uint64_t location;   /* the frame's current line, or its first line */
+} ana_frame_line;
+
+typedef struct ana_history {
+  uint64_t object;
+  uint64_t type, size, address;
+  int preexisting;     /* 1: tracked from a track event, not allocated while recording */
+  uint64_t alloc_seq, alloc_step, alloc_location;
+  ana_frame_line *stack;  /* owned: the Python stack at the alloc, outermost first */
+  size_t nstack;
+  int freed, free_by_gc;
+  uint64_t free_seq, free_step, free_location;
+  ana_hist_event *ev;  /* owned */
+  size_t nev;
+} ana_history;
+
+/* The history of object `id`. HR_ENOTFOUND (message on t) when the trace
+** has no such object. */
+int ana_history_compute(ana_trace *t, uint64_t id, ana_history *h);
+void ana_history_reset(ana_history *h);
+
+/* Resolve "ID", "#ID" or "NAME@STEP" (what NAME referred to just before
+** STEP, looked up like Python: the running frame, then globals). */
+int ana_history_resolve(ana_trace *t, const char *spec, uint64_t *id);
+
+/* A holder for people: "frame 2 (f)" or "#5 list", into buf. */
+void ana_holder_label(ana_trace *t, int is_frame, uint64_t holder, char *buf, size_t n);
+
+#endif /* ANA_HISTORY_H */

@@ -1,0 +1,241 @@
+/* ana_summary.c — one pass over a trace's events for its summary. */
+#include "ana_summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ana_map.h"
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "trc_scan.h"
+
+struct pass {
+  ana_trace *t;
+  ana_summary *s;
+  ana_map tracked;       /* ids from track events: their frees are not the program's */
+  uint64_t step_loc;     /* location of the latest step event */
+  uint64_t frees_before_end, allocs_before_end;
+};
+
+static int summary_cb(void *ctx, const trc_event *ev) {
+  struct pass *p = ctx;
+  ana_summary *s = p->s;
+  int before_end = ev->seq <= s->end_seq;
+  switch (ev->kind) {
+  case TRC_EV_STEP: p->step_loc = ev->f[1]; break;
+  case TRC_EV_ALLOC:
+    s->objects_allocated++;
+    p->allocs_before_end += before_end;
+    break;
+  case TRC_EV_TRACK:
+    s->objects_tracked++;
+    if (ev->f[0] && ana_map_put(&p->tracked, ev->f[0], (void *)1)) return HR_ENOMEM;
+    break;
+  case TRC_EV_FREE:
+    if (ana_map_get(&p->tracked, ev->f[0])) break;
+    s->objects_freed++;
+    p->frees_before_end += before_end;
+    break;
+  case TRC_EV_GC:
+    if (ev->f[1] == TRC_GC_START) s->gc_runs++;
+    if (ev->f[1] == TRC_GC_END) s->gc_collected += ev->f[2];
+    break;
+  case TRC_EV_MARK: s->marks++; break;
+  case TRC_EV_EXCEPTION: s->exceptions_unhandled += (ev->f[2] & TRC_EXC_UNHANDLED) != 0; break;
+  case TRC_EV_MEM: {
+    uint64_t high = ev->f[1] > ev->f[0] ? ev->f[1] : ev->f[0];
+    if (high > s->peak_bytes || !s->peak_step) {
+      s->peak_bytes = high;
+      s->peak_step = ev->step;
+      s->peak_loc = ana_trace_location(p->t, p->step_loc);
+    }
+    break;
+  }
+  default: break;
+  }
+  return 0;
+}
+
+static void read_meta(ana_trace *t, ana_summary *s) {
+  trc_reader *r = ana_trace_reader(t);
+  s->program = trc_reader_meta(r, "program");
+  s->python_version = trc_reader_meta(r, "python_version");
+  s->detail = trc_reader_meta(r, "detail");
+  s->complete = trc_reader_complete(r);
+  const char *v = trc_reader_meta(r, "exit_status");
+  char *end;
+  if (v && *v) {
+    long x = strtol(v, &end, 10);
+    if (!*end) {
+      s->exit_status = x;
+      s->has_exit_status = 1;
+    }
+  }
+  v = trc_reader_meta(r, "duration_s");
+  if (v && *v) {
+    double d = strtod(v, &end);
+    if (!*end) {
+      s->duration_s = d;
+      s->has_duration = 1;
+    }
+  }
+  v = trc_reader_meta(r, "argv");
+  if (v && ana_json_string_array(v, &s->argv, &s->argc) != HR_OK) {
+    s->argv = NULL;
+    s->argc = 0;
+  }
+}
+
+int ana_summary_compute(ana_trace *t, ana_summary *s) {
+  memset(s, 0, sizeof *s);
+  read_meta(t, s);
+  trc_reader *r = ana_trace_reader(t);
+  s->steps = trc_reader_last_step(r);
+  s->events = trc_reader_last_seq(r);
+  uint64_t mseq, mstep;
+  if (ana_trace_mark(t, "end", &mseq, &mstep) == HR_OK) {
+    s->end_seq = mseq;
+    s->end_is_mark = 1;
+  } else {
+    s->end_seq = s->events;
+    ana_trace_fail(t, HR_OK, "%s", "");
+  }
+  struct pass p;
+  memset(&p, 0, sizeof p);
+  p.t = t;
+  p.s = s;
+  ana_map_init(&p.tracked);
+  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, s->events, summary_cb, &p);
+  ana_map_reset(&p.tracked);
+  if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
+  if (rc) return rc;
+  s->objects_alive_at_end = p.allocs_before_end >= p.frees_before_end
+                              ? p.allocs_before_end - p.frees_before_end : 0;
+  struct stat sb;
+  if (stat(ana_trace_path(t), &sb) == 0) s->trace_bytes = (uint64_t)sb.st_size;
+  s->bytes_per_event = s->events ? (double)s->trace_bytes / (double)s->events : 0;
+  return HR_OK;
+}
+
+void ana_summary_reset(ana_summary *s) {
+  for (size_t i = 0; i < s->argc; i++) hr_free(s->argv[i]);
+  hr_free(s->argv);
+  s->argv = NULL;
+  s->argc = 0;
+}
+
+/* --- meta argv: a JSON array of strings ------------------------------------------ */
+
+static const char *skip_ws(const char *p) {
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+  return p;
+}
+
+static int hex4(const char *p, unsigned *v) {
+  *v = 0;
+  for (int i = 0; i < 4; i++) {
+    char c = p[i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    if (d < 0) return -1;
+    *v = *v * 16 + (unsigned)d;
+  }
+  return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp) {
+  if (cp < 0x80) { o[0] = (char)cp; return 1; }
+  if (cp < 0x800) { o[0] = (char)(0xc0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
+  if (cp < 0x10000) {
+    o[0] = (char)(0xe0 | cp >> 12); o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    o[2] = (char)(0x80 | (cp & 0x3f));
+    return 3;
+  }
+  o[0] = (char)(0xf0 | cp >> 18); o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+  o[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f));
+  return 4;
+}
+
+/* One JSON string at *pp (just past its opening quote) into a new string.
+** Output never exceeds input length: every escape is at least as long as
+** what it stands for. */
+static char *json_string(const char **pp) {
+  const char *p = *pp;
+  char *out = hr_malloc(strlen(p) + 1), *o = out;
+  if (!out) return NULL;
+  for (;;) {
+    char c = *p++;
+    if (c == '"') break;
+    if (c == '\0' || (unsigned char)c < 0x20) goto bad;
+    if (c != '\\') { *o++ = c; continue; }
+    c = *p++;
+    switch (c) {
+    case '"': case '\\': case '/': *o++ = c; break;
+    case 'b': *o++ = '\b'; break;
+    case 'f': *o++ = '\f'; break;
+    case 'n': *o++ = '\n'; break;
+    case 'r': *o++ = '\r'; break;
+    case 't': *o++ = '\t'; break;
+    case 'u': {
+      unsigned cp, lo;
+      if (hex4(p, &cp)) goto bad;
+      p += 4;
+      if (cp >= 0xd800 && cp < 0xdc00 && p[0] == '\\' && p[1] == 'u' && !hex4(p + 2, &lo) &&
+          lo >= 0xdc00 && lo < 0xe000) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        p += 6;
+      } else if (cp >= 0xd800 && cp < 0xe000) {
+        cp = 0xfffd;    /* a lone surrogate */
+      }
+      o += put_utf8(o, cp);
+      break;
+    }
+    default: goto bad;
+    }
+  }
+  *o = '\0';
+  *pp = p;
+  return out;
+bad:
+  hr_free(out);
+  return NULL;
+}
+
+int ana_json_string_array(const char *json, char ***out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  const char *p = skip_ws(json);
+  if (*p++ != '[') return HR_ECORRUPT;
+  char **arr = NULL;
+  size_t cnt = 0, cap = 0;
+  int rc = HR_OK;
+  p = skip_ws(p);
+  if (*p == ']') p++;
+  else for (;;) {
+    if (*p++ != '"') { rc = HR_ECORRUPT; break; }
+    char *s = json_string(&p);
+    if (!s) { rc = HR_ECORRUPT; break; }
+    if (cnt == cap) {
+      size_t ncap = cap ? cap * 2 : 8;
+      char **na = hr_realloc(arr, ncap * sizeof *na);
+      if (!na) { hr_free(s); rc = HR_ENOMEM; break; }
+      arr = na;
+      cap = ncap;
+    }
+    arr[cnt++] = s;
+    p = skip_ws(p);
+    if (*p == ']') { p++; break; }
+    if (*p++ != ',') { rc = HR_ECORRUPT; break; }
+    p = skip_ws(p);
+  }
+  if (rc == HR_OK && *skip_ws(p)) rc = HR_ECORRUPT;
+  if (rc) {
+    for (size_t i = 0; i < cnt; i++) hr_free(arr[i]);
+    hr_free(arr);
+    return rc;
+  }
+  *out = arr;
+  *n = cnt;
+  return HR_OK;
+}

@@ -1,0 +1,482 @@
+/* ana_trace.c — dimensions, lookups and bounded replay over an open trace. */
+#include "ana_trace.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ana_keyframe.h"
+#include "ana_map.h"
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "trc_scan.h"
+
+typedef struct src_file {
+  char *text;          /* owned copy with newlines turned into NULs */
+  char **lines;        /* lines[i] is line i + 1 */
+  uint32_t nlines;
+} src_file;
+
+struct ana_trace {
+  char *path;          /* owned copy */
+  trc_reader *r;
+  sqlite3 *db;
+  ana_loc *locs;       /* every location, loaded at open */
+  size_t nlocs;
+  ana_map loc_index;   /* location id -> index + 1 into locs */
+  ana_map types;       /* type id -> name (borrowed from the reader) */
+  ana_map sources;     /* file sid -> src_file * (owned) */
+  ana_map frames;      /* frame id -> ana_frame_info * (owned) */
+  uint64_t main_file;
+  int main_file_known;
+  char errmsg[512];
+};
+
+int ana_trace_fail(ana_trace *t, int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t->errmsg, sizeof t->errmsg, fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+static int sql_fail(ana_trace *t) {
+  return ana_trace_fail(t, HR_ESQL, "cannot read trace: %s", sqlite3_errmsg(t->db));
+}
+
+static const char sql_count_locations[] = "SELECT count(*) FROM locations";
+static const char sql_locations[] = "SELECT id, file, line, function FROM locations";
+static const char sql_types[] = "SELECT id, name FROM types";
+
+static int load_locations(ana_trace *t) {
+  sqlite3_stmt *st = NULL;
+  int64_t count = 0;
+  if (sqlite3_prepare_v2(t->db, sql_count_locations, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
+  if (sqlite3_step(st) == SQLITE_ROW) count = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (count < 0 || count > 100000000) return ana_trace_fail(t, HR_ECORRUPT, "too many code locations");
+  t->locs = hr_calloc(count ? (size_t)count : 1, sizeof *t->locs);
+  if (!t->locs) return HR_ENOMEM;
+  if (sqlite3_prepare_v2(t->db, sql_locations, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW && t->nlocs < (size_t)count) {
+    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+    ana_loc *l = &t->locs[t->nlocs];
+    l->file_sid = (uint64_t)sqlite3_column_int64(st, 1);
+    l->file = ana_trace_string(t, l->file_sid);
+    l->line = (uint32_t)sqlite3_column_int64(st, 2);
+    l->function = ana_trace_string(t, (uint64_t)sqlite3_column_int64(st, 3));
+    if (id && ana_map_put(&t->loc_index, id, (void *)(uintptr_t)(t->nlocs + 1))) {
+      sqlite3_finalize(st);
+      return HR_ENOMEM;
+    }
+    t->nlocs++;
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? HR_OK : sql_fail(t);
+}
+
+static int load_types(ana_trace *t) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(t->db, sql_types, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+    const char *name = ana_trace_string(t, (uint64_t)sqlite3_column_int64(st, 1));
+    if (id && ana_map_put(&t->types, id, (void *)name)) {
+      sqlite3_finalize(st);
+      return HR_ENOMEM;
+    }
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? HR_OK : sql_fail(t);
+}
+
+int ana_trace_open(const char *path, ana_trace **out, char **errmsg) {
+  *out = NULL;
+  *errmsg = NULL;
+  ana_trace *t = hr_calloc(1, sizeof *t);
+  if (!t) {
+    *errmsg = hr_strdup(hr_status_str(HR_ENOMEM));
+    return HR_ENOMEM;
+  }
+  ana_map_init(&t->loc_index);
+  ana_map_init(&t->types);
+  ana_map_init(&t->sources);
+  ana_map_init(&t->frames);
+  t->path = hr_strdup(path);
+  if (!t->path) {
+    ana_trace_free(t);
+    *errmsg = hr_strdup(hr_status_str(HR_ENOMEM));
+    return HR_ENOMEM;
+  }
+  int rc = trc_reader_open(path, &t->r, errmsg);
+  if (rc) {
+    ana_trace_free(t);
+    return rc;
+  }
+  t->db = trc_reader_db(t->r);
+  rc = load_locations(t);
+  if (rc == HR_OK) rc = load_types(t);
+  if (rc) {
+    *errmsg = hr_strdup(t->errmsg[0] ? t->errmsg : hr_status_str(rc));
+    ana_trace_free(t);
+    return rc;
+  }
+  *out = t;
+  return HR_OK;
+}
+
+void ana_trace_free(ana_trace *t) {
+  if (!t) return;
+  size_t pos = 0;
+  void *v;
+  while (ana_map_next(&t->sources, &pos, NULL, &v)) {
+    src_file *f = v;
+    hr_free(f->text);
+    hr_free(f->lines);
+    hr_free(f);
+  }
+  pos = 0;
+  while (ana_map_next(&t->frames, &pos, NULL, &v)) hr_free(v);
+  ana_map_reset(&t->loc_index);
+  ana_map_reset(&t->types);
+  ana_map_reset(&t->sources);
+  ana_map_reset(&t->frames);
+  hr_free(t->locs);
+  trc_reader_free(t->r);
+  hr_free(t->path);
+  hr_free(t);
+}
+
+trc_reader *ana_trace_reader(ana_trace *t) { return t->r; }
+const char *ana_trace_path(const ana_trace *t) { return t->path; }
+sqlite3 *ana_trace_db(ana_trace *t) { return t->db; }
+const char *ana_trace_errmsg(const ana_trace *t) { return t->errmsg; }
+
+const char *ana_trace_string(ana_trace *t, uint64_t sid) {
+  const char *s = sid ? trc_reader_string(t->r, sid) : NULL;
+  return s ? s : "?";
+}
+
+ana_loc ana_trace_location(ana_trace *t, uint64_t loc_id) {
+  uintptr_t i = (uintptr_t)ana_map_get(&t->loc_index, loc_id);
+  if (i) return t->locs[i - 1];
+  ana_loc none = {"?", "?", 0, 0};
+  return none;
+}
+
+const char *ana_trace_type_name(ana_trace *t, uint64_t type_id) {
+  const char *s = ana_map_get(&t->types, type_id);
+  return s ? s : "?";
+}
+
+/* --- source text ------------------------------------------------------------ */
+
+static const char sql_source[] = "SELECT text FROM sources WHERE file = ?1";
+
+static src_file *load_source(ana_trace *t, uint64_t file_sid) {
+  src_file *f = hr_calloc(1, sizeof *f);
+  sqlite3_stmt *st = NULL;
+  if (!f) return NULL;
+  if (sqlite3_prepare_v2(t->db, sql_source, -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)file_sid);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      const char *text = (const char *)sqlite3_column_text(st, 0);
+      if (text) f->text = hr_strdup(text);
+    }
+  }
+  sqlite3_finalize(st);
+  if (f->text) {
+    /* A final newline ends the last line; it does not start another. */
+    uint32_t n = 0;
+    size_t len = strlen(f->text);
+    for (char *p = f->text; *p; p++) n += *p == '\n';
+    if (len && f->text[len - 1] != '\n') n++;
+    f->lines = hr_malloc((size_t)(n ? n : 1) * sizeof *f->lines);
+    if (f->lines) {
+      char *p = f->text;
+      for (f->nlines = 0; f->nlines < n;) {
+        f->lines[f->nlines++] = p;
+        char *nl = strchr(p, '\n');
+        if (!nl) break;
+        *nl = '\0';
+        if (nl > p && nl[-1] == '\r') nl[-1] = '\0';
+        p = nl + 1;
+      }
+    }
+  }
+  if (ana_map_put(&t->sources, file_sid, f)) {
+    hr_free(f->text);
+    hr_free(f->lines);
+    hr_free(f);
+    return NULL;
+  }
+  return f;
+}
+
+const char *ana_trace_source_line(ana_trace *t, uint64_t file_sid, uint32_t line) {
+  if (!file_sid || !line) return NULL;
+  src_file *f = ana_map_get(&t->sources, file_sid);
+  if (!f) f = load_source(t, file_sid);
+  if (!f || !f->lines || line > f->nlines) return NULL;
+  return f->lines[line - 1];
+}
+
+/* --- frames ---------------------------------------------------------------------- */
+
+static const char sql_frame[] =
+  "SELECT location, parent, thread, call_seq, call_step, return_seq FROM frames WHERE id = ?1";
+
+static ana_frame_info *fetch_frame(ana_trace *t, uint64_t id) {
+  sqlite3_stmt *st = NULL;
+  ana_frame_info *fi = NULL;
+  if (sqlite3_prepare_v2(t->db, sql_frame, -1, &st, NULL) != SQLITE_OK) return NULL;
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+  if (sqlite3_step(st) == SQLITE_ROW && (fi = hr_calloc(1, sizeof *fi))) {
+    fi->id = id;
+    fi->location = (uint64_t)sqlite3_column_int64(st, 0);
+    fi->parent = (uint64_t)sqlite3_column_int64(st, 1);
+    fi->thread = (uint64_t)sqlite3_column_int64(st, 2);
+    fi->call_seq = (uint64_t)sqlite3_column_int64(st, 3);
+    fi->call_step = (uint64_t)sqlite3_column_int64(st, 4);
+    fi->return_seq = (uint64_t)sqlite3_column_int64(st, 5);
+    fi->depth = UINT32_MAX;   /* not computed yet */
+    if (ana_map_put(&t->frames, id, fi)) {
+      hr_free(fi);
+      fi = NULL;
+    }
+  }
+  sqlite3_finalize(st);
+  return fi;
+}
+
+const ana_frame_info *ana_trace_frame_info(ana_trace *t, uint64_t id) {
+  if (!id) return NULL;
+  ana_frame_info *fi = ana_map_get(&t->frames, id);
+  if (!fi) fi = fetch_frame(t, id);
+  if (!fi || fi->depth != UINT32_MAX) return fi;
+  /* Walk up to a frame whose depth is known; a parent loop (a damaged
+  ** trace) is cut after a bound so it cannot hang. */
+  uint32_t up = 0;
+  ana_frame_info *p = fi;
+  while (p->parent && up < 1000000) {
+    ana_frame_info *q = ana_map_get(&t->frames, p->parent);
+    if (!q) q = fetch_frame(t, p->parent);
+    if (!q || q == fi) break;
+    up++;
+    if (q->depth != UINT32_MAX) {
+      up += q->depth;
+      break;
+    }
+    p = q;
+  }
+  fi->depth = up;
+  return fi;
+}
+
+static const char sql_object_type[] = "SELECT type FROM objects WHERE id = ?1";
+
+uint64_t ana_trace_object_type(ana_trace *t, uint64_t object_id) {
+  sqlite3_stmt *st = NULL;
+  uint64_t type = 0;
+  if (sqlite3_prepare_v2(t->db, sql_object_type, -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)object_id);
+    if (sqlite3_step(st) == SQLITE_ROW) type = (uint64_t)sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  return type;
+}
+
+static const char sql_main_file[] =
+  "SELECT l.file FROM frames f JOIN locations l ON l.id = f.location "
+  "WHERE f.parent IS NULL OR f.parent = 0 ORDER BY f.call_seq LIMIT 1";
+
+uint64_t ana_trace_main_file(ana_trace *t) {
+  if (t->main_file_known) return t->main_file;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(t->db, sql_main_file, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    t->main_file = (uint64_t)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  t->main_file_known = 1;
+  return t->main_file;
+}
+
+/* --- scanning ---------------------------------------------------------------------- */
+
+int ana_trace_scan(ana_trace *t, int by, uint64_t lo, uint64_t hi,
+                   int (*fn)(void *ctx, const trc_event *ev), void *ctx) {
+  trc_scan *sc = NULL;
+  char *err = NULL;
+  if (lo > hi) return HR_OK;
+  int rc = trc_scan_open(t->db, by, lo, hi, &sc, &err);
+  if (rc) {
+    ana_trace_fail(t, rc, "cannot read events: %s", err ? err : hr_status_str(rc));
+    hr_free(err);
+    return rc;
+  }
+  trc_event ev;
+  int got;
+  while ((got = trc_scan_next(sc, &ev)) == 1) {
+    rc = fn(ctx, &ev);
+    if (rc) break;
+  }
+  if (got < 0) {
+    rc = -got;
+    ana_trace_fail(t, rc, "cannot read events: %s", trc_scan_errmsg(sc));
+  }
+  trc_scan_free(sc);
+  return rc == ANA_SCAN_STOP ? HR_OK : rc;
+}
+
+struct find_step {
+  trc_event ev;
+  int found;
+};
+
+static int find_step_cb(void *ctx, const trc_event *ev) {
+  struct find_step *f = ctx;
+  if (ev->kind != TRC_EV_STEP) return 0;
+  f->ev = *ev;
+  f->found = 1;
+  return ANA_SCAN_STOP;
+}
+
+int ana_trace_step_event(ana_trace *t, uint64_t step, trc_event *ev) {
+  struct find_step f = {{0}, 0};
+  uint64_t last = trc_reader_last_step(t->r);
+  if (step >= 1 && step <= last) {
+    int rc = ana_trace_scan(t, TRC_SCAN_STEP, step, step, find_step_cb, &f);
+    if (rc) return rc;
+  }
+  if (!f.found) {
+    if (!last)
+      return ana_trace_fail(t, HR_ERANGE, "step %llu is out of range: the trace has no steps",
+                            (unsigned long long)step);
+    return ana_trace_fail(t, HR_ERANGE, "step %llu is out of range (steps are 1 to %llu)",
+                          (unsigned long long)step, (unsigned long long)last);
+  }
+  *ev = f.ev;
+  return HR_OK;
+}
+
+static const char sql_mark[] =
+  "SELECT seq, step FROM markers WHERE label = ?1 ORDER BY seq LIMIT 1";
+
+int ana_trace_mark(ana_trace *t, const char *label, uint64_t *seq, uint64_t *step) {
+  sqlite3_stmt *st = NULL;
+  int found = 0;
+  if (sqlite3_prepare_v2(t->db, sql_mark, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
+  sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    *seq = (uint64_t)sqlite3_column_int64(st, 0);
+    *step = (uint64_t)sqlite3_column_int64(st, 1);
+    found = 1;
+  }
+  sqlite3_finalize(st);
+  if (!found) return ana_trace_fail(t, HR_ENOTFOUND, "no mark labelled '%s' in the trace", label);
+  return HR_OK;
+}
+
+struct find_line {
+  ana_trace *t;
+  ana_map last;         /* frame id -> location id of its previous step */
+  uint64_t file;        /* 0: any file */
+  uint32_t line;
+  uint64_t k, seen, step;
+  int oom;
+};
+
+static int find_line_cb(void *ctx, const trc_event *ev) {
+  struct find_line *f = ctx;
+  if (ev->kind == TRC_EV_RETURN) {
+    ana_map_del(&f->last, ev->f[0]);
+    return 0;
+  }
+  if (ev->kind != TRC_EV_STEP) return 0;
+  uint64_t prev = (uint64_t)(uintptr_t)ana_map_get(&f->last, ev->f[0]);
+  if (ev->f[0] && ana_map_put(&f->last, ev->f[0], (void *)(uintptr_t)ev->f[1])) return HR_ENOMEM;
+  if (prev == ev->f[1] && prev) return 0;
+  ana_loc l = ana_trace_location(f->t, ev->f[1]);
+  if (l.line != f->line || (f->file && l.file_sid != f->file)) return 0;
+  /* The same line number in another location (another function on that
+  ** line) is still the same line. */
+  if (prev) {
+    ana_loc p = ana_trace_location(f->t, prev);
+    if (p.line == l.line && p.file_sid == l.file_sid) return 0;
+  }
+  if (++f->seen < f->k) return 0;
+  f->step = ev->step;
+  return ANA_SCAN_STOP;
+}
+
+int ana_trace_line_step(ana_trace *t, uint32_t line, uint64_t k, uint64_t *step) {
+  struct find_line f = {0};
+  f.t = t;
+  f.file = ana_trace_main_file(t);
+  f.line = line;
+  f.k = k ? k : 1;
+  ana_map_init(&f.last);
+  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(t->r), find_line_cb, &f);
+  ana_map_reset(&f.last);
+  if (rc) return rc;
+  if (!f.step) {
+    if (f.seen)
+      return ana_trace_fail(t, HR_ENOTFOUND, "line %u ran %llu time%s, not %llu", line,
+                            (unsigned long long)f.seen, f.seen == 1 ? "" : "s",
+                            (unsigned long long)f.k);
+    return ana_trace_fail(t, HR_ENOTFOUND, "line %u never ran in the trace", line);
+  }
+  *step = f.step;
+  return HR_OK;
+}
+
+/* --- state ----------------------------------------------------------------------- */
+
+static const char sql_keyframe[] =
+  "SELECT step, seq, data FROM keyframes WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1";
+
+static int apply_cb(void *ctx, const trc_event *ev) {
+  return ana_state_apply(ctx, ev);
+}
+
+int ana_trace_replay(ana_trace *t, ana_state *s, uint64_t lo, uint64_t hi) {
+  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, lo, hi, apply_cb, s);
+  if (rc == HR_ENOMEM && !t->errmsg[0]) ana_trace_fail(t, rc, "out of memory");
+  return rc;
+}
+
+/* Load the nearest keyframe at or before seq into s; *from gets its seq (0: none). */
+static int load_keyframe(ana_trace *t, uint64_t seq, ana_state *s, uint64_t *from) {
+  sqlite3_stmt *st = NULL;
+  int rc = HR_OK;
+  *from = 0;
+  if (sqlite3_prepare_v2(t->db, sql_keyframe, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    uint64_t kstep = (uint64_t)sqlite3_column_int64(st, 0);
+    const void *blob = sqlite3_column_blob(st, 2);
+    int n = sqlite3_column_bytes(st, 2);
+    rc = ana_keyframe_decode(s, blob, (size_t)(n > 0 ? n : 0));
+    if (rc == HR_OK) *from = (uint64_t)sqlite3_column_int64(st, 1);
+    else if (rc == HR_ECORRUPT)
+      ana_trace_fail(t, rc, "keyframe of step %llu is corrupt", (unsigned long long)kstep);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int ana_trace_state_at_seq(ana_trace *t, uint64_t seq, ana_state *s) {
+  uint64_t from = 0;
+  ana_state_reset(s);
+  int rc = load_keyframe(t, seq, s, &from);
+  if (rc) return rc;
+  return ana_trace_replay(t, s, from + 1, seq);
+}
+
+int ana_trace_state_before_step(ana_trace *t, uint64_t step, ana_state *s, trc_event *ev) {
+  int rc = ana_trace_step_event(t, step, ev);
+  if (rc) return rc;
+  return ana_trace_state_at_seq(t, ev->seq - 1, s);
+}

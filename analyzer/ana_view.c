@@ -1,0 +1,140 @@
+/* ana_view.c — stack order and reachable objects of a replayed state. */
+#include "ana_view.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ana_map.h"
+#include "hr_mem.h"
+#include "hr_status.h"
+
+void ana_view_reset(ana_view *v) {
+  hr_free(v->frames);
+  hr_free(v->objs);
+  hr_free((void *)v->leaf);
+  memset(v, 0, sizeof *v);
+}
+
+/* The current stack, outermost first, then the other live frames by id. */
+static int order_frames(const ana_state *s, uint64_t current, ana_view *v) {
+  size_t n;
+  const ana_frame **all = ana_state_frames(s, &n);
+  if (!all && ana_state_nframes(s)) return HR_ENOMEM;
+  v->frames = hr_calloc(n ? n : 1, sizeof *v->frames);
+  if (!v->frames) {
+    hr_free(all);
+    return HR_ENOMEM;
+  }
+  /* Walk up from the current frame; the bound stops a parent loop. */
+  size_t k = 0;
+  for (const ana_frame *f = ana_state_frame(s, current); f && k < n; f = ana_state_frame(s, f->parent)) {
+    int seen = 0;
+    for (size_t i = 0; i < k; i++) seen |= v->frames[i] == f;
+    if (seen) break;
+    v->frames[k++] = f;
+  }
+  for (size_t i = 0; i < k / 2; i++) {
+    const ana_frame *tmp = v->frames[i];
+    v->frames[i] = v->frames[k - 1 - i];
+    v->frames[k - 1 - i] = tmp;
+  }
+  v->nstack = k;
+  for (size_t i = 0; i < n; i++) {
+    int in_stack = 0;
+    for (size_t j = 0; j < v->nstack && !in_stack; j++) in_stack = v->frames[j] == all[i];
+    if (!in_stack) v->frames[k++] = all[i];
+  }
+  v->nframes = k;
+  hr_free(all);
+  return HR_OK;
+}
+
+struct reach {
+  const ana_state *s;
+  ana_map seen;
+  const ana_obj **q;
+  size_t n, cap;
+};
+
+static int visit(struct reach *r, uint64_t id) {
+  if (!id || ana_map_get(&r->seen, id)) return HR_OK;
+  const ana_obj *o = ana_state_obj(r->s, id);
+  if (!o) return HR_OK;             /* not tracked (or already freed): no node */
+  if (ana_map_put(&r->seen, id, (void *)1)) return HR_ENOMEM;
+  if (r->n == r->cap) {
+    size_t ncap = r->cap ? r->cap * 2 : 64;
+    const ana_obj **nq = hr_realloc(r->q, ncap * sizeof *nq);
+    if (!nq) return HR_ENOMEM;
+    r->q = nq;
+    r->cap = ncap;
+  }
+  r->q[r->n++] = o;
+  return HR_OK;
+}
+
+int ana_view_build(const ana_state *s, uint64_t current, int expand, ana_view *v) {
+  memset(v, 0, sizeof *v);
+  int rc = order_frames(s, current, v);
+  struct reach r;
+  memset(&r, 0, sizeof r);
+  r.s = s;
+  ana_map_init(&r.seen);
+  for (size_t i = 0; rc == HR_OK && i < v->nframes; i++)
+    for (uint32_t k = 0; rc == HR_OK && k < v->frames[i]->slots.n; k++)
+      rc = visit(&r, v->frames[i]->slots.v[k].obj);
+  /* Breadth first: the queue grows while it is walked. */
+  for (size_t i = 0; rc == HR_OK && i < r.n; i++) {
+    const ana_obj *o = r.q[i];
+    if (o->preexisting && !expand) continue;
+    for (uint32_t k = 0; rc == HR_OK && k < o->slots.n; k++) rc = visit(&r, o->slots.v[k].obj);
+  }
+  uint8_t *leaf = rc == HR_OK ? hr_calloc(r.n ? r.n : 1, 1) : NULL;
+  if (rc == HR_OK && !leaf) rc = HR_ENOMEM;
+  ana_map_reset(&r.seen);
+  if (rc) {
+    hr_free(r.q);
+    ana_view_reset(v);
+    return rc;
+  }
+  for (size_t i = 0; i < r.n; i++) leaf[i] = r.q[i]->preexisting && !expand;
+  v->objs = r.q;
+  v->nobjs = r.n;
+  v->leaf = leaf;
+  return HR_OK;
+}
+
+void ana_slot_label(ana_trace *t, int kind, uint64_t arg, char *buf, size_t n) {
+  unsigned long long a = (unsigned long long)arg;
+  switch (kind) {
+  case TRC_SLOT_LOCAL:
+  case TRC_SLOT_GLOBAL:
+  case TRC_SLOT_CELL: snprintf(buf, n, "%s", ana_trace_string(t, arg)); break;
+  case TRC_SLOT_ITEM: snprintf(buf, n, "item[%llu]", a); break;
+  case TRC_SLOT_KEY: snprintf(buf, n, "key[#%llu]", a); break;
+  case TRC_SLOT_VALUE: snprintf(buf, n, "value[#%llu]", a); break;
+  case TRC_SLOT_ATTR: snprintf(buf, n, "attr '%s'", ana_trace_string(t, arg)); break;
+  case TRC_SLOT_ELEMENT: snprintf(buf, n, "element"); break;
+  case TRC_SLOT_CONTENTS: snprintf(buf, n, "cell"); break;
+  case TRC_SLOT_CLOSURE: snprintf(buf, n, "closure[%llu]", a); break;
+  case TRC_SLOT_OTHER: snprintf(buf, n, "%s", ana_trace_string(t, arg)); break;
+  default: snprintf(buf, n, "slot %d[%llu]", kind, a); break;
+  }
+}
+
+const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n) {
+  static const char *const containers[] = {"list", "tuple", "dict", "set", "frozenset", NULL};
+  const char *type = ana_trace_type_name(t, o->type);
+  for (int i = 0; containers[i]; i++)
+    if (strcmp(type, containers[i]) == 0) {
+      /* A dict's length is its values; the others' their items or elements. */
+      uint32_t len = 0;
+      for (uint32_t k = 0; k < o->slots.n; k++) {
+        int kind = o->slots.v[k].kind;
+        if (!o->slots.v[k].obj) continue;
+        len += kind == TRC_SLOT_ITEM || kind == TRC_SLOT_VALUE || kind == TRC_SLOT_ELEMENT;
+      }
+      snprintf(buf, n, "len %u", len);
+      return buf;
+    }
+  return NULL;
+}

@@ -1,0 +1,37 @@
+/* trc_reader.h — open a trace for analysis, safely.
+**
+** Traces come from elsewhere: the reader opens them read-only with SQLite's
+** defensive settings (SQLITE_DBCONFIG_DEFENSIVE, no trusted schema, no
+** triggers or views run with privileges, no extension loading), checks that
+** the file is a heapreel trace of a known major version with every table in
+** place, and registers the `events` virtual table on the connection.
+*/
+#ifndef TRC_READER_H
+#define TRC_READER_H
+
+#include <stdint.h>
+
+#include "trc_event.h"
+#include "trc_scan.h"
+#include "trc_sqlite.h"
+
+typedef struct trc_reader trc_reader;
+
+/* On failure *errmsg (owned) is one line saying why, e.g.
+** "not a heapreel trace" or "trace version 7.0 is not supported (this heapreel reads 1.x)". */
+int trc_reader_open(const char *path, trc_reader **out, char **errmsg);
+void trc_reader_free(trc_reader *r);                 /* NULL is a no-op */
+
+sqlite3 *trc_reader_db(trc_reader *r);               /* borrowed */
+/* A meta value (borrowed, valid while the reader lives) or NULL. */
+const char *trc_reader_meta(trc_reader *r, const char *key);
+/* 1 when the recording finished, 0 when it was cut short. */
+int trc_reader_complete(trc_reader *r);
+/* Highest sequence number and step in the trace (0 for an empty trace). */
+uint64_t trc_reader_last_seq(trc_reader *r);
+uint64_t trc_reader_last_step(trc_reader *r);
+
+/* Interned string by id (borrowed, valid while the reader lives) or NULL. */
+const char *trc_reader_string(trc_reader *r, uint64_t sid);
+
+#endif /* TRC_READER_H */

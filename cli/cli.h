@@ -1,0 +1,43 @@
+/* cli.h — the command line: the subcommand table and what subcommands share.
+**
+** Each subcommand lives in its own cli_<name>.c with its usage lines, and is
+** one row of the table in heapreel.c. Results go to stdout, diagnostics to
+** stderr. Exit codes: 0 success, 1 runtime error, 2 usage error.
+*/
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdio.h>
+
+enum cli_exit { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* argv[0] is the subcommand's name; returns the process exit status. */
+typedef int (*cli_fn)(int argc, char **argv);
+
+/* Print "heapreel: <message>" on stderr (lowercase, no full stop). */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 1, 2)))
+#endif
+  ;
+
+/* Print a usage error and the usage lines on stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *usage, const char *fmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 2, 3)))
+#endif
+  ;
+
+/* If argv holds -h or --help, print usage on stdout and return 1. */
+int cli_help_requested(int argc, char **argv, const char *usage);
+
+/* Subcommands. */
+int cli_sql(int argc, char **argv);
+int cli_record(int argc, char **argv);
+int cli_summary(int argc, char **argv);
+int cli_steps(int argc, char **argv);
+int cli_state(int argc, char **argv);
+int cli_history(int argc, char **argv);
+int cli_diff(int argc, char **argv);
+
+#endif /* CLI_H */

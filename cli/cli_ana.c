@@ -1,0 +1,63 @@
+/* cli_ana.c — helpers shared by the analysis subcommands. */
+#include "cli_ana.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hr_mem.h"
+#include "hr_status.h"
+
+ana_trace *cli_ana_open(const char *path) {
+  ana_trace *t = NULL;
+  char *err = NULL;
+  int rc = ana_trace_open(path, &t, &err);
+  if (rc) {
+    cli_error("cannot open trace '%s': %s", path, err ? err : hr_status_str(rc));
+    hr_free(err);
+    return NULL;
+  }
+  if (!trc_reader_complete(ana_trace_reader(t)))
+    fprintf(stderr, "heapreel: warning: trace '%s' is incomplete (the recording was cut "
+                    "short); answers cover what was recorded\n", path);
+  return t;
+}
+
+int cli_ana_fail(ana_trace *t, int status) {
+  const char *why = t ? ana_trace_errmsg(t) : "";
+  cli_error("%s", why && *why ? why : hr_status_str(status));
+  return CLI_FAIL;
+}
+
+int cli_parse_u64(const char *s, uint64_t *v) {
+  if (!s || *s < '0' || *s > '9') return -1;
+  char *end;
+  errno = 0;
+  unsigned long long x = strtoull(s, &end, 10);
+  if (errno || *end) return -1;
+  *v = x;
+  return 0;
+}
+
+void cli_put_safe(FILE *out, const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    unsigned c = *p;
+    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    for (size_t k = 1; len > 1 && k < len; k++)
+      if ((p[k] & 0xc0) != 0x80) len = 0;
+    if (len > 1) {
+      fwrite(p, 1, len, out);
+      p += len;
+      continue;
+    }
+    if (c == '\n') fputs("\\n", out);
+    else if (c == '\t') fputc('\t', out);
+    else if (c == '\r') fputs("\\r", out);
+    else if (c < 0x20 || c == 0x7f || c >= 0x80) fprintf(out, "\\x%02x", c);
+    else fputc((int)c, out);
+    p++;
+  }
+}

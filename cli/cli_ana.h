@@ -1,0 +1,29 @@
+/* cli_ana.h — what the analysis subcommands (summary, steps, state, history,
+** diff) share: opening a trace with the right messages, reading numbers, and
+** printing strings from a traced program safely on a terminal.
+*/
+#ifndef CLI_ANA_H
+#define CLI_ANA_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ana_trace.h"
+
+/* Open path for analysis. On failure prints "heapreel: cannot open trace
+** 'path': why" and returns NULL. An incomplete trace opens, with a warning
+** on stderr that the answers cover only what was recorded. */
+ana_trace *cli_ana_open(const char *path);
+
+/* Print the reason kept on t (or a fallback from status) as a runtime error;
+** returns CLI_FAIL. */
+int cli_ana_fail(ana_trace *t, int status);
+
+/* A decimal number with nothing after it; 0 on success, -1 otherwise. */
+int cli_parse_u64(const char *s, uint64_t *v);
+
+/* Write s with control characters and bytes that are not UTF-8 escaped
+** (\n, \xNN; tabs stay), so a traced program's strings cannot drive the terminal. */
+void cli_put_safe(FILE *out, const char *s);
+
+#endif /* CLI_ANA_H */

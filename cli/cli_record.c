@@ -1,0 +1,111 @@
+/* cli_record.c — `heapreel record`: run the recorder program that sits beside heapreel.
+**
+** heapreel itself never loads Python: recording happens in heapreel-record,
+** which embeds CPython 3.11. This command checks the options, then replaces
+** itself with that program, so the recorded script inherits the process's
+** stdin, stdout, stderr, signals and exit status unchanged.
+*/
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hr_mem.h"
+
+#define RECORDER_NAME "heapreel-record"
+
+static const char usage[] =
+  "usage: heapreel record [-o FILE] [--all-frames] [--detail full|alloc] SCRIPT [ARGS...]\n"
+  "\n"
+  "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would (same sys.argv, sys.path,\n"
+  "virtual environment, stdin, stdout, stderr and exit status) and record its\n"
+  "memory life into a trace. Options come before SCRIPT; everything after it\n"
+  "is the script's.\n"
+  "\n"
+  "    -o FILE               write the trace to FILE (default: <script stem>.heapreel)\n"
+  "    --all-frames          record standard-library and site-packages frames too\n"
+  "    --detail full|alloc   'alloc': allocations, frees and sizes only (big programs)\n";
+
+/* Check the options before SCRIPT (the recorder parses them again); returns
+** 0 to go on, or the exit status. */
+static int check_options(int argc, char **argv) {
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *s = argv[i];
+    if (strcmp(s, "--") == 0) { i++; break; }
+    if (s[0] != '-' || s[1] == '\0') break;
+    if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+      fputs(usage, stdout);
+      return CLI_OK;
+    } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0) {
+      if (++i >= argc) return cli_usage_error(usage, "option '%s' needs a file name", s);
+      if (argv[i][0] == '\0') return cli_usage_error(usage, "empty trace file name");
+    } else if (strncmp(s, "-o", 2) == 0 || strncmp(s, "--output=", 9) == 0) {
+      /* -oFILE, --output=FILE */
+    } else if (strcmp(s, "--all-frames") == 0) {
+    } else if (strcmp(s, "--detail") == 0 || strncmp(s, "--detail=", 9) == 0) {
+      const char *v = s[8] == '=' ? s + 9 : (++i < argc ? argv[i] : NULL);
+      if (v == NULL) return cli_usage_error(usage, "option '--detail' needs 'full' or 'alloc'");
+      if (strcmp(v, "full") != 0 && strcmp(v, "alloc") != 0)
+        return cli_usage_error(usage, "unknown detail '%s' (expected 'full' or 'alloc')", v);
+    } else {
+      return cli_usage_error(usage, "unknown option '%s'", s);
+    }
+  }
+  if (i >= argc) return cli_usage_error(usage, "no script to record");
+  return -1;
+}
+
+/* strerror with a lowercase first letter, as heapreel's messages are. */
+static const char *lower_strerror(int err, char *buf, size_t n) {
+  snprintf(buf, n, "%s", strerror(err));
+  if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z')) buf[0] += 'a' - 'A';
+  return buf;
+}
+
+/* The recorder's path: beside the running heapreel binary. Owned; NULL when
+** it cannot be found out (errno set). */
+static char *recorder_path(void) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n < 0) return NULL;
+  self[n] = '\0';
+  char *slash = strrchr(self, '/');
+  size_t dir = slash ? (size_t)(slash - self) : 0;
+  char *p = hr_sprintf("%.*s/" RECORDER_NAME, (int)dir, self);
+  if (p == NULL) errno = ENOMEM;
+  return p;
+}
+
+int cli_record(int argc, char **argv) {
+  int rc = check_options(argc, argv);
+  if (rc >= 0) return rc;
+  char *path = recorder_path();
+  if (path == NULL) {
+    char e[128];
+    cli_error("cannot find '" RECORDER_NAME "': %s", lower_strerror(errno, e, sizeof e));
+    return CLI_FAIL;
+  }
+  char **args = hr_calloc((size_t)argc + 1, sizeof *args);
+  if (args == NULL) {
+    cli_error("out of memory");
+    hr_free(path);
+    return CLI_FAIL;
+  }
+  args[0] = path;
+  for (int i = 1; i < argc; i++) args[i] = argv[i];
+  fflush(NULL);
+  execv(path, args);
+  int err = errno;
+  char e[128];
+  if (err == ENOENT)
+    cli_error("cannot run the recorder '%s': no such file (it is built and installed beside heapreel)",
+              path);
+  else
+    cli_error("cannot run the recorder '%s': %s", path, lower_strerror(err, e, sizeof e));
+  hr_free(args);
+  hr_free(path);
+  return CLI_FAIL;
+}

@@ -1,0 +1,284 @@
+/* cli_state.c — `heapreel state`: frames and heap objects just before a step. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ana_state.h"
+#include "ana_view.h"
+#include "cli.h"
+#include "cli_ana.h"
+#include "cli_json.h"
+#include "hr_status.h"
+
+static const char usage[] =
+  "usage: heapreel state (--step <n> | --line <l>[:<k>] | --mark <label>) [--expand] [--json] <trace>\n"
+  "\n"
+  "    --step <n>        the state just before step <n> runs\n"
+  "    --line <l>[:<k>]  before the first step of the <k>-th execution (default 1)\n"
+  "                      of line <l> of the main script\n"
+  "    --mark <label>    where the program called heapreel.mark(<label>)\n"
+  "    --expand          follow the references of objects that existed before the\n"
+  "                      program (modules, classes, functions), shown as leaves otherwise\n"
+  "    --json            print {step, file, line, function, frames, objects} as JSON\n";
+
+struct state_args {
+  const char *path, *mark, *line_arg;
+  uint64_t step;
+  uint32_t line;
+  uint64_t k;
+  int how, expand, json;   /* how: 0 none, 's' step, 'l' line, 'm' mark */
+};
+
+/* The step, location and running frame that the state is shown at. */
+struct where {
+  uint64_t step, location, frame;
+};
+
+static int parse_line(const char *s, struct state_args *a) {
+  char buf[64];
+  uint64_t line, k = 1;
+  if (strlen(s) >= sizeof buf) return -1;
+  strcpy(buf, s);
+  char *colon = strchr(buf, ':');
+  if (colon) {
+    *colon = '\0';
+    if (cli_parse_u64(colon + 1, &k) || !k) return -1;
+  }
+  if (cli_parse_u64(buf, &line) || !line || line > UINT32_MAX) return -1;
+  a->line = (uint32_t)line;
+  a->k = k;
+  return 0;
+}
+
+static int parse_args(int argc, char **argv, struct state_args *a) {
+  int dashdash = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *s = argv[i];
+    int how = 0;
+    if (!dashdash && strcmp(s, "--") == 0) { dashdash = 1; continue; }
+    if (!dashdash && strcmp(s, "--json") == 0) { a->json = 1; continue; }
+    if (!dashdash && strcmp(s, "--expand") == 0) { a->expand = 1; continue; }
+    if (!dashdash && strcmp(s, "--step") == 0) how = 's';
+    else if (!dashdash && strcmp(s, "--line") == 0) how = 'l';
+    else if (!dashdash && strcmp(s, "--mark") == 0) how = 'm';
+    else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
+    else if (a->path) return cli_usage_error(usage, "too many arguments: '%s'", s);
+    else { a->path = s; continue; }
+    if (a->how) return cli_usage_error(usage, "give only one of --step, --line and --mark");
+    if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a value", s);
+    const char *val = argv[++i];
+    a->how = how;
+    if (how == 's' && (cli_parse_u64(val, &a->step)))
+      return cli_usage_error(usage, "--step needs a step number, not '%s'", val);
+    if (how == 'l' && parse_line(val, a))
+      return cli_usage_error(usage, "--line needs <line> or <line>:<k>, not '%s'", val);
+    if (how == 'm') a->mark = val;
+  }
+  if (!a->path) return cli_usage_error(usage, "no trace given");
+  if (!a->how) return cli_usage_error(usage, "say where: --step, --line or --mark");
+  return CLI_OK;
+}
+
+/* Rebuild the state the arguments ask for into s. */
+static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, struct where *w) {
+  trc_event ev;
+  uint64_t step = a->step;
+  int rc;
+  if (a->how == 'm') {
+    uint64_t seq;
+    rc = ana_trace_mark(t, a->mark, &seq, &step);
+    if (rc == HR_OK) rc = ana_trace_state_at_seq(t, seq - 1, s);
+    if (rc) return rc;
+    w->step = step;
+    w->location = ana_state_location(s);
+    w->frame = ana_state_frame_id(s);
+    return HR_OK;
+  }
+  if (a->how == 'l' && (rc = ana_trace_line_step(t, a->line, a->k, &step)) != HR_OK) return rc;
+  rc = ana_trace_state_before_step(t, step, s, &ev);
+  if (rc) return rc;
+  w->step = step;
+  w->location = ev.f[1];
+  w->frame = ev.f[0];
+  return HR_OK;
+}
+
+static void json_frames(cli_json *j, ana_trace *t, const ana_view *v) {
+  char label[256];
+  cli_json_key(j, "frames");
+  cli_json_begin_array(j);
+  for (size_t i = 0; i < v->nframes; i++) {
+    const ana_frame *f = v->frames[i];
+    ana_loc code = ana_trace_location(t, f->location);
+    ana_loc at = ana_trace_location(t, f->cur_location ? f->cur_location : f->location);
+    cli_json_begin_object(j);
+    cli_json_key(j, "id"); cli_json_uint(j, f->id);
+    cli_json_key(j, "function"); cli_json_string(j, code.function);
+    cli_json_key(j, "file"); cli_json_string(j, at.file);
+    cli_json_key(j, "line"); cli_json_uint(j, at.line);
+    cli_json_key(j, "thread"); cli_json_uint(j, f->thread);
+    cli_json_key(j, "on_stack"); cli_json_bool(j, i < v->nstack);
+    cli_json_key(j, "slots");
+    cli_json_begin_array(j);
+    for (uint32_t k = 0; k < f->slots.n; k++) {
+      const ana_slot *sl = &f->slots.v[k];
+      ana_slot_label(t, sl->kind, sl->arg, label, sizeof label);
+      cli_json_begin_object(j);
+      cli_json_key(j, "name"); cli_json_string(j, label);
+      cli_json_key(j, "kind"); cli_json_string(j, trc_slot_name(sl->kind));
+      cli_json_key(j, "object");
+      if (sl->obj) cli_json_uint(j, sl->obj); else cli_json_null(j);
+      cli_json_end_object(j);
+    }
+    cli_json_end_array(j);
+    cli_json_end_object(j);
+  }
+  cli_json_end_array(j);
+}
+
+static void json_objects(cli_json *j, ana_trace *t, const ana_view *v) {
+  char label[256], value[128];
+  cli_json_key(j, "objects");
+  cli_json_begin_array(j);
+  for (size_t i = 0; i < v->nobjs; i++) {
+    const ana_obj *o = v->objs[i];
+    cli_json_begin_object(j);
+    cli_json_key(j, "id"); cli_json_uint(j, o->id);
+    cli_json_key(j, "type"); cli_json_string(j, ana_trace_type_name(t, o->type));
+    cli_json_key(j, "value"); cli_json_string(j, ana_value_short(t, o, value, sizeof value));
+    cli_json_key(j, "refcount");
+    if (o->refcount >= 0) cli_json_int(j, o->refcount); else cli_json_null(j);
+    cli_json_key(j, "address"); cli_json_uint(j, o->address);
+    cli_json_key(j, "size"); cli_json_uint(j, o->size);
+    cli_json_key(j, "preexisting"); cli_json_bool(j, o->preexisting);
+    cli_json_key(j, "expanded"); cli_json_bool(j, !v->leaf[i]);
+    cli_json_key(j, "refs");
+    cli_json_begin_array(j);
+    for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
+      const ana_slot *sl = &o->slots.v[k];
+      if (!sl->obj) continue;
+      ana_slot_label(t, sl->kind, sl->arg, label, sizeof label);
+      cli_json_begin_object(j);
+      cli_json_key(j, "slot"); cli_json_string(j, label);
+      cli_json_key(j, "object"); cli_json_uint(j, sl->obj);
+      cli_json_end_object(j);
+    }
+    cli_json_end_array(j);
+    cli_json_end_object(j);
+  }
+  cli_json_end_array(j);
+}
+
+static void print_json(ana_trace *t, const struct where *w, const ana_view *v) {
+  cli_json j;
+  ana_loc at = ana_trace_location(t, w->location);
+  cli_json_init(&j, stdout, 2);
+  cli_json_begin_object(&j);
+  cli_json_key(&j, "step"); cli_json_uint(&j, w->step);
+  cli_json_key(&j, "file"); cli_json_string(&j, at.file);
+  cli_json_key(&j, "line"); cli_json_uint(&j, at.line);
+  cli_json_key(&j, "function"); cli_json_string(&j, at.function);
+  cli_json_key(&j, "frame"); cli_json_uint(&j, w->frame);
+  json_frames(&j, t, v);
+  json_objects(&j, t, v);
+  cli_json_end_object(&j);
+  cli_json_finish(&j);
+}
+
+static void print_frames(ana_trace *t, const ana_view *v) {
+  char label[256];
+  puts("frames (outermost first)");
+  for (size_t i = 0; i < v->nframes; i++) {
+    const ana_frame *f = v->frames[i];
+    ana_loc code = ana_trace_location(t, f->location);
+    ana_loc at = ana_trace_location(t, f->cur_location ? f->cur_location : f->location);
+    fputs("  ", stdout);
+    cli_put_safe(stdout, code.function);
+    fputs("  ", stdout);
+    cli_put_safe(stdout, at.file);
+    printf(":%u  (frame %llu%s)\n", at.line, (unsigned long long)f->id,
+           i < v->nstack ? "" : ", not on the running stack");
+    for (uint32_t k = 0; k < f->slots.n; k++) {
+      const ana_slot *sl = &f->slots.v[k];
+      ana_slot_label(t, sl->kind, sl->arg, label, sizeof label);
+      fputs("    ", stdout);
+      cli_put_safe(stdout, label);
+      if (sl->obj) printf(" -> #%llu\n", (unsigned long long)sl->obj);
+      else puts(" (unbound)");
+    }
+  }
+}
+
+static void print_objects(ana_trace *t, const ana_view *v) {
+  char label[256], value[128];
+  puts("objects");
+  for (size_t i = 0; i < v->nobjs; i++) {
+    const ana_obj *o = v->objs[i];
+    const char *val = ana_value_short(t, o, value, sizeof value);
+    printf("  #%llu ", (unsigned long long)o->id);
+    cli_put_safe(stdout, ana_trace_type_name(t, o->type));
+    if (val) printf("  %s", val);
+    if (o->refcount >= 0) printf("  refcount %lld", (long long)o->refcount);
+    else fputs("  refcount ?", stdout);
+    printf("  size %llu  at 0x%llx%s\n", (unsigned long long)o->size,
+           (unsigned long long)o->address, v->leaf[i] ? "  (existed before, not expanded)" : "");
+    for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
+      const ana_slot *sl = &o->slots.v[k];
+      if (!sl->obj) continue;
+      ana_slot_label(t, sl->kind, sl->arg, label, sizeof label);
+      fputs("      ", stdout);
+      cli_put_safe(stdout, label);
+      printf(" -> #%llu\n", (unsigned long long)sl->obj);
+    }
+  }
+}
+
+static void print_text(ana_trace *t, const struct where *w, const ana_view *v) {
+  ana_loc at = ana_trace_location(t, w->location);
+  const char *src = ana_trace_source_line(t, at.file_sid, at.line);
+  printf("step %llu  ", (unsigned long long)w->step);
+  cli_put_safe(stdout, at.file);
+  printf(":%u  in ", at.line);
+  cli_put_safe(stdout, at.function);
+  fputc('\n', stdout);
+  if (src) {
+    fputs("  | ", stdout);
+    cli_put_safe(stdout, src);
+    fputc('\n', stdout);
+  }
+  fputc('\n', stdout);
+  print_frames(t, v);
+  fputc('\n', stdout);
+  print_objects(t, v);
+}
+
+int cli_state(int argc, char **argv) {
+  if (cli_help_requested(argc, argv, usage)) return CLI_OK;
+  struct state_args a;
+  memset(&a, 0, sizeof a);
+  int rc = parse_args(argc, argv, &a);
+  if (rc) return rc;
+  ana_trace *t = cli_ana_open(a.path);
+  if (!t) return CLI_FAIL;
+  ana_state *s = ana_state_new();
+  struct where w = {0, 0, 0};
+  ana_view v;
+  memset(&v, 0, sizeof v);
+  rc = s ? load_state(t, &a, s, &w) : HR_ENOMEM;
+  if (rc == HR_OK) rc = ana_view_build(s, w.frame, a.expand, &v);
+  if (rc == HR_OK) {
+    if (a.json) print_json(t, &w, &v);
+    else print_text(t, &w, &v);
+    rc = CLI_OK;
+  } else {
+    rc = cli_ana_fail(t, rc);
+  }
+  ana_view_reset(&v);
+  ana_state_free(s);
+  ana_trace_free(t);
+  if (fflush(stdout) != 0) {
+    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
+    return CLI_FAIL;
+  }
+  return rc;
+}

@@ -1,0 +1,125 @@
+/* cli_steps.c — `heapreel steps`: the steps of a trace with their source lines. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ana_steps.h"
+#include "cli.h"
+#include "cli_ana.h"
+#include "cli_json.h"
+#include "hr_status.h"
+
+static const char usage[] =
+  "usage: heapreel steps [--from <n>] [--to <n>] [--line <l>] [--json] <trace>\n"
+  "\n"
+  "    --from <n>    start at step <n> (default 1)\n"
+  "    --to <n>      stop after step <n> (default the last step)\n"
+  "    --line <l>    only steps at line <l> of the main script\n"
+  "    --json        print a JSON array of {step, thread, depth, function, file, line, source}\n";
+
+struct out {
+  int json;
+  cli_json j;
+  uint64_t rows;
+};
+
+static int row_cb(void *ctx, const ana_step_row *r) {
+  struct out *o = ctx;
+  o->rows++;
+  if (o->json) {
+    cli_json *j = &o->j;
+    cli_json_begin_object(j);
+    cli_json_key(j, "step"); cli_json_uint(j, r->step);
+    cli_json_key(j, "thread"); cli_json_uint(j, r->thread);
+    cli_json_key(j, "depth"); cli_json_uint(j, r->depth);
+    cli_json_key(j, "function"); cli_json_string(j, r->loc.function);
+    cli_json_key(j, "file"); cli_json_string(j, r->loc.file);
+    cli_json_key(j, "line"); cli_json_uint(j, r->loc.line);
+    cli_json_key(j, "source"); cli_json_string(j, r->source);
+    cli_json_end_object(j);
+    return 0;
+  }
+  printf("%8llu %6llu %5u  ", (unsigned long long)r->step, (unsigned long long)r->thread, r->depth);
+  for (uint32_t d = 0; d < r->depth && d < 40; d++) fputs("  ", stdout);
+  cli_put_safe(stdout, r->loc.function);
+  fputs("  ", stdout);
+  cli_put_safe(stdout, r->loc.file);
+  printf(":%u", r->loc.line);
+  if (r->source) {
+    fputs("  | ", stdout);
+    cli_put_safe(stdout, r->source);
+  }
+  fputc('\n', stdout);
+  return 0;
+}
+
+struct steps_args {
+  uint64_t from, to;
+  uint64_t line;
+  int has_from, has_to, json;
+  const char *path;
+};
+
+static int parse_args(int argc, char **argv, struct steps_args *a) {
+  int dashdash = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *s = argv[i];
+    uint64_t *num = NULL;
+    if (!dashdash && strcmp(s, "--") == 0) { dashdash = 1; continue; }
+    if (!dashdash && strcmp(s, "--json") == 0) { a->json = 1; continue; }
+    if (!dashdash && strcmp(s, "--from") == 0) { num = &a->from; a->has_from = 1; }
+    else if (!dashdash && strcmp(s, "--to") == 0) { num = &a->to; a->has_to = 1; }
+    else if (!dashdash && strcmp(s, "--line") == 0) num = &a->line;
+    else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
+    else if (a->path) return cli_usage_error(usage, "too many arguments: '%s'", s);
+    else { a->path = s; continue; }
+    if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a number", s);
+    if (cli_parse_u64(argv[++i], num) || !*num || (num == &a->line && *num > UINT32_MAX))
+      return cli_usage_error(usage, "option '%s' needs a positive number, not '%s'", s, argv[i]);
+  }
+  if (!a->path) return cli_usage_error(usage, "no trace given");
+  if (a->has_from && a->has_to && a->from > a->to)
+    return cli_usage_error(usage, "--from %llu is after --to %llu", (unsigned long long)a->from,
+                           (unsigned long long)a->to);
+  return CLI_OK;
+}
+
+int cli_steps(int argc, char **argv) {
+  if (cli_help_requested(argc, argv, usage)) return CLI_OK;
+  struct steps_args a = {1, 0, 0, 0, 0, 0, NULL};
+  int rc = parse_args(argc, argv, &a);
+  if (rc) return rc;
+  ana_trace *t = cli_ana_open(a.path);
+  if (!t) return CLI_FAIL;
+  uint64_t last = trc_reader_last_step(ana_trace_reader(t));
+  if (a.from > last) {
+    cli_error("step %llu is out of range (steps are 1 to %llu)", (unsigned long long)a.from,
+              (unsigned long long)last);
+    ana_trace_free(t);
+    return CLI_FAIL;
+  }
+  uint64_t first;
+  if (a.line && (rc = ana_trace_line_step(t, (uint32_t)a.line, 1, &first)) != HR_OK) {
+    rc = cli_ana_fail(t, rc);
+    ana_trace_free(t);
+    return rc;
+  }
+  struct out o;
+  memset(&o, 0, sizeof o);
+  o.json = a.json;
+  if (o.json) {
+    cli_json_init(&o.j, stdout, 1);
+    cli_json_begin_array(&o.j);
+  }
+  rc = ana_steps_each(t, a.from, a.to, (uint32_t)a.line, row_cb, &o);
+  if (o.json) {
+    cli_json_end_array(&o.j);
+    cli_json_finish(&o.j);
+  }
+  if (rc) rc = cli_ana_fail(t, rc);
+  ana_trace_free(t);
+  if (fflush(stdout) != 0) {
+    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
+    return CLI_FAIL;
+  }
+  return rc;
+}

@@ -1,0 +1,143 @@
+/* cli_summary.c — `heapreel summary`: the one-screen answer about a trace. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ana_summary.h"
+#include "cli.h"
+#include "cli_ana.h"
+#include "cli_json.h"
+#include "hr_status.h"
+
+static const char usage[] =
+  "usage: heapreel summary [--json] <trace>\n"
+  "\n"
+  "    --json    print the summary as one JSON object\n"
+  "\n"
+  "Objects alive \"at the end\" are those alive when the main script ended (the\n"
+  "mark \"end\"), before interpreter teardown; without that mark, at the end of\n"
+  "the trace.\n";
+
+static void print_json(const ana_summary *s) {
+  cli_json j;
+  cli_json_init(&j, stdout, 1);
+  cli_json_begin_object(&j);
+  cli_json_key(&j, "program"); cli_json_string(&j, s->program);
+  cli_json_key(&j, "argv");
+  if (s->argv) {
+    cli_json_begin_array(&j);
+    for (size_t i = 0; i < s->argc; i++) cli_json_string(&j, s->argv[i]);
+    cli_json_end_array(&j);
+  } else {
+    cli_json_null(&j);
+  }
+  cli_json_key(&j, "python_version"); cli_json_string(&j, s->python_version);
+  cli_json_key(&j, "detail"); cli_json_string(&j, s->detail);
+  cli_json_key(&j, "complete"); cli_json_bool(&j, s->complete);
+  cli_json_key(&j, "exit_status");
+  if (s->has_exit_status) cli_json_int(&j, s->exit_status); else cli_json_null(&j);
+  cli_json_key(&j, "duration_s");
+  if (s->has_duration) cli_json_double(&j, s->duration_s); else cli_json_null(&j);
+  cli_json_key(&j, "steps"); cli_json_uint(&j, s->steps);
+  cli_json_key(&j, "events"); cli_json_uint(&j, s->events);
+  cli_json_key(&j, "objects_allocated"); cli_json_uint(&j, s->objects_allocated);
+  cli_json_key(&j, "objects_freed"); cli_json_uint(&j, s->objects_freed);
+  cli_json_key(&j, "objects_alive_at_end"); cli_json_uint(&j, s->objects_alive_at_end);
+  cli_json_key(&j, "objects_tracked"); cli_json_uint(&j, s->objects_tracked);
+  cli_json_key(&j, "end_is_mark"); cli_json_bool(&j, s->end_is_mark);
+  cli_json_key(&j, "peak_bytes"); cli_json_uint(&j, s->peak_bytes);
+  cli_json_key(&j, "peak_step");
+  if (s->peak_step) cli_json_uint(&j, s->peak_step); else cli_json_null(&j);
+  cli_json_key(&j, "peak_file"); cli_json_string(&j, s->peak_step ? s->peak_loc.file : NULL);
+  cli_json_key(&j, "peak_line");
+  if (s->peak_step) cli_json_uint(&j, s->peak_loc.line); else cli_json_null(&j);
+  cli_json_key(&j, "gc_runs"); cli_json_uint(&j, s->gc_runs);
+  cli_json_key(&j, "gc_collected"); cli_json_uint(&j, s->gc_collected);
+  cli_json_key(&j, "marks"); cli_json_uint(&j, s->marks);
+  cli_json_key(&j, "exceptions_unhandled"); cli_json_uint(&j, s->exceptions_unhandled);
+  cli_json_key(&j, "trace_bytes"); cli_json_uint(&j, s->trace_bytes);
+  cli_json_key(&j, "bytes_per_event"); cli_json_double(&j, s->bytes_per_event);
+  cli_json_end_object(&j);
+  cli_json_finish(&j);
+}
+
+static void print_row(const char *label) { printf("%-13s", label); }
+
+static void print_text(const ana_summary *s) {
+  print_row("program");
+  if (s->argv && s->argc) {
+    for (size_t i = 0; i < s->argc; i++) {
+      if (i) fputc(' ', stdout);
+      cli_put_safe(stdout, s->argv[i]);
+    }
+  } else {
+    cli_put_safe(stdout, s->program ? s->program : "?");
+  }
+  fputc('\n', stdout);
+  print_row("python");
+  cli_put_safe(stdout, s->python_version ? s->python_version : "?");
+  fputc('\n', stdout);
+  print_row("complete");
+  puts(s->complete ? "yes" : "no (the recording was cut short)");
+  print_row("exit status");
+  if (s->has_exit_status) printf("%ld\n", s->exit_status); else puts("unknown");
+  print_row("duration");
+  if (s->has_duration) printf("%.3f s\n", s->duration_s); else puts("unknown");
+  print_row("steps");
+  printf("%llu\n", (unsigned long long)s->steps);
+  print_row("events");
+  printf("%llu\n", (unsigned long long)s->events);
+  print_row("objects");
+  printf("%llu allocated, %llu freed, %llu alive at the end of %s\n",
+         (unsigned long long)s->objects_allocated, (unsigned long long)s->objects_freed,
+         (unsigned long long)s->objects_alive_at_end,
+         s->end_is_mark ? "the main script" : "the trace");
+  print_row("peak");
+  if (s->peak_step) {
+    printf("%llu bytes at step %llu (", (unsigned long long)s->peak_bytes,
+           (unsigned long long)s->peak_step);
+    cli_put_safe(stdout, s->peak_loc.file);
+    printf(":%u)\n", s->peak_loc.line);
+  } else {
+    puts("unknown (no memory events)");
+  }
+  print_row("gc");
+  printf("%llu run%s, %llu object%s collected\n", (unsigned long long)s->gc_runs,
+         s->gc_runs == 1 ? "" : "s", (unsigned long long)s->gc_collected,
+         s->gc_collected == 1 ? "" : "s");
+  print_row("trace");
+  printf("%llu bytes, %.2f bytes/event\n", (unsigned long long)s->trace_bytes, s->bytes_per_event);
+}
+
+int cli_summary(int argc, char **argv) {
+  if (cli_help_requested(argc, argv, usage)) return CLI_OK;
+  int json = 0, dashdash = 0;
+  const char *path = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!dashdash && strcmp(a, "--") == 0) dashdash = 1;
+    else if (!dashdash && strcmp(a, "--json") == 0) json = 1;
+    else if (!dashdash && a[0] == '-' && a[1]) return cli_usage_error(usage, "unknown option '%s'", a);
+    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", a);
+    else path = a;
+  }
+  if (!path) return cli_usage_error(usage, "no trace given");
+  ana_trace *t = cli_ana_open(path);
+  if (!t) return CLI_FAIL;
+  ana_summary s;
+  int rc = ana_summary_compute(t, &s);
+  if (rc) {
+    ana_summary_reset(&s);
+    rc = cli_ana_fail(t, rc);
+    ana_trace_free(t);
+    return rc;
+  }
+  if (json) print_json(&s);
+  else print_text(&s);
+  ana_summary_reset(&s);
+  ana_trace_free(t);
+  if (fflush(stdout) != 0) {
+    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
+    return CLI_FAIL;
+  }
+  return CLI_OK;
+}

@@ -1,0 +1,93 @@
+/* heapreel.c — the `heapreel` command: dispatch to subcommands from one table. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef HEAPREEL_VERSION
+#define HEAPREEL_VERSION "unknown"
+#endif
+
+struct cli_command {
+  const char *name;
+  cli_fn fn;
+  const char *summary;
+};
+
+/* Subcommands in the order `heapreel --help` lists them. */
+static const struct cli_command commands[] = {
+  {"record", cli_record, "run a Python 3.11 script and record its memory life into a trace"},
+  {"summary", cli_summary, "program, steps, objects, peak memory and gc runs of a trace"},
+  {"steps", cli_steps, "list the steps of a trace: thread, depth, function, file:line, source"},
+  {"state", cli_state, "frames and heap objects just before a step, a line or a mark"},
+  {"history", cli_history, "one object's life: alloc, bindings, refcount changes, free"},
+  {"diff", cli_diff, "objects allocated, freed, bound and unbound between two steps"},
+  {"sql", cli_sql, "run an SQL query on a trace, with the events table available"},
+};
+
+static const char usage_text[] =
+  "usage: heapreel [--version] [--help] <command> [<args>]\n"
+  "\n"
+  "Record the memory life of a Python 3.11 program into one SQLite trace,\n"
+  "and analyse the trace afterwards.\n"
+  "\n"
+  "commands:\n";
+
+static void print_usage(FILE *out) {
+  fputs(usage_text, out);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fputs("\n'heapreel <command> -h' shows the usage of one command.\n", out);
+}
+
+void cli_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("heapreel: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+int cli_usage_error(const char *usage, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("heapreel: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  fputs(usage, stderr);
+  return CLI_USAGE;
+}
+
+int cli_help_requested(int argc, char **argv, const char *usage) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) break;
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      fputs(usage, stdout);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return CLI_USAGE;
+  }
+  const char *name = argv[1];
+  if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
+    print_usage(stdout);
+    return CLI_OK;
+  }
+  if (strcmp(name, "--version") == 0) {
+    printf("heapreel %s\n", HEAPREEL_VERSION);
+    return CLI_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(name, commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+  cli_error("'%s' is not a heapreel command (see 'heapreel --help')", name);
+  return CLI_USAGE;
+}

@@ -1,0 +1,72 @@
+/* hr_mem.c — heapreel's single allocation path, with fault injection. */
+#include "hr_mem.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Both counters are atomics: allocations happen on the interpreter's thread
+** and on the writer thread at once. */
+static atomic_long mem_count;
+static atomic_long mem_fail_at;      /* allocation number that fails; 0 = off */
+static atomic_int mem_fail_sticky;
+
+static int mem_should_fail(void) {
+  long n = atomic_fetch_add_explicit(&mem_count, 1, memory_order_relaxed) + 1;
+  long at = atomic_load_explicit(&mem_fail_at, memory_order_relaxed);
+  if (at == 0) return 0;
+  if (n == at) return 1;
+  return n > at && atomic_load_explicit(&mem_fail_sticky, memory_order_relaxed);
+}
+
+void hr_mem_fail_at(long nth, int sticky) {
+  long base = atomic_load(&mem_count);
+  atomic_store(&mem_fail_sticky, sticky);
+  atomic_store(&mem_fail_at, nth > 0 ? base + nth : 0);
+}
+
+long hr_mem_count(void) { return atomic_load(&mem_count); }
+
+void *hr_malloc(size_t n) {
+  if (mem_should_fail()) return NULL;
+  return malloc(n ? n : 1);
+}
+
+void *hr_calloc(size_t count, size_t size) {
+  if (mem_should_fail()) return NULL;
+  return calloc(count ? count : 1, size ? size : 1);
+}
+
+void *hr_realloc(void *p, size_t n) {
+  if (mem_should_fail()) return NULL;
+  return realloc(p, n ? n : 1);
+}
+
+void hr_free(void *p) { free(p); }
+
+char *hr_strndup(const char *s, size_t n) {
+  if (!s) return NULL;
+  char *d = hr_malloc(n + 1);
+  if (!d) return NULL;
+  memcpy(d, s, n);
+  d[n] = 0;
+  return d;
+}
+
+char *hr_strdup(const char *s) { return s ? hr_strndup(s, strlen(s)) : NULL; }
+
+char *hr_sprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) return NULL;
+  char *s = hr_malloc((size_t)n + 1);
+  if (!s) return NULL;
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}

@@ -1,0 +1,34 @@
+/* hr_mem.h — the one allocation path for heapreel's own memory.
+**
+** Every allocation heapreel makes for itself goes through these functions so
+** that tests can make the Nth one fail (hr_mem_fail_at) and check that each
+** failure path reports HR_ENOMEM instead of crashing. They never go through
+** Python's allocators, so the recorder's bookkeeping is never observed by its
+** own allocator hooks. hr_free(NULL) is a no-op.
+*/
+#ifndef HR_MEM_H
+#define HR_MEM_H
+
+#include <stddef.h>
+
+void *hr_malloc(size_t n);
+void *hr_calloc(size_t count, size_t size);
+void *hr_realloc(void *p, size_t n);
+void hr_free(void *p);
+char *hr_strdup(const char *s);             /* NULL on failure or NULL input */
+char *hr_strndup(const char *s, size_t n);
+/* printf into a new string (owned by the caller); NULL on failure. */
+char *hr_sprintf(const char *fmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 1, 2)))
+#endif
+  ;
+
+/* Fault injection: make the nth allocation from now fail (1 = the next one),
+** and every later one too when sticky is set; 0 turns injection off.
+** Thread-safe; meant for tests only. */
+void hr_mem_fail_at(long nth, int sticky);
+/* How many allocations have been made since the process started. */
+long hr_mem_count(void);
+
+#endif /* HR_MEM_H */

@@ -1,0 +1,234 @@
+/* rec_alloc.c — allocator hooks (live blocks, byte counts) and gc callbacks. */
+#include "rec_internal.h"
+
+
+#include "internal/pycore_object.h"
+
+#include "hr_mem.h"
+#include "hr_status.h"
+
+typedef struct rec_hook {
+  PyMemAllocatorEx orig;
+  PyMemAllocatorDomain domain;
+} rec_hook;
+
+static rec_hook g_hooks[3];       /* RAW, MEM, OBJ; written only at start/stop */
+static int g_hooked;              /* GIL */
+
+/* Blocks handed out since recording started and the byte counts. The RAW
+** domain runs without the GIL, so all of it is protected by g_blk_lock. */
+static int g_blk_lock;            /* a spinlock: held for a few hash operations only */
+static rec_map g_blocks;          /* block address -> size */
+static size_t g_cur, g_peak;      /* bytes now, highest since the last mem event */
+static size_t g_last_cur = (size_t)-1; /* bytes in the last mem event; GIL */
+
+static inline void
+blk_lock(void)
+{
+  while (__atomic_exchange_n(&g_blk_lock, 1, __ATOMIC_ACQUIRE))
+    while (__atomic_load_n(&g_blk_lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+}
+
+static inline void
+blk_unlock(void)
+{
+  __atomic_store_n(&g_blk_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* An allocator calling another domain's allocator (pymalloc falls back on
+** the raw allocator for large blocks) must count the block once. */
+static _Thread_local int t_reent;
+
+static void
+blk_add(void *p, size_t n)
+{
+  blk_lock();
+  if (rec_map_put(&g_blocks, (uintptr_t)p, (uintptr_t)n) == HR_OK) {
+    g_cur += n;
+    if (g_cur > g_peak) g_peak = g_cur;
+  }
+  blk_unlock();
+}
+
+static void
+blk_del(void *p)
+{
+  uintptr_t n;
+  blk_lock();
+  if (rec_map_del(&g_blocks, (uintptr_t)p, &n)) g_cur -= (size_t)n;
+  blk_unlock();
+}
+
+static void *
+hook_malloc(void *ctx, size_t n)
+{
+  rec_hook *h = ctx;
+  if (t_reent) return h->orig.malloc(h->orig.ctx, n);
+  t_reent = 1;
+  void *p = h->orig.malloc(h->orig.ctx, n);
+  t_reent = 0;
+  if (p) blk_add(p, n);
+  return p;
+}
+
+static void *
+hook_calloc(void *ctx, size_t nelem, size_t elsize)
+{
+  rec_hook *h = ctx;
+  if (t_reent) return h->orig.calloc(h->orig.ctx, nelem, elsize);
+  t_reent = 1;
+  void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
+  t_reent = 0;
+  if (p) blk_add(p, nelem * elsize);
+  return p;
+}
+
+static void *
+hook_realloc(void *ctx, void *ptr, size_t n)
+{
+  rec_hook *h = ctx;
+  if (t_reent) return h->orig.realloc(h->orig.ctx, ptr, n);
+  uintptr_t old = 0;
+  int had = 0;
+  if (ptr) {
+    blk_lock();
+    had = rec_map_del(&g_blocks, (uintptr_t)ptr, &old);
+    if (had) g_cur -= (size_t)old;
+    blk_unlock();
+  }
+  t_reent = 1;
+  void *p = h->orig.realloc(h->orig.ctx, ptr, n);
+  t_reent = 0;
+  if (p) blk_add(p, n);
+  else if (had) blk_add(ptr, (size_t)old);
+  return p;
+}
+
+static void
+hook_free(void *ctx, void *ptr)
+{
+  rec_hook *h = ctx;
+  if (!t_reent && ptr) blk_del(ptr);
+  int saved = t_reent;
+  t_reent = 1;
+  h->orig.free(h->orig.ctx, ptr);
+  t_reent = saved;
+}
+
+int
+rec_alloc_start(void)
+{
+  static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
+                                               PYMEM_DOMAIN_OBJ};
+  for (int i = 0; i < 3; i++) {
+    g_hooks[i].domain = doms[i];
+    PyMem_GetAllocator(doms[i], &g_hooks[i].orig);
+  }
+  for (int i = 0; i < 3; i++) {
+    PyMemAllocatorEx a = {&g_hooks[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
+    PyMem_SetAllocator(doms[i], &a);
+  }
+  g_hooked = 1;
+  return HR_OK;
+}
+
+void
+rec_alloc_stop(void)
+{
+  if (!g_hooked) return;
+  /* Blocks handed out through the wrappers are freed later through the
+  ** originals: the wrappers only ever added bookkeeping, never headers. */
+  for (int i = 0; i < 3; i++) PyMem_SetAllocator(g_hooks[i].domain, &g_hooks[i].orig);
+  g_hooked = 0;
+  blk_lock();
+  rec_map_reset(&g_blocks);
+  blk_unlock();
+}
+
+int
+rec_alloc_born(PyObject *op)
+{
+  PyTypeObject *tp = Py_TYPE(op);
+  uintptr_t block = (uintptr_t)op - _PyType_PreHeaderSize(tp);
+  blk_lock();
+  int born = rec_map_get(&g_blocks, block) != NULL ||
+             rec_map_get(&g_blocks, (uintptr_t)op) != NULL;
+  blk_unlock();
+  return born;
+}
+
+void
+rec_alloc_emit_mem(void)
+{
+  /* Unlocked peek first: most instructions change no byte counts. */
+  if (__atomic_load_n(&g_cur, __ATOMIC_RELAXED) == g_last_cur &&
+      __atomic_load_n(&g_peak, __ATOMIC_RELAXED) == g_last_cur)
+    return;
+  blk_lock();
+  size_t cur = g_cur, peak = g_peak;
+  g_peak = g_cur;
+  blk_unlock();
+  if (cur == g_last_cur && peak == cur) return;
+  g_last_cur = cur;
+  rec_emit(TRC_EV_MEM, cur, peak, 0, 0);
+}
+
+/* ---- gc ----------------------------------------------------------------- */
+
+static PyObject *g_gc_cb;          /* our callable in gc.callbacks; GIL */
+
+static PyObject *
+gc_callback(PyObject *self, PyObject *args)
+{
+  const char *phase;
+  PyObject *info;
+  if (!PyArg_ParseTuple(args, "sO", &phase, &info)) return NULL;
+  if (rec_g.active && PyDict_Check(info)) {
+    PyObject *g = PyDict_GetItemString(info, "generation");
+    PyObject *c = PyDict_GetItemString(info, "collected");
+    uint64_t gen = g ? (uint64_t)PyLong_AsLong(g) : 0;
+    uint64_t col = c ? (uint64_t)PyLong_AsLong(c) : 0;
+    if (PyErr_Occurred()) PyErr_Clear();
+    if (phase[0] == 's' && phase[1] == 't' && phase[2] == 'a') {
+      rec_emit(TRC_EV_GC, gen, TRC_GC_START, 0, 0);
+      rec_g.in_gc = 1;
+    } else {
+      rec_g.in_gc = 0;
+      rec_emit(TRC_EV_GC, gen, TRC_GC_END, col, 0);
+    }
+  }
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef g_gc_def = {"heapreel_gc_callback", gc_callback, METH_VARARGS, NULL};
+
+int
+rec_gc_start(void)
+{
+  PyObject *gc = PyImport_ImportModule("gc");
+  if (gc == NULL) return HR_EPYTHON;
+  PyObject *cbs = PyObject_GetAttrString(gc, "callbacks");
+  Py_DECREF(gc);
+  if (cbs == NULL) return HR_EPYTHON;
+  g_gc_cb = PyCFunction_New(&g_gc_def, NULL);
+  int rc = g_gc_cb && PyList_Check(cbs) && PyList_Append(cbs, g_gc_cb) == 0 ? HR_OK : HR_EPYTHON;
+  Py_DECREF(cbs);
+  return rc;
+}
+
+void
+rec_gc_stop(void)
+{
+  if (g_gc_cb == NULL) return;
+  PyObject *gc = PyImport_ImportModule("gc");
+  PyObject *cbs = gc ? PyObject_GetAttrString(gc, "callbacks") : NULL;
+  if (cbs && PyList_Check(cbs)) {
+    for (Py_ssize_t i = PyList_GET_SIZE(cbs) - 1; i >= 0; i--)
+      if (PyList_GET_ITEM(cbs, i) == g_gc_cb) PySequence_DelItem(cbs, i);
+  }
+  Py_XDECREF(cbs);
+  Py_XDECREF(gc);
+  PyErr_Clear();
+  Py_CLEAR(g_gc_cb);
+  rec_g.in_gc = 0;
+}

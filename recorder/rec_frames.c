@@ -1,0 +1,398 @@
+/* rec_frames.c — recorded frames: code classification, frame shadows, slot diffs. */
+#include "rec_internal.h"
+
+#include <string.h>
+
+#include "internal/pycore_code.h"
+#include "internal/pycore_frame.h"
+#include "opcode.h"
+
+#include "hr_mem.h"
+#include "hr_status.h"
+
+/* What the recorder knows about one code object. */
+struct rec_code {
+  PyCodeObject *code;    /* borrowed; rec_code_forget drops us when it dies */
+  int user;              /* its frames are recorded */
+  uint64_t file_sid, func_sid;
+  uint64_t def_loc;      /* location of its first line */
+  int n;                 /* co_nlocalsplus */
+  uint64_t *names;       /* string id of each fast slot's name */
+  uint8_t *kinds;        /* CO_FAST_* of each slot */
+  uint64_t *locs;        /* location id by line - co_firstlineno, 0 = not yet */
+  int nlocs;
+};
+
+static rec_map g_codes;      /* code address -> rec_code*; GIL */
+static rec_map g_frames;     /* PyFrameObject address -> rec_frame*; GIL */
+static rec_map g_globals;    /* globals dict address -> rec_obj* (REC_SH_GLOBALS); GIL */
+static char *g_stdlib[2];    /* path prefixes of the standard library (owned) */
+
+static int
+prefix_of(const char *s, const char *p)
+{
+  return p != NULL && p[0] && strncmp(s, p, strlen(p)) == 0;
+}
+
+static int
+file_is_user(const char *f)
+{
+  if (rec_g.opt.all_frames) return 1;
+  if (strncmp(f, "<frozen ", 8) == 0) return 0;
+  if (strstr(f, "/site-packages/") || strstr(f, "/dist-packages/")) return 0;
+  for (int i = 0; i < 2; i++)
+    if (prefix_of(f, g_stdlib[i])) return 0;
+  return 1;
+}
+
+static rec_code *
+code_get(PyCodeObject *co)
+{
+  uintptr_t *v = rec_map_get(&g_codes, (uintptr_t)co);
+  if (v) return (rec_code *)*v;
+  rec_code *cc = hr_calloc(1, sizeof *cc);
+  if (cc == NULL) return NULL;
+  cc->code = co;
+  const char *file = PyUnicode_AsUTF8(co->co_filename);
+  if (file == NULL) {
+    PyErr_Clear();
+    file = "?";
+  }
+  cc->user = file_is_user(file);
+  if (cc->user) {
+    cc->file_sid = rec_cstr_id(file);
+    cc->func_sid = rec_str_id(co->co_qualname);
+    cc->def_loc = trc_writer_location(rec_g.w, cc->file_sid, (uint32_t)co->co_firstlineno,
+                                      cc->func_sid);
+    cc->n = co->co_nlocalsplus;
+    cc->names = hr_calloc((size_t)cc->n + 1, sizeof *cc->names);
+    cc->kinds = hr_calloc((size_t)cc->n + 1, 1);
+    if (cc->names == NULL || cc->kinds == NULL) {
+      hr_free(cc->names);
+      hr_free(cc->kinds);
+      hr_free(cc);
+      return NULL;
+    }
+    const char *kinds = PyBytes_AS_STRING(co->co_localspluskinds);
+    for (int i = 0; i < cc->n; i++) {
+      cc->names[i] = rec_str_id(PyTuple_GET_ITEM(co->co_localsplusnames, i));
+      cc->kinds[i] = (uint8_t)kinds[i];
+    }
+  }
+  if (rec_map_put(&g_codes, (uintptr_t)co, (uintptr_t)cc) != HR_OK) {
+    hr_free(cc->names);
+    hr_free(cc->kinds);
+    hr_free(cc);
+    return NULL;
+  }
+  rec_dealloc_wrap(&PyCode_Type);
+  return cc;
+}
+
+static void
+code_free(rec_code *cc)
+{
+  hr_free(cc->names);
+  hr_free(cc->kinds);
+  hr_free(cc->locs);
+  hr_free(cc);
+}
+
+void
+rec_code_forget(PyObject *code)
+{
+  uintptr_t v;
+  if (rec_map_del(&g_codes, (uintptr_t)code, &v)) code_free((rec_code *)v);
+}
+
+int
+rec_code_is_user(PyCodeObject *co)
+{
+  rec_code *cc = code_get(co);
+  return cc != NULL && cc->user;
+}
+
+int
+rec_frames_user_call(PyObject *callable)
+{
+  if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
+  if (PyFunction_Check(callable))
+    return rec_code_is_user((PyCodeObject *)PyFunction_GET_CODE(callable));
+  if (PyType_Check(callable) && (((PyTypeObject *)callable)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+    /* A class whose __init__ is user code records its own effects. */
+    static PyObject *init_name;   /* interned once; GIL */
+    if (init_name == NULL && (init_name = PyUnicode_InternFromString("__init__")) == NULL) {
+      PyErr_Clear();
+      return 0;
+    }
+    PyObject *init = _PyType_Lookup((PyTypeObject *)callable, init_name);
+    return init != NULL && PyFunction_Check(init) &&
+           rec_code_is_user((PyCodeObject *)PyFunction_GET_CODE(init));
+  }
+  return 0;
+}
+
+uint64_t
+rec_frame_loc(rec_frame *fr, int line)
+{
+  rec_code *cc = fr->cc;
+  int i = line - cc->code->co_firstlineno;
+  if (i < 0 || i >= 1 << 20)
+    return trc_writer_location(rec_g.w, cc->file_sid, (uint32_t)line, cc->func_sid);
+  if (i >= cc->nlocs) {
+    int n = cc->nlocs ? cc->nlocs : 16;
+    while (n <= i) n *= 2;
+    uint64_t *nl = hr_realloc(cc->locs, (size_t)n * sizeof *nl);
+    if (nl == NULL)
+      return trc_writer_location(rec_g.w, cc->file_sid, (uint32_t)line, cc->func_sid);
+    memset(nl + cc->nlocs, 0, (size_t)(n - cc->nlocs) * sizeof *nl);
+    cc->locs = nl;
+    cc->nlocs = n;
+  }
+  if (cc->locs[i] == 0)
+    cc->locs[i] = trc_writer_location(rec_g.w, cc->file_sid, (uint32_t)line, cc->func_sid);
+  return cc->locs[i];
+}
+
+/* ---- frames ------------------------------------------------------------------- */
+
+static rec_obj *
+globals_get(PyObject *dict, uint64_t holder)
+{
+  uintptr_t *v = rec_map_get(&g_globals, (uintptr_t)dict);
+  if (v) return (rec_obj *)*v;
+  rec_obj *g = hr_calloc(1, sizeof *g);
+  rec_shadow *sh = hr_calloc(1, sizeof *sh);
+  if (g == NULL || sh == NULL || rec_map_put(&g_globals, (uintptr_t)dict, (uintptr_t)g) != HR_OK) {
+    hr_free(g);
+    hr_free(sh);
+    return NULL;
+  }
+  Py_INCREF(dict);   /* the shadow must never outlive the dict it mirrors */
+  sh->kind = REC_SH_GLOBALS;
+  sh->version = (uint64_t)-1;
+  g->sh = sh;
+  g->op = dict;
+  g->id = holder;
+  rec_obj_diff(g, REC_DIFF_FULL, NULL);
+  return g;
+}
+
+rec_frame *
+rec_frame_find(PyFrameObject *f)
+{
+  uintptr_t *v = rec_map_get(&g_frames, (uintptr_t)f);
+  return v ? (rec_frame *)*v : NULL;
+}
+
+static void
+frame_free(rec_frame *fr)
+{
+  hr_free(fr->slots);
+  hr_free(fr);
+}
+
+rec_frame *
+rec_frame_enter(rec_thread *th, PyFrameObject *f)
+{
+  _PyInterpreterFrame *iframe = f->f_frame;
+  PyCodeObject *co = iframe->f_code;
+  rec_code *cc = code_get(co);
+  if (cc == NULL || !cc->user) return NULL;
+  rec_frame *fr = rec_frame_find(f);
+  if (fr != NULL) {
+    if (fr->cc == cc && _PyInterpreterFrame_LASTI(iframe) >= 0) {
+      fr->parent = th->cur;          /* a generator resumed */
+      fr->th = th;
+      return fr;
+    }
+    rec_map_del(&g_frames, (uintptr_t)f, NULL);
+    frame_free(fr);
+  }
+  fr = hr_calloc(1, sizeof *fr);
+  if (fr == NULL) return NULL;
+  fr->slots = hr_calloc((size_t)cc->n + 1, sizeof *fr->slots);
+  if (fr->slots == NULL || rec_map_put(&g_frames, (uintptr_t)f, (uintptr_t)fr) != HR_OK) {
+    frame_free(fr);
+    return NULL;
+  }
+  fr->id = rec_g.next_frame++;
+  fr->fo = f;
+  fr->cc = cc;
+  fr->n = cc->n;
+  fr->parent = th->cur;
+  fr->th = th;
+  fr->epoch = (uint64_t)-1;
+  rec_emit(TRC_EV_CALL, fr->id, cc->def_loc, fr->parent ? fr->parent->id : 0, th->tid);
+  if (rec_g.detail_full) {
+    if (iframe->f_globals && PyDict_Check(iframe->f_globals))
+      fr->glob = globals_get(iframe->f_globals, fr->id);
+    rec_frame_diff(fr, 0, 0);
+  }
+  return fr;
+}
+
+/* The object a fast slot shows the program (a cell's contents). */
+static inline PyObject *
+slot_value(rec_frame *fr, PyObject **lp, int i, PyObject **cell)
+{
+  PyObject *v = lp[i];
+  *cell = NULL;
+  if ((fr->cc->kinds[i] & (CO_FAST_CELL | CO_FAST_FREE)) && v != NULL && PyCell_Check(v)) {
+    *cell = v;
+    v = PyCell_GET(v);
+  }
+  return v;
+}
+
+static void
+slots_diff(rec_frame *fr)
+{
+  _PyInterpreterFrame *iframe = fr->fo->f_frame;
+  PyObject **lp = iframe->localsplus;
+  int quick = fr->epoch == rec_g.frees;
+  for (int i = 0; i < fr->n; i++) {
+    PyObject *cell;
+    PyObject *v = slot_value(fr, lp, i, &cell);
+    rec_ref *r = &fr->slots[i];
+    if (r->op == v) {
+      if (quick || v == NULL) continue;
+      rec_obj *o = rec_obj_find(v);
+      if (o != NULL && o->id == r->id) continue;
+    }
+    int kind = cell ? TRC_SLOT_CELL : TRC_SLOT_LOCAL;
+    if (r->op != NULL) {
+      rec_emit(TRC_EV_UNBIND, fr->id, kind, fr->cc->names[i], r->id);
+      rec_cand_add(r->op, r->id);
+    }
+    r->op = v;
+    r->id = 0;
+    if (v != NULL) {
+      rec_obj *o = rec_obj_see(v);
+      if (o) {
+        r->id = o->id;
+        rec_obj_shadow(o);
+        rec_emit(TRC_EV_BIND, fr->id, kind, fr->cc->names[i], r->id);
+        rec_cand_add(v, r->id);
+      }
+    }
+    if (cell) {
+      rec_obj *co = rec_obj_see(cell);
+      if (co) {
+        rec_obj_diff(co, REC_DIFF_FULL, NULL);
+        rec_cand_add(cell, co->id);
+      }
+    }
+  }
+  fr->epoch = rec_g.frees;
+}
+
+void
+rec_frame_diff(rec_frame *fr, int op, int oparg)
+{
+  if (fr->n) slots_diff(fr);
+  rec_obj *g = fr->glob;
+  if (g == NULL || ((PyDictObject *)g->op)->ma_version_tag == g->sh->version) return;
+  PyObject *key = NULL;
+  if (op == STORE_NAME || op == STORE_GLOBAL || op == DELETE_NAME || op == DELETE_GLOBAL) {
+    PyObject *names = fr->cc->code->co_names;
+    if (oparg >= 0 && oparg < PyTuple_GET_SIZE(names)) key = PyTuple_GET_ITEM(names, oparg);
+    /* STORE_NAME writes f_locals, which is the globals dict only at module level */
+    if ((op == STORE_NAME || op == DELETE_NAME) && fr->fo->f_frame->f_locals != g->op) key = NULL;
+  }
+  rec_obj_diff(g, key ? REC_DIFF_KEY : REC_DIFF_FULL, key);
+}
+
+void
+rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended)
+{
+  rec_thread *th = fr->th;
+  if (th && th->cur == fr) th->cur = fr->parent;
+  if (suspended) {
+    fr->parent = NULL;
+    return;
+  }
+  if (rec_g.detail_full) {
+    for (int i = 0; i < fr->n; i++) {
+      rec_ref *r = &fr->slots[i];
+      if (r->op == NULL) continue;
+      int kind = (fr->cc->kinds[i] & (CO_FAST_CELL | CO_FAST_FREE)) ? TRC_SLOT_CELL : TRC_SLOT_LOCAL;
+      rec_emit(TRC_EV_UNBIND, fr->id, kind, fr->cc->names[i], r->id);
+      rec_cand_add(r->op, r->id);
+    }
+  }
+  rec_emit(TRC_EV_RETURN, fr->id, retval ? rec_obj_id(retval) : 0, 0, 0);
+  if (retval) rec_cand_add(retval, rec_obj_id(retval));
+  rec_map_del(&g_frames, (uintptr_t)fr->fo, NULL);
+  /* Frames whose caller still points at us get a NULL parent. */
+  size_t cap = 0;
+  (void)cap;
+  frame_free(fr);
+}
+
+void
+rec_frame_forget(PyObject *f)
+{
+  uintptr_t v;
+  if (!rec_map_del(&g_frames, (uintptr_t)f, &v)) return;
+  rec_frame *fr = (rec_frame *)v;
+  if (fr->th && fr->th->cur == fr) fr->th->cur = fr->parent;
+  if (fr->th && fr->th->pending == fr) fr->th->pending = NULL;
+  rec_emit(TRC_EV_RETURN, fr->id, 0, 0, 0);
+  frame_free(fr);
+}
+
+void
+rec_frames_end(void)
+{
+  /* Every live frame's slots, bound as they are now. */
+  for (size_t i = 0; i < g_frames.cap; i++) {
+    if (g_frames.keys[i] == 0) continue;
+    rec_frame *fr = (rec_frame *)g_frames.vals[i];
+    if (fr->fo->f_frame != NULL && fr->fo->f_frame->f_code == fr->cc->code) {
+      fr->epoch = (uint64_t)-1;
+      rec_frame_diff(fr, 0, 0);
+    }
+  }
+  for (size_t i = 0; i < g_globals.cap; i++) {
+    if (g_globals.keys[i] == 0) continue;
+    rec_obj_diff((rec_obj *)g_globals.vals[i], REC_DIFF_FULL, NULL);
+  }
+}
+
+int
+rec_frames_init(void)
+{
+  PyObject *bp = PySys_GetObject("base_prefix"), *p = PySys_GetObject("prefix");
+  const char *b = bp && PyUnicode_Check(bp) ? PyUnicode_AsUTF8(bp) : NULL;
+  const char *q = p && PyUnicode_Check(p) ? PyUnicode_AsUTF8(p) : NULL;
+  g_stdlib[0] = b ? hr_sprintf("%s/lib/python%d.%d/", b, PY_MAJOR_VERSION, PY_MINOR_VERSION) : NULL;
+  g_stdlib[1] = q ? hr_sprintf("%s/lib/python%d.%d/", q, PY_MAJOR_VERSION, PY_MINOR_VERSION) : NULL;
+  PyErr_Clear();
+  return HR_OK;
+}
+
+void
+rec_frames_fini(void)
+{
+  for (size_t i = 0; i < g_codes.cap; i++)
+    if (g_codes.keys[i]) code_free((rec_code *)g_codes.vals[i]);
+  rec_map_reset(&g_codes);
+  for (size_t i = 0; i < g_frames.cap; i++)
+    if (g_frames.keys[i]) frame_free((rec_frame *)g_frames.vals[i]);
+  rec_map_reset(&g_frames);
+  for (size_t i = 0; i < g_globals.cap; i++) {
+    if (g_globals.keys[i] == 0) continue;
+    rec_obj *g = (rec_obj *)g_globals.vals[i];
+    rec_shadow *sh = g->sh;
+    hr_free(sh->pairs);
+    rec_map_reset(&sh->index);
+    hr_free(sh);
+    Py_DECREF(g->op);
+    hr_free(g);
+  }
+  rec_map_reset(&g_globals);
+  hr_free(g_stdlib[0]);
+  hr_free(g_stdlib[1]);
+  g_stdlib[0] = g_stdlib[1] = NULL;
+}

@@ -1,0 +1,152 @@
+/* rec_internal.h — state and functions shared by the recorder's own files. */
+#ifndef REC_INTERNAL_H
+#define REC_INTERNAL_H
+
+#ifndef Py_BUILD_CORE
+#define Py_BUILD_CORE 1
+#endif
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+
+#include "rec_map.h"
+#include "rec_tracer.h"
+#include "trc_writer.h"
+
+/* A slot's recorded content: a borrowed pointer and the trace id it had when
+** recorded (the pointer may be dead by the time the slot is diffed). */
+typedef struct rec_ref {
+  PyObject *op;
+  uint64_t id;
+} rec_ref;
+
+/* One keyed slot of a dict, set or instance: key and value as recorded. */
+typedef struct rec_pair {
+  rec_ref key;
+  rec_ref val;           /* op NULL for set elements */
+  uint64_t stamp;        /* last full diff that saw it */
+} rec_pair;
+
+enum rec_shkind { REC_SH_SEQ = 1, REC_SH_DICT, REC_SH_SET, REC_SH_CELL, REC_SH_INST,
+                  REC_SH_GLOBALS };
+
+/* The recorded slots of one container. */
+typedef struct rec_shadow {
+  int kind;              /* enum rec_shkind */
+  uint64_t version;      /* dict ma_version_tag at the last diff */
+  rec_ref *items;        /* SEQ and CELL slots */
+  Py_ssize_t n, cap;
+  rec_pair *pairs;       /* DICT, SET, INST slots, packed */
+  size_t np, pcap;
+  rec_map index;         /* key address -> position in pairs + 1 */
+} rec_shadow;
+
+/* A tracked object. */
+typedef struct rec_obj {
+  uint64_t id;
+  PyObject *op;          /* borrowed; the dealloc wrapper removes it in time */
+  Py_ssize_t rc;         /* reference count last recorded */
+  rec_shadow *sh;        /* container slots, NULL until shadowed */
+  int alloc;             /* 1: born while recording */
+} rec_obj;
+
+/* How a container is diffed after an instruction touched it. */
+enum rec_diff { REC_DIFF_FULL = 0, REC_DIFF_TAIL, REC_DIFF_INDEX, REC_DIFF_KEY };
+
+/* Everything below is protected by the GIL, except where noted. */
+typedef struct rec_state {
+  trc_writer *w;         /* borrowed from rec_main */
+  rec_options opt;
+  int active;            /* recording and observing */
+  int detail_full;       /* steps, binds and refcounts wanted */
+  uint64_t step;         /* global step counter */
+  uint64_t next_obj;     /* next object id */
+  uint64_t next_frame;   /* next frame id */
+  uint64_t stamp;        /* full-diff generation counter */
+  uint64_t frees;        /* tracked objects freed so far */
+  rec_map objs;          /* object address -> rec_obj* */
+  rec_map reborn;        /* addresses where an object died while recording */
+  int in_gc;             /* inside a gc run */
+  int busy;              /* re-entry guard: inside the recorder's own work */
+  rec_ref *cand;         /* refcount candidates of the pending instruction */
+  size_t ncand, capcand;
+  PyTypeObject *probe_heap_type; /* any Python class, to learn subtype_dealloc */
+} rec_state;
+
+extern rec_state rec_g;
+
+static inline void
+rec_emit(int kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+  trc_writer_append(rec_g.w, kind, rec_g.step, a, b, c, d);
+}
+
+/* rec_objects.c */
+int rec_objects_init(void);
+void rec_objects_fini(void);
+rec_obj *rec_obj_find(PyObject *op);
+rec_obj *rec_obj_see(PyObject *op);          /* track when new; NULL on failure */
+uint64_t rec_obj_id(PyObject *op);           /* id, tracking when new; 0 for NULL */
+void rec_obj_shadow(rec_obj *o);             /* start recording its slots */
+void rec_obj_diff(rec_obj *o, int how, PyObject *arg);
+int rec_obj_is_container(PyObject *op);
+void rec_cand_add(PyObject *op, uint64_t id);
+void rec_cand_flush(void);
+uint64_t rec_type_id(PyTypeObject *tp);
+uint64_t rec_str_id(PyObject *s);            /* id of a str object's text */
+uint64_t rec_cstr_id(const char *s);
+int rec_dealloc_wrap(PyTypeObject *tp);
+void rec_dealloc_unwrap_all(void);
+void rec_objects_end(void);                  /* end of main: fill the graph */
+
+/* rec_frames.c */
+typedef struct rec_code rec_code;
+typedef struct rec_frame rec_frame;
+
+/* One recording thread. */
+typedef struct rec_thread {
+  PyThreadState *ts;
+  uint64_t tid;
+  rec_frame *cur;        /* innermost recorded frame running on it */
+  rec_frame *pending;    /* frame whose instruction is in flight, or NULL */
+  int op, oparg;         /* that instruction */
+  int entered;           /* a recorded frame was entered during it */
+  rec_ref *before;       /* its value stack before it ran */
+  int nbefore, capbefore;
+} rec_thread;
+
+/* One recorded frame (alive, or a suspended generator's). */
+struct rec_frame {
+  uint64_t id;
+  PyFrameObject *fo;     /* borrowed; rec_frame_forget drops us when it dies */
+  rec_code *cc;
+  rec_frame *parent;     /* the calling recorded frame while running */
+  rec_thread *th;
+  rec_ref *slots;        /* fast locals, cells and free variables as recorded */
+  int n;
+  uint64_t epoch;        /* rec_g.frees when the slots were last diffed */
+  rec_obj *glob;         /* globals shadow (kind REC_SH_GLOBALS), shared */
+};
+int rec_frames_init(void);
+void rec_frames_fini(void);
+int rec_code_is_user(PyCodeObject *co);
+rec_frame *rec_frame_enter(rec_thread *th, PyFrameObject *f);
+rec_frame *rec_frame_find(PyFrameObject *f);
+void rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended);
+uint64_t rec_frame_loc(rec_frame *fr, int line);
+void rec_frame_diff(rec_frame *fr, int op, int oparg);
+void rec_frames_end(void);                   /* end of main: bind every slot */
+void rec_code_forget(PyObject *code);
+void rec_frame_forget(PyObject *frame);
+int rec_frames_user_call(PyObject *callable);  /* a call that runs recorded code */
+
+/* rec_alloc.c */
+int rec_alloc_start(void);
+void rec_alloc_stop(void);
+int rec_alloc_born(PyObject *op);            /* block handed out while recording */
+void rec_alloc_emit_mem(void);
+int rec_gc_start(void);
+void rec_gc_stop(void);
+
+#endif /* REC_INTERNAL_H */

@@ -1,0 +1,501 @@
+/* rec_main.c — heapreel-record: run a script exactly as python3.11 would, and record it.
+**
+** The interpreter is configured from a python3.11 command line (argv, sys.path,
+** site-packages, an active virtual environment, environment variables all as
+** CPython computes them) and the script runs through Py_RunMain, so exit
+** statuses, tracebacks and `sys.exit` behave as they do under python3.11.
+**
+** Finishing the trace has three ways out, because Py_RunMain does not always
+** return:
+**  - normal end or uncaught exception: Py_RunMain returns the status and main
+**    finishes the trace;
+**  - SystemExit (sys.exit): CPython finalises and calls exit(status) itself;
+**    an on_exit handler, which receives the status, finishes the trace;
+**  - unhandled KeyboardInterrupt: after finalising, CPython kills the process
+**    with SIGINT, so no exit handler runs. The atexit hook (the first moment
+**    of finalisation, after the main script and the joining of threads) sees
+**    _Py_UnhandledKeyboardInterrupt already set and finishes the trace there
+**    with exit_status 130 (128 + SIGINT, what a shell reports).
+** A recording killed without any of these (SIGKILL, os._exit, a crash) keeps
+** what the writer committed so far, with meta complete = '0'.
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "rec_module.h"
+#include "rec_tracer.h"
+#include "trc_writer.h"
+
+/* Set by CPython when the main script ended with an uncaught
+** KeyboardInterrupt (exported by libpython3.11, declared in its internal
+** headers only). */
+extern int _Py_UnhandledKeyboardInterrupt;
+
+#define REC_EXIT_SIGINT 130          /* 128 + SIGINT: the status a shell reports */
+#define REC_EXIT_NO_SCRIPT 2         /* python3.11's status for a script it cannot open */
+#define REC_SYSTEM_PYTHON "/usr/bin/python3.11"
+#define REC_PROGRESS_DELAY_MS 1000   /* short runs never show progress */
+#define REC_PROGRESS_EVERY_MS 250
+
+static const char usage_text[] =
+  "usage: heapreel-record [-o FILE] [--all-frames] [--detail full|alloc] SCRIPT [ARGS...]\n"
+  "\n"
+  "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would and record its memory life.\n"
+  "Options come before SCRIPT; everything after it is the script's.\n"
+  "\n"
+  "    -o FILE               write the trace to FILE (default: <script stem>.heapreel)\n"
+  "    --all-frames          record standard-library and site-packages frames too\n"
+  "    --detail full|alloc   'alloc': allocations, frees and sizes only (big programs)\n";
+
+struct rec_args {
+  const char *out;        /* -o, or NULL for the default (borrowed from argv) */
+  int all_frames;
+  int detail;             /* enum rec_detail */
+  int script;             /* index of SCRIPT in argv */
+};
+
+/* The one recording of this process. Touched by the main thread only (holding
+** the GIL while Python runs); the progress thread uses g_progress alone. */
+static struct {
+  trc_writer *w;
+  char *path;             /* the trace's path (owned) */
+  struct timespec t0;     /* when the script started */
+  double duration_s;      /* script start to end of main, once ended */
+  uint64_t end_step;
+  int started;            /* the script is about to run or has run */
+  int ended;              /* the atexit hook saw the end of the main script */
+  int finished;           /* the trace is closed */
+} g_run;
+
+/* Progress on a terminal: a thread asks the main thread, through a pending
+** call, to print events and size every REC_PROGRESS_EVERY_MS. */
+static struct {
+  pthread_t thread;
+  pthread_mutex_t lock;   /* protects stop */
+  pthread_cond_t wake;
+  int stop;
+  int running;            /* main thread only */
+  atomic_int queued;      /* a pending call is queued and has not run yet */
+  atomic_int enabled;     /* the pending call may print */
+  int shown;              /* a progress line is on the terminal (main thread only) */
+} g_progress = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static void rec_error(const char *fmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 1, 2)))
+#endif
+  ;
+
+static void rec_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("heapreel: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+/* strerror with a lowercase first letter, as heapreel's messages are. */
+static const char *rec_strerror(int err, char *buf, size_t n) {
+  snprintf(buf, n, "%s", strerror(err));
+  if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z')) buf[0] += 'a' - 'A';
+  return buf;
+}
+
+static double elapsed_s(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* "123 bytes", "45.6 kB", "1.2 MB", "3.4 GB" (decimal units). */
+static void format_size(uint64_t n, char *buf, size_t len) {
+  if (n < 1000) snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+  else if (n < 1000000) snprintf(buf, len, "%.1f kB", (double)n / 1e3);
+  else if (n < 1000000000) snprintf(buf, len, "%.1f MB", (double)n / 1e6);
+  else snprintf(buf, len, "%.1f GB", (double)n / 1e9);
+}
+
+/* The default trace path: the script's file name without its last extension,
+** plus ".heapreel", in the current directory. Owned; NULL when out of memory. */
+static char *default_trace_path(const char *script) {
+  size_t n = strlen(script);
+  while (n > 1 && script[n - 1] == '/') n--;            /* "pkg/" names "pkg" */
+  size_t b = n;
+  while (b > 0 && script[b - 1] != '/') b--;
+  size_t e = n;
+  for (size_t i = n; i > b + 1; i--)                      /* ".hidden" keeps its name */
+    if (script[i - 1] == '.') { e = i - 1; break; }
+  return hr_sprintf("%.*s.heapreel", (int)(e - b), script + b);
+}
+
+/* The script's sys.argv as a JSON array. Bytes above 0x7f pass through
+** (arguments are normally UTF-8). Owned; NULL when out of memory. */
+static char *json_argv(int argc, char **argv) {
+  size_t cap = 3;
+  for (int i = 0; i < argc; i++) cap += 6 * strlen(argv[i]) + 3;
+  char *s = hr_malloc(cap), *p = s;
+  if (s == NULL) return NULL;
+  *p++ = '[';
+  for (int i = 0; i < argc; i++) {
+    if (i) *p++ = ',';
+    *p++ = '"';
+    for (const unsigned char *c = (const unsigned char *)argv[i]; *c; c++) {
+      if (*c == '"' || *c == '\\') { *p++ = '\\'; *p++ = (char)*c; }
+      else if (*c < 0x20) p += sprintf(p, "\\u%04x", *c);
+      else *p++ = (char)*c;
+    }
+    *p++ = '"';
+  }
+  *p++ = ']';
+  *p = '\0';
+  return s;
+}
+
+/* The interpreter's program name: the active virtual environment's python3.11
+** when there is one (so CPython finds its pyvenv.cfg and site-packages, as
+** `python3.11` run inside the venv would), else Debian's python3.11. Never
+** searched on PATH, whose python3.11 may be a different build. */
+static char *python_program(void) {
+  const char *venv = getenv("VIRTUAL_ENV");
+  if (venv && *venv) {
+    char *p = hr_sprintf("%s/bin/python3.11", venv);
+    if (p && access(p, X_OK) == 0) return p;
+    hr_free(p);
+  }
+  return hr_strdup(REC_SYSTEM_PYTHON);
+}
+
+/* ---- arguments ------------------------------------------------------------ */
+
+/* Returns 0 to run, 1 when -h was answered, 2 after a usage error. */
+static int parse_args(int argc, char **argv, struct rec_args *a) {
+  memset(a, 0, sizeof *a);
+  a->detail = REC_DETAIL_FULL;
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *s = argv[i];
+    if (strcmp(s, "--") == 0) { i++; break; }
+    if (s[0] != '-' || s[1] == '\0') break;              /* SCRIPT ("-" is a name) */
+    if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+      fputs(usage_text, stdout);
+      return 1;
+    } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0) {
+      if (++i >= argc) { rec_error("option '%s' needs a file name", s); goto usage; }
+      a->out = argv[i];
+    } else if (strncmp(s, "-o", 2) == 0) {
+      a->out = s + 2;
+    } else if (strncmp(s, "--output=", 9) == 0) {
+      a->out = s + 9;
+    } else if (strcmp(s, "--all-frames") == 0) {
+      a->all_frames = 1;
+    } else if (strcmp(s, "--detail") == 0 || strncmp(s, "--detail=", 9) == 0) {
+      const char *v = s[8] == '=' ? s + 9 : (++i < argc ? argv[i] : NULL);
+      if (v == NULL) { rec_error("option '--detail' needs 'full' or 'alloc'"); goto usage; }
+      if (strcmp(v, "full") == 0) a->detail = REC_DETAIL_FULL;
+      else if (strcmp(v, "alloc") == 0) a->detail = REC_DETAIL_ALLOC;
+      else { rec_error("unknown detail '%s' (expected 'full' or 'alloc')", v); goto usage; }
+    } else {
+      rec_error("unknown option '%s'", s);
+      goto usage;
+    }
+  }
+  if (i >= argc) { rec_error("no script to record"); goto usage; }
+  if (a->out && *a->out == '\0') { rec_error("empty trace file name"); goto usage; }
+  a->script = i;
+  return 0;
+usage:
+  fputs(usage_text, stderr);
+  return 2;
+}
+
+/* ---- progress --------------------------------------------------------------- */
+
+static int progress_print(void *unused) {
+  atomic_store(&g_progress.queued, 0);
+  if (!atomic_load(&g_progress.enabled) || g_run.w == NULL) return 0;
+  /* The file as it grows: the trace and its write-ahead log. */
+  struct stat st;
+  uint64_t bytes = stat(g_run.path, &st) == 0 ? (uint64_t)st.st_size : 0;
+  char wal[PATH_MAX];
+  snprintf(wal, sizeof wal, "%s-wal", g_run.path);
+  if (stat(wal, &st) == 0) bytes += (uint64_t)st.st_size;
+  char size[32];
+  format_size(bytes, size, sizeof size);
+  fprintf(stderr, "\r\033[Kheapreel: recording '%s': %llu events, %s", g_run.path,
+          (unsigned long long)trc_writer_events(g_run.w), size);
+  g_progress.shown = 1;
+  return 0;
+}
+
+static void *progress_thread(void *unused) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  long wait_ms = REC_PROGRESS_DELAY_MS;
+  pthread_mutex_lock(&g_progress.lock);
+  while (!g_progress.stop) {
+    t.tv_sec += wait_ms / 1000;
+    t.tv_nsec += (wait_ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) { t.tv_sec++; t.tv_nsec -= 1000000000L; }
+    if (pthread_cond_timedwait(&g_progress.wake, &g_progress.lock, &t) == ETIMEDOUT &&
+        !g_progress.stop && !_Py_IsFinalizing() && !atomic_exchange(&g_progress.queued, 1)) {
+      /* Runs on the main thread with the GIL, serialised with the producer. */
+      if (Py_AddPendingCall(progress_print, NULL) != 0) atomic_store(&g_progress.queued, 0);
+    }
+    wait_ms = REC_PROGRESS_EVERY_MS;
+  }
+  pthread_mutex_unlock(&g_progress.lock);
+  return NULL;
+}
+
+static void progress_start(void) {
+  if (!isatty(STDERR_FILENO)) return;
+  atomic_store(&g_progress.enabled, 1);
+  if (pthread_create(&g_progress.thread, NULL, progress_thread, NULL) == 0)
+    g_progress.running = 1;
+}
+
+/* Stop the thread and wipe the progress line; a pending call still queued
+** finds printing disabled. */
+static void progress_stop(void) {
+  atomic_store(&g_progress.enabled, 0);
+  if (g_progress.running) {
+    pthread_mutex_lock(&g_progress.lock);
+    g_progress.stop = 1;
+    pthread_cond_signal(&g_progress.wake);
+    pthread_mutex_unlock(&g_progress.lock);
+    pthread_join(g_progress.thread, NULL);
+    g_progress.running = 0;
+  }
+  if (g_progress.shown) {
+    fputs("\r\033[K", stderr);
+    g_progress.shown = 0;
+  }
+}
+
+/* ---- finishing the trace ---------------------------------------------------- */
+
+/* Close the trace once: end-of-run meta, commit, the closing line. Returns
+** HR_OK or the writer's first error (reported here). */
+static int rec_finish(int exit_status) {
+  if (g_run.finished) return HR_OK;
+  g_run.finished = 1;
+  progress_stop();
+  if (!g_run.ended && Py_IsInitialized() && PyGILState_Check()) rec_tracer_stop();
+  char buf[64];
+  snprintf(buf, sizeof buf, "%d", exit_status);
+  trc_writer_meta(g_run.w, "exit_status", buf);
+  double d = g_run.ended ? g_run.duration_s : elapsed_s(&g_run.t0);
+  snprintf(buf, sizeof buf, "%.6f", d);
+  trc_writer_meta(g_run.w, "duration_s", buf);
+  snprintf(buf, sizeof buf, "%llu",
+           (unsigned long long)(g_run.ended ? g_run.end_step : rec_tracer_step()));
+  trc_writer_meta(g_run.w, "end_step", buf);
+  uint64_t events = trc_writer_events(g_run.w);
+  char *err = NULL;
+  /* complete: the program ran to its end (normal, exception, sys.exit, Ctrl-C). */
+  int status = trc_writer_close(g_run.w, g_run.ended, &err);
+  g_run.w = NULL;
+  if (status != HR_OK) {
+    rec_error("%s", err ? err : hr_status_str(status));
+    hr_free(err);
+    return status;
+  }
+  struct stat st;
+  char size[32];
+  format_size(stat(g_run.path, &st) == 0 ? (uint64_t)st.st_size : 0, size, sizeof size);
+  fprintf(stderr, "heapreel: recorded '%s': %llu events, %s\n", g_run.path,
+          (unsigned long long)events, size);
+  return HR_OK;
+}
+
+/* sys.exit() in the script: CPython finalises, then calls exit(status). */
+static void rec_on_exit(int status, void *unused) {
+  if (g_run.started) rec_finish(status);
+}
+
+/* Python's atexit runs this first thing in finalisation (after the program's
+** own atexit functions, registered later, and after non-daemon threads were
+** joined): the main script has ended. */
+static PyObject *rec_at_exit(PyObject *self, PyObject *unused) {
+  if (g_run.ended || g_run.finished) Py_RETURN_NONE;
+  g_run.duration_s = elapsed_s(&g_run.t0);
+  progress_stop();
+  rec_tracer_end_of_main();
+  rec_tracer_stop();
+  g_run.end_step = rec_tracer_step();
+  g_run.ended = 1;
+  /* Py_RunMain will end the process with SIGINT without returning. */
+  if (_Py_UnhandledKeyboardInterrupt) rec_finish(REC_EXIT_SIGINT);
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef rec_at_exit_def = {"_heapreel_end_of_main", rec_at_exit, METH_NOARGS, NULL};
+
+/* Register rec_at_exit with Python's atexit, leaving sys.modules as the
+** program would find it under python3.11 (atexit not imported yet). */
+static int register_at_exit(void) {
+  PyObject *modules = PyImport_GetModuleDict();          /* borrowed */
+  int had = PyDict_GetItemString(modules, "atexit") != NULL;
+  PyObject *atexit = PyImport_ImportModule("atexit");
+  if (atexit == NULL) return -1;
+  PyObject *fn = PyCFunction_New(&rec_at_exit_def, NULL);
+  PyObject *r = fn ? PyObject_CallMethod(atexit, "register", "O", fn) : NULL;
+  Py_XDECREF(fn);
+  Py_DECREF(atexit);
+  if (r == NULL) return -1;
+  Py_DECREF(r);
+  /* The callbacks live in the interpreter, not in the module object. */
+  if (!had && PyDict_DelItemString(modules, "atexit") < 0) return -1;
+  return 0;
+}
+
+/* ---- starting --------------------------------------------------------------- */
+
+/* Fail before anything runs when the script cannot be opened, as python3.11
+** does (its status 2), with heapreel's own message. */
+static int check_script(const char *script) {
+  int fd = open(script, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    char e[128];
+    rec_error("cannot open script '%s': %s", script, rec_strerror(errno, e, sizeof e));
+    return REC_EXIT_NO_SCRIPT;
+  }
+  close(fd);
+  return 0;
+}
+
+/* Configure and start CPython as `python3.11 SCRIPT ARGS...` would start. */
+static int init_python(int argc, char **argv, const struct rec_args *a) {
+  char *program = python_program();
+  int nscript = argc - a->script;
+  /* A script named like an option needs "--" to stay the script. */
+  int dashdash = argv[a->script][0] == '-';
+  char **pyargv = hr_calloc((size_t)nscript + 3, sizeof *pyargv);
+  if (program == NULL || pyargv == NULL) {
+    hr_free(program);
+    hr_free(pyargv);
+    rec_error("cannot start python3.11: out of memory");
+    return HR_ENOMEM;
+  }
+  int n = 0;
+  pyargv[n++] = "python3.11";
+  if (dashdash) pyargv[n++] = "--";
+  for (int i = a->script; i < argc; i++) pyargv[n++] = argv[i];
+
+  PyConfig config;
+  PyConfig_InitPythonConfig(&config);
+  config.parse_argv = 1;
+  PyStatus st = PyConfig_SetBytesString(&config, &config.program_name, program);
+  if (!PyStatus_Exception(st)) st = PyConfig_SetBytesArgv(&config, n, pyargv);
+  if (!PyStatus_Exception(st)) st = Py_InitializeFromConfig(&config);
+  PyConfig_Clear(&config);
+  hr_free(pyargv);
+  hr_free(program);
+  if (PyStatus_Exception(st)) {
+    rec_error("cannot start python3.11: %s",
+              st.err_msg ? st.err_msg : PyStatus_IsExit(st) ? "it asked to exit" : "unknown error");
+    return HR_EPYTHON;
+  }
+  return HR_OK;
+}
+
+/* Facts known before the script runs, so even a killed trace has them. */
+static int write_start_meta(int argc, char **argv, const struct rec_args *a) {
+  char *json = json_argv(argc - a->script, argv + a->script);
+  if (json == NULL) return HR_ENOMEM;
+  trc_writer_meta(g_run.w, "argv", json);
+  hr_free(json);
+  trc_writer_meta(g_run.w, "program", argv[a->script]);
+  trc_writer_meta(g_run.w, "python_version", Py_GetVersion());
+  trc_writer_meta(g_run.w, "detail", a->detail == REC_DETAIL_ALLOC ? "alloc" : "full");
+  trc_writer_meta(g_run.w, "all_frames", a->all_frames ? "1" : "0");
+  trc_writer_meta(g_run.w, "recorder", "heapreel " HEAPREEL_VERSION);
+  /* Committed before the script runs: a trace cut short still says what ran. */
+  return trc_writer_sync(g_run.w);
+}
+
+/* Everything between a running interpreter and the script's first line. On
+** failure the message is printed and the new trace removed. */
+static int start_recording(const struct rec_args *a, int argc, char **argv) {
+  const char *script = argv[a->script];
+  rec_options opt = {.all_frames = a->all_frames, .detail = a->detail, .script = script};
+  char *err = NULL;
+  int status = write_start_meta(argc, argv, a);
+  if (status == HR_OK && (register_at_exit() < 0 || on_exit(rec_on_exit, NULL) != 0)) {
+    if (PyErr_Occurred()) PyErr_Print();
+    err = hr_strdup("cannot install the end-of-run hook");
+    status = HR_EPYTHON;
+  }
+  if (status == HR_OK) status = rec_tracer_start(g_run.w, &opt, &err);
+  if (status == HR_OK) return HR_OK;
+  rec_tracer_stop();
+  char *werr = NULL;
+  trc_writer_close(g_run.w, 0, &werr);   /* a writer failure explains itself best */
+  g_run.w = NULL;
+  g_run.finished = 1;
+  unlink(g_run.path);
+  if (werr) rec_error("%s", werr);
+  else rec_error("cannot start recording '%s': %s", script, err ? err : hr_status_str(status));
+  hr_free(werr);
+  hr_free(err);
+  return status;
+}
+
+int main(int argc, char **argv) {
+  struct rec_args a;
+  int rc = parse_args(argc, argv, &a);
+  if (rc) return rc == 1 ? 0 : 2;
+  const char *script = argv[a.script];
+  if ((rc = check_script(script)) != 0) return rc;
+
+  g_run.path = a.out ? hr_strdup(a.out) : default_trace_path(script);
+  if (g_run.path == NULL) { rec_error("out of memory"); return 1; }
+  char *err = NULL;
+  /* Opening replaces an existing trace only once the new file is ready. */
+  if (trc_writer_open(g_run.path, NULL, &g_run.w, &err) != HR_OK) {
+    rec_error("%s", err ? err : "cannot create trace");
+    hr_free(err);
+    hr_free(g_run.path);
+    return 1;
+  }
+  if (PyImport_AppendInittab("heapreel", rec_module_init) < 0 ||
+      init_python(argc, argv, &a) != HR_OK) {
+    trc_writer_close(g_run.w, 0, NULL);
+    unlink(g_run.path);                 /* the recording never started */
+    hr_free(g_run.path);
+    return 1;
+  }
+  if (start_recording(&a, argc, argv) != HR_OK) {
+    Py_FinalizeEx();
+    hr_free(g_run.path);
+    return 1;
+  }
+  g_run.started = 1;
+  progress_start();
+  clock_gettime(CLOCK_MONOTONIC, &g_run.t0);
+
+  int status = Py_RunMain();          /* ends the process itself on sys.exit and Ctrl-C */
+
+  if (rec_finish(status) != HR_OK && status == 0) status = 1;
+  hr_free(g_run.path);
+  return status;
+}

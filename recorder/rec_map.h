@@ -1,0 +1,27 @@
+/* rec_map.h — the recorder's hash map from a nonzero machine word to a word. */
+#ifndef REC_MAP_H
+#define REC_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Open addressing with linear probing and backward-shift deletion, so
+** deletions leave no tombstones. Keys are addresses, never 0. Memory comes
+** from hr_malloc. Not thread-safe: each map names its own protection. */
+typedef struct rec_map {
+  uintptr_t *keys;   /* 0 = empty */
+  uintptr_t *vals;
+  size_t cap;        /* a power of two, or 0 before the first put */
+  size_t n;
+} rec_map;
+
+/* Pointer to the value stored for key, NULL when absent. */
+uintptr_t *rec_map_get(const rec_map *m, uintptr_t key);
+/* Insert or replace; HR_OK or HR_ENOMEM. */
+int rec_map_put(rec_map *m, uintptr_t key, uintptr_t val);
+/* Remove key; returns 1 and its value in *old (may be NULL) when present. */
+int rec_map_del(rec_map *m, uintptr_t key, uintptr_t *old);
+/* Free the tables; the map is empty and usable again. */
+void rec_map_reset(rec_map *m);
+
+#endif /* REC_MAP_H */

@@ -1,0 +1,60 @@
+/* rec_module.c — the built-in `heapreel` module: what a recorded program can call. */
+#include <string.h>
+
+#include "rec_module.h"
+#include "rec_tracer.h"
+
+PyDoc_STRVAR(mark_doc,
+"mark(label)\n"
+"--\n"
+"\n"
+"Record a mark event labelled `label` (a str) at the current step, so the\n"
+"analyzer can find this point of the run by name (--mark LABEL).");
+
+static PyObject *
+rec_module_mark(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+  static char *kwlist[] = {"label", NULL};
+  PyObject *label;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:mark", kwlist, &label))
+    return NULL;
+  if (!PyUnicode_Check(label)) {
+    PyErr_Format(PyExc_TypeError, "mark() argument 'label' must be str, not %.200s",
+                 Py_TYPE(label)->tp_name);
+    return NULL;
+  }
+  Py_ssize_t n;
+  const char *s = PyUnicode_AsUTF8AndSize(label, &n);
+  if (s == NULL) return NULL;
+  /* The tracer takes a C string: a NUL inside would silently cut the label. */
+  if (memchr(s, '\0', (size_t)n) != NULL) {
+    PyErr_SetString(PyExc_ValueError, "mark() label contains a null character");
+    return NULL;
+  }
+  rec_tracer_mark(s);
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef rec_module_methods[] = {
+  {"mark", (PyCFunction)(void (*)(void))rec_module_mark, METH_VARARGS | METH_KEYWORDS, mark_doc},
+  {NULL, NULL, 0, NULL}
+};
+
+PyDoc_STRVAR(module_doc,
+"heapreel — talk to the recorder from inside a recorded program.\n"
+"\n"
+"Only present while the program runs under `heapreel record`.");
+
+static struct PyModuleDef rec_module_def = {
+  PyModuleDef_HEAD_INIT,
+  .m_name = "heapreel",
+  .m_doc = module_doc,
+  .m_size = 0,
+  .m_methods = rec_module_methods,
+};
+
+PyObject *
+rec_module_init(void)
+{
+  return PyModule_Create(&rec_module_def);
+}

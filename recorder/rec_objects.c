@@ -1,0 +1,689 @@
+/* rec_objects.c — object identity, container slot shadows, refcounts and frees. */
+#include "rec_internal.h"
+
+#include <string.h>
+
+#include "internal/pycore_dict.h"
+#include "internal/pycore_object.h"
+#include "structmember.h"
+
+#include "hr_mem.h"
+#include "hr_status.h"
+
+rec_state rec_g;
+
+/* Type cache: PyTypeObject address -> rec_type*; GIL. A type that dies and
+** leaves its address to another is caught by comparing tp_name. */
+typedef struct rec_type {
+  const char *name;
+  uint64_t id;
+} rec_type;
+static rec_map g_types;
+/* Original tp_dealloc of every type we wrapped: type address -> destructor; GIL. */
+static rec_map g_orig;
+static PyTypeObject **g_wrapped;   /* wrapped types, for unwrapping; GIL */
+static size_t g_nwrapped, g_capwrapped;
+static destructor g_subtype_dealloc; /* what every Python class uses */
+
+/* Deallocations in progress on this thread, innermost last: an object and the
+** type whose original tp_dealloc is running (base-class chains re-enter). */
+#define REC_DSTACK 256
+static _Thread_local struct { PyObject *op; PyTypeObject *tp; } t_dstack[REC_DSTACK];
+static _Thread_local int t_ddepth;
+
+/* Free list of rec_obj records; GIL. */
+static rec_obj *g_objpool;
+
+
+/* ---- strings and types ------------------------------------------------ */
+
+uint64_t
+rec_cstr_id(const char *s)
+{
+  return trc_writer_string(rec_g.w, s, strlen(s));
+}
+
+uint64_t
+rec_str_id(PyObject *s)
+{
+  if (s == NULL || !PyUnicode_Check(s)) return rec_cstr_id("?");
+  Py_ssize_t n;
+  const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+  if (u == NULL) {
+    PyErr_Clear();
+    return rec_cstr_id("?");
+  }
+  return trc_writer_string(rec_g.w, u, (size_t)n);
+}
+
+uint64_t
+rec_type_id(PyTypeObject *tp)
+{
+  uintptr_t *v = rec_map_get(&g_types, (uintptr_t)tp);
+  if (v) {
+    rec_type *t = (rec_type *)*v;
+    if (t->name == tp->tp_name) return t->id;
+  }
+  rec_type *t = v ? (rec_type *)*v : hr_malloc(sizeof *t);
+  if (t == NULL) return 0;
+  t->name = tp->tp_name;
+  const char *dot = (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ? NULL : strrchr(tp->tp_name, '.');
+  t->id = trc_writer_type(rec_g.w, rec_cstr_id(dot ? dot + 1 : tp->tp_name));
+  if (!v && rec_map_put(&g_types, (uintptr_t)tp, (uintptr_t)t) != HR_OK) {
+    uint64_t id = t->id;
+    hr_free(t);
+    return id;
+  }
+  return t->id;
+}
+
+/* ---- deallocation wrapping ---------------------------------------------- */
+
+static void obj_died(PyObject *op);
+
+static void
+rec_dealloc(PyObject *op)
+{
+  PyTypeObject *t = Py_TYPE(op);
+  int nested = t_ddepth > 0 && t_dstack[t_ddepth - 1].op == op;
+  if (nested) t = t_dstack[t_ddepth - 1].tp->tp_base;
+  destructor orig = NULL;
+  for (; t != NULL; t = t->tp_base) {
+    if (t->tp_dealloc != rec_dealloc) continue;
+    uintptr_t *v = rec_map_get(&g_orig, (uintptr_t)t);
+    if (v) {
+      orig = (destructor)*v;
+      break;
+    }
+  }
+  if (orig == NULL) Py_FatalError("heapreel: lost a wrapped tp_dealloc");
+  if (!nested) obj_died(op);
+  if (t_ddepth < REC_DSTACK) {
+    t_dstack[t_ddepth].op = op;
+    t_dstack[t_ddepth].tp = t;
+  }
+  t_ddepth++;
+  orig(op);
+  t_ddepth--;
+}
+
+int
+rec_dealloc_wrap(PyTypeObject *tp)
+{
+  /* Python classes share subtype_dealloc, which calls the nearest base with
+  ** another tp_dealloc: wrap that base, never subtype_dealloc itself. */
+  while (tp != NULL && tp->tp_dealloc == g_subtype_dealloc) tp = tp->tp_base;
+  if (tp == NULL || tp->tp_dealloc == rec_dealloc || tp->tp_dealloc == NULL) return HR_OK;
+  if (g_nwrapped == g_capwrapped) {
+    size_t ncap = g_capwrapped ? g_capwrapped * 2 : 64;
+    PyTypeObject **nw = hr_realloc(g_wrapped, ncap * sizeof *nw);
+    if (nw == NULL) return HR_ENOMEM;
+    g_wrapped = nw;
+    g_capwrapped = ncap;
+  }
+  if (rec_map_put(&g_orig, (uintptr_t)tp, (uintptr_t)tp->tp_dealloc) != HR_OK) return HR_ENOMEM;
+  Py_INCREF(tp);           /* a wrapped type must outlive its restoration */
+  g_wrapped[g_nwrapped++] = tp;
+  tp->tp_dealloc = rec_dealloc;
+  return HR_OK;
+}
+
+void
+rec_dealloc_unwrap_all(void)
+{
+  for (size_t i = 0; i < g_nwrapped; i++) {
+    uintptr_t *v = rec_map_get(&g_orig, (uintptr_t)g_wrapped[i]);
+    if (v) g_wrapped[i]->tp_dealloc = (destructor)*v;
+  }
+  /* Deallocations running on other threads finish through rec_dealloc, which
+  ** still needs g_orig: keep it, and keep the type references. */
+}
+
+/* ---- candidates ----------------------------------------------------------- */
+
+void
+rec_cand_add(PyObject *op, uint64_t id)
+{
+  if (op == NULL || id == 0) return;
+  if (rec_g.ncand == rec_g.capcand) {
+    size_t ncap = rec_g.capcand ? rec_g.capcand * 2 : 256;
+    rec_ref *nc = hr_realloc(rec_g.cand, ncap * sizeof *nc);
+    if (nc == NULL) return;
+    rec_g.cand = nc;
+    rec_g.capcand = ncap;
+  }
+  rec_g.cand[rec_g.ncand].op = op;
+  rec_g.cand[rec_g.ncand].id = id;
+  rec_g.ncand++;
+}
+
+/* Units of change recorded one by one before one event jumps to the count. */
+#define REC_RC_UNITS 64
+
+static void
+rc_record(rec_obj *o)
+{
+  Py_ssize_t now = Py_REFCNT(o->op);
+  Py_ssize_t d = now - o->rc;
+  if (d == 0) return;
+  int kind = d > 0 ? TRC_EV_INCREF : TRC_EV_DECREF;
+  Py_ssize_t step = d > 0 ? 1 : -1, units = d > 0 ? d : -d;
+  Py_ssize_t c = o->rc;
+  for (Py_ssize_t k = 1; k < units && k < REC_RC_UNITS; k++) {
+    c += step;
+    rec_emit(kind, o->id, (uint64_t)c, 0, 0);
+  }
+  rec_emit(kind, o->id, (uint64_t)now, 0, 0);
+  o->rc = now;
+}
+
+void
+rec_cand_flush(void)
+{
+  /* Entries may be appended while flushing (tracking emits nothing here,
+  ** but keep the loop bound live anyway). */
+  for (size_t i = 0; i < rec_g.ncand; i++) {
+    rec_obj *o = rec_obj_find(rec_g.cand[i].op);
+    if (o != NULL && o->id == rec_g.cand[i].id) rc_record(o);
+  }
+  rec_g.ncand = 0;
+}
+
+/* ---- identity ---------------------------------------------------------------- */
+
+rec_obj *
+rec_obj_find(PyObject *op)
+{
+  uintptr_t *v = rec_map_get(&rec_g.objs, (uintptr_t)op);
+  return v ? (rec_obj *)*v : NULL;
+}
+
+static size_t
+obj_size(PyObject *op)
+{
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  size_t n = _PySys_GetSizeOf(op);
+  if (n == (size_t)-1) {
+    PyErr_Clear();
+    n = (size_t)Py_TYPE(op)->tp_basicsize;
+  }
+  PyErr_Restore(et, ev, tb);
+  return n;
+}
+
+rec_obj *
+rec_obj_see(PyObject *op)
+{
+  if (op == NULL) return NULL;
+  rec_obj *o = rec_obj_find(op);
+  if (o != NULL) return o;
+  if (g_objpool) {
+    o = g_objpool;
+    g_objpool = (rec_obj *)o->op;
+  } else {
+    o = hr_malloc(sizeof *o);
+    if (o == NULL) return NULL;
+  }
+  memset(o, 0, sizeof *o);
+  o->op = op;
+  o->id = rec_g.next_obj++;
+  o->rc = Py_REFCNT(op);
+  if (rec_map_put(&rec_g.objs, (uintptr_t)op, (uintptr_t)o) != HR_OK) {
+    hr_free(o);
+    return NULL;
+  }
+  rec_dealloc_wrap(Py_TYPE(op));
+  o->alloc = rec_alloc_born(op) || rec_map_get(&rec_g.reborn, (uintptr_t)op) != NULL;
+  rec_emit(o->alloc ? TRC_EV_ALLOC : TRC_EV_TRACK, o->id, rec_type_id(Py_TYPE(op)),
+           obj_size(op), (uint64_t)(uintptr_t)op);
+  if (rec_g.detail_full) rec_emit(TRC_EV_INCREF, o->id, (uint64_t)o->rc, 0, 0);
+  return o;
+}
+
+uint64_t
+rec_obj_id(PyObject *op)
+{
+  rec_obj *o = rec_obj_see(op);
+  return o ? o->id : 0;
+}
+
+static void shadow_free(rec_shadow *sh);
+
+static void
+obj_died(PyObject *op)
+{
+  if (!rec_g.active) return;
+  rec_map_put(&rec_g.reborn, (uintptr_t)op, 1);
+  uintptr_t v;
+  if (rec_map_del(&rec_g.objs, (uintptr_t)op, &v)) {
+    rec_obj *o = (rec_obj *)v;
+    rec_emit(TRC_EV_FREE, o->id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
+    rec_g.frees++;
+    if (o->sh) {
+      /* Its referents each lose a reference: check them after this instruction. */
+      rec_shadow *sh = o->sh;
+      for (Py_ssize_t i = 0; i < sh->n; i++) rec_cand_add(sh->items[i].op, sh->items[i].id);
+      for (size_t i = 0; i < sh->np; i++) {
+        if (sh->kind == REC_SH_DICT || sh->kind == REC_SH_SET) rec_cand_add(sh->pairs[i].key.op, sh->pairs[i].key.id);
+        rec_cand_add(sh->pairs[i].val.op, sh->pairs[i].val.id);
+      }
+      shadow_free(sh);
+    }
+    o->op = (PyObject *)g_objpool;
+    g_objpool = o;
+  }
+  PyTypeObject *tp = Py_TYPE(op);
+  if (tp == &PyCode_Type) rec_code_forget(op);
+  else if (tp == &PyFrame_Type) rec_frame_forget(op);
+}
+
+/* ---- shadows ------------------------------------------------------------------ */
+
+static int
+inst_has_slots(PyTypeObject *tp)
+{
+  for (; tp != NULL && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE); tp = tp->tp_base) {
+    PyMemberDef *m = ((PyHeapTypeObject *)tp)->ht_type.tp_members;
+    if (m && m->name) return 1;
+  }
+  return 0;
+}
+
+int
+rec_obj_is_container(PyObject *op)
+{
+  PyTypeObject *tp = Py_TYPE(op);
+  if (PyList_Check(op) || PyTuple_Check(op) || PyDict_Check(op) || PyAnySet_Check(op) ||
+      PyCell_Check(op))
+    return 1;
+  if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || PyType_Check(op) || PyModule_Check(op))
+    return 0;
+  return (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) || tp->tp_dictoffset != 0 ||
+         inst_has_slots(tp);
+}
+
+static void
+shadow_free(rec_shadow *sh)
+{
+  if (sh == NULL) return;
+  hr_free(sh->items);
+  hr_free(sh->pairs);
+  rec_map_reset(&sh->index);
+  hr_free(sh);
+}
+
+static int
+seq_reserve(rec_shadow *sh, Py_ssize_t n)
+{
+  if (n <= sh->cap) return HR_OK;
+  Py_ssize_t ncap = sh->cap ? sh->cap : 4;
+  while (ncap < n) ncap *= 2;
+  rec_ref *ni = hr_realloc(sh->items, (size_t)ncap * sizeof *ni);
+  if (ni == NULL) return HR_ENOMEM;
+  sh->items = ni;
+  sh->cap = ncap;
+  return HR_OK;
+}
+
+/* Is the recorded ref still the object at op? */
+static inline int
+ref_same(const rec_ref *r, PyObject *op)
+{
+  if (r->op != op) return 0;
+  if (op == NULL) return 1;
+  rec_obj *o = rec_obj_find(op);
+  return o != NULL && o->id == r->id;
+}
+
+static void
+seq_slot(rec_obj *o, int slot, Py_ssize_t i, PyObject *now)
+{
+  rec_ref *r = &o->sh->items[i];
+  if (ref_same(r, now)) return;
+  if (r->op != NULL) {
+    rec_emit(TRC_EV_UNBIND, o->id, slot, (uint64_t)i, r->id);
+    rec_cand_add(r->op, r->id);
+  }
+  r->op = now;
+  r->id = now ? rec_obj_id(now) : 0;
+  if (now != NULL) {
+    rec_emit(TRC_EV_BIND, o->id, slot, (uint64_t)i, r->id);
+    rec_cand_add(now, r->id);
+  }
+}
+
+static void
+seq_diff(rec_obj *o, int how, Py_ssize_t at)
+{
+  rec_shadow *sh = o->sh;
+  PyObject **items;
+  Py_ssize_t n;
+  int slot = TRC_SLOT_ITEM;
+  if (sh->kind == REC_SH_CELL) {
+    items = &((PyCellObject *)o->op)->ob_ref;
+    n = 1;
+    slot = TRC_SLOT_CONTENTS;
+  } else if (PyList_Check(o->op)) {
+    items = ((PyListObject *)o->op)->ob_item;
+    n = PyList_GET_SIZE(o->op);
+  } else {
+    items = ((PyTupleObject *)o->op)->ob_item;
+    n = PyTuple_GET_SIZE(o->op);
+  }
+  if (seq_reserve(sh, n) != HR_OK) return;
+  Py_ssize_t from = 0, to = n;
+  if (how == REC_DIFF_TAIL && n >= sh->n) from = sh->n;
+  else if (how == REC_DIFF_INDEX && n == sh->n && at >= 0 && at < n) from = at, to = at + 1;
+  for (Py_ssize_t i = sh->n; i < n; i++) sh->items[i].op = NULL, sh->items[i].id = 0;
+  for (Py_ssize_t i = from; i < to; i++) seq_slot(o, slot, i, items[i]);
+  for (Py_ssize_t i = n; i < sh->n; i++) seq_slot(o, slot, i, NULL);
+  if (how != REC_DIFF_INDEX || n != sh->n) sh->n = n;
+}
+
+/* Keyed shadows (dict, set, instance). */
+
+static void
+pair_emit(rec_obj *o, rec_pair *p, int kind, int key_too)
+{
+  rec_shadow *sh = o->sh;
+  if (sh->kind == REC_SH_DICT) {
+    if (key_too && kind == TRC_EV_BIND) rec_emit(kind, o->id, TRC_SLOT_KEY, p->key.id, p->key.id);
+    rec_emit(kind, o->id, TRC_SLOT_VALUE, p->key.id, p->val.id);
+    if (key_too && kind == TRC_EV_UNBIND) rec_emit(kind, o->id, TRC_SLOT_KEY, p->key.id, p->key.id);
+    if (key_too) rec_cand_add(p->key.op, p->key.id);
+    rec_cand_add(p->val.op, p->val.id);
+  } else if (sh->kind == REC_SH_GLOBALS) {
+    rec_emit(kind, o->id, TRC_SLOT_GLOBAL, p->key.id, p->val.id);
+    rec_cand_add(p->val.op, p->val.id);
+  } else if (sh->kind == REC_SH_SET) {
+    rec_emit(kind, o->id, TRC_SLOT_ELEMENT, 0, p->key.id);
+    rec_cand_add(p->key.op, p->key.id);
+  } else {
+    rec_emit(kind, o->id, TRC_SLOT_ATTR, p->key.id, p->val.id);
+    rec_cand_add(p->val.op, p->val.id);
+  }
+}
+
+static void
+pair_remove(rec_obj *o, size_t i)
+{
+  rec_shadow *sh = o->sh;
+  pair_emit(o, &sh->pairs[i], TRC_EV_UNBIND, 1);
+  rec_map_del(&sh->index, (uintptr_t)sh->pairs[i].key.op, NULL);
+  sh->np--;
+  if (i != sh->np) {
+    sh->pairs[i] = sh->pairs[sh->np];
+    rec_map_put(&sh->index, (uintptr_t)sh->pairs[i].key.op, i + 1);
+  }
+}
+
+/* The slot `key` now holds val (NULL for a set element): record any change.
+** name_sid is the attribute name's string id for instances. */
+static void
+pair_see(rec_obj *o, PyObject *key, uint64_t name_sid, PyObject *val)
+{
+  rec_shadow *sh = o->sh;
+  uintptr_t *ix = rec_map_get(&sh->index, (uintptr_t)key);
+  if (ix != NULL) {
+    rec_pair *p = &sh->pairs[*ix - 1];
+    p->stamp = rec_g.stamp;
+    if (sh->kind == REC_SH_SET || ref_same(&p->val, val)) return;
+    pair_emit(o, p, TRC_EV_UNBIND, 0);
+    p->val.op = val;
+    p->val.id = rec_obj_id(val);
+    pair_emit(o, p, TRC_EV_BIND, 0);
+    return;
+  }
+  if (sh->np == sh->pcap) {
+    size_t ncap = sh->pcap ? sh->pcap * 2 : 8;
+    rec_pair *np = hr_realloc(sh->pairs, ncap * sizeof *np);
+    if (np == NULL) return;
+    sh->pairs = np;
+    sh->pcap = ncap;
+  }
+  if (rec_map_put(&sh->index, (uintptr_t)key, sh->np + 1) != HR_OK) return;
+  rec_pair *p = &sh->pairs[sh->np++];
+  p->key.op = key;
+  p->key.id = name_sid ? name_sid : rec_obj_id(key);
+  p->val.op = val;
+  p->val.id = val ? rec_obj_id(val) : 0;
+  p->stamp = rec_g.stamp;
+  pair_emit(o, p, TRC_EV_BIND, 1);
+}
+
+static void
+pairs_sweep(rec_obj *o)
+{
+  rec_shadow *sh = o->sh;
+  for (size_t i = 0; i < sh->np;) {
+    if (sh->pairs[i].stamp != rec_g.stamp) pair_remove(o, i);
+    else i++;
+  }
+}
+
+static void
+dict_full(rec_obj *o, PyObject *d)
+{
+  rec_g.stamp++;
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  int names = o->sh->kind == REC_SH_GLOBALS;
+  while (PyDict_Next(d, &pos, &k, &v)) {
+    if (!names) pair_see(o, k, 0, v);
+    else if (PyUnicode_Check(k)) pair_see(o, k, rec_str_id(k), v);
+  }
+  pairs_sweep(o);
+}
+
+/* Hash of a key whose lookup runs no Python code, or -1. */
+static Py_hash_t
+pure_hash(PyObject *k)
+{
+  if (PyUnicode_CheckExact(k)) {
+    Py_hash_t h = ((PyASCIIObject *)k)->hash;
+    return h != -1 ? h : PyObject_Hash(k);
+  }
+  if (PyLong_CheckExact(k)) return PyObject_Hash(k);
+  return -1;
+}
+
+static void
+dict_key(rec_obj *o, PyObject *d, PyObject *k)
+{
+  rec_shadow *sh = o->sh;
+  Py_hash_t h = k ? pure_hash(k) : -1;
+  if (h == -1) {
+    PyErr_Clear();
+    dict_full(o, d);
+    return;
+  }
+  PyObject *v = _PyDict_GetItem_KnownHash(d, k, h);
+  if (v == NULL) PyErr_Clear();
+  uintptr_t *ix = rec_map_get(&sh->index, (uintptr_t)k);
+  Py_ssize_t size = PyDict_GET_SIZE(d);
+  uint64_t sid = sh->kind == REC_SH_GLOBALS ? rec_str_id(k) : 0;
+  if (v != NULL && ix != NULL && (size_t)size == sh->np) {
+    rec_g.stamp++;
+    pair_see(o, k, sid, v);
+  } else if (v != NULL && ix == NULL && (size_t)size == sh->np + 1) {
+    rec_g.stamp++;
+    pair_see(o, k, sid, v);
+  } else if (v == NULL && ix != NULL && (size_t)size + 1 == sh->np) {
+    pair_remove(o, *ix - 1);
+  } else {
+    dict_full(o, d);
+  }
+}
+
+static void
+set_full(rec_obj *o)
+{
+  rec_g.stamp++;
+  Py_ssize_t pos = 0;
+  PyObject *k;
+  Py_hash_t h;
+  while (_PySet_NextEntry(o->op, &pos, &k, &h)) pair_see(o, k, 0, NULL);
+  pairs_sweep(o);
+}
+
+static void
+inst_full(rec_obj *o)
+{
+  PyObject *op = o->op;
+  PyTypeObject *tp = Py_TYPE(op);
+  rec_g.stamp++;
+  PyObject *dict = NULL;
+  if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+    dict = *_PyObject_ManagedDictPointer(op);
+    PyDictValues *values = *_PyObject_ValuesPointer(op);
+    if (dict == NULL && values != NULL) {
+      PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
+      if (keys != NULL && DK_IS_UNICODE(keys)) {
+        PyDictUnicodeEntry *ent = DK_UNICODE_ENTRIES(keys);
+        for (Py_ssize_t i = 0; i < keys->dk_nentries; i++) {
+          PyObject *v = values->values[i];
+          if (v != NULL && ent[i].me_key != NULL)
+            pair_see(o, ent[i].me_key, rec_str_id(ent[i].me_key), v);
+        }
+      }
+    }
+  } else if (tp->tp_dictoffset != 0) {
+    PyObject **dp = _PyObject_GetDictPtr(op);
+    dict = dp ? *dp : NULL;
+  }
+  if (dict != NULL && PyDict_Check(dict)) {
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(dict, &pos, &k, &v))
+      if (PyUnicode_Check(k)) pair_see(o, k, rec_str_id(k), v);
+  }
+  for (; tp != NULL && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE); tp = tp->tp_base) {
+    for (PyMemberDef *m = tp->tp_members; m && m->name; m++) {
+      if (m->type != T_OBJECT_EX || (m->flags & READONLY)) continue;
+      PyObject *v = *(PyObject **)((char *)op + m->offset);
+      if (v != NULL) pair_see(o, (PyObject *)m, rec_cstr_id(m->name), v);
+    }
+  }
+  pairs_sweep(o);
+}
+
+void
+rec_obj_shadow(rec_obj *o)
+{
+  if (o == NULL || o->sh != NULL || !rec_obj_is_container(o->op)) return;
+  rec_shadow *sh = hr_calloc(1, sizeof *sh);
+  if (sh == NULL) return;
+  PyObject *op = o->op;
+  sh->kind = PyList_Check(op) || PyTuple_Check(op) ? REC_SH_SEQ
+           : PyDict_Check(op) ? REC_SH_DICT
+           : PyAnySet_Check(op) ? REC_SH_SET
+           : PyCell_Check(op) ? REC_SH_CELL : REC_SH_INST;
+  sh->version = (uint64_t)-1;
+  o->sh = sh;
+  rec_obj_diff(o, REC_DIFF_FULL, NULL);
+}
+
+void
+rec_obj_diff(rec_obj *o, int how, PyObject *arg)
+{
+  if (o == NULL) return;
+  if (o->sh == NULL) {
+    rec_obj_shadow(o);
+    return;
+  }
+  switch (o->sh->kind) {
+  case REC_SH_SEQ:
+  case REC_SH_CELL:
+    seq_diff(o, how, how == REC_DIFF_INDEX ? (Py_ssize_t)(intptr_t)arg : 0);
+    break;
+  case REC_SH_DICT:
+  case REC_SH_GLOBALS: {
+    uint64_t ver = ((PyDictObject *)o->op)->ma_version_tag;
+    if (ver == o->sh->version) break;
+    if (how == REC_DIFF_KEY) dict_key(o, o->op, arg);
+    else dict_full(o, o->op);
+    o->sh->version = ver;
+    break;
+  }
+  case REC_SH_SET:
+    set_full(o);
+    break;
+  case REC_SH_INST:
+    inst_full(o);
+    break;
+  }
+}
+
+/* ---- lifecycle ------------------------------------------------------------------ */
+
+int
+rec_objects_init(void)
+{
+  /* A throwaway class tells us subtype_dealloc's address. */
+  PyObject *c = PyObject_CallFunction((PyObject *)&PyType_Type, "s()N", "heapreel_probe",
+                                      PyDict_New());
+  if (c == NULL) return HR_EPYTHON;
+  g_subtype_dealloc = ((PyTypeObject *)c)->tp_dealloc;
+  Py_DECREF(c);
+  static PyTypeObject *const common[] = {
+    &PyList_Type, &PyTuple_Type, &PyDict_Type, &PySet_Type, &PyFrozenSet_Type,
+    &PyLong_Type, &PyFloat_Type, &PyUnicode_Type, &PyBytes_Type, &PyByteArray_Type,
+    &PyCell_Type, &PyFunction_Type, &PyMethod_Type, &PyBaseObject_Type, &PyCode_Type,
+    &PyFrame_Type, &PyGen_Type, &PyCoro_Type, &PyComplex_Type, &PySlice_Type,
+    &PyRange_Type, &PyCFunction_Type,
+  };
+  for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+    if (rec_dealloc_wrap(common[i]) != HR_OK) return HR_ENOMEM;
+  return HR_OK;
+}
+
+void
+rec_objects_end(void)
+{
+  /* Every object born while recording and still alive gets its outgoing
+  ** references recorded. Shadowing may track more objects; loop until the
+  ** table stops growing (new entries are either shadowed or pre-existing). */
+  for (int round = 0; round < 64; round++) {
+    size_t cap = rec_g.objs.cap, done = 0;
+    rec_obj **todo = hr_malloc((rec_g.objs.n + 1) * sizeof *todo);
+    if (todo == NULL) return;
+    size_t nt = 0;
+    for (size_t i = 0; i < cap; i++) {
+      if (rec_g.objs.keys[i] == 0) continue;
+      rec_obj *o = (rec_obj *)rec_g.objs.vals[i];
+      if (o->alloc && o->sh == NULL && rec_obj_is_container(o->op)) todo[nt++] = o;
+      else if (o->sh != NULL) todo[nt++] = o;
+    }
+    uint64_t before = rec_g.next_obj;
+    for (size_t i = 0; i < nt; i++) {
+      if (todo[i]->sh == NULL) done++;
+      rec_obj_diff(todo[i], REC_DIFF_FULL, NULL);
+    }
+    hr_free(todo);
+    rec_cand_flush();
+    if (done == 0 && rec_g.next_obj == before) break;
+  }
+}
+
+void
+rec_objects_fini(void)
+{
+  size_t cap = rec_g.objs.cap;
+  for (size_t i = 0; i < cap; i++) {
+    if (rec_g.objs.keys[i] == 0) continue;
+    rec_obj *o = (rec_obj *)rec_g.objs.vals[i];
+    shadow_free(o->sh);
+    hr_free(o);
+  }
+  rec_map_reset(&rec_g.objs);
+  rec_map_reset(&rec_g.reborn);
+  while (g_objpool) {
+    rec_obj *n = (rec_obj *)g_objpool->op;
+    hr_free(g_objpool);
+    g_objpool = n;
+  }
+  hr_free(rec_g.cand);
+  rec_g.cand = NULL;
+  rec_g.ncand = rec_g.capcand = 0;
+}

@@ -1,0 +1,478 @@
+/* rec_tracer.c — the recorder's core: trace function, steps, instruction effects. */
+#define NEED_OPCODE_TABLES 1
+#include "rec_internal.h"
+
+#include <string.h>
+
+#include "internal/pycore_frame.h"
+#include "internal/pycore_opcode.h"
+#include "opcode.h"
+
+#include "hr_mem.h"
+#include "hr_status.h"
+
+static rec_map g_threads;          /* PyThreadState address -> rec_thread*; GIL */
+static PyObject *g_thread_hook;    /* installs our trace in new threads; GIL */
+static PyObject *g_last_exc;       /* last exception recorded (borrowed, compared only) */
+static uint64_t g_last_exc_id;
+static uint64_t g_last_exc_type, g_last_exc_msg;
+
+/* ---- threads --------------------------------------------------------------- */
+
+static rec_thread *
+thread_get(PyThreadState *ts)
+{
+  uintptr_t *v = rec_map_get(&g_threads, (uintptr_t)ts);
+  if (v) return (rec_thread *)*v;
+  rec_thread *th = hr_calloc(1, sizeof *th);
+  if (th == NULL || rec_map_put(&g_threads, (uintptr_t)ts, (uintptr_t)th) != HR_OK) {
+    hr_free(th);
+    return NULL;
+  }
+  th->ts = ts;
+  th->tid = (uint64_t)ts->thread_id;
+  int main = ts == PyInterpreterState_ThreadHead(ts->interp) && ts->next == NULL;
+  trc_writer_thread(rec_g.w, th->tid, rec_cstr_id(main ? "MainThread" : "Thread"),
+                    (uint64_t)ts->native_thread_id);
+  return th;
+}
+
+/* ---- instruction effects ------------------------------------------------------- */
+
+static inline PyObject *
+peek(rec_thread *th, int k)
+{
+  return k >= 1 && k <= th->nbefore ? th->before[th->nbefore - k].op : NULL;
+}
+
+/* The container at depth k, if it is still the object recorded there. */
+static rec_obj *
+peek_obj(rec_thread *th, int k)
+{
+  if (k < 1 || k > th->nbefore) return NULL;
+  rec_ref *r = &th->before[th->nbefore - k];
+  if (r->op == NULL) return NULL;
+  rec_obj *o = rec_obj_find(r->op);
+  return o && o->id == r->id && rec_obj_is_container(r->op) ? o : NULL;
+}
+
+static int
+name_in(const char *name, const char *const *set)
+{
+  for (; *set; set++)
+    if (strcmp(name, *set) == 0) return 1;
+  return 0;
+}
+
+static const char *const k_readonly_builtins[] = {
+  "len", "print", "isinstance", "issubclass", "id", "repr", "hash", "type", "getattr",
+  "hasattr", "sum", "min", "max", "sorted", "any", "all", "abs", "round", "format",
+  "callable", "iter", "ascii", "chr", "ord", "divmod", "pow", "bin", "hex", "oct", NULL};
+static const char *const k_readonly_methods[] = {
+  "get", "keys", "items", "values", "copy", "count", "index", "__contains__",
+  "__getitem__", "__len__", "issubset", "issuperset", "isdisjoint", "union",
+  "intersection", "difference", "symmetric_difference", "__sizeof__", NULL};
+
+/* A call of a builtin that leaves its arguments alone. */
+static int
+call_is_readonly(PyObject *callable, PyObject **self, int *tail)
+{
+  *tail = 0;
+  const char *name = NULL;
+  PyObject *owner = NULL;
+  if (PyObject_TypeCheck(callable, &PyMethodDescr_Type)) {
+    name = ((PyMethodDescrObject *)callable)->d_method->ml_name;
+    owner = (PyObject *)PyDescr_TYPE(callable);
+  } else if (PyCFunction_Check(callable)) {
+    name = ((PyCFunctionObject *)callable)->m_ml->ml_name;
+    owner = PyCFunction_GET_SELF(callable);
+    if (owner && !PyModule_Check(owner)) {
+      *self = owner;
+      owner = (PyObject *)Py_TYPE(owner);
+    } else if (owner && PyModule_Check(owner)) {
+      const char *mn = PyModule_GetName(owner);
+      if (mn == NULL) PyErr_Clear();
+      return mn && strcmp(mn, "builtins") == 0 && name_in(name, k_readonly_builtins);
+    }
+  } else if (PyType_Check(callable) && !(((PyTypeObject *)callable)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+    return 1;   /* constructing a builtin type: list(x), dict(x), str(x) ... */
+  }
+  if (name == NULL) return 0;
+  if (owner == (PyObject *)&PyList_Type && (strcmp(name, "append") == 0 || strcmp(name, "extend") == 0)) {
+    *tail = 1;
+    return 0;
+  }
+  return name_in(name, k_readonly_methods);
+}
+
+static void
+call_effects(rec_thread *th)
+{
+  int nargs = th->oparg;
+  int is_meth = peek(th, nargs + 2) != NULL;
+  PyObject *callable = is_meth ? peek(th, nargs + 2) : peek(th, nargs + 1);
+  int total = nargs + is_meth;
+  if (callable == NULL || rec_frames_user_call(callable)) return;
+  PyObject *bound_self = NULL;
+  int tail;
+  if (call_is_readonly(callable, &bound_self, &tail)) return;
+  if (tail) {
+    PyObject *self = is_meth ? peek(th, total) : bound_self;
+    rec_obj *o = self ? rec_obj_find(self) : NULL;
+    if (o) rec_obj_diff(o, REC_DIFF_TAIL, NULL);
+    return;
+  }
+  if (bound_self) {
+    rec_obj *o = rec_obj_find(bound_self);
+    if (o && rec_obj_is_container(bound_self)) rec_obj_diff(o, REC_DIFF_FULL, NULL);
+  }
+  for (int k = total; k >= 1; k--) {
+    rec_obj *o = peek_obj(th, k);
+    if (o) rec_obj_diff(o, REC_DIFF_FULL, NULL);
+  }
+}
+
+/* Diff the containers the pending instruction may have changed. */
+static void
+container_effects(rec_thread *th)
+{
+  rec_obj *o;
+  switch (th->op) {
+  case STORE_SUBSCR:
+  case DELETE_SUBSCR: {
+    if ((o = peek_obj(th, 2)) == NULL) break;
+    PyObject *key = peek(th, 1);
+    if (PyList_Check(o->op) && th->op == STORE_SUBSCR && key && PyLong_CheckExact(key)) {
+      Py_ssize_t i = PyLong_AsSsize_t(key);
+      if (i == -1 && PyErr_Occurred()) PyErr_Clear();
+      if (i < 0) i += PyList_GET_SIZE(o->op);
+      rec_obj_diff(o, REC_DIFF_INDEX, (PyObject *)(intptr_t)i);
+    } else if (PyDict_Check(o->op)) {
+      rec_obj_diff(o, REC_DIFF_KEY, key);
+    } else {
+      rec_obj_diff(o, REC_DIFF_FULL, NULL);
+    }
+    break;
+  }
+  case STORE_ATTR:
+  case DELETE_ATTR:
+    if ((o = peek_obj(th, 1))) rec_obj_diff(o, REC_DIFF_FULL, NULL);
+    break;
+  case LIST_APPEND:
+  case LIST_EXTEND:
+    if ((o = peek_obj(th, th->oparg + 1))) rec_obj_diff(o, REC_DIFF_TAIL, NULL);
+    break;
+  case SET_ADD:
+  case SET_UPDATE:
+  case DICT_UPDATE:
+  case DICT_MERGE:
+    if ((o = peek_obj(th, th->oparg + 1))) rec_obj_diff(o, REC_DIFF_FULL, NULL);
+    break;
+  case MAP_ADD:
+    if ((o = peek_obj(th, th->oparg + 2))) rec_obj_diff(o, REC_DIFF_KEY, peek(th, 2));
+    break;
+  case BINARY_OP:
+    if (th->oparg >= NB_INPLACE_ADD && (o = peek_obj(th, 2)))
+      rec_obj_diff(o, PyList_Check(o->op) && th->oparg == NB_INPLACE_ADD ? REC_DIFF_TAIL
+                                                                         : REC_DIFF_FULL, NULL);
+    break;
+  case CALL:
+    call_effects(th);
+    break;
+  default:
+    break;
+  }
+}
+
+/* The pending instruction of th has finished: record what it changed. */
+static void
+finish(rec_thread *th)
+{
+  rec_frame *fr = th->pending;
+  if (fr == NULL) return;
+  th->pending = NULL;
+  rec_frame_diff(fr, th->op, th->oparg);
+  if (!th->entered && th->op >= 0) container_effects(th);
+  for (int i = 0; i < th->nbefore; i++) rec_cand_add(th->before[i].op, th->before[i].id);
+  th->nbefore = 0;
+}
+
+/* Record the value stack of fr now (after its previous instruction). */
+static void
+snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
+{
+  th->nbefore = 0;
+  int base = iframe->f_code->co_nlocalsplus;
+  int top = iframe->stacktop;
+  if (top < base || top > base + iframe->f_code->co_stacksize) return;
+  int n = top - base;
+  if (n > th->capbefore) {
+    rec_ref *nb = hr_realloc(th->before, (size_t)n * sizeof *nb);
+    if (nb == NULL) return;
+    th->before = nb;
+    th->capbefore = n;
+  }
+  for (int i = 0; i < n; i++) {
+    PyObject *v = iframe->localsplus[base + i];
+    rec_obj *o = v ? rec_obj_see(v) : NULL;
+    if (o) rec_obj_shadow(o);
+    th->before[i].op = o ? v : NULL;
+    th->before[i].id = o ? o->id : 0;
+    if (o) rec_cand_add(v, o->id);
+  }
+  th->nbefore = n;
+}
+
+static void
+on_opcode(rec_thread *th, PyFrameObject *frame)
+{
+  rec_frame *fr = th->cur && th->cur->fo == frame ? th->cur : rec_frame_find(frame);
+  if (fr == NULL) return;
+  th->cur = fr;
+  finish(th);
+  _PyInterpreterFrame *iframe = frame->f_frame;
+  snapshot(th, iframe);
+  rec_cand_flush();
+  rec_alloc_emit_mem();
+  _Py_CODEUNIT *ip = iframe->prev_instr;
+  int op = _PyOpcode_Deopt[_Py_OPCODE(*ip)];
+  int oparg = _Py_OPARG(*ip);
+  if (ip > _PyCode_CODE(iframe->f_code) && _PyOpcode_Deopt[_Py_OPCODE(ip[-1])] == EXTENDED_ARG)
+    oparg |= _Py_OPARG(ip[-1]) << 8;
+  int line = frame->f_lineno ? frame->f_lineno : PyFrame_GetLineNumber(frame);
+  rec_g.step++;
+  rec_emit(TRC_EV_STEP, fr->id, rec_frame_loc(fr, line), (uint64_t)op, 0);
+  th->pending = fr;
+  th->op = op;
+  th->oparg = oparg;
+  th->entered = 0;
+}
+
+static void
+on_exception(rec_frame *fr, PyObject *arg)
+{
+  if (!PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) < 2) return;
+  PyObject *type = PyTuple_GET_ITEM(arg, 0), *value = PyTuple_GET_ITEM(arg, 1);
+  if (value == g_last_exc && value != Py_None) {
+    rec_obj *o = rec_obj_find(value);
+    if (o && o->id == g_last_exc_id) return;     /* the same exception unwinding */
+  }
+  uint64_t tsid = rec_cstr_id(PyType_Check(type) ? _PyType_Name((PyTypeObject *)type) : "?");
+  uint64_t msid = 0;
+  PyObject *s = value ? PyObject_Str(value) : NULL;
+  if (s) {
+    msid = rec_str_id(s);
+    Py_DECREF(s);
+  } else {
+    PyErr_Clear();
+    msid = rec_cstr_id("");
+  }
+  uint64_t oid = value && value != Py_None ? rec_obj_id(value) : 0;
+  rec_emit(TRC_EV_EXCEPTION, tsid, msid, TRC_EXC_RAISED, oid);
+  g_last_exc = value;
+  g_last_exc_id = oid;
+  g_last_exc_type = tsid;
+  g_last_exc_msg = msid;
+}
+
+static int
+rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+  if (!rec_g.active || rec_g.busy) return 0;
+  rec_g.busy = 1;
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  rec_thread *th = thread_get(PyThreadState_Get());
+  if (th == NULL) goto out;
+  switch (what) {
+  case PyTrace_OPCODE:
+    on_opcode(th, frame);
+    break;
+  case PyTrace_CALL: {
+    frame->f_trace_lines = 0;
+    if (!rec_code_is_user(frame->f_frame->f_code)) {
+      frame->f_trace_opcodes = 0;
+      break;
+    }
+    if (th->pending) {
+      th->entered = 1;
+      finish(th);
+      rec_cand_flush();
+    }
+    rec_frame *fr = rec_frame_enter(th, frame);
+    if (fr == NULL) break;
+    rec_cand_flush();
+    frame->f_trace_opcodes = rec_g.detail_full ? 1 : 0;
+    th->cur = fr;
+    break;
+  }
+  case PyTrace_RETURN: {
+    rec_frame *fr = th->cur && th->cur->fo == frame ? th->cur : rec_frame_find(frame);
+    if (fr == NULL) break;
+    if (th->pending == fr) finish(th);
+    _Py_CODEUNIT *ip = frame->f_frame->prev_instr;
+    int suspended = arg != NULL && _PyOpcode_Deopt[_Py_OPCODE(*ip)] == YIELD_VALUE;
+    if (arg == NULL && fr->parent == NULL && g_last_exc_type)
+      rec_emit(TRC_EV_EXCEPTION, g_last_exc_type, g_last_exc_msg, TRC_EXC_UNHANDLED,
+               g_last_exc_id);
+    rec_frame *parent = fr->parent;
+    rec_frame_leave(fr, arg, suspended);
+    /* No flush: the frame's references go only when it is cleared, after
+    ** this event; the caller's next instruction checks the candidates. */
+    th->cur = parent;
+    /* The caller's instruction goes on (its result is pushed next). */
+    th->pending = parent;
+    th->op = -1;
+    th->nbefore = 0;
+    th->entered = 1;
+    break;
+  }
+  case PyTrace_EXCEPTION: {
+    rec_frame *fr = rec_frame_find(frame);
+    if (fr && arg) on_exception(fr, arg);
+    break;
+  }
+  default:
+    break;
+  }
+out:
+  PyErr_Restore(et, ev, tb);
+  rec_g.busy = 0;
+  return 0;
+}
+
+/* threading.settrace hook: the first call in a new thread installs us there. */
+static PyObject *
+thread_boot(PyObject *self, PyObject *args)
+{
+  if (rec_g.active) PyEval_SetTrace(rec_trace, NULL);
+  Py_RETURN_NONE;
+}
+static PyMethodDef g_thread_boot_def = {"heapreel_thread_trace", thread_boot, METH_VARARGS, NULL};
+
+static void
+set_thread_hook(PyObject *hook)
+{
+  PyObject *threading = PyImport_ImportModule("threading");
+  PyObject *r = threading ? PyObject_CallMethod(threading, "settrace", "O", hook) : NULL;
+  Py_XDECREF(r);
+  Py_XDECREF(threading);
+  PyErr_Clear();
+}
+
+/* ---- the API ------------------------------------------------------------------ */
+
+int
+rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
+{
+  if (errmsg) *errmsg = NULL;
+  if (w == NULL || opt == NULL) {
+    if (errmsg) *errmsg = hr_strdup("no trace writer or options");
+    return HR_EUSAGE;
+  }
+  if (rec_g.active) {
+    if (errmsg) *errmsg = hr_strdup("the recorder is already running");
+    return HR_EUSAGE;
+  }
+  memset(&rec_g, 0, sizeof rec_g);
+  rec_g.w = w;
+  rec_g.opt = *opt;
+  rec_g.detail_full = opt->detail == REC_DETAIL_FULL;
+  rec_g.next_obj = 1;
+  rec_g.next_frame = 1;
+  /* A full collection empties the free lists, so objects handed out from
+  ** them later were born while recording. */
+  PyGC_Collect();
+  int rc = rec_objects_init();
+  if (rc == HR_OK) rc = rec_frames_init();
+  if (rc == HR_OK) rc = rec_gc_start();
+  if (rc != HR_OK) {
+    PyErr_Clear();
+    if (errmsg) *errmsg = hr_strdup("cannot install the recorder's hooks");
+    rec_gc_stop();
+    rec_dealloc_unwrap_all();
+    return rc;
+  }
+  g_thread_hook = PyCFunction_New(&g_thread_boot_def, NULL);
+  if (g_thread_hook) set_thread_hook(g_thread_hook);
+  PyErr_Clear();
+  thread_get(PyThreadState_Get());
+  rec_alloc_start();
+  rec_g.active = 1;
+  PyEval_SetTrace(rec_trace, NULL);
+  return HR_OK;
+}
+
+static void
+finish_all_threads(void)
+{
+  for (size_t i = 0; i < g_threads.cap; i++) {
+    if (g_threads.keys[i] == 0) continue;
+    rec_thread *th = (rec_thread *)g_threads.vals[i];
+    if (th->pending && th->pending->fo->f_frame) finish(th);
+    th->pending = NULL;
+  }
+  rec_cand_flush();
+}
+
+void
+rec_tracer_end_of_main(void)
+{
+  if (!rec_g.active) return;
+  rec_g.busy = 1;
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  finish_all_threads();
+  if (rec_g.detail_full || 1) {
+    /* The reference graph the leak and cycle analyses need, complete at the
+    ** "end" mark: live frames' slots, then objects born while recording. */
+    rec_frames_end();
+    rec_objects_end();
+    rec_cand_flush();
+  }
+  rec_alloc_emit_mem();
+  trc_writer_mark(rec_g.w, rec_g.step, "end");
+  PyErr_Restore(et, ev, tb);
+  rec_g.busy = 0;
+  rec_tracer_stop();
+}
+
+void
+rec_tracer_stop(void)
+{
+  if (!rec_g.active) return;
+  rec_g.active = 0;
+  PyThreadState *me = PyThreadState_Get();
+  for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts; ts = PyThreadState_Next(ts))
+    _PyEval_SetTrace(ts, NULL, NULL);
+  PyErr_Clear();
+  if (g_thread_hook) {
+    set_thread_hook(Py_None);
+    Py_CLEAR(g_thread_hook);
+  }
+  rec_gc_stop();
+  rec_alloc_stop();
+  rec_dealloc_unwrap_all();
+  rec_objects_fini();
+  rec_frames_fini();
+  for (size_t i = 0; i < g_threads.cap; i++) {
+    if (g_threads.keys[i] == 0) continue;
+    rec_thread *th = (rec_thread *)g_threads.vals[i];
+    hr_free(th->before);
+    hr_free(th);
+  }
+  rec_map_reset(&g_threads);
+}
+
+void
+rec_tracer_mark(const char *label)
+{
+  if (!rec_g.active) return;
+  trc_writer_mark(rec_g.w, rec_g.step, label ? label : "");
+}
+
+uint64_t
+rec_tracer_step(void)
+{
+  return rec_g.step;
+}

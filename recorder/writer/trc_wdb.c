@@ -1,0 +1,493 @@
+/* trc_wdb.c — the trace writer's SQLite side: file creation, one transaction per block, finishing. */
+#include "trc_wdb.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "trc_codec.h"
+#include "trc_schema.h"
+
+/* Statements the writer thread runs for every block, prepared once. */
+enum {
+  ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_CHUNK,
+  ST_STRING, ST_LOCATION, ST_TYPE, ST_THREAD, ST_SOURCE, ST_META, ST_KEYFRAME,
+  ST_OBJECT, ST_FREE, ST_CALL, ST_RETURN, ST_MARKER, ST_COUNT
+};
+
+static const char sql_begin[] = "BEGIN";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_chunk[] =
+  "INSERT INTO chunks(first_seq, last_seq, first_step, last_step, nevents, encoding, data)"
+  " VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6)";
+static const char sql_string[] = "INSERT INTO strings(id, text) VALUES(?1, ?2)";
+static const char sql_location[] =
+  "INSERT INTO locations(id, file, line, function) VALUES(?1, ?2, ?3, ?4)";
+static const char sql_type[] = "INSERT INTO types(id, name) VALUES(?1, ?2)";
+/* Threads, sources, meta and keyframes may be described again; the latest wins. */
+static const char sql_thread[] =
+  "INSERT OR REPLACE INTO threads(id, name, native_id) VALUES(?1, ?2, ?3)";
+static const char sql_source[] = "INSERT OR REPLACE INTO sources(file, text) VALUES(?1, ?2)";
+static const char sql_meta[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)";
+static const char sql_keyframe[] =
+  "INSERT OR REPLACE INTO keyframes(step, seq, data) VALUES(?1, ?2, ?3)";
+static const char sql_object[] =
+  "INSERT INTO objects(id, address, type, size, alloc_seq, alloc_step)"
+  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_free[] =
+  "UPDATE objects SET free_seq = ?2, free_step = ?3, free_by_gc = ?4 WHERE id = ?1";
+static const char sql_call[] =
+  "INSERT INTO frames(id, location, parent, thread, call_seq, call_step)"
+  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_return[] =
+  "UPDATE frames SET return_seq = ?2, return_step = ?3 WHERE id = ?1";
+/* The label's string row is in this transaction or an earlier one. */
+static const char sql_marker[] =
+  "INSERT INTO markers(seq, step, label)"
+  " VALUES(?1, ?2, COALESCE((SELECT text FROM strings WHERE id = ?3), ''))";
+
+static const char *const stmt_sql[ST_COUNT] = {
+  sql_begin, sql_commit, sql_rollback, sql_chunk,
+  sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
+  sql_object, sql_free, sql_call, sql_return, sql_marker};
+
+/* Pragmas run once the file has its final name. WAL with synchronous=NORMAL
+** makes each commit durable against a killed process without an fsync per
+** block; the busy timeout lets a reader look at a live trace. */
+static const char sql_open_wal[] = "PRAGMA journal_mode=WAL";
+static const char sql_open_sync[] = "PRAGMA synchronous=NORMAL";
+/* The objects table takes a row per allocation; a cache that holds its hot
+** pages keeps inserts and free updates off the kernel's page cache. */
+static const char sql_open_cache[] = "PRAGMA cache_size=-32768";
+static const char sql_checkpoint[] = "PRAGMA wal_checkpoint(TRUNCATE)";
+static const char sql_to_delete[] = "PRAGMA journal_mode=DELETE";
+
+struct trc_wdb {
+  sqlite3 *db;
+  sqlite3_stmt *st[ST_COUNT];
+  trc_codec *codec;
+  uint32_t *pick;                  /* owned scratch: block positions of events that make rows */
+  size_t pick_cap;
+  int zlevel;
+  char *path;                      /* owned, for messages */
+};
+
+static int status_of(int rc) {
+  switch (rc & 0xff) {
+  case SQLITE_NOMEM: return HR_ENOMEM;
+  case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_READONLY:
+    return HR_EIO;
+  default: return HR_ESQL;
+  }
+}
+
+static int db_fail(trc_wdb *w, int rc, char **errmsg) {
+  if (errmsg && !*errmsg)
+    *errmsg = hr_sprintf("cannot write trace '%s': %s", w->path,
+                         w->db ? sqlite3_errmsg(w->db) : sqlite3_errstr(rc));
+  return status_of(rc);
+}
+
+/* No allocation here: cleanup must work when memory has just run out. */
+static void remove_beside(const char *path) {
+  static const char *const suffix[] = {"-wal", "-shm", "-journal"};
+  char p[PATH_MAX + 16];
+  for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++)
+    if ((size_t)snprintf(p, sizeof p, "%s%s", path, suffix[i]) < sizeof p) unlink(p);
+}
+
+void trc_wdb_free(trc_wdb *w) {
+  if (!w) return;
+  for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(w->st[i]);
+  sqlite3_close(w->db);
+  trc_codec_free(w->codec);
+  hr_free(w->pick);
+  hr_free(w->path);
+  hr_free(w);
+}
+
+void trc_wdb_abandon(trc_wdb *w) {
+  if (!w) return;
+  char *path = w->path;
+  w->path = NULL;
+  trc_wdb_free(w);
+  if (path) {
+    unlink(path);
+    remove_beside(path);
+  }
+  hr_free(path);
+}
+
+/* Run a one-row pragma and check that its answer is `want` (NULL: any). */
+static int pragma(sqlite3 *db, const char *sql, const char *want) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const char *got = (const char *)sqlite3_column_text(st, 0);
+    rc = !want || (got && sqlite3_stricmp(got, want) == 0) ? SQLITE_OK : SQLITE_ERROR;
+  } else if (rc == SQLITE_DONE) {
+    rc = want ? SQLITE_ERROR : SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int put_meta(sqlite3_stmt *st, const char *key, const char *value) {
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The fresh file under its temporary name: schema and the opening meta rows. */
+static int build_fresh(const char *tmp, char **why) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, trc_schema_sql, NULL, NULL, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql_meta, -1, &st, NULL);
+  char major[24], minor[24], now[32];
+  snprintf(major, sizeof major, "%d", TRC_VERSION_MAJOR);
+  snprintf(minor, sizeof minor, "%d", TRC_VERSION_MINOR);
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (rc == SQLITE_OK) rc = put_meta(st, "format_major", major);
+  if (rc == SQLITE_OK) rc = put_meta(st, "format_minor", minor);
+  if (rc == SQLITE_OK) rc = put_meta(st, "complete", "0");
+  if (rc == SQLITE_OK) rc = put_meta(st, "start_time", now);
+  sqlite3_finalize(st);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    *why = hr_strdup(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  if (sqlite3_close(db) != SQLITE_OK && rc == SQLITE_OK) rc = SQLITE_ERROR;
+  return rc;
+}
+
+int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
+  *out = NULL;
+  struct stat sb;
+  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    *errmsg = hr_sprintf("cannot create trace '%s': is a directory", path);
+    return HR_EIO;
+  }
+  trc_wdb *w = hr_calloc(1, sizeof *w);
+  char *tmp = hr_sprintf("%s.tmp-XXXXXX", path);
+  if (w) w->path = hr_strdup(path);
+  if (w) w->codec = trc_codec_new();
+  if (!w || !tmp || !w->path || !w->codec) {
+    hr_free(tmp);
+    trc_wdb_free(w);
+    *errmsg = hr_sprintf("cannot create trace '%s': out of memory", path);
+    return HR_ENOMEM;
+  }
+  w->zlevel = zlevel;
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    *errmsg = hr_sprintf("cannot create trace '%s': %s", path, strerror(errno));
+    hr_free(tmp);
+    trc_wdb_free(w);
+    return HR_EIO;
+  }
+  close(fd);
+  char *why = NULL;
+  int rc = build_fresh(tmp, &why);
+  if (rc != SQLITE_OK) {
+    *errmsg = hr_sprintf("cannot create trace '%s': %s", path, why ? why : sqlite3_errstr(rc));
+    hr_free(why);
+    unlink(tmp);
+    remove_beside(tmp);
+    hr_free(tmp);
+    trc_wdb_free(w);
+    return status_of(rc);
+  }
+  /* A journal or WAL left by an earlier killed recording would be replayed
+  ** into the new file: remove them before the new file takes the name. */
+  remove_beside(path);
+  if (rename(tmp, path) != 0) {
+    *errmsg = hr_sprintf("cannot create trace '%s': %s", path, strerror(errno));
+    unlink(tmp);
+    hr_free(tmp);
+    trc_wdb_free(w);
+    return HR_EIO;
+  }
+  hr_free(tmp);
+  /* Reopen under the final name: SQLite names the WAL after the name the
+  ** file was opened with, and a reader looks for path-wal. */
+  /* One thread at a time uses the connection (opener, writer thread, closer,
+  ** handed over by mutex and join), so SQLite's own locking is not needed. */
+  rc = sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(w->db, 5000);
+  if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_wal, "wal");
+  if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_sync, NULL);
+  if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_cache, NULL);
+  for (int i = 0; i < ST_COUNT && rc == SQLITE_OK; i++)
+    rc = sqlite3_prepare_v3(w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL);
+  if (rc != SQLITE_OK) {
+    *errmsg = hr_sprintf("cannot create trace '%s': %s", path,
+                         w->db ? sqlite3_errmsg(w->db) : sqlite3_errstr(rc));
+    trc_wdb_free(w);
+    unlink(path);
+    remove_beside(path);
+    return status_of(rc);
+  }
+  *out = w;
+  return HR_OK;
+}
+
+static void free_payload(trc_event *e) {
+  switch (e->kind) {
+  case TRC_DIM_SOURCE:
+    hr_free((void *)(uintptr_t)e->f[1]);
+    break;
+  case TRC_DIM_META:
+    hr_free((void *)(uintptr_t)e->f[0]);
+    break;
+  case TRC_DIM_KEYFRAME:
+    hr_free((void *)(uintptr_t)e->f[2]);
+    break;
+  default:
+    break;
+  }
+}
+
+void trc_wdb_drop(trc_event *ent, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (ent[i].kind >= TRC_DIM_FIRST) free_payload(&ent[i]);
+}
+
+static void bind_id(sqlite3_stmt *st, int col, uint64_t v) {
+  sqlite3_bind_int64(st, col, (sqlite3_int64)v);
+}
+
+/* Ids of 0 mean "none" in events; the tables say so with NULL. */
+static void bind_ref(sqlite3_stmt *st, int col, uint64_t v) {
+  if (v) sqlite3_bind_int64(st, col, (sqlite3_int64)v);
+  else sqlite3_bind_null(st, col);
+}
+
+static int run(sqlite3_stmt *st) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int store_dim(trc_wdb *w, const trc_event *e) {
+  sqlite3_stmt *st;
+  const uint64_t *f = e->f;
+  switch (e->kind) {
+  case TRC_DIM_STRING:
+    st = w->st[ST_STRING];
+    bind_id(st, 1, f[0]);
+    sqlite3_bind_text64(st, 2, (const char *)(uintptr_t)f[1], f[2], SQLITE_STATIC, SQLITE_UTF8);
+    break;
+  case TRC_DIM_LOCATION:
+    st = w->st[ST_LOCATION];
+    bind_id(st, 1, f[0]);
+    bind_id(st, 2, f[1]);
+    bind_id(st, 3, f[2]);
+    bind_id(st, 4, f[3]);
+    break;
+  case TRC_DIM_TYPE:
+    st = w->st[ST_TYPE];
+    bind_id(st, 1, f[0]);
+    bind_id(st, 2, f[1]);
+    break;
+  case TRC_DIM_THREAD:
+    st = w->st[ST_THREAD];
+    bind_id(st, 1, f[0]);
+    bind_ref(st, 2, f[1]);
+    bind_id(st, 3, f[2]);
+    break;
+  case TRC_DIM_SOURCE:
+    st = w->st[ST_SOURCE];
+    bind_id(st, 1, f[0]);
+    sqlite3_bind_text64(st, 2, (const char *)(uintptr_t)f[1], f[2], SQLITE_STATIC, SQLITE_UTF8);
+    break;
+  case TRC_DIM_META: {
+    const char *key = (const char *)(uintptr_t)f[0];
+    st = w->st[ST_META];
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key + strlen(key) + 1, -1, SQLITE_STATIC);
+    break;
+  }
+  case TRC_DIM_KEYFRAME:
+    st = w->st[ST_KEYFRAME];
+    bind_id(st, 1, f[0]);
+    bind_id(st, 2, f[1]);
+    sqlite3_bind_blob64(st, 3, (const void *)(uintptr_t)f[2], f[3], SQLITE_STATIC);
+    break;
+  default:
+    return SQLITE_MISUSE;
+  }
+  return run(st);
+}
+
+/* Event kinds that add or change rows of objects, frames and markers. */
+#define DERIVED_KINDS ((1u << TRC_EV_ALLOC) | (1u << TRC_EV_FREE) | (1u << TRC_EV_CALL) | \
+                       (1u << TRC_EV_RETURN) | (1u << TRC_EV_MARK))
+
+/* Rows derived from the events of a chunk (those at pick[0..n)): objects,
+** frames, markers. */
+static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n) {
+  int rc = SQLITE_OK;
+  for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+    const trc_event *e = &ev[pick[i]];
+    sqlite3_stmt *st;
+    switch (e->kind) {
+    case TRC_EV_ALLOC:
+      st = w->st[ST_OBJECT];
+      bind_id(st, 1, e->f[0]);
+      bind_id(st, 2, e->f[3]);
+      bind_ref(st, 3, e->f[1]);
+      bind_id(st, 4, e->f[2]);
+      bind_id(st, 5, e->seq);
+      bind_id(st, 6, e->step);
+      break;
+    case TRC_EV_FREE:
+      st = w->st[ST_FREE];
+      bind_id(st, 1, e->f[0]);
+      bind_id(st, 2, e->seq);
+      bind_id(st, 3, e->step);
+      sqlite3_bind_int(st, 4, (e->f[1] & TRC_FREE_GC) != 0);
+      break;
+    case TRC_EV_CALL:
+      st = w->st[ST_CALL];
+      bind_id(st, 1, e->f[0]);
+      bind_ref(st, 2, e->f[1]);
+      bind_ref(st, 3, e->f[2]);
+      bind_id(st, 4, e->f[3]);
+      bind_id(st, 5, e->seq);
+      bind_id(st, 6, e->step);
+      break;
+    case TRC_EV_RETURN:
+      st = w->st[ST_RETURN];
+      bind_id(st, 1, e->f[0]);
+      bind_id(st, 2, e->seq);
+      bind_id(st, 3, e->step);
+      break;
+    case TRC_EV_MARK:
+      st = w->st[ST_MARKER];
+      bind_id(st, 1, e->seq);
+      bind_id(st, 2, e->step);
+      bind_id(st, 3, e->f[0]);
+      break;
+    default:
+      continue;
+    }
+    rc = run(st);
+  }
+  return rc;
+}
+
+static int store_chunk(trc_wdb *w, const trc_event *ev, size_t n, uint64_t lo, uint64_t hi,
+                       uint64_t *bytes, char **errmsg) {
+  const uint8_t *blob;
+  size_t len;
+  int status = trc_codec_encode(w->codec, ev, n, w->zlevel, &blob, &len);
+  if (status != HR_OK) {
+    *errmsg = hr_sprintf("cannot write trace '%s': %s", w->path, trc_codec_errmsg(w->codec));
+    return status;
+  }
+  sqlite3_stmt *st = w->st[ST_CHUNK];
+  bind_id(st, 1, ev[0].seq);
+  bind_id(st, 2, ev[n - 1].seq);
+  bind_id(st, 3, lo);
+  bind_id(st, 4, hi);
+  bind_id(st, 5, n);
+  sqlite3_bind_blob64(st, 6, blob, len, SQLITE_STATIC);
+  int rc = run(st);
+  sqlite3_bind_null(st, 6);        /* the blob lives in the codec's scratch */
+  if (rc != SQLITE_OK) return db_fail(w, rc, errmsg);
+  *bytes = len;
+  return HR_OK;
+}
+
+int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
+                  char **errmsg) {
+  *chunk_bytes = 0;
+  int rc = sqlite3_get_autocommit(w->db) ? run(w->st[ST_BEGIN]) : SQLITE_OK;
+  if (rc != SQLITE_OK) {
+    trc_wdb_drop(ent, n);
+    return db_fail(w, rc, errmsg);
+  }
+  if (n > w->pick_cap) {
+    uint32_t *p = hr_realloc(w->pick, n * sizeof *p);
+    if (!p) {
+      trc_wdb_drop(ent, n);
+      if (!sqlite3_get_autocommit(w->db)) run(w->st[ST_ROLLBACK]);
+      *errmsg = hr_sprintf("cannot write trace '%s': out of memory", w->path);
+      return HR_ENOMEM;
+    }
+    w->pick = p;
+    w->pick_cap = n;
+  }
+  /* One pass over the block, the only one that pays for bringing it from the
+  ** producer's cache: dimension rows first (an id is defined before any event
+  ** of this block can use it), events closed up over the gaps for one dense
+  ** chunk, their step range, and where the events that make rows are. */
+  size_t k = 0, npick = 0;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned kind = ent[i].kind;
+    if (kind < TRC_DIM_FIRST) {
+      uint64_t step = ent[i].step;
+      lo = step < lo ? step : lo;
+      hi = step > hi ? step : hi;
+      if ((DERIVED_KINDS >> kind) & 1) w->pick[npick++] = (uint32_t)k;
+      if (k != i) ent[k] = ent[i];
+      k++;
+      continue;
+    }
+    if (rc == SQLITE_OK) rc = store_dim(w, &ent[i]);
+    free_payload(&ent[i]);
+  }
+  int status = HR_OK;
+  if (rc == SQLITE_OK && k > 0) {
+    status = store_chunk(w, ent, k, lo, hi, chunk_bytes, errmsg);
+    if (status == HR_OK) rc = store_derived(w, ent, w->pick, npick);
+  }
+  if (rc != SQLITE_OK || status != HR_OK) {
+    if (rc != SQLITE_OK) status = db_fail(w, rc, errmsg);
+    if (!sqlite3_get_autocommit(w->db)) run(w->st[ST_ROLLBACK]);
+    *chunk_bytes = 0;
+  }
+  return status;
+}
+
+int trc_wdb_commit(trc_wdb *w, char **errmsg) {
+  if (sqlite3_get_autocommit(w->db)) return HR_OK;
+  int rc = run(w->st[ST_COMMIT]);
+  if (rc == SQLITE_OK) return HR_OK;
+  int status = db_fail(w, rc, errmsg);
+  if (!sqlite3_get_autocommit(w->db)) run(w->st[ST_ROLLBACK]);
+  return status;
+}
+
+int trc_wdb_finish(trc_wdb *w, int complete, char **errmsg) {
+  int status = trc_wdb_commit(w, errmsg);
+  if (status != HR_OK) return status;
+  int rc = put_meta(w->st[ST_META], "complete", complete ? "1" : "0");
+  for (int i = 0; i < ST_COUNT; i++) {
+    sqlite3_finalize(w->st[i]);
+    w->st[i] = NULL;
+  }
+  if (rc == SQLITE_OK) rc = pragma(w->db, sql_checkpoint, NULL);
+  if (rc == SQLITE_OK) rc = pragma(w->db, sql_to_delete, "delete");
+  return rc == SQLITE_OK ? HR_OK : db_fail(w, rc, errmsg);
+}

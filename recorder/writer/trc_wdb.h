@@ -1,0 +1,64 @@
+/* trc_wdb.h — the trace writer's SQLite side: creating the file, storing blocks, finishing it.
+**
+** Private to recorder/writer. A block is an array of ring entries: events
+** (kind 1..TRC_EV_KIND_MAX, seq already assigned) interleaved with dimension
+** entries (kind >= TRC_DIM_FIRST) that carry interned strings, locations and
+** the other small records in their fields. Everything here runs on one thread
+** at a time: the opener, then the writer thread, then the closer.
+*/
+#ifndef TRC_WDB_H
+#define TRC_WDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trc_event.h"
+
+/* Dimension entries and the meaning of their fields. "owned" payloads are
+** hr_malloc'd by the producer and freed by trc_wdb_store / trc_wdb_drop;
+** string bytes belong to the producer's intern table and outlive the thread. */
+enum trc_dim_kind {
+  TRC_DIM_FIRST = 64,
+  TRC_DIM_STRING = 64,     /* id, bytes (const char *, borrowed), length */
+  TRC_DIM_LOCATION = 65,   /* id, file sid, line, function sid */
+  TRC_DIM_TYPE = 66,       /* id, name sid */
+  TRC_DIM_THREAD = 67,     /* thread id, name sid, native id */
+  TRC_DIM_SOURCE = 68,     /* file sid, text (owned), length */
+  TRC_DIM_META = 69,       /* "key\0value\0" (owned) */
+  TRC_DIM_KEYFRAME = 70    /* step, seq, data (owned), length */
+};
+
+typedef struct trc_wdb trc_wdb;
+
+/* Build the trace under a temporary name beside path, rename it over path and
+** reopen it in WAL mode. On failure nothing is left at path or beside it and
+** *errmsg (owned) says why. */
+int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg);
+
+/* Store one block inside the open transaction (begun here if none is):
+** dimension rows, the events as one chunk and the rows derived from them
+** (objects, frames, markers). Events are compacted to the front of ent in
+** place. Every owned payload in the block is freed, whatever happens. On
+** failure the transaction is rolled back. *chunk_bytes gets the compressed
+** size written. */
+int trc_wdb_store(trc_wdb *db, trc_event *ent, size_t n, uint64_t *chunk_bytes,
+                  char **errmsg);
+
+/* Commit the open transaction, if any. */
+int trc_wdb_commit(trc_wdb *db, char **errmsg);
+
+/* Free the owned payloads of a block that will not be stored. */
+void trc_wdb_drop(trc_event *ent, size_t n);
+
+/* Record meta complete, checkpoint, and return the file to a single
+** self-contained file (journal_mode DELETE). */
+int trc_wdb_finish(trc_wdb *db, int complete, char **errmsg);
+
+/* Close the connection, delete the file (the recording never started) and
+** free db; NULL is a no-op. */
+void trc_wdb_abandon(trc_wdb *db);
+
+/* Close the connection and free db; NULL is a no-op. */
+void trc_wdb_free(trc_wdb *db);
+
+#endif /* TRC_WDB_H */

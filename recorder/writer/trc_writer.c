@@ -1,0 +1,446 @@
+/* trc_writer.c — the trace writer: the producer's ring of blocks and the writer thread that drains it. */
+#include "trc_writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "trc_codec.h"
+#include "trc_intern.h"
+#include "trc_wdb.h"
+
+#define DEFAULT_CHUNK_EVENTS 65536
+#define DEFAULT_RING_BLOCKS 8
+#define DEFAULT_ZLEVEL 1
+#define DEFAULT_FLUSH_MS 500
+
+/* Bits of trc_writer.attn: the one word the producer reads on every append. */
+enum {
+  ATTN_FLUSH = 1,      /* the writer thread saw no block for flush_ms: publish a partial one */
+  ATTN_FAILED = 2      /* an error is recorded: appends become no-ops */
+};
+
+struct trc_writer {
+  /* Producer thread only (the caller of the public functions). */
+  trc_event *cur;              /* the block being filled */
+  uint32_t cur_n;              /* entries used in cur */
+  uint64_t seq;                /* last sequence number handed out */
+  trc_intern *strings, *locations, *types;
+
+  /* Fixed at open, read-only afterwards: safe from both threads. */
+  uint32_t cap;                /* entries per block */
+  uint32_t nblocks;
+  trc_event *ring;             /* nblocks * cap entries, owned */
+  uint32_t flush_ms;
+  trc_wdb *db;                 /* used by the writer thread while it runs, by close after join */
+  pthread_t thread;
+
+  /* Protected by mu (pub is written only by the producer, so it may also
+  ** read it without). Blocks are numbered from 0 and block k lives at ring
+  ** slot k % nblocks: blocks done..pub-1 are the writer thread's, block pub
+  ** is the one the producer fills. */
+  pthread_mutex_t mu;
+  pthread_cond_t work;         /* writer waits: pub moved, or stopping */
+  pthread_cond_t space;        /* producer waits: done or committed moved */
+  uint64_t pub, done;          /* blocks published / stored (or dropped) so far */
+  uint64_t committed;          /* blocks whose transaction has ended (committed or failed) */
+  uint32_t *fill;              /* fill[slot]: entries in a published block */
+  int stopping;
+  int err;                     /* first error met, HR_OK until then */
+  char *errmsg;                /* owned, its message */
+
+  /* Lock-free: written rarely, read relaxed; a late view only delays a flush
+  ** or lets one more event into a writer that has already failed. */
+  _Atomic unsigned attn;
+  _Atomic uint64_t chunk_bytes;  /* added to by the writer thread */
+};
+
+static trc_event *slot(const trc_writer *w, uint64_t block) {
+  return w->ring + (size_t)(block % w->nblocks) * w->cap;
+}
+
+/* Keep the first error (msg owned, may be NULL) and turn appends off. */
+static void set_error(trc_writer *w, int status, char *msg) {
+  pthread_mutex_lock(&w->mu);
+  if (w->err == HR_OK) {
+    w->err = status;
+    w->errmsg = msg;
+    msg = NULL;
+  }
+  pthread_mutex_unlock(&w->mu);
+  hr_free(msg);
+  atomic_fetch_or_explicit(&w->attn, ATTN_FAILED, memory_order_relaxed);
+}
+
+static void set_enomem(trc_writer *w, const char *what) {
+  set_error(w, HR_ENOMEM, hr_sprintf("out of memory %s", what));
+}
+
+/* Hand the current block to the writer thread; with `next`, wait for a free
+** block to fill (back-pressure), otherwise leave cur unset (closing). */
+static void publish(trc_writer *w, int next) {
+  if (atomic_load_explicit(&w->attn, memory_order_relaxed) & ATTN_FLUSH)
+    atomic_fetch_and_explicit(&w->attn, ~(unsigned)ATTN_FLUSH, memory_order_relaxed);
+  pthread_mutex_lock(&w->mu);
+  if (w->cur_n > 0) {
+    w->fill[w->pub % w->nblocks] = w->cur_n;
+    w->pub++;
+    pthread_cond_signal(&w->work);
+  }
+  if (next) {
+    while (w->pub - w->done >= w->nblocks) pthread_cond_wait(&w->space, &w->mu);
+  } else {
+    w->stopping = 1;
+    pthread_cond_signal(&w->work);
+  }
+  w->cur = next ? slot(w, w->pub) : NULL;
+  w->cur_n = 0;
+  pthread_mutex_unlock(&w->mu);
+}
+
+static uint64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Store one block; returns whether a transaction is left open. */
+static int writer_store(trc_writer *w, uint64_t block, uint32_t n, int failed, int in_txn) {
+  /* After a failure blocks are still taken, so the producer never waits
+  ** forever; their payloads are freed unstored. Blocks stored before the
+  ** failure stay in the open transaction and are committed as usual. */
+  if (failed) {
+    trc_wdb_drop(slot(w, block), n);
+    return in_txn;
+  }
+  uint64_t bytes = 0;
+  char *msg = NULL;
+  int status = trc_wdb_store(w->db, slot(w, block), n, &bytes, &msg);
+  if (status != HR_OK) {
+    set_error(w, status, msg);
+    return 0;
+  }
+  atomic_fetch_add_explicit(&w->chunk_bytes, bytes, memory_order_relaxed);
+  return 1;
+}
+
+static void *writer_main(void *arg) {
+  trc_writer *w = arg;
+  uint64_t last = now_ms();      /* last block or flush request, for the flush timer */
+  uint64_t txn_start = 0;
+  int in_txn = 0;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    if (w->done < w->pub) {
+      uint64_t block = w->done;
+      uint32_t n = w->fill[block % w->nblocks];
+      int failed = w->err != HR_OK;
+      pthread_mutex_unlock(&w->mu);
+      if (!in_txn) txn_start = now_ms();
+      in_txn = writer_store(w, block, n, failed, in_txn);
+      pthread_mutex_lock(&w->mu);
+      w->done++;                 /* the block's memory is free again */
+      int more = w->done < w->pub;
+      pthread_cond_broadcast(&w->space);
+      pthread_mutex_unlock(&w->mu);
+      last = now_ms();
+      /* Commit when caught up; while blocks queue up (a burst of allocations
+      ** makes many rows per block), let one transaction take several, up to
+      ** flush_ms, so pages written to the WAL are not rewritten per block. */
+      if (in_txn && (!more || last - txn_start >= w->flush_ms)) {
+        char *msg = NULL;
+        int status = trc_wdb_commit(w->db, &msg);
+        if (status != HR_OK) set_error(w, status, msg);
+        in_txn = 0;
+      }
+      pthread_mutex_lock(&w->mu);
+      if (!in_txn) {
+        w->committed = block + 1;
+        pthread_cond_broadcast(&w->space);
+      }
+      continue;
+    }
+    if (w->stopping) break;
+    uint64_t deadline = last + w->flush_ms;
+    struct timespec ts = {(time_t)(deadline / 1000), (long)(deadline % 1000) * 1000000L};
+    if (pthread_cond_timedwait(&w->work, &w->mu, &ts) == ETIMEDOUT && w->done == w->pub) {
+      atomic_fetch_or_explicit(&w->attn, ATTN_FLUSH, memory_order_relaxed);
+      last = now_ms();
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+static void writer_free(trc_writer *w) {
+  trc_intern_free(w->strings);
+  trc_intern_free(w->locations);
+  trc_intern_free(w->types);
+  hr_free(w->ring);
+  hr_free(w->fill);
+  hr_free(w->errmsg);
+  hr_free(w);
+}
+
+static int sync_init(trc_writer *w) {
+  pthread_condattr_t ca;
+  if (pthread_condattr_init(&ca) != 0) return -1;
+  int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  if (rc == 0) rc = pthread_cond_init(&w->work, &ca);
+  pthread_condattr_destroy(&ca);
+  if (rc != 0) return -1;
+  if (pthread_cond_init(&w->space, NULL) != 0) {
+    pthread_cond_destroy(&w->work);
+    return -1;
+  }
+  if (pthread_mutex_init(&w->mu, NULL) != 0) {
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->space);
+    return -1;
+  }
+  return 0;
+}
+
+static void sync_destroy(trc_writer *w) {
+  pthread_cond_destroy(&w->work);
+  pthread_cond_destroy(&w->space);
+  pthread_mutex_destroy(&w->mu);
+}
+
+int trc_writer_open(const char *path, const trc_writer_options *opt,
+                    trc_writer **out, char **errmsg) {
+  char *dummy = NULL;
+  if (!errmsg) errmsg = &dummy;
+  *errmsg = NULL;
+  *out = NULL;
+  if (!path || !*path) {
+    *errmsg = hr_strdup("cannot create trace: no file name given");
+    return HR_EUSAGE;
+  }
+  trc_writer_options o = opt ? *opt : (trc_writer_options){0};
+  if (o.chunk_events == 0) o.chunk_events = DEFAULT_CHUNK_EVENTS;
+  if (o.chunk_events > TRC_CHUNK_MAX_EVENTS) o.chunk_events = TRC_CHUNK_MAX_EVENTS;
+  if (o.ring_blocks == 0) o.ring_blocks = DEFAULT_RING_BLOCKS;
+  if (o.zlevel <= 0) o.zlevel = DEFAULT_ZLEVEL;
+  if (o.zlevel > 9) o.zlevel = 9;
+  if (o.flush_ms == 0) o.flush_ms = DEFAULT_FLUSH_MS;
+
+  trc_writer *w = hr_calloc(1, sizeof *w);
+  if (w) {
+    w->cap = o.chunk_events;
+    w->nblocks = o.ring_blocks;
+    w->flush_ms = o.flush_ms;
+    if ((size_t)w->nblocks > SIZE_MAX / sizeof(trc_event) / w->cap) {
+      hr_free(w);
+      *errmsg = hr_sprintf("cannot create trace '%s': ring of %u blocks of %u events is too large",
+                           path, o.ring_blocks, o.chunk_events);
+      return HR_EUSAGE;
+    }
+    w->ring = hr_malloc((size_t)w->nblocks * w->cap * sizeof(trc_event));
+    w->fill = hr_calloc(w->nblocks, sizeof *w->fill);
+    w->strings = trc_intern_new();
+    w->locations = trc_intern_new();
+    w->types = trc_intern_new();
+  }
+  if (!w || !w->ring || !w->fill || !w->strings || !w->locations || !w->types) {
+    if (w) writer_free(w);
+    *errmsg = hr_sprintf("cannot create trace '%s': out of memory", path);
+    return HR_ENOMEM;
+  }
+  if (sync_init(w) != 0) {
+    writer_free(w);
+    *errmsg = hr_sprintf("cannot create trace '%s': cannot create thread primitives", path);
+    return HR_ENOMEM;
+  }
+  int status = trc_wdb_create(path, o.zlevel, &w->db, errmsg);
+  if (status != HR_OK) {
+    sync_destroy(w);
+    writer_free(w);
+    return status;
+  }
+  w->cur = slot(w, 0);
+  int rc = pthread_create(&w->thread, NULL, writer_main, w);
+  if (rc != 0) {
+    *errmsg = hr_sprintf("cannot create trace '%s': cannot start writer thread: %s", path,
+                         strerror(rc));
+    trc_wdb_abandon(w->db);
+    sync_destroy(w);
+    writer_free(w);
+    return HR_ENOMEM;
+  }
+  *out = w;
+  return HR_OK;
+}
+
+uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
+                           uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+  unsigned attn = atomic_load_explicit(&w->attn, memory_order_relaxed);
+  if (attn & ATTN_FAILED) return 0;
+  /* Kinds from TRC_DIM_FIRST up mean dimension records inside the ring. */
+  if ((unsigned)kind - 1u >= (unsigned)TRC_EV_KIND_MAX) {
+    set_error(w, HR_EUSAGE, hr_sprintf("event kind %d is not a heapreel event", kind));
+    return 0;
+  }
+  trc_event *e = &w->cur[w->cur_n];
+  uint64_t seq = ++w->seq;
+  e->seq = seq;
+  e->step = step;
+  e->f[0] = a;
+  e->f[1] = b;
+  e->f[2] = c;
+  e->f[3] = d;
+  e->kind = (uint8_t)kind;
+  if (++w->cur_n == w->cap || attn) publish(w, 1);
+  return seq;
+}
+
+/* Queue a dimension record; `owned` (may be NULL) is its hr_malloc'd payload,
+** freed here when the writer has failed and the record will never be stored. */
+static void push_dim(trc_writer *w, int kind, uint64_t a, uint64_t b, uint64_t c,
+                     uint64_t d, void *owned) {
+  if (atomic_load_explicit(&w->attn, memory_order_relaxed) & ATTN_FAILED) {
+    hr_free(owned);
+    return;
+  }
+  trc_event *e = &w->cur[w->cur_n];
+  *e = (trc_event){.seq = 0, .step = 0, .f = {a, b, c, d}, .kind = (uint8_t)kind};
+  if (++w->cur_n == w->cap) publish(w, 1);
+}
+
+uint64_t trc_writer_string(trc_writer *w, const char *s, size_t n) {
+  int fresh = 0;
+  uint64_t id = trc_intern_get(w->strings, s ? s : "", s ? n : 0, &fresh);
+  if (!id) {
+    set_enomem(w, "interning a string");
+    return 0;
+  }
+  if (fresh) {
+    size_t len;
+    const char *stored = trc_intern_key(w->strings, id, &len);
+    push_dim(w, TRC_DIM_STRING, id, (uint64_t)(uintptr_t)stored, len, 0, NULL);
+  }
+  return id;
+}
+
+uint64_t trc_writer_location(trc_writer *w, uint64_t file_sid, uint32_t line,
+                             uint64_t func_sid) {
+  uint64_t key[3] = {file_sid, line, func_sid};
+  int fresh = 0;
+  uint64_t id = trc_intern_get(w->locations, key, sizeof key, &fresh);
+  if (!id) {
+    set_enomem(w, "interning a code location");
+    return 0;
+  }
+  if (fresh) push_dim(w, TRC_DIM_LOCATION, id, file_sid, line, func_sid, NULL);
+  return id;
+}
+
+uint64_t trc_writer_type(trc_writer *w, uint64_t name_sid) {
+  int fresh = 0;
+  uint64_t id = trc_intern_get(w->types, &name_sid, sizeof name_sid, &fresh);
+  if (!id) {
+    set_enomem(w, "interning a type");
+    return 0;
+  }
+  if (fresh) push_dim(w, TRC_DIM_TYPE, id, name_sid, 0, 0, NULL);
+  return id;
+}
+
+void trc_writer_thread(trc_writer *w, uint64_t thread_id, uint64_t name_sid,
+                       uint64_t native_id) {
+  push_dim(w, TRC_DIM_THREAD, thread_id, name_sid, native_id, 0, NULL);
+}
+
+void trc_writer_source(trc_writer *w, uint64_t file_sid, const char *text, size_t n) {
+  char *copy = hr_strndup(text ? text : "", text ? n : 0);
+  if (!copy) {
+    set_enomem(w, "storing a source file");
+    return;
+  }
+  push_dim(w, TRC_DIM_SOURCE, file_sid, (uint64_t)(uintptr_t)copy, text ? n : 0, 0, copy);
+}
+
+void trc_writer_meta(trc_writer *w, const char *key, const char *value) {
+  if (!key) return;
+  if (!value) value = "";
+  size_t kn = strlen(key), vn = strlen(value);
+  char *kv = hr_malloc(kn + vn + 2);
+  if (!kv) {
+    set_enomem(w, "storing a meta value");
+    return;
+  }
+  memcpy(kv, key, kn + 1);
+  memcpy(kv + kn + 1, value, vn + 1);
+  push_dim(w, TRC_DIM_META, (uint64_t)(uintptr_t)kv, 0, 0, 0, kv);
+}
+
+void trc_writer_keyframe(trc_writer *w, uint64_t step, uint64_t seq,
+                         const void *data, size_t n) {
+  void *copy = hr_malloc(n);
+  if (!copy) {
+    set_enomem(w, "storing a keyframe");
+    return;
+  }
+  if (n) memcpy(copy, data, n);
+  push_dim(w, TRC_DIM_KEYFRAME, step, seq, (uint64_t)(uintptr_t)copy, n, copy);
+}
+
+uint64_t trc_writer_mark(trc_writer *w, uint64_t step, const char *label) {
+  uint64_t sid = trc_writer_string(w, label ? label : "", label ? strlen(label) : 0);
+  if (!sid) return 0;
+  uint64_t seq = trc_writer_append(w, TRC_EV_MARK, step, sid, 0, 0, 0);
+  trc_writer_flush(w);
+  return seq;
+}
+
+void trc_writer_flush(trc_writer *w) {
+  if (w->cur_n > 0) publish(w, 1);
+}
+
+int trc_writer_sync(trc_writer *w) {
+  trc_writer_flush(w);
+  pthread_mutex_lock(&w->mu);
+  uint64_t target = w->pub;
+  while (w->committed < target) pthread_cond_wait(&w->space, &w->mu);
+  int status = w->err;
+  pthread_mutex_unlock(&w->mu);
+  return status;
+}
+
+uint64_t trc_writer_events(const trc_writer *w) { return w->seq; }
+
+uint64_t trc_writer_chunk_bytes(const trc_writer *w) {
+  return atomic_load_explicit(&((trc_writer *)w)->chunk_bytes, memory_order_relaxed);
+}
+
+int trc_writer_close(trc_writer *w, int complete, char **errmsg) {
+  char *dummy = NULL;
+  if (!errmsg) errmsg = &dummy;
+  *errmsg = NULL;
+  if (!w) return HR_OK;
+  publish(w, 0);
+  pthread_join(w->thread, NULL);
+  /* The thread has ended: everything below is this thread's alone. */
+  int status = w->err;
+  char *msg = w->errmsg;
+  w->errmsg = NULL;
+  char *finish_msg = NULL;
+  int finish = trc_wdb_finish(w->db, complete && status == HR_OK, &finish_msg);
+  if (status == HR_OK && finish != HR_OK) {
+    status = finish;
+    msg = finish_msg;
+    finish_msg = NULL;
+  }
+  hr_free(finish_msg);
+  trc_wdb_free(w->db);
+  sync_destroy(w);
+  writer_free(w);
+  if (status != HR_OK && !msg) msg = hr_strdup(hr_status_str(status));
+  if (errmsg != &dummy) *errmsg = msg;
+  else hr_free(msg);
+  return status;
+}

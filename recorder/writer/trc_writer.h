@@ -1,0 +1,84 @@
+/* trc_writer.h — the trace writer: events in, one SQLite trace file out.
+**
+** Interpreter-neutral: nothing here knows CPython. One producer thread calls
+** the functions below (the caller serialises if it has several threads); they
+** only store into a bounded ring of blocks. A writer thread encodes each full
+** block into a chunk (trc_codec), compresses it and inserts it, committing as
+** it goes, so a killed process leaves a file that opens and holds every chunk
+** committed before the kill, marked incomplete. The producer waits only when
+** every block is full (back-pressure); no event is ever dropped silently.
+**
+** Dimension records (strings, locations, types, threads, source text, meta,
+** keyframes) travel through the same ring, so the file is always consistent:
+** every id an event uses is defined in the same transaction or an earlier one.
+*/
+#ifndef TRC_WRITER_H
+#define TRC_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trc_event.h"
+
+typedef struct trc_writer trc_writer;
+
+typedef struct trc_writer_options {
+  uint32_t chunk_events;   /* events per chunk (block); 0 = default 65536 */
+  uint32_t ring_blocks;    /* blocks in the ring; 0 = default 8 */
+  int zlevel;              /* zlib level; 0 = default 1 */
+  uint32_t flush_ms;       /* commit at least this often when events trickle; 0 = default 500 */
+} trc_writer_options;
+
+/* Create the trace at path (an existing file is replaced only once the new
+** one is ready: it is built under a temporary name beside it and renamed).
+** opt is borrowed, NULL for defaults. On failure *errmsg (owned, may be NULL)
+** says why, and nothing is left at path. */
+int trc_writer_open(const char *path, const trc_writer_options *opt,
+                    trc_writer **out, char **errmsg);
+
+/* Append one event; returns its sequence number (dense, from 1), or 0 when
+** the writer has failed (trc_writer_close then reports why). */
+uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
+                           uint64_t a, uint64_t b, uint64_t c, uint64_t d);
+
+/* Intern a string; returns its id (>= 1; equal strings give equal ids), or 0
+** when out of memory. s is borrowed. */
+uint64_t trc_writer_string(trc_writer *w, const char *s, size_t n);
+/* Intern a code location (file and function are string ids); returns its id. */
+uint64_t trc_writer_location(trc_writer *w, uint64_t file_sid, uint32_t line,
+                             uint64_t func_sid);
+/* Intern a type by name (a string id); returns its id. */
+uint64_t trc_writer_type(trc_writer *w, uint64_t name_sid);
+/* Describe a thread that events refer to by thread id. */
+void trc_writer_thread(trc_writer *w, uint64_t thread_id, uint64_t name_sid,
+                       uint64_t native_id);
+/* Store the text of a source file (borrowed) so a trace is self-contained. */
+void trc_writer_source(trc_writer *w, uint64_t file_sid, const char *text,
+                       size_t n);
+/* Set a run fact in the meta table (both borrowed). */
+void trc_writer_meta(trc_writer *w, const char *key, const char *value);
+/* Store a keyframe: an opaque state snapshot (borrowed) valid at the start of
+** `step`, after event seq `seq`. */
+void trc_writer_keyframe(trc_writer *w, uint64_t step, uint64_t seq,
+                         const void *data, size_t n);
+
+/* Append a mark event labelled `label` (borrowed) and hand the block to the
+** writer thread; returns the mark's sequence number. */
+uint64_t trc_writer_mark(trc_writer *w, uint64_t step, const char *label);
+
+/* Hand the current partial block to the writer thread without waiting. */
+void trc_writer_flush(trc_writer *w);
+/* Flush and wait until everything appended so far is committed. */
+int trc_writer_sync(trc_writer *w);
+
+/* Events appended so far, and bytes of compressed chunk data written. */
+uint64_t trc_writer_events(const trc_writer *w);
+uint64_t trc_writer_chunk_bytes(const trc_writer *w);
+
+/* Finish: commit everything, record meta complete = `complete` (1 normally),
+** leave a single self-contained file and free the writer. Returns HR_OK or the
+** first error met during the whole recording, with *errmsg (owned) set.
+** trc_writer_close(NULL, ...) returns HR_OK. */
+int trc_writer_close(trc_writer *w, int complete, char **errmsg);
+
+#endif /* TRC_WRITER_H */

@@ -1,0 +1,458 @@
+/* trc_codec.c — columnar delta/varint chunk encoding under one zlib stream. */
+#include "trc_codec.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "hr_mem.h"
+#include "hr_status.h"
+
+/* Payload header: magic, payload version, count, then the byte lengths of the
+** step column and field columns A..D (the kind column is `count` bytes). The
+** lengths let the decoder prove every column ends exactly where the next one
+** begins, which catches damage zlib's checksum cannot see (a bad encoder). */
+#define PAYLOAD_MAGIC 0x68      /* 'h' */
+#define PAYLOAD_VERSION 1
+#define VARINT_MAX 10
+#define HEADER_MAX (2 + 6 * VARINT_MAX)
+/* Worst case per event: a kind byte, a step varint and four field varints. */
+#define EVENT_MAX_BYTES (1 + 5 * VARINT_MAX)
+
+enum { COL_KIND, COL_STEP, COL_A, COL_B, COL_C, COL_D, NCOLS };
+
+static const char *const col_names[NCOLS] = {
+  "kind", "step", "field a", "field b", "field c", "field d"};
+
+static const uint8_t nfields[TRC_EV_KIND_MAX + 1] = TRC_KIND_NFIELDS_INIT;
+
+struct trc_codec {
+  uint8_t *col[NCOLS];       /* encode scratch, one buffer per column */
+  size_t col_cap[NCOLS];
+  uint8_t *out;              /* compressed blob handed back by encode */
+  size_t out_cap;
+  uint8_t *raw;              /* inflated payload during decode */
+  size_t raw_cap;
+  trc_event *ev;             /* decoded events handed back by decode */
+  size_t ev_cap;
+  z_stream def;              /* kept between calls: deflateInit allocates ~300 KB */
+  int def_level;             /* level def was set up with; meaningful when def_ready */
+  int def_ready;
+  z_stream inf;
+  int inf_ready;
+  char errmsg[200];
+};
+
+/* zlib's allocations go through hr_malloc so out-of-memory tests reach them. */
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size) {
+  (void)opaque;
+  if (size && items > SIZE_MAX / size) return Z_NULL;
+  return hr_malloc((size_t)items * size);
+}
+
+static void z_free(voidpf opaque, voidpf p) {
+  (void)opaque;
+  hr_free(p);
+}
+
+static int fail(trc_codec *c, int status, const char *fmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 3, 4)))
+#endif
+  ;
+
+static int fail(trc_codec *c, int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->errmsg, sizeof c->errmsg, fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+trc_codec *trc_codec_new(void) {
+  trc_codec *c = hr_calloc(1, sizeof *c);
+  return c;
+}
+
+void trc_codec_free(trc_codec *c) {
+  if (!c) return;
+  for (int i = 0; i < NCOLS; i++) hr_free(c->col[i]);
+  hr_free(c->out);
+  hr_free(c->raw);
+  hr_free(c->ev);
+  if (c->def_ready) deflateEnd(&c->def);
+  if (c->inf_ready) inflateEnd(&c->inf);
+  hr_free(c);
+}
+
+const char *trc_codec_errmsg(const trc_codec *c) {
+  return c ? c->errmsg : "no codec";
+}
+
+/* Grow *buf to at least need bytes (contents kept, as realloc does). */
+static int grow(uint8_t **buf, size_t *cap, size_t need) {
+  if (*cap >= need) return 0;
+  size_t n = *cap ? *cap : 4096;
+  while (n < need) n = n > SIZE_MAX / 2 ? need : n * 2;
+  uint8_t *p = hr_realloc(*buf, n);
+  if (!p) return -1;
+  *buf = p;
+  *cap = n;
+  return 0;
+}
+
+/* ---- varints ---------------------------------------------------------------- */
+
+static inline uint64_t zz(uint64_t d) { return (d << 1) ^ (0 - (d >> 63)); }
+static inline uint64_t unzz(uint64_t z) { return (z >> 1) ^ (0 - (z & 1)); }
+
+static inline uint8_t *vput(uint8_t *p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = (uint8_t)v;
+  return p;
+}
+
+/* Slow path of vget: multi-byte values. Rejects running past end, more than
+** ten bytes, bits beyond 64, and non-minimal forms (a zero final byte), so
+** each value has exactly one encoding. Returns NULL on any of those. */
+static const uint8_t *vget_long(const uint8_t *p, const uint8_t *end, uint64_t *v) {
+  uint64_t r = 0;
+  for (int i = 0; i < VARINT_MAX; i++) {
+    if (p >= end) return NULL;
+    uint8_t b = *p++;
+    if (i == VARINT_MAX - 1 && b > 1) return NULL;
+    r |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      if (b == 0 && i > 0) return NULL;
+      *v = r;
+      return p;
+    }
+  }
+  return NULL;
+}
+
+static inline const uint8_t *vget(const uint8_t *p, const uint8_t *end, uint64_t *v) {
+  if (p < end && *p < 0x80) {
+    *v = *p;
+    return p + 1;
+  }
+  return vget_long(p, end, v);
+}
+
+size_t trc_varint_put(uint8_t *p, uint64_t v) {
+  return (size_t)(vput(p, v) - p);
+}
+
+int trc_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v) {
+  const uint8_t *q = vget(*p, end, v);
+  if (!q) return -1;
+  *p = q;
+  return 0;
+}
+
+/* ---- encode ----------------------------------------------------------------- */
+
+static int deflate_ready(trc_codec *c, int level) {
+  if (c->def_ready && c->def_level == level) return deflateReset(&c->def) == Z_OK ? HR_OK : HR_ENOMEM;
+  if (c->def_ready) {
+    deflateEnd(&c->def);
+    c->def_ready = 0;
+  }
+  memset(&c->def, 0, sizeof c->def);
+  c->def.zalloc = z_alloc;
+  c->def.zfree = z_free;
+  int r = deflateInit(&c->def, level);
+  if (r == Z_MEM_ERROR) return HR_ENOMEM;
+  if (r != Z_OK) return HR_EUSAGE;
+  c->def_ready = 1;
+  c->def_level = level;
+  return HR_OK;
+}
+
+/* Deflate the pieces as one stream into c->out, growing it if zlib's bound
+** ever proves short. */
+static int compress_pieces(trc_codec *c, const uint8_t *const *piece,
+                           const size_t *plen, int npieces, size_t *outlen) {
+  size_t total = 0;
+  for (int i = 0; i < npieces; i++) total += plen[i];
+  size_t bound = deflateBound(&c->def, (uLong)total) + 64;
+  if (grow(&c->out, &c->out_cap, bound)) return HR_ENOMEM;
+  z_stream *z = &c->def;
+  z->next_out = c->out;
+  z->avail_out = (uInt)c->out_cap;
+  for (int i = 0; i <= npieces; i++) {
+    int flush = i == npieces ? Z_FINISH : Z_NO_FLUSH;
+    z->next_in = (Bytef *)(i < npieces ? piece[i] : NULL);
+    z->avail_in = (uInt)(i < npieces ? plen[i] : 0);
+    for (;;) {
+      int r = deflate(z, flush);
+      if (r == Z_STREAM_END) break;
+      if (r != Z_OK && r != Z_BUF_ERROR) return fail(c, HR_ENOMEM, "zlib deflate failed (%d)", r);
+      if (flush == Z_NO_FLUSH && z->avail_in == 0) break;
+      if (z->avail_out == 0) {
+        size_t used = (size_t)(z->next_out - c->out);
+        uint8_t *p = hr_realloc(c->out, c->out_cap * 2);
+        if (!p) return HR_ENOMEM;
+        c->out = p;
+        c->out_cap *= 2;
+        z->next_out = c->out + used;
+        z->avail_out = (uInt)(c->out_cap - used);
+      }
+    }
+  }
+  *outlen = (size_t)(z->next_out - c->out);
+  return HR_OK;
+}
+
+int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
+                     const uint8_t **blob, size_t *len) {
+  if (!c) return HR_EUSAGE;
+  c->errmsg[0] = 0;
+  if (!ev || !blob || !len) return fail(c, HR_EUSAGE, "trc_codec_encode: NULL argument");
+  if (n == 0) return fail(c, HR_EUSAGE, "cannot encode an empty chunk");
+  if (n > TRC_CHUNK_MAX_EVENTS)
+    return fail(c, HR_EUSAGE, "chunk of %zu events exceeds the maximum of %u", n,
+                (unsigned)TRC_CHUNK_MAX_EVENTS);
+  if (zlevel < Z_DEFAULT_COMPRESSION || zlevel > 9)
+    return fail(c, HR_EUSAGE, "zlib level %d out of range", zlevel);
+
+  /* Worst-case sizes up front keep bounds checks out of the hot loop. */
+  if (grow(&c->col[COL_KIND], &c->col_cap[COL_KIND], n))
+    return fail(c, HR_ENOMEM, "out of memory encoding a chunk");
+  for (int i = COL_STEP; i < NCOLS; i++)
+    if (grow(&c->col[i], &c->col_cap[i], n * VARINT_MAX))
+      return fail(c, HR_ENOMEM, "out of memory encoding a chunk");
+
+  uint8_t *pk = c->col[COL_KIND], *ps = c->col[COL_STEP];
+  uint8_t *pa = c->col[COL_A], *pb = c->col[COL_B];
+  uint8_t *pc = c->col[COL_C], *pd = c->col[COL_D];
+  uint64_t prev[TRC_EV_KIND_MAX + 1][4];
+  memset(prev, 0, sizeof prev);
+  uint64_t prev_step = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    const trc_event *e = &ev[i];
+    unsigned k = e->kind;
+    if (k - 1u >= (unsigned)TRC_EV_KIND_MAX)
+      return fail(c, HR_EUSAGE, "event %zu of the chunk has unknown kind %u", i, k);
+    *pk++ = (uint8_t)k;
+    ps = vput(ps, zz(e->step - prev_step));
+    prev_step = e->step;
+    unsigned nf = nfields[k];
+    uint64_t *pv = prev[k];
+    pa = vput(pa, zz(e->f[0] - pv[0]));   /* every kind uses field a */
+    pv[0] = e->f[0];
+    if (nf > 1) { pb = vput(pb, zz(e->f[1] - pv[1])); pv[1] = e->f[1]; }
+    if (nf > 2) { pc = vput(pc, zz(e->f[2] - pv[2])); pv[2] = e->f[2]; }
+    if (nf > 3) { pd = vput(pd, zz(e->f[3] - pv[3])); pv[3] = e->f[3]; }
+  }
+
+  size_t clen[NCOLS] = {
+    n, (size_t)(ps - c->col[COL_STEP]), (size_t)(pa - c->col[COL_A]),
+    (size_t)(pb - c->col[COL_B]), (size_t)(pc - c->col[COL_C]),
+    (size_t)(pd - c->col[COL_D])};
+  uint8_t hdr[HEADER_MAX], *h = hdr;
+  *h++ = PAYLOAD_MAGIC;
+  *h++ = PAYLOAD_VERSION;
+  h = vput(h, n);
+  for (int i = COL_STEP; i < NCOLS; i++) h = vput(h, clen[i]);
+
+  const uint8_t *piece[1 + NCOLS] = {hdr};
+  size_t plen[1 + NCOLS] = {(size_t)(h - hdr)};
+  for (int i = 0; i < NCOLS; i++) {
+    piece[1 + i] = c->col[i];
+    plen[1 + i] = clen[i];
+  }
+  int rc = deflate_ready(c, zlevel);
+  if (rc == HR_OK) rc = compress_pieces(c, piece, plen, 1 + NCOLS, len);
+  if (rc != HR_OK) {
+    if (!c->errmsg[0]) fail(c, rc, "out of memory compressing a chunk");
+    return rc;
+  }
+  *blob = c->out;
+  return HR_OK;
+}
+
+/* ---- decode ----------------------------------------------------------------- */
+
+/* Inflate blob into c->raw, never past limit bytes: the payload of `expected`
+** events cannot be longer, whatever the blob claims. */
+static int inflate_blob(trc_codec *c, const uint8_t *blob, size_t len,
+                        size_t limit, size_t *rawlen) {
+  if (!c->inf_ready) {
+    memset(&c->inf, 0, sizeof c->inf);
+    c->inf.zalloc = z_alloc;
+    c->inf.zfree = z_free;
+    int r = inflateInit(&c->inf);
+    if (r == Z_MEM_ERROR) return fail(c, HR_ENOMEM, "out of memory decoding a chunk");
+    if (r != Z_OK) return fail(c, HR_ECORRUPT, "zlib inflateInit failed (%d)", r);
+    c->inf_ready = 1;
+  } else if (inflateReset(&c->inf) != Z_OK) {
+    return fail(c, HR_ECORRUPT, "zlib inflateReset failed");
+  }
+  /* Start near the likely size (compression ratios of 5-20 are usual). */
+  size_t first = len > limit / 16 ? limit : len * 16;
+  if (first < 4096) first = limit < 4096 ? limit : 4096;
+  if (c->raw_cap < first && grow(&c->raw, &c->raw_cap, first))
+    return fail(c, HR_ENOMEM, "out of memory decoding a chunk");
+  size_t cap = c->raw_cap < limit ? c->raw_cap : limit;
+  z_stream *z = &c->inf;
+  z->next_in = (Bytef *)blob;
+  z->avail_in = (uInt)len;
+  z->next_out = c->raw;
+  z->avail_out = (uInt)cap;
+  for (;;) {
+    int r = inflate(z, Z_NO_FLUSH);
+    size_t used = (size_t)(z->next_out - c->raw);
+    if (r == Z_STREAM_END) {
+      if (z->avail_in != 0)
+        return fail(c, HR_ECORRUPT, "chunk blob has %u stray bytes after its zlib stream",
+                    z->avail_in);
+      *rawlen = used;
+      return HR_OK;
+    }
+    if (r == Z_MEM_ERROR) return fail(c, HR_ENOMEM, "out of memory decoding a chunk");
+    if (r == Z_DATA_ERROR || r == Z_NEED_DICT || r == Z_STREAM_ERROR)
+      return fail(c, HR_ECORRUPT, "chunk blob is not a valid zlib stream (%s)",
+                  z->msg ? z->msg : "bad data");
+    if (z->avail_out == 0) {
+      if (cap >= limit)
+        return fail(c, HR_ECORRUPT, "chunk payload is longer than its events allow");
+      size_t want = cap * 2 < limit ? cap * 2 : limit;
+      if (grow(&c->raw, &c->raw_cap, want)) {
+        return fail(c, HR_ENOMEM, "out of memory decoding a chunk");
+      }
+      cap = want;
+      z->next_out = c->raw + used;
+      z->avail_out = (uInt)(cap - used);
+      continue;
+    }
+    if (z->avail_in == 0)
+      return fail(c, HR_ECORRUPT, "chunk blob truncated (zlib stream ends early)");
+    if (r != Z_OK) return fail(c, HR_ECORRUPT, "zlib inflate failed (%d)", r);
+  }
+}
+
+/* Parse the payload header; on success cols[i] / ends[i] bound column i. */
+static int parse_header(trc_codec *c, const uint8_t *raw, size_t rawlen,
+                        size_t expected, const uint8_t **cols, const uint8_t **ends) {
+  const uint8_t *p = raw, *end = raw + rawlen;
+  if (rawlen < 2 || p[0] != PAYLOAD_MAGIC)
+    return fail(c, HR_ECORRUPT, "chunk payload does not start with the heapreel magic byte");
+  if (p[1] != PAYLOAD_VERSION)
+    return fail(c, HR_ECORRUPT, "chunk payload version %u is unknown", p[1]);
+  p += 2;
+  uint64_t count, clen[NCOLS];
+  if (!(p = vget(p, end, &count)))
+    return fail(c, HR_ECORRUPT, "chunk payload truncated in its header");
+  if (count != expected)
+    return fail(c, HR_ECORRUPT, "chunk holds %llu events but its row says %zu",
+                (unsigned long long)count, expected);
+  clen[COL_KIND] = count;
+  for (int i = COL_STEP; i < NCOLS; i++) {
+    if (!(p = vget(p, end, &clen[i])))
+      return fail(c, HR_ECORRUPT, "chunk payload truncated in its header");
+    if (clen[i] > count * VARINT_MAX)
+      return fail(c, HR_ECORRUPT, "chunk %s column claims %llu bytes, too many for %llu events",
+                  col_names[i], (unsigned long long)clen[i], (unsigned long long)count);
+  }
+  for (int i = 0; i < NCOLS; i++) {
+    if (clen[i] > (uint64_t)(end - p))
+      return fail(c, HR_ECORRUPT, "chunk payload truncated in the %s column", col_names[i]);
+    cols[i] = p;
+    p += clen[i];
+    ends[i] = p;
+  }
+  if (p != end)
+    return fail(c, HR_ECORRUPT, "chunk payload has %zu bytes after its last column",
+                (size_t)(end - p));
+  return HR_OK;
+}
+
+int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
+                     uint64_t first_seq, size_t expected, const trc_event **ev) {
+  if (!c) return HR_EUSAGE;
+  c->errmsg[0] = 0;
+  if (!ev || (!blob && len)) return fail(c, HR_EUSAGE, "trc_codec_decode: NULL argument");
+  if (expected == 0 || expected > TRC_CHUNK_MAX_EVENTS)
+    return fail(c, HR_ECORRUPT, "chunk claims %zu events, outside 1..%u", expected,
+                (unsigned)TRC_CHUNK_MAX_EVENTS);
+  if (first_seq > UINT64_MAX - (expected - 1))
+    return fail(c, HR_ECORRUPT, "chunk sequence numbers overflow");
+  /* One more than the longest valid payload, so filling it proves damage. */
+  size_t limit = HEADER_MAX + expected * EVENT_MAX_BYTES + 1;
+  /* A stored (uncompressed) stream adds 5 bytes per 16 KB block plus 6. */
+  if (len > limit + limit / 1024 + 64)
+    return fail(c, HR_ECORRUPT, "chunk blob of %zu bytes is too long for %zu events", len,
+                expected);
+  size_t rawlen = 0;
+  int rc = inflate_blob(c, blob, len, limit, &rawlen);
+  if (rc != HR_OK) return rc;
+
+  const uint8_t *col[NCOLS], *end[NCOLS];
+  rc = parse_header(c, c->raw, rawlen, expected, col, end);
+  if (rc != HR_OK) return rc;
+
+  if (c->ev_cap < expected) {
+    trc_event *p = hr_realloc(c->ev, expected * sizeof *p);
+    if (!p) return fail(c, HR_ENOMEM, "out of memory decoding a chunk");
+    c->ev = p;
+    c->ev_cap = expected;
+  }
+
+  const uint8_t *pk = col[COL_KIND], *ps = col[COL_STEP];
+  const uint8_t *pa = col[COL_A], *pb = col[COL_B], *pc = col[COL_C], *pd = col[COL_D];
+  uint64_t prev[TRC_EV_KIND_MAX + 1][4];
+  memset(prev, 0, sizeof prev);
+  uint64_t step = 0, z;
+  trc_event *out = c->ev;
+  int bad = -1;   /* column where a value ran past its end */
+  for (size_t i = 0; i < expected; i++) {
+    trc_event *e = &out[i];
+    unsigned k = pk[i];
+    if (k - 1u >= (unsigned)TRC_EV_KIND_MAX)
+      return fail(c, HR_ECORRUPT, "chunk event %zu has unknown kind %u", i, k);
+    e->kind = (uint8_t)k;
+    e->seq = first_seq + i;
+    if (!(ps = vget(ps, end[COL_STEP], &z))) { bad = COL_STEP; break; }
+    step += unzz(z);
+    e->step = step;
+    unsigned nf = nfields[k];
+    uint64_t *pv = prev[k];
+    if (!(pa = vget(pa, end[COL_A], &z))) { bad = COL_A; break; }
+    e->f[0] = pv[0] += unzz(z);
+    if (nf > 1) {
+      if (!(pb = vget(pb, end[COL_B], &z))) { bad = COL_B; break; }
+      e->f[1] = pv[1] += unzz(z);
+    } else {
+      e->f[1] = 0;
+    }
+    if (nf > 2) {
+      if (!(pc = vget(pc, end[COL_C], &z))) { bad = COL_C; break; }
+      e->f[2] = pv[2] += unzz(z);
+    } else {
+      e->f[2] = 0;
+    }
+    if (nf > 3) {
+      if (!(pd = vget(pd, end[COL_D], &z))) { bad = COL_D; break; }
+      e->f[3] = pv[3] += unzz(z);
+    } else {
+      e->f[3] = 0;
+    }
+  }
+  if (bad >= 0)
+    return fail(c, HR_ECORRUPT, "chunk payload truncated or malformed in the %s column",
+                col_names[bad]);
+  const uint8_t *const at[NCOLS] = {pk + expected, ps, pa, pb, pc, pd};
+  for (int i = COL_STEP; i < NCOLS; i++)
+    if (at[i] != end[i])
+      return fail(c, HR_ECORRUPT, "chunk %s column has %zu bytes left over", col_names[i],
+                  (size_t)(end[i] - at[i]));
+  *ev = out;
+  return HR_OK;
+}

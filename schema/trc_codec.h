@@ -1,0 +1,52 @@
+/* trc_codec.h — encoding and decoding of event chunks (schema/FORMAT.md).
+**
+** A chunk holds a run of events with dense sequence numbers. It is stored as
+** one zlib stream of a columnar payload: a kind column, a step-delta column and
+** four field columns, each value a zigzag varint of its difference from the
+** previous value of the same kind in the same column. Nothing here touches
+** SQLite: the codec is pure memory in, memory out, and safe on hostile input.
+*/
+#ifndef TRC_CODEC_H
+#define TRC_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trc_event.h"
+
+/* Scratch buffers reused across calls; one per thread. */
+typedef struct trc_codec trc_codec;
+
+trc_codec *trc_codec_new(void);      /* NULL when out of memory */
+void trc_codec_free(trc_codec *c);   /* NULL is a no-op */
+
+/* Encode n >= 1 events (their seq fields are ignored: a chunk's events are
+** first_seq, first_seq+1, ... by position). zlevel is zlib's level (1 fast).
+** On HR_OK *blob / *len point into the codec and stay valid until the next
+** call on it. */
+int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
+                     const uint8_t **blob, size_t *len);
+
+/* Decode a chunk blob (borrowed) that claims to hold `expected` events
+** starting at first_seq. On HR_OK *ev (owned by the codec, valid until the
+** next call) holds `expected` events with seq filled in. A damaged or hostile
+** blob gives HR_ECORRUPT and a description in trc_codec_errmsg; never a crash,
+** never an unbounded allocation (expected is capped at TRC_CHUNK_MAX_EVENTS). */
+int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
+                     uint64_t first_seq, size_t expected,
+                     const trc_event **ev);
+
+/* Why the last call failed (borrowed, valid until the next call). */
+const char *trc_codec_errmsg(const trc_codec *c);
+
+/* Upper bound on events in one chunk, enforced by encoder and decoder. */
+#define TRC_CHUNK_MAX_EVENTS (1u << 20)
+
+/* Varint primitives, exposed for the keyframe encoding and for tests. */
+size_t trc_varint_put(uint8_t *p, uint64_t v);            /* returns bytes written (<= 10) */
+/* Reads one varint from [*p, end); returns 0 on success, -1 when truncated or overlong. */
+int trc_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v);
+static inline uint64_t trc_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t trc_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+#endif /* TRC_CODEC_H */

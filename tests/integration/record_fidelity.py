@@ -1,0 +1,165 @@
+# record_fidelity.py — replays a heapreel trace and compares it with CPython's own view.
+# usage: python3.11 record_fidelity.py TRACE EVENTS_EXT STDOUT_FILE [EXPECT_FILE]
+import sqlite3
+import sys
+
+
+def load(trace, ext):
+    con = sqlite3.connect(trace)
+    con.enable_load_extension(True)
+    con.load_extension(ext)
+    lines = dict(con.execute("select id, line from locations"))
+    rows = con.execute(
+        "select seq, step, kind, frame, location, object, holder, slot_kind, slot_arg, slot,"
+        " refcount, size, address, flags, label, parent, phase from events order by seq")
+    return lines, rows
+
+
+def replay(lines, rows):
+    objs, slots, marks = {}, {}, {}
+    parent, cur, step_line, in_gc = {}, None, {}, False
+    frees = {}
+    for (seq, step, kind, frame, loc, obj, holder, skind, sarg, stext,
+         rc, size, addr, flags, label, par, phase) in rows:
+        if kind == "step":
+            cur = frame
+            step_line[step] = lines.get(loc)
+        elif kind == "call":
+            parent[frame] = par
+        elif kind in ("alloc", "track"):
+            objs[obj] = {"addr": addr, "size": size, "rc": None}
+        elif kind in ("incref", "decref"):
+            if obj in objs:
+                objs[obj]["rc"] = rc
+        elif kind == "free":
+            frees[obj] = (step, bool(flags and flags & 1))
+        elif kind == "bind":
+            slots[(holder, skind, stext)] = (obj, sarg)
+        elif kind == "unbind":
+            slots.pop((holder, skind, stext), None)
+        elif kind == "mark":
+            marks[label] = {"frame": cur, "step": step, "slots": dict(slots),
+                            "rc": {k: v["rc"] for k, v in objs.items()},
+                            "objs": objs}
+    return objs, marks, frees, step_line, parent
+
+
+def lookup(m, name):
+    for sk in ("local", "cell"):
+        v = m["slots"].get((m["frame"], sk, "%s '%s'" % (sk, name)))
+        if v:
+            return v[0]
+    for (h, sk, st), v in m["slots"].items():
+        if sk == "global" and st == "global '%s'" % name:
+            return v[0]
+    return None
+
+
+def members(m, holder, kinds):
+    return [(sk, st, v) for (h, sk, st), v in m["slots"].items() if h == holder and sk in kinds]
+
+
+def main():
+    trace, ext, out = sys.argv[1:4]
+    lines, rows = load(trace, ext)
+    objs, marks, frees, step_line, parent = replay(lines, rows)
+    addr = {o["addr"]: i for i, o in objs.items()}
+    fails = passes = 0
+
+    def known(*oids):
+        return all(o in objs for o in oids)
+
+    skips = 0
+
+    def skip(what):
+        nonlocal skips
+        skips += 1
+        print("SKIP " + what + " (an object the events table does not describe: track)")
+
+    def report(ok, what):
+        nonlocal fails, passes
+        print(("PASS " if ok else "FAIL ") + what)
+        if ok:
+            passes += 1
+        else:
+            fails += 1
+
+    ids_at = {}
+    for line in open(out):
+        if not line.startswith("CHK "):
+            continue
+        _, label, what, *args = line.split()
+        m = marks.get(label)
+        if m is None:
+            report(False, "%s: no mark in the trace" % label)
+            continue
+        desc = "%s %s %s" % (label, what, " ".join(args)[:60])
+        if what in ("rc", "addr", "size"):
+            oid = lookup(m, args[0])
+            if oid is not None and not known(oid):
+                skip(desc)
+                continue
+            o = m["objs"].get(oid)
+            got = None if o is None else {"rc": m["rc"].get(oid), "addr": o["addr"], "size": o["size"]}[what]
+            report(got == int(args[1]), desc + " (trace: %s)" % got)
+        elif what == "items":
+            oid = lookup(m, args[0])
+            items = sorted((int(st[st.index("[") + 1:st.index("]")]), v[0])
+                           for sk, st, v in members(m, oid, ("item",)))
+            if not known(*[i for _, i in items]):
+                skip(desc)
+                continue
+            got = [m["objs"][i]["addr"] for _, i in items]
+            report(got == [int(a) for a in args[1:]], desc + " (trace: %s)" % got)
+        elif what == "attrs":
+            oid = lookup(m, args[0])
+            if not known(*[v[0] for sk, st, v in members(m, oid, ("attr",))]):
+                skip(desc)
+                continue
+            got = sorted("%s=%d" % (st.split("'")[1], m["objs"][v[0]]["addr"])
+                         for sk, st, v in members(m, oid, ("attr",)))
+            report(got == args[1:], desc + " (trace: %s)" % got)
+        elif what == "dict":
+            oid = lookup(m, args[0])
+            if not known(*[x for sk, st, v in members(m, oid, ("value",)) for x in v]):
+                skip(desc)
+                continue
+            got = sorted("%d=%d" % (m["objs"][v[1]]["addr"], m["objs"][v[0]]["addr"])
+                         for sk, st, v in members(m, oid, ("value",)))
+            report(got == args[1:], desc + " (trace: %s)" % got)
+        elif what == "locals":
+            got = sorted(st.split("'")[1] for (h, sk, st) in m["slots"]
+                         if h == m["frame"] and sk in ("local", "cell"))
+            report(got == args, desc + " (trace: %s)" % got)
+        elif what == "globals":
+            got = sorted(st.split("'")[1] for (h, sk, st) in m["slots"]
+                         if sk == "global" and not st.split("'")[1].startswith("__"))
+            report(got == args, desc + " (trace: %s)" % got)
+        elif what == "tmpid":
+            ids_at[(label, "tmpid")] = int(args[0])
+        elif what == "collected":
+            report(int(args[0]) >= 2, desc)
+    if len(sys.argv) > 4:
+        for line in open(sys.argv[4]):
+            f = line.split()
+            if not f:
+                continue
+            if f[0] == "freed":
+                _, at, name, by, how = f
+                oid = lookup(marks[at], name)
+                fr = frees.get(oid)
+                ok = (fr is not None and marks[at]["step"] <= fr[0] <= marks[by]["step"]
+                      and fr[1] == (how == "gc"))
+                report(ok, "freed %s of %s before %s (%s) (trace: %s)" % (name, at, by, how, fr))
+            elif f[0] == "freedid":
+                _, at, key, by = f
+                a = ids_at.get((at, key))
+                oid = [i for i, o in objs.items() if o["addr"] == a]
+                fr = [frees.get(i) for i in oid]
+                ok = any(x and marks[at]["step"] <= x[0] <= marks[by]["step"] for x in fr)
+                report(ok, "freed local object %s of %s before %s (trace: %s)" % (key, at, by, fr))
+    print("%d passed, %d failed, %d skipped" % (passes, fails, skips))
+    return 1 if fails else 0
+
+
+sys.exit(main())

@@ -1,0 +1,21 @@
+#!/bin/bash
+# record_fidelity.sh — records tests/programs/fidelity_*.py and checks the trace against CPython's own view.
+set -u
+SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
+EXT=${HEAPREEL_EVENTS_EXT:-$BUILD/heapreel_events.so}
+TMP=${HEAPREEL_TEST_TMP:-/tmp}/record_fidelity.$$
+PY=/usr/bin/python3.11
+mkdir -p "$TMP"
+status=0
+for prog in "$SRC"/tests/programs/fidelity_*.py; do
+  name=$(basename "$prog" .py)
+  if ! "$BUILD/heapreel-record" -o "$TMP/$name.heapreel" "$prog" >"$TMP/$name.out" 2>"$TMP/$name.err"; then
+    echo "FAIL $name: recording failed"; cat "$TMP/$name.err"; status=1; continue
+  fi
+  expect="${prog%.py}.expect"
+  [ -f "$expect" ] || expect=
+  "$PY" "$SRC/tests/integration/record_fidelity.py" "$TMP/$name.heapreel" "$EXT" "$TMP/$name.out" $expect || status=1
+done
+rm -rf "$TMP"
+exit $status

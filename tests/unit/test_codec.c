@@ -1,0 +1,553 @@
+/* test_codec.c — round trips, damaged input and out-of-memory for the chunk codec. */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "hr_test.h"
+#include "trc_codec.h"
+
+/* splitmix64: tiny and good enough to spread seeds over the input space. */
+static uint64_t rng_next(uint64_t *s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static uint64_t rng_below(uint64_t *s, uint64_t n) { return rng_next(s) % n; }
+
+/* A field value drawn to hit the codec's edges: zero, all ones, small steps
+** from the previous value, huge jumps both ways, and plain noise. */
+static uint64_t rand_field(uint64_t *s, uint64_t prev) {
+  switch (rng_below(s, 8)) {
+  case 0: return 0;
+  case 1: return UINT64_MAX;
+  case 2: return prev + rng_below(s, 3);
+  case 3: return prev - rng_below(s, 3);
+  case 4: return prev + (rng_next(s) >> rng_below(s, 64));
+  case 5: return prev - (rng_next(s) >> rng_below(s, 64));
+  case 6: return rng_below(s, 1000);
+  default: return rng_next(s);
+  }
+}
+
+/* Random events; fields a kind does not use hold noise, which the codec must
+** drop (a decoded event has 0 there). */
+static void rand_events(uint64_t seed, trc_event *ev, size_t n) {
+  uint64_t s = seed, step = rng_below(&s, 4) ? rng_below(&s, 100) : rng_next(&s);
+  uint64_t prev[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < n; i++) {
+    uint64_t r = rng_below(&s, 100);
+    if (r < 50) step += 0;                       /* same step */
+    else if (r < 90) step += 1 + rng_below(&s, 3);
+    else if (r < 98) step += rng_next(&s) >> rng_below(&s, 64);
+    else step -= rng_below(&s, 5);               /* wrap-around still encodes */
+    ev[i].seq = rng_next(&s);                    /* ignored by encode */
+    ev[i].step = step;
+    ev[i].kind = (uint8_t)(1 + rng_below(&s, TRC_EV_KIND_MAX));
+    for (int f = 0; f < 4; f++) ev[i].f[f] = prev[f] = rand_field(&s, prev[f]);
+  }
+}
+
+/* Do decoded events equal the originals (used fields) with seq and zeros right? */
+static int same_events(const trc_event *a, const trc_event *b, size_t n, uint64_t first_seq) {
+  for (size_t i = 0; i < n; i++) {
+    int nf = trc_kind_nfields(a[i].kind);
+    if (b[i].kind != a[i].kind || b[i].step != a[i].step || b[i].seq != first_seq + i) return 0;
+    for (int f = 0; f < 4; f++)
+      if (b[i].f[f] != (f < nf ? a[i].f[f] : 0)) return 0;
+  }
+  return 1;
+}
+
+/* Every decoded stream, damaged or not, must at least be well formed. */
+static int well_formed(const trc_event *e, size_t n, uint64_t first_seq) {
+  for (size_t i = 0; i < n; i++) {
+    int nf = trc_kind_nfields(e[i].kind);
+    if (nf == 0 || e[i].seq != first_seq + i) return 0;
+    for (int f = nf; f < 4; f++)
+      if (e[i].f[f] != 0) return 0;
+  }
+  return 1;
+}
+
+/* Copy a blob out of the codec, which reuses its buffer on the next call. */
+static uint8_t *encode_copy(trc_codec *c, const trc_event *ev, size_t n, int level, size_t *len) {
+  const uint8_t *blob;
+  if (trc_codec_encode(c, ev, n, level, &blob, len) != HR_OK) return NULL;
+  uint8_t *copy = malloc(*len);
+  if (copy) memcpy(copy, blob, *len);
+  return copy;
+}
+
+static void test_varint_edges(void) {
+  static const uint64_t vals[] = {0, 1, 127, 128, 255, 16383, 16384, UINT32_MAX,
+                                  (uint64_t)1 << 63, UINT64_MAX - 1, UINT64_MAX};
+  static const size_t sizes[] = {1, 1, 1, 2, 2, 2, 3, 5, 10, 10, 10};
+  for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+    uint8_t buf[16];
+    size_t n = trc_varint_put(buf, vals[i]);
+    CHECK_EQ_U64(n, sizes[i]);
+    const uint8_t *p = buf;
+    uint64_t v = 12345;
+    CHECK(trc_varint_get(&p, buf + n, &v) == 0);
+    CHECK_EQ_U64(v, vals[i]);
+    CHECK(p == buf + n);
+    /* Every shorter read is truncated and must not move the cursor. */
+    for (size_t cut = 0; cut < n; cut++) {
+      p = buf;
+      CHECK(trc_varint_get(&p, buf + cut, &v) == -1);
+      CHECK(p == buf);
+    }
+  }
+  uint8_t over[11];
+  memset(over, 0x80, 10);
+  over[10] = 0x00;
+  const uint8_t *p = over;
+  uint64_t v;
+  CHECK(trc_varint_get(&p, over + 11, &v) == -1);          /* 11 bytes */
+  uint8_t big[10] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
+  p = big;
+  CHECK(trc_varint_get(&p, big + 10, &v) == -1);           /* bit 64 set */
+  uint8_t nonmin[2] = {0x80, 0x00};
+  p = nonmin;
+  CHECK(trc_varint_get(&p, nonmin + 2, &v) == -1);         /* 0 spelt in two bytes */
+  for (int64_t x = -300; x <= 300; x++) CHECK(trc_unzigzag(trc_zigzag(x)) == x);
+  CHECK_EQ_U64(trc_zigzag(-1), 1);
+  CHECK_EQ_U64(trc_zigzag(1), 2);
+  CHECK_EQ_U64(trc_zigzag(INT64_MIN), UINT64_MAX);
+  CHECK(trc_unzigzag(UINT64_MAX) == INT64_MIN);
+}
+
+static void test_round_trip_seeds(void) {
+  trc_codec *enc = trc_codec_new(), *dec = trc_codec_new();
+  REQUIRE(enc && dec);
+  size_t cap = 5000;
+  trc_event *ev = malloc(cap * sizeof *ev);
+  REQUIRE(ev);
+  int bad = 0;
+  for (uint64_t seed = 1; seed <= 400; seed++) {
+    uint64_t s = seed * 7919;
+    size_t n = 1 + (seed % 10 == 0 ? rng_below(&s, cap) : rng_below(&s, 300));
+    rand_events(seed, ev, n);
+    static const int levels[] = {1, 0, 6, 9, -1};
+    int level = levels[seed % 5];
+    const uint8_t *blob;
+    size_t len;
+    int rc = trc_codec_encode(enc, ev, n, level, &blob, &len);
+    if (rc != HR_OK) { bad++; fprintf(stderr, "seed %llu: encode %d\n", (unsigned long long)seed, rc); continue; }
+    uint64_t first_seq = 1 + rng_below(&s, 1000000);
+    const trc_event *out;
+    rc = trc_codec_decode(dec, blob, len, first_seq, n, &out);
+    if (rc != HR_OK || !same_events(ev, out, n, first_seq)) {
+      bad++;
+      fprintf(stderr, "seed %llu: n=%zu rc=%d %s\n", (unsigned long long)seed, n, rc,
+              trc_codec_errmsg(dec));
+    }
+  }
+  CHECK(bad == 0);
+  free(ev);
+  trc_codec_free(enc);
+  trc_codec_free(dec);
+}
+
+static void test_chunk_bounds(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  size_t max = TRC_CHUNK_MAX_EVENTS;
+  trc_event *ev = malloc(max * sizeof *ev);
+  REQUIRE(ev);
+  const uint8_t *blob;
+  size_t len;
+  const trc_event *out;
+
+  rand_events(99, ev, 1);
+  CHECK(trc_codec_encode(c, ev, 1, 1, &blob, &len) == HR_OK);
+  CHECK(trc_codec_decode(c, blob, len, 1, 1, &out) == HR_OK && same_events(ev, out, 1, 1));
+
+  CHECK(trc_codec_encode(c, ev, 0, 1, &blob, &len) == HR_EUSAGE);
+  CHECK(strlen(trc_codec_errmsg(c)) > 0);
+  CHECK(trc_codec_encode(c, ev, max + 1, 1, &blob, &len) == HR_EUSAGE);
+  CHECK(trc_codec_encode(c, ev, 1, 10, &blob, &len) == HR_EUSAGE);
+  CHECK(trc_codec_encode(c, NULL, 1, 1, &blob, &len) == HR_EUSAGE);
+  trc_event odd = ev[0];
+  odd.kind = 0;
+  CHECK(trc_codec_encode(c, &odd, 1, 1, &blob, &len) == HR_EUSAGE);
+  odd.kind = TRC_EV_KIND_MAX + 1;
+  CHECK(trc_codec_encode(c, &odd, 1, 1, &blob, &len) == HR_EUSAGE);
+
+  /* The largest chunk still works, and a later small one reuses the buffers. */
+  rand_events(7, ev, max);
+  CHECK(trc_codec_encode(c, ev, max, 1, &blob, &len) == HR_OK);
+  uint8_t *copy = malloc(len);
+  REQUIRE(copy);
+  memcpy(copy, blob, len);
+  size_t big_len = len;
+  CHECK(trc_codec_decode(c, copy, big_len, 1, max, &out) == HR_OK && same_events(ev, out, max, 1));
+  CHECK(trc_codec_decode(c, copy, big_len, 1, max - 1, &out) == HR_ECORRUPT);
+  CHECK(trc_codec_decode(c, copy, big_len, 1, max + 1, &out) == HR_ECORRUPT);
+  free(copy);
+  rand_events(8, ev, 3);
+  CHECK(trc_codec_encode(c, ev, 3, 1, &blob, &len) == HR_OK);
+  CHECK(trc_codec_decode(c, blob, len, 5, 3, &out) == HR_OK && same_events(ev, out, 3, 5));
+  free(ev);
+  trc_codec_free(c);
+}
+
+static void test_wrong_count(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  trc_event ev[50];
+  rand_events(3, ev, 50);
+  size_t len;
+  uint8_t *blob = encode_copy(c, ev, 50, 1, &len);
+  REQUIRE(blob);
+  const trc_event *out;
+  static const size_t wrong[] = {0, 1, 49, 51, 100, TRC_CHUNK_MAX_EVENTS, TRC_CHUNK_MAX_EVENTS + 1};
+  for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+    CHECK(trc_codec_decode(c, blob, len, 1, wrong[i], &out) == HR_ECORRUPT);
+    CHECK(strlen(trc_codec_errmsg(c)) > 0 && strchr(trc_codec_errmsg(c), '\n') == NULL);
+  }
+  CHECK(trc_codec_decode(c, blob, len, UINT64_MAX - 10, 50, &out) == HR_ECORRUPT);
+  CHECK(trc_codec_decode(c, blob, len, UINT64_MAX - 49, 50, &out) == HR_OK);
+  CHECK(trc_codec_decode(c, NULL, 0, 1, 50, &out) == HR_ECORRUPT);
+  free(blob);
+  trc_codec_free(c);
+}
+
+static void test_truncation(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  for (uint64_t seed = 1; seed <= 20; seed++) {
+    trc_event ev[48];
+    size_t n = 1 + seed * 2;
+    rand_events(seed, ev, n);
+    size_t len;
+    uint8_t *blob = encode_copy(c, ev, n, (int)(seed % 3), &len);
+    REQUIRE(blob);
+    const trc_event *out;
+    for (size_t cut = 0; cut < len; cut++) {
+      uint8_t *t = malloc(cut ? cut : 1);   /* exact size so ASan sees overreads */
+      memcpy(t, blob, cut);
+      CHECK(trc_codec_decode(c, t, cut, 1, n, &out) == HR_ECORRUPT);
+      free(t);
+    }
+    /* Trailing bytes are damage too. */
+    uint8_t *longer = malloc(len + 1);
+    memcpy(longer, blob, len);
+    longer[len] = 0;
+    CHECK(trc_codec_decode(c, longer, len + 1, 1, n, &out) == HR_ECORRUPT);
+    free(longer);
+    free(blob);
+  }
+  trc_codec_free(c);
+}
+
+static void test_bit_flips(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  long flips = 0, errors = 0, malformed = 0;
+  for (uint64_t seed = 1; seed <= 60; seed++) {
+    uint64_t s = seed;
+    trc_event ev[300];
+    size_t n = 1 + rng_below(&s, 300);
+    rand_events(seed + 1000, ev, n);
+    size_t len;
+    uint8_t *blob = encode_copy(c, ev, n, 1, &len);
+    REQUIRE(blob);
+    uint8_t *t = malloc(len);
+    for (int k = 0; k < 200; k++) {
+      size_t bit = rng_below(&s, len * 8);
+      memcpy(t, blob, len);
+      t[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+      const trc_event *out;
+      int rc = trc_codec_decode(c, t, len, 1, n, &out);
+      flips++;
+      if (rc != HR_OK) errors += rc == HR_ECORRUPT;
+      else if (!well_formed(out, n, 1)) malformed++;
+      CHECK(rc == HR_OK || rc == HR_ECORRUPT);
+    }
+    free(t);
+    free(blob);
+  }
+  CHECK(malformed == 0);
+  CHECK(errors * 100 >= flips * 99);
+  printf("     bit flips: %ld of %ld rejected\n", errors, flips);
+  trc_codec_free(c);
+}
+
+static void test_garbage(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  uint64_t s = 42;
+  uint8_t buf[2048];
+  for (int i = 0; i < 3000; i++) {
+    size_t len = rng_below(&s, sizeof buf);
+    for (size_t j = 0; j < len; j++) buf[j] = (uint8_t)rng_next(&s);
+    if (i % 2 && len >= 2) { buf[0] = 0x78; buf[1] = 0x01; }   /* a plausible zlib header */
+    const trc_event *out;
+    size_t n = 1 + rng_below(&s, 1000);
+    int rc = trc_codec_decode(c, buf, len, 1, n, &out);
+    CHECK(rc == HR_ECORRUPT || (rc == HR_OK && well_formed(out, n, 1)));
+  }
+  trc_codec_free(c);
+}
+
+/* Build a payload by hand from FORMAT.md and compress it: checks the spec and
+** the decoder agree, and lets damaged payloads get past zlib's checksum. */
+static size_t spec_payload(uint8_t *p, const uint8_t *kinds, size_t n, const uint8_t *cols[5],
+                           const size_t clen[5]) {
+  uint8_t *q = p;
+  *q++ = 0x68;
+  *q++ = 1;
+  q += trc_varint_put(q, n);
+  for (int i = 0; i < 5; i++) q += trc_varint_put(q, clen[i]);
+  memcpy(q, kinds, n);
+  q += n;
+  for (int i = 0; i < 5; i++) { memcpy(q, cols[i], clen[i]); q += clen[i]; }
+  return (size_t)(q - p);
+}
+
+static int decode_payload(trc_codec *c, const uint8_t *raw, size_t rawlen, size_t n,
+                          const trc_event **out) {
+  uint8_t z[4096];
+  uLongf zlen = sizeof z;
+  if (compress2(z, &zlen, raw, rawlen, 6) != Z_OK) return -1;
+  return trc_codec_decode(c, z, zlen, 1, n, out);
+}
+
+static void test_spec_payloads(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  /* Three events: step(frame 5, location 9, opcode 100) at step 3, then
+  ** incref(object 70, count 2) at step 3, then step(5, 10, 90) at step 4. */
+  const uint8_t kinds[3] = {TRC_EV_STEP, TRC_EV_INCREF, TRC_EV_STEP};
+  const uint8_t steps[3] = {6, 0, 2};               /* zigzag +3, 0, +1 */
+  const uint8_t colA[4] = {10, 0x8c, 0x01, 0};     /* 5; 70 (zigzag 140); +0 */
+  const uint8_t colB[3] = {18, 4, 2};               /* 9; 2; +1 */
+  const uint8_t colC2[3] = {0xc8, 0x01, 19};        /* 100 (zigzag 200); -10 */
+  static const uint8_t none[1] = {0};
+  const uint8_t *cols[5] = {steps, colA, colB, colC2, none};
+  size_t clen[5] = {3, 4, 3, 3, 0};
+  uint8_t raw[256];
+  size_t rawlen = spec_payload(raw, kinds, 3, cols, clen);
+  const trc_event *out;
+  REQUIRE(decode_payload(c, raw, rawlen, 3, &out) == HR_OK);
+  CHECK(out[0].kind == TRC_EV_STEP && out[0].step == 3 && out[0].f[0] == 5 && out[0].f[1] == 9 &&
+        out[0].f[2] == 100 && out[0].f[3] == 0 && out[0].seq == 1);
+  CHECK(out[1].kind == TRC_EV_INCREF && out[1].step == 3 && out[1].f[0] == 70 && out[1].f[1] == 2 &&
+        out[1].f[2] == 0);
+  CHECK(out[2].kind == TRC_EV_STEP && out[2].step == 4 && out[2].f[0] == 5 && out[2].f[1] == 10 &&
+        out[2].f[2] == 90 && out[2].seq == 3);
+
+  /* The codec's own encoding of those events is byte-for-byte this payload. */
+  trc_event ev[3];
+  memcpy(ev, out, sizeof ev);
+  const uint8_t *blob;
+  size_t len;
+  REQUIRE(trc_codec_encode(c, ev, 3, 1, &blob, &len) == HR_OK);
+  uint8_t back[256];
+  uLongf backlen = sizeof back;
+  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == rawlen &&
+        memcmp(back, raw, rawlen) == 0);
+
+  /* Damaged payloads under a valid zlib stream, each one rejected. */
+  uint8_t bad[256];
+  memcpy(bad, raw, rawlen); bad[0] = 0x69;
+  CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
+  memcpy(bad, raw, rawlen); bad[1] = 2;
+  CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
+  memcpy(bad, raw, rawlen); bad[2] = 4;              /* count 4 */
+  CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
+  CHECK(decode_payload(c, raw, rawlen - 1, 3, &out) == HR_ECORRUPT);
+  memcpy(bad, raw, rawlen); bad[rawlen] = 0;         /* one byte too many */
+  CHECK(decode_payload(c, bad, rawlen + 1, 3, &out) == HR_ECORRUPT);
+  memcpy(bad, raw, rawlen); bad[8] = 14;             /* first kind unknown */
+  CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
+  memcpy(bad, raw, rawlen); bad[8] = 0;
+  CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
+  /* A kind with fewer fields leaves the field columns with bytes over. */
+  memcpy(bad, raw, rawlen); bad[8] = TRC_EV_MARK;
+  CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
+  /* Column lengths that still add up but split a value across columns. */
+  uint8_t steps2[4] = {6, 0, 2, 0};
+  const uint8_t *cols2[5] = {steps2, colA + 1, colB, colC2, none};
+  size_t clen2[5] = {4, 3, 3, 3, 0};
+  size_t l2 = spec_payload(bad, kinds, 3, cols2, clen2);
+  CHECK(decode_payload(c, bad, l2, 3, &out) == HR_ECORRUPT);
+  /* A non-minimal varint in the step column. */
+  uint8_t steps3[4] = {6, 0x80, 0x00, 2};
+  const uint8_t *cols3[5] = {steps3, colA, colB, colC2, none};
+  size_t clen3[5] = {4, 4, 3, 3, 0};
+  l2 = spec_payload(bad, kinds, 3, cols3, clen3);
+  CHECK(decode_payload(c, bad, l2, 3, &out) == HR_ECORRUPT);
+  /* A column longer than ten bytes per event can ever be. */
+  size_t clen4[5] = {31, 4, 3, 3, 0};
+  uint8_t *q = bad;
+  *q++ = 0x68; *q++ = 1; q += trc_varint_put(q, 3);
+  for (int i = 0; i < 5; i++) q += trc_varint_put(q, clen4[i]);
+  CHECK(decode_payload(c, bad, (size_t)(q - bad), 3, &out) == HR_ECORRUPT);
+
+  /* Random byte damage to the payload under a valid zlib stream. */
+  trc_event rev[60];
+  rand_events(5, rev, 60);
+  REQUIRE(trc_codec_encode(c, rev, 60, 1, &blob, &len) == HR_OK);
+  uint8_t good[8192];
+  uLongf goodlen = sizeof good;
+  REQUIRE(uncompress(good, &goodlen, blob, len) == Z_OK);
+  uint64_t s = 77;
+  long rejected = 0, tries = 3000;
+  for (long i = 0; i < tries; i++) {
+    uint8_t dmg[8200];
+    memcpy(dmg, good, goodlen);
+    size_t dl = goodlen;
+    switch (rng_below(&s, 3)) {
+    case 0: dmg[rng_below(&s, dl)] ^= (uint8_t)(1u << rng_below(&s, 8)); break;
+    case 1: dmg[rng_below(&s, dl)] = (uint8_t)rng_next(&s); break;
+    default: dl = rng_below(&s, dl); break;
+    }
+    int rc = decode_payload(c, dmg, dl, 60, &out);
+    CHECK(rc == HR_ECORRUPT || (rc == HR_OK && well_formed(out, 60, 1)));
+    rejected += rc == HR_ECORRUPT;
+  }
+  printf("     payload damage under a valid zlib stream: %ld of %ld rejected\n", rejected, tries);
+  trc_codec_free(c);
+}
+
+/* An interpreter running a small loop: four instructions in one frame, a few
+** objects' counts going up and down by one, a local rebound to a new int each
+** time round and the old one freed. */
+static size_t loop_events(trc_event *ev, size_t n) {
+  static const uint64_t opcodes[4] = {124, 100, 122, 125};
+  const uint64_t frame = 7, loc0 = 20, name_x = 42, int_type = 3, obj_i = 500, one = 501;
+  uint64_t step = 0, next_obj = 1000, x_obj = 0, rc_i = 3, rc_one = 50, fresh = 0;
+  size_t k = 0;
+#define EMIT(K, A, B, C, D) do { if (k == n) return k; \
+    ev[k] = (trc_event){0, step, {(A), (B), (C), (D)}, (K)}; k++; } while (0)
+  for (;;) {
+    for (int s = 0; s < 4; s++) {
+      step++;
+      EMIT(TRC_EV_STEP, frame, loc0 + (uint64_t)s, opcodes[s], 0);
+      if (s == 0) EMIT(TRC_EV_INCREF, obj_i, ++rc_i, 0, 0);
+      if (s == 1) EMIT(TRC_EV_INCREF, one, ++rc_one, 0, 0);
+      if (s == 2) {
+        fresh = next_obj++;
+        EMIT(TRC_EV_ALLOC, fresh, int_type, 28, 0x7f3a10000000ull + 32 * (fresh & 1));
+        EMIT(TRC_EV_DECREF, obj_i, --rc_i, 0, 0);
+        EMIT(TRC_EV_DECREF, one, --rc_one, 0, 0);
+      }
+      if (s == 3) {
+        if (x_obj) EMIT(TRC_EV_UNBIND, frame, TRC_SLOT_LOCAL, name_x, x_obj);
+        EMIT(TRC_EV_BIND, frame, TRC_SLOT_LOCAL, name_x, fresh);
+        if (x_obj) EMIT(TRC_EV_FREE, x_obj, 0, 0, 0);
+        x_obj = fresh;
+      }
+    }
+  }
+#undef EMIT
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void test_loop_compression(void) {
+  const size_t total = 1000000, chunk = 65536;
+  trc_event *ev = malloc(total * sizeof *ev);
+  REQUIRE(ev);
+  CHECK(loop_events(ev, total) == total);
+  trc_codec *enc = trc_codec_new(), *dec = trc_codec_new();
+  REQUIRE(enc && dec);
+  size_t bytes = 0;
+  double enc_s = 0, dec_s = 0;
+  int ok = 1;
+  for (size_t at = 0; at < total; at += chunk) {
+    size_t n = total - at < chunk ? total - at : chunk;
+    const uint8_t *blob;
+    size_t len;
+    double t0 = now_s();
+    int rc = trc_codec_encode(enc, ev + at, n, 1, &blob, &len);
+    double t1 = now_s();
+    const trc_event *out;
+    if (rc == HR_OK) rc = trc_codec_decode(dec, blob, len, 1 + at, n, &out);
+    dec_s += now_s() - t1;
+    enc_s += t1 - t0;
+    if (rc != HR_OK || !same_events(ev + at, out, n, 1 + at)) ok = 0;
+    bytes += len;
+  }
+  CHECK(ok);
+  double per = (double)bytes / (double)total;
+  printf("     loop: %.3f bytes/event, encode %.1f M events/s, decode %.1f M events/s\n", per,
+         total / enc_s / 1e6, total / dec_s / 1e6);
+  CHECK(per < 2.0);
+  free(ev);
+  trc_codec_free(enc);
+  trc_codec_free(dec);
+}
+
+/* One encode + decode cycle; returns the first status that was not HR_OK. */
+static int oom_cycle(int *made_codec) {
+  trc_event ev[200];
+  rand_events(11, ev, 200);
+  trc_codec *c = trc_codec_new();
+  *made_codec = c != NULL;
+  if (!c) return HR_ENOMEM;
+  const uint8_t *blob;
+  size_t len;
+  int rc = trc_codec_encode(c, ev, 200, 1, &blob, &len);
+  uint8_t *copy = NULL;
+  const trc_event *out;
+  if (rc == HR_OK) {
+    copy = malloc(len);
+    memcpy(copy, blob, len);
+    rc = trc_codec_decode(c, copy, len, 1, 200, &out);
+    if (rc == HR_OK && !same_events(ev, out, 200, 1)) rc = -1;
+  }
+  /* Whatever failed, the codec still works once memory is back. */
+  hr_mem_fail_at(0, 0);
+  if (rc != HR_OK && rc != -1) {
+    int again = trc_codec_encode(c, ev, 200, 1, &blob, &len);
+    if (again == HR_OK) {
+      free(copy);
+      copy = malloc(len);
+      memcpy(copy, blob, len);
+      again = trc_codec_decode(c, copy, len, 1, 200, &out);
+    }
+    if (again != HR_OK || !same_events(ev, out, 200, 1)) rc = -2;
+  }
+  free(copy);
+  trc_codec_free(c);
+  return rc;
+}
+
+static void test_out_of_memory(void) {
+  int completed = 0;
+  for (long nth = 1; nth < 500 && !completed; nth++) {
+    for (int sticky = 0; sticky <= 1; sticky++) {
+      long before = hr_mem_count();
+      hr_mem_fail_at(nth, sticky);
+      int made;
+      int rc = oom_cycle(&made);
+      hr_mem_fail_at(0, 0);
+      CHECK(rc == HR_OK || rc == HR_ENOMEM);
+      if (rc != HR_OK && rc != HR_ENOMEM)
+        fprintf(stderr, "failing allocation %ld (sticky %d): status %d\n", nth, sticky, rc);
+      if (nth == 1) CHECK(!made);
+      /* Fewer allocations than nth: the injected failure never fired. */
+      if (hr_mem_count() - before < nth) {
+        CHECK(rc == HR_OK);
+        completed = 1;
+      }
+    }
+  }
+  CHECK(completed);
+}
+
+HR_TEST_MAIN(test_varint_edges, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
+             test_truncation, test_bit_flips, test_garbage, test_spec_payloads,
+             test_loop_compression, test_out_of_memory)
