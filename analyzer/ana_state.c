@@ -242,6 +242,15 @@ static void on_refcount(ana_state *s, const trc_event *ev) {
   o->refcount = (int64_t)ev->f[1];
 }
 
+static void on_resize(ana_state *s, const trc_event *ev) {
+  ana_obj *o = ana_map_get(&s->objs, ev->f[0]);
+  if (!o) {
+    s->anomalies++;
+    return;
+  }
+  o->size = ev->f[1];
+}
+
 static void on_step(ana_state *s, const trc_event *ev) {
   s->step = ev->step;
   s->frame = ev->f[0];
@@ -269,6 +278,7 @@ int ana_state_apply(ana_state *s, const trc_event *ev) {
   case TRC_EV_INCREF:
   case TRC_EV_DECREF: on_refcount(s, ev); break;
   case TRC_EV_FREE: on_free(s, ev); break;
+  case TRC_EV_RESIZE: on_resize(s, ev); break;
   default: break;   /* gc, mark, exception, mem: no state of their own */
   }
   return rc;

@@ -152,7 +152,7 @@ rec_alloc_born(PyObject *op)
   uintptr_t block = (uintptr_t)op - _PyType_PreHeaderSize(tp);
   blk_lock();
   int born = rec_map_get(&g_blocks, block) != NULL ||
-             rec_map_get(&g_blocks, (uintptr_t)op) != NULL;
+             (block != (uintptr_t)op && rec_map_get(&g_blocks, (uintptr_t)op) != NULL);
   blk_unlock();
   return born;
 }

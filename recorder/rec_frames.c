@@ -347,16 +347,16 @@ rec_frames_end(void)
 {
   /* Every live frame's slots, bound as they are now. */
   for (size_t i = 0; i < g_frames.cap; i++) {
-    if (g_frames.keys[i] == 0) continue;
-    rec_frame *fr = (rec_frame *)g_frames.vals[i];
+    if (g_frames.ent[i].key == 0) continue;
+    rec_frame *fr = (rec_frame *)g_frames.ent[i].val;
     if (fr->fo->f_frame != NULL && fr->fo->f_frame->f_code == fr->cc->code) {
       fr->epoch = (uint64_t)-1;
       rec_frame_diff(fr, 0, 0);
     }
   }
   for (size_t i = 0; i < g_globals.cap; i++) {
-    if (g_globals.keys[i] == 0) continue;
-    rec_obj_diff((rec_obj *)g_globals.vals[i], REC_DIFF_FULL, NULL);
+    if (g_globals.ent[i].key == 0) continue;
+    rec_obj_diff((rec_obj *)g_globals.ent[i].val, REC_DIFF_FULL, NULL);
   }
 }
 
@@ -376,14 +376,14 @@ void
 rec_frames_fini(void)
 {
   for (size_t i = 0; i < g_codes.cap; i++)
-    if (g_codes.keys[i]) code_free((rec_code *)g_codes.vals[i]);
+    if (g_codes.ent[i].key) code_free((rec_code *)g_codes.ent[i].val);
   rec_map_reset(&g_codes);
   for (size_t i = 0; i < g_frames.cap; i++)
-    if (g_frames.keys[i]) frame_free((rec_frame *)g_frames.vals[i]);
+    if (g_frames.ent[i].key) frame_free((rec_frame *)g_frames.ent[i].val);
   rec_map_reset(&g_frames);
   for (size_t i = 0; i < g_globals.cap; i++) {
-    if (g_globals.keys[i] == 0) continue;
-    rec_obj *g = (rec_obj *)g_globals.vals[i];
+    if (g_globals.ent[i].key == 0) continue;
+    rec_obj *g = (rec_obj *)g_globals.ent[i].val;
     rec_shadow *sh = g->sh;
     hr_free(sh->pairs);
     rec_map_reset(&sh->index);

@@ -47,9 +47,27 @@ typedef struct rec_obj {
   uint64_t id;
   PyObject *op;          /* borrowed; the dealloc wrapper removes it in time */
   Py_ssize_t rc;         /* reference count last recorded */
+  size_t size;           /* sys.getsizeof last recorded (alloc, track or resize) */
   rec_shadow *sh;        /* container slots, NULL until shadowed */
-  int alloc;             /* 1: born while recording */
+  uint64_t cgen;         /* rec_g.cgen when last made a candidate */
+  uint8_t alloc;         /* 1: born while recording */
+  uint8_t cont;          /* 1: a container whose slots are recorded (rec_obj_is_container) */
 } rec_obj;
+
+/* A reference to a tracked object's record, valid while o->id == id:
+** records live in slabs until the recording stops, and a freed record's id
+** is 0, so checking one needs no map lookup. */
+typedef struct rec_cand {
+  rec_obj *o;
+  uint64_t id;
+} rec_cand;
+
+/* A value-stack entry as recorded before an instruction. */
+typedef struct rec_sref {
+  PyObject *op;
+  rec_obj *o;            /* NULL when op is not tracked */
+  uint64_t id;
+} rec_sref;
 
 /* How a container is diffed after an instruction touched it. */
 enum rec_diff { REC_DIFF_FULL = 0, REC_DIFF_TAIL, REC_DIFF_INDEX, REC_DIFF_KEY };
@@ -69,7 +87,8 @@ typedef struct rec_state {
   rec_map reborn;        /* addresses where an object died while recording */
   int in_gc;             /* inside a gc run */
   int busy;              /* re-entry guard: inside the recorder's own work */
-  rec_ref *cand;         /* refcount candidates of the pending instruction */
+  rec_cand *cand;        /* refcount candidates of the pending instruction */
+  uint64_t cgen;         /* candidate generation: one per flush */
   size_t ncand, capcand;
   PyTypeObject *probe_heap_type; /* any Python class, to learn subtype_dealloc */
 } rec_state;
@@ -91,7 +110,13 @@ uint64_t rec_obj_id(PyObject *op);           /* id, tracking when new; 0 for NUL
 void rec_obj_shadow(rec_obj *o);             /* start recording its slots */
 void rec_obj_diff(rec_obj *o, int how, PyObject *arg);
 int rec_obj_is_container(PyObject *op);
-void rec_cand_add(PyObject *op, uint64_t id);
+void rec_cand_add(PyObject *op, uint64_t id);  /* check op's count if it is still that object */
+static inline void
+rec_cand_obj(rec_obj *o)         /* check o's count after this instruction */
+{
+  extern void rec_cand_push(rec_obj *o);
+  if (o->cgen != rec_g.cgen) rec_cand_push(o);
+}
 void rec_cand_flush(void);
 uint64_t rec_type_id(PyTypeObject *tp);
 uint64_t rec_str_id(PyObject *s);            /* id of a str object's text */
@@ -112,7 +137,7 @@ typedef struct rec_thread {
   rec_frame *pending;    /* frame whose instruction is in flight, or NULL */
   int op, oparg;         /* that instruction */
   int entered;           /* a recorded frame was entered during it */
-  rec_ref *before;       /* its value stack before it ran */
+  rec_sref *before;      /* its value stack before it ran */
   int nbefore, capbefore;
 } rec_thread;
 

@@ -1,6 +1,8 @@
 /* rec_map.c — open-addressing word-to-word hash map for the recorder. */
 #include "rec_map.h"
 
+#include <string.h>
+
 #include "hr_mem.h"
 #include "hr_status.h"
 
@@ -17,8 +19,9 @@ rec_map_get(const rec_map *m, uintptr_t key)
   if (m->cap == 0) return NULL;
   size_t mask = m->cap - 1;
   for (size_t i = map_hash(key, mask);; i = (i + 1) & mask) {
-    if (m->keys[i] == key) return &m->vals[i];
-    if (m->keys[i] == 0) return NULL;
+    rec_map_ent *e = &m->ent[i];
+    if (e->key == key) return &e->val;
+    if (e->key == 0) return NULL;
   }
 }
 
@@ -26,25 +29,21 @@ static int
 map_grow(rec_map *m)
 {
   size_t ncap = m->cap ? m->cap * 2 : 64;
-  uintptr_t *nk = hr_calloc(ncap, sizeof *nk);
-  uintptr_t *nv = hr_malloc(ncap * sizeof *nv);
-  if (nk == NULL || nv == NULL) {
-    hr_free(nk);
-    hr_free(nv);
-    return HR_ENOMEM;
-  }
+  rec_map_ent *ne = hr_malloc(ncap * sizeof *ne);
+  if (ne == NULL) return HR_ENOMEM;
+  /* Written, not calloc'd: calloc's untouched pages are first read (mapped
+  ** to the shared zero page) and faulted again on the first write, which
+  ** costs a TLB shootdown on every CPU the process's threads run on. */
+  memset(ne, 0, ncap * sizeof *ne);
   size_t mask = ncap - 1;
   for (size_t j = 0; j < m->cap; j++) {
-    if (m->keys[j] == 0) continue;
-    size_t i = map_hash(m->keys[j], mask);
-    while (nk[i] != 0) i = (i + 1) & mask;
-    nk[i] = m->keys[j];
-    nv[i] = m->vals[j];
+    if (m->ent[j].key == 0) continue;
+    size_t i = map_hash(m->ent[j].key, mask);
+    while (ne[i].key != 0) i = (i + 1) & mask;
+    ne[i] = m->ent[j];
   }
-  hr_free(m->keys);
-  hr_free(m->vals);
-  m->keys = nk;
-  m->vals = nv;
+  hr_free(m->ent);
+  m->ent = ne;
   m->cap = ncap;
   return HR_OK;
 }
@@ -58,12 +57,12 @@ rec_map_put(rec_map *m, uintptr_t key, uintptr_t val)
   }
   size_t mask = m->cap - 1;
   size_t i = map_hash(key, mask);
-  while (m->keys[i] != 0 && m->keys[i] != key) i = (i + 1) & mask;
-  if (m->keys[i] == 0) {
-    m->keys[i] = key;
+  while (m->ent[i].key != 0 && m->ent[i].key != key) i = (i + 1) & mask;
+  if (m->ent[i].key == 0) {
+    m->ent[i].key = key;
     m->n++;
   }
-  m->vals[i] = val;
+  m->ent[i].val = val;
   return HR_OK;
 }
 
@@ -73,25 +72,24 @@ rec_map_del(rec_map *m, uintptr_t key, uintptr_t *old)
   if (m->cap == 0) return 0;
   size_t mask = m->cap - 1;
   size_t i = map_hash(key, mask);
-  while (m->keys[i] != key) {
-    if (m->keys[i] == 0) return 0;
+  while (m->ent[i].key != key) {
+    if (m->ent[i].key == 0) return 0;
     i = (i + 1) & mask;
   }
-  if (old) *old = m->vals[i];
+  if (old) *old = m->ent[i].val;
   /* Backward shift: pull later members of the probe run into the hole. */
   size_t j = i;
   for (;;) {
     j = (j + 1) & mask;
-    if (m->keys[j] == 0) break;
-    size_t home = map_hash(m->keys[j], mask);
+    if (m->ent[j].key == 0) break;
+    size_t home = map_hash(m->ent[j].key, mask);
     /* Move j into i when its home is not cyclically in (i, j]. */
     if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-      m->keys[i] = m->keys[j];
-      m->vals[i] = m->vals[j];
+      m->ent[i] = m->ent[j];
       i = j;
     }
   }
-  m->keys[i] = 0;
+  m->ent[i].key = 0;
   m->n--;
   return 1;
 }
@@ -99,10 +97,8 @@ rec_map_del(rec_map *m, uintptr_t key, uintptr_t *old)
 void
 rec_map_reset(rec_map *m)
 {
-  hr_free(m->keys);
-  hr_free(m->vals);
-  m->keys = NULL;
-  m->vals = NULL;
+  hr_free(m->ent);
+  m->ent = NULL;
   m->cap = 0;
   m->n = 0;
 }

@@ -8,9 +8,15 @@
 /* Open addressing with linear probing and backward-shift deletion, so
 ** deletions leave no tombstones. Keys are addresses, never 0. Memory comes
 ** from hr_malloc. Not thread-safe: each map names its own protection. */
+typedef struct rec_map_ent {
+  uintptr_t key;     /* 0 = empty */
+  uintptr_t val;
+} rec_map_ent;
+
+/* A key and its value share a cache line: a lookup in a big map (a million
+** live objects) costs one miss, not two. */
 typedef struct rec_map {
-  uintptr_t *keys;   /* 0 = empty */
-  uintptr_t *vals;
+  rec_map_ent *ent;
   size_t cap;        /* a power of two, or 0 before the first put */
   size_t n;
 } rec_map;

@@ -31,8 +31,43 @@ static destructor g_subtype_dealloc; /* what every Python class uses */
 static _Thread_local struct { PyObject *op; PyTypeObject *tp; } t_dstack[REC_DSTACK];
 static _Thread_local int t_ddepth;
 
-/* Free list of rec_obj records; GIL. */
-static rec_obj *g_objpool;
+/* rec_obj records come from slabs and go back to a free list, so a program
+** with a million live objects costs a few hundred allocations, not a million,
+** and the recording ends without a million frees; GIL. */
+#define REC_SLAB_OBJS 4096
+typedef struct rec_slab {
+  struct rec_slab *next;
+  rec_obj objs[REC_SLAB_OBJS];
+} rec_slab;
+static rec_slab *g_slabs;
+static size_t g_slab_used;         /* records handed out from g_slabs (the newest) */
+static rec_obj *g_objpool;         /* freed records, chained through op */
+
+static rec_obj *
+obj_record_new(void)
+{
+  rec_obj *o = g_objpool;
+  if (o != NULL) {
+    g_objpool = (rec_obj *)o->op;
+    return o;
+  }
+  if (g_slabs == NULL || g_slab_used == REC_SLAB_OBJS) {
+    rec_slab *s = hr_malloc(sizeof *s);
+    if (s == NULL) return NULL;
+    s->next = g_slabs;
+    g_slabs = s;
+    g_slab_used = 0;
+  }
+  return &g_slabs->objs[g_slab_used++];
+}
+
+static void
+obj_record_free(rec_obj *o)
+{
+  o->id = 0;                       /* stale rec_cand / rec_sref entries see it died */
+  o->op = (PyObject *)g_objpool;
+  g_objpool = o;
+}
 
 
 /* ---- strings and types ------------------------------------------------ */
@@ -142,19 +177,27 @@ rec_dealloc_unwrap_all(void)
 /* ---- candidates ----------------------------------------------------------- */
 
 void
-rec_cand_add(PyObject *op, uint64_t id)
+rec_cand_push(rec_obj *o)
 {
-  if (op == NULL || id == 0) return;
   if (rec_g.ncand == rec_g.capcand) {
     size_t ncap = rec_g.capcand ? rec_g.capcand * 2 : 256;
-    rec_ref *nc = hr_realloc(rec_g.cand, ncap * sizeof *nc);
+    rec_cand *nc = hr_realloc(rec_g.cand, ncap * sizeof *nc);
     if (nc == NULL) return;
     rec_g.cand = nc;
     rec_g.capcand = ncap;
   }
-  rec_g.cand[rec_g.ncand].op = op;
-  rec_g.cand[rec_g.ncand].id = id;
+  o->cgen = rec_g.cgen;
+  rec_g.cand[rec_g.ncand].o = o;
+  rec_g.cand[rec_g.ncand].id = o->id;
   rec_g.ncand++;
+}
+
+void
+rec_cand_add(PyObject *op, uint64_t id)
+{
+  if (op == NULL || id == 0) return;
+  rec_obj *o = rec_obj_find(op);
+  if (o != NULL && o->id == id) rec_cand_obj(o);
 }
 
 /* Units of change recorded one by one before one event jumps to the count. */
@@ -183,10 +226,11 @@ rec_cand_flush(void)
   /* Entries may be appended while flushing (tracking emits nothing here,
   ** but keep the loop bound live anyway). */
   for (size_t i = 0; i < rec_g.ncand; i++) {
-    rec_obj *o = rec_obj_find(rec_g.cand[i].op);
-    if (o != NULL && o->id == rec_g.cand[i].id) rc_record(o);
+    rec_obj *o = rec_g.cand[i].o;
+    if (o->id == rec_g.cand[i].id) rc_record(o);   /* else it died meanwhile */
   }
   rec_g.ncand = 0;
+  rec_g.cgen++;
 }
 
 /* ---- identity ---------------------------------------------------------------- */
@@ -201,6 +245,11 @@ rec_obj_find(PyObject *op)
 static size_t
 obj_size(PyObject *op)
 {
+  /* Lists are the containers that grow most often: list.__sizeof__ without
+  ** the method lookup and call. */
+  if (PyList_CheckExact(op))
+    return sizeof(PyListObject) + (size_t)((PyListObject *)op)->allocated * sizeof(PyObject *) +
+           _PyType_PreHeaderSize(&PyList_Type);
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
   size_t n = _PySys_GetSizeOf(op);
@@ -218,26 +267,25 @@ rec_obj_see(PyObject *op)
   if (op == NULL) return NULL;
   rec_obj *o = rec_obj_find(op);
   if (o != NULL) return o;
-  if (g_objpool) {
-    o = g_objpool;
-    g_objpool = (rec_obj *)o->op;
-  } else {
-    o = hr_malloc(sizeof *o);
-    if (o == NULL) return NULL;
-  }
+  if ((o = obj_record_new()) == NULL) return NULL;
   memset(o, 0, sizeof *o);
   o->op = op;
   o->id = rec_g.next_obj++;
   o->rc = Py_REFCNT(op);
   if (rec_map_put(&rec_g.objs, (uintptr_t)op, (uintptr_t)o) != HR_OK) {
-    hr_free(o);
+    obj_record_free(o);
     return NULL;
   }
   rec_dealloc_wrap(Py_TYPE(op));
   o->alloc = rec_alloc_born(op) || rec_map_get(&rec_g.reborn, (uintptr_t)op) != NULL;
+  o->cont = (uint8_t)rec_obj_is_container(op);
+  o->size = obj_size(op);
   rec_emit(o->alloc ? TRC_EV_ALLOC : TRC_EV_TRACK, o->id, rec_type_id(Py_TYPE(op)),
-           obj_size(op), (uint64_t)(uintptr_t)op);
-  if (rec_g.detail_full) rec_emit(TRC_EV_INCREF, o->id, (uint64_t)o->rc, 0, 0);
+           o->size, (uint64_t)(uintptr_t)op);
+  /* An alloc says the object holds one reference (FORMAT.md): only another
+  ** count, or a tracked object's unknown one, needs an event. */
+  if (rec_g.detail_full && (!o->alloc || o->rc != 1))
+    rec_emit(TRC_EV_INCREF, o->id, (uint64_t)o->rc, 0, 0);
   return o;
 }
 
@@ -270,8 +318,7 @@ obj_died(PyObject *op)
       }
       shadow_free(sh);
     }
-    o->op = (PyObject *)g_objpool;
-    g_objpool = o;
+    obj_record_free(o);
   }
   PyTypeObject *tp = Py_TYPE(op);
   if (tp == &PyCode_Type) rec_code_forget(op);
@@ -571,7 +618,7 @@ inst_full(rec_obj *o)
 void
 rec_obj_shadow(rec_obj *o)
 {
-  if (o == NULL || o->sh != NULL || !rec_obj_is_container(o->op)) return;
+  if (o == NULL || o->sh != NULL || !o->cont) return;
   rec_shadow *sh = hr_calloc(1, sizeof *sh);
   if (sh == NULL) return;
   PyObject *op = o->op;
@@ -582,6 +629,16 @@ rec_obj_shadow(rec_obj *o)
   sh->version = (uint64_t)-1;
   o->sh = sh;
   rec_obj_diff(o, REC_DIFF_FULL, NULL);
+}
+
+/* The object was just re-read: record a size that changed since last time. */
+static void
+obj_resized(rec_obj *o)
+{
+  size_t now = obj_size(o->op);
+  if (now == o->size) return;
+  o->size = now;
+  rec_emit(TRC_EV_RESIZE, o->id, now, 0, 0);
 }
 
 void
@@ -600,10 +657,11 @@ rec_obj_diff(rec_obj *o, int how, PyObject *arg)
   case REC_SH_DICT:
   case REC_SH_GLOBALS: {
     uint64_t ver = ((PyDictObject *)o->op)->ma_version_tag;
-    if (ver == o->sh->version) break;
+    if (ver == o->sh->version) return;   /* unchanged, size included */
     if (how == REC_DIFF_KEY) dict_key(o, o->op, arg);
     else dict_full(o, o->op);
     o->sh->version = ver;
+    if (o->sh->kind == REC_SH_GLOBALS) return;
     break;
   }
   case REC_SH_SET:
@@ -613,6 +671,7 @@ rec_obj_diff(rec_obj *o, int how, PyObject *arg)
     inst_full(o);
     break;
   }
+  obj_resized(o);
 }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
@@ -650,9 +709,9 @@ rec_objects_end(void)
     if (todo == NULL) return;
     size_t nt = 0;
     for (size_t i = 0; i < cap; i++) {
-      if (rec_g.objs.keys[i] == 0) continue;
-      rec_obj *o = (rec_obj *)rec_g.objs.vals[i];
-      if (o->alloc && o->sh == NULL && rec_obj_is_container(o->op)) todo[nt++] = o;
+      if (rec_g.objs.ent[i].key == 0) continue;
+      rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
+      if (o->alloc && o->sh == NULL && o->cont) todo[nt++] = o;
       else if (o->sh != NULL) todo[nt++] = o;
     }
     uint64_t before = rec_g.next_obj;
@@ -671,18 +730,19 @@ rec_objects_fini(void)
 {
   size_t cap = rec_g.objs.cap;
   for (size_t i = 0; i < cap; i++) {
-    if (rec_g.objs.keys[i] == 0) continue;
-    rec_obj *o = (rec_obj *)rec_g.objs.vals[i];
+    if (rec_g.objs.ent[i].key == 0) continue;
+    rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
     shadow_free(o->sh);
-    hr_free(o);
   }
   rec_map_reset(&rec_g.objs);
   rec_map_reset(&rec_g.reborn);
-  while (g_objpool) {
-    rec_obj *n = (rec_obj *)g_objpool->op;
-    hr_free(g_objpool);
-    g_objpool = n;
+  while (g_slabs) {
+    rec_slab *n = g_slabs->next;
+    hr_free(g_slabs);
+    g_slabs = n;
   }
+  g_slab_used = 0;
+  g_objpool = NULL;
   hr_free(rec_g.cand);
   rec_g.cand = NULL;
   rec_g.ncand = rec_g.capcand = 0;

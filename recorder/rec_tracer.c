@@ -12,6 +12,7 @@
 #include "hr_status.h"
 
 static rec_map g_threads;          /* PyThreadState address -> rec_thread*; GIL */
+static rec_thread *g_last_thread;  /* the one the previous event came from; GIL */
 static PyObject *g_thread_hook;    /* installs our trace in new threads; GIL */
 static PyObject *g_last_exc;       /* last exception recorded (borrowed, compared only) */
 static uint64_t g_last_exc_id;
@@ -22,8 +23,9 @@ static uint64_t g_last_exc_type, g_last_exc_msg;
 static rec_thread *
 thread_get(PyThreadState *ts)
 {
+  if (g_last_thread && g_last_thread->ts == ts) return g_last_thread;
   uintptr_t *v = rec_map_get(&g_threads, (uintptr_t)ts);
-  if (v) return (rec_thread *)*v;
+  if (v) return g_last_thread = (rec_thread *)*v;
   rec_thread *th = hr_calloc(1, sizeof *th);
   if (th == NULL || rec_map_put(&g_threads, (uintptr_t)ts, (uintptr_t)th) != HR_OK) {
     hr_free(th);
@@ -50,10 +52,9 @@ static rec_obj *
 peek_obj(rec_thread *th, int k)
 {
   if (k < 1 || k > th->nbefore) return NULL;
-  rec_ref *r = &th->before[th->nbefore - k];
-  if (r->op == NULL) return NULL;
-  rec_obj *o = rec_obj_find(r->op);
-  return o && o->id == r->id && rec_obj_is_container(r->op) ? o : NULL;
+  rec_sref *r = &th->before[th->nbefore - k];
+  if (r->o == NULL) return NULL;
+  return r->o->id == r->id && r->o->cont ? r->o : NULL;
 }
 
 static int
@@ -124,7 +125,7 @@ call_effects(rec_thread *th)
   }
   if (bound_self) {
     rec_obj *o = rec_obj_find(bound_self);
-    if (o && rec_obj_is_container(bound_self)) rec_obj_diff(o, REC_DIFF_FULL, NULL);
+    if (o && o->cont) rec_obj_diff(o, REC_DIFF_FULL, NULL);
   }
   for (int k = total; k >= 1; k--) {
     rec_obj *o = peek_obj(th, k);
@@ -193,7 +194,10 @@ finish(rec_thread *th)
   th->pending = NULL;
   rec_frame_diff(fr, th->op, th->oparg);
   if (!th->entered && th->op >= 0) container_effects(th);
-  for (int i = 0; i < th->nbefore; i++) rec_cand_add(th->before[i].op, th->before[i].id);
+  for (int i = 0; i < th->nbefore; i++) {
+    rec_sref *r = &th->before[i];
+    if (r->o != NULL && r->o->id == r->id) rec_cand_obj(r->o);
+  }
   th->nbefore = 0;
 }
 
@@ -207,7 +211,7 @@ snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
   if (top < base || top > base + iframe->f_code->co_stacksize) return;
   int n = top - base;
   if (n > th->capbefore) {
-    rec_ref *nb = hr_realloc(th->before, (size_t)n * sizeof *nb);
+    rec_sref *nb = hr_realloc(th->before, (size_t)n * sizeof *nb);
     if (nb == NULL) return;
     th->before = nb;
     th->capbefore = n;
@@ -217,8 +221,9 @@ snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
     rec_obj *o = v ? rec_obj_see(v) : NULL;
     if (o) rec_obj_shadow(o);
     th->before[i].op = o ? v : NULL;
+    th->before[i].o = o;
     th->before[i].id = o ? o->id : 0;
-    if (o) rec_cand_add(v, o->id);
+    if (o) rec_cand_obj(o);
   }
   th->nbefore = n;
 }
@@ -407,8 +412,8 @@ static void
 finish_all_threads(void)
 {
   for (size_t i = 0; i < g_threads.cap; i++) {
-    if (g_threads.keys[i] == 0) continue;
-    rec_thread *th = (rec_thread *)g_threads.vals[i];
+    if (g_threads.ent[i].key == 0) continue;
+    rec_thread *th = (rec_thread *)g_threads.ent[i].val;
     if (th->pending && th->pending->fo->f_frame) finish(th);
     th->pending = NULL;
   }
@@ -456,12 +461,13 @@ rec_tracer_stop(void)
   rec_objects_fini();
   rec_frames_fini();
   for (size_t i = 0; i < g_threads.cap; i++) {
-    if (g_threads.keys[i] == 0) continue;
-    rec_thread *th = (rec_thread *)g_threads.vals[i];
+    if (g_threads.ent[i].key == 0) continue;
+    rec_thread *th = (rec_thread *)g_threads.ent[i].val;
     hr_free(th->before);
     hr_free(th);
   }
   rec_map_reset(&g_threads);
+  g_last_thread = NULL;
 }
 
 void

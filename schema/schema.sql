@@ -54,13 +54,13 @@ CREATE TABLE frames (
   return_step  INTEGER
 );
 
--- Objects, from alloc, track and free events. An object's id is trace-assigned and
+-- Objects, from alloc, track, resize and free events. An object's id is trace-assigned and
 -- never reused; its address is what id() returned and may be reused.
 CREATE TABLE objects (
   id          INTEGER PRIMARY KEY,
   address     INTEGER NOT NULL,
   type        INTEGER REFERENCES types(id),
-  size        INTEGER NOT NULL,
+  size        INTEGER NOT NULL,      -- latest size: of its alloc or track event, or its last resize
   alloc_seq   INTEGER NOT NULL,
   alloc_step  INTEGER NOT NULL,
   free_seq    INTEGER,               -- NULL: alive when the trace ends

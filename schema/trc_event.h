@@ -32,11 +32,13 @@ enum trc_kind {
   TRC_EV_MEM = 13,      /* bytes allocated now, highest bytes since the previous mem event */
   TRC_EV_TRACK = 14,    /* object, type, size, address: an object that existed before
                            the recording (or before it was first seen) is tracked from now */
-  TRC_EV_KIND_MAX = 14
+  TRC_EV_RESIZE = 15,   /* object, new size in bytes (sys.getsizeof): its size changed
+                           since the alloc, track or resize event that gave it */
+  TRC_EV_KIND_MAX = 15
 };
 
 /* Number of fields each kind uses, indexed by kind (0 unused). */
-#define TRC_KIND_NFIELDS_INIT {0, 3, 4, 2, 4, 4, 4, 2, 2, 2, 3, 1, 4, 2, 4}
+#define TRC_KIND_NFIELDS_INIT {0, 3, 4, 2, 4, 4, 4, 2, 2, 2, 3, 1, 4, 2, 4, 2}
 
 /* Slot kinds (bind / unbind field b). The holder (field a) is a frame id for
 ** TRC_SLOT_LOCAL, TRC_SLOT_GLOBAL and TRC_SLOT_CELL, an object id for every

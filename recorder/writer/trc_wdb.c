@@ -20,7 +20,7 @@
 enum {
   ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_CHUNK,
   ST_STRING, ST_LOCATION, ST_TYPE, ST_THREAD, ST_SOURCE, ST_META, ST_KEYFRAME,
-  ST_OBJECT, ST_FREE, ST_CALL, ST_RETURN, ST_MARKER, ST_COUNT
+  ST_OBJECT, ST_FREE, ST_RESIZE, ST_CALL, ST_RETURN, ST_MARKER, ST_COUNT
 };
 
 static const char sql_begin[] = "BEGIN";
@@ -40,11 +40,14 @@ static const char sql_source[] = "INSERT OR REPLACE INTO sources(file, text) VAL
 static const char sql_meta[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)";
 static const char sql_keyframe[] =
   "INSERT OR REPLACE INTO keyframes(step, seq, data) VALUES(?1, ?2, ?3)";
+/* A row goes in once, with its free already filled when the free event is
+** in the same block (most objects live shorter than a block). */
 static const char sql_object[] =
-  "INSERT INTO objects(id, address, type, size, alloc_seq, alloc_step)"
-  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+  "INSERT INTO objects(id, address, type, size, alloc_seq, alloc_step, preexisting,"
+  " free_seq, free_step, free_by_gc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_free[] =
   "UPDATE objects SET free_seq = ?2, free_step = ?3, free_by_gc = ?4 WHERE id = ?1";
+static const char sql_resize[] = "UPDATE objects SET size = ?2 WHERE id = ?1";
 static const char sql_call[] =
   "INSERT INTO frames(id, location, parent, thread, call_seq, call_step)"
   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
@@ -58,7 +61,7 @@ static const char sql_marker[] =
 static const char *const stmt_sql[ST_COUNT] = {
   sql_begin, sql_commit, sql_rollback, sql_chunk,
   sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
-  sql_object, sql_free, sql_call, sql_return, sql_marker};
+  sql_object, sql_free, sql_resize, sql_call, sql_return, sql_marker};
 
 /* Pragmas run once the file has its final name. WAL with synchronous=NORMAL
 ** makes each commit durable against a killed process without an fsync per
@@ -77,6 +80,10 @@ struct trc_wdb {
   trc_codec *codec;
   uint32_t *pick;                  /* owned scratch: block positions of events that make rows */
   size_t pick_cap;
+  uint32_t *later;                 /* owned scratch, per pick: the same-block event that
+                                      finishes its row (free, resize), or UINT32_MAX */
+  uint64_t *slot;                  /* owned scratch: object id -> pick + 1, open addressing */
+  size_t slot_cap;
   int zlevel;
   char *path;                      /* owned, for messages */
 };
@@ -111,6 +118,8 @@ void trc_wdb_free(trc_wdb *w) {
   sqlite3_close(w->db);
   trc_codec_free(w->codec);
   hr_free(w->pick);
+  hr_free(w->later);
+  hr_free(w->slot);
   hr_free(w->path);
   hr_free(w);
 }
@@ -204,6 +213,11 @@ int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
     trc_wdb_free(w);
     return HR_EIO;
   }
+  /* mkstemp makes the file private; a trace is an ordinary output file, so
+  ** give it the mode a plain creat() would under the user's umask. */
+  mode_t mask = umask(0);
+  umask(mask);
+  (void)fchmod(fd, 0666 & ~mask);
   close(fd);
   char *why = NULL;
   int rc = build_fresh(tmp, &why);
@@ -339,25 +353,112 @@ static int store_dim(trc_wdb *w, const trc_event *e) {
 }
 
 /* Event kinds that add or change rows of objects, frames and markers. */
-#define DERIVED_KINDS ((1u << TRC_EV_ALLOC) | (1u << TRC_EV_FREE) | (1u << TRC_EV_CALL) | \
-                       (1u << TRC_EV_RETURN) | (1u << TRC_EV_MARK))
+#define DERIVED_KINDS ((1u << TRC_EV_ALLOC) | (1u << TRC_EV_TRACK) | (1u << TRC_EV_FREE) | \
+                       (1u << TRC_EV_RESIZE) | (1u << TRC_EV_CALL) | (1u << TRC_EV_RETURN) | \
+                       (1u << TRC_EV_MARK))
+
+#define NO_LATER UINT32_MAX
+
+static inline size_t slot_hash(uint64_t id, size_t mask) {
+  return (size_t)((id * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+}
+
+/* Link each object's alloc (or track) to the resize and free events of the
+** same block that follow it, in later[]: a chain alloc -> resize ... -> free.
+** Linked events are then folded into the object's one INSERT instead of an
+** UPDATE each. */
+static int link_rows(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n) {
+  for (size_t i = 0; i < n; i++) w->later[i] = NO_LATER;
+  size_t want = 64;
+  while (want < n * 2) want *= 2;
+  if (want > w->slot_cap) {
+    uint64_t *ns = hr_realloc(w->slot, want * sizeof *ns);
+    if (!ns) return HR_ENOMEM;
+    w->slot = ns;
+    w->slot_cap = want;
+  }
+  size_t mask = want - 1;
+  memset(w->slot, 0, want * sizeof *w->slot);
+  /* slot[] holds, per object id, the pick of its chain's last event. */
+  for (size_t i = 0; i < n; i++) {
+    const trc_event *e = &ev[pick[i]];
+    int k = e->kind;
+    if (k != TRC_EV_ALLOC && k != TRC_EV_TRACK && k != TRC_EV_RESIZE && k != TRC_EV_FREE)
+      continue;
+    uint64_t id = e->f[0];
+    size_t h = slot_hash(id, mask);
+    while (w->slot[h] && ev[pick[w->slot[h] - 1]].f[0] != id) h = (h + 1) & mask;
+    if (k == TRC_EV_ALLOC || k == TRC_EV_TRACK) {
+      w->slot[h] = i + 1;                 /* a new chain (ids are never reused) */
+    } else if (w->slot[h]) {
+      size_t last = w->slot[h] - 1;
+      if (ev[pick[last]].kind == TRC_EV_FREE) continue;   /* nothing after a free */
+      w->later[last] = (uint32_t)i;
+      w->slot[h] = i + 1;
+    }
+  }
+  return HR_OK;
+}
+
+/* Mark the events folded into an earlier row's INSERT (later[] points at them). */
+static void fold_rows(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n,
+                      uint8_t *folded) {
+  for (size_t i = 0; i < n; i++) {
+    int k = ev[pick[i]].kind;
+    if (k != TRC_EV_ALLOC && k != TRC_EV_TRACK) continue;
+    for (uint32_t j = w->later[i]; j != NO_LATER; j = w->later[j]) folded[j] = 1;
+  }
+}
+
+/* Bind one objects row: the alloc or track event at pick i, with the latest
+** size and the free from the events chained after it. */
+static void bind_object(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t i) {
+  const trc_event *e = &ev[pick[i]];
+  sqlite3_stmt *st = w->st[ST_OBJECT];
+  uint64_t size = e->f[2];
+  const trc_event *fr = NULL;
+  for (uint32_t j = w->later[i]; j != NO_LATER; j = w->later[j]) {
+    const trc_event *x = &ev[pick[j]];
+    if (x->kind == TRC_EV_RESIZE) size = x->f[1];
+    else fr = x;
+  }
+  bind_id(st, 1, e->f[0]);
+  bind_id(st, 2, e->f[3]);
+  bind_ref(st, 3, e->f[1]);
+  bind_id(st, 4, size);
+  bind_id(st, 5, e->seq);
+  bind_id(st, 6, e->step);
+  sqlite3_bind_int(st, 7, e->kind == TRC_EV_TRACK);
+  if (fr) {
+    bind_id(st, 8, fr->seq);
+    bind_id(st, 9, fr->step);
+    sqlite3_bind_int(st, 10, (fr->f[1] & TRC_FREE_GC) != 0);
+  } else {
+    sqlite3_bind_null(st, 8);
+    sqlite3_bind_null(st, 9);
+    sqlite3_bind_int(st, 10, 0);
+  }
+}
 
 /* Rows derived from the events of a chunk (those at pick[0..n)): objects,
-** frames, markers. */
-static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n) {
+** frames, markers. folded[i] says pick i is already in an object's row. */
+static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n,
+                         const uint8_t *folded) {
   int rc = SQLITE_OK;
   for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+    if (folded[i]) continue;
     const trc_event *e = &ev[pick[i]];
     sqlite3_stmt *st;
     switch (e->kind) {
     case TRC_EV_ALLOC:
+    case TRC_EV_TRACK:
       st = w->st[ST_OBJECT];
+      bind_object(w, ev, pick, i);
+      break;
+    case TRC_EV_RESIZE:
+      st = w->st[ST_RESIZE];
       bind_id(st, 1, e->f[0]);
-      bind_id(st, 2, e->f[3]);
-      bind_ref(st, 3, e->f[1]);
-      bind_id(st, 4, e->f[2]);
-      bind_id(st, 5, e->seq);
-      bind_id(st, 6, e->step);
+      bind_id(st, 2, e->f[1]);
       break;
     case TRC_EV_FREE:
       st = w->st[ST_FREE];
@@ -427,14 +528,17 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
     return db_fail(w, rc, errmsg);
   }
   if (n > w->pick_cap) {
+    /* pick, then later, then a byte per pick (folded) in later's tail. */
     uint32_t *p = hr_realloc(w->pick, n * sizeof *p);
-    if (!p) {
+    if (p) w->pick = p;
+    uint32_t *l = p ? hr_realloc(w->later, n * sizeof *l + n) : NULL;
+    if (l) w->later = l;
+    if (!p || !l) {
       trc_wdb_drop(ent, n);
       if (!sqlite3_get_autocommit(w->db)) run(w->st[ST_ROLLBACK]);
       *errmsg = hr_sprintf("cannot write trace '%s': out of memory", w->path);
       return HR_ENOMEM;
     }
-    w->pick = p;
     w->pick_cap = n;
   }
   /* One pass over the block, the only one that pays for bringing it from the
@@ -460,7 +564,17 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
   int status = HR_OK;
   if (rc == SQLITE_OK && k > 0) {
     status = store_chunk(w, ent, k, lo, hi, chunk_bytes, errmsg);
-    if (status == HR_OK) rc = store_derived(w, ent, w->pick, npick);
+    if (status == HR_OK) {
+      uint8_t *folded = (uint8_t *)(w->later + w->pick_cap);
+      memset(folded, 0, npick);
+      status = link_rows(w, ent, w->pick, npick);
+      if (status == HR_OK) {
+        fold_rows(w, ent, w->pick, npick, folded);
+        rc = store_derived(w, ent, w->pick, npick, folded);
+      } else {
+        *errmsg = hr_sprintf("cannot write trace '%s': out of memory", w->path);
+      }
+    }
   }
   if (rc != SQLITE_OK || status != HR_OK) {
     if (rc != SQLITE_OK) status = db_fail(w, rc, errmsg);

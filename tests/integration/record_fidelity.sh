@@ -6,6 +6,7 @@ BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
 EXT=${HEAPREEL_EVENTS_EXT:-$BUILD/heapreel_events.so}
 TMP=${HEAPREEL_TEST_TMP:-/tmp}/record_fidelity.$$
 PY=/usr/bin/python3.11
+HEAPREEL_EVENTS_EXT=$EXT . "$SRC/tests/tools/host_env.sh"
 mkdir -p "$TMP"
 status=0
 for prog in "$SRC"/tests/programs/fidelity_*.py; do
@@ -15,7 +16,7 @@ for prog in "$SRC"/tests/programs/fidelity_*.py; do
   fi
   expect="${prog%.py}.expect"
   [ -f "$expect" ] || expect=
-  "$PY" "$SRC/tests/integration/record_fidelity.py" "$TMP/$name.heapreel" "$EXT" "$TMP/$name.out" $expect || status=1
+  "${HOST_ENV[@]}" "$PY" "$SRC/tests/integration/record_fidelity.py" "$TMP/$name.heapreel" "$EXT" "$TMP/$name.out" $expect || status=1
 done
 rm -rf "$TMP"
 exit $status

@@ -124,14 +124,9 @@ expect_eq "around the damage" "$out" "[
 ]"
 
 # --- the loadable extension ----------------------------------------------------
-# A sanitizer build's extension needs its runtime loaded first in the host
-# (sqlite3, python), which were not built with it; their own leaks are not ours.
-host_env=()
-if ldd "$HEAPREEL_EVENTS_EXT" 2>/dev/null | grep -q libasan; then
-  host_env=(env "LD_PRELOAD=$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0)
-fi
-SQLITE="${host_env[*]} $SQLITE"
-PY="${host_env[*]} $PY"
+. "$HEAPREEL_SOURCE/tests/tools/host_env.sh"
+SQLITE="${HOST_ENV[*]} $SQLITE"
+PY="${HOST_ENV[*]} $PY"
 want=$("$HEAPREEL" sql "$T" "SELECT count(*) || ' ' || sum(seq) FROM events WHERE step BETWEEN 10 AND 20" | tail -1)
 got=$($SQLITE "$T" ".load $HEAPREEL_EVENTS_EXT" "SELECT count(*) || ' ' || sum(seq) FROM events WHERE step BETWEEN 10 AND 20")
 expect_eq "sqlite3 .load" "$got" "$want"

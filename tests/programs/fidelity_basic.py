@@ -53,6 +53,22 @@ heapreel.mark("m_mut")
 chk("m_mut", "items", "x", *[id(v) for v in x])
 chk("m_mut", "rc", "p", sys.getrefcount(p) - 1)
 chk("m_mut", "rc", "s", sys.getrefcount(s) - 1)
+chk("m_mut", "size", "x", sys.getsizeof(x))
+
+# Sizes follow growth and shrinking (resize events).
+grow = {}
+for i in range(12):
+    grow[i] = i
+members = set()
+for i in range(9):
+    members.add(i)
+shrink = list(range(100))
+del shrink[10:]
+heapreel.mark("m_sizes")
+chk("m_sizes", "size", "grow", sys.getsizeof(grow))
+chk("m_sizes", "size", "members", sys.getsizeof(members))
+chk("m_sizes", "size", "shrink", sys.getsizeof(shrink))
+chk("m_sizes", "items", "shrink", *[id(v) for v in shrink])
 
 
 def outer(n):

@@ -522,6 +522,25 @@ static void test_diff(void) {
   ana_trace_free(t);
 }
 
-HR_TEST_MAIN(test_map_churn, test_slots_big_list, test_state_steps, test_marks_and_lines,
+/* A resize event changes the replayed object's size; one for an unknown
+** object is an anomaly, never a crash. */
+static void test_state_resize(void) {
+  ana_state *s = ana_state_new();
+  REQUIRE(s);
+  trc_event ev = {.seq = 1, .step = 1, .kind = TRC_EV_ALLOC, .f = {40, 3, 56, 0x1000}};
+  REQUIRE(ana_state_apply(s, &ev) == HR_OK);
+  ev = (trc_event){.seq = 2, .step = 2, .kind = TRC_EV_RESIZE, .f = {40, 88}};
+  REQUIRE(ana_state_apply(s, &ev) == HR_OK);
+  const ana_obj *o = ana_state_obj(s, 40);
+  REQUIRE(o);
+  CHECK_EQ_U64(o->size, 88);
+  CHECK_EQ_U64(o->address, 0x1000);
+  ev = (trc_event){.seq = 3, .step = 2, .kind = TRC_EV_RESIZE, .f = {41, 120}};
+  REQUIRE(ana_state_apply(s, &ev) == HR_OK);
+  CHECK_EQ_U64(ana_state_anomalies(s), 1);
+  ana_state_free(s);
+}
+
+HR_TEST_MAIN(test_map_churn, test_state_resize, test_slots_big_list, test_state_steps, test_marks_and_lines,
              test_keyframes, test_keyframe_hostile, test_replay_oom, test_summary,
              test_json_argv, test_steps_and_view, test_history, test_diff)

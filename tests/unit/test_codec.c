@@ -365,7 +365,7 @@ static void test_spec_payloads(void) {
   CHECK(decode_payload(c, raw, rawlen - 1, 3, &out) == HR_ECORRUPT);
   memcpy(bad, raw, rawlen); bad[rawlen] = 0;         /* one byte too many */
   CHECK(decode_payload(c, bad, rawlen + 1, 3, &out) == HR_ECORRUPT);
-  memcpy(bad, raw, rawlen); bad[8] = 14;             /* first kind unknown */
+  memcpy(bad, raw, rawlen); bad[8] = TRC_EV_KIND_MAX + 1; /* first kind unknown */
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
   memcpy(bad, raw, rawlen); bad[8] = 0;
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);

@@ -227,7 +227,8 @@ static void roundtrip(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, i
       x->f[f] = r % 8 == 0 ? r : r % 1000;
     }
     /* Object and frame ids are unique where the derived tables need them. */
-    if (x->kind == TRC_EV_ALLOC || x->kind == TRC_EV_CALL) x->f[0] = 1000000 + i;
+    if (x->kind == TRC_EV_ALLOC || x->kind == TRC_EV_TRACK || x->kind == TRC_EV_CALL)
+      x->f[0] = 1000000 + i;
     x->seq = i + 1;
     if (rng() % 5 == 0) {
       char s[32];
@@ -346,6 +347,10 @@ static void test_derived_tables(void) {
   uint64_t a1 = trc_writer_append(w, TRC_EV_ALLOC, 1, 7, tlist, 72, 0x7f0000001000ull);
   uint64_t a2 = trc_writer_append(w, TRC_EV_ALLOC, 2, 8, tlist, 56, 0x7f0000002000ull);
   uint64_t a3 = trc_writer_append(w, TRC_EV_ALLOC, 2, 9, 0, 40, 0x7f0000003000ull);
+  trc_writer_append(w, TRC_EV_RESIZE, 2, 9, 88, 0, 0);
+  uint64_t t4 = trc_writer_append(w, TRC_EV_TRACK, 2, 10, tlist, 64, 0x7f0000004000ull);
+  trc_writer_append(w, TRC_EV_RESIZE, 3, 10, 120, 0, 0);
+  trc_writer_append(w, TRC_EV_RESIZE, 3, 10, 96, 0, 0);
   uint64_t m1 = trc_writer_mark(w, 2, "before free");
   uint64_t c2 = trc_writer_append(w, TRC_EV_CALL, 3, 2, loc, 1, 1);
   uint64_t f1 = trc_writer_append(w, TRC_EV_FREE, 3, 7, 0, 0, 0);
@@ -364,7 +369,16 @@ static void test_derived_tables(void) {
   sqlite3 *db = open_ro(path);
   REQUIRE(db);
   char buf[256], want[256];
-  CHECK_EQ_U64(q_int(db, "SELECT count(*) FROM objects", NULL), 3);
+  CHECK_EQ_U64(q_int(db, "SELECT count(*) FROM objects", NULL), 4);
+  CHECK_EQ_U64(q_int(db, "SELECT count(*) FROM objects WHERE preexisting = 1", NULL), 1);
+  /* A track event makes a preexisting row; a resize leaves the latest size. */
+  snprintf(want, sizeof want, "%lld|%llu|96|%llu|2|1|1", (long long)0x7f0000004000ll,
+           (unsigned long long)tlist, (unsigned long long)t4);
+  CHECK_STR(q_text(db, "SELECT address || '|' || type || '|' || size || '|' || alloc_seq || '|'"
+                       " || alloc_step || '|' || preexisting || '|' || (free_seq IS NULL)"
+                       " FROM objects WHERE id = 10", NULL, buf, sizeof buf), want);
+  CHECK_EQ_U64(q_int(db, "SELECT size FROM objects WHERE id = 9", NULL), 88);
+  CHECK_EQ_U64(q_int(db, "SELECT preexisting FROM objects WHERE id = 7", NULL), 0);
   snprintf(want, sizeof want, "%d|%lld|%llu|72|%llu|1|%llu|3|0", 0x1000,
            (long long)0x7f0000001000ll, (unsigned long long)tlist, (unsigned long long)a1,
            (unsigned long long)f1);
@@ -688,7 +702,39 @@ static void test_remove_temp_files(void) {
   if (hr_test_failures == 0) remove_dir(tmp_dir());
 }
 
-HR_TEST_MAIN(test_empty_trace, test_roundtrip_small_chunks, test_roundtrip_default_chunks,
+/* An object born, resized and freed inside one block gets one complete row;
+** one whose free comes in a later block gets it by update. */
+static void test_rows_within_block(void) {
+  char path[4200];
+  tmp_path(path, sizeof path, "rows.heapreel");
+  trc_writer_options opt = {.chunk_events = 8, .ring_blocks = 3};
+  trc_writer *w = NULL;
+  REQUIRE(trc_writer_open(path, &opt, &w, NULL) == HR_OK);
+  uint64_t a = trc_writer_append(w, TRC_EV_ALLOC, 1, 20, 0, 56, 0x1000);        /* block 1 */
+  trc_writer_append(w, TRC_EV_ALLOC, 1, 21, 0, 28, 0x2000);
+  trc_writer_append(w, TRC_EV_RESIZE, 2, 20, 88, 0, 0);
+  trc_writer_append(w, TRC_EV_RESIZE, 2, 20, 120, 0, 0);
+  uint64_t f = trc_writer_append(w, TRC_EV_FREE, 3, 20, TRC_FREE_GC, 0, 0);
+  trc_writer_append(w, TRC_EV_STEP, 3, 1, 1, 1, 0);
+  trc_writer_append(w, TRC_EV_STEP, 4, 1, 1, 1, 0);
+  trc_writer_append(w, TRC_EV_STEP, 5, 1, 1, 1, 0);
+  trc_writer_append(w, TRC_EV_RESIZE, 6, 21, 32, 0, 0);     /* block 2 */
+  uint64_t f21 = trc_writer_append(w, TRC_EV_FREE, 6, 21, 0, 0, 0);
+  REQUIRE(trc_writer_close(w, 1, NULL) == HR_OK);
+  sqlite3 *db = open_ro(path);
+  REQUIRE(db);
+  char buf[256], want[256];
+  snprintf(want, sizeof want, "120|%llu|%llu|3|1", (unsigned long long)a, (unsigned long long)f);
+  CHECK_STR(q_text(db, "SELECT size || '|' || alloc_seq || '|' || free_seq || '|' || free_step"
+                       " || '|' || free_by_gc FROM objects WHERE id = 20", NULL, buf, sizeof buf),
+            want);
+  snprintf(want, sizeof want, "32|%llu|6|0", (unsigned long long)f21);
+  CHECK_STR(q_text(db, "SELECT size || '|' || free_seq || '|' || free_step || '|' || free_by_gc"
+                       " FROM objects WHERE id = 21", NULL, buf, sizeof buf), want);
+  sqlite3_close(db);
+}
+
+HR_TEST_MAIN(test_empty_trace, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_default_chunks,
              test_roundtrip_one_block_ring, test_interning, test_derived_tables,
              test_incomplete_and_flush_timer, test_bad_kind, test_replace_only_on_success,
              test_crash_safety, test_out_of_memory, test_remove_temp_files)

@@ -1,0 +1,393 @@
+/* ana_cycles.c — cycles alive at the end and cycles the collector freed. */
+#include "ana_cycles.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ana_heap.h"
+#include "ana_scc.h"
+#include "ana_view.h"
+#include "hr_mem.h"
+#include "hr_status.h"
+
+/* --- pass 1: what each gc run freed ------------------------------------------------ */
+
+typedef struct gc_free {
+  uint64_t obj;
+  uint64_t run;        /* seq of the run's gc start event: the heap is taken just before it */
+  uint64_t step;
+} gc_free;
+
+struct frees {
+  gc_free *v;
+  size_t n, cap;
+  uint64_t cur, cur_step, end;
+};
+
+static int frees_cb(void *ctx, const trc_event *ev) {
+  struct frees *f = ctx;
+  if (ev->kind == TRC_EV_GC) {
+    f->cur = ev->f[1] == TRC_GC_START ? ev->seq : 0;
+    f->cur_step = ev->step;
+  }
+  if (ev->kind != TRC_EV_FREE || !(ev->f[1] & TRC_FREE_GC)) return 0;
+  if (f->n == f->cap) {
+    size_t ncap = f->cap ? f->cap * 2 : 256;
+    gc_free *nv = hr_realloc(f->v, ncap * sizeof *nv);
+    if (!nv) return HR_ENOMEM;
+    f->v = nv;
+    f->cap = ncap;
+  }
+  /* A collector free outside start / end (a damaged trace): the heap just before it. */
+  f->v[f->n].obj = ev->f[0];
+  f->v[f->n].run = f->cur ? f->cur : ev->seq;
+  f->v[f->n].step = f->cur ? f->cur_step : ev->step;
+  f->n++;
+  return 0;
+}
+
+/* --- building cycles ----------------------------------------------------------------- */
+
+struct build {
+  ana_trace *t;
+  ana_cycle **v;       /* the list being built (alive or collected) */
+  size_t *n, cap;
+};
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void cycle_reset(ana_cycle *c) {
+  hr_free(c->members);
+  hr_free(c->types);
+  hr_free(c->edges);
+  hr_free(c->loop);
+  hr_free(c->shape);
+}
+
+/* One cycle from component ids[0..n) (ascending) of s. */
+static int make_cycle(const ana_state *s, const uint64_t *ids, size_t n, uint64_t at_seq, ana_cycle *c) {
+  memset(c, 0, sizeof *c);
+  c->at_seq = at_seq;
+  c->members = hr_malloc(n * sizeof *c->members);
+  c->types = hr_malloc(n * sizeof *c->types);
+  if (!c->members || !c->types) return HR_ENOMEM;
+  memcpy(c->members, ids, n * sizeof *ids);
+  c->nmembers = n;
+  size_t cap = 0;
+  for (size_t i = 0; i < n; i++) {
+    const ana_obj *o = ana_state_obj(s, ids[i]);
+    c->types[i] = o ? o->type : 0;
+    for (uint32_t k = 0; o && k < o->slots.n; k++) {
+      const ana_slot *sl = &o->slots.v[k];
+      if (!sl->obj || !bsearch(&sl->obj, ids, n, sizeof *ids, cmp_u64)) continue;
+      if (c->nedges == cap) {
+        size_t ncap = cap ? cap * 2 : 8;
+        ana_cyc_edge *ne = hr_realloc(c->edges, ncap * sizeof *ne);
+        if (!ne) return HR_ENOMEM;
+        c->edges = ne;
+        cap = ncap;
+      }
+      ana_cyc_edge *e = &c->edges[c->nedges++];
+      e->holder = ids[i];
+      e->kind = sl->kind;
+      e->arg = sl->arg;
+      e->obj = sl->obj;
+    }
+  }
+  return HR_OK;
+}
+
+/* Append the cycles of s among nodes (NULL: all objects) to b's list. */
+static int add_cycles(struct build *b, const ana_state *s, const uint64_t *nodes, size_t n,
+                      uint64_t at_seq, uint64_t gc_step) {
+  ana_scc scc;
+  int rc = ana_scc_find(s, nodes, n, &scc);
+  for (size_t k = 0; rc == HR_OK && k < scc.ncomp; k++) {
+    const uint64_t *ids = scc.ids + scc.start[k];
+    size_t m = scc.start[k + 1] - scc.start[k];
+    int ours = 0;
+    for (size_t i = 0; i < m && !ours; i++) {
+      const ana_obj *o = ana_state_obj(s, ids[i]);
+      ours = o && !o->preexisting;
+    }
+    if (!ours) continue;
+    if (*b->n == b->cap) {
+      size_t ncap = b->cap ? b->cap * 2 : 16;
+      ana_cycle *nv = hr_realloc(*b->v, ncap * sizeof *nv);
+      if (!nv) {
+        rc = HR_ENOMEM;
+        break;
+      }
+      *b->v = nv;
+      b->cap = ncap;
+    }
+    ana_cycle *c = &(*b->v)[*b->n];
+    rc = make_cycle(s, ids, m, at_seq, c);
+    c->gc_step = gc_step;
+    (*b->n)++;
+  }
+  ana_scc_reset(&scc);
+  return rc;
+}
+
+/* --- pass 2: replay, taking the heap before each gc run that freed objects ---------- */
+
+struct snap {
+  struct build b;
+  const gc_free *frees;
+  size_t nfrees, next;
+  uint64_t *ids;       /* scratch */
+};
+
+static int snap_hook(void *ctx, ana_heap *h, const trc_event *ev) {
+  struct snap *sn = ctx;
+  while (sn->next < sn->nfrees && sn->frees[sn->next].run <= ev->seq) {
+    size_t i = sn->next, j = i;
+    uint64_t run = sn->frees[i].run;
+    while (j < sn->nfrees && sn->frees[j].run == run) {
+      sn->ids[j - i] = sn->frees[j].obj;
+      j++;
+    }
+    sn->next = j;
+    if (run != ev->seq) continue;   /* not a gc start seen in order: skip it */
+    int rc = add_cycles(&sn->b, ana_heap_state(h), sn->ids, j - i, run, sn->frees[i].step);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* --- pass 3: the binds that closed each cycle -------------------------------------- */
+
+static uint64_t edge_key(uint64_t holder, uint64_t kind, uint64_t arg) {
+  uint64_t k = ana_hash64(holder * 0x9e3779b97f4a7c15ull ^ ana_hash64(arg + kind * 0x632be59bd9b4e019ull));
+  return k ? k : 1;
+}
+
+struct closing {
+  ana_map edges;       /* edge key -> ana_cyc_edge * */
+  ana_map owner;       /* member id -> ana_cycle * */
+  uint64_t step_loc;
+};
+
+static int index_cycles(struct closing *cl, ana_cycle *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    for (size_t k = 0; k < v[i].nmembers; k++)
+      if (ana_map_put(&cl->owner, v[i].members[k], &v[i])) return HR_ENOMEM;
+    for (size_t k = 0; k < v[i].nedges; k++) {
+      const ana_cyc_edge *e = &v[i].edges[k];
+      if (ana_map_put(&cl->edges, edge_key(e->holder, e->kind, e->arg), (void *)e)) return HR_ENOMEM;
+    }
+  }
+  return HR_OK;
+}
+
+static int closing_cb(void *ctx, const trc_event *ev) {
+  struct closing *cl = ctx;
+  if (ev->kind == TRC_EV_STEP) cl->step_loc = ev->f[1];
+  if (ev->kind != TRC_EV_BIND || TRC_SLOT_HOLDER_IS_FRAME(ev->f[1])) return 0;
+  const ana_cyc_edge *e = ana_map_get(&cl->edges, edge_key(ev->f[0], ev->f[1], ev->f[2]));
+  if (!e || e->holder != ev->f[0] || e->kind != ev->f[1] || e->arg != ev->f[2] || e->obj != ev->f[3])
+    return 0;
+  ana_cycle *c = ana_map_get(&cl->owner, e->holder);
+  if (!c || ev->seq >= c->at_seq || ev->seq < c->close_seq) return 0;
+  c->close_seq = ev->seq;
+  c->close_step = ev->step;
+  c->close_location = cl->step_loc;
+  c->close_edge = (size_t)(e - c->edges);
+  return 0;
+}
+
+/* --- one loop through the closing edge, and the shape ------------------------------- */
+
+static size_t member_index(const ana_cycle *c, uint64_t id) {
+  const uint64_t *p = bsearch(&id, c->members, c->nmembers, sizeof id, cmp_u64);
+  return p ? (size_t)(p - c->members) : SIZE_MAX;
+}
+
+/* Edges are grouped by holder in member order: the first edge of holder id. */
+static size_t first_edge(const ana_cycle *c, uint64_t id) {
+  size_t lo = 0, hi = c->nedges;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (c->edges[mid].holder < id) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/* Breadth first from the closing edge's target back to its holder. */
+static int find_loop(ana_cycle *c) {
+  if (!c->nedges) return HR_OK;
+  const ana_cyc_edge *ce = &c->edges[c->close_edge];
+  size_t *via = hr_malloc(c->nmembers * sizeof *via);
+  size_t *q = hr_malloc(c->nmembers * sizeof *q);
+  c->loop = hr_malloc(c->nmembers * sizeof *c->loop + sizeof *c->loop);
+  if (!via || !q || !c->loop) {
+    hr_free(via);
+    hr_free(q);
+    return HR_ENOMEM;
+  }
+  for (size_t i = 0; i < c->nmembers; i++) via[i] = SIZE_MAX;
+  size_t start = member_index(c, ce->obj), goal = member_index(c, ce->holder), nq = 0;
+  c->loop[0] = c->close_edge;
+  c->nloop = 1;
+  if (start != goal && start != SIZE_MAX && goal != SIZE_MAX) {
+    via[start] = c->close_edge;
+    q[nq++] = start;
+    for (size_t i = 0; i < nq && via[goal] == SIZE_MAX; i++) {
+      uint64_t u = c->members[q[i]];
+      for (size_t k = first_edge(c, u); k < c->nedges && c->edges[k].holder == u; k++) {
+        size_t w = member_index(c, c->edges[k].obj);
+        if (w == SIZE_MAX || via[w] != SIZE_MAX) continue;
+        via[w] = k;
+        q[nq++] = w;
+      }
+    }
+    /* Read the path back from goal to start, then reverse it after the closing edge. */
+    size_t n = 0;
+    for (size_t w = goal; via[w] != SIZE_MAX && w != start && n < c->nmembers; n++) {
+      c->loop[1 + n] = via[w];
+      w = member_index(c, c->edges[via[w]].holder);
+    }
+    for (size_t i = 0; i < n / 2; i++) {
+      size_t x = c->loop[1 + i];
+      c->loop[1 + i] = c->loop[n - i];
+      c->loop[n - i] = x;
+    }
+    c->nloop = 1 + n;
+  }
+  hr_free(via);
+  hr_free(q);
+  return HR_OK;
+}
+
+void ana_cycles_edge_label(ana_trace *t, const ana_cyc_edge *e, char *buf, size_t n) {
+  ana_slot_label(t, e->kind, e->arg, buf, n);
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Types sorted, then the loop's slots sorted with indexes and keys left out:
+** `Node, Node: attr 'peer', attr 'peer'`. */
+static int make_shape(ana_trace *t, ana_cycle *c) {
+  size_t n = c->nmembers + c->nloop;
+  const char **parts = hr_malloc((n ? n : 1) * sizeof *parts);
+  char (*lab)[96] = hr_malloc((c->nloop ? c->nloop : 1) * sizeof *lab);
+  if (!parts || !lab) {
+    hr_free(parts);
+    hr_free(lab);
+    return HR_ENOMEM;
+  }
+  size_t len = 4;
+  for (size_t i = 0; i < c->nmembers; i++) {
+    parts[i] = ana_trace_type_name(t, c->types[i]);
+    len += strlen(parts[i]) + 2;
+  }
+  for (size_t i = 0; i < c->nloop; i++) {
+    const ana_cyc_edge *e = &c->edges[c->loop[i]];
+    const char *k = trc_slot_name(e->kind);
+    if (e->kind == TRC_SLOT_ITEM || e->kind == TRC_SLOT_KEY || e->kind == TRC_SLOT_VALUE ||
+        e->kind == TRC_SLOT_CLOSURE)
+      snprintf(lab[i], sizeof lab[i], "%s[]", k);
+    else
+      ana_slot_label(t, e->kind, e->arg, lab[i], sizeof lab[i]);
+    parts[c->nmembers + i] = lab[i];
+    len += strlen(lab[i]) + 2;
+  }
+  qsort(parts, c->nmembers, sizeof *parts, cmp_str);
+  qsort(parts + c->nmembers, c->nloop, sizeof *parts, cmp_str);
+  c->shape = hr_malloc(len);
+  if (c->shape) {
+    char *p = c->shape;
+    for (size_t i = 0; i < n; i++) {
+      const char *sep = i == 0 ? "" : i == c->nmembers ? ": " : ", ";
+      p += sprintf(p, "%s%s", sep, parts[i]);
+    }
+    *p = '\0';
+  }
+  hr_free(parts);
+  hr_free(lab);
+  return c->shape ? HR_OK : HR_ENOMEM;
+}
+
+static int finish(ana_trace *t, ana_cycle *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int rc = find_loop(&v[i]);
+    if (rc == HR_OK) rc = make_shape(t, &v[i]);
+    if (rc) return rc;
+  }
+  return HR_OK;
+}
+
+/* --- the whole computation ---------------------------------------------------------- */
+
+static int mark_reachable(ana_heap *h, ana_cycles *c) {
+  ana_root *roots = NULL;
+  size_t nroots = 0;
+  ana_map reach;
+  int rc = ana_heap_roots(h, &roots, &nroots);
+  if (rc == HR_OK) rc = ana_heap_reach(h, roots, nroots, &reach);
+  hr_free(roots);
+  if (rc) return rc;
+  for (size_t i = 0; i < c->nalive; i++)
+    for (size_t k = 0; k < c->alive[i].nmembers && !c->alive[i].reachable; k++)
+      c->alive[i].reachable = ana_map_get(&reach, c->alive[i].members[k]) != NULL;
+  ana_heap_reach_free(&reach);
+  return HR_OK;
+}
+
+int ana_cycles_compute(ana_trace *t, ana_cycles *c) {
+  memset(c, 0, sizeof *c);
+  ana_heap_end(t, &c->end_seq, &c->end_is_mark);
+  struct frees fr;
+  memset(&fr, 0, sizeof fr);
+  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, c->end_seq, frees_cb, &fr);
+  for (size_t i = 0; i < fr.n; i++) c->gc_runs += i == 0 || fr.v[i].run != fr.v[i - 1].run;
+
+  ana_heap *h = rc == HR_OK ? ana_heap_new() : NULL;
+  struct snap sn;
+  memset(&sn, 0, sizeof sn);
+  sn.b.t = t;
+  sn.b.v = &c->collected;
+  sn.b.n = &c->ncollected;
+  sn.frees = fr.v;
+  sn.nfrees = fr.n;
+  sn.ids = rc == HR_OK ? hr_malloc((fr.n ? fr.n : 1) * sizeof *sn.ids) : NULL;
+  if (rc == HR_OK && (!h || !sn.ids)) rc = HR_ENOMEM;
+  if (rc == HR_OK) rc = ana_heap_replay(t, h, c->end_seq, snap_hook, &sn);
+  hr_free(sn.ids);
+  hr_free(fr.v);
+
+  struct build alive = {t, &c->alive, &c->nalive, 0};
+  if (rc == HR_OK) rc = add_cycles(&alive, ana_heap_state(h), NULL, 0, c->end_seq + 1, 0);
+  if (rc == HR_OK) rc = mark_reachable(h, c);
+  ana_heap_free(h);
+
+  struct closing cl;
+  memset(&cl, 0, sizeof cl);
+  ana_map_init(&cl.edges);
+  ana_map_init(&cl.owner);
+  if (rc == HR_OK) rc = index_cycles(&cl, c->alive, c->nalive);
+  if (rc == HR_OK) rc = index_cycles(&cl, c->collected, c->ncollected);
+  if (rc == HR_OK && (c->nalive || c->ncollected))
+    rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, c->end_seq, closing_cb, &cl);
+  ana_map_reset(&cl.edges);
+  ana_map_reset(&cl.owner);
+  if (rc == HR_OK) rc = finish(t, c->alive, c->nalive);
+  if (rc == HR_OK) rc = finish(t, c->collected, c->ncollected);
+  if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
+  return rc;
+}
+
+void ana_cycles_reset(ana_cycles *c) {
+  for (size_t i = 0; i < c->nalive; i++) cycle_reset(&c->alive[i]);
+  for (size_t i = 0; i < c->ncollected; i++) cycle_reset(&c->collected[i]);
+  hr_free(c->alive);
+  hr_free(c->collected);
+  memset(c, 0, sizeof *c);
+}

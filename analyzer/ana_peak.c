@@ -1,0 +1,170 @@
+/* ana_peak.c — the peak of the mem events, the heap then, and the series. */
+#include "ana_peak.h"
+
+#include <string.h>
+
+#include "hr_mem.h"
+#include "hr_status.h"
+
+struct find {
+  ana_peak *p;
+  uint64_t step_loc;
+  uint64_t first_free_seq, first_free_step, first_free_loc;  /* since the previous mem event */
+  uint64_t width;      /* steps per bucket */
+};
+
+static void add_point(struct find *f, uint64_t step, uint64_t bytes) {
+  ana_peak *p = f->p;
+  uint64_t b = step / f->width;
+  if (b >= ANA_PEAK_BUCKETS) b = ANA_PEAK_BUCKETS - 1;
+  uint64_t lo = b * f->width;
+  if (p->nseries && p->series[p->nseries - 1].step / f->width == b) {
+    ana_mem_point *m = &p->series[p->nseries - 1];
+    if (bytes > m->bytes) {
+      m->bytes = bytes;
+      m->step = step > lo ? step : lo;
+    }
+    return;
+  }
+  if (p->nseries && p->series[p->nseries - 1].step > step) return;   /* steps went back */
+  p->series[p->nseries].step = step;
+  p->series[p->nseries].bytes = bytes;
+  p->nseries++;
+}
+
+static int find_cb(void *ctx, const trc_event *ev) {
+  struct find *f = ctx;
+  ana_peak *p = f->p;
+  switch (ev->kind) {
+  case TRC_EV_STEP: f->step_loc = ev->f[1]; break;
+  case TRC_EV_FREE:
+    if (!f->first_free_seq) {
+      f->first_free_seq = ev->seq;
+      f->first_free_step = ev->step;
+      f->first_free_loc = f->step_loc;
+    }
+    break;
+  case TRC_EV_MEM: {
+    uint64_t now = ev->f[0], high = ev->f[1] > now ? ev->f[1] : now;
+    add_point(f, ev->step, high);
+    /* As summary does: a peak at step 0 (the recorder's own start-up, before
+    ** the program's first instruction) gives way to any later one. */
+    if (!p->found || high > p->peak_bytes || !p->step) {
+      p->found = 1;
+      p->peak_bytes = high;
+      if (high > now && f->first_free_seq) {
+        p->at_seq = f->first_free_seq - 1;
+        p->step = f->first_free_step;
+        p->location = f->first_free_loc;
+      } else {
+        p->at_seq = ev->seq;
+        p->step = ev->step;
+        p->location = f->step_loc;
+      }
+    }
+    f->first_free_seq = 0;
+    break;
+  }
+  default: break;
+  }
+  return 0;
+}
+
+static const char sql_marks[] = "SELECT step, label FROM markers ORDER BY seq";
+
+static int load_marks(ana_trace *t, ana_peak *p) {
+  sqlite3_stmt *st = NULL;
+  size_t cap = 0;
+  if (sqlite3_prepare_v2(ana_trace_db(t), sql_marks, -1, &st, NULL) != SQLITE_OK)
+    return ana_trace_fail(t, HR_ESQL, "cannot read trace: %s", sqlite3_errmsg(ana_trace_db(t)));
+  int rc = HR_OK;
+  while (rc == HR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    if (p->nmarks == cap) {
+      size_t ncap = cap ? cap * 2 : 16;
+      ana_mark_at *nm = hr_realloc(p->marks, ncap * sizeof *nm);
+      if (!nm) {
+        rc = HR_ENOMEM;
+        break;
+      }
+      p->marks = nm;
+      cap = ncap;
+    }
+    const char *label = (const char *)sqlite3_column_text(st, 1);
+    p->marks[p->nmarks].step = (uint64_t)sqlite3_column_int64(st, 0);
+    p->marks[p->nmarks].label = hr_strdup(label ? label : "");
+    if (!p->marks[p->nmarks].label) rc = HR_ENOMEM;
+    else p->nmarks++;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* The stack of the running frame in the heap, outermost first. */
+static int take_stack(ana_peak *p) {
+  const ana_state *s = ana_heap_state(p->heap);
+  uint32_t n = 0;
+  for (const ana_frame *f = ana_state_frame(s, ana_state_frame_id(s)); f && n < 100000;
+       f = ana_state_frame(s, f->parent))
+    n++;
+  p->stack = hr_malloc((n ? n : 1) * sizeof *p->stack);
+  if (!p->stack) return HR_ENOMEM;
+  uint32_t k = n;
+  for (const ana_frame *f = ana_state_frame(s, ana_state_frame_id(s)); f && k > 0;
+       f = ana_state_frame(s, f->parent))
+    p->stack[--k] = f->cur_location ? f->cur_location : f->location;
+  p->depth = n;
+  return HR_OK;
+}
+
+static int live_groups(ana_peak *p) {
+  size_t n;
+  const ana_obj **all = ana_state_objs(ana_heap_state(p->heap), &n);
+  if (!all) return ana_state_nobjs(ana_heap_state(p->heap)) ? HR_ENOMEM : HR_OK;
+  uint64_t *ids = hr_malloc(n * sizeof *ids);
+  if (!ids) {
+    hr_free(all);
+    return HR_ENOMEM;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (all[i]->preexisting) continue;
+    ids[k++] = all[i]->id;
+    p->live_count++;
+    p->live_bytes += all[i]->size;
+  }
+  hr_free(all);
+  int rc = ana_leaks_group(p->heap, NULL, ids, k, NULL, &p->live, &p->nlive);
+  hr_free(ids);
+  return rc;
+}
+
+int ana_peak_compute(ana_trace *t, ana_peak *p) {
+  memset(p, 0, sizeof *p);
+  struct find f;
+  memset(&f, 0, sizeof f);
+  f.p = p;
+  p->last_step = trc_reader_last_step(ana_trace_reader(t));
+  f.width = p->last_step / ANA_PEAK_BUCKETS + 1;
+  p->series = hr_malloc((ANA_PEAK_BUCKETS + 1) * sizeof *p->series);
+  if (!p->series) return ana_trace_fail(t, HR_ENOMEM, "out of memory");
+  int rc = load_marks(t, p);
+  if (rc == HR_OK) rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(ana_trace_reader(t)), find_cb, &f);
+  if (rc == HR_OK && !p->found)
+    return ana_trace_fail(t, HR_ENOTFOUND, "the trace has no memory events");
+  if (rc == HR_OK && !(p->heap = ana_heap_new())) rc = HR_ENOMEM;
+  if (rc == HR_OK) rc = ana_heap_replay(t, p->heap, p->at_seq, NULL, NULL);
+  if (rc == HR_OK) rc = take_stack(p);
+  if (rc == HR_OK) rc = live_groups(p);
+  if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
+  return rc;
+}
+
+void ana_peak_reset(ana_peak *p) {
+  hr_free(p->stack);
+  ana_heap_free(p->heap);
+  hr_free(p->live);
+  hr_free(p->series);
+  for (size_t i = 0; i < p->nmarks; i++) hr_free(p->marks[i].label);
+  hr_free(p->marks);
+  memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,195 @@
+/* cli_peak.c — `heapreel peak`: peak memory, where, what was live; an SVG plot. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ana_peak.h"
+#include "cli.h"
+#include "cli_ana.h"
+#include "cli_heap.h"
+#include "cli_json.h"
+#include "hr_status.h"
+
+static const char usage[] =
+  "usage: heapreel peak [--json] [--plot <out.svg>] [--all] <trace>\n"
+  "\n"
+  "    --json            print {peak_bytes, step, file, line, stack, live_by_site} as JSON\n"
+  "    --plot <out.svg>  draw bytes over steps as an SVG line chart, the peak marked\n"
+  "                      and the marks (heapreel.mark) labelled on the step axis\n"
+  "    --all             list every site in the text output, not the biggest 20\n"
+  "\n"
+  "Peak bytes are allocator-level (every Python allocator domain, as tracemalloc\n"
+  "counts them). What was live is what the program had allocated and still held\n"
+  "then, grouped by allocation site and type.\n";
+
+#define TEXT_GROUPS 20
+
+static void print_json(ana_trace *t, const ana_peak *p) {
+  ana_loc l = ana_trace_location(t, p->location);
+  cli_json j;
+  cli_json_init(&j, stdout, 2);
+  cli_json_begin_object(&j);
+  cli_json_key(&j, "peak_bytes"); cli_json_uint(&j, p->peak_bytes);
+  cli_json_key(&j, "step"); cli_json_uint(&j, p->step);
+  cli_json_key(&j, "file"); cli_json_string(&j, p->location ? l.file : NULL);
+  cli_json_key(&j, "line");
+  if (p->location) cli_json_uint(&j, l.line); else cli_json_null(&j);
+  cli_json_key(&j, "function"); cli_json_string(&j, p->location ? l.function : NULL);
+  cli_json_key(&j, "stack"); cli_heap_json_stack(&j, t, p->stack, p->depth);
+  cli_json_key(&j, "live_count"); cli_json_uint(&j, p->live_count);
+  cli_json_key(&j, "live_bytes"); cli_json_uint(&j, p->live_bytes);
+  cli_json_key(&j, "live_by_site");
+  cli_json_begin_array(&j);
+  for (size_t i = 0; i < p->nlive; i++) {
+    cli_json_begin_object(&j);
+    cli_heap_json_group_keys(&j, t, p->heap, &p->live[i]);
+    cli_json_end_object(&j);
+  }
+  cli_json_end_array(&j);
+  cli_json_end_object(&j);
+  cli_json_finish(&j);
+}
+
+static void print_text(ana_trace *t, const ana_peak *p, int all) {
+  printf("peak %llu bytes at step %llu (", (unsigned long long)p->peak_bytes,
+         (unsigned long long)p->step);
+  cli_heap_put_loc(stdout, t, p->location);
+  puts(")");
+  if (p->depth > 1) {
+    fputs("  stack: ", stdout);
+    cli_heap_put_stack(stdout, t, p->stack, p->depth);
+    fputc('\n', stdout);
+  }
+  printf("\nlive then, allocated by the program: %llu objects, %llu bytes (sys.getsizeof)\n",
+         (unsigned long long)p->live_count, (unsigned long long)p->live_bytes);
+  cli_heap_put_groups(t, p->heap, p->live, p->nlive, all ? 0 : TEXT_GROUPS);
+}
+
+/* --- the plot ------------------------------------------------------------------------- */
+
+/* Text for SVG: markup characters escaped, control bytes dropped. */
+static void svg_text(FILE *out, const char *s) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '<') fputs("&lt;", out);
+    else if (c == '>') fputs("&gt;", out);
+    else if (c == '&') fputs("&amp;", out);
+    else if (c == '"') fputs("&quot;", out);
+    else if (c == '\'') fputs("&#39;", out);
+    else if (c >= 0x20 && c != 0x7f) fputc(c, out);
+  }
+}
+
+static void human_bytes(uint64_t b, char *buf, size_t n) {
+  if (b >= 10ull << 20) snprintf(buf, n, "%.1f MiB", (double)b / (1 << 20));
+  else if (b >= 10ull << 10) snprintf(buf, n, "%.1f KiB", (double)b / (1 << 10));
+  else snprintf(buf, n, "%llu B", (unsigned long long)b);
+}
+
+enum { W = 900, H = 420, ML = 80, MR = 30, MT = 40, MB = 90 };
+
+static double px(const ana_peak *p, uint64_t step) {
+  uint64_t last = p->last_step ? p->last_step : 1;
+  return ML + (double)(W - ML - MR) * (double)step / (double)last;
+}
+
+static double py(const ana_peak *p, uint64_t bytes) {
+  double top = p->peak_bytes ? (double)p->peak_bytes * 1.1 : 1;
+  return MT + (double)(H - MT - MB) * (1.0 - (double)bytes / top);
+}
+
+static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
+  FILE *out = fopen(path, "w");
+  if (!out) {
+    cli_error("cannot write plot '%s': %s", path, strerror(errno));
+    return CLI_FAIL;
+  }
+  char buf[64];
+  fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n", W, H, W, H);
+  fprintf(out, "<title>memory over steps: ");
+  svg_text(out, ana_trace_path(t));
+  fprintf(out, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
+  /* Axes and ticks: bytes at 0, half and full peak; steps at both ends. */
+  fprintf(out, "<g stroke=\"#444\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+               "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/></g>\n",
+          ML, MT, ML, H - MB, ML, H - MB, W - MR, H - MB);
+  for (int k = 0; k <= 2; k++) {
+    uint64_t b = p->peak_bytes / 2 * (uint64_t)k;
+    human_bytes(b, buf, sizeof buf);
+    fprintf(out, "<text class=\"ytick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+            ML - 6, py(p, b) + 4, buf);
+  }
+  fprintf(out, "<text class=\"xtick\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">0</text>\n", ML, H - MB + 16);
+  fprintf(out, "<text class=\"xtick\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%llu</text>\n",
+          W - MR, H - MB + 16, (unsigned long long)p->last_step);
+  fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">step</text>\n", (ML + W - MR) / 2, H - 8);
+  /* Marks: a dashed line and the label on the step axis. */
+  for (size_t i = 0; i < p->nmarks; i++) {
+    double x = px(p, p->marks[i].step);
+    fprintf(out, "<line class=\"mark\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#99a\" "
+                 "stroke-dasharray=\"3,3\"/>\n", x, MT, x, H - MB);
+    fprintf(out, "<text class=\"mark\" transform=\"translate(%.1f,%d) rotate(45)\">", x, H - MB + 24);
+    svg_text(out, p->marks[i].label);
+    fputs("</text>\n", out);
+  }
+  fputs("<polyline class=\"bytes\" fill=\"none\" stroke=\"#2a6fdb\" stroke-width=\"1.5\" points=\"", out);
+  for (size_t i = 0; i < p->nseries; i++)
+    fprintf(out, "%s%.1f,%.1f", i ? " " : "", px(p, p->series[i].step), py(p, p->series[i].bytes));
+  fputs("\"/>\n", out);
+  double x = px(p, p->step), y = py(p, p->peak_bytes);
+  human_bytes(p->peak_bytes, buf, sizeof buf);
+  ana_loc l = ana_trace_location(t, p->location);
+  fprintf(out, "<circle class=\"peak\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#d33\"/>\n", x, y);
+  fprintf(out, "<text class=\"peak\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" fill=\"#d33\">peak %s at step %llu (",
+          x + (x > W / 2 ? -8 : 8), y - 8, x > W / 2 ? "end" : "start", buf, (unsigned long long)p->step);
+  svg_text(out, l.file);
+  fprintf(out, ":%u)</text>\n</svg>\n", l.line);
+  if (ferror(out) | fclose(out)) {
+    cli_error("cannot write plot '%s': %s", path, hr_status_str(HR_EIO));
+    return CLI_FAIL;
+  }
+  return CLI_OK;
+}
+
+int cli_peak(int argc, char **argv) {
+  if (cli_help_requested(argc, argv, usage)) return CLI_OK;
+  int json = 0, all = 0, dashdash = 0;
+  const char *path = NULL, *plot = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!dashdash && strcmp(a, "--") == 0) dashdash = 1;
+    else if (!dashdash && strcmp(a, "--json") == 0) json = 1;
+    else if (!dashdash && strcmp(a, "--all") == 0) all = 1;
+    else if (!dashdash && strcmp(a, "--plot") == 0) {
+      if (i + 1 >= argc) return cli_usage_error(usage, "option '--plot' needs a file");
+      plot = argv[++i];
+    } else if (!dashdash && a[0] == '-' && a[1]) return cli_usage_error(usage, "unknown option '%s'", a);
+    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", a);
+    else path = a;
+  }
+  if (!path) return cli_usage_error(usage, "no trace given");
+  ana_trace *t = cli_ana_open(path);
+  if (!t) return CLI_FAIL;
+  ana_peak p;
+  int rc = ana_peak_compute(t, &p);
+  if (rc) {
+    ana_peak_reset(&p);
+    rc = cli_ana_fail(t, rc);
+    ana_trace_free(t);
+    return rc;
+  }
+  int status = plot ? write_plot(t, &p, plot) : CLI_OK;
+  if (status == CLI_OK) {
+    if (json) print_json(t, &p);
+    else print_text(t, &p, all);
+  }
+  ana_peak_reset(&p);
+  ana_trace_free(t);
+  if (fflush(stdout) != 0) {
+    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
+    return CLI_FAIL;
+  }
+  return status;
+}
