@@ -104,23 +104,12 @@ static void put_objs(kbuf *b, const ana_state *s, uint64_t *prev_obj) {
   hr_free(ob);
 }
 
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size) {
-  (void)opaque;
-  if (size && items > SIZE_MAX / size) return Z_NULL;
-  return hr_malloc((size_t)items * size);
-}
-
-static void z_free(voidpf opaque, voidpf p) {
-  (void)opaque;
-  hr_free(p);
-}
-
 /* Deflate raw into a new blob prefixed with the raw length. */
 static int deflate_blob(const kbuf *raw, uint8_t **data, size_t *len) {
   z_stream z;
   memset(&z, 0, sizeof z);
-  z.zalloc = z_alloc;
-  z.zfree = z_free;
+  z.zalloc = trc_zalloc;
+  z.zfree = trc_zfree;
   if (deflateInit(&z, 1) != Z_OK) return HR_ENOMEM;
   size_t cap = 10 + deflateBound(&z, (uLong)raw->n);
   uint8_t *out = hr_malloc(cap);
@@ -270,8 +259,8 @@ static int inflate_blob(const uint8_t *p, size_t len, uint8_t **raw, size_t *raw
   if (!out) return HR_ENOMEM;
   z_stream z;
   memset(&z, 0, sizeof z);
-  z.zalloc = z_alloc;
-  z.zfree = z_free;
+  z.zalloc = trc_zalloc;
+  z.zfree = trc_zfree;
   if (inflateInit(&z) != Z_OK) {
     hr_free(out);
     return HR_ENOMEM;

@@ -44,21 +44,23 @@ static void print_usage(FILE *out) {
   fputs("\n'heapreel <command> -h' shows the usage of one command.\n", out);
 }
 
-void cli_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
+static void cli_verror(const char *fmt, va_list ap) {
   fputs("heapreel: ", stderr);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cli_verror(fmt, ap);
   va_end(ap);
 }
 
 int cli_usage_error(const char *usage, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("heapreel: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  cli_verror(fmt, ap);
   va_end(ap);
   fputs(usage, stderr);
   return CLI_USAGE;

@@ -45,14 +45,13 @@ struct trc_codec {
   char errmsg[200];
 };
 
-/* zlib's allocations go through hr_malloc so out-of-memory tests reach them. */
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size) {
+void *trc_zalloc(void *opaque, unsigned items, unsigned size) {
   (void)opaque;
-  if (size && items > SIZE_MAX / size) return Z_NULL;
+  if (size && items > SIZE_MAX / size) return NULL;
   return hr_malloc((size_t)items * size);
 }
 
-static void z_free(voidpf opaque, voidpf p) {
+void trc_zfree(void *opaque, void *p) {
   (void)opaque;
   hr_free(p);
 }
@@ -164,8 +163,8 @@ static int deflate_ready(trc_codec *c, int level) {
     c->def_ready = 0;
   }
   memset(&c->def, 0, sizeof c->def);
-  c->def.zalloc = z_alloc;
-  c->def.zfree = z_free;
+  c->def.zalloc = trc_zalloc;
+  c->def.zfree = trc_zfree;
   int r = deflateInit(&c->def, level);
   if (r == Z_MEM_ERROR) return HR_ENOMEM;
   if (r != Z_OK) return HR_EUSAGE;
@@ -286,8 +285,8 @@ static int inflate_blob(trc_codec *c, const uint8_t *blob, size_t len,
                         size_t limit, size_t *rawlen) {
   if (!c->inf_ready) {
     memset(&c->inf, 0, sizeof c->inf);
-    c->inf.zalloc = z_alloc;
-    c->inf.zfree = z_free;
+    c->inf.zalloc = trc_zalloc;
+    c->inf.zfree = trc_zfree;
     int r = inflateInit(&c->inf);
     if (r == Z_MEM_ERROR) return fail(c, HR_ENOMEM, "out of memory decoding a chunk");
     if (r != Z_OK) return fail(c, HR_ECORRUPT, "zlib inflateInit failed (%d)", r);

@@ -42,6 +42,11 @@ const char *trc_codec_errmsg(const trc_codec *c);
 /* Upper bound on events in one chunk, enforced by encoder and decoder. */
 #define TRC_CHUNK_MAX_EVENTS (1u << 20)
 
+/* zlib allocation hooks that route zlib's memory through hr_malloc, so the
+** out-of-memory tests reach it too. For z_stream.zalloc / zfree (opaque unused). */
+void *trc_zalloc(void *opaque, unsigned items, unsigned size);
+void trc_zfree(void *opaque, void *p);
+
 /* Varint primitives, exposed for the keyframe encoding and for tests. */
 size_t trc_varint_put(uint8_t *p, uint64_t v);            /* returns bytes written (<= 10) */
 /* Reads one varint from [*p, end); returns 0 on success, -1 when truncated or overlong. */
