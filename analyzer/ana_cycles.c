@@ -265,7 +265,7 @@ static int find_loop(ana_cycle *c) {
 }
 
 void ana_cycles_edge_label(ana_trace *t, const ana_cyc_edge *e, char *buf, size_t n) {
-  ana_slot_label(t, e->kind, e->arg, buf, n);
+  ana_slot_label(t, NULL, e->kind, e->arg, buf, n);
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -295,7 +295,7 @@ static int make_shape(ana_trace *t, ana_cycle *c) {
         e->kind == TRC_SLOT_CLOSURE)
       snprintf(lab[i], sizeof lab[i], "%s[]", k);
     else
-      ana_slot_label(t, e->kind, e->arg, lab[i], sizeof lab[i]);
+      ana_slot_label(t, NULL, e->kind, e->arg, lab[i], sizeof lab[i]);
     parts[c->nmembers + i] = lab[i];
     len += strlen(lab[i]) + 2;
   }

@@ -323,23 +323,9 @@ int ana_heap_reach(const ana_heap *h, const ana_root *roots, size_t nroots, ana_
 
 /* --- labels ------------------------------------------------------------------------ */
 
-/* A key's short value, only when the trace knows its value: a container's
-** length says nothing about which entry it is. */
-static const char *key_value(ana_trace *t, const ana_heap *h, uint64_t key, char *buf, size_t n) {
-  const ana_obj *k = ana_state_obj(h->s, key);
-  if (!k) return NULL;
-  const char *v = ana_value_short(t, k, buf, n);
-  if (!v || strncmp(v, "len ", 4) == 0) return NULL;
-  return v;
-}
-
 void ana_heap_slot_label(ana_trace *t, const ana_heap *h, int kind, uint64_t arg,
                          char *buf, size_t n) {
-  char val[96];
-  if ((kind == TRC_SLOT_VALUE || kind == TRC_SLOT_KEY) && key_value(t, h, arg, val, sizeof val))
-    snprintf(buf, n, "%s[%s]", kind == TRC_SLOT_VALUE ? "value" : "key", val);
-  else
-    ana_slot_label(t, kind, arg, buf, n);
+  ana_slot_label(t, h->s, kind, arg, buf, n);
 }
 
 void ana_heap_root_label(ana_trace *t, const ana_root *r, char *buf, size_t n) {

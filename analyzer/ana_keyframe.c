@@ -9,7 +9,7 @@
 #include "trc_codec.h"
 
 #define KF_MAGIC 0x4B
-#define KF_VERSION 1
+#define KF_VERSION 2      /* 2 added object values; 1 is still read */
 
 /* --- a growable byte buffer -------------------------------------------------- */
 
@@ -99,6 +99,7 @@ static void put_objs(kbuf *b, const ana_state *s, uint64_t *prev_obj) {
     put_u(b, o->alloc_step);
     put_u(b, (uint64_t)(o->refcount + 1));
     put_u(b, o->preexisting);
+    put_u(b, o->value);
     put_slots(b, &o->slots, 1, prev_obj);
   }
   hr_free(ob);
@@ -224,7 +225,7 @@ static int get_frames(kin *in, ana_state *s, uint64_t *prev_obj) {
   return in->bad ? HR_ECORRUPT : HR_OK;
 }
 
-static int get_objs(kin *in, ana_state *s, uint64_t *prev_obj) {
+static int get_objs(kin *in, ana_state *s, uint64_t *prev_obj, int version) {
   uint64_t n = get_count(in), prev = 0, prev_addr = 0, prev_seq = 0;
   for (uint64_t i = 0; i < n; i++) {
     ana_obj o = {0};
@@ -240,6 +241,7 @@ static int get_objs(kin *in, ana_state *s, uint64_t *prev_obj) {
     uint64_t pre = get_u(in);
     if (pre > 1) return HR_ECORRUPT;
     o.preexisting = (uint8_t)pre;
+    if (version >= 2) o.value = get_u(in);
     int rc = get_slots(in, &o.slots, 0, prev_obj);
     if (rc == HR_OK) rc = ana_state_add_obj(s, &o);
     if (rc) {
@@ -289,13 +291,13 @@ int ana_keyframe_decode(ana_state *s, const void *data, size_t len) {
   int rc = inflate_blob(data, len, &raw, &rawlen);
   if (rc) return rc;
   kin in = {raw + 2, raw + rawlen, 0};
-  if (raw[0] != KF_MAGIC || raw[1] != KF_VERSION) rc = HR_ECORRUPT;
+  if (raw[0] != KF_MAGIC || raw[1] < 1 || raw[1] > KF_VERSION) rc = HR_ECORRUPT;
   if (rc == HR_OK) {
     uint64_t seq = get_u(&in), step = get_u(&in);
     uint64_t frame = get_u(&in), loc = get_u(&in);
     uint64_t prev_obj = 0;
     rc = get_frames(&in, s, &prev_obj);
-    if (rc == HR_OK) rc = get_objs(&in, s, &prev_obj);
+    if (rc == HR_OK) rc = get_objs(&in, s, &prev_obj, raw[1]);
     if (rc == HR_OK && (in.bad || in.p != in.end)) rc = HR_ECORRUPT;
     if (rc == HR_OK) ana_state_set_position(s, seq, step, frame, loc);
   }

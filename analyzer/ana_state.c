@@ -251,6 +251,15 @@ static void on_resize(ana_state *s, const trc_event *ev) {
   o->size = ev->f[1];
 }
 
+static void on_value(ana_state *s, const trc_event *ev) {
+  ana_obj *o = ana_map_get(&s->objs, ev->f[0]);
+  if (!o) {
+    s->anomalies++;
+    return;
+  }
+  o->value = ev->f[1];
+}
+
 static void on_step(ana_state *s, const trc_event *ev) {
   s->step = ev->step;
   s->frame = ev->f[0];
@@ -279,6 +288,7 @@ int ana_state_apply(ana_state *s, const trc_event *ev) {
   case TRC_EV_DECREF: on_refcount(s, ev); break;
   case TRC_EV_FREE: on_free(s, ev); break;
   case TRC_EV_RESIZE: on_resize(s, ev); break;
+  case TRC_EV_VALUE: on_value(s, ev); break;
   default: break;   /* gc, mark, exception, mem: no state of their own */
   }
   return rc;

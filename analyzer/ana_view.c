@@ -49,6 +49,22 @@ static int order_frames(const ana_state *s, uint64_t current, ana_view *v) {
   return HR_OK;
 }
 
+/* The names a module gets from the import system rather than from its code. */
+static int is_module_dunder(const char *name) {
+  static const char *const names[] = {
+    "__name__", "__doc__", "__loader__", "__spec__", "__builtins__", "__file__",
+    "__cached__", "__annotations__", "__package__", NULL};
+  for (int i = 0; names[i]; i++)
+    if (strcmp(name, names[i]) == 0) return 1;
+  return 0;
+}
+
+int ana_view_shows_slot(ana_trace *t, const ana_view *v, const ana_frame *f, const ana_slot *sl) {
+  if ((v->flags & ANA_VIEW_ALL_NAMES) || !t || !TRC_SLOT_HOLDER_IS_FRAME(sl->kind)) return 1;
+  if (!is_module_dunder(ana_trace_string(t, sl->arg))) return 1;
+  return strcmp(ana_trace_location(t, f->location).function, "<module>") != 0;
+}
+
 struct reach {
   const ana_state *s;
   ana_map seen;
@@ -72,8 +88,10 @@ static int visit(struct reach *r, uint64_t id) {
   return HR_OK;
 }
 
-int ana_view_build(const ana_state *s, uint64_t current, int expand, ana_view *v) {
+int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags, ana_view *v) {
+  int expand = flags & ANA_VIEW_EXPAND;
   memset(v, 0, sizeof *v);
+  v->flags = flags;
   int rc = order_frames(s, current, v);
   struct reach r;
   memset(&r, 0, sizeof r);
@@ -81,7 +99,8 @@ int ana_view_build(const ana_state *s, uint64_t current, int expand, ana_view *v
   ana_map_init(&r.seen);
   for (size_t i = 0; rc == HR_OK && i < v->nframes; i++)
     for (uint32_t k = 0; rc == HR_OK && k < v->frames[i]->slots.n; k++)
-      rc = visit(&r, v->frames[i]->slots.v[k].obj);
+      if (ana_view_shows_slot(t, v, v->frames[i], &v->frames[i]->slots.v[k]))
+        rc = visit(&r, v->frames[i]->slots.v[k].obj);
   /* Breadth first: the queue grows while it is walked. */
   for (size_t i = 0; rc == HR_OK && i < r.n; i++) {
     const ana_obj *o = r.q[i];
@@ -94,6 +113,7 @@ int ana_view_build(const ana_state *s, uint64_t current, int expand, ana_view *v
   if (rc) {
     hr_free(r.q);
     ana_view_reset(v);
+    v->flags = flags;
     return rc;
   }
   for (size_t i = 0; i < r.n; i++) leaf[i] = r.q[i]->preexisting && !expand;
@@ -103,7 +123,14 @@ int ana_view_build(const ana_state *s, uint64_t current, int expand, ana_view *v
   return HR_OK;
 }
 
-void ana_slot_label(ana_trace *t, int kind, uint64_t arg, char *buf, size_t n) {
+void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
+                    char *buf, size_t n) {
+  /* Only a scalar's value says which entry it is; a tuple key keeps its id. */
+  const ana_obj *key = s && (kind == TRC_SLOT_KEY || kind == TRC_SLOT_VALUE) ? ana_state_obj(s, arg) : NULL;
+  if (key && key->value) {
+    snprintf(buf, n, "%s[%s]", kind == TRC_SLOT_KEY ? "key" : "value", ana_trace_string(t, key->value));
+    return;
+  }
   unsigned long long a = (unsigned long long)arg;
   switch (kind) {
   case TRC_SLOT_LOCAL:
@@ -123,6 +150,10 @@ void ana_slot_label(ana_trace *t, int kind, uint64_t arg, char *buf, size_t n) {
 
 const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n) {
   static const char *const containers[] = {"list", "tuple", "dict", "set", "frozenset", NULL};
+  if (o->value) {
+    snprintf(buf, n, "%s", ana_trace_string(t, o->value));
+    return buf;
+  }
   const char *type = ana_trace_type_name(t, o->type);
   for (int i = 0; containers[i]; i++)
     if (strcmp(type, containers[i]) == 0) {

@@ -15,6 +15,12 @@
 #include "ana_state.h"
 #include "ana_trace.h"
 
+/* ana_view_build flags. */
+enum {
+  ANA_VIEW_EXPAND = 1,     /* follow the references of objects that existed before */
+  ANA_VIEW_ALL_NAMES = 2   /* keep a module frame's dunder names (__name__, ...) */
+};
+
 typedef struct ana_view {
   const ana_frame **frames;  /* owned array of borrowed frames: the current thread's
                                 stack outermost first, then any other live frames */
@@ -23,22 +29,30 @@ typedef struct ana_view {
   const ana_obj **objs;      /* owned array of borrowed objects, reachable ones */
   size_t nobjs;
   const uint8_t *leaf;       /* owned; leaf[i] = 1 when objs[i]'s refs were not followed */
+  int flags;                 /* ANA_VIEW_* the view was built with */
 } ana_view;
 
 /* Build the view of s (borrowed: the view points into it and must be reset
-** before s changes) with `current` as the running frame. HR_OK or HR_ENOMEM. */
-int ana_view_build(const ana_state *s, uint64_t current, int expand, ana_view *v);
+** before s changes) with `current` as the running frame. Like Python Tutor,
+** a module frame's dunder names (__name__, __doc__, __builtins__, ...) and
+** what only they reach are left out unless flags has ANA_VIEW_ALL_NAMES;
+** t (borrowed) names the slots. HR_OK or HR_ENOMEM. */
+int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags, ana_view *v);
 void ana_view_reset(ana_view *v);
+
+/* Whether the view shows frame f's slot sl (0: a hidden dunder name). */
+int ana_view_shows_slot(ana_trace *t, const ana_view *v, const ana_frame *f, const ana_slot *sl);
 
 /* A slot's label (objgraph / refcycle style) into buf: `x` for a frame's
 ** name, `item[0]`, `key[#7]`, `value[#7]`, `attr 'name'`, `element`, `cell`,
-** `closure[0]`, or the label of another referent. */
-void ana_slot_label(ana_trace *t, int kind, uint64_t arg, char *buf, size_t n);
+** `closure[0]`, or the label of another referent. A dict slot whose key has a
+** known value in s (borrowed, may be NULL) reads `value['k']` / `key[3]`. */
+void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
+                    char *buf, size_t n);
 
 /* A short value for o into buf and returns buf, or NULL when the trace does
-** not know one. Today traces carry no object values, so this gives only
-** container lengths ("len 3"); value events, when the recorder writes them,
-** plug in here. */
+** not know one: the recorded value of an immutable scalar (`1`, `'a b'`,
+** `None`, from its value event), or a container's length (`len 3`). */
 const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n);
 
 #endif /* ANA_VIEW_H */

@@ -21,7 +21,7 @@ static const char *const section[] = {NULL, "allocated", "freed", "bound", "unbo
 
 static void slot_text(ana_trace *t, const ana_diff_item *it, char *buf, size_t n) {
   char label[200];
-  ana_slot_label(t, it->slot_kind, it->slot_arg, label, sizeof label);
+  ana_slot_label(t, NULL, it->slot_kind, it->slot_arg, label, sizeof label);
   if (TRC_SLOT_HOLDER_IS_FRAME(it->slot_kind))
     snprintf(buf, n, "%s '%s'", trc_slot_name(it->slot_kind), label);
   else

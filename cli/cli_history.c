@@ -25,7 +25,7 @@ static int holder_is_frame(const ana_hist_event *e) {
 /* `global 'x'`, `local 'a'` for a frame's names; `item[0]`, `attr 'n'` ... for objects. */
 static void slot_text(ana_trace *t, const ana_hist_event *e, char *buf, size_t n) {
   char label[200];
-  ana_slot_label(t, e->slot_kind, e->slot_arg, label, sizeof label);
+  ana_slot_label(t, NULL, e->slot_kind, e->slot_arg, label, sizeof label);
   if (TRC_SLOT_HOLDER_IS_FRAME(e->slot_kind))
     snprintf(buf, n, "%s '%s'", trc_slot_name(e->slot_kind), label);
   else

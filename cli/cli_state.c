@@ -11,7 +11,8 @@
 #include "hr_status.h"
 
 static const char usage[] =
-  "usage: heapreel state (--step <n> | --line <l>[:<k>] | --mark <label>) [--expand] [--json] <trace>\n"
+  "usage: heapreel state (--step <n> | --line <l>[:<k>] | --mark <label>) [--expand] [--all-names]\n"
+  "                      [--json] <trace>\n"
   "\n"
   "    --step <n>        the state just before step <n> runs\n"
   "    --line <l>[:<k>]  before the first step of the <k>-th execution (default 1)\n"
@@ -19,6 +20,8 @@ static const char usage[] =
   "    --mark <label>    where the program called heapreel.mark(<label>)\n"
   "    --expand          follow the references of objects that existed before the\n"
   "                      program (modules, classes, functions), shown as leaves otherwise\n"
+  "    --all-names       also show a module's dunder names (__name__, __doc__,\n"
+  "                      __builtins__, ...) and what only they refer to\n"
   "    --json            print {step, file, line, function, frames, objects} as JSON\n";
 
 struct state_args {
@@ -26,7 +29,7 @@ struct state_args {
   uint64_t step;
   uint32_t line;
   uint64_t k;
-  int how, expand, json;   /* how: 0 none, 's' step, 'l' line, 'm' mark */
+  int how, expand, all_names, json;   /* how: 0 none, 's' step, 'l' line, 'm' mark */
 };
 
 /* The step, location and running frame that the state is shown at. */
@@ -58,6 +61,7 @@ static int parse_args(int argc, char **argv, struct state_args *a) {
     if (!dashdash && strcmp(s, "--") == 0) { dashdash = 1; continue; }
     if (!dashdash && strcmp(s, "--json") == 0) { a->json = 1; continue; }
     if (!dashdash && strcmp(s, "--expand") == 0) { a->expand = 1; continue; }
+    if (!dashdash && strcmp(s, "--all-names") == 0) { a->all_names = 1; continue; }
     if (!dashdash && strcmp(s, "--step") == 0) how = 's';
     else if (!dashdash && strcmp(s, "--line") == 0) how = 'l';
     else if (!dashdash && strcmp(s, "--mark") == 0) how = 'm';
@@ -103,7 +107,7 @@ static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, st
   return HR_OK;
 }
 
-static void json_frames(cli_json *j, ana_trace *t, const ana_view *v) {
+static void json_frames(cli_json *j, ana_trace *t, const ana_state *s, const ana_view *v) {
   char label[256];
   cli_json_key(j, "frames");
   cli_json_begin_array(j);
@@ -122,7 +126,8 @@ static void json_frames(cli_json *j, ana_trace *t, const ana_view *v) {
     cli_json_begin_array(j);
     for (uint32_t k = 0; k < f->slots.n; k++) {
       const ana_slot *sl = &f->slots.v[k];
-      ana_slot_label(t, sl->kind, sl->arg, label, sizeof label);
+      if (!ana_view_shows_slot(t, v, f, sl)) continue;
+      ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       cli_json_begin_object(j);
       cli_json_key(j, "name"); cli_json_string(j, label);
       cli_json_key(j, "kind"); cli_json_string(j, trc_slot_name(sl->kind));
@@ -136,8 +141,8 @@ static void json_frames(cli_json *j, ana_trace *t, const ana_view *v) {
   cli_json_end_array(j);
 }
 
-static void json_objects(cli_json *j, ana_trace *t, const ana_view *v) {
-  char label[256], value[128];
+static void json_objects(cli_json *j, ana_trace *t, const ana_state *s, const ana_view *v) {
+  char label[512], value[512];
   cli_json_key(j, "objects");
   cli_json_begin_array(j);
   for (size_t i = 0; i < v->nobjs; i++) {
@@ -157,7 +162,7 @@ static void json_objects(cli_json *j, ana_trace *t, const ana_view *v) {
     for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
       const ana_slot *sl = &o->slots.v[k];
       if (!sl->obj) continue;
-      ana_slot_label(t, sl->kind, sl->arg, label, sizeof label);
+      ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       cli_json_begin_object(j);
       cli_json_key(j, "slot"); cli_json_string(j, label);
       cli_json_key(j, "object"); cli_json_uint(j, sl->obj);
@@ -169,7 +174,7 @@ static void json_objects(cli_json *j, ana_trace *t, const ana_view *v) {
   cli_json_end_array(j);
 }
 
-static void print_json(ana_trace *t, const struct where *w, const ana_view *v) {
+static void print_json(ana_trace *t, const ana_state *s, const struct where *w, const ana_view *v) {
   cli_json j;
   ana_loc at = ana_trace_location(t, w->location);
   cli_json_init(&j, stdout, 2);
@@ -179,14 +184,14 @@ static void print_json(ana_trace *t, const struct where *w, const ana_view *v) {
   cli_json_key(&j, "line"); cli_json_uint(&j, at.line);
   cli_json_key(&j, "function"); cli_json_string(&j, at.function);
   cli_json_key(&j, "frame"); cli_json_uint(&j, w->frame);
-  json_frames(&j, t, v);
-  json_objects(&j, t, v);
+  json_frames(&j, t, s, v);
+  json_objects(&j, t, s, v);
   cli_json_end_object(&j);
   cli_json_finish(&j);
 }
 
-static void print_frames(ana_trace *t, const ana_view *v) {
-  char label[256];
+static void print_frames(ana_trace *t, const ana_state *s, const ana_view *v) {
+  char label[512];
   puts("frames (outermost first)");
   for (size_t i = 0; i < v->nframes; i++) {
     const ana_frame *f = v->frames[i];
@@ -200,7 +205,8 @@ static void print_frames(ana_trace *t, const ana_view *v) {
            i < v->nstack ? "" : ", not on the running stack");
     for (uint32_t k = 0; k < f->slots.n; k++) {
       const ana_slot *sl = &f->slots.v[k];
-      ana_slot_label(t, sl->kind, sl->arg, label, sizeof label);
+      if (!ana_view_shows_slot(t, v, f, sl)) continue;
+      ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       fputs("    ", stdout);
       cli_put_safe(stdout, label);
       if (sl->obj) printf(" -> #%llu\n", (unsigned long long)sl->obj);
@@ -209,8 +215,8 @@ static void print_frames(ana_trace *t, const ana_view *v) {
   }
 }
 
-static void print_objects(ana_trace *t, const ana_view *v) {
-  char label[256], value[128];
+static void print_objects(ana_trace *t, const ana_state *s, const ana_view *v) {
+  char label[512], value[512];
   puts("objects");
   for (size_t i = 0; i < v->nobjs; i++) {
     const ana_obj *o = v->objs[i];
@@ -225,7 +231,7 @@ static void print_objects(ana_trace *t, const ana_view *v) {
     for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
       const ana_slot *sl = &o->slots.v[k];
       if (!sl->obj) continue;
-      ana_slot_label(t, sl->kind, sl->arg, label, sizeof label);
+      ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       fputs("      ", stdout);
       cli_put_safe(stdout, label);
       printf(" -> #%llu\n", (unsigned long long)sl->obj);
@@ -233,7 +239,7 @@ static void print_objects(ana_trace *t, const ana_view *v) {
   }
 }
 
-static void print_text(ana_trace *t, const struct where *w, const ana_view *v) {
+static void print_text(ana_trace *t, const ana_state *s, const struct where *w, const ana_view *v) {
   ana_loc at = ana_trace_location(t, w->location);
   const char *src = ana_trace_source_line(t, at.file_sid, at.line);
   printf("step %llu  ", (unsigned long long)w->step);
@@ -247,9 +253,9 @@ static void print_text(ana_trace *t, const struct where *w, const ana_view *v) {
     fputc('\n', stdout);
   }
   fputc('\n', stdout);
-  print_frames(t, v);
+  print_frames(t, s, v);
   fputc('\n', stdout);
-  print_objects(t, v);
+  print_objects(t, s, v);
 }
 
 int cli_state(int argc, char **argv) {
@@ -265,10 +271,10 @@ int cli_state(int argc, char **argv) {
   ana_view v;
   memset(&v, 0, sizeof v);
   rc = s ? load_state(t, &a, s, &w) : HR_ENOMEM;
-  if (rc == HR_OK) rc = ana_view_build(s, w.frame, a.expand, &v);
+  if (rc == HR_OK) rc = ana_view_build(t, s, w.frame, (a.expand ? ANA_VIEW_EXPAND : 0) | (a.all_names ? ANA_VIEW_ALL_NAMES : 0), &v);
   if (rc == HR_OK) {
-    if (a.json) print_json(t, &w, &v);
-    else print_text(t, &w, &v);
+    if (a.json) print_json(t, s, &w, &v);
+    else print_text(t, s, &w, &v);
     rc = CLI_OK;
   } else {
     rc = cli_ana_fail(t, rc);

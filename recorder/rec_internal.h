@@ -125,6 +125,9 @@ int rec_dealloc_wrap(PyTypeObject *tp);
 void rec_dealloc_unwrap_all(void);
 void rec_objects_end(void);                  /* end of main: fill the graph */
 
+/* rec_values.c */
+uint64_t rec_value_id(PyObject *op);         /* string id of op's short value, 0: none */
+
 /* rec_frames.c */
 typedef struct rec_code rec_code;
 typedef struct rec_frame rec_frame;

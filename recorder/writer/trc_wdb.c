@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,11 @@ static const char sql_open_sync[] = "PRAGMA synchronous=NORMAL";
 ** pages keeps inserts and free updates off the kernel's page cache. */
 static const char sql_open_cache[] = "PRAGMA cache_size=-32768";
 static const char sql_checkpoint[] = "PRAGMA wal_checkpoint(TRUNCATE)";
+/* Lookups by address are for the analyzer, never for the writer: one sort at
+** close costs a fraction of keeping a b-tree ordered by (random) address up
+** to date for every allocation. A killed trace has no such index. */
+static const char sql_address_index[] =
+  "CREATE INDEX IF NOT EXISTS objects_address ON objects(address)";
 static const char sql_to_delete[] = "PRAGMA journal_mode=DELETE";
 
 struct trc_wdb {
@@ -188,7 +194,17 @@ static int build_fresh(const char *tmp, char **why) {
   return rc;
 }
 
+/* SQLite's memory statistics take a process-wide mutex on every allocation;
+** nothing in heapreel reads them. sqlite3_config only works before SQLite
+** is initialised, so in a process that already uses it (tests, a reader in
+** the same process) this is a harmless SQLITE_MISUSE and stats stay on. */
+static void no_memstatus(void) {
+  if (!sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0)) sqlite3_initialize();
+}
+
 int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, no_memstatus);
   *out = NULL;
   struct stat sb;
   if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -596,7 +612,10 @@ int trc_wdb_commit(trc_wdb *w, char **errmsg) {
 int trc_wdb_finish(trc_wdb *w, int complete, char **errmsg) {
   int status = trc_wdb_commit(w, errmsg);
   if (status != HR_OK) return status;
-  int rc = put_meta(w->st[ST_META], "complete", complete ? "1" : "0");
+  /* Before complete=1, so a trace that says it is complete has the index. */
+  int rc = sqlite3_exec(w->db, sql_address_index, NULL, NULL, NULL);
+  if (rc == SQLITE_OK || !complete)
+    rc = put_meta(w->st[ST_META], "complete", complete ? "1" : "0");
   for (int i = 0; i < ST_COUNT; i++) {
     sqlite3_finalize(w->st[i]);
     w->st[i] = NULL;

@@ -414,7 +414,7 @@ static void test_steps_and_view(void) {
   trc_event ev;
   ana_view v;
   REQUIRE(s && ana_trace_state_before_step(t, 7, s, &ev) == HR_OK);
-  REQUIRE(ana_view_build(s, ev.f[0], 0, &v) == HR_OK);
+  REQUIRE(ana_view_build(t, s, ev.f[0], 0, &v) == HR_OK);
   REQUIRE(v.nframes == 2);
   CHECK_EQ_U64(v.nstack, 2);
   CHECK_EQ_U64(v.frames[0]->id, MOD);         /* outermost first */
@@ -427,12 +427,12 @@ static void test_steps_and_view(void) {
   CHECK_EQ_U64(leaves, 2);
   char buf[64];
   CHECK_STR(ana_value_short(t, v.objs[0], buf, sizeof buf), "len 2");
-  ana_slot_label(t, TRC_SLOT_ITEM, 3, buf, sizeof buf);
+  ana_slot_label(t, NULL, TRC_SLOT_ITEM, 3, buf, sizeof buf);
   CHECK_STR(buf, "item[3]");
   ana_view_reset(&v);
   /* The dict that only refers to itself is unreachable before step 11. */
   REQUIRE(ana_trace_state_before_step(t, 11, s, &ev) == HR_OK);
-  REQUIRE(ana_view_build(s, ev.f[0], 1, &v) == HR_OK);
+  REQUIRE(ana_view_build(t, s, ev.f[0], ANA_VIEW_EXPAND, &v) == HR_OK);
   for (size_t i = 0; i < v.nobjs; i++) CHECK(v.objs[i]->id != JUNK);
   CHECK(ana_state_obj(s, JUNK) != NULL);
   ana_view_reset(&v);

@@ -1,0 +1,189 @@
+/* rec_values.c — short values of immutable scalars, for value events.
+**
+** Only exact int, float, bool, None, str and bytes get a value: their value
+** never changes, so one event when the object is first seen says it for its
+** whole life. Subclasses are skipped because their __repr__ is user code and
+** the recorder never runs user code. The text follows repr() (FORMAT.md), is
+** built in C without creating Python objects except for mid-sized ints, and
+** is bounded: REC_VALUE_CHARS characters of a str or bytes, REC_INT_DIGITS
+** decimal digits of an int.
+*/
+#include "rec_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define REC_VALUE_CHARS 40       /* characters of a str (bytes of a bytes) kept */
+#define REC_INT_DIGITS 40        /* longer ints keep REC_INT_HEAD digits and a count */
+#define REC_INT_HEAD 20
+#define REC_INT_EXACT_DIGITS 100 /* 30-bit digits converted exactly (~900 decimal) */
+
+/* Room for the longest text: every kept character as \Uxxxxxxxx, quotes,
+** a b prefix and the ellipsis. */
+#define VALUE_BUF (REC_VALUE_CHARS * 10 + 16)
+
+static const char ellipsis[] = "\xe2\x80\xa6";   /* U+2026 in UTF-8 */
+
+/* Append one code point as UTF-8. */
+static size_t put_utf8(char *p, Py_UCS4 ch) {
+  if (ch < 0x80) { p[0] = (char)ch; return 1; }
+  if (ch < 0x800) {
+    p[0] = (char)(0xc0 | (ch >> 6));
+    p[1] = (char)(0x80 | (ch & 0x3f));
+    return 2;
+  }
+  if (ch < 0x10000) {
+    p[0] = (char)(0xe0 | (ch >> 12));
+    p[1] = (char)(0x80 | ((ch >> 6) & 0x3f));
+    p[2] = (char)(0x80 | (ch & 0x3f));
+    return 3;
+  }
+  p[0] = (char)(0xf0 | (ch >> 18));
+  p[1] = (char)(0x80 | ((ch >> 12) & 0x3f));
+  p[2] = (char)(0x80 | ((ch >> 6) & 0x3f));
+  p[3] = (char)(0x80 | (ch & 0x3f));
+  return 4;
+}
+
+/* One character as repr() of a str (is_str) or bytes writes it inside quote q. */
+static size_t put_repr_char(char *p, Py_UCS4 ch, char q, int is_str) {
+  if (ch == (Py_UCS4)q || ch == '\\') { p[0] = '\\'; p[1] = (char)ch; return 2; }
+  if (ch == '\t') return (size_t)sprintf(p, "\\t");
+  if (ch == '\n') return (size_t)sprintf(p, "\\n");
+  if (ch == '\r') return (size_t)sprintf(p, "\\r");
+  if (ch < ' ' || ch == 0x7f) return (size_t)sprintf(p, "\\x%02x", (unsigned)ch);
+  if (ch < 0x7f) { p[0] = (char)ch; return 1; }
+  if (!is_str) return (size_t)sprintf(p, "\\x%02x", (unsigned)ch);
+  if (Py_UNICODE_ISPRINTABLE(ch)) return put_utf8(p, ch);
+  if (ch <= 0xff) return (size_t)sprintf(p, "\\x%02x", (unsigned)ch);
+  if (ch <= 0xffff) return (size_t)sprintf(p, "\\u%04x", (unsigned)ch);
+  return (size_t)sprintf(p, "\\U%08x", (unsigned)ch);
+}
+
+/* repr() of the first REC_VALUE_CHARS characters of a str or bytes, with the
+** ellipsis before the closing quote when some were left out. */
+static size_t text_repr(PyObject *op, int is_str, char *buf) {
+  Py_ssize_t len = is_str ? PyUnicode_GET_LENGTH(op) : PyBytes_GET_SIZE(op);
+  Py_ssize_t keep = len < REC_VALUE_CHARS ? len : REC_VALUE_CHARS;
+  int kind = is_str ? PyUnicode_KIND(op) : 0;
+  const void *data = is_str ? PyUnicode_DATA(op) : (const void *)PyBytes_AS_STRING(op);
+#define CHAR_AT(i) (is_str ? PyUnicode_READ(kind, data, (i)) : (Py_UCS4)((const unsigned char *)data)[(i)])
+  /* repr's quote: single, unless the text has a single quote and no double. */
+  int single = 0, dbl = 0;
+  for (Py_ssize_t i = 0; i < keep; i++) {
+    Py_UCS4 ch = CHAR_AT(i);
+    single |= ch == '\'';
+    dbl |= ch == '"';
+  }
+  char q = single && !dbl ? '"' : '\'';
+  size_t n = 0;
+  if (!is_str) buf[n++] = 'b';
+  buf[n++] = q;
+  for (Py_ssize_t i = 0; i < keep; i++) n += put_repr_char(buf + n, CHAR_AT(i), q, is_str);
+#undef CHAR_AT
+  if (keep < len) {
+    memcpy(buf + n, ellipsis, sizeof ellipsis - 1);
+    n += sizeof ellipsis - 1;
+  }
+  buf[n++] = q;
+  return n;
+}
+
+/* Decimal text of an exact int: exact up to REC_INT_EXACT_DIGITS internal
+** digits (long_to_decimal_string is C and quadratic, so that bounds its cost),
+** shortened past REC_INT_DIGITS decimal digits; beyond, an estimate from the
+** top bits: `≈1.234567890e+5000`. 0 when the int cannot be formatted. */
+static size_t int_text(PyObject *op, char *buf) {
+  Py_ssize_t size = Py_SIZE(op);
+  Py_ssize_t ndig = size < 0 ? -size : size;
+  if (ndig <= 2) {   /* 60 bits: fits a long long */
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(op, &overflow);
+    if (overflow || (v == -1 && PyErr_Occurred())) {
+      PyErr_Clear();
+      return 0;
+    }
+    return (size_t)snprintf(buf, VALUE_BUF, "%lld", v);
+  }
+  if (ndig > REC_INT_EXACT_DIGITS) {
+    Py_ssize_t e = 0;
+    double m = _PyLong_Frexp((PyLongObject *)op, &e);   /* |op| = |m| * 2**e */
+    if (m == -1.0 && PyErr_Occurred()) {
+      PyErr_Clear();
+      return 0;
+    }
+    long double l = log10l(fabsl((long double)m)) + (long double)e * log10l(2.0L);
+    long double ex = floorl(l);
+    return (size_t)snprintf(buf, VALUE_BUF, "\xe2\x89\x88%s%.9Lfe+%.0Lf", size < 0 ? "-" : "",
+                            powl(10.0L, l - ex), ex);
+  }
+  PyObject *s = PyLong_Type.tp_repr(op);
+  if (s == NULL) {
+    PyErr_Clear();
+    return 0;
+  }
+  Py_ssize_t n;
+  const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+  size_t out = 0;
+  if (u == NULL) {
+    PyErr_Clear();
+  } else {
+    size_t sign = u[0] == '-', digits = (size_t)n - sign;
+    if (digits <= REC_INT_DIGITS)
+      out = (size_t)snprintf(buf, VALUE_BUF, "%s", u);
+    else
+      out = (size_t)snprintf(buf, VALUE_BUF, "%.*s%s(%zu digits)", (int)(sign + REC_INT_HEAD), u,
+                             ellipsis, digits);
+  }
+  Py_DECREF(s);
+  return out;
+}
+
+static size_t value_text(PyObject *op, char *buf);
+
+uint64_t
+rec_value_id(PyObject *op)
+{
+  char buf[VALUE_BUF];
+  /* Formatting may fail (memory); the program's pending exception, if any,
+  ** must come through untouched. */
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  size_t n = value_text(op, buf);
+  PyErr_Restore(et, ev, tb);
+  if (n == 0 || n >= sizeof buf) return 0;
+  return trc_writer_string(rec_g.w, buf, n);
+}
+
+static size_t
+value_text(PyObject *op, char *buf)
+{
+  size_t sz = VALUE_BUF;
+  size_t n = 0;
+  if (op == Py_None) {
+    n = (size_t)snprintf(buf, sz, "None");
+  } else if (op == Py_True || op == Py_False) {
+    n = (size_t)snprintf(buf, sz, "%s", op == Py_True ? "True" : "False");
+  } else if (PyLong_CheckExact(op)) {
+    n = int_text(op, buf);
+  } else if (PyFloat_CheckExact(op)) {
+    /* float_repr's own call, without a str object. */
+    char *s = PyOS_double_to_string(PyFloat_AS_DOUBLE(op), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (s == NULL) {
+      PyErr_Clear();
+      return 0;
+    }
+    n = (size_t)snprintf(buf, sz, "%s", s);
+    PyMem_Free(s);
+  } else if (PyUnicode_CheckExact(op)) {
+    if (PyUnicode_READY(op) < 0) {
+      PyErr_Clear();
+      return 0;
+    }
+    n = text_repr(op, 1, buf);
+  } else if (PyBytes_CheckExact(op)) {
+    n = text_repr(op, 0, buf);
+  }
+  return n;
+}
