@@ -107,14 +107,23 @@ static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, st
   return HR_OK;
 }
 
-static void json_frames(cli_json *j, ana_trace *t, const ana_state *s, const ana_view *v) {
+/* Where a frame stands: the running frame is about to run w's step, so it
+** shows that line; any other frame shows the line of its latest step (its
+** call in progress), or its first line before it ran any. */
+static ana_loc frame_at(ana_trace *t, const ana_frame *f, const struct where *w) {
+  if (f->id == w->frame && w->location) return ana_trace_location(t, w->location);
+  return ana_trace_location(t, f->cur_location ? f->cur_location : f->location);
+}
+
+static void json_frames(cli_json *j, ana_trace *t, const ana_state *s, const struct where *w,
+                        const ana_view *v) {
   char label[256];
   cli_json_key(j, "frames");
   cli_json_begin_array(j);
   for (size_t i = 0; i < v->nframes; i++) {
     const ana_frame *f = v->frames[i];
     ana_loc code = ana_trace_location(t, f->location);
-    ana_loc at = ana_trace_location(t, f->cur_location ? f->cur_location : f->location);
+    ana_loc at = frame_at(t, f, w);
     cli_json_begin_object(j);
     cli_json_key(j, "id"); cli_json_uint(j, f->id);
     cli_json_key(j, "function"); cli_json_string(j, code.function);
@@ -184,19 +193,20 @@ static void print_json(ana_trace *t, const ana_state *s, const struct where *w, 
   cli_json_key(&j, "line"); cli_json_uint(&j, at.line);
   cli_json_key(&j, "function"); cli_json_string(&j, at.function);
   cli_json_key(&j, "frame"); cli_json_uint(&j, w->frame);
-  json_frames(&j, t, s, v);
+  json_frames(&j, t, s, w, v);
   json_objects(&j, t, s, v);
   cli_json_end_object(&j);
   cli_json_finish(&j);
 }
 
-static void print_frames(ana_trace *t, const ana_state *s, const ana_view *v) {
+static void print_frames(ana_trace *t, const ana_state *s, const struct where *w,
+                         const ana_view *v) {
   char label[512];
   puts("frames (outermost first)");
   for (size_t i = 0; i < v->nframes; i++) {
     const ana_frame *f = v->frames[i];
     ana_loc code = ana_trace_location(t, f->location);
-    ana_loc at = ana_trace_location(t, f->cur_location ? f->cur_location : f->location);
+    ana_loc at = frame_at(t, f, w);
     fputs("  ", stdout);
     cli_put_safe(stdout, code.function);
     fputs("  ", stdout);
@@ -253,7 +263,7 @@ static void print_text(ana_trace *t, const ana_state *s, const struct where *w, 
     fputc('\n', stdout);
   }
   fputc('\n', stdout);
-  print_frames(t, s, v);
+  print_frames(t, s, w, v);
   fputc('\n', stdout);
   print_objects(t, s, v);
 }
