@@ -61,3 +61,22 @@ void cli_put_safe(FILE *out, const char *s) {
     p++;
   }
 }
+
+int cli_ana_parse(int argc, char **argv, const char *usage, int accepts, cli_ana_args *a) {
+  int dashdash = 0;
+  memset(a, 0, sizeof *a);
+  for (int i = 1; i < argc; i++) {
+    const char *s = argv[i];
+    if (!dashdash && strcmp(s, "--") == 0) dashdash = 1;
+    else if (!dashdash && strcmp(s, "--json") == 0) a->json = 1;
+    else if (!dashdash && (accepts & CLI_ANA_ALL) && strcmp(s, "--all") == 0) a->all = 1;
+    else if (!dashdash && (accepts & CLI_ANA_PLOT) && strcmp(s, "--plot") == 0) {
+      if (i + 1 >= argc) return cli_usage_error(usage, "option '--plot' needs a file");
+      a->plot = argv[++i];
+    } else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
+    else if (a->path) return cli_usage_error(usage, "too many arguments: '%s'", s);
+    else a->path = s;
+  }
+  if (!a->path) return cli_usage_error(usage, "no trace given");
+  return CLI_OK;
+}

@@ -1,5 +1,6 @@
 /* cli_ana.h — what the analysis subcommands (summary, steps, state, history,
-** diff) share: opening a trace with the right messages, reading numbers, and
+** diff, leaks, cycles, peak) share: opening a trace with the right messages,
+** parsing the report options, reading numbers, and
 ** printing strings from a traced program safely on a terminal.
 */
 #ifndef CLI_ANA_H
@@ -18,6 +19,19 @@ ana_trace *cli_ana_open(const char *path);
 /* Print the reason kept on t (or a fallback from status) as a runtime error;
 ** returns CLI_FAIL. */
 int cli_ana_fail(ana_trace *t, int status);
+
+/* What the report subcommands (summary, leaks, cycles, peak) take:
+** [--json] [--all] [--plot <file>] <trace>, `--` ending the options. */
+enum { CLI_ANA_ALL = 1, CLI_ANA_PLOT = 2 };   /* options a command accepts besides --json */
+typedef struct cli_ana_args {
+  const char *path;   /* borrowed from argv */
+  const char *plot;   /* borrowed from argv; NULL without --plot */
+  int json, all;
+} cli_ana_args;
+
+/* Parse argv into a; returns CLI_OK, or CLI_USAGE after printing the error
+** and `usage` on stderr. */
+int cli_ana_parse(int argc, char **argv, const char *usage, int accepts, cli_ana_args *a);
 
 /* A decimal number with nothing after it; 0 on success, -1 otherwise. */
 int cli_parse_u64(const char *s, uint64_t *v);

@@ -207,19 +207,9 @@ static void print_kind(ana_trace *t, const char *title, const ana_cycle *v, size
 
 int cli_cycles(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  int json = 0, all = 0, dashdash = 0;
-  const char *path = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!dashdash && strcmp(a, "--") == 0) dashdash = 1;
-    else if (!dashdash && strcmp(a, "--json") == 0) json = 1;
-    else if (!dashdash && strcmp(a, "--all") == 0) all = 1;
-    else if (!dashdash && a[0] == '-' && a[1]) return cli_usage_error(usage, "unknown option '%s'", a);
-    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", a);
-    else path = a;
-  }
-  if (!path) return cli_usage_error(usage, "no trace given");
-  ana_trace *t = cli_ana_open(path);
+  cli_ana_args a;
+  if (cli_ana_parse(argc, argv, usage, CLI_ANA_ALL, &a) != CLI_OK) return CLI_USAGE;
+  ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
   ana_cycles c;
   int rc = ana_cycles_compute(t, &c);
@@ -229,13 +219,13 @@ int cli_cycles(int argc, char **argv) {
     ana_trace_free(t);
     return rc;
   }
-  if (json) {
+  if (a.json) {
     print_json(t, &c);
   } else {
     print_kind(t, c.end_is_mark ? "alive at the end of the main script" : "alive at the end of the trace",
-               c.alive, c.nalive, 1, all);
+               c.alive, c.nalive, 1, a.all);
     fputc('\n', stdout);
-    print_kind(t, "freed by the cyclic collector", c.collected, c.ncollected, 0, all);
+    print_kind(t, "freed by the cyclic collector", c.collected, c.ncollected, 0, a.all);
   }
   ana_cycles_reset(&c);
   ana_trace_free(t);

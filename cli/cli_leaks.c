@@ -104,19 +104,9 @@ static void print_text(ana_trace *t, const ana_leaks *l, int all) {
 
 int cli_leaks(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  int json = 0, all = 0, dashdash = 0;
-  const char *path = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!dashdash && strcmp(a, "--") == 0) dashdash = 1;
-    else if (!dashdash && strcmp(a, "--json") == 0) json = 1;
-    else if (!dashdash && strcmp(a, "--all") == 0) all = 1;
-    else if (!dashdash && a[0] == '-' && a[1]) return cli_usage_error(usage, "unknown option '%s'", a);
-    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", a);
-    else path = a;
-  }
-  if (!path) return cli_usage_error(usage, "no trace given");
-  ana_trace *t = cli_ana_open(path);
+  cli_ana_args a;
+  if (cli_ana_parse(argc, argv, usage, CLI_ANA_ALL, &a) != CLI_OK) return CLI_USAGE;
+  ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
   ana_leaks l;
   int rc = ana_leaks_compute(t, &l);
@@ -126,8 +116,8 @@ int cli_leaks(int argc, char **argv) {
     ana_trace_free(t);
     return rc;
   }
-  if (json) print_json(t, &l);
-  else print_text(t, &l, all);
+  if (a.json) print_json(t, &l);
+  else print_text(t, &l, a.all);
   ana_leaks_reset(&l);
   ana_trace_free(t);
   if (fflush(stdout) != 0) {

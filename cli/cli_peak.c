@@ -155,22 +155,9 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
 
 int cli_peak(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  int json = 0, all = 0, dashdash = 0;
-  const char *path = NULL, *plot = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!dashdash && strcmp(a, "--") == 0) dashdash = 1;
-    else if (!dashdash && strcmp(a, "--json") == 0) json = 1;
-    else if (!dashdash && strcmp(a, "--all") == 0) all = 1;
-    else if (!dashdash && strcmp(a, "--plot") == 0) {
-      if (i + 1 >= argc) return cli_usage_error(usage, "option '--plot' needs a file");
-      plot = argv[++i];
-    } else if (!dashdash && a[0] == '-' && a[1]) return cli_usage_error(usage, "unknown option '%s'", a);
-    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", a);
-    else path = a;
-  }
-  if (!path) return cli_usage_error(usage, "no trace given");
-  ana_trace *t = cli_ana_open(path);
+  cli_ana_args a;
+  if (cli_ana_parse(argc, argv, usage, CLI_ANA_ALL | CLI_ANA_PLOT, &a) != CLI_OK) return CLI_USAGE;
+  ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
   ana_peak p;
   int rc = ana_peak_compute(t, &p);
@@ -180,10 +167,10 @@ int cli_peak(int argc, char **argv) {
     ana_trace_free(t);
     return rc;
   }
-  int status = plot ? write_plot(t, &p, plot) : CLI_OK;
+  int status = a.plot ? write_plot(t, &p, a.plot) : CLI_OK;
   if (status == CLI_OK) {
-    if (json) print_json(t, &p);
-    else print_text(t, &p, all);
+    if (a.json) print_json(t, &p);
+    else print_text(t, &p, a.all);
   }
   ana_peak_reset(&p);
   ana_trace_free(t);

@@ -110,18 +110,9 @@ static void print_text(const ana_summary *s) {
 
 int cli_summary(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  int json = 0, dashdash = 0;
-  const char *path = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!dashdash && strcmp(a, "--") == 0) dashdash = 1;
-    else if (!dashdash && strcmp(a, "--json") == 0) json = 1;
-    else if (!dashdash && a[0] == '-' && a[1]) return cli_usage_error(usage, "unknown option '%s'", a);
-    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", a);
-    else path = a;
-  }
-  if (!path) return cli_usage_error(usage, "no trace given");
-  ana_trace *t = cli_ana_open(path);
+  cli_ana_args a;
+  if (cli_ana_parse(argc, argv, usage, 0, &a) != CLI_OK) return CLI_USAGE;
+  ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
   ana_summary s;
   int rc = ana_summary_compute(t, &s);
@@ -131,7 +122,7 @@ int cli_summary(int argc, char **argv) {
     ana_trace_free(t);
     return rc;
   }
-  if (json) print_json(&s);
+  if (a.json) print_json(&s);
   else print_text(&s);
   ana_summary_reset(&s);
   ana_trace_free(t);
