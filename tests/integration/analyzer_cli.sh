@@ -11,24 +11,7 @@ mkdir -p "$TMP"
 trap 'rm -rf "$TMP"' EXIT
 failures=0
 
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# run EXPECTED_STATUS ARGS...: run heapreel, keep stdout in $TMP/out and stderr in $TMP/err.
-run() {
-  local want=$1; shift
-  "$HEAPREEL" "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [ "$got" = "$want" ] || fail "heapreel $* exited $got, expected $want: $(head -c 300 "$TMP/err")"
-}
-
-# one_line_error PATTERN: stderr is exactly one 'heapreel: ...' line matching PATTERN.
-one_line_error() {
-  [ "$(wc -l <"$TMP/err")" = 1 ] || fail "expected one line on stderr, got: $(cat "$TMP/err")"
-  grep -q "^heapreel: .*$1" "$TMP/err" || fail "stderr '$(cat "$TMP/err")' does not match '$1'"
-  [ -s "$TMP/out" ] && fail "expected nothing on stdout, got: $(head -c 200 "$TMP/out")"
-  grep -q '\.$' "$TMP/err" && fail "error message ends with a full stop: $(cat "$TMP/err")"
-  return 0
-}
+. "${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/tools/cli_checks.sh"
 
 # json_check PYTHON_EXPR: the expression, with j the parsed stdout, is true.
 json_check() {

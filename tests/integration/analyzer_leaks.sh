@@ -19,22 +19,9 @@ trap 'rm -rf "$TMP"' EXIT
 unset VIRTUAL_ENV PYTHONPATH PYTHONHOME PYTHONSAFEPATH
 failures=0
 
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+. "$HEAPREEL_SOURCE/tests/tools/cli_checks.sh"
 ok() { echo "ok: $*"; }
 skip() { echo "SKIP: $*" >&2; echo "SKIP: $*"; }
-
-run() {
-  local want=$1; shift
-  "$HEAPREEL" "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [ "$got" = "$want" ] || fail "heapreel $* exited $got, expected $want: $(head -c 300 "$TMP/err")"
-}
-one_line_error() {
-  [ "$(wc -l <"$TMP/err")" = 1 ] || fail "expected one line on stderr, got: $(cat "$TMP/err")"
-  grep -q "^heapreel: .*$1" "$TMP/err" || fail "stderr '$(cat "$TMP/err")' does not match '$1'"
-  [ -s "$TMP/out" ] && fail "expected nothing on stdout, got: $(head -c 200 "$TMP/out")"
-  return 0
-}
 # json_check DESCRIPTION PYTHON_EXPR [ARGS...]: with j the parsed stdout (and
 # a the extra arguments), the expression is true.
 json_check() {
