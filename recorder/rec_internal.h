@@ -107,6 +107,7 @@ void rec_objects_fini(void);
 rec_obj *rec_obj_find(PyObject *op);
 rec_obj *rec_obj_see(PyObject *op);          /* track when new; NULL on failure */
 uint64_t rec_obj_id(PyObject *op);           /* id, tracking when new; 0 for NULL */
+rec_obj *rec_obj_adopt(PyObject *op, uint64_t id, size_t size); /* alloc event written elsewhere */
 void rec_obj_shadow(rec_obj *o);             /* start recording its slots */
 void rec_obj_diff(rec_obj *o, int how, PyObject *arg);
 int rec_obj_is_container(PyObject *op);

@@ -38,6 +38,7 @@
 
 #include "hr_mem.h"
 #include "hr_status.h"
+#include "rec_allocmode.h"
 #include "rec_module.h"
 #include "rec_tracer.h"
 #include "trc_writer.h"
@@ -54,19 +55,26 @@ extern int _Py_UnhandledKeyboardInterrupt;
 #define REC_PROGRESS_EVERY_MS 250
 
 static const char usage_text[] =
-  "usage: heapreel-record [-o FILE] [--all-frames] [--detail full|alloc] SCRIPT [ARGS...]\n"
+  "usage: heapreel-record [-o FILE] [--all-frames] [--detail full|alloc] [--stack-depth N]\n"
+  "                       [--start-at-mark LABEL | --start-paused] SCRIPT [ARGS...]\n"
   "\n"
   "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would and record its memory life.\n"
   "Options come before SCRIPT; everything after it is the script's.\n"
   "\n"
   "    -o FILE               write the trace to FILE (default: <script stem>.heapreel)\n"
   "    --all-frames          record standard-library and site-packages frames too\n"
-  "    --detail full|alloc   'alloc': allocations, frees and sizes only (big programs)\n";
+  "    --detail full|alloc   'alloc': allocations, frees, sizes and stacks only (big programs)\n"
+  "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n"
+  "    --start-at-mark LABEL alloc: record from the first heapreel.mark(LABEL) on\n"
+  "    --start-paused        alloc: record from heapreel.start() on\n";
 
 struct rec_args {
   const char *out;        /* -o, or NULL for the default (borrowed from argv) */
   int all_frames;
   int detail;             /* enum rec_detail */
+  int stack_depth;        /* 0: default */
+  const char *start_mark; /* borrowed from argv */
+  int paused;
   int script;             /* index of SCRIPT in argv */
 };
 
@@ -213,12 +221,35 @@ static int parse_args(int argc, char **argv, struct rec_args *a) {
       if (strcmp(v, "full") == 0) a->detail = REC_DETAIL_FULL;
       else if (strcmp(v, "alloc") == 0) a->detail = REC_DETAIL_ALLOC;
       else { rec_error("unknown detail '%s' (expected 'full' or 'alloc')", v); goto usage; }
+    } else if (strcmp(s, "--stack-depth") == 0 || strncmp(s, "--stack-depth=", 14) == 0) {
+      const char *v = s[13] == '=' ? s + 14 : (++i < argc ? argv[i] : NULL);
+      char *end = NULL;
+      long n = v ? strtol(v, &end, 10) : 0;
+      if (v == NULL || *v == '\0' || *end != '\0' || n < 1 || n > 128) {
+        rec_error("option '--stack-depth' needs a number from 1 to 128");
+        goto usage;
+      }
+      a->stack_depth = (int)n;
+    } else if (strcmp(s, "--start-at-mark") == 0 || strncmp(s, "--start-at-mark=", 16) == 0) {
+      const char *v = s[15] == '=' ? s + 16 : (++i < argc ? argv[i] : NULL);
+      if (v == NULL) { rec_error("option '--start-at-mark' needs a label"); goto usage; }
+      a->start_mark = v;
+    } else if (strcmp(s, "--start-paused") == 0) {
+      a->paused = 1;
     } else {
       rec_error("unknown option '%s'", s);
       goto usage;
     }
   }
   if (i >= argc) { rec_error("no script to record"); goto usage; }
+  if ((a->start_mark || a->paused || a->stack_depth) && a->detail != REC_DETAIL_ALLOC) {
+    rec_error("options '--stack-depth', '--start-at-mark' and '--start-paused' need '--detail alloc'");
+    goto usage;
+  }
+  if (a->start_mark && a->paused) {
+    rec_error("options '--start-at-mark' and '--start-paused' exclude each other");
+    goto usage;
+  }
   if (a->out && *a->out == '\0') { rec_error("empty trace file name"); goto usage; }
   a->script = i;
   return 0;
@@ -299,7 +330,10 @@ static int rec_finish(int exit_status) {
   if (g_run.finished) return HR_OK;
   g_run.finished = 1;
   progress_stop();
-  if (!g_run.ended && Py_IsInitialized() && PyGILState_Check()) rec_tracer_stop();
+  if (!g_run.ended && Py_IsInitialized() && PyGILState_Check()) {
+    rec_tracer_stop();
+    rec_allocmode_stop();
+  }
   char buf[64];
   snprintf(buf, sizeof buf, "%d", exit_status);
   trc_writer_meta(g_run.w, "exit_status", buf);
@@ -339,8 +373,12 @@ static PyObject *rec_at_exit(PyObject *self, PyObject *unused) {
   if (g_run.ended || g_run.finished) Py_RETURN_NONE;
   g_run.duration_s = elapsed_s(&g_run.t0);
   progress_stop();
-  rec_tracer_end_of_main();
-  rec_tracer_stop();
+  if (rec_allocmode_on()) {
+    rec_allocmode_end_of_main();
+  } else {
+    rec_tracer_end_of_main();
+    rec_tracer_stop();
+  }
   g_run.end_step = rec_tracer_step();
   g_run.ended = 1;
   /* Py_RunMain will end the process with SIGINT without returning. */
@@ -437,17 +475,27 @@ static int write_start_meta(int argc, char **argv, const struct rec_args *a) {
 ** failure the message is printed and the new trace removed. */
 static int start_recording(const struct rec_args *a, int argc, char **argv) {
   const char *script = argv[a->script];
-  rec_options opt = {.all_frames = a->all_frames, .detail = a->detail, .script = script};
-  char *err = NULL;
+  rec_options opt = {.all_frames = a->all_frames, .detail = a->detail, .script = script,
+                     .stack_depth = a->stack_depth, .start_mark = a->start_mark,
+                     .paused = a->paused};
+  char *err = NULL, depth[16];
   int status = write_start_meta(argc, argv, a);
   if (status == HR_OK && (register_at_exit() < 0 || on_exit(rec_on_exit, NULL) != 0)) {
     if (PyErr_Occurred()) PyErr_Print();
     err = hr_strdup("cannot install the end-of-run hook");
     status = HR_EPYTHON;
   }
-  if (status == HR_OK) status = rec_tracer_start(g_run.w, &opt, &err);
+  if (status == HR_OK && a->detail == REC_DETAIL_ALLOC) {
+    snprintf(depth, sizeof depth, "%d", a->stack_depth ? a->stack_depth : 8);
+    trc_writer_meta(g_run.w, "stack_depth", depth);
+    if (a->start_mark) trc_writer_meta(g_run.w, "start_at_mark", a->start_mark);
+    status = rec_allocmode_start(g_run.w, &opt, &err);
+  } else if (status == HR_OK) {
+    status = rec_tracer_start(g_run.w, &opt, &err);
+  }
   if (status == HR_OK) return HR_OK;
   rec_tracer_stop();
+  rec_allocmode_stop();
   char *werr = NULL;
   trc_writer_close(g_run.w, 0, &werr);   /* a writer failure explains itself best */
   g_run.w = NULL;
@@ -471,7 +519,14 @@ int main(int argc, char **argv) {
   if (g_run.path == NULL) { rec_error("out of memory"); return 1; }
   char *err = NULL;
   /* Opening replaces an existing trace only once the new file is ready. */
-  if (trc_writer_open(g_run.path, NULL, &g_run.w, &err) != HR_OK) {
+  /* Alloc traces keep objects in the event stream only (FORMAT.md), and
+  ** compress harder: they hold far fewer events per second. */
+  trc_writer_options wopt = {0};
+  if (a.detail == REC_DETAIL_ALLOC) {
+    wopt.no_object_rows = 1;
+    wopt.zlevel = 6;
+  }
+  if (trc_writer_open(g_run.path, &wopt, &g_run.w, &err) != HR_OK) {
     rec_error("%s", err ? err : "cannot create trace");
     hr_free(err);
     hr_free(g_run.path);

@@ -1,6 +1,7 @@
 /* rec_module.c — the built-in `heapreel` module: what a recorded program can call. */
 #include <string.h>
 
+#include "rec_allocmode.h"
 #include "rec_module.h"
 #include "rec_tracer.h"
 
@@ -31,12 +32,52 @@ rec_module_mark(PyObject *self, PyObject *args, PyObject *kwargs)
     PyErr_SetString(PyExc_ValueError, "mark() label contains a null character");
     return NULL;
   }
-  rec_tracer_mark(s);
+  if (rec_allocmode_on()) rec_allocmode_mark(s);
+  else rec_tracer_mark(s);
+  Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(start_doc,
+"start()\n"
+"--\n"
+"\n"
+"Start recording here, when the recording was started with --start-paused\n"
+"or waits for --start-at-mark (needs --detail alloc; a no-op while recording).");
+
+PyDoc_STRVAR(stop_doc,
+"stop()\n"
+"--\n"
+"\n"
+"Stop recording here (needs --detail alloc): the trace ends with the objects\n"
+"the region made that are still alive, and their references.");
+
+static int
+need_alloc(const char *what)
+{
+  if (rec_allocmode_on()) return 1;
+  PyErr_Format(PyExc_RuntimeError, "heapreel.%s() needs a recording made with --detail alloc",
+               what);
+  return 0;
+}
+
+static PyObject *
+rec_module_start(PyObject *self, PyObject *unused)
+{
+  if (!need_alloc("start") || rec_allocmode_region_start() < 0) return NULL;
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+rec_module_stop(PyObject *self, PyObject *unused)
+{
+  if (!need_alloc("stop") || rec_allocmode_region_stop() < 0) return NULL;
   Py_RETURN_NONE;
 }
 
 static PyMethodDef rec_module_methods[] = {
   {"mark", (PyCFunction)(void (*)(void))rec_module_mark, METH_VARARGS | METH_KEYWORDS, mark_doc},
+  {"start", rec_module_start, METH_NOARGS, start_doc},
+  {"stop", rec_module_stop, METH_NOARGS, stop_doc},
   {NULL, NULL, 0, NULL}
 };
 

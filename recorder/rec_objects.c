@@ -292,6 +292,28 @@ rec_obj_see(PyObject *op)
   return o;
 }
 
+rec_obj *
+rec_obj_adopt(PyObject *op, uint64_t id, size_t size)
+{
+  /* An object whose alloc event another producer (rec_allocmode.c) wrote:
+  ** tracked from now under that id, with no event of its own. */
+  rec_obj *o = obj_record_new();
+  if (o == NULL) return NULL;
+  memset(o, 0, sizeof *o);
+  o->op = op;
+  o->id = id;
+  o->rc = Py_REFCNT(op);
+  o->alloc = 1;
+  o->size = size;
+  o->cont = (uint8_t)rec_obj_is_container(op);
+  if (rec_map_put(&rec_g.objs, (uintptr_t)op, (uintptr_t)o) != HR_OK) {
+    obj_record_free(o);
+    return NULL;
+  }
+  rec_dealloc_wrap(Py_TYPE(op));
+  return o;
+}
+
 uint64_t
 rec_obj_id(PyObject *op)
 {

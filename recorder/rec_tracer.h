@@ -20,6 +20,9 @@ typedef struct rec_options {
   int all_frames;          /* record standard-library and site-packages frames too */
   int detail;              /* enum rec_detail */
   const char *script;      /* the main script's path as given (borrowed) */
+  int stack_depth;         /* alloc mode: user frames per stack (0: default) */
+  const char *start_mark;  /* alloc mode: record from the first mark with this label (borrowed) */
+  int paused;              /* alloc mode: record from heapreel.start() */
 } rec_options;
 
 /* Start recording on the initialised interpreter. w and opt are borrowed and

@@ -54,6 +54,15 @@ CREATE TABLE frames (
   return_step  INTEGER
 );
 
+-- Python stacks (--detail alloc), interned as a tree: a stack is its
+-- innermost frame's location plus the stack of its caller (parent, NULL for
+-- an outermost frame). Site events refer to them by id.
+CREATE TABLE stacks (
+  id        INTEGER PRIMARY KEY,
+  parent    INTEGER,               -- stack id of the caller, NULL: outermost
+  location  INTEGER NOT NULL REFERENCES locations(id)
+);
+
 -- Objects, from alloc, track, resize and free events. An object's id is trace-assigned and
 -- never reused; its address is what id() returned and may be reused.
 CREATE TABLE objects (

@@ -13,7 +13,7 @@
 
 /* Format version: a reader refuses a trace whose major version differs. */
 #define TRC_VERSION_MAJOR 1
-#define TRC_VERSION_MINOR 0
+#define TRC_VERSION_MINOR 1
 
 /* Event kinds. The numbers are stored in traces: never renumber. */
 enum trc_kind {
@@ -37,11 +37,13 @@ enum trc_kind {
   TRC_EV_VALUE = 16,    /* object, short value (string id): the value of an immutable
                            scalar (int, float, bool, None, str, bytes), right after its
                            alloc or track event */
-  TRC_EV_KIND_MAX = 16
+  TRC_EV_SITE = 17,     /* stack id (stacks table): the events that follow, up to the next
+                           site event, happened with that Python stack (--detail alloc) */
+  TRC_EV_KIND_MAX = 17
 };
 
 /* Number of fields each kind uses, indexed by kind (0 unused). */
-#define TRC_KIND_NFIELDS_INIT {0, 3, 4, 2, 4, 4, 4, 2, 2, 2, 3, 1, 4, 2, 4, 2, 2}
+#define TRC_KIND_NFIELDS_INIT {0, 3, 4, 2, 4, 4, 4, 2, 2, 2, 3, 1, 4, 2, 4, 2, 2, 1}
 
 /* Slot kinds (bind / unbind field b). The holder (field a) is a frame id for
 ** TRC_SLOT_LOCAL, TRC_SLOT_GLOBAL and TRC_SLOT_CELL, an object id for every

@@ -21,7 +21,7 @@
 enum {
   ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_CHUNK,
   ST_STRING, ST_LOCATION, ST_TYPE, ST_THREAD, ST_SOURCE, ST_META, ST_KEYFRAME,
-  ST_OBJECT, ST_FREE, ST_RESIZE, ST_CALL, ST_RETURN, ST_MARKER, ST_COUNT
+  ST_STACK, ST_OBJECT, ST_FREE, ST_RESIZE, ST_CALL, ST_RETURN, ST_MARKER, ST_COUNT
 };
 
 static const char sql_begin[] = "BEGIN";
@@ -34,6 +34,7 @@ static const char sql_string[] = "INSERT INTO strings(id, text) VALUES(?1, ?2)";
 static const char sql_location[] =
   "INSERT INTO locations(id, file, line, function) VALUES(?1, ?2, ?3, ?4)";
 static const char sql_type[] = "INSERT INTO types(id, name) VALUES(?1, ?2)";
+static const char sql_stack[] = "INSERT INTO stacks(id, parent, location) VALUES(?1, ?2, ?3)";
 /* Threads, sources, meta and keyframes may be described again; the latest wins. */
 static const char sql_thread[] =
   "INSERT OR REPLACE INTO threads(id, name, native_id) VALUES(?1, ?2, ?3)";
@@ -62,7 +63,7 @@ static const char sql_marker[] =
 static const char *const stmt_sql[ST_COUNT] = {
   sql_begin, sql_commit, sql_rollback, sql_chunk,
   sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
-  sql_object, sql_free, sql_resize, sql_call, sql_return, sql_marker};
+  sql_stack, sql_object, sql_free, sql_resize, sql_call, sql_return, sql_marker};
 
 /* Pragmas run once the file has its final name. WAL with synchronous=NORMAL
 ** makes each commit durable against a killed process without an fsync per
@@ -80,6 +81,11 @@ static const char sql_address_index[] =
   "CREATE INDEX IF NOT EXISTS objects_address ON objects(address)";
 static const char sql_to_delete[] = "PRAGMA journal_mode=DELETE";
 
+/* Event kinds that add or change rows of objects, frames and markers. */
+#define DERIVED_KINDS ((1u << TRC_EV_ALLOC) | (1u << TRC_EV_TRACK) | (1u << TRC_EV_FREE) | \
+                       (1u << TRC_EV_RESIZE) | (1u << TRC_EV_CALL) | (1u << TRC_EV_RETURN) | \
+                       (1u << TRC_EV_MARK))
+
 struct trc_wdb {
   sqlite3 *db;
   sqlite3_stmt *st[ST_COUNT];
@@ -91,6 +97,7 @@ struct trc_wdb {
   uint64_t *slot;                  /* owned scratch: object id -> pick + 1, open addressing */
   size_t slot_cap;
   int zlevel;
+  uint32_t derived;                /* DERIVED_KINDS, less the object kinds without object rows */
   char *path;                      /* owned, for messages */
 };
 
@@ -214,6 +221,7 @@ int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
   trc_wdb *w = hr_calloc(1, sizeof *w);
   char *tmp = hr_sprintf("%s.tmp-XXXXXX", path);
   if (w) w->path = hr_strdup(path);
+  if (w) w->derived = DERIVED_KINDS;
   if (w) w->codec = trc_codec_new();
   if (!w || !tmp || !w->path || !w->codec) {
     hr_free(tmp);
@@ -362,16 +370,18 @@ static int store_dim(trc_wdb *w, const trc_event *e) {
     bind_id(st, 2, f[1]);
     sqlite3_bind_blob64(st, 3, (const void *)(uintptr_t)f[2], f[3], SQLITE_STATIC);
     break;
+  case TRC_DIM_STACK:
+    st = w->st[ST_STACK];
+    bind_id(st, 1, f[0]);
+    bind_ref(st, 2, f[1]);
+    bind_id(st, 3, f[2]);
+    break;
   default:
     return SQLITE_MISUSE;
   }
   return run(st);
 }
 
-/* Event kinds that add or change rows of objects, frames and markers. */
-#define DERIVED_KINDS ((1u << TRC_EV_ALLOC) | (1u << TRC_EV_TRACK) | (1u << TRC_EV_FREE) | \
-                       (1u << TRC_EV_RESIZE) | (1u << TRC_EV_CALL) | (1u << TRC_EV_RETURN) | \
-                       (1u << TRC_EV_MARK))
 
 #define NO_LATER UINT32_MAX
 
@@ -569,7 +579,7 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
       uint64_t step = ent[i].step;
       lo = step < lo ? step : lo;
       hi = step > hi ? step : hi;
-      if ((DERIVED_KINDS >> kind) & 1) w->pick[npick++] = (uint32_t)k;
+      if ((w->derived >> kind) & 1) w->pick[npick++] = (uint32_t)k;
       if (k != i) ent[k] = ent[i];
       k++;
       continue;
@@ -598,6 +608,12 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
     *chunk_bytes = 0;
   }
   return status;
+}
+
+void trc_wdb_object_rows(trc_wdb *w, int on) {
+  w->derived = on ? DERIVED_KINDS
+                  : DERIVED_KINDS & ~((1u << TRC_EV_ALLOC) | (1u << TRC_EV_TRACK) |
+                                      (1u << TRC_EV_FREE) | (1u << TRC_EV_RESIZE));
 }
 
 int trc_wdb_commit(trc_wdb *w, char **errmsg) {

@@ -25,7 +25,8 @@ enum trc_dim_kind {
   TRC_DIM_THREAD = 67,     /* thread id, name sid, native id */
   TRC_DIM_SOURCE = 68,     /* file sid, text (owned), length */
   TRC_DIM_META = 69,       /* "key\0value\0" (owned) */
-  TRC_DIM_KEYFRAME = 70    /* step, seq, data (owned), length */
+  TRC_DIM_KEYFRAME = 70,   /* step, seq, data (owned), length */
+  TRC_DIM_STACK = 71       /* id, parent stack id (0: none), location id */
 };
 
 typedef struct trc_wdb trc_wdb;
@@ -43,6 +44,9 @@ int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg);
 ** size written. */
 int trc_wdb_store(trc_wdb *db, trc_event *ent, size_t n, uint64_t *chunk_bytes,
                   char **errmsg);
+
+/* Keep the objects table (on, the default) or leave it empty (off). */
+void trc_wdb_object_rows(trc_wdb *db, int on);
 
 /* Commit the open transaction, if any. */
 int trc_wdb_commit(trc_wdb *db, char **errmsg);

@@ -29,7 +29,7 @@ struct trc_writer {
   trc_event *cur;              /* the block being filled */
   uint32_t cur_n;              /* entries used in cur */
   uint64_t seq;                /* last sequence number handed out */
-  trc_intern *strings, *locations, *types;
+  trc_intern *strings, *locations, *types, *stacks;
 
   /* Fixed at open, read-only afterwards: safe from both threads. */
   uint32_t cap;                /* entries per block */
@@ -180,6 +180,7 @@ static void writer_free(trc_writer *w) {
   trc_intern_free(w->strings);
   trc_intern_free(w->locations);
   trc_intern_free(w->types);
+  trc_intern_free(w->stacks);
   hr_free(w->ring);
   hr_free(w->fill);
   hr_free(w->errmsg);
@@ -245,8 +246,10 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
     w->strings = trc_intern_new();
     w->locations = trc_intern_new();
     w->types = trc_intern_new();
+    w->stacks = trc_intern_new();
   }
-  if (!w || !w->ring || !w->fill || !w->strings || !w->locations || !w->types) {
+  if (!w || !w->ring || !w->fill || !w->strings || !w->locations || !w->types ||
+      !w->stacks) {
     if (w) writer_free(w);
     *errmsg = hr_sprintf("cannot create trace '%s': out of memory", path);
     return HR_ENOMEM;
@@ -257,6 +260,7 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
     return HR_ENOMEM;
   }
   int status = trc_wdb_create(path, o.zlevel, &w->db, errmsg);
+  if (status == HR_OK) trc_wdb_object_rows(w->db, !o.no_object_rows);
   if (status != HR_OK) {
     sync_destroy(w);
     writer_free(w);
@@ -347,6 +351,18 @@ uint64_t trc_writer_type(trc_writer *w, uint64_t name_sid) {
     return 0;
   }
   if (fresh) push_dim(w, TRC_DIM_TYPE, id, name_sid, 0, 0, NULL);
+  return id;
+}
+
+uint64_t trc_writer_stack(trc_writer *w, uint64_t parent, uint64_t location) {
+  uint64_t key[2] = {parent, location};
+  int fresh = 0;
+  uint64_t id = trc_intern_get(w->stacks, key, sizeof key, &fresh);
+  if (!id) {
+    set_enomem(w, "interning a stack");
+    return 0;
+  }
+  if (fresh) push_dim(w, TRC_DIM_STACK, id, parent, location, 0, NULL);
   return id;
 }
 

@@ -27,6 +27,7 @@ typedef struct trc_writer_options {
   uint32_t ring_blocks;    /* blocks in the ring; 0 = default 8 */
   int zlevel;              /* zlib level; 0 = default 1 */
   uint32_t flush_ms;       /* commit at least this often when events trickle; 0 = default 500 */
+  int no_object_rows;      /* 1: leave the objects table empty (alloc and free events only) */
 } trc_writer_options;
 
 /* Create the trace at path (an existing file is replaced only once the new
@@ -49,6 +50,9 @@ uint64_t trc_writer_location(trc_writer *w, uint64_t file_sid, uint32_t line,
                              uint64_t func_sid);
 /* Intern a type by name (a string id); returns its id. */
 uint64_t trc_writer_type(trc_writer *w, uint64_t name_sid);
+/* Intern a Python stack: the innermost frame's location (a location id) on
+** top of its caller's stack (a stack id, 0 for none); returns its id. */
+uint64_t trc_writer_stack(trc_writer *w, uint64_t parent, uint64_t location);
 /* Describe a thread that events refer to by thread id. */
 void trc_writer_thread(trc_writer *w, uint64_t thread_id, uint64_t name_sid,
                        uint64_t native_id);

@@ -1,0 +1,841 @@
+/* rec_allocmode.c — `record --detail alloc`: allocator hooks, object blocks, regions. */
+#include "rec_internal.h"
+
+#include <link.h>
+#include <string.h>
+
+#include "internal/pycore_interp.h"
+#include "internal/pycore_object.h"
+#include "internal/pycore_pystate.h"
+
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "rec_allocmode.h"
+#include "rec_astack.h"
+
+/* ---- state ---------------------------------------------------------------- */
+
+/* A live block from the MEM or OBJ domain. */
+typedef struct blk {
+  uintptr_t key;           /* block address; 0 = empty slot */
+  size_t size;
+  uint64_t id;             /* object id when the block holds an object, else 0 */
+  PyTypeObject *tp;        /* that object's type */
+} blk;
+
+typedef struct hook {
+  PyMemAllocatorEx orig;
+  PyMemAllocatorDomain domain;
+} hook;
+
+enum { ST_OFF = 0, ST_PAUSED, ST_RECORDING, ST_DONE };
+
+#define EXC_QUEUE 64
+
+/* Protected by the GIL, except the RAW domain's fields (raw, raw_lock) and
+** the byte counters, which are updated atomically. */
+static struct {
+  int state;
+  int hooked;
+  hook hooks[3];           /* RAW, MEM, OBJ */
+  blk *blocks;             /* open addressing, backward-shift deletion */
+  size_t nblocks, capblocks;
+  rec_map raw;             /* RAW domain block -> size; raw_lock */
+  int raw_lock;            /* spinlock for raw */
+  int64_t cur, hi;         /* bytes now, highest since the last mem event (atomic) */
+  int64_t last_cur;        /* bytes in the last mem event */
+  int64_t last_hi;         /* highest bytes a mem event has reported */
+  uintptr_t pend;          /* the OBJ block handed out last, not looked at yet */
+  size_t pend_size;
+  uint64_t pend_stack;
+  uint64_t site;           /* stack of the last site event */
+  rec_map types;           /* type objects known to be types -> 1 */
+  int segs_stale;          /* a module was made: shared objects may have been loaded */
+  struct seg { uintptr_t lo, hi; } *segs;   /* writable segments of loaded objects */
+  size_t nsegs;
+  destructor orig_dealloc[4];  /* list, tuple, dict, float */
+  uint64_t exc_id[EXC_QUEUE];  /* exceptions made, waiting for their event */
+  uintptr_t exc_blk[EXC_QUEUE];
+  int nexc, exc_queued;
+  char *start_mark;        /* owned */
+} g;
+
+static _Thread_local int t_reent;  /* inside a hook: nested calls pass through */
+
+/* ---- the block table -------------------------------------------------------- */
+
+static inline size_t
+blk_hash(uintptr_t k, size_t mask)
+{
+  return (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15ull) >> 24) & mask;
+}
+
+static int
+blk_grow(void)
+{
+  size_t ncap = g.capblocks ? g.capblocks * 2 : 1 << 16;
+  blk *nb = hr_calloc(ncap, sizeof *nb);
+  if (nb == NULL) return HR_ENOMEM;
+  for (size_t i = 0; i < g.capblocks; i++) {
+    if (!g.blocks[i].key) continue;
+    size_t j = blk_hash(g.blocks[i].key, ncap - 1);
+    while (nb[j].key) j = (j + 1) & (ncap - 1);
+    nb[j] = g.blocks[i];
+  }
+  hr_free(g.blocks);
+  g.blocks = nb;
+  g.capblocks = ncap;
+  return HR_OK;
+}
+
+static blk *
+blk_put(uintptr_t p, size_t size)
+{
+  if ((g.nblocks + 1) * 4 > g.capblocks * 3 && blk_grow() != HR_OK) return NULL;
+  size_t mask = g.capblocks - 1, j = blk_hash(p, mask);
+  while (g.blocks[j].key && g.blocks[j].key != p) j = (j + 1) & mask;
+  if (!g.blocks[j].key) g.nblocks++;
+  g.blocks[j] = (blk){p, size, 0, NULL};
+  return &g.blocks[j];
+}
+
+static blk *
+blk_get(uintptr_t p)
+{
+  if (!g.capblocks) return NULL;
+  size_t mask = g.capblocks - 1;
+  for (size_t j = blk_hash(p, mask); g.blocks[j].key; j = (j + 1) & mask)
+    if (g.blocks[j].key == p) return &g.blocks[j];
+  return NULL;
+}
+
+static int
+blk_del(uintptr_t p, blk *out)
+{
+  blk *b = blk_get(p);
+  if (b == NULL) return 0;
+  *out = *b;
+  size_t mask = g.capblocks - 1, i = (size_t)(b - g.blocks), j = i;
+  for (;;) {
+    j = (j + 1) & mask;
+    if (!g.blocks[j].key) break;
+    size_t home = blk_hash(g.blocks[j].key, mask);
+    if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+      g.blocks[i] = g.blocks[j];
+      i = j;
+    }
+  }
+  g.blocks[i].key = 0;
+  g.nblocks--;
+  return 1;
+}
+
+/* ---- byte counts and mem events ------------------------------------------------ */
+
+static inline void
+bytes_add(int64_t n)
+{
+  int64_t now = __atomic_add_fetch(&g.cur, n, __ATOMIC_RELAXED);
+  if (now > __atomic_load_n(&g.hi, __ATOMIC_RELAXED)) __atomic_store_n(&g.hi, now, __ATOMIC_RELAXED);
+}
+
+static void
+mem_emit(void)
+{
+  int64_t cur = __atomic_load_n(&g.cur, __ATOMIC_RELAXED);
+  int64_t hi = __atomic_load_n(&g.hi, __ATOMIC_RELAXED);
+  if (hi < cur) hi = cur;
+  if (cur == g.last_cur && hi == cur) return;
+  rec_emit(TRC_EV_MEM, (uint64_t)(cur < 0 ? 0 : cur), (uint64_t)(hi < 0 ? 0 : hi), 0, 0);
+  g.last_cur = cur;
+  if (hi > g.last_hi) g.last_hi = hi;
+  __atomic_store_n(&g.hi, cur, __ATOMIC_RELAXED);
+}
+
+/* Memory is about to fall: when it stands at a new high, say so first, so
+** the peak is placed just before the first free after it. Small gains over
+** the last reported high wait for the next one (a growing heap that frees as
+** it goes would otherwise make a mem event per free). */
+static inline void
+mem_before_drop(void)
+{
+  int64_t hi = __atomic_load_n(&g.hi, __ATOMIC_RELAXED);
+  if (hi > g.last_hi + g.last_hi / 1024 + 4096) mem_emit();
+}
+
+/* At a site change: keep the memory curve when it moved noticeably. */
+static inline void
+mem_on_site(void)
+{
+  int64_t cur = __atomic_load_n(&g.cur, __ATOMIC_RELAXED), d = cur - g.last_cur;
+  if (d < 0) d = -d;
+  if (d > (int64_t)(256 << 10) + g.last_cur / 64) mem_emit();
+}
+
+/* ---- types ------------------------------------------------------------------------ */
+
+static int
+segs_cb(struct dl_phdr_info *info, size_t sz, void *unused)
+{
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W)) continue;
+    struct seg *ns = hr_realloc(g.segs, (g.nsegs + 1) * sizeof *ns);
+    if (ns == NULL) return 1;
+    g.segs = ns;
+    g.segs[g.nsegs].lo = info->dlpi_addr + ph->p_vaddr;
+    g.segs[g.nsegs].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+    g.nsegs++;
+  }
+  return 0;
+}
+
+static void
+segs_load(void)
+{
+  g.nsegs = 0;
+  dl_iterate_phdr(segs_cb, NULL);
+  g.segs_stale = 0;
+}
+
+static int
+in_segs(uintptr_t p, size_t n)
+{
+  for (size_t i = 0; i < g.nsegs; i++)
+    if (p >= g.segs[i].lo && p + n <= g.segs[i].hi) return 1;
+  return 0;
+}
+
+/* Is tp a type object? Heap types are learnt as they are made (their block
+** is an object of a metatype) and static types from object's subclasses at
+** the start; a static type of an extension loaded later is checked in place,
+** reading it only when it lies inside a loaded object's writable segment. */
+static int
+type_known(PyTypeObject *tp)
+{
+  if (tp == NULL || ((uintptr_t)tp & 7) != 0) return 0;
+  if (rec_map_get(&g.types, (uintptr_t)tp)) return 1;
+  if (!in_segs((uintptr_t)tp, sizeof *tp)) {
+    if (!g.segs_stale) return 0;
+    segs_load();
+    if (!in_segs((uintptr_t)tp, sizeof *tp)) return 0;
+  }
+  PyTypeObject *meta = ((PyObject *)tp)->ob_type;
+  if (meta != &PyType_Type && !rec_map_get(&g.types, (uintptr_t)meta)) return 0;
+  if (!(tp->tp_flags & Py_TPFLAGS_READY) || tp->tp_name == NULL) return 0;
+  rec_map_put(&g.types, (uintptr_t)tp, 1);
+  return 1;
+}
+
+static void
+types_learn(PyTypeObject *tp, int depth)
+{
+  if (depth > 64 || rec_map_put(&g.types, (uintptr_t)tp, 1) != HR_OK) return;
+  PyObject *subs = PyObject_CallMethod((PyObject *)tp, "__subclasses__", NULL);
+  if (subs == NULL) {
+    PyErr_Clear();
+    return;
+  }
+  for (Py_ssize_t i = 0; PyList_Check(subs) && i < PyList_GET_SIZE(subs); i++) {
+    PyTypeObject *s = (PyTypeObject *)PyList_GET_ITEM(subs, i);
+    if (!rec_map_get(&g.types, (uintptr_t)s)) types_learn(s, depth + 1);
+  }
+  Py_DECREF(subs);
+}
+
+/* ---- exceptions --------------------------------------------------------------------- */
+
+/* A pending call (run by the interpreter between instructions, with the
+** GIL) turns the exceptions made since into exception events: their message
+** needs str(), which must not run inside an allocator. */
+static int
+exc_flush(void *unused)
+{
+  g.exc_queued = 0;
+  if (g.state != ST_RECORDING) {
+    g.nexc = 0;
+    return 0;
+  }
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  t_reent = 0;
+  int n = g.nexc;
+  g.nexc = 0;
+  for (int i = 0; i < n; i++) {
+    blk *b = blk_get(g.exc_blk[i]);
+    if (b == NULL || b->id != g.exc_id[i]) continue;   /* died meanwhile */
+    PyObject *op = (PyObject *)(b->key + _PyType_PreHeaderSize(b->tp));
+    uint64_t tsid = rec_cstr_id(_PyType_Name(Py_TYPE(op)));
+    PyObject *s = PyObject_Str(op);
+    uint64_t msid = s ? rec_str_id(s) : rec_cstr_id("");
+    Py_XDECREF(s);
+    PyErr_Clear();
+    rec_emit(TRC_EV_EXCEPTION, tsid, msid, TRC_EXC_RAISED, g.exc_id[i]);
+  }
+  PyErr_Restore(et, ev, tb);
+  return 0;
+}
+
+static void
+exc_made(uintptr_t block, uint64_t id)
+{
+  if (g.nexc == EXC_QUEUE) return;
+  g.exc_blk[g.nexc] = block;
+  g.exc_id[g.nexc] = id;
+  g.nexc++;
+  if (!g.exc_queued && Py_AddPendingCall(exc_flush, NULL) == 0) g.exc_queued = 1;
+}
+
+/* ---- object blocks --------------------------------------------------------------- */
+
+/* The object a block holds, or NULL: a header with a plausible count and a
+** known type whose pre-header puts the object where it is. */
+static PyObject *
+block_object(uintptr_t b, size_t n)
+{
+  static const size_t offs[3] = {0, sizeof(PyGC_Head), sizeof(PyGC_Head) + 2 * sizeof(PyObject *)};
+  for (int i = 0; i < 3; i++) {
+    size_t off = offs[i];
+    if (n < off + sizeof(PyObject)) break;
+    PyObject *op = (PyObject *)(b + off);
+    Py_ssize_t rc = op->ob_refcnt;
+    if (rc < 1 || rc > ((Py_ssize_t)1 << 40)) continue;
+    PyTypeObject *tp = op->ob_type;
+    if (!type_known(tp)) continue;
+    if (_PyType_PreHeaderSize(tp) != off || (size_t)tp->tp_basicsize + off > n) continue;
+    return op;
+  }
+  return NULL;
+}
+
+static void
+object_born(blk *b, PyObject *op, uint64_t stack)
+{
+  PyTypeObject *tp = Py_TYPE(op);
+  uint64_t id = rec_g.next_obj++;
+  b->id = id;
+  b->tp = tp;
+  if (stack != g.site) {
+    mem_on_site();
+    rec_g.step++;
+    rec_emit(TRC_EV_SITE, stack, 0, 0, 0);
+    g.site = stack;
+  }
+  rec_emit(TRC_EV_ALLOC, id, rec_type_id(tp), b->size, (uint64_t)(uintptr_t)op);
+  if (tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) rec_map_put(&g.types, (uintptr_t)op, 1);
+  else if (tp == &PyModule_Type) g.segs_stale = 1;
+  else if (PyType_FastSubclass(tp, Py_TPFLAGS_BASE_EXC_SUBCLASS)) exc_made(b->key, id);
+}
+
+/* Look at the block handed out last: by now its object header, if any, is set. */
+static void
+resolve(void)
+{
+  uintptr_t p = g.pend;
+  if (!p) return;
+  g.pend = 0;
+  blk *b = blk_get(p);
+  if (b == NULL || b->id) return;
+  PyObject *op = block_object(p, b->size);
+  if (op) object_born(b, op, g.pend_stack);
+}
+
+static void
+block_gone(const blk *b)
+{
+  if (!b->id) return;
+  rec_emit(TRC_EV_FREE, b->id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
+  if (b->tp && (b->tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS)) {
+    uintptr_t op = b->key + _PyType_PreHeaderSize(b->tp);
+    rec_map_del(&g.types, op, NULL);
+  }
+}
+
+/* ---- the hooks ------------------------------------------------------------------------ */
+
+static inline void
+raw_lock(void)
+{
+  while (__atomic_exchange_n(&g.raw_lock, 1, __ATOMIC_ACQUIRE))
+    while (__atomic_load_n(&g.raw_lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+}
+
+static inline void
+raw_unlock(void)
+{
+  __atomic_store_n(&g.raw_lock, 0, __ATOMIC_RELEASE);
+}
+
+static void
+got_block(hook *h, void *p, size_t n)
+{
+  if (h->domain == PYMEM_DOMAIN_RAW) {
+    raw_lock();
+    int ok = rec_map_put(&g.raw, (uintptr_t)p, n) == HR_OK;
+    raw_unlock();
+    if (ok) bytes_add((int64_t)n);
+    return;
+  }
+  if (blk_put((uintptr_t)p, n) == NULL) return;
+  bytes_add((int64_t)n);
+  if (h->domain == PYMEM_DOMAIN_OBJ) {
+    g.pend = (uintptr_t)p;
+    g.pend_stack = rec_astack_now();
+  }
+}
+
+static int
+lost_block(hook *h, void *p, blk *out)
+{
+  if (h->domain == PYMEM_DOMAIN_RAW) {
+    uintptr_t n;
+    raw_lock();
+    int had = rec_map_del(&g.raw, (uintptr_t)p, &n);
+    raw_unlock();
+    if (had) bytes_add(-(int64_t)n);
+    out->id = 0;
+    return had;
+  }
+  if (!blk_del((uintptr_t)p, out)) return 0;
+  mem_before_drop();
+  bytes_add(-(int64_t)out->size);
+  return 1;
+}
+
+static void *
+hook_malloc(void *ctx, size_t n)
+{
+  hook *h = ctx;
+  if (t_reent) return h->orig.malloc(h->orig.ctx, n);
+  t_reent = 1;
+  if (h->domain != PYMEM_DOMAIN_RAW) resolve();
+  void *p = h->orig.malloc(h->orig.ctx, n);
+  if (p) got_block(h, p, n);
+  t_reent = 0;
+  return p;
+}
+
+static void *
+hook_calloc(void *ctx, size_t nelem, size_t elsize)
+{
+  hook *h = ctx;
+  if (t_reent) return h->orig.calloc(h->orig.ctx, nelem, elsize);
+  t_reent = 1;
+  if (h->domain != PYMEM_DOMAIN_RAW) resolve();
+  void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
+  if (p) got_block(h, p, nelem * elsize);
+  t_reent = 0;
+  return p;
+}
+
+static void *
+hook_realloc(void *ctx, void *ptr, size_t n)
+{
+  hook *h = ctx;
+  if (t_reent) return h->orig.realloc(h->orig.ctx, ptr, n);
+  t_reent = 1;
+  int gil = h->domain != PYMEM_DOMAIN_RAW;
+  if (gil) resolve();
+  blk old = {0};
+  int had = ptr ? lost_block(h, ptr, &old) : 0;
+  void *p = h->orig.realloc(h->orig.ctx, ptr, n);
+  if (p == NULL) {
+    if (had && !gil) got_block(h, ptr, old.size);     /* the old block stays */
+    if (had && gil) {
+      blk *b = blk_put((uintptr_t)ptr, old.size);
+      if (b) b->id = old.id, b->tp = old.tp, bytes_add((int64_t)old.size);
+    }
+    t_reent = 0;
+    return NULL;
+  }
+  if (!gil) {
+    got_block(h, p, n);
+  } else if (blk_put((uintptr_t)p, n) != NULL) {
+    bytes_add((int64_t)n);
+    blk *b = blk_get((uintptr_t)p);
+    if (old.id && p == ptr) {
+      b->id = old.id;                          /* resized in place */
+      b->tp = old.tp;
+      rec_emit(TRC_EV_RESIZE, old.id, n, 0, 0);
+    } else if (old.id) {
+      block_gone(&old);                        /* moved: a new block, a new object */
+      PyObject *op = block_object((uintptr_t)p, n);
+      if (op) object_born(b, op, rec_astack_now());
+    } else if (ptr == NULL && h->domain == PYMEM_DOMAIN_OBJ) {
+      g.pend = (uintptr_t)p;
+      g.pend_stack = rec_astack_now();
+    }
+  }
+  t_reent = 0;
+  return p;
+}
+
+static void
+hook_free(void *ctx, void *ptr)
+{
+  hook *h = ctx;
+  if (t_reent || ptr == NULL) {
+    h->orig.free(h->orig.ctx, ptr);
+    return;
+  }
+  t_reent = 1;
+  if (h->domain != PYMEM_DOMAIN_RAW) resolve();
+  blk old;
+  if (lost_block(h, ptr, &old)) block_gone(&old);
+  h->orig.free(h->orig.ctx, ptr);
+  t_reent = 0;
+}
+
+static void
+hooks_install(void)
+{
+  static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
+                                               PYMEM_DOMAIN_OBJ};
+  for (int i = 0; i < 3; i++) {
+    g.hooks[i].domain = doms[i];
+    PyMem_GetAllocator(doms[i], &g.hooks[i].orig);
+  }
+  for (int i = 0; i < 3; i++) {
+    PyMemAllocatorEx a = {&g.hooks[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
+    PyMem_SetAllocator(doms[i], &a);
+  }
+  g.hooked = 1;
+}
+
+static void
+hooks_remove(void)
+{
+  if (!g.hooked) return;
+  /* The wrappers add no header: blocks they handed out go back through the
+  ** originals. */
+  for (int i = 0; i < 3; i++) PyMem_SetAllocator(g.hooks[i].domain, &g.hooks[i].orig);
+  g.hooked = 0;
+}
+
+/* ---- free lists ------------------------------------------------------------------------ */
+
+static void
+drain_lists(void)
+{
+  PyInterpreterState *in = _PyInterpreterState_GET();
+  while (in->list.numfree > 0) PyObject_GC_Del(in->list.free_list[--in->list.numfree]);
+}
+
+static void
+drain_dicts(void)
+{
+  PyInterpreterState *in = _PyInterpreterState_GET();
+  while (in->dict_state.numfree > 0)
+    PyObject_GC_Del(in->dict_state.free_list[--in->dict_state.numfree]);
+}
+
+static void
+drain_tuples(Py_ssize_t size)
+{
+  PyInterpreterState *in = _PyInterpreterState_GET();
+  for (Py_ssize_t i = size ? size - 1 : 0; i < (size ? size : PyTuple_NFREELISTS); i++) {
+    PyTupleObject *op;
+    while ((op = in->tuple.free_list[i]) != NULL) {
+      in->tuple.free_list[i] = (PyTupleObject *)op->ob_item[0];
+      in->tuple.numfree[i]--;
+      PyObject_GC_Del(op);
+    }
+  }
+}
+
+static void
+drain_floats(void)
+{
+  PyInterpreterState *in = _PyInterpreterState_GET();
+  PyFloatObject *f;
+  while ((f = in->float_state.free_list) != NULL) {
+    in->float_state.free_list = (PyFloatObject *)Py_TYPE(f);
+    in->float_state.numfree--;
+    PyObject_Free(f);
+  }
+}
+
+static void
+list_dealloc(PyObject *op)
+{
+  g.orig_dealloc[0](op);
+  drain_lists();
+}
+
+static void
+tuple_dealloc(PyObject *op)
+{
+  Py_ssize_t n = Py_SIZE(op);
+  g.orig_dealloc[1](op);
+  if (n >= 1 && n <= PyTuple_NFREELISTS) drain_tuples(n);
+}
+
+static void
+dict_dealloc(PyObject *op)
+{
+  g.orig_dealloc[2](op);
+  drain_dicts();
+}
+
+static void
+float_dealloc(PyObject *op)
+{
+  g.orig_dealloc[3](op);
+  drain_floats();
+}
+
+static PyTypeObject *const k_freelist_types[4] = {&PyList_Type, &PyTuple_Type, &PyDict_Type,
+                                                  &PyFloat_Type};
+static const destructor k_freelist_wrappers[4] = {list_dealloc, tuple_dealloc, dict_dealloc,
+                                                  float_dealloc};
+
+static void
+freelists_wrap(void)
+{
+  drain_lists();
+  drain_dicts();
+  drain_tuples(0);
+  drain_floats();
+  for (int i = 0; i < 4; i++) {
+    g.orig_dealloc[i] = k_freelist_types[i]->tp_dealloc;
+    k_freelist_types[i]->tp_dealloc = k_freelist_wrappers[i];
+  }
+}
+
+static void
+freelists_unwrap(void)
+{
+  for (int i = 0; i < 4; i++)
+    if (g.orig_dealloc[i] && k_freelist_types[i]->tp_dealloc == k_freelist_wrappers[i])
+      k_freelist_types[i]->tp_dealloc = g.orig_dealloc[i];
+}
+
+/* ---- regions ------------------------------------------------------------------------------ */
+
+static void
+region_begin(void)
+{
+  freelists_wrap();
+  if (rec_gc_start() != HR_OK) PyErr_Clear();
+  rec_g.active = 1;
+  g.state = ST_RECORDING;
+  hooks_install();
+}
+
+/* Stop the hooks; the live object blocks stay in the table. */
+static void
+region_halt(void)
+{
+  if (g.state != ST_RECORDING) return;
+  t_reent = 1;
+  resolve();
+  t_reent = 0;
+  hooks_remove();
+  freelists_unwrap();
+  rec_gc_stop();
+  mem_emit();
+  if (g.nexc) exc_flush(NULL);
+}
+
+/* The globals of __main__ as the slots of one module frame, the roots. */
+static void
+main_frame(void)
+{
+  PyObject *m = PyImport_AddModule("__main__");          /* borrowed */
+  PyObject *d = m ? PyModule_GetDict(m) : NULL;
+  if (d == NULL) {
+    PyErr_Clear();
+    return;
+  }
+  uint64_t fid = rec_g.next_frame++;
+  uint64_t file = rec_cstr_id(rec_g.opt.script ? rec_g.opt.script : "?");
+  uint64_t loc = trc_writer_location(rec_g.w, file, 1, rec_cstr_id("<module>"));
+  PyThreadState *ts = PyThreadState_Get();
+  rec_emit(TRC_EV_CALL, fid, loc, 0, (uint64_t)ts->thread_id);
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  while (PyDict_Next(d, &pos, &k, &v))
+    if (PyUnicode_Check(k)) rec_emit(TRC_EV_BIND, fid, TRC_SLOT_GLOBAL, rec_str_id(k), rec_obj_id(v));
+}
+
+/* Dict keys the program made get their short value, so paths read value['k']. */
+static void
+key_values(void)
+{
+  rec_map done = {0};
+  for (size_t i = 0; i < rec_g.objs.cap; i++) {
+    if (!rec_g.objs.ent[i].key) continue;
+    rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
+    if (o->sh == NULL || o->sh->kind != REC_SH_DICT) continue;
+    for (size_t k = 0; k < o->sh->np; k++) {
+      rec_obj *ko = rec_obj_find(o->sh->pairs[k].key.op);
+      if (ko == NULL || ko->id != o->sh->pairs[k].key.id || !ko->alloc ||
+          rec_map_get(&done, (uintptr_t)ko->id))
+        continue;
+      uint64_t v = rec_value_id(ko->op);
+      if (v) rec_emit(TRC_EV_VALUE, ko->id, v, 0, 0);
+      rec_map_put(&done, (uintptr_t)ko->id, 1);   /* one value event each */
+    }
+  }
+  rec_map_reset(&done);
+}
+
+/* The live objects and their outgoing references, as a full recording ends. */
+static void
+snapshot(void)
+{
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  rec_g.busy = 1;
+  if (rec_objects_init() != HR_OK) PyErr_Clear();
+  for (size_t i = 0; i < g.capblocks; i++) {
+    blk *b = &g.blocks[i];
+    if (!b->key || !b->id) continue;
+    PyObject *op = (PyObject *)(b->key + _PyType_PreHeaderSize(b->tp));
+    /* Dead on a free list we do not empty: its count is 0. */
+    if (Py_REFCNT(op) <= 0 || Py_TYPE(op) != b->tp) {
+      rec_emit(TRC_EV_FREE, b->id, 0, 0, 0);
+      continue;
+    }
+    rec_obj_adopt(op, b->id, b->size);
+  }
+  hr_free(g.blocks);
+  g.blocks = NULL;
+  g.nblocks = g.capblocks = 0;
+  main_frame();
+  rec_objects_end();
+  key_values();
+  rec_cand_flush();
+  PyErr_Restore(et, ev, tb);
+  rec_g.busy = 0;
+}
+
+static void
+teardown(void)
+{
+  hooks_remove();
+  freelists_unwrap();
+  rec_gc_stop();
+  rec_dealloc_unwrap_all();
+  rec_objects_fini();
+  rec_astack_fini();
+  hr_free(g.blocks);
+  g.blocks = NULL;
+  g.nblocks = g.capblocks = 0;
+  raw_lock();
+  rec_map_reset(&g.raw);
+  raw_unlock();
+  rec_map_reset(&g.types);
+  hr_free(g.segs);
+  g.segs = NULL;
+  g.nsegs = 0;
+  rec_g.active = 0;
+}
+
+/* ---- the API -------------------------------------------------------------------------------- */
+
+int
+rec_allocmode_on(void)
+{
+  return g.state != ST_OFF;
+}
+
+int
+rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
+{
+  if (errmsg) *errmsg = NULL;
+  memset(&rec_g, 0, sizeof rec_g);
+  rec_g.w = w;
+  rec_g.opt = *opt;
+  rec_g.detail_full = 0;
+  rec_g.next_obj = 1;
+  rec_g.next_frame = 1;
+  int depth = opt->stack_depth > 0 ? opt->stack_depth : REC_ASTACK_DEFAULT_DEPTH;
+  g.start_mark = opt->start_mark ? hr_strdup(opt->start_mark) : NULL;
+  if (rec_astack_init(w, depth, opt->all_frames) != HR_OK ||
+      (opt->start_mark && g.start_mark == NULL)) {
+    if (errmsg) *errmsg = hr_strdup("out of memory");
+    return HR_ENOMEM;
+  }
+  types_learn(&PyBaseObject_Type, 0);
+  segs_load();
+  PyThreadState *ts = PyThreadState_Get();
+  trc_writer_thread(w, (uint64_t)ts->thread_id, rec_cstr_id("MainThread"),
+                    (uint64_t)ts->native_thread_id);
+  g.last_cur = 0;
+  g.state = ST_PAUSED;
+  if (!opt->start_mark && !opt->paused) region_begin();
+  return HR_OK;
+}
+
+void
+rec_allocmode_mark(const char *label)
+{
+  if (g.state == ST_PAUSED && g.start_mark && strcmp(label, g.start_mark) == 0) region_begin();
+  if (g.state != ST_RECORDING) return;
+  t_reent = 1;
+  resolve();
+  t_reent = 0;
+  mem_emit();
+  trc_writer_mark(rec_g.w, rec_g.step, label);
+}
+
+int
+rec_allocmode_region_start(void)
+{
+  if (g.state == ST_DONE) {
+    PyErr_SetString(PyExc_RuntimeError, "heapreel: the recorded region has already ended");
+    return -1;
+  }
+  if (g.state == ST_PAUSED) region_begin();
+  return 0;
+}
+
+int
+rec_allocmode_region_stop(void)
+{
+  if (g.state == ST_RECORDING) {
+    region_halt();
+    snapshot();
+    trc_writer_mark(rec_g.w, rec_g.step, "stop");
+    teardown();
+  }
+  if (g.state != ST_OFF) g.state = ST_DONE;
+  return 0;
+}
+
+static void
+unhandled_exception(void)
+{
+  PyObject *v = PySys_GetObject("last_value");          /* borrowed */
+  if (v == NULL || v == Py_None) return;
+  PyObject *s = PyObject_Str(v);
+  uint64_t msid = s ? rec_str_id(s) : rec_cstr_id("");
+  Py_XDECREF(s);
+  PyErr_Clear();
+  rec_obj *o = rec_obj_find(v);
+  rec_emit(TRC_EV_EXCEPTION, rec_cstr_id(_PyType_Name(Py_TYPE(v))), msid, TRC_EXC_UNHANDLED,
+           o ? o->id : 0);
+}
+
+void
+rec_allocmode_end_of_main(void)
+{
+  if (g.state == ST_RECORDING) {
+    region_halt();
+    snapshot();
+    unhandled_exception();
+    trc_writer_mark(rec_g.w, rec_g.step, "end");
+  }
+  rec_allocmode_stop();
+}
+
+void
+rec_allocmode_stop(void)
+{
+  if (g.state == ST_OFF) return;
+  teardown();
+  hr_free(g.start_mark);
+  g.start_mark = NULL;
+  g.state = ST_OFF;
+}

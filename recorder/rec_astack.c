@@ -1,0 +1,195 @@
+/* rec_astack.c — Python stacks for --detail alloc: capture, fold, intern. */
+#include "rec_internal.h"
+
+#include <string.h>
+
+#include "internal/pycore_code.h"
+#include "internal/pycore_frame.h"
+#include "internal/pycore_pystate.h"
+
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "rec_astack.h"
+
+/* What a code object is to us, cached by address. A code object that dies
+** and leaves its address to another is caught by comparing its file, name
+** and first line. Direct-mapped: a miss only costs a recomputation. */
+typedef struct code_info {
+  PyCodeObject *code;
+  PyObject *file, *name;   /* borrowed, compared only */
+  int first_line;
+  int user;
+  uint64_t file_sid, func_sid;   /* interned on the first new stack that needs them */
+} code_info;
+#define CODE_CACHE 4096
+
+/* Raw stacks seen so far: two independent 64-bit hashes of the (code,
+** instruction) pairs -> trace stack id. Open addressing, grows at half full. */
+typedef struct raw_ent {
+  uint64_t h1, h2, id;
+} raw_ent;
+
+/* All of it protected by the GIL. */
+static struct {
+  trc_writer *w;
+  int depth, all_frames;
+  char *stdlib[2];         /* standard library path prefixes (owned) */
+  code_info *codes;        /* CODE_CACHE entries (owned) */
+  raw_ent *raw;            /* owned */
+  size_t nraw, capraw;
+} g;
+
+static int
+prefix_of(const char *s, const char *p)
+{
+  return p != NULL && p[0] && strncmp(s, p, strlen(p)) == 0;
+}
+
+static int
+file_is_user(const char *f)
+{
+  if (g.all_frames) return 1;
+  if (strncmp(f, "<frozen ", 8) == 0) return 0;
+  if (strstr(f, "/site-packages/") || strstr(f, "/dist-packages/")) return 0;
+  for (int i = 0; i < 2; i++)
+    if (prefix_of(f, g.stdlib[i])) return 0;
+  return 1;
+}
+
+static code_info *
+code_of(PyCodeObject *co)
+{
+  code_info *c = &g.codes[((uintptr_t)co >> 4) & (CODE_CACHE - 1)];
+  if (c->code == co && c->file == co->co_filename && c->name == co->co_qualname &&
+      c->first_line == co->co_firstlineno)
+    return c;
+  c->code = co;
+  c->file = co->co_filename;
+  c->name = co->co_qualname;
+  c->first_line = co->co_firstlineno;
+  c->file_sid = c->func_sid = 0;
+  /* ASCII file names (nearly all) are read in place; others may make
+  ** CPython allocate their UTF-8 form, which the hooks pass through. */
+  const char *file = PyUnicode_Check(co->co_filename) ? PyUnicode_AsUTF8(co->co_filename) : NULL;
+  if (file == NULL) {
+    PyErr_Clear();
+    file = "?";
+  }
+  c->user = file_is_user(file);
+  return c;
+}
+
+static inline uint64_t
+mix(uint64_t h, uint64_t v)
+{
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  return h * 0xff51afd7ed558ccdull;
+}
+
+static uint64_t
+stack_build(_PyInterpreterFrame **fr, code_info **ci, int n)
+{
+  uint64_t parent = 0;
+  for (int i = n - 1; i >= 0; i--) {          /* outermost first */
+    code_info *c = ci[i];
+    PyCodeObject *co = fr[i]->f_code;
+    if (c->file_sid == 0) {
+      c->file_sid = rec_str_id(co->co_filename);
+      c->func_sid = rec_str_id(co->co_qualname);
+    }
+    int off = (int)((fr[i]->prev_instr - _PyCode_CODE(co)) * (int)sizeof(_Py_CODEUNIT));
+    int line = PyCode_Addr2Line(co, off < 0 ? 0 : off);
+    if (line < 0) line = co->co_firstlineno;
+    uint64_t loc = trc_writer_location(g.w, c->file_sid, (uint32_t)line, c->func_sid);
+    parent = trc_writer_stack(g.w, parent, loc);
+    if (parent == 0) return 0;
+  }
+  return parent;
+}
+
+static int
+raw_grow(void)
+{
+  size_t ncap = g.capraw ? g.capraw * 2 : 1024;
+  raw_ent *nr = hr_calloc(ncap, sizeof *nr);
+  if (nr == NULL) return HR_ENOMEM;
+  for (size_t i = 0; i < g.capraw; i++) {
+    if (g.raw[i].id == 0) continue;
+    size_t j = (size_t)g.raw[i].h1 & (ncap - 1);
+    while (nr[j].id) j = (j + 1) & (ncap - 1);
+    nr[j] = g.raw[i];
+  }
+  hr_free(g.raw);
+  g.raw = nr;
+  g.capraw = ncap;
+  return HR_OK;
+}
+
+uint64_t
+rec_astack_now(void)
+{
+  PyThreadState *ts = _PyThreadState_GET();
+  if (ts == NULL || ts->cframe == NULL) return 0;
+  _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
+  code_info *ci[REC_ASTACK_MAX_DEPTH];
+  int n = 0, walked = 0;
+  uint64_t h1 = 0x243F6A8885A308D3ull, h2 = 0x13198A2E03707344ull;
+  /* The walk is bounded: deep recursion through folded frames costs at most
+  ** 1024 steps per allocation. */
+  for (_PyInterpreterFrame *f = ts->cframe->current_frame; f && n < g.depth && walked < 1024;
+       f = f->previous, walked++) {
+    if (_PyFrame_IsIncomplete(f)) continue;
+    code_info *c = code_of(f->f_code);
+    if (!c->user) continue;
+    fr[n] = f;
+    ci[n] = c;
+    n++;
+    h1 = mix(h1, (uint64_t)(uintptr_t)f->f_code);
+    h1 = mix(h1, (uint64_t)(uintptr_t)f->prev_instr);
+    h2 = mix(h2 ^ 0x5bd1e995u, (uint64_t)(uintptr_t)f->prev_instr);
+    h2 = mix(h2, (uint64_t)(uintptr_t)f->f_code);
+  }
+  if (n == 0) return 0;
+  if (g.capraw == 0 && raw_grow() != HR_OK) return 0;
+  size_t mask = g.capraw - 1, j = (size_t)h1 & mask;
+  for (; g.raw[j].id; j = (j + 1) & mask)
+    if (g.raw[j].h1 == h1 && g.raw[j].h2 == h2) return g.raw[j].id;
+  uint64_t id = stack_build(fr, ci, n);
+  if (id == 0) return 0;
+  if ((g.nraw + 1) * 2 > g.capraw) {
+    if (raw_grow() != HR_OK) return id;
+    mask = g.capraw - 1;
+    for (j = (size_t)h1 & mask; g.raw[j].id; j = (j + 1) & mask) {}
+  }
+  g.raw[j] = (raw_ent){h1, h2, id};
+  g.nraw++;
+  return id;
+}
+
+int
+rec_astack_init(trc_writer *w, int depth, int all_frames)
+{
+  rec_astack_fini();
+  g.w = w;
+  g.depth = depth < 1 ? 1 : depth > REC_ASTACK_MAX_DEPTH ? REC_ASTACK_MAX_DEPTH : depth;
+  g.all_frames = all_frames;
+  g.codes = hr_calloc(CODE_CACHE, sizeof *g.codes);
+  if (g.codes == NULL) return HR_ENOMEM;
+  PyObject *bp = PySys_GetObject("base_prefix"), *p = PySys_GetObject("prefix");
+  const char *b = bp && PyUnicode_Check(bp) ? PyUnicode_AsUTF8(bp) : NULL;
+  const char *q = p && PyUnicode_Check(p) ? PyUnicode_AsUTF8(p) : NULL;
+  g.stdlib[0] = b ? hr_sprintf("%s/lib/python%d.%d/", b, PY_MAJOR_VERSION, PY_MINOR_VERSION) : NULL;
+  g.stdlib[1] = q ? hr_sprintf("%s/lib/python%d.%d/", q, PY_MAJOR_VERSION, PY_MINOR_VERSION) : NULL;
+  PyErr_Clear();
+  return HR_OK;
+}
+
+void
+rec_astack_fini(void)
+{
+  hr_free(g.codes);
+  hr_free(g.raw);
+  hr_free(g.stdlib[0]);
+  hr_free(g.stdlib[1]);
+  memset(&g, 0, sizeof g);
+}
