@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ana_map.h"
+#include "ana_stacks.h"
 #include "ana_view.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -18,6 +19,8 @@ struct ana_heap {
   ana_map obj_site;     /* live object id -> site id */
   ana_map kept;         /* returned frame id -> ana_slots * (owned): its globals */
   uint64_t step_loc;
+  ana_stacks *stacks;   /* alloc traces: loaded at the first site event */
+  uint64_t site_stack;  /* alloc traces: the stack of the latest site event */
   uint64_t *scratch;    /* stack being built */
   uint32_t capscratch;
 };
@@ -51,6 +54,7 @@ void ana_heap_free(ana_heap *h) {
   ana_map_reset(&h->site_index);
   ana_map_reset(&h->obj_site);
   hr_free(h->scratch);
+  ana_stacks_free(h->stacks);
   hr_free(h);
 }
 
@@ -76,9 +80,27 @@ static int site_equal(const ana_site *a, uint64_t loc, const uint64_t *stack, ui
          (!depth || memcmp(a->stack, stack, depth * sizeof *stack) == 0);
 }
 
-/* The site of the running code now: its step's location and the stack. */
+static int scratch_reserve(ana_heap *h, uint32_t n) {
+  if (n <= h->capscratch) return HR_OK;
+  uint64_t *ns = hr_realloc(h->scratch, n * sizeof *ns);
+  if (!ns) return HR_ENOMEM;
+  h->scratch = ns;
+  h->capscratch = n;
+  return HR_OK;
+}
+
+/* The site of the running code now: its step's location and the stack (an
+** alloc trace: the latest site event's stack, whose innermost location plays
+** the step's part). */
 static int current_site(ana_heap *h, uint32_t *id) {
   uint32_t depth = 0;
+  uint64_t loc = h->step_loc;
+  if (h->stacks) {
+    if (scratch_reserve(h, 4096)) return HR_ENOMEM;
+    depth = ana_stacks_get(h->stacks, h->site_stack, h->scratch, h->capscratch);
+    loc = depth ? h->scratch[depth - 1] : 0;
+    goto intern;
+  }
   for (const ana_frame *f = ana_state_frame(h->s, ana_state_frame_id(h->s)); f && depth < 100000;
        f = ana_state_frame(h->s, f->parent)) {
     if (depth == h->capscratch) {
@@ -95,13 +117,14 @@ static int current_site(ana_heap *h, uint32_t *id) {
     h->scratch[i] = h->scratch[depth - 1 - i];
     h->scratch[depth - 1 - i] = x;
   }
-  uint64_t key = ana_hash64(h->step_loc ^ (uint64_t)depth << 48);
+intern:;
+  uint64_t key = ana_hash64(loc ^ (uint64_t)depth << 48);
   for (uint32_t i = 0; i < depth; i++) key = ana_hash64(key ^ h->scratch[i]);
   for (;;) {
     if (!key) key = 1;
     uint32_t sid = (uint32_t)(uintptr_t)ana_map_get(&h->site_index, key);
     if (!sid) break;
-    if (site_equal(&h->sites[sid - 1], h->step_loc, h->scratch, depth)) {
+    if (site_equal(&h->sites[sid - 1], loc, h->scratch, depth)) {
       *id = sid;
       return HR_OK;
     }
@@ -115,7 +138,7 @@ static int current_site(ana_heap *h, uint32_t *id) {
     h->capsites = ncap;
   }
   ana_site *st = &h->sites[h->nsites];
-  st->location = h->step_loc;
+  st->location = loc;
   st->depth = depth;
   st->stack = hr_malloc((depth ? depth : 1) * sizeof *st->stack);
   if (!st->stack) return HR_ENOMEM;
@@ -159,6 +182,7 @@ static int kept_bind(ana_heap *h, const trc_event *ev) {
 }
 
 struct replay {
+  ana_trace *t;
   ana_heap *h;
   ana_heap_hook hook;
   void *ctx;
@@ -171,6 +195,10 @@ static int replay_cb(void *ctx, const trc_event *ev) {
   if (r->hook && (rc = r->hook(r->ctx, h, ev)) != 0) return rc;
   switch (ev->kind) {
   case TRC_EV_STEP: h->step_loc = ev->f[1]; break;
+  case TRC_EV_SITE:
+    if (!h->stacks && (rc = ana_stacks_load(r->t, &h->stacks)) != 0) return rc;
+    h->site_stack = ev->f[0];
+    break;
   case TRC_EV_RETURN:
     if ((rc = keep_globals(h, ev->f[0])) != 0) return rc;
     break;
@@ -203,7 +231,7 @@ int ana_heap_end(ana_trace *t, uint64_t *seq, int *is_mark) {
 }
 
 int ana_heap_replay(ana_trace *t, ana_heap *h, uint64_t hi, ana_heap_hook hook, void *ctx) {
-  struct replay r = {h, hook, ctx};
+  struct replay r = {t, h, hook, ctx};
   int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, hi, replay_cb, &r);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   return rc;

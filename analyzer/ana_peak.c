@@ -3,12 +3,15 @@
 
 #include <string.h>
 
+#include "ana_stacks.h"
 #include "hr_mem.h"
 #include "hr_status.h"
 
 struct find {
   ana_peak *p;
   uint64_t step_loc;
+  ana_stacks *stacks;  /* alloc traces: site events name stacks */
+  uint64_t site, first_free_site, peak_site;
   uint64_t first_free_seq, first_free_step, first_free_loc;  /* since the previous mem event */
   uint64_t width;      /* steps per bucket */
 };
@@ -37,8 +40,16 @@ static int find_cb(void *ctx, const trc_event *ev) {
   ana_peak *p = f->p;
   switch (ev->kind) {
   case TRC_EV_STEP: f->step_loc = ev->f[1]; break;
+  case TRC_EV_SITE:
+    if (f->stacks) {
+      uint64_t buf[1];
+      f->site = ev->f[0];
+      f->step_loc = ana_stacks_get(f->stacks, f->site, buf, 1) ? buf[0] : 0;
+    }
+    break;
   case TRC_EV_FREE:
     if (!f->first_free_seq) {
+      f->first_free_site = f->site;
       f->first_free_seq = ev->seq;
       f->first_free_step = ev->step;
       f->first_free_loc = f->step_loc;
@@ -56,10 +67,12 @@ static int find_cb(void *ctx, const trc_event *ev) {
         p->at_seq = f->first_free_seq - 1;
         p->step = f->first_free_step;
         p->location = f->first_free_loc;
+        f->peak_site = f->first_free_site;
       } else {
         p->at_seq = ev->seq;
         p->step = ev->step;
         p->location = f->step_loc;
+        f->peak_site = f->site;
       }
     }
     f->first_free_seq = 0;
@@ -99,8 +112,15 @@ static int load_marks(ana_trace *t, ana_peak *p) {
   return rc;
 }
 
-/* The stack of the running frame in the heap, outermost first. */
-static int take_stack(ana_peak *p) {
+/* The stack of the running frame in the heap, outermost first (an alloc
+** trace: the stack of the site event before the peak). */
+static int take_stack(ana_peak *p, const struct find *fd) {
+  if (fd->stacks) {
+    p->stack = hr_malloc(4096 * sizeof *p->stack);
+    if (!p->stack) return HR_ENOMEM;
+    p->depth = ana_stacks_get(fd->stacks, fd->peak_site, p->stack, 4096);
+    return HR_OK;
+  }
   const ana_state *s = ana_heap_state(p->heap);
   uint32_t n = 0;
   for (const ana_frame *f = ana_state_frame(s, ana_state_frame_id(s)); f && n < 100000;
@@ -148,13 +168,17 @@ int ana_peak_compute(ana_trace *t, ana_peak *p) {
   p->series = hr_malloc((ANA_PEAK_BUCKETS + 1) * sizeof *p->series);
   if (!p->series) return ana_trace_fail(t, HR_ENOMEM, "out of memory");
   int rc = load_marks(t, p);
+  if (rc == HR_OK && ana_trace_is_alloc(t)) rc = ana_stacks_load(t, &f.stacks);
   if (rc == HR_OK) rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(ana_trace_reader(t)), find_cb, &f);
-  if (rc == HR_OK && !p->found)
+  if (rc == HR_OK && !p->found) {
+    ana_stacks_free(f.stacks);
     return ana_trace_fail(t, HR_ENOTFOUND, "the trace has no memory events");
+  }
   if (rc == HR_OK && !(p->heap = ana_heap_new())) rc = HR_ENOMEM;
   if (rc == HR_OK) rc = ana_heap_replay(t, p->heap, p->at_seq, NULL, NULL);
-  if (rc == HR_OK) rc = take_stack(p);
+  if (rc == HR_OK) rc = take_stack(p, &f);
   if (rc == HR_OK) rc = live_groups(p);
+  ana_stacks_free(f.stacks);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ana_stacks.h"
 #include "cli.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -22,6 +23,14 @@ ana_trace *cli_ana_open(const char *path) {
     fprintf(stderr, "heapreel: warning: trace '%s' is incomplete (the recording was cut "
                     "short); answers cover what was recorded\n", path);
   return t;
+}
+
+int cli_ana_needs_full(ana_trace *t, const char *what) {
+  if (!ana_trace_is_alloc(t)) return 0;
+  cli_error("%s needs a full recording (--detail full): '%s' was recorded with --detail alloc, "
+            "which keeps allocations, frees and stacks, and references only at the end of the "
+            "main script", what, ana_trace_path(t));
+  return 1;
 }
 
 int cli_ana_fail(ana_trace *t, int status) {

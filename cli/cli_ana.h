@@ -20,6 +20,10 @@ ana_trace *cli_ana_open(const char *path);
 ** returns CLI_FAIL. */
 int cli_ana_fail(ana_trace *t, int status);
 
+/* When t is an alloc trace, print that `what` needs a full recording and
+** return 1 (the caller fails with CLI_FAIL); 0 for a full trace. */
+int cli_ana_needs_full(ana_trace *t, const char *what);
+
 /* What the report subcommands (summary, leaks, cycles, peak) take:
 ** [--json] [--all] [--plot <file>] <trace>, `--` ending the options. */
 enum { CLI_ANA_ALL = 1, CLI_ANA_PLOT = 2 };   /* options a command accepts besides --json */

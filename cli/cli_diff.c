@@ -129,6 +129,10 @@ int cli_diff(int argc, char **argv) {
                                         (unsigned long long)from, (unsigned long long)to);
   ana_trace *t = cli_ana_open(path);
   if (!t) return CLI_FAIL;
+  if (cli_ana_needs_full(t, "diff")) {
+    ana_trace_free(t);
+    return CLI_FAIL;
+  }
   ana_diff d;
   int rc = ana_diff_compute(t, from, to, &d);
   if (rc == HR_OK) {

@@ -175,6 +175,10 @@ int cli_history(int argc, char **argv) {
   if (nargs == 1) return cli_usage_error(usage, "no object given");
   ana_trace *t = cli_ana_open(args[0]);
   if (!t) return CLI_FAIL;
+  if (cli_ana_needs_full(t, "history")) {
+    ana_trace_free(t);
+    return CLI_FAIL;
+  }
   uint64_t id = 0;
   ana_history h;
   memset(&h, 0, sizeof h);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ana_stacks.h"
 #include "ana_state.h"
 #include "ana_view.h"
 #include "cli.h"
@@ -83,14 +84,32 @@ static int parse_args(int argc, char **argv, struct state_args *a) {
   return CLI_OK;
 }
 
+/* An alloc trace holds references from its end-of-run graph on: the first
+** call event (its module frame) starts it. 0 when there is none. */
+static uint64_t graph_seq(ana_trace *t) {
+  sqlite3_stmt *st = NULL;
+  uint64_t seq = 0;
+  if (sqlite3_prepare_v2(ana_trace_db(t), "SELECT min(call_seq) FROM frames", -1, &st, NULL) ==
+          SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    seq = (uint64_t)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return seq;
+}
+
 /* Rebuild the state the arguments ask for into s. */
 static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, struct where *w) {
   trc_event ev;
   uint64_t step = a->step;
   int rc;
+  int alloc = ana_trace_is_alloc(t);
+  if (alloc && a->how != 'm') return HR_EUSAGE;
   if (a->how == 'm') {
     uint64_t seq;
     rc = ana_trace_mark(t, a->mark, &seq, &step);
+    if (rc == HR_OK && alloc) {
+      uint64_t g = graph_seq(t);
+      if (!g || seq < g) return HR_EUSAGE;
+    }
     if (rc == HR_OK) rc = ana_trace_state_at_seq(t, seq - 1, s);
     if (rc) return rc;
     w->step = step;
@@ -281,6 +300,14 @@ int cli_state(int argc, char **argv) {
   ana_view v;
   memset(&v, 0, sizeof v);
   rc = s ? load_state(t, &a, s, &w) : HR_ENOMEM;
+  if (rc == HR_EUSAGE) {
+    /* An alloc trace answers only from its end-of-run graph. */
+    cli_ana_needs_full(t, a.how == 'm' ? "the state at a mark before the end of the main script"
+                          : a.how == 'l' ? "state --line" : "state --step");
+    ana_state_free(s);
+    ana_trace_free(t);
+    return CLI_FAIL;
+  }
   if (rc == HR_OK) rc = ana_view_build(t, s, w.frame, (a.expand ? ANA_VIEW_EXPAND : 0) | (a.all_names ? ANA_VIEW_ALL_NAMES : 0), &v);
   if (rc == HR_OK) {
     if (a.json) print_json(t, s, &w, &v);

@@ -90,6 +90,10 @@ int cli_steps(int argc, char **argv) {
   if (rc) return rc;
   ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
+  if (cli_ana_needs_full(t, "steps")) {
+    ana_trace_free(t);
+    return CLI_FAIL;
+  }
   uint64_t last = trc_reader_last_step(ana_trace_reader(t));
   if (a.from > last) {
     cli_error("step %llu is out of range (steps are 1 to %llu)", (unsigned long long)a.from,
