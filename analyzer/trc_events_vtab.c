@@ -16,7 +16,7 @@ enum {
   EV_THREAD, EV_OBJECT, EV_HOLDER, EV_SLOT_KIND, EV_SLOT_ARG, EV_SLOT, EV_TYPE,
   EV_SIZE, EV_ADDRESS, EV_REFCOUNT, EV_FLAGS, EV_GENERATION, EV_PHASE,
   EV_COLLECTED, EV_LABEL, EV_EXC_TYPE, EV_MESSAGE, EV_BYTES, EV_PEAK_BYTES, EV_VALUE,
-  EV_NCOLUMNS
+  EV_STACK, EV_NCOLUMNS
 };
 
 /* Columns carry no declared type on purpose: with no affinity, SQLite hands
@@ -26,7 +26,7 @@ static const char events_schema[] =
   "CREATE TABLE x(seq, step, kind, frame, location, opcode, parent, thread,"
   " object, holder, slot_kind, slot_arg, slot, type, size, address, refcount,"
   " flags, generation, phase, collected, label, exc_type, message, bytes, peak_bytes,"
-  " value)";
+  " value, stack)";
 
 #define NO_COL (-1)
 
@@ -48,6 +48,7 @@ static const signed char kind_columns[TRC_EV_KIND_MAX + 1][4] = {
   [TRC_EV_TRACK] = {EV_OBJECT, EV_TYPE, EV_SIZE, EV_ADDRESS},
   [TRC_EV_RESIZE] = {EV_OBJECT, EV_SIZE, NO_COL, NO_COL},
   [TRC_EV_VALUE] = {EV_OBJECT, EV_VALUE, NO_COL, NO_COL},
+  [TRC_EV_SITE] = {EV_STACK, NO_COL, NO_COL, NO_COL},
 };
 
 /* idxNum bits chosen by events_best_index and read by events_filter. The

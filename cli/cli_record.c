@@ -17,7 +17,8 @@
 #define RECORDER_NAME "heapreel-record"
 
 static const char usage[] =
-  "usage: heapreel record [-o FILE] [--all-frames] [--detail full|alloc] SCRIPT [ARGS...]\n"
+  "usage: heapreel record [-o FILE] [--all-frames] [--detail full|alloc] [--stack-depth N]\n"
+  "                       [--start-at-mark LABEL | --start-paused] SCRIPT [ARGS...]\n"
   "\n"
   "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would (same sys.argv, sys.path,\n"
   "virtual environment, stdin, stdout, stderr and exit status) and record its\n"
@@ -26,7 +27,10 @@ static const char usage[] =
   "\n"
   "    -o FILE               write the trace to FILE (default: <script stem>.heapreel)\n"
   "    --all-frames          record standard-library and site-packages frames too\n"
-  "    --detail full|alloc   'alloc': allocations, frees and sizes only (big programs)\n";
+  "    --detail full|alloc   'alloc': allocations, frees, sizes and stacks only (big programs)\n"
+  "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n"
+  "    --start-at-mark LABEL alloc: record from the first heapreel.mark(LABEL) on\n"
+  "    --start-paused        alloc: record from heapreel.start() on\n";
 
 /* Check the options before SCRIPT (the recorder parses them again); returns
 ** 0 to go on, or the exit status. */
@@ -50,6 +54,11 @@ static int check_options(int argc, char **argv) {
       if (v == NULL) return cli_usage_error(usage, "option '--detail' needs 'full' or 'alloc'");
       if (strcmp(v, "full") != 0 && strcmp(v, "alloc") != 0)
         return cli_usage_error(usage, "unknown detail '%s' (expected 'full' or 'alloc')", v);
+    } else if (strcmp(s, "--stack-depth") == 0 || strcmp(s, "--start-at-mark") == 0) {
+      if (++i >= argc) return cli_usage_error(usage, "option '%s' needs a value", s);
+    } else if (strncmp(s, "--stack-depth=", 14) == 0 || strncmp(s, "--start-at-mark=", 16) == 0 ||
+               strcmp(s, "--start-paused") == 0) {
+      /* checked by the recorder */
     } else {
       return cli_usage_error(usage, "unknown option '%s'", s);
     }

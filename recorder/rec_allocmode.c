@@ -64,10 +64,12 @@ static _Thread_local int t_reent;  /* inside a hook: nested calls pass through *
 
 /* ---- the block table -------------------------------------------------------- */
 
+/* Fibonacci hashing on the top bits: blocks are 16-byte aligned and
+** pymalloc hands them out in runs, which low product bits would cluster. */
 static inline size_t
 blk_hash(uintptr_t k, size_t mask)
 {
-  return (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15ull) >> 24) & mask;
+  return (size_t)((((uint64_t)k >> 4) * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 }
 
 static int
@@ -91,7 +93,7 @@ blk_grow(void)
 static blk *
 blk_put(uintptr_t p, size_t size)
 {
-  if ((g.nblocks + 1) * 4 > g.capblocks * 3 && blk_grow() != HR_OK) return NULL;
+  if ((g.nblocks + 1) * 2 > g.capblocks && blk_grow() != HR_OK) return NULL;
   size_t mask = g.capblocks - 1, j = blk_hash(p, mask);
   while (g.blocks[j].key && g.blocks[j].key != p) j = (j + 1) & mask;
   if (!g.blocks[j].key) g.nblocks++;
@@ -615,6 +617,7 @@ freelists_unwrap(void)
 static void
 region_begin(void)
 {
+  types_learn(&PyBaseObject_Type, 0);   /* classes made while paused */
   freelists_wrap();
   if (rec_gc_start() != HR_OK) PyErr_Clear();
   rec_g.active = 1;
@@ -757,7 +760,6 @@ rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
     if (errmsg) *errmsg = hr_strdup("out of memory");
     return HR_ENOMEM;
   }
-  types_learn(&PyBaseObject_Type, 0);
   segs_load();
   PyThreadState *ts = PyThreadState_Get();
   trc_writer_thread(w, (uint64_t)ts->thread_id, rec_cstr_id("MainThread"),

@@ -1,0 +1,125 @@
+#!/bin/bash
+# record_alloc.sh — `record --detail alloc`: the same leaks as a full trace of
+# the same program, trace growth proportional to allocations, regions that
+# hold nothing from outside them, and the subcommands that need a full trace.
+set -u
+
+HEAPREEL=${HEAPREEL:?set HEAPREEL to the heapreel binary}
+HEAPREEL_SOURCE=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
+HEAPREEL_BUILD=${HEAPREEL_BUILD:-$(dirname "$HEAPREEL")}
+RECORD=$HEAPREEL_BUILD/heapreel-record
+PY=/usr/bin/python3.11
+PROGS=$HEAPREEL_SOURCE/tests/programs
+TMP=${HEAPREEL_TEST_TMP:-/tmp}/record_alloc.$$
+rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
+trap 'rm -rf "$TMP"' EXIT
+unset VIRTUAL_ENV PYTHONPATH PYTHONHOME PYTHONSAFEPATH
+failures=0
+
+. "$HEAPREEL_SOURCE/tests/tools/cli_checks.sh"
+ok() { echo "ok: $*"; }
+pycheck() {  # DESCRIPTION PYTHON_CODE ARGS...: the code exits 0
+  local what=$1 code=$2; shift 2
+  "$PY" -c "$code" "$@" >"$TMP/py.out" 2>&1 && ok "$what" || fail "$what: $(head -c 800 "$TMP/py.out")"
+}
+line_of() { grep -n "$2" "$PROGS/$1" | head -1 | cut -d: -f1; }
+q() { "$HEAPREEL" sql "$1" "$2" | tail -n +3 | tr -d ' '; }
+
+[ -x "$RECORD" ] || { echo "FAIL: no heapreel-record in $HEAPREEL_BUILD" >&2; exit 1; }
+
+# --- the same leaks as a full trace --------------------------------------------------
+"$RECORD" -o "$TMP/full.heapreel" "$PROGS/leak_cache.py" >/dev/null 2>&1 || fail "full recording"
+"$RECORD" --detail alloc -o "$TMP/alloc.heapreel" "$PROGS/leak_cache.py" >"$TMP/alloc.stdout" \
+  2>/dev/null || fail "alloc recording"
+[ "$(cat "$TMP/alloc.stdout")" = 800 ] && ok "the program's output is unchanged" || fail "output $(cat "$TMP/alloc.stdout")"
+[ "$(q "$TMP/alloc.heapreel" "SELECT value FROM meta WHERE key = 'detail'")" = alloc ] \
+  && ok "meta detail is alloc" || fail "meta detail is not alloc"
+[ "$(q "$TMP/alloc.heapreel" "SELECT count(*) FROM events WHERE kind IN ('step', 'incref', 'decref')")" = 0 ] \
+  && ok "no steps or refcount events" || fail "an alloc trace has steps or refcount events"
+run 0 leaks --json "$TMP/full.heapreel"; cp "$TMP/out" "$TMP/full.json"
+run 0 leaks --json "$TMP/alloc.heapreel"; cp "$TMP/out" "$TMP/alloc.json"
+site=$(line_of leak_cache.py LEAK_SITE)
+pycheck "leak site, count, bytes, stack and retention path equal the full trace's" '
+import json, sys
+full, alloc = (json.load(open(p)) for p in sys.argv[1:3])
+site = int(sys.argv[3])
+def leak(j):
+    g = [g for g in j["groups"] if g["line"] == site and g["type"] == "list"]
+    assert len(g) == 1, g
+    g = g[0]
+    return (g["file"], g["line"], g["count"], g["bytes"], [(f["function"], f["line"]) for f in g["stack"]], g["retention"])
+f, a = leak(full), leak(alloc)
+assert f == a, (f, a)
+assert a[2] == 40 and a[5][0] == "global '"'"'_CACHE'"'"'", a
+' "$TMP/full.json" "$TMP/alloc.json" "$site"
+run 0 cycles "$TMP/alloc.heapreel"; ok "cycles runs on an alloc trace"
+run 0 peak --json "$TMP/alloc.heapreel"
+pycheck "peak reports allocator bytes" 'import json, sys; j = json.load(open(sys.argv[1])); assert j["peak_bytes"] > 0, j' "$TMP/out"
+
+# --- what needs a full recording says so --------------------------------------------------
+run 1 steps "$TMP/alloc.heapreel"; one_line_error "steps needs a full recording (--detail full)"
+run 1 state --line "$site" "$TMP/alloc.heapreel"; one_line_error "needs a full recording (--detail full)"
+run 1 history "$TMP/alloc.heapreel" 5; one_line_error "history needs a full recording"
+run 0 state --mark end --json "$TMP/alloc.heapreel"
+pycheck "state --mark end answers from the end-of-run graph" '
+import json, sys
+j = json.load(open(sys.argv[1]))
+names = [s["name"] for f in j["frames"] for s in f["slots"]]
+assert "_CACHE" in names, names
+' "$TMP/out"
+
+# --- growth proportional to allocations, nothing per instruction ----------------------------
+for n in 2000 20000; do
+  "$RECORD" --detail alloc -o "$TMP/loop$n.heapreel" "$PROGS/alloc_loop.py" $n >/dev/null 2>&1 \
+    || fail "recording alloc_loop.py $n"
+done
+a1=$(q "$TMP/loop2000.heapreel" "SELECT count(*) FROM events WHERE kind = 'alloc'")
+a2=$(q "$TMP/loop20000.heapreel" "SELECT count(*) FROM events WHERE kind = 'alloc'")
+e1=$(q "$TMP/loop2000.heapreel" "SELECT max(last_seq) FROM chunks")
+e2=$(q "$TMP/loop20000.heapreel" "SELECT max(last_seq) FROM chunks")
+pycheck "events grow with allocations: ${e1} -> ${e2} events for ${a1} -> ${a2} allocs" '
+import sys
+a1, a2, e1, e2 = map(int, sys.argv[1:5])
+assert a2 - a1 >= 9 * 18000 * 0.9, (a1, a2)          # 5 objects a round at least
+per = (e2 - e1) / (a2 - a1)
+# alloc + free, and a site event when the stack changes (here between the
+# loop line and the comprehension's frame): nothing per instruction.
+assert per <= 3, per
+' "$a1" "$a2" "$e1" "$e2"
+pycheck "the loop costs few bytes per allocation" '
+import os, sys
+a1, a2 = int(sys.argv[1]), int(sys.argv[2])
+d = os.path.getsize(sys.argv[4]) - os.path.getsize(sys.argv[3])
+assert d / (a2 - a1) < 4, d / (a2 - a1)
+' "$a1" "$a2" "$TMP/loop2000.heapreel" "$TMP/loop20000.heapreel"
+
+# --- a region holds nothing from outside it -------------------------------------------------
+"$RECORD" --detail alloc --start-paused -o "$TMP/region.heapreel" "$PROGS/alloc_region.py" \
+  >"$TMP/region.stdout" 2>/dev/null || fail "recording alloc_region.py"
+[ "$(cat "$TMP/region.stdout")" = "30 20 40" ] && ok "region program output unchanged" || fail "region output"
+rs=$(line_of alloc_region.py REGION_SITE)
+run 0 sql "$TMP/region.heapreel" "SELECT t.text, count(*) FROM events e JOIN types ty ON ty.id = e.type JOIN strings t ON t.id = ty.name WHERE e.kind = 'alloc' AND t.text IN ('Before', 'Inside', 'After') GROUP BY 1 ORDER BY 1"
+grep -q "Inside.*20" "$TMP/out" && ok "the region's 20 objects are in it" || fail "region objects: $(cat "$TMP/out")"
+grep -q "Before\|After" "$TMP/out" && fail "objects from outside the region: $(cat "$TMP/out")" || ok "nothing from before or after the region"
+run 0 sql "$TMP/region.heapreel" "SELECT DISTINCT l.line FROM stacks s JOIN locations l ON l.id = s.location WHERE s.parent IS NULL"
+pycheck "every allocation stack is inside the region's lines" '
+import sys
+lines = [int(x) for x in open(sys.argv[1]).read().split()[2:]]
+lo, hi = int(sys.argv[2]) - 1, int(sys.argv[2]) + 2
+assert lines and all(lo <= l <= hi for l in lines), lines
+' "$TMP/out" "$rs"
+run 0 leaks --json "$TMP/region.heapreel"
+pycheck "leaks of the region: the Inside objects still alive when it stopped" '
+import json, sys
+j = json.load(open(sys.argv[1]))
+g = {x["type"]: x["count"] for x in j["groups"]}
+assert g.get("Inside") == 20 and "Before" not in g and "After" not in g, g
+' "$TMP/out"
+"$RECORD" --detail alloc --start-at-mark second -o "$TMP/mark.heapreel" "$PROGS/run_mark.py" >/dev/null 2>&1
+[ "$(q "$TMP/mark.heapreel" "SELECT group_concat(label, ',') FROM (SELECT label FROM markers ORDER BY seq)")" = "second,third,end" ] \
+  && ok "--start-at-mark records from that mark on" || fail "marks: $(q "$TMP/mark.heapreel" "SELECT group_concat(label) FROM markers")"
+run 2 record --start-paused "$PROGS/alloc_region.py"
+grep -q "need '--detail alloc'" "$TMP/err" && ok "region options need --detail alloc" || fail "$(cat "$TMP/err")"
+
+[ "$failures" = 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
+echo "all record_alloc checks passed"
