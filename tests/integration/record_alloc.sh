@@ -83,7 +83,7 @@ a1, a2, e1, e2 = map(int, sys.argv[1:5])
 assert a2 - a1 >= 9 * 18000 * 0.9, (a1, a2)          # 5 objects a round at least
 per = (e2 - e1) / (a2 - a1)
 # alloc + free, and a site event when the stack changes (here between the
-# loop line and the comprehension's frame): nothing per instruction.
+# loop line and the comprehension frame): nothing per instruction.
 assert per <= 3, per
 ' "$a1" "$a2" "$e1" "$e2"
 pycheck "the loop costs few bytes per allocation" '
