@@ -1,47 +1,153 @@
 #!/usr/bin/env bash
-# run.sh — the benchmarks, side by side in one run: ./build.sh bench
+# run.sh — the benchmark suite, side by side in one run: ./build.sh bench
 #
-# 1. the trace writer alone: 50 million synthetic interpreter-shaped events
-#    (events per second end to end, bytes per event);
-# 2. the chunk codec alone;
-# 3. each benchmark program under plain python3.11, heapreel record and
-#    python3.11 -X tracemalloc, median of RUNS runs, as ratios to plain python.
-set -euo pipefail
+# For each program (tests/programs/bench_*.py: the million-append loop,
+# fib(22), a stdlib-heavy script, 2 GB allocated with a 200 MB peak) the wall
+# time and peak RSS (/usr/bin/time -f '%e %M') of plain python3.11, heapreel
+# record (full), heapreel record --detail alloc, python3.11 -X tracemalloc and
+# heaptrack (PYTHONMALLOC=malloc), as ratios to plain python measured in the
+# same run, median of RUNS runs; then trace sizes (bytes per event and per
+# allocation) and the analyzer's timings on the largest trace.
+#
+#   RUNS=N        runs per measurement (default 3)
+#   QUICK=1       one run each, and skip the writer and codec micro-benchmarks
+#   FULL_LIMIT=S  seconds a full recording may take before it is marked skipped (300)
+set -uo pipefail
 build=${1:?usage: bench/run.sh BUILD_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${RUNS:-3}
+[ "${QUICK:-0}" = 1 ] && runs=1
+full_limit=${FULL_LIMIT:-300}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 py=/usr/bin/python3.11
+rec=$build/heapreel-record
+hr=$build/heapreel
+programs=(bench_append bench_fib bench_stdlib bench_churn)
+tools=(plain full alloc tracemalloc heaptrack)
+have_heaptrack=1
+command -v heaptrack >/dev/null || have_heaptrack=0
 
-echo "== trace writer: 50M synthetic events"
-"$build/bench/bench_writer" 50000000 "$work/writer.heapreel"
-rm -f "$work/writer.heapreel"
-echo
-echo "== chunk codec"
-"$build/bench/bench_codec"
-echo
+if [ "${QUICK:-0}" != 1 ]; then
+  echo "== trace writer: 50M synthetic events"
+  "$build/bench/bench_writer" 50000000 "$work/writer.heapreel"
+  rm -f "$work/writer.heapreel"
+  echo
+  echo "== chunk codec"
+  "$build/bench/bench_codec"
+  echo
+fi
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-timeit() {  # prints wall seconds of one run of "$@"
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
-  t1=$(date +%s.%N)
-  calc "$t1 - $t0"
-}
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "nan"}'; }
 calc() { awk "BEGIN { print $1 }"; }
 
-printf "== recording, median of %d runs (seconds, ratio to plain python3.11)\n" "$runs"
-printf "%-14s %10s %16s %16s %12s %12s\n" program plain tracemalloc "heapreel full" events "bytes/event"
-for prog in bench_append bench_fib bench_stdlib; do
-  script=$root/tests/programs/$prog.py
-  plain=$(for i in $(seq "$runs"); do timeit "$py" "$script"; done | median)
-  tm=$(for i in $(seq "$runs"); do timeit "$py" -X tracemalloc "$script"; done | median)
-  full=$(for i in $(seq "$runs"); do timeit "$build/heapreel-record" -o "$work/$prog.heapreel" "$script"; done | median)
-  events=$("$build/heapreel" sql "$work/$prog.heapreel" "SELECT max(last_seq) FROM chunks" | tail -1 | tr -d ' ')
-  size=$(stat -c %s "$work/$prog.heapreel")
-  printf "%-14s %9.3fs %9.3fs %5.1fx %9.3fs %5.1fx %12s %12.3f\n" "$prog" "$plain" \
-    "$tm" "$(calc "$tm / $plain")" "$full" "$(calc "$full / $plain")" \
-    "$events" "$(calc "$size / $events")"
+# run_tool TOOL PROG: one run; prints "seconds maxrss_kb", or "skip" past the limit.
+run_tool() {
+  local tool=$1 prog=$2 script=$root/tests/programs/$2.py out=$work/time
+  local -a cmd
+  case $tool in
+    plain) cmd=("$py" "$script") ;;
+    full) cmd=(timeout "$full_limit" "$rec" -o "$work/$prog.full.heapreel" "$script") ;;
+    alloc) cmd=("$rec" --detail alloc -o "$work/$prog.alloc.heapreel" "$script") ;;
+    tracemalloc) cmd=("$py" -X tracemalloc "$script") ;;
+    heaptrack) cmd=(env PYTHONMALLOC=malloc heaptrack -o "$work/$prog.heaptrack" "$py" "$script") ;;
+  esac
+  rm -f "$work/$prog.heaptrack"*
+  /usr/bin/time -f '%e %M' -o "$out" "${cmd[@]}" >/dev/null 2>"$work/stderr"
+  local rc=$?
+  if [ "$tool" = full ] && [ $rc = 124 ]; then echo skip; return; fi
+  tail -1 "$out"
+}
+
+declare -A T M
+for prog in "${programs[@]}"; do
+  for tool in "${tools[@]}"; do
+    [ "$tool" = heaptrack ] && [ $have_heaptrack = 0 ] && { T[$prog.$tool]=na; continue; }
+    # Interleaved runs keep the tools' conditions alike on a shared machine.
+    : >"$work/t.$tool"; : >"$work/m.$tool"
+  done
+  for i in $(seq "$runs"); do
+    for tool in "${tools[@]}"; do
+      [ "${T[$prog.$tool]:-}" = na ] && continue
+      [ "${T[$prog.$tool]:-}" = skip ] && continue
+      r=$(run_tool "$tool" "$prog")
+      if [ "$r" = skip ]; then T[$prog.$tool]=skip; continue; fi
+      echo "${r% *}" >>"$work/t.$tool"
+      echo "${r#* }" >>"$work/m.$tool"
+    done
+  done
+  for tool in "${tools[@]}"; do
+    case ${T[$prog.$tool]:-} in na|skip) continue ;; esac
+    T[$prog.$tool]=$(median <"$work/t.$tool")
+    M[$prog.$tool]=$(median <"$work/m.$tool")
+  done
+  # Keep this program's traces for the size table.
+  for f in "$work/$prog".*; do [ -e "$f" ] && cp "$f" "$work/keep.${f##*/}"; done
 done
+
+echo "== wall time and peak RSS, median of $runs run(s); ratios to plain python3.11 in the same run"
+printf "%-13s %14s" program "plain s/MB"
+for tool in full alloc tracemalloc heaptrack; do printf " %22s" "$tool"; done
+echo
+for prog in "${programs[@]}"; do
+  p=${T[$prog.plain]} pm=${M[$prog.plain]}
+  printf "%-13s %7.2fs %5dM" "$prog" "$p" $((pm / 1024))
+  for tool in full alloc tracemalloc heaptrack; do
+    v=${T[$prog.$tool]}
+    case $v in
+      na) printf " %22s" "not installed" ;;
+      skip) printf " %22s" "skipped (>${full_limit}s)" ;;
+      *) printf " %6.2fs %5.1fx %5.1fx" "$v" "$(calc "$v / ($p > 0.005 ? $p : 0.005)")" \
+           "$(calc "${M[$prog.$tool]} / $pm")" ;;
+    esac
+  done
+  echo
+done
+echo "(each tool: seconds, time ratio, peak-RSS ratio)"
+echo
+
+events() { "$hr" sql "$1" "SELECT coalesce(max(last_seq), 0) FROM chunks" | tail -1 | tr -d ' '; }
+allocs() { "$hr" sql "$1" "SELECT count(*) FROM events WHERE kind = 'alloc'" | tail -1 | tr -d ' '; }
+echo "== trace sizes (the last run's files)"
+printf "%-13s %-10s %12s %12s %12s %12s %12s\n" program trace bytes events allocs "B/event" "B/alloc"
+largest= largest_size=0
+for prog in "${programs[@]}"; do
+  for kind in full alloc; do
+    f=$work/keep.$prog.$kind.heapreel
+    [ -f "$f" ] || { printf "%-13s %-10s %12s\n" "$prog" "$kind" "(none)"; continue; }
+    s=$(stat -c %s "$f") e=$(events "$f") a=$(allocs "$f")
+    printf "%-13s %-10s %12d %12d %12d %12.3f %12.3f\n" "$prog" "$kind" "$s" "$e" "$a" \
+      "$(calc "$s / ($e ? $e : 1)")" "$(calc "$s / ($a ? $a : 1)")"
+    [ "$s" -gt "$largest_size" ] && largest=$f largest_size=$s
+  done
+  f=$(ls "$work/keep.$prog.heaptrack"* 2>/dev/null | head -1)
+  if [ -n "$f" ]; then
+    s=$(stat -c %s "$f")
+    a=$( (zstdcat "$f" 2>/dev/null || zcat "$f" 2>/dev/null) | grep -c '^+')
+    printf "%-13s %-10s %12d %12s %12d %12s %12.3f\n" "$prog" heaptrack "$s" - "$a" - \
+      "$(calc "$s / ($a ? $a : 1)")"
+  fi
+done
+echo "(heapreel alloc: allocations are Python objects; heaptrack: every malloc under"
+echo " PYTHONMALLOC=malloc, its own count of '+' records)"
+echo
+
+echo "== analyzer on the largest trace: ${largest##*/keep.} ($largest_size bytes)"
+t_an() {  # label, heapreel args...
+  local label=$1; shift
+  local s
+  s=$( { /usr/bin/time -f '%e' "$hr" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  printf "  %-10s %8ss\n" "$label" "$s"
+}
+if [ -n "$largest" ]; then
+  last=$("$hr" sql "$largest" "SELECT max(last_step) FROM chunks" | tail -1 | tr -d ' ')
+  t_an summary summary "$largest"
+  if [ "$("$hr" sql "$largest" "SELECT value FROM meta WHERE key='detail'" | tail -1 | tr -d ' ')" = alloc ]; then
+    t_an "state" state --mark end "$largest"
+  else
+    t_an "state" state --step $((last / 2 > 0 ? last / 2 : 1)) "$largest"
+  fi
+  t_an leaks leaks "$largest"
+  t_an cycles cycles "$largest"
+  t_an peak peak "$largest"
+fi
