@@ -136,7 +136,8 @@ echo "== analyzer on the largest trace: ${largest##*/keep.} ($largest_size bytes
 t_an() {  # label, heapreel args...
   local label=$1; shift
   local s
-  s=$( { /usr/bin/time -f '%e' "$hr" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  /usr/bin/time -f '%e' -o "$work/an.time" "$hr" "$@" >/dev/null 2>&1
+  s=$(tail -1 "$work/an.time")
   printf "  %-10s %8ss\n" "$label" "$s"
 }
 if [ -n "$largest" ]; then
