@@ -61,6 +61,20 @@ def lookup(m, name):
     return None
 
 
+def resolve(m, path):
+    # NAME, then .attr (attr slots) and [i] (item slots): "f.__defaults__[0]".
+    import re
+    parts = re.findall(r"[^.\[\]]+|\[\d+\]", path)
+    oid = lookup(m, parts[0])
+    for p in parts[1:]:
+        if oid is None:
+            return None
+        key = ("item", "item[%s]" % p[1:-1]) if p.startswith("[") else ("attr", "attr '%s'" % p)
+        v = m["slots"].get((oid, key[0], key[1]))
+        oid = v[0] if v else None
+    return oid
+
+
 def members(m, holder, kinds):
     return [(sk, st, v) for (h, sk, st), v in m["slots"].items() if h == holder and sk in kinds]
 
@@ -108,7 +122,7 @@ def main():
                                           "size": m["size"].get(oid)}[what]
             report(got == int(args[1]), desc + " (trace: %s)" % got)
         elif what == "items":
-            oid = lookup(m, args[0])
+            oid = resolve(m, args[0])
             items = sorted((int(st[st.index("[") + 1:st.index("]")]), v[0])
                            for sk, st, v in members(m, oid, ("item",)))
             if not known(*[i for _, i in items]):
@@ -117,7 +131,7 @@ def main():
             got = [m["objs"][i]["addr"] for _, i in items]
             report(got == [int(a) for a in args[1:]], desc + " (trace: %s)" % got)
         elif what == "attrs":
-            oid = lookup(m, args[0])
+            oid = resolve(m, args[0])
             vals = [v[0] for sk, st, v in members(m, oid, ("attr",))]
             if not known(*vals):
                 unknown(desc, vals)
@@ -125,6 +139,23 @@ def main():
             got = sorted("%s=%d" % (st.split("'")[1], m["objs"][v[0]]["addr"])
                          for sk, st, v in members(m, oid, ("attr",)))
             report(got == args[1:], desc + " (trace: %s)" % got)
+        elif what == "closure":
+            # a function's closure[i] slots hold its cells
+            oid = resolve(m, args[0])
+            cl = sorted((int(st[st.index("[") + 1:st.index("]")]), v[0])
+                        for sk, st, v in members(m, oid, ("closure",)))
+            if not known(*[i for _, i in cl]):
+                unknown(desc, [i for _, i in cl])
+                continue
+            got = [m["objs"][i]["addr"] for _, i in cl]
+            report(got == [int(a) for a in args[1:]], desc + " (trace: %s)" % got)
+        elif what == "cell":
+            # the contents of a function's closure[i] cell
+            oid = resolve(m, args[0])
+            c = m["slots"].get((oid, "closure", "closure[%s]" % args[1]))
+            v = m["slots"].get((c[0], "contents", "cell")) if c else None
+            got = m["objs"][v[0]]["addr"] if v and v[0] in m["objs"] else None
+            report(got == int(args[2]), desc + " (trace: %s)" % got)
         elif what == "dict":
             oid = lookup(m, args[0])
             both = [x for sk, st, v in members(m, oid, ("value",)) for x in v]
