@@ -38,7 +38,9 @@ static int
 file_is_user(const char *f)
 {
   if (rec_g.opt.all_frames) return 1;
-  if (strncmp(f, "<frozen ", 8) == 0) return 0;
+  /* <frozen ...>, and <string> of code the standard library compiles and
+  ** execs (namedtuple, dataclasses): no file of the program's. */
+  if (f[0] == '<') return 0;
   if (strstr(f, "/site-packages/") || strstr(f, "/dist-packages/")) return 0;
   for (int i = 0; i < 2; i++)
     if (prefix_of(f, g_stdlib[i])) return 0;

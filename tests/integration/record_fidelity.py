@@ -9,6 +9,10 @@ def load(trace, ext):
     con.enable_load_extension(True)
     con.load_extension(ext)
     lines = dict(con.execute("select id, line from locations"))
+    global FRAMES
+    FRAMES = {fid: (fn, th) for fid, fn, th in con.execute(
+        "select f.id, s.text, f.thread from frames f join locations l on l.id = f.location"
+        " join strings s on s.id = l.function")}
     rows = con.execute(
         "select seq, step, kind, frame, location, object, holder, slot_kind, slot_arg, slot,"
         " refcount, size, address, flags, label, parent, phase from events order by seq")
@@ -156,6 +160,24 @@ def main():
             v = m["slots"].get((c[0], "contents", "cell")) if c else None
             got = m["objs"][v[0]]["addr"] if v and v[0] in m["objs"] else None
             report(got == int(args[2]), desc + " (trace: %s)" % got)
+        elif what == "genlocals":
+            # the slots of FUNC's one frame (a suspended generator's included)
+            fids = [f for f, (fn, th) in FRAMES.items() if fn == args[0]]
+            got = None
+            if len(fids) == 1:
+                sl = [(st.split("'")[1], v[0]) for (h, sk, st), v in m["slots"].items()
+                      if h == fids[0] and sk in ("local", "cell")]
+                if not known(*[o for _, o in sl]):
+                    unknown(desc, [o for _, o in sl])
+                    continue
+                got = sorted("%s=%d" % (n, m["objs"][o]["addr"]) for n, o in sl)
+            report(got == args[1:], desc + " (trace: %s, frames %s)" % (got, fids))
+        elif what == "frames":
+            got = sum(1 for fn, th in FRAMES.values() if fn == args[0])
+            report(got == int(args[1]), desc + " (trace: %d frames)" % got)
+        elif what == "thread":
+            got = FRAMES.get(m["frame"], (None, None))[1]
+            report(got == int(args[0]), desc + " (trace: %s)" % got)
         elif what == "dict":
             oid = lookup(m, args[0])
             both = [x for sk, st, v in members(m, oid, ("value",)) for x in v]
