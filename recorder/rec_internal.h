@@ -181,4 +181,8 @@ void rec_alloc_emit_mem(void);
 int rec_gc_start(void);
 void rec_gc_stop(void);
 
+/* rec_output.c */
+int rec_output_start(void);                  /* record writes to sys.stdout / sys.stderr */
+void rec_output_stop(void);
+
 #endif /* REC_INTERNAL_H */

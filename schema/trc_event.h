@@ -13,7 +13,7 @@
 
 /* Format version: a reader refuses a trace whose major version differs. */
 #define TRC_VERSION_MAJOR 1
-#define TRC_VERSION_MINOR 0
+#define TRC_VERSION_MINOR 1
 
 /* Event kinds. The numbers are stored in traces: never renumber. */
 enum trc_kind {
@@ -62,6 +62,12 @@ enum trc_slot {
 };
 
 #define TRC_SLOT_HOLDER_IS_FRAME(s) ((s) >= TRC_SLOT_LOCAL && (s) <= TRC_SLOT_CELL)
+
+/* output.stream: which of the program's streams a write went to. */
+enum trc_stream {
+  TRC_STREAM_STDOUT = 1,
+  TRC_STREAM_STDERR = 2
+};
 
 enum trc_free_flags {
   TRC_FREE_GC = 1        /* freed by the cyclic collector (inside a gc run) */
