@@ -22,6 +22,7 @@ def load(trace, ext):
 def replay(lines, rows):
     objs, slots, marks = {}, {}, {}
     parent, cur, step_line, in_gc = {}, None, {}, False
+    live = set()
     frees = {}
     for (seq, step, kind, frame, loc, obj, holder, skind, sarg, stext,
          rc, size, addr, flags, label, par, phase) in rows:
@@ -30,6 +31,9 @@ def replay(lines, rows):
             step_line[step] = lines.get(loc)
         elif kind == "call":
             parent[frame] = par
+            live.add(frame)
+        elif kind == "return":
+            live.discard(frame)
         elif kind in ("alloc", "track"):
             # A new object holds one reference; a tracked one's count is unknown
             # until its first incref or decref (FORMAT.md).
@@ -47,7 +51,7 @@ def replay(lines, rows):
         elif kind == "unbind":
             slots.pop((holder, skind, stext), None)
         elif kind == "mark":
-            marks[label] = {"frame": cur, "step": step, "slots": dict(slots),
+            marks[label] = {"frame": cur, "step": step, "slots": dict(slots), "live": set(live),
                             "rc": {k: v["rc"] for k, v in objs.items()},
                             "size": {k: v["size"] for k, v in objs.items()},
                             "objs": objs}
@@ -175,6 +179,20 @@ def main():
         elif what == "frames":
             got = sum(1 for fn, th in FRAMES.values() if fn == args[0])
             report(got == int(args[1]), desc + " (trace: %d frames)" % got)
+        elif what == "depth":
+            # frames of FUNC on the stack (called, not returned) at the mark
+            got = sum(1 for f in m["live"] if FRAMES.get(f, (None,))[0] == args[0])
+            report(got == int(args[1]), desc + " (trace: %d)" % got)
+        elif what == "dead":
+            # dead NAME BY gc|nogc CPYTHON: CPython (a weakref) says NAME's object
+            # of this mark is dead (1) or alive (0) at mark BY; the trace agrees,
+            # and a death happened inside a gc run exactly when "gc"
+            name, by, how, cp = args
+            oid = lookup(m, name)
+            fr = frees.get(oid)
+            dead = (fr is not None and by in marks and fr[0] <= marks[by]["step"])
+            ok = dead == (cp == "1") and (not dead or fr[1] == (how == "gc"))
+            report(ok, desc + " (trace: freed %s)" % (fr,))
         elif what == "thread":
             got = FRAMES.get(m["frame"], (None, None))[1]
             report(got == int(args[0]), desc + " (trace: %s)" % got)
@@ -211,6 +229,14 @@ def main():
                 ok = (fr is not None and marks[at]["step"] <= fr[0] <= marks[by]["step"]
                       and fr[1] == (how == "gc"))
                 report(ok, "freed %s of %s before %s (%s) (trace: %s)" % (name, at, by, how, fr))
+            elif f[0] == "freedat":
+                # freedat MARK NAME LINE: NAME's object at MARK is freed by refcount
+                # at a step of line LINE
+                _, at, name, line = f
+                fr = frees.get(lookup(marks[at], name))
+                ok = fr is not None and not fr[1] and step_line.get(fr[0]) == int(line)
+                report(ok, "freed %s of %s at line %s (trace: %s, line %s)"
+                       % (name, at, line, fr, fr and step_line.get(fr[0])))
             elif f[0] == "freedid":
                 _, at, key, by = f
                 a = ids_at.get((at, key))
