@@ -38,7 +38,9 @@ static int
 file_is_user(const char *f)
 {
   if (rec_g.opt.all_frames) return 1;
-  if (strncmp(f, "<frozen ", 8) == 0) return 0;
+  /* <frozen ...>, and <string> of code the standard library compiles and
+  ** execs (namedtuple, dataclasses): no file of the program's. */
+  if (f[0] == '<') return 0;
   if (strstr(f, "/site-packages/") || strstr(f, "/dist-packages/")) return 0;
   for (int i = 0; i < 2; i++)
     if (prefix_of(f, g_stdlib[i])) return 0;
@@ -185,9 +187,47 @@ rec_frame_find(PyFrameObject *f)
   return v ? (rec_frame *)*v : NULL;
 }
 
+/* A class body's namespace (f_locals that is not the globals) as the
+** frame's local slots. The dict lives as long as the frame: no reference. */
+static rec_obj *
+names_new(PyObject *dict, uint64_t holder)
+{
+  rec_obj *n = hr_calloc(1, sizeof *n);
+  rec_shadow *sh = hr_calloc(1, sizeof *sh);
+  if (n == NULL || sh == NULL) {
+    hr_free(n);
+    hr_free(sh);
+    return NULL;
+  }
+  sh->kind = REC_SH_NAMES;
+  sh->version = (uint64_t)-1;
+  n->sh = sh;
+  n->op = dict;
+  n->id = holder;
+  rec_obj_diff(n, REC_DIFF_FULL, NULL);
+  return n;
+}
+
+/* Drop the namespace shadow; unbind its slots when the frame returns. */
+static void
+names_free(rec_obj *n, int unbind)
+{
+  if (n == NULL) return;
+  rec_shadow *sh = n->sh;
+  for (size_t i = 0; unbind && i < sh->np; i++) {
+    rec_emit(TRC_EV_UNBIND, n->id, TRC_SLOT_LOCAL, sh->pairs[i].key.id, sh->pairs[i].val.id);
+    rec_cand_add(sh->pairs[i].val.op, sh->pairs[i].val.id);
+  }
+  hr_free(sh->pairs);
+  rec_map_reset(&sh->index);
+  hr_free(sh);
+  hr_free(n);
+}
+
 static void
 frame_free(rec_frame *fr)
 {
+  names_free(fr->names, 0);
   hr_free(fr->slots);
   hr_free(fr);
 }
@@ -227,6 +267,9 @@ rec_frame_enter(rec_thread *th, PyFrameObject *f)
   if (rec_g.detail_full) {
     if (iframe->f_globals && PyDict_Check(iframe->f_globals))
       fr->glob = globals_get(iframe->f_globals, fr->id);
+    if (!(co->co_flags & CO_OPTIMIZED) && iframe->f_locals != NULL &&
+        iframe->f_locals != iframe->f_globals && PyDict_CheckExact(iframe->f_locals))
+      fr->names = names_new(iframe->f_locals, fr->id);
     rec_frame_diff(fr, 0, 0);
   }
   return fr;
@@ -291,6 +334,13 @@ void
 rec_frame_diff(rec_frame *fr, int op, int oparg)
 {
   if (fr->n) slots_diff(fr);
+  rec_obj *nm = fr->names;
+  if (nm != NULL && ((PyDictObject *)nm->op)->ma_version_tag != nm->sh->version) {
+    PyObject *key = NULL, *names = fr->cc->code->co_names;
+    if ((op == STORE_NAME || op == DELETE_NAME) && oparg >= 0 && oparg < PyTuple_GET_SIZE(names))
+      key = PyTuple_GET_ITEM(names, oparg);
+    rec_obj_diff(nm, key ? REC_DIFF_KEY : REC_DIFF_FULL, key);
+  }
   rec_obj *g = fr->glob;
   if (g == NULL || ((PyDictObject *)g->op)->ma_version_tag == g->sh->version) return;
   PyObject *key = NULL;
@@ -320,13 +370,17 @@ rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended)
       rec_emit(TRC_EV_UNBIND, fr->id, kind, fr->cc->names[i], r->id);
       rec_cand_add(r->op, r->id);
     }
+    names_free(fr->names, 1);
+    fr->names = NULL;
   }
+  /* The frame's reference to its function goes when the frame is cleared,
+  ** after this event: the caller's next instruction sees the count drop. */
+  PyObject *func = fr->fo->f_frame ? (PyObject *)fr->fo->f_frame->f_func : NULL;
+  rec_obj *fo = func ? rec_obj_find(func) : NULL;
+  if (fo) rec_cand_obj(fo);
   rec_emit(TRC_EV_RETURN, fr->id, retval ? rec_obj_id(retval) : 0, 0, 0);
   if (retval) rec_cand_add(retval, rec_obj_id(retval));
   rec_map_del(&g_frames, (uintptr_t)fr->fo, NULL);
-  /* Frames whose caller still points at us get a NULL parent. */
-  size_t cap = 0;
-  (void)cap;
   frame_free(fr);
 }
 
@@ -351,6 +405,7 @@ rec_frames_end(void)
     rec_frame *fr = (rec_frame *)g_frames.ent[i].val;
     if (fr->fo->f_frame != NULL && fr->fo->f_frame->f_code == fr->cc->code) {
       fr->epoch = (uint64_t)-1;
+      if (fr->names) fr->names->sh->version = (uint64_t)-1;
       rec_frame_diff(fr, 0, 0);
     }
   }

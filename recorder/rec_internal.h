@@ -29,7 +29,10 @@ typedef struct rec_pair {
 } rec_pair;
 
 enum rec_shkind { REC_SH_SEQ = 1, REC_SH_DICT, REC_SH_SET, REC_SH_CELL, REC_SH_INST,
-                  REC_SH_GLOBALS };
+                  REC_SH_GLOBALS,  /* a frame's globals dict: global slots of the frame */
+                  REC_SH_NAMES,    /* a class body's namespace dict: local slots of its frame */
+                  REC_SH_FUNC,     /* a function: closure cells, defaults, __dict__ */
+                  REC_SH_CLASS };  /* a class the program made: its __dict__ as attributes */
 
 /* The recorded slots of one container. */
 typedef struct rec_shadow {
@@ -156,6 +159,7 @@ struct rec_frame {
   int n;
   uint64_t epoch;        /* rec_g.frees when the slots were last diffed */
   rec_obj *glob;         /* globals shadow (kind REC_SH_GLOBALS), shared */
+  rec_obj *names;        /* a class body's namespace shadow (REC_SH_NAMES), owned */
 };
 int rec_frames_init(void);
 void rec_frames_fini(void);
@@ -177,5 +181,9 @@ int rec_alloc_born(PyObject *op);            /* block handed out while recording
 void rec_alloc_emit_mem(void);
 int rec_gc_start(void);
 void rec_gc_stop(void);
+
+/* rec_output.c */
+int rec_output_start(void);                  /* record writes to sys.stdout / sys.stderr */
+void rec_output_stop(void);
 
 #endif /* REC_INTERNAL_H */

@@ -261,6 +261,14 @@ obj_size(PyObject *op)
   return n;
 }
 
+/* Classes born while recording have their attributes recorded; older ones
+** (builtins, the standard library's) stay leaves. */
+static int
+class_is_recorded(PyObject *op)
+{
+  return PyType_Check(op) && (((PyTypeObject *)op)->tp_flags & Py_TPFLAGS_HEAPTYPE);
+}
+
 rec_obj *
 rec_obj_see(PyObject *op)
 {
@@ -278,7 +286,7 @@ rec_obj_see(PyObject *op)
   }
   rec_dealloc_wrap(Py_TYPE(op));
   o->alloc = rec_alloc_born(op) || rec_map_get(&rec_g.reborn, (uintptr_t)op) != NULL;
-  o->cont = (uint8_t)rec_obj_is_container(op);
+  o->cont = (uint8_t)(rec_obj_is_container(op) || (o->alloc && class_is_recorded(op)));
   o->size = obj_size(op);
   rec_emit(o->alloc ? TRC_EV_ALLOC : TRC_EV_TRACK, o->id, rec_type_id(Py_TYPE(op)),
            o->size, (uint64_t)(uintptr_t)op);
@@ -367,7 +375,7 @@ rec_obj_is_container(PyObject *op)
 {
   PyTypeObject *tp = Py_TYPE(op);
   if (PyList_Check(op) || PyTuple_Check(op) || PyDict_Check(op) || PyAnySet_Check(op) ||
-      PyCell_Check(op))
+      PyCell_Check(op) || PyFunction_Check(op))
     return 1;
   if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || PyType_Check(op) || PyModule_Check(op))
     return 0;
@@ -453,7 +461,15 @@ seq_diff(rec_obj *o, int how, Py_ssize_t at)
   if (how != REC_DIFF_INDEX || n != sh->n) sh->n = n;
 }
 
-/* Keyed shadows (dict, set, instance). */
+/* Keyed shadows (dict, set, instance, function, class, namespaces). */
+
+/* A function's pairs that are not attributes of its __dict__ have keys that
+** are no object's address (objects are aligned): closure[i] is keyed 4i+1,
+** __defaults__ and __kwdefaults__ 3 and 7. */
+#define REC_FUNC_KEY_CELL(i) ((PyObject *)(uintptr_t)(4 * (uintptr_t)(i) + 1))
+#define REC_FUNC_KEY_IS_CELL(k) (((uintptr_t)(k) & 3) == 1)
+#define REC_FUNC_KEY_DEFAULTS ((PyObject *)(uintptr_t)3)
+#define REC_FUNC_KEY_KWDEFAULTS ((PyObject *)(uintptr_t)7)
 
 static void
 pair_emit(rec_obj *o, rec_pair *p, int kind, int key_too)
@@ -465,8 +481,12 @@ pair_emit(rec_obj *o, rec_pair *p, int kind, int key_too)
     if (key_too && kind == TRC_EV_UNBIND) rec_emit(kind, o->id, TRC_SLOT_KEY, p->key.id, p->key.id);
     if (key_too) rec_cand_add(p->key.op, p->key.id);
     rec_cand_add(p->val.op, p->val.id);
-  } else if (sh->kind == REC_SH_GLOBALS) {
-    rec_emit(kind, o->id, TRC_SLOT_GLOBAL, p->key.id, p->val.id);
+  } else if (sh->kind == REC_SH_GLOBALS || sh->kind == REC_SH_NAMES) {
+    rec_emit(kind, o->id, sh->kind == REC_SH_NAMES ? TRC_SLOT_LOCAL : TRC_SLOT_GLOBAL, p->key.id,
+             p->val.id);
+    rec_cand_add(p->val.op, p->val.id);
+  } else if (sh->kind == REC_SH_FUNC && REC_FUNC_KEY_IS_CELL(p->key.op)) {
+    rec_emit(kind, o->id, TRC_SLOT_CLOSURE, p->key.id, p->val.id);
     rec_cand_add(p->val.op, p->val.id);
   } else if (sh->kind == REC_SH_SET) {
     rec_emit(kind, o->id, TRC_SLOT_ELEMENT, 0, p->key.id);
@@ -517,7 +537,8 @@ pair_see(rec_obj *o, PyObject *key, uint64_t name_sid, PyObject *val)
   if (rec_map_put(&sh->index, (uintptr_t)key, sh->np + 1) != HR_OK) return;
   rec_pair *p = &sh->pairs[sh->np++];
   p->key.op = key;
-  p->key.id = name_sid ? name_sid : rec_obj_id(key);
+  /* a misaligned key is no object: a function's closure index (name_sid) */
+  p->key.id = name_sid || ((uintptr_t)key & 7) ? name_sid : rec_obj_id(key);
   p->val.op = val;
   p->val.id = val ? rec_obj_id(val) : 0;
   p->stamp = rec_g.stamp;
@@ -540,7 +561,7 @@ dict_full(rec_obj *o, PyObject *d)
   rec_g.stamp++;
   Py_ssize_t pos = 0;
   PyObject *k, *v;
-  int names = o->sh->kind == REC_SH_GLOBALS;
+  int names = o->sh->kind == REC_SH_GLOBALS || o->sh->kind == REC_SH_NAMES;
   while (PyDict_Next(d, &pos, &k, &v)) {
     if (!names) pair_see(o, k, 0, v);
     else if (PyUnicode_Check(k)) pair_see(o, k, rec_str_id(k), v);
@@ -574,7 +595,7 @@ dict_key(rec_obj *o, PyObject *d, PyObject *k)
   if (v == NULL) PyErr_Clear();
   uintptr_t *ix = rec_map_get(&sh->index, (uintptr_t)k);
   Py_ssize_t size = PyDict_GET_SIZE(d);
-  uint64_t sid = sh->kind == REC_SH_GLOBALS ? rec_str_id(k) : 0;
+  uint64_t sid = sh->kind == REC_SH_GLOBALS || sh->kind == REC_SH_NAMES ? rec_str_id(k) : 0;
   if (v != NULL && ix != NULL && (size_t)size == sh->np) {
     rec_g.stamp++;
     pair_see(o, k, sid, v);
@@ -640,6 +661,50 @@ inst_full(rec_obj *o)
   pairs_sweep(o);
 }
 
+/* The str-keyed entries of dict as attr slots (instance and function
+** __dict__, class __dict__). */
+static void
+attrs_see(rec_obj *o, PyObject *dict)
+{
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  while (PyDict_Next(dict, &pos, &k, &v))
+    if (PyUnicode_Check(k)) pair_see(o, k, rec_str_id(k), v);
+}
+
+/* A function's references a program can see: closure[i] (its cells),
+** __defaults__, __kwdefaults__ and its own attributes. */
+static void
+func_full(rec_obj *o)
+{
+  PyFunctionObject *f = (PyFunctionObject *)o->op;
+  rec_g.stamp++;
+  PyObject *cl = f->func_closure;
+  if (cl != NULL && PyTuple_Check(cl))
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cl); i++)
+      pair_see(o, REC_FUNC_KEY_CELL(i), (uint64_t)i, PyTuple_GET_ITEM(cl, i));
+  if (f->func_defaults != NULL)
+    pair_see(o, REC_FUNC_KEY_DEFAULTS, rec_cstr_id("__defaults__"), f->func_defaults);
+  if (f->func_kwdefaults != NULL)
+    pair_see(o, REC_FUNC_KEY_KWDEFAULTS, rec_cstr_id("__kwdefaults__"), f->func_kwdefaults);
+  if (f->func_dict != NULL && PyDict_Check(f->func_dict)) attrs_see(o, f->func_dict);
+  pairs_sweep(o);
+}
+
+/* A class the program made: the entries of its own __dict__ (vars(cls)). */
+static void
+class_full(rec_obj *o)
+{
+  PyObject *dict = ((PyTypeObject *)o->op)->tp_dict;
+  if (dict == NULL || !PyDict_Check(dict)) return;
+  uint64_t ver = ((PyDictObject *)dict)->ma_version_tag;
+  if (ver == o->sh->version) return;
+  o->sh->version = ver;
+  rec_g.stamp++;
+  attrs_see(o, dict);
+  pairs_sweep(o);
+}
+
 void
 rec_obj_shadow(rec_obj *o)
 {
@@ -650,7 +715,9 @@ rec_obj_shadow(rec_obj *o)
   sh->kind = PyList_Check(op) || PyTuple_Check(op) ? REC_SH_SEQ
            : PyDict_Check(op) ? REC_SH_DICT
            : PyAnySet_Check(op) ? REC_SH_SET
-           : PyCell_Check(op) ? REC_SH_CELL : REC_SH_INST;
+           : PyCell_Check(op) ? REC_SH_CELL
+           : PyFunction_Check(op) ? REC_SH_FUNC
+           : PyType_Check(op) ? REC_SH_CLASS : REC_SH_INST;
   sh->version = (uint64_t)-1;
   o->sh = sh;
   rec_obj_diff(o, REC_DIFF_FULL, NULL);
@@ -680,13 +747,14 @@ rec_obj_diff(rec_obj *o, int how, PyObject *arg)
     seq_diff(o, how, how == REC_DIFF_INDEX ? (Py_ssize_t)(intptr_t)arg : 0);
     break;
   case REC_SH_DICT:
-  case REC_SH_GLOBALS: {
+  case REC_SH_GLOBALS:
+  case REC_SH_NAMES: {
     uint64_t ver = ((PyDictObject *)o->op)->ma_version_tag;
     if (ver == o->sh->version) return;   /* unchanged, size included */
     if (how == REC_DIFF_KEY) dict_key(o, o->op, arg);
     else dict_full(o, o->op);
     o->sh->version = ver;
-    if (o->sh->kind == REC_SH_GLOBALS) return;
+    if (o->sh->kind != REC_SH_DICT) return;
     break;
   }
   case REC_SH_SET:
@@ -695,6 +763,12 @@ rec_obj_diff(rec_obj *o, int how, PyObject *arg)
   case REC_SH_INST:
     inst_full(o);
     break;
+  case REC_SH_FUNC:
+    func_full(o);
+    return;      /* a function's size never changes */
+  case REC_SH_CLASS:
+    class_full(o);
+    return;
   }
   obj_resized(o);
 }

@@ -402,6 +402,7 @@ rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
   if (g_thread_hook) set_thread_hook(g_thread_hook);
   PyErr_Clear();
   thread_get(PyThreadState_Get());
+  if (rec_output_start() != HR_OK) PyErr_Clear();   /* the run goes on without output rows */
   rec_alloc_start();
   rec_g.active = 1;
   PyEval_SetTrace(rec_trace, NULL);
@@ -455,6 +456,7 @@ rec_tracer_stop(void)
     set_thread_hook(Py_None);
     Py_CLEAR(g_thread_hook);
   }
+  rec_output_stop();
   rec_gc_stop();
   rec_alloc_stop();
   rec_dealloc_unwrap_all();

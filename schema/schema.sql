@@ -1,4 +1,4 @@
--- schema.sql — the tables of a heapreel trace (format 1.0).
+-- schema.sql — the tables of a heapreel trace (format 1.1).
 -- The single definition: the build embeds this file into the writer and the
 -- reader checks for these tables. Events live in `chunks` (see FORMAT.md);
 -- everything else is a small dimension table readable with plain SQL.
@@ -88,6 +88,18 @@ CREATE TABLE markers (
   label  TEXT NOT NULL
 );
 CREATE INDEX markers_label ON markers(label);
+
+-- What the program wrote to sys.stdout (stream 1) and sys.stderr (stream 2),
+-- one row per write call, in the order written (rowid). seq is the last
+-- event before the write (0: none yet), step the step it happened in. Since
+-- format 1.1; readers treat a trace without this table as having no output.
+CREATE TABLE output (
+  seq     INTEGER NOT NULL,
+  step    INTEGER NOT NULL,
+  stream  INTEGER NOT NULL,
+  text    TEXT NOT NULL
+);
+CREATE INDEX output_step ON output(step);
 
 -- The event stream: zlib-compressed columnar chunks (FORMAT.md).
 CREATE TABLE chunks (

@@ -65,6 +65,12 @@ enum trc_slot {
 
 #define TRC_SLOT_HOLDER_IS_FRAME(s) ((s) >= TRC_SLOT_LOCAL && (s) <= TRC_SLOT_CELL)
 
+/* output.stream: which of the program's streams a write went to. */
+enum trc_stream {
+  TRC_STREAM_STDOUT = 1,
+  TRC_STREAM_STDERR = 2
+};
+
 enum trc_free_flags {
   TRC_FREE_GC = 1        /* freed by the cyclic collector (inside a gc run) */
 };

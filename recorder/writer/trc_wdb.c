@@ -21,7 +21,7 @@
 enum {
   ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_CHUNK,
   ST_STRING, ST_LOCATION, ST_TYPE, ST_THREAD, ST_SOURCE, ST_META, ST_KEYFRAME,
-  ST_STACK, ST_OBJECT, ST_FREE, ST_RESIZE, ST_CALL, ST_RETURN, ST_MARKER, ST_COUNT
+  ST_STACK, ST_OBJECT, ST_FREE, ST_RESIZE, ST_CALL, ST_RETURN, ST_MARKER, ST_OUTPUT, ST_COUNT
 };
 
 static const char sql_begin[] = "BEGIN";
@@ -60,10 +60,12 @@ static const char sql_marker[] =
   "INSERT INTO markers(seq, step, label)"
   " VALUES(?1, ?2, COALESCE((SELECT text FROM strings WHERE id = ?3), ''))";
 
+static const char sql_output[] = "INSERT INTO output(seq, step, stream, text) VALUES(?1, ?2, ?3, ?4)";
+
 static const char *const stmt_sql[ST_COUNT] = {
   sql_begin, sql_commit, sql_rollback, sql_chunk,
   sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
-  sql_stack, sql_object, sql_free, sql_resize, sql_call, sql_return, sql_marker};
+  sql_stack, sql_object, sql_free, sql_resize, sql_call, sql_return, sql_marker, sql_output};
 
 /* Pragmas run once the file has its final name. WAL with synchronous=NORMAL
 ** makes each commit durable against a killed process without an fsync per
@@ -297,6 +299,7 @@ static void free_payload(trc_event *e) {
     hr_free((void *)(uintptr_t)e->f[0]);
     break;
   case TRC_DIM_KEYFRAME:
+  case TRC_DIM_OUTPUT:
     hr_free((void *)(uintptr_t)e->f[2]);
     break;
   default:
@@ -375,6 +378,13 @@ static int store_dim(trc_wdb *w, const trc_event *e) {
     bind_id(st, 1, f[0]);
     bind_ref(st, 2, f[1]);
     bind_id(st, 3, f[2]);
+    break;
+  case TRC_DIM_OUTPUT:
+    st = w->st[ST_OUTPUT];
+    bind_id(st, 1, f[0]);
+    bind_id(st, 2, f[1]);
+    bind_id(st, 3, f[3] & 3);
+    sqlite3_bind_text64(st, 4, (const char *)(uintptr_t)f[2], f[3] >> 2, SQLITE_STATIC, SQLITE_UTF8);
     break;
   default:
     return SQLITE_MISUSE;

@@ -405,6 +405,18 @@ void trc_writer_keyframe(trc_writer *w, uint64_t step, uint64_t seq,
   push_dim(w, TRC_DIM_KEYFRAME, step, seq, (uint64_t)(uintptr_t)copy, n, copy);
 }
 
+void trc_writer_output(trc_writer *w, uint64_t step, int stream, const char *text, size_t n) {
+  char *copy = hr_malloc(n + 1);
+  if (!copy) {
+    set_enomem(w, "storing program output");
+    return;
+  }
+  if (n) memcpy(copy, text, n);
+  copy[n] = '\0';
+  push_dim(w, TRC_DIM_OUTPUT, w->seq, step, (uint64_t)(uintptr_t)copy,
+           (uint64_t)n * 4 + ((unsigned)stream & 3), copy);
+}
+
 uint64_t trc_writer_mark(trc_writer *w, uint64_t step, const char *label) {
   uint64_t sid = trc_writer_string(w, label ? label : "", label ? strlen(label) : 0);
   if (!sid) return 0;

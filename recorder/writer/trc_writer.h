@@ -66,6 +66,11 @@ void trc_writer_meta(trc_writer *w, const char *key, const char *value);
 void trc_writer_keyframe(trc_writer *w, uint64_t step, uint64_t seq,
                          const void *data, size_t n);
 
+/* Record text (borrowed, n bytes of UTF-8) the program wrote to its stream
+** (TRC_STREAM_STDOUT or TRC_STREAM_STDERR) during `step`, after the events
+** appended so far: a row of the output table. */
+void trc_writer_output(trc_writer *w, uint64_t step, int stream, const char *text, size_t n);
+
 /* Append a mark event labelled `label` (borrowed) and hand the block to the
 ** writer thread; returns the mark's sequence number. */
 uint64_t trc_writer_mark(trc_writer *w, uint64_t step, const char *label);

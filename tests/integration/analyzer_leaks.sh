@@ -62,14 +62,14 @@ grep -qF "held by: global '_CACHE' → value[" "$TMP/out" && ok "text shows the 
 record leak_listeners
 run 0 cycles --json "$TMP/leak_listeners.heapreel"
 nclosure=$("$HEAPREEL" sql "$TMP/leak_listeners.heapreel" "SELECT count(*) FROM events WHERE kind = 'bind' AND slot_kind = 'closure'" 2>/dev/null | tail -1 | tr -d ' ')
-if [ "${nclosure:-0}" = 0 ]; then
-  skip "alive listener cycle: the recorder writes no function -> closure references (no 'closure' binds in the trace), so bus -> list -> closure -> cell -> bus cannot close"
-else
-  json_check "an alive cycle reached from a root holds Bus, list, function and cell" \
-    'any(c["reachable"] and {"Bus", "list", "function", "cell"} <= {m["type"] for m in c["members"]} for c in j["alive"])'
-  json_check "the listener cycle was closed on the CLOSES_CYCLE line" \
-    'any(c["line"] == int(a[0]) for c in j["alive"])' "$(line_of leak_listeners.py CLOSES_CYCLE)"
-fi
+[ "${nclosure:-0}" -ge 3 ] && ok "each listener's closure[0] is bound ($nclosure closure binds)" \
+  || fail "expected at least 3 function -> closure binds, got '${nclosure:-}'"
+json_check "an alive cycle reached from a root holds Bus, list, function and cell" \
+  'any(c["reachable"] and {"Bus", "list", "function", "cell"} <= {m["type"] for m in c["members"]} for c in j["alive"])'
+json_check "the listener cycle was closed on the CLOSES_CYCLE line" \
+  'any(c["line"] == int(a[0]) for c in j["alive"])' "$(line_of leak_listeners.py CLOSES_CYCLE)"
+json_check "the cycle closes through a closure slot and a cell's contents" \
+  'any("closure[0]" in c["closing_slots"] and "cell" in c["closing_slots"] for c in j["alive"])'
 json_check "nothing collected in the listener program" 'j["collected"] == []'
 
 # --- cycles: rings freed by gc.collect() ---------------------------------------------------

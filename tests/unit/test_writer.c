@@ -359,6 +359,8 @@ static void test_derived_tables(void) {
   trc_writer_append(w, TRC_EV_GC, 4, 2, TRC_GC_END, 1, 0);
   uint64_t r2 = trc_writer_append(w, TRC_EV_RETURN, 5, 2, 9, 0, 0);
   uint64_t m2 = trc_writer_mark(w, 5, "after");
+  trc_writer_output(w, 5, TRC_STREAM_STDOUT, "[1]\n", 4);
+  trc_writer_output(w, 5, TRC_STREAM_STDERR, "h\xc3\xa9!xx", 4);   /* n bytes, not to the NUL */
   trc_writer_keyframe(w, 5, m2, "\x01\x02\x00\x03", 4);
   trc_writer_meta(w, "program", "demo.py");
   trc_writer_meta(w, "argv", "[\"demo.py\"]");
@@ -421,6 +423,11 @@ static void test_derived_tables(void) {
                        " WHERE t.id = 1 AND t.native_id = 4242", NULL, buf, sizeof buf),
             "MainThread");
   CHECK_STR(q_text(db, "SELECT text FROM sources", NULL, buf, sizeof buf), "x = [1]\ndel x\n");
+  /* Output rows: after the last event appended (the mark), in write order. */
+  snprintf(want, sizeof want, "%llu|5|1|[1]\n;%llu|5|2|h\xc3\xa9!", (unsigned long long)m2,
+           (unsigned long long)m2);
+  CHECK_STR(q_text(db, "SELECT group_concat(seq || '|' || step || '|' || stream || '|' || text, ';')"
+                       " FROM (SELECT * FROM output ORDER BY rowid)", NULL, buf, sizeof buf), want);
   CHECK_STR(q_text(db, "SELECT hex(data) || '|' || seq FROM keyframes WHERE step = 5", NULL,
                    buf, sizeof buf), (snprintf(want, sizeof want, "01020003|%llu",
                                               (unsigned long long)m2), want));

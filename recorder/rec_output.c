@@ -1,0 +1,128 @@
+/* rec_output.c — what the program writes to sys.stdout and sys.stderr, into the trace.
+**
+** Every text write of a program ends in _io.TextIOWrapper.write (print,
+** sys.stdout.write, tracebacks). Its method table entry, the PyMethodDef the
+** type's descriptor and every bound method point to, gets our function, which
+** calls the original first and then records the text when the object written
+** to is sys.stdout / sys.stderr (or sys.__stdout__ / sys.__stderr__). The
+** program sees the same types, objects and methods, its bytes reach the real
+** streams exactly as before, and recording the text allocates nothing through
+** Python's allocators (no Python object is made, none is touched).
+** Writes to the streams' binary buffers (sys.stdout.buffer.write) and to the
+** file descriptors (os.write) are not recorded.
+*/
+#include "rec_internal.h"
+
+#include "internal/pycore_interp.h"
+
+#include "hr_mem.h"
+#include "hr_status.h"
+
+static PyMethodDef *g_write_def;   /* TextIOWrapper's "write" entry; GIL */
+static PyCFunction g_write_orig;   /* its original function; GIL */
+static PyObject *g_names[4];       /* "stdout", "__stdout__", "stderr", "__stderr__" (owned) */
+
+/* Which stream self is: TRC_STREAM_STDOUT / _STDERR, or 0. */
+static int
+stream_of(PyObject *self)
+{
+  PyObject *sysdict = PyThreadState_Get()->interp->sysdict;
+  if (sysdict == NULL) return 0;
+  for (int i = 0; i < 4; i++) {
+    /* PyDict_GetItem on an interned str: no allocation, no exception */
+    if (g_names[i] != NULL && PyDict_GetItem(sysdict, g_names[i]) == self)
+      return i < 2 ? TRC_STREAM_STDOUT : TRC_STREAM_STDERR;
+  }
+  return 0;
+}
+
+/* UTF-8 of s, in buf (owned by the caller when *owned), without asking
+** Python to make or cache anything. Lone surrogates become U+FFFD. */
+static const char *
+utf8_of(PyObject *s, size_t *n, char **owned)
+{
+  *owned = NULL;
+  if (PyUnicode_READY(s) < 0) {
+    PyErr_Clear();
+    return NULL;
+  }
+  if (PyUnicode_IS_ASCII(s)) {
+    *n = (size_t)PyUnicode_GET_LENGTH(s);
+    return (const char *)PyUnicode_DATA(s);
+  }
+  Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+  int kind = PyUnicode_KIND(s);
+  const void *data = PyUnicode_DATA(s);
+  char *buf = hr_malloc((size_t)len * 4 + 1), *p = buf;
+  if (buf == NULL) return NULL;
+  for (Py_ssize_t i = 0; i < len; i++) {
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+    if (c < 0x80) {
+      *p++ = (char)c;
+    } else if (c < 0x800) {
+      *p++ = (char)(0xc0 | (c >> 6));
+      *p++ = (char)(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+      *p++ = (char)(0xe0 | (c >> 12));
+      *p++ = (char)(0x80 | ((c >> 6) & 0x3f));
+      *p++ = (char)(0x80 | (c & 0x3f));
+    } else {
+      *p++ = (char)(0xf0 | (c >> 18));
+      *p++ = (char)(0x80 | ((c >> 12) & 0x3f));
+      *p++ = (char)(0x80 | ((c >> 6) & 0x3f));
+      *p++ = (char)(0x80 | (c & 0x3f));
+    }
+  }
+  *n = (size_t)(p - buf);
+  *owned = buf;
+  return buf;
+}
+
+static PyObject *
+output_write(PyObject *self, PyObject *arg)
+{
+  PyObject *r = g_write_orig(self, arg);
+  if (r == NULL || !rec_g.active || rec_g.busy || !PyUnicode_Check(arg)) return r;
+  int stream = stream_of(self);
+  if (stream == 0) return r;
+  size_t n = 0;
+  char *owned;
+  const char *text = utf8_of(arg, &n, &owned);
+  if (text != NULL && n > 0) trc_writer_output(rec_g.w, rec_g.step, stream, text, n);
+  hr_free(owned);
+  return r;
+}
+
+int
+rec_output_start(void)
+{
+  static const char *const names[4] = {"stdout", "__stdout__", "stderr", "__stderr__"};
+  for (int i = 0; i < 4; i++)
+    if (g_names[i] == NULL && (g_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
+      return HR_EPYTHON;
+  PyObject *io = PyImport_ImportModule("_io");
+  PyObject *tp = io ? PyObject_GetAttrString(io, "TextIOWrapper") : NULL;
+  Py_XDECREF(io);
+  if (tp == NULL || !PyType_Check(tp)) {
+    Py_XDECREF(tp);
+    return HR_EPYTHON;
+  }
+  PyObject *d = PyDict_GetItemString(((PyTypeObject *)tp)->tp_dict, "write");  /* borrowed */
+  Py_DECREF(tp);   /* a static type: it outlives us */
+  if (d == NULL || !PyObject_TypeCheck(d, &PyMethodDescr_Type)) return HR_EPYTHON;
+  PyMethodDef *def = ((PyMethodDescrObject *)d)->d_method;
+  if ((def->ml_flags & (METH_O | METH_VARARGS | METH_FASTCALL | METH_NOARGS)) != METH_O)
+    return HR_EPYTHON;   /* not the 3.11 layout we know: record no output */
+  g_write_def = def;
+  g_write_orig = def->ml_meth;
+  def->ml_meth = output_write;
+  return HR_OK;
+}
+
+void
+rec_output_stop(void)
+{
+  if (g_write_def != NULL) g_write_def->ml_meth = g_write_orig;
+  g_write_def = NULL;
+}
