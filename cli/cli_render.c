@@ -204,9 +204,10 @@ static int parse_args(int argc, char **argv, struct render_args *a) {
   int board = a->how == 'S' || a->how == 'L' || a->how == 'e';
   if (!board && a->format >= 0)
     return cli_usage_error(usage, "--format is for storyboards; -o's extension gives the format");
-  if (!board && rnd_format_from_path(a->out) < 0)
-    return cli_usage_error(usage, "cannot tell the format of '%s': use .svg, .png, .pdf or .dot",
-                           a->out);
+  if (!board && rnd_format_from_path(a->out) < 0) {
+    cli_error("cannot tell the format of '%s': use .svg, .png, .pdf or .dot", a->out);
+    return CLI_USAGE;
+  }
   return CLI_OK;
 }
 
