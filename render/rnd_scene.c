@@ -219,7 +219,10 @@ static int frame_box(struct build *b, const ana_frame *f, int on_stack, rnd_box 
   x->refcount = -1;
   x->active = f->id == b->frame;
   x->off_stack = !on_stack;
-  x->title = hr_strdup(code.function);
+  /* A qualified name (make_counter.<locals>.increment) by its last part, as Python Tutor does. */
+  const char *name = strrchr(code.function, '.');
+  name = name && name[1] && code.function[0] != '<' ? name + 1 : code.function;
+  x->title = hr_strdup(name);
   x->sub = hr_sprintf("line %u", at.line);
   if (!x->title || !x->sub) return HR_ENOMEM;
   x->rows = hr_calloc(f->slots.n + 1, sizeof *x->rows);
