@@ -267,10 +267,11 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
   ana_map drawn;   /* object id -> its node */
   ana_map_init(&drawn);
   int bad = set_label(g, caption_label(sc, p));
-  Agraph_t *cs = cluster(g, "cluster_stack", "Frames", p, 0);
+  /* A scene without frames (a cycle) draws no stack. */
+  Agraph_t *cs = sc->nframes ? cluster(g, "cluster_stack", "Frames", p, 0) : NULL;
   Agraph_t *ch = cluster(g, "cluster_heap", "Objects", p, 0);
   Agraph_t *cu = NULL;
-  bad |= !cs || !ch;
+  bad |= (sc->nframes && !cs) || !ch;
   for (size_t i = 0; !bad && i < sc->nobjs; i++) {
     const rnd_box *x = &sc->objs[i];
     Agraph_t *c = ch;
@@ -283,9 +284,9 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
     Agnode_t *n = agnode(c, name, 1);
     bad |= !n || ana_map_put(&drawn, x->id, n) != 0;
   }
-  Agnode_t *stack = bad ? NULL : agnode(cs, "stack", 1);
-  bad |= !stack;
-  if (!bad) bad |= set_label(stack, stack_label(sc, &drawn, p));
+  Agnode_t *stack = bad || !cs ? NULL : agnode(cs, "stack", 1);
+  bad |= cs && !stack;
+  if (!bad && stack) bad |= set_label(stack, stack_label(sc, &drawn, p));
   unsigned nedges = 0;
   char port[48];
   for (size_t i = 0; !bad && i < sc->nframes; i++) {

@@ -191,20 +191,25 @@ static int object_rows(struct build *b, const ana_obj *o, rnd_box *x) {
   return HR_OK;
 }
 
-/* Fill an object box's header from o. */
-static int object_box(struct build *b, const ana_obj *o, rnd_box *x, int group) {
+int rnd_scene_obj_header(ana_trace *t, const ana_obj *o, rnd_box *x) {
   char val[512];
-  const char *type = ana_trace_type_name(b->t, o->type);
+  const char *type = ana_trace_type_name(t, o->type);
   x->id = o->id;
   x->title = hr_strdup(type);
   x->refcount = o->refcount;
   x->size = o->size;
   x->address = o->address;
   x->kind = (uint8_t)kind_of(type, o);
+  if (o->value && ana_value_short(t, o, val, sizeof val)) x->sub = hr_strdup(val);
+  return !x->title || (o->value && !x->sub) ? HR_ENOMEM : HR_OK;
+}
+
+/* Fill an object box from o. */
+static int object_box(struct build *b, const ana_obj *o, rnd_box *x, int group) {
+  int rc = rnd_scene_obj_header(b->t, o, x);
+  if (rc) return rc;
   x->group = (uint8_t)group;
   x->leaf = (uint8_t)is_leaf(b, o);
-  if (o->value && ana_value_short(b->t, o, val, sizeof val)) x->sub = hr_strdup(val);
-  if (!x->title || (o->value && !x->sub)) return HR_ENOMEM;
   if (b->prev && ana_map_get(&b->born, o->id)) x->mark = RND_NEW;
   return object_rows(b, o, x);
 }

@@ -67,6 +67,9 @@ typedef struct rnd_scene {
 /* Build the scene of t at p with options o (both borrowed). */
 int rnd_scene_build(ana_trace *t, const rnd_point *p, const rnd_options *o, rnd_scene *sc);
 void rnd_scene_reset(rnd_scene *sc);
+/* Fill x's header (title, value, refcount, size, address, kind) from o
+** (borrowed); rows are the caller's. HR_OK or HR_ENOMEM. */
+int rnd_scene_obj_header(ana_trace *t, const ana_obj *o, rnd_box *x);
 /* The object box with id, or NULL. Linear: scenes are small. */
 const rnd_box *rnd_scene_obj(const rnd_scene *sc, uint64_t id);
 
