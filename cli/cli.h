@@ -42,5 +42,6 @@ int cli_diff(int argc, char **argv);
 int cli_leaks(int argc, char **argv);
 int cli_cycles(int argc, char **argv);
 int cli_peak(int argc, char **argv);
+int cli_render(int argc, char **argv);
 
 #endif /* CLI_H */

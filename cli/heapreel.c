@@ -26,6 +26,7 @@ static const struct cli_command commands[] = {
   {"leaks", cli_leaks, "objects alive at the end by allocation site, with retention paths"},
   {"cycles", cli_cycles, "reference cycles alive at the end and those the collector freed"},
   {"peak", cli_peak, "peak memory: where it was reached and what was live then"},
+  {"render", cli_render, "Graphviz diagrams of the stack and the heap: one step, a storyboard"},
   {"sql", cli_sql, "run an SQL query on a trace, with the events table available"},
 };
 

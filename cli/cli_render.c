@@ -1,0 +1,337 @@
+/* cli_render.c — `heapreel render`: Graphviz diagrams of the stack and the
+** heap at one point, a storyboard of points, one cycle or one leak. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "cli_ana.h"
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "rnd_board.h"
+#include "rnd_output.h"
+#include "rnd_render.h"
+#include "rnd_special.h"
+
+static const char usage[] =
+  "usage: heapreel render <trace> (--step <n> | --line <l>[:<k>] | --mark <label>) -o <out>\n"
+  "   or: heapreel render <trace> (--steps <a,b,...> | --lines <l,l:k,...> | --every line|mark)\n"
+  "                       -o <dir>/ [--format svg|png|pdf|dot]\n"
+  "   or: heapreel render <trace> (--cycle <n> | --leak <n>) -o <out>\n"
+  "\n"
+  "    -o <out>            the file to write; its extension picks the format:\n"
+  "                        .svg, .png, .pdf, or .dot (the graph before layout)\n"
+  "    --step <n>          the state just before step <n> runs\n"
+  "    --line <l>[:<k>]    before the <k>-th execution (default 1) of line <l>\n"
+  "    --mark <label>      where the program called heapreel.mark(<label>)\n"
+  "    --steps, --lines    a storyboard: one numbered file per point in <dir>\n"
+  "    --every line|mark   a storyboard of every line run in the main script, or of\n"
+  "                        every mark (001-line7.svg, 002-line8.svg, ...); objects\n"
+  "                        keep their place from file to file\n"
+  "    --format <fmt>      the storyboard's file format (default svg)\n"
+  "    --cycle <n>         cycle <n> of `heapreel cycles` (alive ones first), edges\n"
+  "                        labelled with their slots\n"
+  "    --leak <n>          the retention path of leak group <n> of `heapreel leaks`\n"
+  "\n"
+  "  what the diagram shows:\n"
+  "    --show <list>       annotations, of id,size,refcount (default refcount;\n"
+  "                        'none' for none)\n"
+  "    --focus <name>      only what the name <name> reaches\n"
+  "    --max-items <n>     at most <n> rows per container, then an ellipsis row\n"
+  "    --depth <n>         at most <n> references away from the frames\n"
+  "    --all-objects       also live objects no frame reaches, in a dimmed group\n"
+  "    --inline-primitives draw ints, floats, strings, None and bools inside their\n"
+  "                        slot (Python Tutor style); by default they are heap\n"
+  "                        objects, as in CPython, so shared ones are visible\n"
+  "    --stack-order newest-top|oldest-top   frame order (default newest-top)\n"
+  "    --theme light|dark|print              colours (default light)\n"
+  "    --no-changes        do not mark what changed since the previous step\n"
+  "    --expand            follow references of objects older than the program\n"
+  "    --all-names         keep a module's dunder names (__name__, ...)\n";
+
+struct render_args {
+  const char *path, *out, *mark, *list, *every;
+  int how;                 /* 's' step, 'l' line, 'm' mark, 'S' steps, 'L' lines, 'e' every,
+                              'c' cycle, 'k' leak */
+  uint64_t num;            /* --step, --cycle, --leak */
+  uint32_t line;
+  uint64_t k;
+  int format;              /* storyboard format, -1: default */
+  rnd_options o;
+};
+
+static int parse_line(const char *s, uint32_t *line, uint64_t *k) {
+  char buf[64];
+  uint64_t l;
+  *k = 1;
+  if (strlen(s) >= sizeof buf) return -1;
+  strcpy(buf, s);
+  char *colon = strchr(buf, ':');
+  if (colon) {
+    *colon = '\0';
+    if (cli_parse_u64(colon + 1, k) || !*k) return -1;
+  }
+  if (cli_parse_u64(buf, &l) || !l || l > UINT32_MAX) return -1;
+  *line = (uint32_t)l;
+  return 0;
+}
+
+static int parse_show(const char *s, int *show) {
+  char buf[128];
+  if (strlen(s) >= sizeof buf) return -1;
+  strcpy(buf, s);
+  *show = 0;
+  if (strcmp(buf, "none") == 0) return 0;
+  for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    if (strcmp(tok, "id") == 0) *show |= RND_SHOW_ID;
+    else if (strcmp(tok, "size") == 0) *show |= RND_SHOW_SIZE;
+    else if (strcmp(tok, "refcount") == 0) *show |= RND_SHOW_REFCOUNT;
+    else return -1;
+  }
+  return 0;
+}
+
+static int parse_u32(const char *s, uint32_t *v) {
+  uint64_t x;
+  if (cli_parse_u64(s, &x) || x > UINT32_MAX) return -1;
+  *v = (uint32_t)x;
+  return 0;
+}
+
+/* An option that takes a value: returns 1 and sets *val when argv[*i] is one. */
+static int valued(const char *name, int argc, char **argv, int *i, const char **val, int *err) {
+  if (strcmp(argv[*i], name) != 0) return 0;
+  if (*i + 1 >= argc) {
+    *err = cli_usage_error(usage, "option '%s' needs a value", name);
+    return 1;
+  }
+  *val = argv[++*i];
+  return 1;
+}
+
+static int set_how(struct render_args *a, int how) {
+  if (a->how) return cli_usage_error(usage, "give only one of --step, --line, --mark, --steps, "
+                                            "--lines, --every, --cycle and --leak");
+  a->how = how;
+  return CLI_OK;
+}
+
+static int parse_where(struct render_args *a, int how, const char *opt, const char *val) {
+  int rc = set_how(a, how);
+  if (rc) return rc;
+  switch (how) {
+    case 's': case 'c': case 'k':
+      if (cli_parse_u64(val, &a->num) || ((how == 'c' || how == 'k') && !a->num))
+        return cli_usage_error(usage, "%s needs a number, not '%s'", opt, val);
+      return CLI_OK;
+    case 'l':
+      if (parse_line(val, &a->line, &a->k))
+        return cli_usage_error(usage, "--line needs <line> or <line>:<k>, not '%s'", val);
+      return CLI_OK;
+    case 'm': a->mark = val; return CLI_OK;
+    case 'e':
+      if (strcmp(val, "line") && strcmp(val, "mark"))
+        return cli_usage_error(usage, "--every needs 'line' or 'mark', not '%s'", val);
+      a->every = val;
+      return CLI_OK;
+    default: a->list = val; return CLI_OK;
+  }
+}
+
+static int parse_args(int argc, char **argv, struct render_args *a) {
+  static const struct { const char *name; int how; } wheres[] = {
+    {"--step", 's'}, {"--line", 'l'}, {"--mark", 'm'}, {"--steps", 'S'}, {"--lines", 'L'},
+    {"--every", 'e'}, {"--cycle", 'c'}, {"--leak", 'k'}};
+  int dashdash = 0, err = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *s = argv[i], *val = NULL;
+    if (dashdash || s[0] != '-' || !s[1]) {
+      if (a->path) return cli_usage_error(usage, "too many arguments: '%s'", s);
+      a->path = s;
+      continue;
+    }
+    if (strcmp(s, "--") == 0) { dashdash = 1; continue; }
+    int done = 0;
+    for (size_t w = 0; w < sizeof wheres / sizeof wheres[0] && !done; w++)
+      if (valued(wheres[w].name, argc, argv, &i, &val, &err)) {
+        done = 1;
+        if (err || (err = parse_where(a, wheres[w].how, s, val))) return err;
+      }
+    if (done) continue;
+    if (strcmp(s, "--all-objects") == 0) a->o.all_objects = 1;
+    else if (strcmp(s, "--inline-primitives") == 0) a->o.inline_primitives = 1;
+    else if (strcmp(s, "--no-changes") == 0) a->o.no_changes = 1;
+    else if (strcmp(s, "--expand") == 0) a->o.expand = 1;
+    else if (strcmp(s, "--all-names") == 0) a->o.all_names = 1;
+    else if (valued("-o", argc, argv, &i, &a->out, &err)) { if (err) return err; }
+    else if (valued("--focus", argc, argv, &i, &a->o.focus, &err)) { if (err) return err; }
+    else if (valued("--show", argc, argv, &i, &val, &err)) {
+      if (err) return err;
+      if (parse_show(val, &a->o.show))
+        return cli_usage_error(usage, "--show takes id,size,refcount or none, not '%s'", val);
+    } else if (valued("--max-items", argc, argv, &i, &val, &err)) {
+      if (err) return err;
+      if (parse_u32(val, &a->o.max_items) || !a->o.max_items)
+        return cli_usage_error(usage, "--max-items needs a number above 0, not '%s'", val);
+    } else if (valued("--depth", argc, argv, &i, &val, &err)) {
+      if (err) return err;
+      if (parse_u32(val, &a->o.depth) || !a->o.depth)
+        return cli_usage_error(usage, "--depth needs a number above 0, not '%s'", val);
+    } else if (valued("--theme", argc, argv, &i, &val, &err)) {
+      if (err) return err;
+      if (strcmp(val, "light") == 0) a->o.theme = RND_THEME_LIGHT;
+      else if (strcmp(val, "dark") == 0) a->o.theme = RND_THEME_DARK;
+      else if (strcmp(val, "print") == 0) a->o.theme = RND_THEME_PRINT;
+      else return cli_usage_error(usage, "--theme takes light, dark or print, not '%s'", val);
+    } else if (valued("--stack-order", argc, argv, &i, &val, &err)) {
+      if (err) return err;
+      if (strcmp(val, "newest-top") == 0) a->o.oldest_on_top = 0;
+      else if (strcmp(val, "oldest-top") == 0) a->o.oldest_on_top = 1;
+      else return cli_usage_error(usage, "--stack-order takes newest-top or oldest-top, not '%s'", val);
+    } else if (valued("--format", argc, argv, &i, &val, &err)) {
+      if (err) return err;
+      char name[16];
+      snprintf(name, sizeof name, "x.%s", val);
+      if ((a->format = rnd_format_from_path(name)) < 0)
+        return cli_usage_error(usage, "--format takes svg, png, pdf or dot, not '%s'", val);
+    } else return cli_usage_error(usage, "unknown option '%s'", s);
+  }
+  if (!a->path) return cli_usage_error(usage, "no trace given");
+  if (!a->how) return cli_usage_error(usage, "say what to draw: --step, --line, --mark, --steps, "
+                                             "--lines, --every, --cycle or --leak");
+  if (!a->out) return cli_usage_error(usage, "say where to write: -o <out>");
+  int board = a->how == 'S' || a->how == 'L' || a->how == 'e';
+  if (!board && a->format >= 0)
+    return cli_usage_error(usage, "--format is for storyboards; -o's extension gives the format");
+  if (!board && rnd_format_from_path(a->out) < 0) {
+    cli_error("cannot tell the format of '%s': use .svg, .png, .pdf or .dot", a->out);
+    return CLI_USAGE;
+  }
+  return CLI_OK;
+}
+
+/* Write bytes to a->out; prints the error. */
+static int write_out(const char *path, const char *bytes, size_t len) {
+  char *err = NULL;
+  int rc = rnd_output_write(path, bytes, len, &err);
+  if (rc) cli_error("%s", err ? err : hr_status_str(rc));
+  hr_free(err);
+  return rc ? CLI_FAIL : CLI_OK;
+}
+
+static int render_one(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
+  rnd_point p;
+  int rc = a->how == 's' ? rnd_point_step(t, a->num, &p)
+         : a->how == 'l' ? rnd_point_line(t, a->line, a->k, &p)
+         : rnd_point_mark(t, a->mark, &p);
+  if (rc) return cli_ana_fail(t, rc);
+  char *bytes = NULL;
+  size_t len = 0;
+  rc = rnd_render_point(c, &p, rnd_format_from_path(a->out), &bytes, &len);
+  if (rc) {
+    cli_error("%s", rnd_ctx_errmsg(c));
+    return CLI_FAIL;
+  }
+  rc = write_out(a->out, bytes, len);
+  hr_free(bytes);
+  return rc;
+}
+
+static int render_special(rnd_ctx *c, const struct render_args *a) {
+  char *bytes = NULL;
+  size_t len = 0;
+  int fmt = rnd_format_from_path(a->out);
+  int rc = a->how == 'c' ? rnd_render_cycle(c, a->num, fmt, &bytes, &len)
+                         : rnd_render_leak(c, a->num, fmt, &bytes, &len);
+  if (rc) {
+    cli_error("%s", rnd_ctx_errmsg(c));
+    return CLI_FAIL;
+  }
+  rc = write_out(a->out, bytes, len);
+  hr_free(bytes);
+  return rc;
+}
+
+/* The storyboard's points from --steps, --lines or --every. */
+static int board_points(ana_trace *t, const struct render_args *a, rnd_point **pts, size_t *n) {
+  if (a->how == 'e')
+    return strcmp(a->every, "mark") == 0 ? rnd_board_every_mark(t, pts, n)
+                                         : rnd_board_every_line(t, pts, n);
+  size_t cap = 1;
+  for (const char *s = a->list; *s; s++) cap += *s == ',';
+  rnd_point *v = hr_calloc(cap, sizeof *v);
+  char *copy = hr_strdup(a->list);
+  if (!v || !copy) { hr_free(v); hr_free(copy); return HR_ENOMEM; }
+  size_t k = 0;
+  int rc = HR_OK;
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok && rc == HR_OK; tok = strtok_r(NULL, ",", &save)) {
+    uint64_t step, kth;
+    uint32_t line;
+    if (a->how == 'S') {
+      if (cli_parse_u64(tok, &step)) rc = ana_trace_fail(t, HR_EUSAGE, "--steps needs step numbers, not '%s'", tok);
+      else rc = rnd_point_step(t, step, &v[k++]);
+    } else {
+      if (parse_line(tok, &line, &kth)) rc = ana_trace_fail(t, HR_EUSAGE, "--lines needs <line> or <line>:<k> items, not '%s'", tok);
+      else rc = rnd_point_line(t, line, kth, &v[k++]);
+    }
+  }
+  hr_free(copy);
+  if (rc == HR_OK && !k) rc = ana_trace_fail(t, HR_EUSAGE, "the list of points is empty");
+  if (rc) { hr_free(v); return rc; }
+  *pts = v;
+  *n = k;
+  return HR_OK;
+}
+
+static int render_board(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
+  rnd_point *pts = NULL;
+  size_t n = 0;
+  int rc = board_points(t, a, &pts, &n);
+  if (rc) return rc == HR_EUSAGE ? (cli_error("%s", ana_trace_errmsg(t)), CLI_USAGE) : cli_ana_fail(t, rc);
+  size_t len = strlen(a->out);
+  struct stat st;
+  if (a->out[len - 1] != '/' && !(stat(a->out, &st) == 0 && S_ISDIR(st.st_mode))) {
+    hr_free(pts);
+    cli_error("a storyboard needs a directory: -o '%s/'", a->out);
+    return CLI_USAGE;
+  }
+  if (stat(a->out, &st) != 0 && mkdir(a->out, 0777) != 0) {
+    hr_free(pts);
+    cli_error("cannot create directory '%s'", a->out);
+    return CLI_FAIL;
+  }
+  rc = rnd_board_write(c, pts, n, a->format < 0 ? RND_FMT_SVG : a->format, a->out);
+  hr_free(pts);
+  if (rc) {
+    cli_error("%s", rnd_ctx_errmsg(c));
+    return CLI_FAIL;
+  }
+  fprintf(stderr, "heapreel: wrote %zu files to '%s'\n", n, a->out);
+  return CLI_OK;
+}
+
+int cli_render(int argc, char **argv) {
+  if (cli_help_requested(argc, argv, usage)) return CLI_OK;
+  struct render_args a;
+  memset(&a, 0, sizeof a);
+  a.format = -1;
+  rnd_options_init(&a.o);
+  int rc = parse_args(argc, argv, &a);
+  if (rc) return rc;
+  ana_trace *t = cli_ana_open(a.path);
+  if (!t) return CLI_FAIL;
+  rnd_ctx *c = NULL;
+  if ((rc = rnd_ctx_new(t, &a.o, &c)) != HR_OK) {
+    cli_error("cannot start graphviz: %s", hr_status_str(rc));
+    ana_trace_free(t);
+    return CLI_FAIL;
+  }
+  if (a.how == 's' || a.how == 'l' || a.how == 'm') rc = render_one(t, c, &a);
+  else if (a.how == 'c' || a.how == 'k') rc = render_special(c, &a);
+  else rc = render_board(t, c, &a);
+  rnd_ctx_free(c);
+  ana_trace_free(t);
+  return rc;
+}

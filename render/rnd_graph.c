@@ -1,0 +1,316 @@
+/* rnd_graph.c — a scene as a libcgraph graph with HTML-like labels (rnd_graph.h). */
+#include "rnd_graph.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ana_map.h"
+#include "hr_mem.h"
+#include "rnd_text.h"
+
+#define FONT "DejaVu Sans"
+#define MONO "DejaVu Sans Mono"
+#define KEY_CHARS 24      /* a row's name, index or key is cut after this many characters */
+#define VALUE_CHARS 36    /* an inline or scalar value */
+
+/* Okabe-Ito colours (safe for the common colour-vision deficiencies) as
+** light tints for fills; vermillion marks what changed, blue the running frame.
+** Order of head/body: frame, scalar, sequence, mapping, instance, code, other. */
+static const rnd_palette light = {
+  "white", "#1a1a1a", "#6b6b6b", "#4d4d4d", "#303030", "#D55E00", "#0072B2", "#fafafa", "#bdbdbd",
+  {"#dcdcdc", "#F3E9A0", "#BFE0F5", "#B3E3D2", "#EBC6DC", "#F5D7A3", "#dddddd"},
+  {"white", "#FCF9DC", "#E9F5FD", "#E6F6F0", "#F9ECF4", "#FDF2DF", "#f5f5f5"}};
+static const rnd_palette dark = {
+  "#1b1d22", "#ececec", "#a0a0a0", "#bdbdbd", "#d0d0d0", "#FF8C42", "#56B4E9", "#22252b", "#4a4f59",
+  {"#3a3f4a", "#5e5722", "#1f4e6e", "#1e5b48", "#6a3558", "#6e5220", "#4a4a4a"},
+  {"#262a31", "#34321f", "#1a3142", "#1a3a30", "#3c2436", "#3e3220", "#303030"}};
+static const rnd_palette print = {
+  "white", "black", "#555555", "black", "black", "black", "black", "white", "#888888",
+  {"#e6e6e6", "#e6e6e6", "#e6e6e6", "#e6e6e6", "#e6e6e6", "#e6e6e6", "#e6e6e6"},
+  {"white", "white", "white", "white", "white", "white", "white"}};
+
+const rnd_palette *rnd_palette_of(int theme) {
+  return theme == RND_THEME_DARK ? &dark : theme == RND_THEME_PRINT ? &print : &light;
+}
+
+int rnd_graph_set_html(void *obj, const char *attr, const char *html) {
+  Agraph_t *g = agraphof(obj);
+  char *h = agstrdup_html(g, (char *)html);
+  if (!h) return -1;
+  int rc = agsafeset(obj, (char *)attr, h, "");
+  agstrfree(g, h);
+  return rc == 0 ? 0 : -1;
+}
+
+/* --- labels ------------------------------------------------------------------------- */
+static void refcount_text(rnd_buf *b, int64_t rc) {
+  /* Debian's 3.11 counts about 10^9 references to immortal-like objects
+  ** (small ints, interned strings): keep the truth, in short. */
+  if (rc >= 1000000000) rnd_buf_printf(b, "rc 10⁹+%lld", (long long)(rc - 1000000000));
+  else rnd_buf_printf(b, "rc %lld", (long long)rc);
+}
+
+static void badge(rnd_buf *b, const rnd_box *x, const rnd_options *o, const rnd_palette *p) {
+  int any = 0;
+  rnd_buf_printf(b, "<FONT POINT-SIZE=\"12\" COLOR=\"%s\">", p->muted);
+  if ((o->show & RND_SHOW_ID)) {
+    rnd_buf_printf(b, "#%llu 0x%llx", (unsigned long long)x->id, (unsigned long long)x->address);
+    any = 1;
+  }
+  if ((o->show & RND_SHOW_SIZE)) {
+    rnd_buf_printf(b, "%s%llu B", any ? "  " : "", (unsigned long long)x->size);
+    any = 1;
+  }
+  if ((o->show & RND_SHOW_REFCOUNT) && x->refcount >= 0) {
+    if (any) rnd_buf_puts(b, "  ");
+    refcount_text(b, x->refcount);
+    any = 1;
+  }
+  if (!any) rnd_buf_puts(b, " ");
+  rnd_buf_puts(b, "</FONT>");
+}
+
+/* The value cell of a row: an inline value, a port for an arrow, or a mark. */
+static void value_cell(rnd_buf *b, const rnd_row *r, const char *port, int drawn,
+                       const char *bg, const rnd_palette *p) {
+  rnd_buf_printf(b, "<TD PORT=\"%s\" ALIGN=\"LEFT\" BGCOLOR=\"%s\" WIDTH=\"28\">", port, bg);
+  if (r->text) {
+    rnd_buf_printf(b, "<FONT FACE=\"" MONO "\">");
+    rnd_buf_text(b, r->text, VALUE_CHARS);
+    rnd_buf_puts(b, "</FONT>");
+  } else if (r->mark == RND_GONE && !r->obj) {
+    rnd_buf_printf(b, "<FONT COLOR=\"%s\"><I>unbound</I></FONT>", p->muted);
+  } else if (r->obj && !drawn) {
+    rnd_buf_printf(b, "<FONT COLOR=\"%s\">…</FONT>", p->muted);
+  } else {
+    rnd_buf_puts(b, " ");
+  }
+  rnd_buf_puts(b, "</TD>");
+}
+
+static void key_cell(rnd_buf *b, const rnd_row *r, const rnd_palette *p, int right) {
+  rnd_buf_printf(b, "<TD ALIGN=\"%s\">", right ? "RIGHT" : "LEFT");
+  if (r->mark == RND_NEW) rnd_buf_printf(b, "<FONT COLOR=\"%s\"><B>", p->accent);
+  else if (r->mark == RND_GONE) rnd_buf_printf(b, "<FONT COLOR=\"%s\"><S>", p->muted);
+  else if (r->is_return) rnd_buf_printf(b, "<FONT COLOR=\"%s\"><I>", p->active);
+  else rnd_buf_printf(b, "<FONT COLOR=\"%s\">", right ? p->muted : p->fg);
+  rnd_buf_text(b, r->key[0] ? r->key : "•", KEY_CHARS);
+  if (r->mark == RND_NEW) rnd_buf_puts(b, "</B>");
+  else if (r->mark == RND_GONE) rnd_buf_puts(b, "</S>");
+  else if (r->is_return) rnd_buf_puts(b, "</I>");
+  rnd_buf_puts(b, "</FONT></TD>");
+}
+
+static void frame_table(rnd_buf *b, const rnd_box *f, size_t fi, const ana_map *drawn,
+                        const rnd_palette *p) {
+  const char *border = f->active ? p->active : p->line;
+  rnd_buf_printf(b, "<TR><TD><TABLE BORDER=\"%d\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
+                 "CELLPADDING=\"5\" COLOR=\"%s\" BGCOLOR=\"%s\">",
+                 f->active ? 3 : 1, border, p->body[RND_K_FRAME]);
+  rnd_buf_printf(b, "<TR><TD ALIGN=\"LEFT\" BGCOLOR=\"%s\"><B>",
+                 f->active ? p->head[RND_K_SEQ] : p->head[RND_K_FRAME]);
+  rnd_buf_text(b, f->title, KEY_CHARS);
+  rnd_buf_printf(b, "</B></TD><TD ALIGN=\"RIGHT\" BGCOLOR=\"%s\"><FONT POINT-SIZE=\"12\" COLOR=\"%s\">",
+                 f->active ? p->head[RND_K_SEQ] : p->head[RND_K_FRAME], p->muted);
+  rnd_buf_text(b, f->sub, 0);
+  if (f->off_stack) rnd_buf_puts(b, " (suspended)");
+  rnd_buf_puts(b, "</FONT></TD></TR>");
+  for (uint32_t k = 0; k < f->nrows; k++) {
+    const rnd_row *r = &f->rows[k];
+    char port[48];
+    snprintf(port, sizeof port, "f%zur%u", fi, k);
+    rnd_buf_puts(b, "<TR>");
+    key_cell(b, r, p, 0);
+    value_cell(b, r, port, r->obj && ana_map_get(drawn, r->obj), p->body[RND_K_FRAME], p);
+    rnd_buf_puts(b, "</TR>");
+  }
+  if (!f->nrows)
+    rnd_buf_printf(b, "<TR><TD COLSPAN=\"2\"><FONT COLOR=\"%s\"><I>no names</I></FONT></TD></TR>", p->muted);
+  rnd_buf_puts(b, "</TABLE></TD></TR>");
+}
+
+static char *stack_label(const rnd_scene *sc, const ana_map *drawn, const rnd_palette *p) {
+  rnd_buf b;
+  rnd_buf_init(&b);
+  rnd_buf_puts(&b, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"10\" CELLPADDING=\"0\">");
+  for (size_t i = 0; i < sc->nframes; i++) frame_table(&b, &sc->frames[i], i, drawn, p);
+  if (!sc->nframes)
+    rnd_buf_printf(&b, "<TR><TD><FONT COLOR=\"%s\"><I>no frames</I></FONT></TD></TR>", p->muted);
+  rnd_buf_puts(&b, "</TABLE>");
+  return rnd_buf_take(&b);
+}
+
+static char *object_label(const rnd_box *x, const ana_map *drawn, const rnd_options *o,
+                          const rnd_palette *p) {
+  rnd_buf b;
+  rnd_buf_init(&b);
+  int ghost = x->mark == RND_GONE, dim = x->group == RND_G_UNREACHED;
+  const char *head = ghost || dim ? p->cluster : p->head[x->kind];
+  const char *body = ghost || dim ? p->cluster : p->body[x->kind];
+  const char *border = x->mark == RND_NEW ? p->accent : ghost || dim ? p->muted : p->line;
+  rnd_buf_printf(&b, "<TABLE BORDER=\"%d\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"5\" "
+                 "COLOR=\"%s\" BGCOLOR=\"%s\"%s>", x->mark == RND_NEW ? 3 : 1, border, body,
+                 ghost ? " STYLE=\"dashed\"" : "");
+  rnd_buf_printf(&b, "<TR><TD ALIGN=\"LEFT\" BGCOLOR=\"%s\"><B>", head);
+  if (ghost || dim) rnd_buf_printf(&b, "<FONT COLOR=\"%s\">", p->muted);
+  rnd_buf_text(&b, x->title, KEY_CHARS);
+  if (ghost || dim) rnd_buf_puts(&b, "</FONT>");
+  rnd_buf_printf(&b, "</B></TD><TD ALIGN=\"RIGHT\" BGCOLOR=\"%s\">", head);
+  if (ghost) rnd_buf_printf(&b, "<FONT POINT-SIZE=\"12\" COLOR=\"%s\"><I>freed</I></FONT>", p->muted);
+  else badge(&b, x, o, p);
+  rnd_buf_puts(&b, "</TD></TR>");
+  if (x->sub) {
+    rnd_buf_printf(&b, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\"><FONT FACE=\"" MONO "\" COLOR=\"%s\">",
+                   ghost || dim ? p->muted : p->fg);
+    rnd_buf_text(&b, x->sub, VALUE_CHARS);
+    rnd_buf_puts(&b, "</FONT></TD></TR>");
+  }
+  for (uint32_t k = 0; k < x->nrows; k++) {
+    const rnd_row *r = &x->rows[k];
+    char port[32];
+    snprintf(port, sizeof port, "r%u", k);
+    rnd_buf_puts(&b, "<TR>");
+    key_cell(&b, r, p, 1);
+    value_cell(&b, r, port, r->obj && ana_map_get(drawn, r->obj), body, p);
+    rnd_buf_puts(&b, "</TR>");
+  }
+  if (x->more)
+    rnd_buf_printf(&b, "<TR><TD COLSPAN=\"2\"><FONT COLOR=\"%s\">… %u more</FONT></TD></TR>",
+                   p->muted, x->more);
+  rnd_buf_puts(&b, "</TABLE>");
+  return rnd_buf_take(&b);
+}
+
+static char *caption_label(const rnd_scene *sc, const rnd_palette *p) {
+  rnd_buf b;
+  rnd_buf_init(&b);
+  rnd_buf_puts(&b, "<TABLE BORDER=\"0\" CELLPADDING=\"2\" CELLSPACING=\"0\"><TR><TD ALIGN=\"LEFT\"><B>");
+  rnd_buf_text(&b, sc->caption, 0);
+  rnd_buf_puts(&b, "</B></TD></TR>");
+  if (sc->source) {
+    rnd_buf_printf(&b, "<TR><TD ALIGN=\"LEFT\"><FONT FACE=\"" MONO "\" COLOR=\"%s\">→ ", p->active);
+    rnd_buf_text(&b, sc->source, 72);
+    rnd_buf_puts(&b, "</FONT></TD></TR>");
+  }
+  rnd_buf_puts(&b, "</TABLE>");
+  return rnd_buf_take(&b);
+}
+
+/* --- the graph ---------------------------------------------------------------------- */
+static void graph_defaults(Agraph_t *g, const rnd_palette *p) {
+  agattr(g, AGRAPH, "rankdir", "LR");
+  agattr(g, AGRAPH, "bgcolor", (char *)p->bg);
+  agattr(g, AGRAPH, "fontname", FONT);
+  agattr(g, AGRAPH, "fontsize", "18");
+  agattr(g, AGRAPH, "fontcolor", (char *)p->fg);
+  agattr(g, AGRAPH, "labelloc", "t");
+  agattr(g, AGRAPH, "labeljust", "l");
+  agattr(g, AGRAPH, "nodesep", "0.3");
+  agattr(g, AGRAPH, "ranksep", "0.7");
+  agattr(g, AGRAPH, "pad", "0.3");
+  agattr(g, AGRAPH, "style", "rounded,filled");
+  agattr(g, AGRAPH, "color", (char *)p->cluster_line);
+  agattr(g, AGRAPH, "fillcolor", (char *)p->cluster);
+  agattr(g, AGNODE, "shape", "plain");
+  agattr(g, AGNODE, "fontname", FONT);
+  agattr(g, AGNODE, "fontsize", "16");
+  agattr(g, AGNODE, "fontcolor", (char *)p->fg);
+  agattr(g, AGEDGE, "color", (char *)p->edge);
+  agattr(g, AGEDGE, "penwidth", "1.6");
+  agattr(g, AGEDGE, "arrowsize", "0.8");
+  agattr(g, AGEDGE, "dir", "both");
+  agattr(g, AGEDGE, "arrowtail", "dot");
+  agattr(g, AGEDGE, "tailclip", "false");
+  agattr(g, AGEDGE, "tailport", "");
+  agattr(g, AGEDGE, "style", "solid");
+}
+
+static Agraph_t *cluster(Agraph_t *g, const char *name, const char *label, const rnd_palette *p,
+                         int dim) {
+  Agraph_t *c = agsubg(g, (char *)name, 1);
+  if (!c) return NULL;
+  rnd_buf b;
+  rnd_buf_init(&b);
+  rnd_buf_printf(&b, "<FONT COLOR=\"%s\" POINT-SIZE=\"16\">%s</FONT>", p->muted, label);
+  if (!b.oom && rnd_graph_set_html(c, "label", b.p)) b.oom = 1;
+  rnd_buf_reset(&b);
+  if (dim) agsafeset(c, "style", "rounded,dashed", "");
+  return c;
+}
+
+static int add_edge(Agraph_t *g, Agnode_t *tail, const char *port, Agnode_t *head,
+                    const rnd_row *r, const rnd_palette *p, unsigned *nedges) {
+  char name[32], tp[64];
+  snprintf(name, sizeof name, "e%u", (*nedges)++);
+  Agedge_t *e = agedge(g, tail, head, name, 1);
+  if (!e) return -1;
+  snprintf(tp, sizeof tp, "%s:c", port);
+  agsafeset(e, "tailport", tp, "");
+  if (r->mark == RND_NEW) {
+    agsafeset(e, "color", (char *)p->accent, "");
+    agsafeset(e, "penwidth", "2.8", "");
+  }
+  return 0;
+}
+
+static int set_label(void *obj, char *html) {
+  int rc = html ? rnd_graph_set_html(obj, "label", html) : -1;
+  hr_free(html);
+  return rc;
+}
+
+Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
+  const rnd_palette *p = rnd_palette_of(o->theme);
+  Agraph_t *g = agopen("heapreel", Agdirected, NULL);
+  if (!g) return NULL;
+  graph_defaults(g, p);
+  ana_map drawn;   /* object id -> its node */
+  ana_map_init(&drawn);
+  int bad = set_label(g, caption_label(sc, p));
+  /* A scene without frames (a cycle) draws no stack. */
+  Agraph_t *cs = sc->nframes ? cluster(g, "cluster_stack", "Frames", p, 0) : NULL;
+  Agraph_t *ch = cluster(g, "cluster_heap", "Objects", p, 0);
+  Agraph_t *cu = NULL;
+  bad |= (sc->nframes && !cs) || !ch;
+  for (size_t i = 0; !bad && i < sc->nobjs; i++) {
+    const rnd_box *x = &sc->objs[i];
+    Agraph_t *c = ch;
+    if (x->group == RND_G_UNREACHED) {
+      if (!cu) cu = cluster(g, "cluster_unreached", "Unreachable, awaiting the collector", p, 1);
+      if (!(c = cu)) { bad = 1; break; }
+    }
+    char name[32];
+    snprintf(name, sizeof name, "o%llu", (unsigned long long)x->id);
+    Agnode_t *n = agnode(c, name, 1);
+    bad |= !n || ana_map_put(&drawn, x->id, n) != 0;
+  }
+  Agnode_t *stack = bad || !cs ? NULL : agnode(cs, "stack", 1);
+  bad |= cs && !stack;
+  if (!bad && stack) bad |= set_label(stack, stack_label(sc, &drawn, p));
+  unsigned nedges = 0;
+  char port[48];
+  for (size_t i = 0; !bad && i < sc->nframes; i++) {
+    const rnd_box *f = &sc->frames[i];
+    for (uint32_t k = 0; !bad && k < f->nrows; k++) {
+      Agnode_t *h = f->rows[k].obj ? ana_map_get(&drawn, f->rows[k].obj) : NULL;
+      snprintf(port, sizeof port, "f%zur%u", i, k);
+      if (h) bad |= add_edge(g, stack, port, h, &f->rows[k], p, &nedges);
+    }
+  }
+  for (size_t i = 0; !bad && i < sc->nobjs; i++) {
+    const rnd_box *x = &sc->objs[i];
+    Agnode_t *n = ana_map_get(&drawn, x->id);
+    bad |= set_label(n, object_label(x, &drawn, o, p));
+    for (uint32_t k = 0; !bad && k < x->nrows; k++) {
+      Agnode_t *h = x->rows[k].obj ? ana_map_get(&drawn, x->rows[k].obj) : NULL;
+      snprintf(port, sizeof port, "r%u", k);
+      if (h) bad |= add_edge(g, n, port, h, &x->rows[k], p, &nedges);
+    }
+  }
+  ana_map_reset(&drawn);
+  if (bad) {
+    agclose(g);
+    return NULL;
+  }
+  return g;
+}

@@ -1,0 +1,116 @@
+/* rnd_text.c — label text: growable buffer and escaping (see rnd_text.h). */
+#include "rnd_text.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hr_mem.h"
+
+void rnd_buf_init(rnd_buf *b) { memset(b, 0, sizeof *b); }
+
+void rnd_buf_reset(rnd_buf *b) {
+  hr_free(b->p);
+  memset(b, 0, sizeof *b);
+}
+
+static int reserve(rnd_buf *b, size_t more) {
+  if (b->oom) return -1;
+  if (b->n + more + 1 <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->n + more + 1) cap *= 2;
+  char *p = hr_realloc(b->p, cap);
+  if (!p) { b->oom = 1; return -1; }
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static void put(rnd_buf *b, const char *s, size_t len) {
+  if (reserve(b, len)) return;
+  memcpy(b->p + b->n, s, len);
+  b->n += len;
+  b->p[b->n] = '\0';
+}
+
+void rnd_buf_puts(rnd_buf *b, const char *s) { put(b, s, strlen(s)); }
+
+void rnd_buf_printf(rnd_buf *b, const char *fmt, ...) {
+  char small[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int len = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (len < 0) return;
+  if ((size_t)len < sizeof small) { put(b, small, (size_t)len); return; }
+  if (reserve(b, (size_t)len)) return;
+  va_start(ap, fmt);
+  vsnprintf(b->p + b->n, (size_t)len + 1, fmt, ap);
+  va_end(ap);
+  b->n += (size_t)len;
+}
+
+/* Length of the strict UTF-8 sequence at p (no overlongs, surrogates or code
+** points past U+10FFFF), with its code point in *cp; 0 when invalid. */
+static size_t utf8_seq(const unsigned char *p, uint32_t *cp) {
+  unsigned c = p[0];
+  size_t len;
+  uint32_t v, min;
+  if (c < 0x80) { *cp = c; return 1; }
+  if (c >= 0xc2 && c <= 0xdf) { len = 2; v = c & 0x1f; min = 0x80; }
+  else if (c >= 0xe0 && c <= 0xef) { len = 3; v = c & 0x0f; min = 0x800; }
+  else if (c >= 0xf0 && c <= 0xf4) { len = 4; v = c & 0x07; min = 0x10000; }
+  else return 0;
+  for (size_t k = 1; k < len; k++) {
+    if ((p[k] & 0xc0) != 0x80) return 0;
+    v = (v << 6) | (p[k] & 0x3f);
+  }
+  if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return 0;
+  *cp = v;
+  return len;
+}
+
+void rnd_buf_text(rnd_buf *b, const char *s, size_t max_chars) {
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  size_t chars = 0;
+  while (*p) {
+    if (max_chars && chars >= max_chars) {
+      rnd_buf_puts(b, "\xe2\x80\xa6");
+      return;
+    }
+    uint32_t cp;
+    size_t len = utf8_seq(p, &cp);
+    chars++;
+    if (len == 0) { rnd_buf_puts(b, "&#xFFFD;"); p++; continue; }
+    if (len > 1) {
+      /* XML forbids the non-characters U+FFFE and U+FFFF. */
+      if (cp == 0xfffe || cp == 0xffff) rnd_buf_puts(b, "&#xFFFD;");
+      else put(b, (const char *)p, len);
+      p += len;
+      continue;
+    }
+    switch (cp) {
+      case '&': rnd_buf_puts(b, "&amp;"); break;
+      case '<': rnd_buf_puts(b, "&lt;"); break;
+      case '>': rnd_buf_puts(b, "&gt;"); break;
+      case '"': rnd_buf_puts(b, "&quot;"); break;
+      case '\'': rnd_buf_puts(b, "&#39;"); break;
+      case '\n': rnd_buf_puts(b, "\\n"); break;
+      case '\t': rnd_buf_puts(b, "\\t"); break;
+      case '\r': rnd_buf_puts(b, "\\r"); break;
+      default:
+        if (cp < 0x20 || cp == 0x7f) rnd_buf_printf(b, "\\x%02x", cp);
+        else put(b, (const char *)p, 1);
+    }
+    p++;
+  }
+}
+
+char *rnd_buf_take(rnd_buf *b) {
+  char *p = b->oom ? NULL : b->p;
+  if (b->oom) hr_free(b->p);
+  else if (!p) p = hr_strdup("");
+  memset(b, 0, sizeof *b);
+  return p;
+}
