@@ -65,6 +65,20 @@ int ana_view_shows_slot(ana_trace *t, const ana_view *v, const ana_frame *f, con
   return strcmp(ana_trace_location(t, f->location).function, "<module>") != 0;
 }
 
+/* The attributes `class C: ...` gets without the program writing them. */
+static int is_class_dunder(const char *name) {
+  static const char *const names[] = {
+    "__module__", "__dict__", "__weakref__", "__doc__", "__qualname__", NULL};
+  for (int i = 0; names[i]; i++)
+    if (strcmp(name, names[i]) == 0) return 1;
+  return 0;
+}
+
+int ana_view_shows_ref(ana_trace *t, const ana_view *v, const ana_slot *sl) {
+  if ((v->flags & ANA_VIEW_ALL_NAMES) || !t || sl->kind != TRC_SLOT_ATTR) return 1;
+  return !is_class_dunder(ana_trace_string(t, sl->arg));
+}
+
 struct reach {
   const ana_state *s;
   ana_map seen;
@@ -105,7 +119,8 @@ int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags
   for (size_t i = 0; rc == HR_OK && i < r.n; i++) {
     const ana_obj *o = r.q[i];
     if (o->preexisting && !expand) continue;
-    for (uint32_t k = 0; rc == HR_OK && k < o->slots.n; k++) rc = visit(&r, o->slots.v[k].obj);
+    for (uint32_t k = 0; rc == HR_OK && k < o->slots.n; k++)
+      if (ana_view_shows_ref(t, v, &o->slots.v[k])) rc = visit(&r, o->slots.v[k].obj);
   }
   uint8_t *leaf = rc == HR_OK ? hr_calloc(r.n ? r.n : 1, 1) : NULL;
   if (rc == HR_OK && !leaf) rc = HR_ENOMEM;

@@ -43,6 +43,12 @@ void ana_view_reset(ana_view *v);
 /* Whether the view shows frame f's slot sl (0: a hidden dunder name). */
 int ana_view_shows_slot(ana_trace *t, const ana_view *v, const ana_frame *f, const ana_slot *sl);
 
+/* Whether the view shows an object's reference sl (0: an attribute every
+** class gets from the type machinery, __module__, __dict__, __weakref__,
+** __doc__, __qualname__, hidden like a module's dunder names unless the view
+** has ANA_VIEW_ALL_NAMES). */
+int ana_view_shows_ref(ana_trace *t, const ana_view *v, const ana_slot *sl);
+
 /* A slot's label (objgraph / refcycle style) into buf: `x` for a frame's
 ** name, `item[0]`, `key[#7]`, `value[#7]`, `attr 'name'`, `element`, `cell`,
 ** `closure[0]`, or the label of another referent. A dict slot whose key has a

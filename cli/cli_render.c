@@ -48,7 +48,7 @@ static const char usage[] =
   "    --theme light|dark|print              colours (default light)\n"
   "    --no-changes        do not mark what changed since the previous step\n"
   "    --expand            follow references of objects older than the program\n"
-  "    --all-names         keep a module's dunder names (__name__, ...)\n";
+  "    --all-names         keep module and class dunder names (__name__, __dict__, ...)\n";
 
 struct render_args {
   const char *path, *out, *mark, *list, *every;

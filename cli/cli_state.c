@@ -22,7 +22,8 @@ static const char usage[] =
   "    --expand          follow the references of objects that existed before the\n"
   "                      program (modules, classes, functions), shown as leaves otherwise\n"
   "    --all-names       also show a module's dunder names (__name__, __doc__,\n"
-  "                      __builtins__, ...) and what only they refer to\n"
+  "                      __builtins__, ...), a class's (__module__, __dict__, ...)\n"
+  "                      and what only they refer to\n"
   "    --json            print {step, file, line, function, frames, objects} as JSON\n";
 
 struct state_args {
@@ -189,7 +190,7 @@ static void json_objects(cli_json *j, ana_trace *t, const ana_state *s, const an
     cli_json_begin_array(j);
     for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
       const ana_slot *sl = &o->slots.v[k];
-      if (!sl->obj) continue;
+      if (!sl->obj || !ana_view_shows_ref(t, v, sl)) continue;
       ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       cli_json_begin_object(j);
       cli_json_key(j, "slot"); cli_json_string(j, label);
@@ -259,7 +260,7 @@ static void print_objects(ana_trace *t, const ana_state *s, const ana_view *v) {
            (unsigned long long)o->address, v->leaf[i] ? "  (existed before, not expanded)" : "");
     for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
       const ana_slot *sl = &o->slots.v[k];
-      if (!sl->obj) continue;
+      if (!sl->obj || !ana_view_shows_ref(t, v, sl)) continue;
       ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       fputs("      ", stdout);
       cli_put_safe(stdout, label);

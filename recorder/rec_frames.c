@@ -26,7 +26,35 @@ struct rec_code {
 static rec_map g_codes;      /* code address -> rec_code*; GIL */
 static rec_map g_frames;     /* PyFrameObject address -> rec_frame*; GIL */
 static rec_map g_globals;    /* globals dict address -> rec_obj* (REC_SH_GLOBALS); GIL */
+static rec_map g_sources;    /* file string id -> 1 once its text is stored; GIL */
 static char *g_stdlib[2];    /* path prefixes of the standard library (owned) */
+
+/* Largest source file whose text goes into the trace. */
+#define REC_SOURCE_MAX (16u << 20)
+
+/* Store the text of a user file in the trace the first time one of its code
+** objects runs, so `steps`, diagrams and the stepping page show the lines the
+** program ran even where the file no longer exists. Files that cannot be read
+** (`<string>`, `<stdin>`, removed since) are simply left out. */
+static void
+source_store(const char *file, uint64_t sid)
+{
+  if (rec_map_get(&g_sources, sid) || rec_map_put(&g_sources, sid, 1) != HR_OK) return;
+  FILE *fp = file[0] == '<' ? NULL : fopen(file, "rb");
+  if (fp == NULL) return;
+  char *text = NULL;
+  size_t n = 0;
+  if (fseek(fp, 0, SEEK_END) == 0) {
+    long len = ftell(fp);
+    if (len >= 0 && (unsigned long)len <= REC_SOURCE_MAX && fseek(fp, 0, SEEK_SET) == 0) {
+      text = hr_malloc((size_t)len + 1);
+      if (text) n = fread(text, 1, (size_t)len, fp);
+    }
+  }
+  fclose(fp);
+  if (text) trc_writer_source(rec_g.w, sid, text, n);
+  hr_free(text);
+}
 
 static int
 prefix_of(const char *s, const char *p)
@@ -63,6 +91,7 @@ code_get(PyCodeObject *co)
   cc->user = file_is_user(file);
   if (cc->user) {
     cc->file_sid = rec_cstr_id(file);
+    source_store(file, cc->file_sid);
     cc->func_sid = rec_str_id(co->co_qualname);
     cc->def_loc = trc_writer_location(rec_g.w, cc->file_sid, (uint32_t)co->co_firstlineno,
                                       cc->func_sid);
@@ -433,6 +462,7 @@ rec_frames_fini(void)
   for (size_t i = 0; i < g_codes.cap; i++)
     if (g_codes.ent[i].key) code_free((rec_code *)g_codes.ent[i].val);
   rec_map_reset(&g_codes);
+  rec_map_reset(&g_sources);
   for (size_t i = 0; i < g_frames.cap; i++)
     if (g_frames.ent[i].key) frame_free((rec_frame *)g_frames.ent[i].val);
   rec_map_reset(&g_frames);

@@ -164,7 +164,7 @@ static int object_rows(struct build *b, const ana_obj *o, rnd_box *x) {
   uint32_t n = 0;
   for (uint32_t k = 0; k < o->slots.n; k++) {
     const ana_slot *sl = &o->slots.v[k];
-    if (!sl->obj || sl->kind == TRC_SLOT_KEY) continue;
+    if (!sl->obj || sl->kind == TRC_SLOT_KEY || !ana_view_shows_ref(b->t, &b->v, sl)) continue;
     refs[n].sl = sl;
     refs[n].pos = k;
     n++;

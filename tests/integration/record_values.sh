@@ -67,5 +67,18 @@ PY
 grep -q "__builtins__" "$TMP/default.txt" && fail "text state shows __builtins__ by default"
 grep -q "int  7 " "$TMP/default.txt" || fail "text state lacks 'int  7': $(grep '#' "$TMP/default.txt" | head -5)"
 
+# Every step's source text is the program's own line, stored in the trace.
+"$HEAPREEL" steps --json "$TMP/v.heapreel" >"$TMP/steps.json" || fail "steps --json failed"
+/usr/bin/python3.11 - "$TMP/steps.json" "$PROG" <<'PY' || fail "steps do not carry the program's source lines"
+import json, sys
+steps = json.load(open(sys.argv[1]))
+lines = open(sys.argv[2]).read().split('\n')
+bad = [s for s in steps if s['file'] == sys.argv[2] and s['source'] != lines[s['line'] - 1]]
+mine = [s for s in steps if s['file'] == sys.argv[2]]
+if not mine or bad:
+    print(f'{len(mine)} steps in the program, first mismatches: {bad[:3]}', file=sys.stderr)
+    sys.exit(1)
+PY
+
 [ "$failures" = 0 ] && echo "record_values: ok" || echo "record_values: $failures failed"
 [ "$failures" = 0 ]
