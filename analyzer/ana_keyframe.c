@@ -188,6 +188,8 @@ static uint64_t get_count(kin *in) {
 
 static int get_slots(kin *in, ana_slots *t, int allow_unbound, uint64_t *prev_obj) {
   uint64_t n = get_count(in), prev_arg = 0;
+  /* Each entry takes at least three bytes, so the count is bounded by the blob. */
+  if (n > 1 && n <= UINT32_MAX / 2 && ana_slots_reserve(t, (uint32_t)n)) return HR_ENOMEM;
   for (uint64_t i = 0; i < n && !in->bad; i++) {
     uint64_t kind = get_u(in);
     uint64_t arg = get_z(in, prev_arg);

@@ -33,14 +33,17 @@ typedef struct ana_slot {
   uint8_t kind;      /* enum trc_slot */
 } ana_slot;
 
-/* A holder's slots in first-bind order. Small tables are searched linearly;
-** past ANA_SLOTS_LINEAR entries a hash index (positions + 1) is kept. */
+/* A holder's slots in first-bind order. While every entry i is item[i] (a
+** list or tuple filled in order) an entry is found by its position; else
+** small tables are searched linearly, and past ANA_SLOTS_LINEAR entries a
+** hash index (positions + 1) is kept. */
 typedef struct ana_slots {
   ana_slot *v;
   uint32_t n, cap;
   uint32_t nbound;   /* entries with obj != 0 */
   uint32_t *index;
   uint32_t index_cap;
+  uint8_t mixed;     /* 1 once an entry is not item[its position] */
 } ana_slots;
 
 #define ANA_SLOTS_LINEAR 12
@@ -98,6 +101,8 @@ int ana_slots_set(ana_slots *t, int kind, uint64_t arg, uint64_t obj, uint64_t *
 /* Append kind/arg -> obj (obj may be 0) without looking for an existing
 ** entry: the caller knows it is new. HR_OK or HR_ENOMEM. */
 int ana_slots_add(ana_slots *t, int kind, uint64_t arg, uint64_t obj);
+/* Make room for n entries in all (a decoder that knows the count). */
+int ana_slots_reserve(ana_slots *t, uint32_t n);
 /* Position of kind/arg in t->v, or -1. */
 long ana_slots_find(const ana_slots *t, int kind, uint64_t arg);
 /* Drop unbound entries (positions change). */

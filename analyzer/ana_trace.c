@@ -29,6 +29,9 @@ struct ana_trace {
   ana_map frames;      /* frame id -> ana_frame_info * (owned) */
   uint64_t main_file;
   int main_file_known;
+  int kf_checked;      /* 1 once keyframes were looked for (and built if missing) */
+  ana_trace_note_fn note_fn;
+  void *note_ctx;
   char errmsg[512];
 };
 
@@ -116,7 +119,11 @@ int ana_trace_open(const char *path, ana_trace **out, char **errmsg) {
     return rc;
   }
   t->db = trc_reader_db(t->r);
-  rc = load_locations(t);
+  /* One read transaction for the trace's life: every lookup (a string, a
+  ** frame) would otherwise take and drop the file lock on its own, which
+  ** costs more than the lookup; and all queries see one snapshot. */
+  rc = sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? HR_OK : sql_fail(t);
+  if (rc == HR_OK) rc = load_locations(t);
   if (rc == HR_OK) rc = load_types(t);
   if (rc) {
     *errmsg = hr_strdup(t->errmsg[0] ? t->errmsg : hr_status_str(rc));
@@ -150,6 +157,29 @@ void ana_trace_free(ana_trace *t) {
 }
 
 trc_reader *ana_trace_reader(ana_trace *t) { return t->r; }
+
+void ana_trace_set_note_fn(ana_trace *t, ana_trace_note_fn fn, void *ctx) {
+  t->note_fn = fn;
+  t->note_ctx = ctx;
+}
+
+void ana_trace_note(ana_trace *t, const char *msg) {
+  if (t->note_fn) t->note_fn(t->note_ctx, msg, 0);
+}
+
+void ana_trace_progress(ana_trace *t, const char *msg) {
+  if (t->note_fn) t->note_fn(t->note_ctx, msg, 1);
+}
+
+int ana_trace_pause_read(ana_trace *t) {
+  if (sqlite3_get_autocommit(t->db)) return HR_OK;
+  return sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? HR_OK : sql_fail(t);
+}
+
+int ana_trace_resume_read(ana_trace *t) {
+  if (!sqlite3_get_autocommit(t->db)) return HR_OK;
+  return sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? HR_OK : sql_fail(t);
+}
 const char *ana_trace_path(const ana_trace *t) { return t->path; }
 sqlite3 *ana_trace_db(ana_trace *t) { return t->db; }
 const char *ana_trace_errmsg(const ana_trace *t) { return t->errmsg; }
@@ -434,9 +464,12 @@ int ana_trace_line_step(ana_trace *t, uint32_t line, uint64_t k, uint64_t *step)
 
 /* --- state ----------------------------------------------------------------------- */
 
+/* Keyframes are keyed by step and their seqs grow with their steps: walking
+** the primary key down reads no blob but the one chosen (ordering by seq
+** would sort every row, blobs and all). */
 static const char sql_keyframe[] =
-  "SELECT step, seq, data FROM keyframes WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1";
-
+  "SELECT step, seq, data FROM keyframes WHERE step = "
+  "(SELECT step FROM keyframes WHERE seq <= ?1 ORDER BY step DESC LIMIT 1)";
 static int apply_cb(void *ctx, const trc_event *ev) {
   return ana_state_apply(ctx, ev);
 }
@@ -467,11 +500,32 @@ static int load_keyframe(ana_trace *t, uint64_t seq, ana_state *s, uint64_t *fro
   return rc;
 }
 
+static const char sql_any_keyframe[] = "SELECT 1 FROM keyframes LIMIT 1";
+
+/* Build keyframes when the trace has none and this replay would be long. */
+static int ensure_keyframes(ana_trace *t, uint64_t seq, uint64_t from) {
+  if (t->kf_checked || seq - from <= ANA_KEYFRAME_EVERY + ANA_KEYFRAME_EVERY / 2) return HR_OK;
+  t->kf_checked = 1;
+  sqlite3_stmt *st = NULL;
+  int any = 0;
+  if (sqlite3_prepare_v2(t->db, sql_any_keyframe, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
+  any = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return any ? HR_OK : ana_trace_build_keyframes(t);
+}
+
 int ana_trace_state_at_seq(ana_trace *t, uint64_t seq, ana_state *s) {
   uint64_t from = 0;
   ana_state_reset(s);
   int rc = load_keyframe(t, seq, s, &from);
   if (rc) return rc;
+  if (!t->kf_checked && seq - from > ANA_KEYFRAME_EVERY + ANA_KEYFRAME_EVERY / 2) {
+    rc = ensure_keyframes(t, seq, from);
+    if (rc) return rc;
+    ana_state_reset(s);
+    rc = load_keyframe(t, seq, s, &from);
+    if (rc) return rc;
+  }
   return ana_trace_replay(t, s, from + 1, seq);
 }
 

@@ -47,6 +47,14 @@ int ana_trace_fail(ana_trace *t, int status, const char *fmt, ...)
 #endif
   ;
 
+/* Notes and progress for the person running heapreel (a cache that cannot
+** be written, a long one-time build). The library never prints: fn (may be
+** NULL) gets each one-line message, is_progress 1 for progress. */
+typedef void (*ana_trace_note_fn)(void *ctx, const char *msg, int is_progress);
+void ana_trace_set_note_fn(ana_trace *t, ana_trace_note_fn fn, void *ctx);
+void ana_trace_note(ana_trace *t, const char *msg);
+void ana_trace_progress(ana_trace *t, const char *msg);
+
 /* A string by id, "?" when unknown (never NULL). */
 const char *ana_trace_string(ana_trace *t, uint64_t sid);
 /* A location by id; unknown ids give file "?", line 0, function "?". */
@@ -73,7 +81,8 @@ int ana_trace_mark(ana_trace *t, const char *label, uint64_t *seq, uint64_t *ste
 int ana_trace_line_step(ana_trace *t, uint32_t line, uint64_t k, uint64_t *step);
 
 /* Rebuild into s the state holding every event with seq <= seq, starting
-** from the nearest keyframe. */
+** from the nearest keyframe. A trace without keyframes gets them on the
+** first replay longer than ANA_KEYFRAME_EVERY events (ana_kfcache.c). */
 int ana_trace_state_at_seq(ana_trace *t, uint64_t seq, ana_state *s);
 /* The state before step N (KEYFRAMES.md); *ev gets step N's step event. */
 int ana_trace_state_before_step(ana_trace *t, uint64_t step, ana_state *s, trc_event *ev);
@@ -85,5 +94,13 @@ int ana_trace_scan(ana_trace *t, int by, uint64_t lo, uint64_t hi,
                    int (*fn)(void *ctx, const trc_event *ev), void *ctx);
 /* Apply the events lo <= seq <= hi to s. */
 int ana_trace_replay(ana_trace *t, ana_state *s, uint64_t lo, uint64_t hi);
+
+/* Build the keyframes and cache them in the file (ana_kfcache.c). A trace
+** that cannot take them is no error: a note says so. */
+int ana_trace_build_keyframes(ana_trace *t);
+/* End / restart the read transaction the trace holds, so another connection
+** can write the file in between. */
+int ana_trace_pause_read(ana_trace *t);
+int ana_trace_resume_read(ana_trace *t);
 
 #endif /* ANA_TRACE_H */

@@ -89,9 +89,19 @@ static int visit(struct reach *r, uint64_t id) {
 }
 
 int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags, ana_view *v) {
+  return ana_view_build_max(t, s, current, flags, 0, v);
+}
+
+uint32_t ana_view_refs_omitted(const ana_view *v, const ana_obj *o) {
+  return v->max_refs && o->slots.nbound > v->max_refs ? o->slots.nbound - v->max_refs : 0;
+}
+
+int ana_view_build_max(ana_trace *t, const ana_state *s, uint64_t current, int flags,
+                       uint32_t max_refs, ana_view *v) {
   int expand = flags & ANA_VIEW_EXPAND;
   memset(v, 0, sizeof *v);
   v->flags = flags;
+  v->max_refs = max_refs;
   int rc = order_frames(s, current, v);
   struct reach r;
   memset(&r, 0, sizeof r);
@@ -105,7 +115,12 @@ int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags
   for (size_t i = 0; rc == HR_OK && i < r.n; i++) {
     const ana_obj *o = r.q[i];
     if (o->preexisting && !expand) continue;
-    for (uint32_t k = 0; rc == HR_OK && k < o->slots.n; k++) rc = visit(&r, o->slots.v[k].obj);
+    uint32_t shown = 0;
+    for (uint32_t k = 0; rc == HR_OK && k < o->slots.n; k++) {
+      if (!o->slots.v[k].obj) continue;
+      if (max_refs && shown++ == max_refs) break;
+      rc = visit(&r, o->slots.v[k].obj);
+    }
   }
   uint8_t *leaf = rc == HR_OK ? hr_calloc(r.n ? r.n : 1, 1) : NULL;
   if (rc == HR_OK && !leaf) rc = HR_ENOMEM;
@@ -114,6 +129,7 @@ int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags
     hr_free(r.q);
     ana_view_reset(v);
     v->flags = flags;
+    v->max_refs = max_refs;
     return rc;
   }
   for (size_t i = 0; i < r.n; i++) leaf[i] = r.q[i]->preexisting && !expand;

@@ -4,10 +4,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "hr_mem.h"
 #include "hr_status.h"
+
+/* Notes always go to stderr; progress only when stderr is a terminal. */
+static void print_note(void *ctx, const char *msg, int is_progress) {
+  if (is_progress && !isatty(STDERR_FILENO)) return;
+  fprintf(stderr, "heapreel: %s%s\n", is_progress ? "" : "note: ", msg);
+}
 
 ana_trace *cli_ana_open(const char *path) {
   ana_trace *t = NULL;
@@ -18,6 +25,7 @@ ana_trace *cli_ana_open(const char *path) {
     hr_free(err);
     return NULL;
   }
+  ana_trace_set_note_fn(t, print_note, NULL);
   if (!trc_reader_complete(ana_trace_reader(t)))
     fprintf(stderr, "heapreel: warning: trace '%s' is incomplete (the recording was cut "
                     "short); answers cover what was recorded\n", path);
