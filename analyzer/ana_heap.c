@@ -15,7 +15,6 @@ struct ana_heap {
   ana_site *sites;      /* sites[i] is site i + 1 */
   uint32_t nsites, capsites;
   ana_map site_index;   /* hash of (location, stack) -> site id */
-  ana_map obj_site;     /* live object id -> site id */
   ana_map kept;         /* returned frame id -> ana_slots * (owned): its globals */
   uint64_t step_loc;
   uint64_t *scratch;    /* stack being built */
@@ -31,7 +30,6 @@ ana_heap *ana_heap_new(void) {
     return NULL;
   }
   ana_map_init(&h->site_index);
-  ana_map_init(&h->obj_site);
   ana_map_init(&h->kept);
   return h;
 }
@@ -49,7 +47,6 @@ void ana_heap_free(ana_heap *h) {
   }
   ana_map_reset(&h->kept);
   ana_map_reset(&h->site_index);
-  ana_map_reset(&h->obj_site);
   hr_free(h->scratch);
   hr_free(h);
 }
@@ -58,7 +55,8 @@ const ana_state *ana_heap_state(const ana_heap *h) { return h->s; }
 uint64_t ana_heap_step_location(const ana_heap *h) { return h->step_loc; }
 
 uint32_t ana_heap_site_id(const ana_heap *h, uint64_t obj) {
-  return (uint32_t)(uintptr_t)ana_map_get(&h->obj_site, obj);
+  const ana_obj *o = ana_state_obj(h->s, obj);   /* live objects carry their site as tag */
+  return o ? o->tag : 0;
 }
 
 const ana_site *ana_heap_site(const ana_heap *h, uint32_t id) {
@@ -179,15 +177,16 @@ static int replay_cb(void *ctx, const trc_event *ev) {
     if (TRC_SLOT_HOLDER_IS_FRAME(ev->f[1]) && !ana_state_frame(h->s, ev->f[0]))
       return kept_bind(h, ev);
     break;
-  case TRC_EV_FREE: ana_map_del(&h->obj_site, ev->f[0]); break;
   default: break;
   }
   if ((rc = ana_state_apply(h->s, ev)) != 0) return rc;
-  if (ev->kind == TRC_EV_ALLOC && ev->f[0] && ana_state_obj(h->s, ev->f[0]) &&
-      !ana_map_get(&h->obj_site, ev->f[0])) {
+  if (ev->kind == TRC_EV_ALLOC && ev->f[0]) {
+    const ana_obj *o = ana_state_obj(h->s, ev->f[0]);
     uint32_t sid;
-    if ((rc = current_site(h, &sid)) != 0) return rc;
-    if (ana_map_put(&h->obj_site, ev->f[0], (void *)(uintptr_t)sid)) return HR_ENOMEM;
+    if (o && !o->tag && !o->preexisting) {
+      if ((rc = current_site(h, &sid)) != 0) return rc;
+      ana_state_set_tag(h->s, ev->f[0], sid);
+    }
   }
   return 0;
 }

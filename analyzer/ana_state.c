@@ -470,6 +470,12 @@ const ana_obj *ana_state_obj(const ana_state *s, uint64_t id) {
   return obj_get(&s->objs, id);
 }
 
+int ana_state_set_tag(ana_state *s, uint64_t id, uint32_t tag) {
+  ana_obj *o = obj_get(&s->objs, id);
+  if (o) o->tag = tag;
+  return o != NULL;
+}
+
 uint64_t ana_state_slot(const ana_state *s, uint64_t holder, int kind, uint64_t arg) {
   const ana_slots *t = NULL;
   if (TRC_SLOT_HOLDER_IS_FRAME(kind)) {

@@ -54,6 +54,8 @@ typedef struct ana_obj {
   int64_t refcount;  /* latest count reported; -1 while unknown */
   uint64_t value;    /* string id of its short value (a value event), 0: none */
   uint8_t preexisting; /* 1: from a track event */
+  uint32_t tag;      /* the replaying analysis's own (ana_heap: allocation
+                        site); 0 from replay and keyframes */
   ana_slots slots;   /* outgoing references */
 } ana_obj;
 
@@ -89,6 +91,9 @@ size_t ana_state_nobjs(const ana_state *s);
 ** *n gets the count. NULL with *n = 0 when empty or out of memory. */
 const ana_frame **ana_state_frames(const ana_state *s, size_t *n);
 const ana_obj **ana_state_objs(const ana_state *s, size_t *n);
+
+/* Set a live object's tag; 0 when it is not live. */
+int ana_state_set_tag(ana_state *s, uint64_t id, uint32_t tag);
 
 /* The object a holder's slot refers to, 0 when unbound or unknown. holder_is_frame
 ** follows TRC_SLOT_HOLDER_IS_FRAME(kind). */
