@@ -51,6 +51,7 @@ static int frees_cb(void *ctx, const trc_event *ev) {
 
 struct build {
   ana_trace *t;
+  int has_steps;       /* the trace has steps: step-0 objects are not the program's */
   ana_cycle **v;       /* the list being built (alive or collected) */
   size_t *n, cap;
 };
@@ -112,7 +113,7 @@ static int add_cycles(struct build *b, const ana_state *s, const uint64_t *nodes
     int ours = 0;
     for (size_t i = 0; i < m && !ours; i++) {
       const ana_obj *o = ana_state_obj(s, ids[i]);
-      ours = o && !o->preexisting;
+      ours = o && ana_obj_is_programs(o, b->has_steps);
     }
     if (!ours) continue;
     if (*b->n == b->cap) {
@@ -353,6 +354,7 @@ int ana_cycles_compute(ana_trace *t, ana_cycles *c) {
   struct snap sn;
   memset(&sn, 0, sizeof sn);
   sn.b.t = t;
+  sn.b.has_steps = trc_reader_last_step(ana_trace_reader(t)) > 0;
   sn.b.v = &c->collected;
   sn.b.n = &c->ncollected;
   sn.frees = fr.v;
@@ -363,7 +365,7 @@ int ana_cycles_compute(ana_trace *t, ana_cycles *c) {
   hr_free(sn.ids);
   hr_free(fr.v);
 
-  struct build alive = {t, &c->alive, &c->nalive, 0};
+  struct build alive = {t, sn.b.has_steps, &c->alive, &c->nalive, 0};
   if (rc == HR_OK) rc = add_cycles(&alive, ana_heap_state(h), NULL, 0, c->end_seq + 1, 0);
   if (rc == HR_OK) rc = mark_reachable(h, c);
   ana_heap_free(h);

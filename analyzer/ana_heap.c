@@ -16,7 +16,8 @@ struct ana_heap {
   uint32_t nsites, capsites;
   ana_map site_index;   /* hash of (location, stack) -> site id */
   ana_map kept;         /* returned frame id -> ana_slots * (owned): its globals */
-  uint64_t step_loc;
+  uint64_t step_loc;    /* where the running code is: its latest step's location */
+  uint64_t cur_frame;   /* the running frame: the latest step's, or its caller once it returned */
   uint64_t *scratch;    /* stack being built */
   uint32_t capscratch;
 };
@@ -77,7 +78,7 @@ static int site_equal(const ana_site *a, uint64_t loc, const uint64_t *stack, ui
 /* The site of the running code now: its step's location and the stack. */
 static int current_site(ana_heap *h, uint32_t *id) {
   uint32_t depth = 0;
-  for (const ana_frame *f = ana_state_frame(h->s, ana_state_frame_id(h->s)); f && depth < 100000;
+  for (const ana_frame *f = ana_state_frame(h->s, h->cur_frame); f && depth < 100000;
        f = ana_state_frame(h->s, f->parent)) {
     if (depth == h->capscratch) {
       uint32_t ncap = h->capscratch ? h->capscratch * 2 : 32;
@@ -168,9 +169,23 @@ static int replay_cb(void *ctx, const trc_event *ev) {
   int rc;
   if (r->hook && (rc = r->hook(r->ctx, h, ev)) != 0) return rc;
   switch (ev->kind) {
-  case TRC_EV_STEP: h->step_loc = ev->f[1]; break;
+  case TRC_EV_STEP:
+    h->step_loc = ev->f[1];
+    h->cur_frame = ev->f[0];
+    break;
   case TRC_EV_RETURN:
     if ((rc = keep_globals(h, ev->f[0])) != 0) return rc;
+    /* What happens between a return and the caller's next step is the
+    ** caller's: a class statement makes its class after the body's frame
+    ** returned, at the class statement's line. */
+    if (ev->f[0] == h->cur_frame) {
+      const ana_frame *f = ana_state_frame(h->s, ev->f[0]);
+      const ana_frame *up = f ? ana_state_frame(h->s, f->parent) : NULL;
+      if (up) {
+        h->cur_frame = up->id;
+        h->step_loc = up->cur_location ? up->cur_location : up->location;
+      }
+    }
     break;
   case TRC_EV_BIND:
   case TRC_EV_UNBIND:

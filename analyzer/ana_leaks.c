@@ -80,8 +80,12 @@ int ana_leaks_group(const ana_heap *h, const ana_map *reach, const uint64_t *ids
   return HR_OK;
 }
 
-/* Objects the program allocated, alive now, split by whether a root reaches them. */
-static int split(ana_leaks *l, uint64_t **reached, size_t *nr, uint64_t **unreached, size_t *nu) {
+/* Objects the program allocated, alive now, split by whether a root reaches
+** them. What was made before the program's first instruction (step 0: the
+** import machinery setting up __main__, its loader, __file__) is not the
+** program's, unless the trace has no steps at all (nothing to tell by). */
+static int split(ana_leaks *l, int has_steps, uint64_t **reached, size_t *nr,
+                 uint64_t **unreached, size_t *nu) {
   size_t n;
   const ana_obj **all = ana_state_objs(ana_heap_state(l->heap), &n);
   *reached = *unreached = NULL;
@@ -94,7 +98,7 @@ static int split(ana_leaks *l, uint64_t **reached, size_t *nr, uint64_t **unreac
     return HR_ENOMEM;
   }
   for (size_t i = 0; i < n; i++) {
-    if (all[i]->preexisting) continue;
+    if (!ana_obj_is_programs(all[i], has_steps)) continue;
     l->count++;
     l->bytes += all[i]->size;
     if (ana_map_get(&l->reach, all[i]->id)) (*reached)[(*nr)++] = all[i]->id;
@@ -154,7 +158,8 @@ int ana_leaks_compute(ana_trace *t, ana_leaks *l) {
   if (rc == HR_OK) rc = ana_heap_reach(l->heap, l->roots, l->nroots, &l->reach);
   uint64_t *reached = NULL, *unreached = NULL;
   size_t nr = 0, nu = 0;
-  if (rc == HR_OK) rc = split(l, &reached, &nr, &unreached, &nu);
+  int has_steps = trc_reader_last_step(ana_trace_reader(t)) > 0;
+  if (rc == HR_OK) rc = split(l, has_steps, &reached, &nr, &unreached, &nu);
   ana_map garbage, cyclic;
   ana_map_init(&garbage);
   ana_map_init(&cyclic);

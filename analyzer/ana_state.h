@@ -92,6 +92,13 @@ size_t ana_state_nobjs(const ana_state *s);
 const ana_frame **ana_state_frames(const ana_state *s, size_t *n);
 const ana_obj **ana_state_objs(const ana_state *s, size_t *n);
 
+/* Whether the program made o: not an older object it came to hold (track
+** event), nor one made before its first instruction (step 0) when the trace
+** has steps. */
+static inline int ana_obj_is_programs(const ana_obj *o, int has_steps) {
+  return !o->preexisting && (!has_steps || o->alloc_step > 0);
+}
+
 /* Set a live object's tag; 0 when it is not live. */
 int ana_state_set_tag(ana_state *s, uint64_t id, uint32_t tag);
 

@@ -18,8 +18,7 @@ struct pass {
   uint64_t frees_before_end, allocs_before_end;
 };
 
-static int summary_cb(void *ctx, const trc_event *ev) {
-  struct pass *p = ctx;
+static int summary_one(struct pass *p, const trc_event *ev) {
   ana_summary *s = p->s;
   int before_end = ev->seq <= s->end_seq;
   switch (ev->kind) {
@@ -53,6 +52,14 @@ static int summary_cb(void *ctx, const trc_event *ev) {
     break;
   }
   default: break;
+  }
+  return 0;
+}
+
+static int summary_cb(void *ctx, const trc_event *ev, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int rc = summary_one(ctx, &ev[i]);
+    if (rc) return rc;
   }
   return 0;
 }
@@ -106,7 +113,7 @@ int ana_summary_compute(ana_trace *t, ana_summary *s) {
   p.t = t;
   p.s = s;
   ana_map_init(&p.tracked);
-  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, s->events, summary_cb, &p);
+  int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, s->events, summary_cb, &p);
   ana_map_reset(&p.tracked);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   if (rc) return rc;

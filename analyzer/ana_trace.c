@@ -27,6 +27,7 @@ struct ana_trace {
   ana_map types;       /* type id -> name (borrowed from the reader) */
   ana_map sources;     /* file sid -> src_file * (owned) */
   ana_map frames;      /* frame id -> ana_frame_info * (owned) */
+  ana_map values;      /* object id -> ana_obj_text * (owned) */
   uint64_t main_file;
   int main_file_known;
   int kf_checked;      /* 1 once keyframes were looked for (and built if missing) */
@@ -107,6 +108,7 @@ int ana_trace_open(const char *path, ana_trace **out, char **errmsg) {
   ana_map_init(&t->types);
   ana_map_init(&t->sources);
   ana_map_init(&t->frames);
+  ana_map_init(&t->values);
   t->path = hr_strdup(path);
   if (!t->path) {
     ana_trace_free(t);
@@ -150,6 +152,9 @@ void ana_trace_free(ana_trace *t) {
   ana_map_reset(&t->types);
   ana_map_reset(&t->sources);
   ana_map_reset(&t->frames);
+  pos = 0;
+  while (ana_map_next(&t->values, &pos, NULL, &v)) hr_free(v);
+  ana_map_reset(&t->values);
   hr_free(t->locs);
   trc_reader_free(t->r);
   hr_free(t->path);
@@ -318,6 +323,59 @@ uint64_t ana_trace_object_type(ana_trace *t, uint64_t object_id) {
   return type;
 }
 
+static const char sql_object_seq[] = "SELECT alloc_seq, type FROM objects WHERE id = ?1";
+
+/* How far after its alloc or track event an object's value event (and a
+** tuple's item binds) are looked for. */
+#define VALUE_WINDOW 256
+
+static int find_value_cb(void *ctx, const trc_event *ev) {
+  ana_obj_text *f = ctx;
+  if (ev->kind == TRC_EV_VALUE && ev->f[0] == f->id) f->value = ev->f[1];
+  /* A tuple's items are bound once, in order, right after it is made. */
+  if (ev->kind == TRC_EV_BIND && ev->f[0] == f->id && ev->f[1] == TRC_SLOT_ITEM &&
+      ev->f[2] == f->nitems && f->nitems < ANA_OBJ_TEXT_ITEMS)
+    f->items[f->nitems++] = ev->f[3];
+  return 0;
+}
+
+const ana_obj_text *ana_trace_object_text(ana_trace *t, uint64_t object_id) {
+  if (!object_id) return NULL;
+  ana_obj_text *f = ana_map_get(&t->values, object_id);
+  if (f) return f;
+  f = hr_calloc(1, sizeof *f);
+  if (!f) return NULL;
+  f->id = object_id;
+  sqlite3_stmt *st = NULL;
+  uint64_t seq = 0;
+  if (sqlite3_prepare_v2(t->db, sql_object_seq, -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)object_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      seq = (uint64_t)sqlite3_column_int64(st, 0);
+      f->type = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+  }
+  sqlite3_finalize(st);
+  char keep[sizeof t->errmsg];
+  memcpy(keep, t->errmsg, sizeof keep);   /* a label is no reason to lose a message */
+  if (seq && seq < UINT64_MAX - VALUE_WINDOW &&
+      ana_trace_scan(t, TRC_SCAN_SEQ, seq, seq + VALUE_WINDOW, find_value_cb, f) != HR_OK) {
+    f->value = 0;
+    f->nitems = 0;
+  }
+  memcpy(t->errmsg, keep, sizeof keep);
+  if (ana_map_put(&t->values, object_id, f)) {
+    hr_free(f);
+    return NULL;
+  }
+  return f;
+}
+
+uint64_t ana_trace_object_value(ana_trace *t, uint64_t object_id) {
+  const ana_obj_text *f = ana_trace_object_text(t, object_id);
+  return f ? f->value : 0;
+}
+
 static const char sql_main_file[] =
   "SELECT l.file FROM frames f JOIN locations l ON l.id = f.location "
   "WHERE f.parent IS NULL OR f.parent = 0 ORDER BY f.call_seq LIMIT 1";
@@ -350,6 +408,32 @@ int ana_trace_scan(ana_trace *t, int by, uint64_t lo, uint64_t hi,
   int got;
   while ((got = trc_scan_next(sc, &ev)) == 1) {
     rc = fn(ctx, &ev);
+    if (rc) break;
+  }
+  if (got < 0) {
+    rc = -got;
+    ana_trace_fail(t, rc, "cannot read events: %s", trc_scan_errmsg(sc));
+  }
+  trc_scan_free(sc);
+  return rc == ANA_SCAN_STOP ? HR_OK : rc;
+}
+
+int ana_trace_scan_batch(ana_trace *t, int by, uint64_t lo, uint64_t hi,
+                         int (*fn)(void *ctx, const trc_event *ev, size_t n), void *ctx) {
+  trc_scan *sc = NULL;
+  char *err = NULL;
+  if (lo > hi) return HR_OK;
+  int rc = trc_scan_open(t->db, by, lo, hi, &sc, &err);
+  if (rc) {
+    ana_trace_fail(t, rc, "cannot read events: %s", err ? err : hr_status_str(rc));
+    hr_free(err);
+    return rc;
+  }
+  const trc_event *ev;
+  size_t n;
+  int got;
+  while ((got = trc_scan_next_batch(sc, &ev, &n)) == 1) {
+    rc = fn(ctx, ev, n);
     if (rc) break;
   }
   if (got < 0) {
@@ -470,12 +554,16 @@ int ana_trace_line_step(ana_trace *t, uint32_t line, uint64_t k, uint64_t *step)
 static const char sql_keyframe[] =
   "SELECT step, seq, data FROM keyframes WHERE step = "
   "(SELECT step FROM keyframes WHERE seq <= ?1 ORDER BY step DESC LIMIT 1)";
-static int apply_cb(void *ctx, const trc_event *ev) {
-  return ana_state_apply(ctx, ev);
+static int apply_cb(void *ctx, const trc_event *ev, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int rc = ana_state_apply(ctx, &ev[i]);
+    if (rc) return rc;
+  }
+  return HR_OK;
 }
 
 int ana_trace_replay(ana_trace *t, ana_state *s, uint64_t lo, uint64_t hi) {
-  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, lo, hi, apply_cb, s);
+  int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, lo, hi, apply_cb, s);
   if (rc == HR_ENOMEM && !t->errmsg[0]) ana_trace_fail(t, rc, "out of memory");
   return rc;
 }

@@ -66,6 +66,19 @@ const char *ana_trace_type_name(ana_trace *t, uint64_t type_id);
 const char *ana_trace_source_line(ana_trace *t, uint64_t file_sid, uint32_t line);
 /* An object's type id from the objects table, 0 when unknown. */
 uint64_t ana_trace_object_type(ana_trace *t, uint64_t object_id);
+/* The string id of an object's recorded short value (its value event, which
+** the recorder writes right after the object appears), 0 when none: for
+** labels where no replayed state is at hand. Cached. */
+uint64_t ana_trace_object_value(ana_trace *t, uint64_t object_id);
+/* The same with the object's type and its first items as bound right after
+** it appeared (a tuple's), borrowed and cached; NULL when out of memory. */
+#define ANA_OBJ_TEXT_ITEMS 8
+typedef struct ana_obj_text {
+  uint64_t id, type, value;
+  uint64_t items[ANA_OBJ_TEXT_ITEMS];
+  uint32_t nitems;
+} ana_obj_text;
+const ana_obj_text *ana_trace_object_text(ana_trace *t, uint64_t object_id);
 /* Facts of a frame from the frames table (borrowed, cached), NULL when unknown. */
 const ana_frame_info *ana_trace_frame_info(ana_trace *t, uint64_t frame_id);
 /* The string id of the main script's file (the outermost first frame's), 0 if none. */
@@ -92,6 +105,10 @@ int ana_trace_state_before_step(ana_trace *t, uint64_t step, ana_state *s, trc_e
 #define ANA_SCAN_STOP (-1)
 int ana_trace_scan(ana_trace *t, int by, uint64_t lo, uint64_t hi,
                    int (*fn)(void *ctx, const trc_event *ev), void *ctx);
+/* ana_trace_scan, a run of events at a time (borrowed, in seq order): for
+** passes over the whole trace, where a call per event shows. */
+int ana_trace_scan_batch(ana_trace *t, int by, uint64_t lo, uint64_t hi,
+                         int (*fn)(void *ctx, const trc_event *ev, size_t n), void *ctx);
 /* Apply the events lo <= seq <= hi to s. */
 int ana_trace_replay(ana_trace *t, ana_state *s, uint64_t lo, uint64_t hi);
 

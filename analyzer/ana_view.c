@@ -139,12 +139,39 @@ int ana_view_build_max(ana_trace *t, const ana_state *s, uint64_t current, int f
   return HR_OK;
 }
 
+/* A dict key's text into buf: its recorded value (`'k'`, `3`), or for a
+** tuple of such values `(3, 512)`; 0 when unknown (the label keeps the id). */
+static int key_text(ana_trace *t, const ana_state *s, uint64_t id, int depth, char *buf, size_t n) {
+  const ana_obj *o = s ? ana_state_obj(s, id) : NULL;
+  const ana_obj_text *ot = o ? NULL : ana_trace_object_text(t, id);  /* no state, or freed since */
+  uint64_t sid = o ? o->value : ot ? ot->value : 0;
+  if (sid) {
+    snprintf(buf, n, "%s", ana_trace_string(t, sid));
+    return 1;
+  }
+  if ((!o && !ot) || depth > 3 || (o && o->preexisting && !o->slots.nbound) ||
+      strcmp(ana_trace_type_name(t, o ? o->type : ot->type), "tuple") != 0) return 0;
+  size_t len = (size_t)snprintf(buf, n, "(");
+  uint32_t items = 0, total = o ? o->slots.n : ot->nitems;
+  for (uint32_t k = 0; k < total; k++) {
+    uint64_t item = ot ? ot->items[k] : o->slots.v[k].obj;
+    if (o && (!item || o->slots.v[k].kind != TRC_SLOT_ITEM)) continue;
+    if ((o && o->slots.v[k].arg != items) || len + 4 >= n) return 0;   /* a gap, or too long */
+    if (items++) len += (size_t)snprintf(buf + len, n - len, ", ");
+    if (len + 2 >= n || !key_text(t, s, item, depth + 1, buf + len, n - len)) return 0;
+    len += strlen(buf + len);
+  }
+  if (!items && ot) return 0;   /* no items seen: maybe none recorded */
+  if (len + 3 >= n) return 0;
+  snprintf(buf + len, n - len, items == 1 ? ",)" : ")");
+  return 1;
+}
+
 void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
                     char *buf, size_t n) {
-  /* Only a scalar's value says which entry it is; a tuple key keeps its id. */
-  const ana_obj *key = s && (kind == TRC_SLOT_KEY || kind == TRC_SLOT_VALUE) ? ana_state_obj(s, arg) : NULL;
-  if (key && key->value) {
-    snprintf(buf, n, "%s[%s]", kind == TRC_SLOT_KEY ? "key" : "value", ana_trace_string(t, key->value));
+  char key[160];
+  if ((kind == TRC_SLOT_KEY || kind == TRC_SLOT_VALUE) && key_text(t, s, arg, 0, key, sizeof key)) {
+    snprintf(buf, n, "%s[%s]", kind == TRC_SLOT_KEY ? "key" : "value", key);
     return;
   }
   unsigned long long a = (unsigned long long)arg;
@@ -171,6 +198,9 @@ const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n)
     return buf;
   }
   const char *type = ana_trace_type_name(t, o->type);
+  /* An older container (a constant tuple) whose items the trace never saw
+  ** has no known length: "len 0" would be a wrong answer. */
+  if (o->preexisting && !o->slots.nbound) return NULL;
   for (int i = 0; containers[i]; i++)
     if (strcmp(type, containers[i]) == 0) {
       /* A dict's length is its values; the others' their items or elements. */

@@ -53,8 +53,10 @@ int ana_view_shows_slot(ana_trace *t, const ana_view *v, const ana_frame *f, con
 
 /* A slot's label (objgraph / refcycle style) into buf: `x` for a frame's
 ** name, `item[0]`, `key[#7]`, `value[#7]`, `attr 'name'`, `element`, `cell`,
-** `closure[0]`, or the label of another referent. A dict slot whose key has a
-** known value in s (borrowed, may be NULL) reads `value['k']` / `key[3]`. */
+** `closure[0]`, or the label of another referent. A dict slot reads its key:
+** `value['k']`, `key[3]`, `value[(3, 512)]` for a tuple of such, from s
+** (borrowed; NULL, or a key s does not hold, asks the trace for the key's
+** recorded value); `value[#7]` only when the key has no known value. */
 void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
                     char *buf, size_t n);
 
