@@ -2,9 +2,9 @@
 **
 ** The recorder writes no keyframes (its writer thread would need the whole
 ** replay engine), so the analyzer makes them: the first time a replay would
-** start more than ANA_KEYFRAME_EVERY events before its target, one pass over
-** the trace snapshots the state before a step every ANA_KEYFRAME_EVERY
-** events and stores the snapshots in the `keyframes` table, with meta
+** start more than 1.5 spacings (ANA_KEYFRAME_EVERY events unless set) before
+** its target, one pass over the trace snapshots the state before a step
+** every spacing and stores the snapshots in the `keyframes` table, with meta
 ** `keyframes` saying who made them. Later opens find them there.
 **
 ** The analyzer otherwise never writes, and the file is untrusted, so the
@@ -120,7 +120,7 @@ static int store(const char *path, const struct kf_build *b, char *why, size_t w
   if (rc == SQLITE_OK && !exists) {
     char desc[96];
     snprintf(desc, sizeof desc, "analyzer, every %llu events",
-             (unsigned long long)ANA_KEYFRAME_EVERY);
+             (unsigned long long)b->every);
     sqlite3_bind_text(st, 1, desc, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st);
     rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -152,7 +152,7 @@ int ana_trace_build_keyframes(ana_trace *t) {
   ana_trace_progress(t, buf);
   struct kf_build b;
   memset(&b, 0, sizeof b);
-  b.every = ANA_KEYFRAME_EVERY;
+  b.every = ana_trace_keyframe_every(t);
   b.s = ana_state_new();
   int rc = b.s ? ana_trace_scan(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(r), build_cb, &b) : HR_ENOMEM;
   ana_state_free(b.s);

@@ -31,6 +31,7 @@ struct ana_trace {
   uint64_t main_file;
   int main_file_known;
   int kf_checked;      /* 1 once keyframes were looked for (and built if missing) */
+  uint64_t kf_every;   /* keyframe spacing in events when building them */
   ana_trace_note_fn note_fn;
   void *note_ctx;
   char errmsg[512];
@@ -109,6 +110,7 @@ int ana_trace_open(const char *path, ana_trace **out, char **errmsg) {
   ana_map_init(&t->sources);
   ana_map_init(&t->frames);
   ana_map_init(&t->values);
+  t->kf_every = ANA_KEYFRAME_EVERY;
   t->path = hr_strdup(path);
   if (!t->path) {
     ana_trace_free(t);
@@ -175,6 +177,12 @@ void ana_trace_note(ana_trace *t, const char *msg) {
 void ana_trace_progress(ana_trace *t, const char *msg) {
   if (t->note_fn) t->note_fn(t->note_ctx, msg, 1);
 }
+
+void ana_trace_set_keyframe_every(ana_trace *t, uint64_t every) {
+  t->kf_every = every ? every : 1;
+}
+
+uint64_t ana_trace_keyframe_every(const ana_trace *t) { return t->kf_every; }
 
 int ana_trace_pause_read(ana_trace *t) {
   if (sqlite3_get_autocommit(t->db)) return HR_OK;
@@ -592,7 +600,7 @@ static const char sql_any_keyframe[] = "SELECT 1 FROM keyframes LIMIT 1";
 
 /* Build keyframes when the trace has none and this replay would be long. */
 static int ensure_keyframes(ana_trace *t, uint64_t seq, uint64_t from) {
-  if (t->kf_checked || seq - from <= ANA_KEYFRAME_EVERY + ANA_KEYFRAME_EVERY / 2) return HR_OK;
+  if (t->kf_checked || seq - from <= t->kf_every + t->kf_every / 2) return HR_OK;
   t->kf_checked = 1;
   sqlite3_stmt *st = NULL;
   int any = 0;
@@ -607,7 +615,7 @@ int ana_trace_state_at_seq(ana_trace *t, uint64_t seq, ana_state *s) {
   ana_state_reset(s);
   int rc = load_keyframe(t, seq, s, &from);
   if (rc) return rc;
-  if (!t->kf_checked && seq - from > ANA_KEYFRAME_EVERY + ANA_KEYFRAME_EVERY / 2) {
+  if (!t->kf_checked && seq - from > t->kf_every + t->kf_every / 2) {
     rc = ensure_keyframes(t, seq, from);
     if (rc) return rc;
     ana_state_reset(s);

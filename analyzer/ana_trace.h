@@ -95,7 +95,7 @@ int ana_trace_line_step(ana_trace *t, uint32_t line, uint64_t k, uint64_t *step)
 
 /* Rebuild into s the state holding every event with seq <= seq, starting
 ** from the nearest keyframe. A trace without keyframes gets them on the
-** first replay longer than ANA_KEYFRAME_EVERY events (ana_kfcache.c). */
+** first replay longer than 1.5 keyframe spacings (ana_kfcache.c). */
 int ana_trace_state_at_seq(ana_trace *t, uint64_t seq, ana_state *s);
 /* The state before step N (KEYFRAMES.md); *ev gets step N's step event. */
 int ana_trace_state_before_step(ana_trace *t, uint64_t step, ana_state *s, trc_event *ev);
@@ -115,6 +115,10 @@ int ana_trace_replay(ana_trace *t, ana_state *s, uint64_t lo, uint64_t hi);
 /* Build the keyframes and cache them in the file (ana_kfcache.c). A trace
 ** that cannot take them is no error: a note says so. */
 int ana_trace_build_keyframes(ana_trace *t);
+/* Keyframe spacing in events for a build (default ANA_KEYFRAME_EVERY); a
+** replay longer than 1.5 times it triggers the build. */
+void ana_trace_set_keyframe_every(ana_trace *t, uint64_t every);
+uint64_t ana_trace_keyframe_every(const ana_trace *t);
 /* End / restart the read transaction the trace holds, so another connection
 ** can write the file in between. */
 int ana_trace_pause_read(ana_trace *t);

@@ -26,6 +26,10 @@ ana_trace *cli_ana_open(const char *path) {
     return NULL;
   }
   ana_trace_set_note_fn(t, print_note, NULL);
+  /* For tests: keyframes on a small trace. */
+  const char *every = getenv("HEAPREEL_KEYFRAME_EVERY");
+  uint64_t n;
+  if (every && cli_parse_u64(every, &n) == 0 && n) ana_trace_set_keyframe_every(t, n);
   if (!trc_reader_complete(ana_trace_reader(t)))
     fprintf(stderr, "heapreel: warning: trace '%s' is incomplete (the recording was cut "
                     "short); answers cover what was recorded\n", path);
