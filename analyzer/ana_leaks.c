@@ -81,9 +81,10 @@ int ana_leaks_group(const ana_heap *h, const ana_map *reach, const uint64_t *ids
 }
 
 /* Objects the program allocated, alive now, split by whether a root reaches
-** them. What was made before the program's first instruction (step 0: the
-** import machinery setting up __main__, its loader, __file__) is not the
-** program's, unless the trace has no steps at all (nothing to tell by). */
+** them. What was made while none of the program's frames ran is not the
+** program's: before its first instruction (step 0: the import machinery
+** setting up __main__, its loader, __file__) or after its module frame
+** returned (interpreter shutdown). A trace without steps cannot tell. */
 static int split(ana_leaks *l, int has_steps, uint64_t **reached, size_t *nr,
                  uint64_t **unreached, size_t *nu) {
   size_t n;
@@ -99,6 +100,8 @@ static int split(ana_leaks *l, int has_steps, uint64_t **reached, size_t *nr,
   }
   for (size_t i = 0; i < n; i++) {
     if (!ana_obj_is_programs(all[i], has_steps)) continue;
+    const ana_site *site = ana_heap_site_of(l->heap, all[i]->id);
+    if (has_steps && (!site || !site->depth)) continue;
     l->count++;
     l->bytes += all[i]->size;
     if (ana_map_get(&l->reach, all[i]->id)) (*reached)[(*nr)++] = all[i]->id;
