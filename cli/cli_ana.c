@@ -55,6 +55,14 @@ int cli_parse_u64(const char *s, uint64_t *v) {
 void cli_put_safe(FILE *out, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {
+    /* Printable ASCII goes out in one piece. */
+    const unsigned char *q = p;
+    while (*q >= 0x20 && *q < 0x7f) q++;
+    if (q > p) {
+      fwrite(p, 1, (size_t)(q - p), out);
+      p = q;
+      continue;
+    }
     unsigned c = *p;
     size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
                : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
