@@ -163,11 +163,8 @@ struct replay {
   void *ctx;
 };
 
-static int replay_cb(void *ctx, const trc_event *ev) {
-  struct replay *r = ctx;
-  ana_heap *h = r->h;
+int ana_heap_apply(ana_heap *h, const trc_event *ev) {
   int rc;
-  if (r->hook && (rc = r->hook(r->ctx, h, ev)) != 0) return rc;
   switch (ev->kind) {
   case TRC_EV_STEP:
     h->step_loc = ev->f[1];
@@ -216,9 +213,20 @@ int ana_heap_end(ana_trace *t, uint64_t *seq, int *is_mark) {
   return HR_OK;
 }
 
+static int replay_cb(void *ctx, const trc_event *ev, size_t n) {
+  struct replay *r = ctx;
+  for (size_t i = 0; i < n; i++) {
+    int rc = r->hook ? r->hook(r->ctx, r->h, &ev[i]) : 0;
+    if (rc == ANA_HEAP_SKIP) continue;
+    if (rc == 0) rc = ana_heap_apply(r->h, &ev[i]);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 int ana_heap_replay(ana_trace *t, ana_heap *h, uint64_t hi, ana_heap_hook hook, void *ctx) {
   struct replay r = {h, hook, ctx};
-  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, hi, replay_cb, &r);
+  int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, hi, replay_cb, &r);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   return rc;
 }
