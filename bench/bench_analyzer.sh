@@ -9,7 +9,7 @@
 # (issue 4): summary < 0.5 s, state < 0.3 s, history < 1 s, leaks, cycles,
 # peak < 3 s each. TRACE=FILE reuses a recorded trace (a copy is timed).
 set -euo pipefail
-build=${1:?usage: bench/bench_analyzer.sh BUILD_DIR}
+build=$(cd "${1:?usage: bench/bench_analyzer.sh BUILD_DIR}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${RUNS:-3}
 hr=$build/heapreel
