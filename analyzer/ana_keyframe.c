@@ -168,6 +168,8 @@ typedef struct kin {
 
 static uint64_t get_u(kin *in) {
   uint64_t v = 0;
+  /* Most values are one byte: small deltas, counts, flags. */
+  if (!in->bad && in->p < in->end && *in->p < 0x80) return *in->p++;
   if (in->bad || trc_varint_get(&in->p, in->end, &v)) {
     in->bad = 1;
     return 0;

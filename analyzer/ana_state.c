@@ -196,6 +196,7 @@ static ana_obj *obj_alloc(obj_table *t) {
 
 static void obj_release(obj_table *t, ana_obj *o) {
   ana_slots_reset(&o->slots);
+  o->id = 0;   /* free: obj_reset skips it */
   o->slots.v = (ana_slot *)(void *)t->free_list;
   t->free_list = o;
 }
@@ -254,16 +255,14 @@ static ana_obj *obj_del(obj_table *t, uint64_t id) {
 }
 
 static void obj_reset(obj_table *t) {
-  for (size_t p = 0; p < t->ndir; p++) {
-    obj_page *pg = t->dir[p];
-    for (size_t i = 0; pg && i < OBJ_PAGE; i++)
-      if (pg->v[i]) ana_slots_reset(&pg->v[i]->slots);
-    hr_free(pg);
-  }
-  size_t pos = 0;
-  void *v;
-  while (ana_map_next(&t->far, &pos, NULL, &v)) ana_slots_reset(&((ana_obj *)v)->slots);
+  for (size_t p = 0; p < t->ndir; p++) hr_free(t->dir[p]);
   ana_map_reset(&t->far);
+  /* Every object lives in a slab: walking them in memory order is much
+  ** quicker than following the directory to a million of them. */
+  size_t used = t->slab_used;
+  for (obj_slab *sl = t->slabs; sl; sl = sl->next, used = OBJ_SLAB)
+    for (size_t i = 0; i < used; i++)
+      if (sl->v[i].id && (sl->v[i].slots.v || sl->v[i].slots.index)) ana_slots_reset(&sl->v[i].slots);
   hr_free(t->dir);
   while (t->slabs) {
     obj_slab *next = t->slabs->next;
