@@ -61,6 +61,8 @@ case "$cmd" in
     install_missing
     configure_and_build build-release -DCMAKE_BUILD_TYPE=Release
     bash "$ROOT/bench/run.sh" "$ROOT/build-release"
+    echo
+    bash "$ROOT/bench/bench_analyzer.sh" "$ROOT/build-release"
     ;;
   *)
     echo "usage: ./build.sh demo|test|bench|build" >&2

@@ -11,46 +11,11 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 
-/* --- pass 1: what each gc run freed ------------------------------------------------ */
-
-typedef struct gc_free {
-  uint64_t obj;
-  uint64_t run;        /* seq of the run's gc start event: the heap is taken just before it */
-  uint64_t step;
-} gc_free;
-
-struct frees {
-  gc_free *v;
-  size_t n, cap;
-  uint64_t cur, cur_step, end;
-};
-
-static int frees_cb(void *ctx, const trc_event *ev) {
-  struct frees *f = ctx;
-  if (ev->kind == TRC_EV_GC) {
-    f->cur = ev->f[1] == TRC_GC_START ? ev->seq : 0;
-    f->cur_step = ev->step;
-  }
-  if (ev->kind != TRC_EV_FREE || !(ev->f[1] & TRC_FREE_GC)) return 0;
-  if (f->n == f->cap) {
-    size_t ncap = f->cap ? f->cap * 2 : 256;
-    gc_free *nv = hr_realloc(f->v, ncap * sizeof *nv);
-    if (!nv) return HR_ENOMEM;
-    f->v = nv;
-    f->cap = ncap;
-  }
-  /* A collector free outside start / end (a damaged trace): the heap just before it. */
-  f->v[f->n].obj = ev->f[0];
-  f->v[f->n].run = f->cur ? f->cur : ev->seq;
-  f->v[f->n].step = f->cur ? f->cur_step : ev->step;
-  f->n++;
-  return 0;
-}
-
 /* --- building cycles ----------------------------------------------------------------- */
 
 struct build {
   ana_trace *t;
+  int has_steps;       /* the trace has steps: step-0 objects are not the program's */
   ana_cycle **v;       /* the list being built (alive or collected) */
   size_t *n, cap;
 };
@@ -112,7 +77,7 @@ static int add_cycles(struct build *b, const ana_state *s, const uint64_t *nodes
     int ours = 0;
     for (size_t i = 0; i < m && !ours; i++) {
       const ana_obj *o = ana_state_obj(s, ids[i]);
-      ours = o && !o->preexisting;
+      ours = o && ana_obj_is_programs(o, b->has_steps);
     }
     if (!ours) continue;
     if (*b->n == b->cap) {
@@ -134,30 +99,84 @@ static int add_cycles(struct build *b, const ana_state *s, const uint64_t *nodes
   return rc;
 }
 
-/* --- pass 2: replay, taking the heap before each gc run that freed objects ---------- */
+/* --- one replay, holding back each gc run until it ends ----------------------------- */
 
+/* The events of a collector run are held back from the heap while the run
+** goes on: at its end the heap is still the one just before the run, with
+** the cycles intact, and the run's collector frees say which objects to look
+** at. Then the held events are applied. One pass, no scan ahead for frees. */
 struct snap {
   struct build b;
-  const gc_free *frees;
-  size_t nfrees, next;
-  uint64_t *ids;       /* scratch */
+  int in_run;
+  uint64_t run_seq, run_step;
+  trc_event *held;
+  size_t nheld, capheld;
+  uint64_t *ids;       /* the run's collector frees */
+  size_t nids, capids;
+  size_t runs;         /* runs that freed objects */
 };
+
+static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x) {
+  if (*n == *cap) {
+    size_t ncap = *cap ? *cap * 2 : 64;
+    uint64_t *nv = hr_realloc(*v, ncap * sizeof *nv);
+    if (!nv) return HR_ENOMEM;
+    *v = nv;
+    *cap = ncap;
+  }
+  (*v)[(*n)++] = x;
+  return HR_OK;
+}
+
+/* End the held run: its cycles from the heap before it, then its events. */
+static int end_run(struct snap *sn, ana_heap *h) {
+  int rc = HR_OK;
+  if (sn->nids) {
+    sn->runs++;
+    rc = add_cycles(&sn->b, ana_heap_state(h), sn->ids, sn->nids, sn->run_seq, sn->run_step);
+  }
+  for (size_t i = 0; rc == HR_OK && i < sn->nheld; i++) rc = ana_heap_apply(h, &sn->held[i]);
+  sn->in_run = 0;
+  sn->nheld = sn->nids = 0;
+  return rc;
+}
 
 static int snap_hook(void *ctx, ana_heap *h, const trc_event *ev) {
   struct snap *sn = ctx;
-  while (sn->next < sn->nfrees && sn->frees[sn->next].run <= ev->seq) {
-    size_t i = sn->next, j = i;
-    uint64_t run = sn->frees[i].run;
-    while (j < sn->nfrees && sn->frees[j].run == run) {
-      sn->ids[j - i] = sn->frees[j].obj;
-      j++;
+  int is_gc = ev->kind == TRC_EV_GC;
+  int gc_free = ev->kind == TRC_EV_FREE && (ev->f[1] & TRC_FREE_GC);
+  if (!sn->in_run) {
+    if (is_gc && ev->f[1] == TRC_GC_START) {
+      sn->in_run = 1;
+      sn->run_seq = ev->seq;
+      sn->run_step = ev->step;
+      return 0;
     }
-    sn->next = j;
-    if (run != ev->seq) continue;   /* not a gc start seen in order: skip it */
-    int rc = add_cycles(&sn->b, ana_heap_state(h), sn->ids, j - i, run, sn->frees[i].step);
-    if (rc) return rc;
+    /* A collector free outside start / end (a damaged trace): the heap just before it. */
+    if (gc_free) {
+      sn->runs++;
+      return add_cycles(&sn->b, ana_heap_state(h), &ev->f[0], 1, ev->seq, ev->step);
+    }
+    return 0;
   }
-  return 0;
+  /* A run ends at its end event; a start with no end before it, or a new
+  ** instruction (a run lies inside one), ends it too in a damaged trace, so
+  ** what is held stays bounded by one step's events. */
+  if (is_gc || ev->kind == TRC_EV_STEP) {
+    int rc = end_run(sn, h);
+    if (rc) return rc;
+    return is_gc && ev->f[1] == TRC_GC_END ? 0 : snap_hook(ctx, h, ev);
+  }
+  if (gc_free && push_u64(&sn->ids, &sn->nids, &sn->capids, ev->f[0])) return HR_ENOMEM;
+  if (sn->nheld == sn->capheld) {
+    size_t ncap = sn->capheld ? sn->capheld * 2 : 256;
+    trc_event *nv = hr_realloc(sn->held, ncap * sizeof *nv);
+    if (!nv) return HR_ENOMEM;
+    sn->held = nv;
+    sn->capheld = ncap;
+  }
+  sn->held[sn->nheld++] = *ev;
+  return ANA_HEAP_SKIP;
 }
 
 /* --- pass 3: the binds that closed each cycle -------------------------------------- */
@@ -344,26 +363,20 @@ static int mark_reachable(ana_heap *h, ana_cycles *c) {
 int ana_cycles_compute(ana_trace *t, ana_cycles *c) {
   memset(c, 0, sizeof *c);
   ana_heap_end(t, &c->end_seq, &c->end_is_mark);
-  struct frees fr;
-  memset(&fr, 0, sizeof fr);
-  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, c->end_seq, frees_cb, &fr);
-  for (size_t i = 0; i < fr.n; i++) c->gc_runs += i == 0 || fr.v[i].run != fr.v[i - 1].run;
-
-  ana_heap *h = rc == HR_OK ? ana_heap_new() : NULL;
+  ana_heap *h = ana_heap_new();
   struct snap sn;
   memset(&sn, 0, sizeof sn);
   sn.b.t = t;
+  sn.b.has_steps = trc_reader_last_step(ana_trace_reader(t)) > 0;
   sn.b.v = &c->collected;
   sn.b.n = &c->ncollected;
-  sn.frees = fr.v;
-  sn.nfrees = fr.n;
-  sn.ids = rc == HR_OK ? hr_malloc((fr.n ? fr.n : 1) * sizeof *sn.ids) : NULL;
-  if (rc == HR_OK && (!h || !sn.ids)) rc = HR_ENOMEM;
-  if (rc == HR_OK) rc = ana_heap_replay(t, h, c->end_seq, snap_hook, &sn);
+  int rc = h ? ana_heap_replay(t, h, c->end_seq, snap_hook, &sn) : HR_ENOMEM;
+  if (rc == HR_OK && sn.in_run) rc = end_run(&sn, h);   /* the trace ends inside a run */
+  c->gc_runs = sn.runs;
+  hr_free(sn.held);
   hr_free(sn.ids);
-  hr_free(fr.v);
 
-  struct build alive = {t, &c->alive, &c->nalive, 0};
+  struct build alive = {t, sn.b.has_steps, &c->alive, &c->nalive, 0};
   if (rc == HR_OK) rc = add_cycles(&alive, ana_heap_state(h), NULL, 0, c->end_seq + 1, 0);
   if (rc == HR_OK) rc = mark_reachable(h, c);
   ana_heap_free(h);

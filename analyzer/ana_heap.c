@@ -16,9 +16,10 @@ struct ana_heap {
   ana_site *sites;      /* sites[i] is site i + 1 */
   uint32_t nsites, capsites;
   ana_map site_index;   /* hash of (location, stack) -> site id */
-  ana_map obj_site;     /* live object id -> site id */
   ana_map kept;         /* returned frame id -> ana_slots * (owned): its globals */
-  uint64_t step_loc;
+  uint64_t step_loc;    /* where the running code is: its latest step's location */
+  uint64_t cur_frame;   /* the running frame: the latest step's, or its caller once it returned */
+  ana_trace *t;         /* borrowed, set by ana_heap_replay: an alloc trace's stacks come from it */
   ana_stacks *stacks;   /* alloc traces: loaded at the first site event */
   uint64_t site_stack;  /* alloc traces: the stack of the latest site event */
   uint64_t *scratch;    /* stack being built */
@@ -34,7 +35,6 @@ ana_heap *ana_heap_new(void) {
     return NULL;
   }
   ana_map_init(&h->site_index);
-  ana_map_init(&h->obj_site);
   ana_map_init(&h->kept);
   return h;
 }
@@ -52,7 +52,6 @@ void ana_heap_free(ana_heap *h) {
   }
   ana_map_reset(&h->kept);
   ana_map_reset(&h->site_index);
-  ana_map_reset(&h->obj_site);
   hr_free(h->scratch);
   ana_stacks_free(h->stacks);
   hr_free(h);
@@ -62,7 +61,8 @@ const ana_state *ana_heap_state(const ana_heap *h) { return h->s; }
 uint64_t ana_heap_step_location(const ana_heap *h) { return h->step_loc; }
 
 uint32_t ana_heap_site_id(const ana_heap *h, uint64_t obj) {
-  return (uint32_t)(uintptr_t)ana_map_get(&h->obj_site, obj);
+  const ana_obj *o = ana_state_obj(h->s, obj);   /* live objects carry their site as tag */
+  return o ? o->tag : 0;
 }
 
 const ana_site *ana_heap_site(const ana_heap *h, uint32_t id) {
@@ -101,7 +101,7 @@ static int current_site(ana_heap *h, uint32_t *id) {
     loc = depth ? h->scratch[depth - 1] : 0;
     goto intern;
   }
-  for (const ana_frame *f = ana_state_frame(h->s, ana_state_frame_id(h->s)); f && depth < 100000;
+  for (const ana_frame *f = ana_state_frame(h->s, h->cur_frame); f && depth < 100000;
        f = ana_state_frame(h->s, f->parent)) {
     if (depth == h->capscratch) {
       uint32_t ncap = h->capscratch ? h->capscratch * 2 : 32;
@@ -182,40 +182,51 @@ static int kept_bind(ana_heap *h, const trc_event *ev) {
 }
 
 struct replay {
-  ana_trace *t;
   ana_heap *h;
   ana_heap_hook hook;
   void *ctx;
 };
 
-static int replay_cb(void *ctx, const trc_event *ev) {
-  struct replay *r = ctx;
-  ana_heap *h = r->h;
+int ana_heap_apply(ana_heap *h, const trc_event *ev) {
   int rc;
-  if (r->hook && (rc = r->hook(r->ctx, h, ev)) != 0) return rc;
   switch (ev->kind) {
-  case TRC_EV_STEP: h->step_loc = ev->f[1]; break;
+  case TRC_EV_STEP:
+    h->step_loc = ev->f[1];
+    h->cur_frame = ev->f[0];
+    break;
   case TRC_EV_SITE:
-    if (!h->stacks && (rc = ana_stacks_load(r->t, &h->stacks)) != 0) return rc;
+    if (!h->stacks && h->t && (rc = ana_stacks_load(h->t, &h->stacks)) != 0) return rc;
     h->site_stack = ev->f[0];
     break;
   case TRC_EV_RETURN:
     if ((rc = keep_globals(h, ev->f[0])) != 0) return rc;
+    /* What happens between a return and the caller's next step is the
+    ** caller's: a class statement makes its class after the body's frame
+    ** returned, at the class statement's line. */
+    if (ev->f[0] == h->cur_frame) {
+      const ana_frame *f = ana_state_frame(h->s, ev->f[0]);
+      const ana_frame *up = f ? ana_state_frame(h->s, f->parent) : NULL;
+      if (up) {
+        h->cur_frame = up->id;
+        h->step_loc = up->cur_location ? up->cur_location : up->location;
+      }
+    }
     break;
   case TRC_EV_BIND:
   case TRC_EV_UNBIND:
     if (TRC_SLOT_HOLDER_IS_FRAME(ev->f[1]) && !ana_state_frame(h->s, ev->f[0]))
       return kept_bind(h, ev);
     break;
-  case TRC_EV_FREE: ana_map_del(&h->obj_site, ev->f[0]); break;
   default: break;
   }
   if ((rc = ana_state_apply(h->s, ev)) != 0) return rc;
-  if (ev->kind == TRC_EV_ALLOC && ev->f[0] && ana_state_obj(h->s, ev->f[0]) &&
-      !ana_map_get(&h->obj_site, ev->f[0])) {
+  if (ev->kind == TRC_EV_ALLOC && ev->f[0]) {
+    const ana_obj *o = ana_state_obj(h->s, ev->f[0]);
     uint32_t sid;
-    if ((rc = current_site(h, &sid)) != 0) return rc;
-    if (ana_map_put(&h->obj_site, ev->f[0], (void *)(uintptr_t)sid)) return HR_ENOMEM;
+    if (o && !o->tag && !o->preexisting) {
+      if ((rc = current_site(h, &sid)) != 0) return rc;
+      ana_state_set_tag(h->s, ev->f[0], sid);
+    }
   }
   return 0;
 }
@@ -230,9 +241,21 @@ int ana_heap_end(ana_trace *t, uint64_t *seq, int *is_mark) {
   return HR_OK;
 }
 
+static int replay_cb(void *ctx, const trc_event *ev, size_t n) {
+  struct replay *r = ctx;
+  for (size_t i = 0; i < n; i++) {
+    int rc = r->hook ? r->hook(r->ctx, r->h, &ev[i]) : 0;
+    if (rc == ANA_HEAP_SKIP) continue;
+    if (rc == 0) rc = ana_heap_apply(r->h, &ev[i]);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 int ana_heap_replay(ana_trace *t, ana_heap *h, uint64_t hi, ana_heap_hook hook, void *ctx) {
-  struct replay r = {t, h, hook, ctx};
-  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, hi, replay_cb, &r);
+  struct replay r = {h, hook, ctx};
+  h->t = t;
+  int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, hi, replay_cb, &r);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   return rc;
 }

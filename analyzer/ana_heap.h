@@ -52,8 +52,14 @@ ana_heap *ana_heap_new(void);             /* NULL when out of memory */
 void ana_heap_free(ana_heap *h);          /* NULL is a no-op */
 
 /* Called for each event just before it is applied; return 0 to go on,
-** ANA_SCAN_STOP to stop (the event is then not applied), or an HR_ status. */
+** ANA_HEAP_SKIP to leave the event unapplied (the hook may apply it later
+** with ana_heap_apply), ANA_SCAN_STOP to stop (the event is then not
+** applied), or an HR_ status. */
 typedef int (*ana_heap_hook)(void *ctx, ana_heap *h, const trc_event *ev);
+#define ANA_HEAP_SKIP (-2)   /* apart from HR_ statuses and ANA_SCAN_STOP */
+
+/* Apply one event (borrowed) to h, as the replay does. HR_OK or HR_ENOMEM. */
+int ana_heap_apply(ana_heap *h, const trc_event *ev);
 
 /* "The end of the main script": the first mark labelled "end", or the last
 ** event when the trace has none (a run cut short). *is_mark says which. */

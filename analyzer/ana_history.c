@@ -208,6 +208,14 @@ static int alloc_stack(ana_trace *t, ana_history *h) {
   return rc;
 }
 
+static int hist_batch(void *ctx, const trc_event *ev, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int rc = hist_cb(ctx, &ev[i]);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 int ana_history_compute(ana_trace *t, uint64_t id, ana_history *h) {
   memset(h, 0, sizeof *h);
   h->object = id;
@@ -217,7 +225,7 @@ int ana_history_compute(ana_trace *t, uint64_t id, ana_history *h) {
   memset(&p, 0, sizeof p);
   p.t = t;
   p.h = h;
-  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, lo, hi, hist_cb, &p);
+  int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, lo, hi, hist_batch, &p);
   hr_free(p.holds);
   if (rc == HR_OK && !p.found)
     rc = ana_trace_fail(t, HR_ENOTFOUND, "no object #%llu in the trace", (unsigned long long)id);

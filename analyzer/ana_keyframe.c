@@ -168,6 +168,8 @@ typedef struct kin {
 
 static uint64_t get_u(kin *in) {
   uint64_t v = 0;
+  /* Most values are one byte: small deltas, counts, flags. */
+  if (!in->bad && in->p < in->end && *in->p < 0x80) return *in->p++;
   if (in->bad || trc_varint_get(&in->p, in->end, &v)) {
     in->bad = 1;
     return 0;
@@ -188,6 +190,8 @@ static uint64_t get_count(kin *in) {
 
 static int get_slots(kin *in, ana_slots *t, int allow_unbound, uint64_t *prev_obj) {
   uint64_t n = get_count(in), prev_arg = 0;
+  /* Each entry takes at least three bytes, so the count is bounded by the blob. */
+  if (n > 1 && n <= UINT32_MAX / 2 && ana_slots_reserve(t, (uint32_t)n)) return HR_ENOMEM;
   for (uint64_t i = 0; i < n && !in->bad; i++) {
     uint64_t kind = get_u(in);
     uint64_t arg = get_z(in, prev_arg);

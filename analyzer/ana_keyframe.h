@@ -24,4 +24,8 @@ int ana_keyframe_decode(ana_state *s, const void *data, size_t len);
 /* Largest decoded payload accepted, so a hostile length cannot exhaust memory. */
 #define ANA_KEYFRAME_MAX_RAW ((size_t)1 << 31)
 
+/* Keyframe spacing when the analyzer builds them (ana_kfcache.c): one
+** before the first step at least this many events after the previous one. */
+#define ANA_KEYFRAME_EVERY ((uint64_t)500000)
+
 #endif /* ANA_KEYFRAME_H */

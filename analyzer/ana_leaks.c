@@ -80,8 +80,13 @@ int ana_leaks_group(const ana_heap *h, const ana_map *reach, const uint64_t *ids
   return HR_OK;
 }
 
-/* Objects the program allocated, alive now, split by whether a root reaches them. */
-static int split(ana_leaks *l, uint64_t **reached, size_t *nr, uint64_t **unreached, size_t *nu) {
+/* Objects the program allocated, alive now, split by whether a root reaches
+** them. What was made while none of the program's frames ran is not the
+** program's: before its first instruction (step 0: the import machinery
+** setting up __main__, its loader, __file__) or after its module frame
+** returned (interpreter shutdown). A trace without steps cannot tell. */
+static int split(ana_leaks *l, int has_steps, uint64_t **reached, size_t *nr,
+                 uint64_t **unreached, size_t *nu) {
   size_t n;
   const ana_obj **all = ana_state_objs(ana_heap_state(l->heap), &n);
   *reached = *unreached = NULL;
@@ -94,7 +99,9 @@ static int split(ana_leaks *l, uint64_t **reached, size_t *nr, uint64_t **unreac
     return HR_ENOMEM;
   }
   for (size_t i = 0; i < n; i++) {
-    if (all[i]->preexisting) continue;
+    if (!ana_obj_is_programs(all[i], has_steps)) continue;
+    const ana_site *site = ana_heap_site_of(l->heap, all[i]->id);
+    if (has_steps && (!site || !site->depth)) continue;
     l->count++;
     l->bytes += all[i]->size;
     if (ana_map_get(&l->reach, all[i]->id)) (*reached)[(*nr)++] = all[i]->id;
@@ -154,7 +161,8 @@ int ana_leaks_compute(ana_trace *t, ana_leaks *l) {
   if (rc == HR_OK) rc = ana_heap_reach(l->heap, l->roots, l->nroots, &l->reach);
   uint64_t *reached = NULL, *unreached = NULL;
   size_t nr = 0, nu = 0;
-  if (rc == HR_OK) rc = split(l, &reached, &nr, &unreached, &nu);
+  int has_steps = trc_reader_last_step(ana_trace_reader(t)) > 0;
+  if (rc == HR_OK) rc = split(l, has_steps, &reached, &nr, &unreached, &nu);
   ana_map garbage, cyclic;
   ana_map_init(&garbage);
   ana_map_init(&cyclic);

@@ -83,6 +83,11 @@ static int find_cb(void *ctx, const trc_event *ev) {
   return 0;
 }
 
+static int find_batch(void *ctx, const trc_event *ev, size_t n) {
+  for (size_t i = 0; i < n; i++) find_cb(ctx, &ev[i]);
+  return 0;
+}
+
 static const char sql_marks[] = "SELECT step, label FROM markers ORDER BY seq";
 
 static int load_marks(ana_trace *t, ana_peak *p) {
@@ -169,7 +174,7 @@ int ana_peak_compute(ana_trace *t, ana_peak *p) {
   if (!p->series) return ana_trace_fail(t, HR_ENOMEM, "out of memory");
   int rc = load_marks(t, p);
   if (rc == HR_OK && ana_trace_is_alloc(t)) rc = ana_stacks_load(t, &f.stacks);
-  if (rc == HR_OK) rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(ana_trace_reader(t)), find_cb, &f);
+  if (rc == HR_OK) rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(ana_trace_reader(t)), find_batch, &f);
   if (rc == HR_OK && !p->found) {
     ana_stacks_free(f.stacks);
     return ana_trace_fail(t, HR_ENOTFOUND, "the trace has no memory events");

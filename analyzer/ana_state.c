@@ -7,9 +7,41 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 
+/* Objects by id. Ids are handed out in sequence and never reused, so live
+** ids cluster: a directory of pages of OBJ_PAGE pointers indexed by id turns
+** every lookup into two loads with neighbours next to each other, where a
+** hash scatters them over memory. Pages are made on demand and dropped when
+** they empty; ids past the directory's reach, or pages beyond a budget tied
+** to the live count (a hostile trace with scattered ids), go to a hash map. */
+#define OBJ_PAGE_BITS 12
+#define OBJ_PAGE ((uint64_t)1 << OBJ_PAGE_BITS)
+#define OBJ_DIR_MAX ((uint64_t)1 << 22)   /* pages: ids below 2^34 */
+
+typedef struct obj_page {
+  ana_obj *v[OBJ_PAGE];
+  uint32_t n;          /* non-NULL entries */
+} obj_page;
+
+/* Objects are carved from slabs and recycled through a free list. */
+#define OBJ_SLAB 1024
+typedef struct obj_slab {
+  struct obj_slab *next;
+  ana_obj v[OBJ_SLAB];
+} obj_slab;
+
+typedef struct obj_table {
+  obj_page **dir;      /* dir[id >> OBJ_PAGE_BITS], NULL when empty */
+  size_t ndir, npages;
+  ana_map far;         /* ids the directory does not hold */
+  size_t n;            /* live objects */
+  obj_slab *slabs;
+  ana_obj *free_list;  /* linked through slots.v */
+  size_t slab_used;    /* entries used in slabs (the newest) */
+} obj_table;
+
 struct ana_state {
   ana_map frames;      /* frame id -> ana_frame * (owned) */
-  ana_map objs;        /* object id -> ana_obj * (owned) */
+  obj_table objs;
   uint64_t seq, step;
   uint64_t frame, location;  /* of the latest step event */
   uint64_t anomalies;
@@ -22,6 +54,7 @@ static size_t slot_hash(int kind, uint64_t arg) {
 }
 
 long ana_slots_find(const ana_slots *t, int kind, uint64_t arg) {
+  if (!t->mixed) return kind == TRC_SLOT_ITEM && arg < t->n ? (long)arg : -1;
   if (t->index) {
     size_t mask = t->index_cap - 1;
     for (size_t i = slot_hash(kind, arg) & mask; t->index[i]; i = (i + 1) & mask) {
@@ -57,6 +90,16 @@ static int index_rebuild(ana_slots *t, uint32_t want) {
   return HR_OK;
 }
 
+int ana_slots_reserve(ana_slots *t, uint32_t n) {
+  if (n <= t->cap) return HR_OK;
+  ana_slot *nv = hr_realloc(t->v, (size_t)n * sizeof *nv);
+  if (!nv) return HR_ENOMEM;
+  t->v = nv;
+  t->cap = n;
+  if (t->mixed && n > ANA_SLOTS_LINEAR && (size_t)n * 2 > t->index_cap) return index_rebuild(t, n);
+  return HR_OK;
+}
+
 int ana_slots_add(ana_slots *t, int kind, uint64_t arg, uint64_t obj) {
   if (t->n == UINT32_MAX - 1) return HR_ENOMEM;
   if (t->n == t->cap) {
@@ -70,7 +113,14 @@ int ana_slots_add(ana_slots *t, int kind, uint64_t arg, uint64_t obj) {
   t->v[t->n].arg = arg;
   t->v[t->n].obj = obj;
   t->n++;
-  if (t->n > ANA_SLOTS_LINEAR) {
+  if (!t->mixed && (kind != TRC_SLOT_ITEM || arg != t->n - 1)) {
+    t->mixed = 1;
+    if (t->n > ANA_SLOTS_LINEAR && index_rebuild(t, t->n)) {
+      t->n--;
+      t->mixed = 0;
+      return HR_ENOMEM;
+    }
+  } else if (t->mixed && t->n > ANA_SLOTS_LINEAR) {
     if (t->index && (size_t)t->n * 2 <= t->index_cap) index_insert(t, t->n - 1);
     else if (index_rebuild(t, t->n)) {
       t->n--;
@@ -98,10 +148,16 @@ int ana_slots_set(ana_slots *t, int kind, uint64_t arg, uint64_t obj, uint64_t *
 
 int ana_slots_compact(ana_slots *t) {
   uint32_t w = 0;
+  int mixed = 0;
   for (uint32_t i = 0; i < t->n; i++)
-    if (t->v[i].obj) t->v[w++] = t->v[i];
+    if (t->v[i].obj) {
+      t->v[w] = t->v[i];
+      mixed |= t->v[w].kind != TRC_SLOT_ITEM || t->v[w].arg != w;
+      w++;
+    }
   t->n = w;
-  return index_rebuild(t, w);
+  t->mixed = (uint8_t)mixed;
+  return index_rebuild(t, mixed ? w : 0);
 }
 
 void ana_slots_reset(ana_slots *t) {
@@ -110,13 +166,120 @@ void ana_slots_reset(ana_slots *t) {
   memset(t, 0, sizeof *t);
 }
 
+/* --- the object table --------------------------------------------------------- */
+
+static ana_obj *obj_get(const obj_table *t, uint64_t id) {
+  uint64_t p = id >> OBJ_PAGE_BITS;
+  if (p < t->ndir) {
+    const obj_page *pg = t->dir[p];
+    ana_obj *o = pg ? pg->v[id & (OBJ_PAGE - 1)] : NULL;
+    if (o || !t->far.n) return o;
+  }
+  return t->far.n ? ana_map_get(&t->far, id) : NULL;
+}
+
+static ana_obj *obj_alloc(obj_table *t) {
+  ana_obj *o = t->free_list;
+  if (o) {
+    t->free_list = (ana_obj *)(void *)o->slots.v;
+    return o;
+  }
+  if (!t->slabs || t->slab_used == OBJ_SLAB) {
+    obj_slab *sl = hr_malloc(sizeof *sl);
+    if (!sl) return NULL;
+    sl->next = t->slabs;
+    t->slabs = sl;
+    t->slab_used = 0;
+  }
+  return &t->slabs->v[t->slab_used++];
+}
+
+static void obj_release(obj_table *t, ana_obj *o) {
+  ana_slots_reset(&o->slots);
+  o->id = 0;   /* free: obj_reset skips it */
+  o->slots.v = (ana_slot *)(void *)t->free_list;
+  t->free_list = o;
+}
+
+/* Store o (already filled) under its id; HR_ENOMEM leaves the table as it was. */
+static int obj_put(obj_table *t, ana_obj *o) {
+  uint64_t p = o->id >> OBJ_PAGE_BITS;
+  if (p < OBJ_DIR_MAX) {
+    if (p >= t->ndir) {
+      size_t nd = t->ndir ? t->ndir : 64;
+      while (nd <= p) nd *= 2;
+      obj_page **d = hr_realloc(t->dir, nd * sizeof *d);
+      if (!d) return HR_ENOMEM;
+      memset(d + t->ndir, 0, (nd - t->ndir) * sizeof *d);
+      t->dir = d;
+      t->ndir = nd;
+    }
+    obj_page *pg = t->dir[p];
+    if (!pg && t->npages < 16 + t->n / 64) {
+      pg = hr_calloc(1, sizeof *pg);
+      if (!pg) return HR_ENOMEM;
+      t->dir[p] = pg;
+      t->npages++;
+    }
+    if (pg) {
+      pg->v[o->id & (OBJ_PAGE - 1)] = o;
+      pg->n++;
+      t->n++;
+      return HR_OK;
+    }
+  }
+  if (ana_map_put(&t->far, o->id, o)) return HR_ENOMEM;
+  t->n++;
+  return HR_OK;
+}
+
+static ana_obj *obj_del(obj_table *t, uint64_t id) {
+  uint64_t p = id >> OBJ_PAGE_BITS;
+  if (p < t->ndir && t->dir[p]) {
+    obj_page *pg = t->dir[p];
+    ana_obj *o = pg->v[id & (OBJ_PAGE - 1)];
+    if (o) {
+      pg->v[id & (OBJ_PAGE - 1)] = NULL;
+      t->n--;
+      if (--pg->n == 0) {
+        hr_free(pg);
+        t->dir[p] = NULL;
+        t->npages--;
+      }
+      return o;
+    }
+  }
+  ana_obj *o = t->far.n ? ana_map_del(&t->far, id) : NULL;
+  if (o) t->n--;
+  return o;
+}
+
+static void obj_reset(obj_table *t) {
+  for (size_t p = 0; p < t->ndir; p++) hr_free(t->dir[p]);
+  ana_map_reset(&t->far);
+  /* Every object lives in a slab: walking them in memory order is much
+  ** quicker than following the directory to a million of them. */
+  size_t used = t->slab_used;
+  for (obj_slab *sl = t->slabs; sl; sl = sl->next, used = OBJ_SLAB)
+    for (size_t i = 0; i < used; i++)
+      if (sl->v[i].id && (sl->v[i].slots.v || sl->v[i].slots.index)) ana_slots_reset(&sl->v[i].slots);
+  hr_free(t->dir);
+  while (t->slabs) {
+    obj_slab *next = t->slabs->next;
+    hr_free(t->slabs);
+    t->slabs = next;
+  }
+  memset(t, 0, sizeof *t);
+  ana_map_init(&t->far);
+}
+
 /* --- the state ---------------------------------------------------------------- */
 
 ana_state *ana_state_new(void) {
   ana_state *s = hr_calloc(1, sizeof *s);
   if (!s) return NULL;
   ana_map_init(&s->frames);
-  ana_map_init(&s->objs);
+  ana_map_init(&s->objs.far);
   return s;
 }
 
@@ -127,13 +290,8 @@ void ana_state_reset(ana_state *s) {
     ana_slots_reset(&((ana_frame *)v)->slots);
     hr_free(v);
   }
-  pos = 0;
-  while (ana_map_next(&s->objs, &pos, NULL, &v)) {
-    ana_slots_reset(&((ana_obj *)v)->slots);
-    hr_free(v);
-  }
   ana_map_reset(&s->frames);
-  ana_map_reset(&s->objs);
+  obj_reset(&s->objs);
   s->seq = s->step = s->frame = s->location = s->anomalies = 0;
 }
 
@@ -174,7 +332,7 @@ static void on_return(ana_state *s, const trc_event *ev) {
 }
 
 static int on_alloc(ana_state *s, const trc_event *ev, int preexisting) {
-  ana_obj *o = ana_map_get(&s->objs, ev->f[0]);
+  ana_obj *o = obj_get(&s->objs, ev->f[0]);
   if (o || !ev->f[0]) {
     s->anomalies++;     /* ids are never reused: keep the first */
     return HR_OK;
@@ -194,13 +352,12 @@ static int on_alloc(ana_state *s, const trc_event *ev, int preexisting) {
 }
 
 static void on_free(ana_state *s, const trc_event *ev) {
-  ana_obj *o = ana_map_del(&s->objs, ev->f[0]);
+  ana_obj *o = obj_del(&s->objs, ev->f[0]);
   if (!o) {
     s->anomalies++;
     return;
   }
-  ana_slots_reset(&o->slots);
-  hr_free(o);
+  obj_release(&s->objs, o);
 }
 
 static int on_bind(ana_state *s, const trc_event *ev, int bind) {
@@ -215,7 +372,7 @@ static int on_bind(ana_state *s, const trc_event *ev, int bind) {
     ana_frame *f = ana_map_get(&s->frames, ev->f[0]);
     t = f ? &f->slots : NULL;
   } else {
-    ana_obj *o = ana_map_get(&s->objs, ev->f[0]);
+    ana_obj *o = obj_get(&s->objs, ev->f[0]);
     t = o ? &o->slots : NULL;
     is_obj = 1;
   }
@@ -234,7 +391,7 @@ static int on_bind(ana_state *s, const trc_event *ev, int bind) {
 }
 
 static void on_refcount(ana_state *s, const trc_event *ev) {
-  ana_obj *o = ana_map_get(&s->objs, ev->f[0]);
+  ana_obj *o = obj_get(&s->objs, ev->f[0]);
   if (!o) {
     s->anomalies++;
     return;
@@ -243,7 +400,7 @@ static void on_refcount(ana_state *s, const trc_event *ev) {
 }
 
 static void on_resize(ana_state *s, const trc_event *ev) {
-  ana_obj *o = ana_map_get(&s->objs, ev->f[0]);
+  ana_obj *o = obj_get(&s->objs, ev->f[0]);
   if (!o) {
     s->anomalies++;
     return;
@@ -252,7 +409,7 @@ static void on_resize(ana_state *s, const trc_event *ev) {
 }
 
 static void on_value(ana_state *s, const trc_event *ev) {
-  ana_obj *o = ana_map_get(&s->objs, ev->f[0]);
+  ana_obj *o = obj_get(&s->objs, ev->f[0]);
   if (!o) {
     s->anomalies++;
     return;
@@ -309,7 +466,13 @@ const ana_frame *ana_state_frame(const ana_state *s, uint64_t id) {
 }
 
 const ana_obj *ana_state_obj(const ana_state *s, uint64_t id) {
-  return ana_map_get(&s->objs, id);
+  return obj_get(&s->objs, id);
+}
+
+int ana_state_set_tag(ana_state *s, uint64_t id, uint32_t tag) {
+  ana_obj *o = obj_get(&s->objs, id);
+  if (o) o->tag = tag;
+  return o != NULL;
 }
 
 uint64_t ana_state_slot(const ana_state *s, uint64_t holder, int kind, uint64_t arg) {
@@ -318,7 +481,7 @@ uint64_t ana_state_slot(const ana_state *s, uint64_t holder, int kind, uint64_t 
     const ana_frame *f = ana_map_get(&s->frames, holder);
     if (f) t = &f->slots;
   } else {
-    const ana_obj *o = ana_map_get(&s->objs, holder);
+    const ana_obj *o = obj_get(&s->objs, holder);
     if (o) t = &o->slots;
   }
   if (!t) return 0;
@@ -350,7 +513,28 @@ const ana_frame **ana_state_frames(const ana_state *s, size_t *n) {
 }
 
 const ana_obj **ana_state_objs(const ana_state *s, size_t *n) {
-  return (const ana_obj **)sorted_values(&s->objs, n);
+  const obj_table *t = &s->objs;
+  *n = 0;
+  if (!t->n) return NULL;
+  const ana_obj **arr = hr_malloc(t->n * sizeof *arr);
+  if (!arr) return NULL;
+  size_t k = 0;
+  for (size_t p = 0; p < t->ndir; p++) {
+    const obj_page *pg = t->dir[p];
+    for (size_t i = 0; pg && i < OBJ_PAGE && k < t->n; i++)
+      if (pg->v[i]) arr[k++] = pg->v[i];
+  }
+  /* The directory walk is in id order; ids kept apart need a sort. */
+  size_t pos = 0;
+  void *v;
+  int far = 0;
+  while (k < t->n && ana_map_next(&t->far, &pos, NULL, &v)) {
+    arr[k++] = v;
+    far = 1;
+  }
+  if (far) qsort(arr, k, sizeof *arr, cmp_by_id);
+  *n = k;
+  return arr;
 }
 
 /* --- restoring ---------------------------------------------------------------- */
@@ -368,12 +552,13 @@ int ana_state_add_frame(ana_state *s, const ana_frame *f) {
 }
 
 int ana_state_add_obj(ana_state *s, const ana_obj *o) {
-  if (!o->id || ana_map_get(&s->objs, o->id)) return HR_ECORRUPT;
-  ana_obj *no = hr_malloc(sizeof *no);
+  if (!o->id || obj_get(&s->objs, o->id)) return HR_ECORRUPT;
+  ana_obj *no = obj_alloc(&s->objs);
   if (!no) return HR_ENOMEM;
   *no = *o;
-  if (ana_map_put(&s->objs, o->id, no)) {
-    hr_free(no);
+  if (obj_put(&s->objs, no)) {
+    memset(&no->slots, 0, sizeof no->slots);   /* the slots stay the caller's */
+    obj_release(&s->objs, no);
     return HR_ENOMEM;
   }
   return HR_OK;

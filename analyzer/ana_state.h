@@ -33,14 +33,17 @@ typedef struct ana_slot {
   uint8_t kind;      /* enum trc_slot */
 } ana_slot;
 
-/* A holder's slots in first-bind order. Small tables are searched linearly;
-** past ANA_SLOTS_LINEAR entries a hash index (positions + 1) is kept. */
+/* A holder's slots in first-bind order. While every entry i is item[i] (a
+** list or tuple filled in order) an entry is found by its position; else
+** small tables are searched linearly, and past ANA_SLOTS_LINEAR entries a
+** hash index (positions + 1) is kept. */
 typedef struct ana_slots {
   ana_slot *v;
   uint32_t n, cap;
   uint32_t nbound;   /* entries with obj != 0 */
   uint32_t *index;
   uint32_t index_cap;
+  uint8_t mixed;     /* 1 once an entry is not item[its position] */
 } ana_slots;
 
 #define ANA_SLOTS_LINEAR 12
@@ -51,6 +54,8 @@ typedef struct ana_obj {
   int64_t refcount;  /* latest count reported; -1 while unknown */
   uint64_t value;    /* string id of its short value (a value event), 0: none */
   uint8_t preexisting; /* 1: from a track event */
+  uint32_t tag;      /* the replaying analysis's own (ana_heap: allocation
+                        site); 0 from replay and keyframes */
   ana_slots slots;   /* outgoing references */
 } ana_obj;
 
@@ -87,6 +92,16 @@ size_t ana_state_nobjs(const ana_state *s);
 const ana_frame **ana_state_frames(const ana_state *s, size_t *n);
 const ana_obj **ana_state_objs(const ana_state *s, size_t *n);
 
+/* Whether the program made o: not an older object it came to hold (track
+** event), nor one made before its first instruction (step 0) when the trace
+** has steps. */
+static inline int ana_obj_is_programs(const ana_obj *o, int has_steps) {
+  return !o->preexisting && (!has_steps || o->alloc_step > 0);
+}
+
+/* Set a live object's tag; 0 when it is not live. */
+int ana_state_set_tag(ana_state *s, uint64_t id, uint32_t tag);
+
 /* The object a holder's slot refers to, 0 when unbound or unknown. holder_is_frame
 ** follows TRC_SLOT_HOLDER_IS_FRAME(kind). */
 uint64_t ana_state_slot(const ana_state *s, uint64_t holder, int kind, uint64_t arg);
@@ -98,6 +113,8 @@ int ana_slots_set(ana_slots *t, int kind, uint64_t arg, uint64_t obj, uint64_t *
 /* Append kind/arg -> obj (obj may be 0) without looking for an existing
 ** entry: the caller knows it is new. HR_OK or HR_ENOMEM. */
 int ana_slots_add(ana_slots *t, int kind, uint64_t arg, uint64_t obj);
+/* Make room for n entries in all (a decoder that knows the count). */
+int ana_slots_reserve(ana_slots *t, uint32_t n);
 /* Position of kind/arg in t->v, or -1. */
 long ana_slots_find(const ana_slots *t, int kind, uint64_t arg);
 /* Drop unbound entries (positions change). */

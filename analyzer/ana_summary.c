@@ -1,6 +1,7 @@
 /* ana_summary.c — one pass over a trace's events for its summary. */
 #include "ana_summary.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,16 +11,23 @@
 #include "hr_status.h"
 #include "trc_scan.h"
 
+/* One pass over a range of events. A big trace is summed in two halves at
+** once, each on its own connection; the second half cannot know the track
+** events of the first, so it lists the frees it counted (maybe_tracked) for
+** the first half to take back. */
 struct pass {
-  ana_trace *t;
-  ana_summary *s;
+  ana_summary *s;        /* the counts of this pass */
   ana_map tracked;       /* ids from track events: their frees are not the program's */
-  uint64_t step_loc;     /* location of the latest step event */
+  uint64_t step_loc;     /* location of the latest step event (0: none yet) */
+  uint64_t peak_loc;     /* step_loc at the peak */
+  int peak_found;
   uint64_t frees_before_end, allocs_before_end;
+  int second;            /* 1: the second half */
+  uint64_t *maybe;       /* frees counted by the second half: id << 1 | before_end */
+  size_t nmaybe, capmaybe;
 };
 
-static int summary_cb(void *ctx, const trc_event *ev) {
-  struct pass *p = ctx;
+static int summary_one(struct pass *p, const trc_event *ev) {
   ana_summary *s = p->s;
   int before_end = ev->seq <= s->end_seq;
   switch (ev->kind) {
@@ -36,6 +44,16 @@ static int summary_cb(void *ctx, const trc_event *ev) {
     if (ana_map_get(&p->tracked, ev->f[0])) break;
     s->objects_freed++;
     p->frees_before_end += before_end;
+    if (p->second) {
+      if (p->nmaybe == p->capmaybe) {
+        size_t ncap = p->capmaybe ? p->capmaybe * 2 : 1024;
+        uint64_t *nv = hr_realloc(p->maybe, ncap * sizeof *nv);
+        if (!nv) return HR_ENOMEM;
+        p->maybe = nv;
+        p->capmaybe = ncap;
+      }
+      p->maybe[p->nmaybe++] = ev->f[0] << 1 | (uint64_t)before_end;
+    }
     break;
   case TRC_EV_GC:
     if (ev->f[1] == TRC_GC_START) s->gc_runs++;
@@ -45,14 +63,23 @@ static int summary_cb(void *ctx, const trc_event *ev) {
   case TRC_EV_EXCEPTION: s->exceptions_unhandled += (ev->f[2] & TRC_EXC_UNHANDLED) != 0; break;
   case TRC_EV_MEM: {
     uint64_t high = ev->f[1] > ev->f[0] ? ev->f[1] : ev->f[0];
-    if (high > s->peak_bytes || !s->peak_step) {
+    if (high > s->peak_bytes || !s->peak_step || !p->peak_found) {
       s->peak_bytes = high;
       s->peak_step = ev->step;
-      s->peak_loc = ana_trace_location(p->t, p->step_loc);
+      p->peak_loc = p->step_loc;
+      p->peak_found = 1;
     }
     break;
   }
   default: break;
+  }
+  return 0;
+}
+
+static int summary_cb(void *ctx, const trc_event *ev, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int rc = summary_one(ctx, &ev[i]);
+    if (rc) return rc;
   }
   return 0;
 }
@@ -87,6 +114,71 @@ static void read_meta(ana_trace *t, ana_summary *s) {
   }
 }
 
+static int scan_db(sqlite3 *db, uint64_t lo, uint64_t hi, struct pass *p, char **err) {
+  trc_scan *sc = NULL;
+  int rc = trc_scan_open(db, TRC_SCAN_SEQ, lo, hi, &sc, err);
+  if (rc) return rc;
+  const trc_event *ev;
+  size_t n;
+  int got;
+  while ((got = trc_scan_next_batch(sc, &ev, &n)) == 1 && (rc = summary_cb(p, ev, n)) == HR_OK) {
+  }
+  if (got < 0) {
+    rc = -got;
+    if (err) *err = hr_strdup(trc_scan_errmsg(sc));
+  }
+  trc_scan_free(sc);
+  return rc;
+}
+
+struct half {
+  const char *path;
+  uint64_t lo, hi;
+  struct pass p;
+  int rc;
+  char *err;           /* owned */
+};
+
+static void *second_half(void *arg) {
+  struct half *h = arg;
+  trc_reader *r = NULL;
+  h->rc = trc_reader_open(h->path, &r, &h->err);
+  if (h->rc == HR_OK) h->rc = scan_db(trc_reader_db(r), h->lo, h->hi, &h->p, &h->err);
+  trc_reader_free(r);
+  return NULL;
+}
+
+/* Add the second half's counts (b, with its pass q) into the first's. */
+static void merge(struct pass *p, const struct pass *q) {
+  ana_summary *s = p->s;
+  const ana_summary *b = q->s;
+  s->objects_allocated += b->objects_allocated;
+  s->objects_tracked += b->objects_tracked;
+  s->objects_freed += b->objects_freed;
+  p->allocs_before_end += q->allocs_before_end;
+  p->frees_before_end += q->frees_before_end;
+  for (size_t i = 0; i < q->nmaybe; i++)
+    if (ana_map_get(&p->tracked, q->maybe[i] >> 1)) {
+      s->objects_freed--;
+      p->frees_before_end -= q->maybe[i] & 1;
+    }
+  s->gc_runs += b->gc_runs;
+  s->gc_collected += b->gc_collected;
+  s->marks += b->marks;
+  s->exceptions_unhandled += b->exceptions_unhandled;
+  /* As one pass would: a later peak wins only when higher, or when the
+  ** first half's is from the recorder's start-up (step 0). */
+  if (q->peak_found && (!p->peak_found || b->peak_bytes > s->peak_bytes || !s->peak_step)) {
+    s->peak_bytes = b->peak_bytes;
+    s->peak_step = b->peak_step;
+    p->peak_loc = q->peak_loc ? q->peak_loc : p->step_loc;
+    p->peak_found = 1;
+  }
+}
+
+/* Below this many events one pass is quicker than starting a second one. */
+#define SUMMARY_SPLIT_EVENTS 4000000
+
 int ana_summary_compute(ana_trace *t, ana_summary *s) {
   memset(s, 0, sizeof *s);
   read_meta(t, s);
@@ -103,11 +195,41 @@ int ana_summary_compute(ana_trace *t, ana_summary *s) {
   }
   struct pass p;
   memset(&p, 0, sizeof p);
-  p.t = t;
   p.s = s;
   ana_map_init(&p.tracked);
-  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, s->events, summary_cb, &p);
+  ana_summary second_counts;
+  memset(&second_counts, 0, sizeof second_counts);
+  second_counts.end_seq = s->end_seq;
+  struct half h;
+  memset(&h, 0, sizeof h);
+  h.path = ana_trace_path(t);
+  h.p.s = &second_counts;
+  h.p.second = 1;
+  ana_map_init(&h.p.tracked);
+  uint64_t mid = s->events;
+  pthread_t th;
+  int threaded = 0;
+  if (s->events >= SUMMARY_SPLIT_EVENTS) {
+    mid = s->events / 2;
+    h.lo = mid + 1;
+    h.hi = s->events;
+    threaded = pthread_create(&th, NULL, second_half, &h) == 0;
+    if (!threaded) mid = s->events;
+  }
+  int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, mid, summary_cb, &p);
+  if (threaded) {
+    pthread_join(th, NULL);
+    if (rc == HR_OK && h.rc != HR_OK) {
+      rc = h.rc;
+      ana_trace_fail(t, rc, "cannot read events: %s", h.err ? h.err : hr_status_str(rc));
+    }
+    if (rc == HR_OK) merge(&p, &h.p);
+  }
+  if (rc == HR_OK && p.peak_found) s->peak_loc = ana_trace_location(t, p.peak_loc);
   ana_map_reset(&p.tracked);
+  ana_map_reset(&h.p.tracked);
+  hr_free(h.p.maybe);
+  hr_free(h.err);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   if (rc) return rc;
   s->objects_alive_at_end = p.allocs_before_end >= p.frees_before_end

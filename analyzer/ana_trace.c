@@ -27,8 +27,13 @@ struct ana_trace {
   ana_map types;       /* type id -> name (borrowed from the reader) */
   ana_map sources;     /* file sid -> src_file * (owned) */
   ana_map frames;      /* frame id -> ana_frame_info * (owned) */
+  ana_map values;      /* object id -> ana_obj_text * (owned) */
   uint64_t main_file;
   int main_file_known;
+  int kf_checked;      /* 1 once keyframes were looked for (and built if missing) */
+  uint64_t kf_every;   /* keyframe spacing in events when building them */
+  ana_trace_note_fn note_fn;
+  void *note_ctx;
   char errmsg[512];
 };
 
@@ -104,6 +109,8 @@ int ana_trace_open(const char *path, ana_trace **out, char **errmsg) {
   ana_map_init(&t->types);
   ana_map_init(&t->sources);
   ana_map_init(&t->frames);
+  ana_map_init(&t->values);
+  t->kf_every = ANA_KEYFRAME_EVERY;
   t->path = hr_strdup(path);
   if (!t->path) {
     ana_trace_free(t);
@@ -116,7 +123,11 @@ int ana_trace_open(const char *path, ana_trace **out, char **errmsg) {
     return rc;
   }
   t->db = trc_reader_db(t->r);
-  rc = load_locations(t);
+  /* One read transaction for the trace's life: every lookup (a string, a
+  ** frame) would otherwise take and drop the file lock on its own, which
+  ** costs more than the lookup; and all queries see one snapshot. */
+  rc = sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? HR_OK : sql_fail(t);
+  if (rc == HR_OK) rc = load_locations(t);
   if (rc == HR_OK) rc = load_types(t);
   if (rc) {
     *errmsg = hr_strdup(t->errmsg[0] ? t->errmsg : hr_status_str(rc));
@@ -143,6 +154,9 @@ void ana_trace_free(ana_trace *t) {
   ana_map_reset(&t->types);
   ana_map_reset(&t->sources);
   ana_map_reset(&t->frames);
+  pos = 0;
+  while (ana_map_next(&t->values, &pos, NULL, &v)) hr_free(v);
+  ana_map_reset(&t->values);
   hr_free(t->locs);
   trc_reader_free(t->r);
   hr_free(t->path);
@@ -150,6 +164,35 @@ void ana_trace_free(ana_trace *t) {
 }
 
 trc_reader *ana_trace_reader(ana_trace *t) { return t->r; }
+
+void ana_trace_set_note_fn(ana_trace *t, ana_trace_note_fn fn, void *ctx) {
+  t->note_fn = fn;
+  t->note_ctx = ctx;
+}
+
+void ana_trace_note(ana_trace *t, const char *msg) {
+  if (t->note_fn) t->note_fn(t->note_ctx, msg, 0);
+}
+
+void ana_trace_progress(ana_trace *t, const char *msg) {
+  if (t->note_fn) t->note_fn(t->note_ctx, msg, 1);
+}
+
+void ana_trace_set_keyframe_every(ana_trace *t, uint64_t every) {
+  t->kf_every = every ? every : 1;
+}
+
+uint64_t ana_trace_keyframe_every(const ana_trace *t) { return t->kf_every; }
+
+int ana_trace_pause_read(ana_trace *t) {
+  if (sqlite3_get_autocommit(t->db)) return HR_OK;
+  return sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? HR_OK : sql_fail(t);
+}
+
+int ana_trace_resume_read(ana_trace *t) {
+  if (!sqlite3_get_autocommit(t->db)) return HR_OK;
+  return sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? HR_OK : sql_fail(t);
+}
 const char *ana_trace_path(const ana_trace *t) { return t->path; }
 sqlite3 *ana_trace_db(ana_trace *t) { return t->db; }
 const char *ana_trace_errmsg(const ana_trace *t) { return t->errmsg; }
@@ -288,6 +331,59 @@ uint64_t ana_trace_object_type(ana_trace *t, uint64_t object_id) {
   return type;
 }
 
+static const char sql_object_seq[] = "SELECT alloc_seq, type FROM objects WHERE id = ?1";
+
+/* How far after its alloc or track event an object's value event (and a
+** tuple's item binds) are looked for. */
+#define VALUE_WINDOW 256
+
+static int find_value_cb(void *ctx, const trc_event *ev) {
+  ana_obj_text *f = ctx;
+  if (ev->kind == TRC_EV_VALUE && ev->f[0] == f->id) f->value = ev->f[1];
+  /* A tuple's items are bound once, in order, right after it is made. */
+  if (ev->kind == TRC_EV_BIND && ev->f[0] == f->id && ev->f[1] == TRC_SLOT_ITEM &&
+      ev->f[2] == f->nitems && f->nitems < ANA_OBJ_TEXT_ITEMS)
+    f->items[f->nitems++] = ev->f[3];
+  return 0;
+}
+
+const ana_obj_text *ana_trace_object_text(ana_trace *t, uint64_t object_id) {
+  if (!object_id) return NULL;
+  ana_obj_text *f = ana_map_get(&t->values, object_id);
+  if (f) return f;
+  f = hr_calloc(1, sizeof *f);
+  if (!f) return NULL;
+  f->id = object_id;
+  sqlite3_stmt *st = NULL;
+  uint64_t seq = 0;
+  if (sqlite3_prepare_v2(t->db, sql_object_seq, -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)object_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      seq = (uint64_t)sqlite3_column_int64(st, 0);
+      f->type = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+  }
+  sqlite3_finalize(st);
+  char keep[sizeof t->errmsg];
+  memcpy(keep, t->errmsg, sizeof keep);   /* a label is no reason to lose a message */
+  if (seq && seq < UINT64_MAX - VALUE_WINDOW &&
+      ana_trace_scan(t, TRC_SCAN_SEQ, seq, seq + VALUE_WINDOW, find_value_cb, f) != HR_OK) {
+    f->value = 0;
+    f->nitems = 0;
+  }
+  memcpy(t->errmsg, keep, sizeof keep);
+  if (ana_map_put(&t->values, object_id, f)) {
+    hr_free(f);
+    return NULL;
+  }
+  return f;
+}
+
+uint64_t ana_trace_object_value(ana_trace *t, uint64_t object_id) {
+  const ana_obj_text *f = ana_trace_object_text(t, object_id);
+  return f ? f->value : 0;
+}
+
 static const char sql_main_file[] =
   "SELECT l.file FROM frames f JOIN locations l ON l.id = f.location "
   "WHERE f.parent IS NULL OR f.parent = 0 ORDER BY f.call_seq LIMIT 1";
@@ -320,6 +416,32 @@ int ana_trace_scan(ana_trace *t, int by, uint64_t lo, uint64_t hi,
   int got;
   while ((got = trc_scan_next(sc, &ev)) == 1) {
     rc = fn(ctx, &ev);
+    if (rc) break;
+  }
+  if (got < 0) {
+    rc = -got;
+    ana_trace_fail(t, rc, "cannot read events: %s", trc_scan_errmsg(sc));
+  }
+  trc_scan_free(sc);
+  return rc == ANA_SCAN_STOP ? HR_OK : rc;
+}
+
+int ana_trace_scan_batch(ana_trace *t, int by, uint64_t lo, uint64_t hi,
+                         int (*fn)(void *ctx, const trc_event *ev, size_t n), void *ctx) {
+  trc_scan *sc = NULL;
+  char *err = NULL;
+  if (lo > hi) return HR_OK;
+  int rc = trc_scan_open(t->db, by, lo, hi, &sc, &err);
+  if (rc) {
+    ana_trace_fail(t, rc, "cannot read events: %s", err ? err : hr_status_str(rc));
+    hr_free(err);
+    return rc;
+  }
+  const trc_event *ev;
+  size_t n;
+  int got;
+  while ((got = trc_scan_next_batch(sc, &ev, &n)) == 1) {
+    rc = fn(ctx, ev, n);
     if (rc) break;
   }
   if (got < 0) {
@@ -434,15 +556,22 @@ int ana_trace_line_step(ana_trace *t, uint32_t line, uint64_t k, uint64_t *step)
 
 /* --- state ----------------------------------------------------------------------- */
 
+/* Keyframes are keyed by step and their seqs grow with their steps: walking
+** the primary key down reads no blob but the one chosen (ordering by seq
+** would sort every row, blobs and all). */
 static const char sql_keyframe[] =
-  "SELECT step, seq, data FROM keyframes WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1";
-
-static int apply_cb(void *ctx, const trc_event *ev) {
-  return ana_state_apply(ctx, ev);
+  "SELECT step, seq, data FROM keyframes WHERE step = "
+  "(SELECT step FROM keyframes WHERE seq <= ?1 ORDER BY step DESC LIMIT 1)";
+static int apply_cb(void *ctx, const trc_event *ev, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int rc = ana_state_apply(ctx, &ev[i]);
+    if (rc) return rc;
+  }
+  return HR_OK;
 }
 
 int ana_trace_replay(ana_trace *t, ana_state *s, uint64_t lo, uint64_t hi) {
-  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, lo, hi, apply_cb, s);
+  int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, lo, hi, apply_cb, s);
   if (rc == HR_ENOMEM && !t->errmsg[0]) ana_trace_fail(t, rc, "out of memory");
   return rc;
 }
@@ -467,11 +596,32 @@ static int load_keyframe(ana_trace *t, uint64_t seq, ana_state *s, uint64_t *fro
   return rc;
 }
 
+static const char sql_any_keyframe[] = "SELECT 1 FROM keyframes LIMIT 1";
+
+/* Build keyframes when the trace has none and this replay would be long. */
+static int ensure_keyframes(ana_trace *t, uint64_t seq, uint64_t from) {
+  if (t->kf_checked || seq - from <= t->kf_every + t->kf_every / 2) return HR_OK;
+  t->kf_checked = 1;
+  sqlite3_stmt *st = NULL;
+  int any = 0;
+  if (sqlite3_prepare_v2(t->db, sql_any_keyframe, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
+  any = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return any ? HR_OK : ana_trace_build_keyframes(t);
+}
+
 int ana_trace_state_at_seq(ana_trace *t, uint64_t seq, ana_state *s) {
   uint64_t from = 0;
   ana_state_reset(s);
   int rc = load_keyframe(t, seq, s, &from);
   if (rc) return rc;
+  if (!t->kf_checked && seq - from > t->kf_every + t->kf_every / 2) {
+    rc = ensure_keyframes(t, seq, from);
+    if (rc) return rc;
+    ana_state_reset(s);
+    rc = load_keyframe(t, seq, s, &from);
+    if (rc) return rc;
+  }
   return ana_trace_replay(t, s, from + 1, seq);
 }
 

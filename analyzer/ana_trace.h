@@ -47,6 +47,14 @@ int ana_trace_fail(ana_trace *t, int status, const char *fmt, ...)
 #endif
   ;
 
+/* Notes and progress for the person running heapreel (a cache that cannot
+** be written, a long one-time build). The library never prints: fn (may be
+** NULL) gets each one-line message, is_progress 1 for progress. */
+typedef void (*ana_trace_note_fn)(void *ctx, const char *msg, int is_progress);
+void ana_trace_set_note_fn(ana_trace *t, ana_trace_note_fn fn, void *ctx);
+void ana_trace_note(ana_trace *t, const char *msg);
+void ana_trace_progress(ana_trace *t, const char *msg);
+
 /* A string by id, "?" when unknown (never NULL). */
 const char *ana_trace_string(ana_trace *t, uint64_t sid);
 /* A location by id; unknown ids give file "?", line 0, function "?". */
@@ -58,6 +66,19 @@ const char *ana_trace_type_name(ana_trace *t, uint64_t type_id);
 const char *ana_trace_source_line(ana_trace *t, uint64_t file_sid, uint32_t line);
 /* An object's type id from the objects table, 0 when unknown. */
 uint64_t ana_trace_object_type(ana_trace *t, uint64_t object_id);
+/* The string id of an object's recorded short value (its value event, which
+** the recorder writes right after the object appears), 0 when none: for
+** labels where no replayed state is at hand. Cached. */
+uint64_t ana_trace_object_value(ana_trace *t, uint64_t object_id);
+/* The same with the object's type and its first items as bound right after
+** it appeared (a tuple's), borrowed and cached; NULL when out of memory. */
+#define ANA_OBJ_TEXT_ITEMS 8
+typedef struct ana_obj_text {
+  uint64_t id, type, value;
+  uint64_t items[ANA_OBJ_TEXT_ITEMS];
+  uint32_t nitems;
+} ana_obj_text;
+const ana_obj_text *ana_trace_object_text(ana_trace *t, uint64_t object_id);
 /* Facts of a frame from the frames table (borrowed, cached), NULL when unknown. */
 const ana_frame_info *ana_trace_frame_info(ana_trace *t, uint64_t frame_id);
 /* The string id of the main script's file (the outermost first frame's), 0 if none. */
@@ -73,7 +94,8 @@ int ana_trace_mark(ana_trace *t, const char *label, uint64_t *seq, uint64_t *ste
 int ana_trace_line_step(ana_trace *t, uint32_t line, uint64_t k, uint64_t *step);
 
 /* Rebuild into s the state holding every event with seq <= seq, starting
-** from the nearest keyframe. */
+** from the nearest keyframe. A trace without keyframes gets them on the
+** first replay longer than 1.5 keyframe spacings (ana_kfcache.c). */
 int ana_trace_state_at_seq(ana_trace *t, uint64_t seq, ana_state *s);
 /* The state before step N (KEYFRAMES.md); *ev gets step N's step event. */
 int ana_trace_state_before_step(ana_trace *t, uint64_t step, ana_state *s, trc_event *ev);
@@ -83,7 +105,23 @@ int ana_trace_state_before_step(ana_trace *t, uint64_t step, ana_state *s, trc_e
 #define ANA_SCAN_STOP (-1)
 int ana_trace_scan(ana_trace *t, int by, uint64_t lo, uint64_t hi,
                    int (*fn)(void *ctx, const trc_event *ev), void *ctx);
+/* ana_trace_scan, a run of events at a time (borrowed, in seq order): for
+** passes over the whole trace, where a call per event shows. */
+int ana_trace_scan_batch(ana_trace *t, int by, uint64_t lo, uint64_t hi,
+                         int (*fn)(void *ctx, const trc_event *ev, size_t n), void *ctx);
 /* Apply the events lo <= seq <= hi to s. */
 int ana_trace_replay(ana_trace *t, ana_state *s, uint64_t lo, uint64_t hi);
+
+/* Build the keyframes and cache them in the file (ana_kfcache.c). A trace
+** that cannot take them is no error: a note says so. */
+int ana_trace_build_keyframes(ana_trace *t);
+/* Keyframe spacing in events for a build (default ANA_KEYFRAME_EVERY); a
+** replay longer than 1.5 times it triggers the build. */
+void ana_trace_set_keyframe_every(ana_trace *t, uint64_t every);
+uint64_t ana_trace_keyframe_every(const ana_trace *t);
+/* End / restart the read transaction the trace holds, so another connection
+** can write the file in between. */
+int ana_trace_pause_read(ana_trace *t);
+int ana_trace_resume_read(ana_trace *t);
 
 #endif /* ANA_TRACE_H */

@@ -103,9 +103,19 @@ static int visit(struct reach *r, uint64_t id) {
 }
 
 int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags, ana_view *v) {
+  return ana_view_build_max(t, s, current, flags, 0, v);
+}
+
+uint32_t ana_view_refs_omitted(const ana_view *v, const ana_obj *o) {
+  return v->max_refs && o->slots.nbound > v->max_refs ? o->slots.nbound - v->max_refs : 0;
+}
+
+int ana_view_build_max(ana_trace *t, const ana_state *s, uint64_t current, int flags,
+                       uint32_t max_refs, ana_view *v) {
   int expand = flags & ANA_VIEW_EXPAND;
   memset(v, 0, sizeof *v);
   v->flags = flags;
+  v->max_refs = max_refs;
   int rc = order_frames(s, current, v);
   struct reach r;
   memset(&r, 0, sizeof r);
@@ -119,8 +129,12 @@ int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags
   for (size_t i = 0; rc == HR_OK && i < r.n; i++) {
     const ana_obj *o = r.q[i];
     if (o->preexisting && !expand) continue;
-    for (uint32_t k = 0; rc == HR_OK && k < o->slots.n; k++)
-      if (ana_view_shows_ref(t, v, &o->slots.v[k])) rc = visit(&r, o->slots.v[k].obj);
+    uint32_t shown = 0;
+    for (uint32_t k = 0; rc == HR_OK && k < o->slots.n; k++) {
+      if (!o->slots.v[k].obj || !ana_view_shows_ref(t, v, &o->slots.v[k])) continue;
+      if (max_refs && shown++ == max_refs) break;
+      rc = visit(&r, o->slots.v[k].obj);
+    }
   }
   uint8_t *leaf = rc == HR_OK ? hr_calloc(r.n ? r.n : 1, 1) : NULL;
   if (rc == HR_OK && !leaf) rc = HR_ENOMEM;
@@ -129,6 +143,7 @@ int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags
     hr_free(r.q);
     ana_view_reset(v);
     v->flags = flags;
+    v->max_refs = max_refs;
     return rc;
   }
   for (size_t i = 0; i < r.n; i++) leaf[i] = r.q[i]->preexisting && !expand;
@@ -138,12 +153,39 @@ int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags
   return HR_OK;
 }
 
+/* A dict key's text into buf: its recorded value (`'k'`, `3`), or for a
+** tuple of such values `(3, 512)`; 0 when unknown (the label keeps the id). */
+static int key_text(ana_trace *t, const ana_state *s, uint64_t id, int depth, char *buf, size_t n) {
+  const ana_obj *o = s ? ana_state_obj(s, id) : NULL;
+  const ana_obj_text *ot = o ? NULL : ana_trace_object_text(t, id);  /* no state, or freed since */
+  uint64_t sid = o ? o->value : ot ? ot->value : 0;
+  if (sid) {
+    snprintf(buf, n, "%s", ana_trace_string(t, sid));
+    return 1;
+  }
+  if ((!o && !ot) || depth > 3 || (o && o->preexisting && !o->slots.nbound) ||
+      strcmp(ana_trace_type_name(t, o ? o->type : ot->type), "tuple") != 0) return 0;
+  size_t len = (size_t)snprintf(buf, n, "(");
+  uint32_t items = 0, total = o ? o->slots.n : ot->nitems;
+  for (uint32_t k = 0; k < total; k++) {
+    uint64_t item = ot ? ot->items[k] : o->slots.v[k].obj;
+    if (o && (!item || o->slots.v[k].kind != TRC_SLOT_ITEM)) continue;
+    if ((o && o->slots.v[k].arg != items) || len + 4 >= n) return 0;   /* a gap, or too long */
+    if (items++) len += (size_t)snprintf(buf + len, n - len, ", ");
+    if (len + 2 >= n || !key_text(t, s, item, depth + 1, buf + len, n - len)) return 0;
+    len += strlen(buf + len);
+  }
+  if (!items && ot) return 0;   /* no items seen: maybe none recorded */
+  if (len + 3 >= n) return 0;
+  snprintf(buf + len, n - len, items == 1 ? ",)" : ")");
+  return 1;
+}
+
 void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
                     char *buf, size_t n) {
-  /* Only a scalar's value says which entry it is; a tuple key keeps its id. */
-  const ana_obj *key = s && (kind == TRC_SLOT_KEY || kind == TRC_SLOT_VALUE) ? ana_state_obj(s, arg) : NULL;
-  if (key && key->value) {
-    snprintf(buf, n, "%s[%s]", kind == TRC_SLOT_KEY ? "key" : "value", ana_trace_string(t, key->value));
+  char key[160];
+  if ((kind == TRC_SLOT_KEY || kind == TRC_SLOT_VALUE) && key_text(t, s, arg, 0, key, sizeof key)) {
+    snprintf(buf, n, "%s[%s]", kind == TRC_SLOT_KEY ? "key" : "value", key);
     return;
   }
   unsigned long long a = (unsigned long long)arg;
@@ -170,6 +212,9 @@ const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n)
     return buf;
   }
   const char *type = ana_trace_type_name(t, o->type);
+  /* An older container (a constant tuple) whose items the trace never saw
+  ** has no known length: "len 0" would be a wrong answer. */
+  if (o->preexisting && !o->slots.nbound) return NULL;
   for (int i = 0; containers[i]; i++)
     if (strcmp(type, containers[i]) == 0) {
       /* A dict's length is its values; the others' their items or elements. */

@@ -30,6 +30,7 @@ typedef struct ana_view {
   size_t nobjs;
   const uint8_t *leaf;       /* owned; leaf[i] = 1 when objs[i]'s refs were not followed */
   int flags;                 /* ANA_VIEW_* the view was built with */
+  uint32_t max_refs;         /* refs followed per object, in slot order; 0: all */
 } ana_view;
 
 /* Build the view of s (borrowed: the view points into it and must be reset
@@ -38,6 +39,13 @@ typedef struct ana_view {
 ** what only they reach are left out unless flags has ANA_VIEW_ALL_NAMES;
 ** t (borrowed) names the slots. HR_OK or HR_ENOMEM. */
 int ana_view_build(ana_trace *t, const ana_state *s, uint64_t current, int flags, ana_view *v);
+/* The same, following at most max_refs bound slots of each object (0: all),
+** so a state holding a million-item list shows the first items and a count
+** of the rest (ana_view_refs_omitted) instead of a million objects. */
+int ana_view_build_max(ana_trace *t, const ana_state *s, uint64_t current, int flags,
+                       uint32_t max_refs, ana_view *v);
+/* How many of o's bound slots the view leaves out (0 when it shows them all). */
+uint32_t ana_view_refs_omitted(const ana_view *v, const ana_obj *o);
 void ana_view_reset(ana_view *v);
 
 /* Whether the view shows frame f's slot sl (0: a hidden dunder name). */
@@ -51,8 +59,10 @@ int ana_view_shows_ref(ana_trace *t, const ana_view *v, const ana_slot *sl);
 
 /* A slot's label (objgraph / refcycle style) into buf: `x` for a frame's
 ** name, `item[0]`, `key[#7]`, `value[#7]`, `attr 'name'`, `element`, `cell`,
-** `closure[0]`, or the label of another referent. A dict slot whose key has a
-** known value in s (borrowed, may be NULL) reads `value['k']` / `key[3]`. */
+** `closure[0]`, or the label of another referent. A dict slot reads its key:
+** `value['k']`, `key[3]`, `value[(3, 512)]` for a tuple of such, from s
+** (borrowed; NULL, or a key s does not hold, asks the trace for the key's
+** recorded value); `value[#7]` only when the key has no known value. */
 void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
                     char *buf, size_t n);
 

@@ -99,7 +99,7 @@ static int sql_fail(trc_reader *r, int rc, char **errmsg) {
 /* SQLite's settings for a database file from elsewhere: nothing in the file
 ** (triggers, views, functions named by its schema) runs with privileges, the
 ** schema cannot be altered, and no extension can be loaded through it. */
-static int harden(sqlite3 *db) {
+int trc_reader_harden(sqlite3 *db) {
   static const int off_ops[] = {
     SQLITE_DBCONFIG_TRUSTED_SCHEMA, SQLITE_DBCONFIG_ENABLE_TRIGGER,
     SQLITE_DBCONFIG_ENABLE_VIEW, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION};
@@ -225,7 +225,7 @@ int trc_reader_open(const char *path, trc_reader **out, char **errmsg) {
   hr_free(name);
   if (rc == SQLITE_OK) {
     sqlite3_extended_result_codes(r->db, 1);
-    rc = harden(r->db);
+    rc = trc_reader_harden(r->db);
   }
   if (rc != SQLITE_OK) {
     st = r->db ? sql_fail(r, rc, errmsg) : fail(errmsg, HR_ENOMEM, hr_strdup("out of memory"));

@@ -21,6 +21,9 @@ typedef struct trc_reader trc_reader;
 ** "not a heapreel trace" or "trace version 7.0 is not supported (this heapreel reads 1.x)". */
 int trc_reader_open(const char *path, trc_reader **out, char **errmsg);
 void trc_reader_free(trc_reader *r);                 /* NULL is a no-op */
+/* Apply the defensive settings the reader uses to another connection on a
+** trace (nothing in the file runs with privileges, no extension loading). */
+int trc_reader_harden(sqlite3 *db);
 
 sqlite3 *trc_reader_db(trc_reader *r);               /* borrowed */
 /* A meta value (borrowed, valid while the reader lives) or NULL. */

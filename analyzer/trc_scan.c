@@ -224,6 +224,39 @@ int trc_scan_next(trc_scan *s, trc_event *ev) {
   }
 }
 
+int trc_scan_next_batch(trc_scan *s, const trc_event **ev, size_t *n) {
+  if (s->status != HR_OK) return -s->status;
+  for (;;) {
+    /* Events in a chunk come in seq order with steps never going down, so
+    ** the ones in range are one run. */
+    while (s->i < s->n) {
+      const trc_event *e = &s->ev[s->i];
+      uint64_t key = s->by == TRC_SCAN_SEQ ? e->seq : e->step;
+      if (key < s->lo) {
+        s->i++;
+        continue;
+      }
+      size_t j = s->i;
+      while (j < s->n && (s->by == TRC_SCAN_SEQ ? s->ev[j].seq : s->ev[j].step) <= s->hi) j++;
+      if (j == s->i) {
+        s->i = s->n;
+        if (s->by == TRC_SCAN_SEQ && s->stmt) {
+          sqlite3_finalize(s->stmt);
+          s->stmt = NULL;
+        }
+        continue;
+      }
+      *ev = e;
+      *n = j - s->i;
+      s->i = j;
+      return 1;
+    }
+    s->n = s->i = 0;
+    int r = load_chunk(s);
+    if (r <= 0) return r;
+  }
+}
+
 const char *trc_scan_errmsg(const trc_scan *s) {
   if (!s) return "no scan";
   if (s->errmsg) return s->errmsg;

@@ -8,6 +8,7 @@
 #ifndef TRC_SCAN_H
 #define TRC_SCAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "trc_event.h"
@@ -24,6 +25,10 @@ int trc_scan_open(sqlite3 *db, int by, uint64_t lo, uint64_t hi,
 /* Next event in sequence order: returns 1 with *ev filled, 0 at the end, or a
 ** negative HR_ status (negated) on error, with trc_scan_errmsg set. */
 int trc_scan_next(trc_scan *s, trc_event *ev);
+/* The next run of events in sequence order, without copying: returns 1 with
+** *ev (borrowed, valid until the next call) and *n >= 1 set, 0 at the end,
+** or a negative HR_ status as trc_scan_next. Do not mix with trc_scan_next. */
+int trc_scan_next_batch(trc_scan *s, const trc_event **ev, size_t *n);
 const char *trc_scan_errmsg(const trc_scan *s);   /* borrowed */
 void trc_scan_free(trc_scan *s);                  /* NULL is a no-op */
 

@@ -4,11 +4,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ana_stacks.h"
 #include "cli.h"
 #include "hr_mem.h"
 #include "hr_status.h"
+
+/* Notes always go to stderr; progress only when stderr is a terminal. */
+static void print_note(void *ctx, const char *msg, int is_progress) {
+  if (is_progress && !isatty(STDERR_FILENO)) return;
+  fprintf(stderr, "heapreel: %s%s\n", is_progress ? "" : "note: ", msg);
+}
 
 ana_trace *cli_ana_open(const char *path) {
   ana_trace *t = NULL;
@@ -19,6 +26,11 @@ ana_trace *cli_ana_open(const char *path) {
     hr_free(err);
     return NULL;
   }
+  ana_trace_set_note_fn(t, print_note, NULL);
+  /* For tests: keyframes on a small trace. */
+  const char *every = getenv("HEAPREEL_KEYFRAME_EVERY");
+  uint64_t n;
+  if (every && cli_parse_u64(every, &n) == 0 && n) ana_trace_set_keyframe_every(t, n);
   if (!trc_reader_complete(ana_trace_reader(t)))
     fprintf(stderr, "heapreel: warning: trace '%s' is incomplete (the recording was cut "
                     "short); answers cover what was recorded\n", path);
@@ -52,6 +64,14 @@ int cli_parse_u64(const char *s, uint64_t *v) {
 void cli_put_safe(FILE *out, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {
+    /* Printable ASCII goes out in one piece. */
+    const unsigned char *q = p;
+    while (*q >= 0x20 && *q < 0x7f) q++;
+    if (q > p) {
+      fwrite(p, 1, (size_t)(q - p), out);
+      p = q;
+      continue;
+    }
     unsigned c = *p;
     size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
                : c >= 0xf0 && c <= 0xf4 ? 4 : 0;

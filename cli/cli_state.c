@@ -13,7 +13,7 @@
 
 static const char usage[] =
   "usage: heapreel state (--step <n> | --line <l>[:<k>] | --mark <label>) [--expand] [--all-names]\n"
-  "                      [--json] <trace>\n"
+  "                      [--max-refs <n>] [--json] <trace>\n"
   "\n"
   "    --step <n>        the state just before step <n> runs\n"
   "    --line <l>[:<k>]  before the first step of the <k>-th execution (default 1)\n"
@@ -24,6 +24,8 @@ static const char usage[] =
   "    --all-names       also show a module's dunder names (__name__, __doc__,\n"
   "                      __builtins__, ...), a class's (__module__, __dict__, ...)\n"
   "                      and what only they refer to\n"
+  "    --max-refs <n>    follow at most <n> references of each object, in slot\n"
+  "                      order (default 100; 0: all); the rest are counted\n"
   "    --json            print {step, file, line, function, frames, objects} as JSON\n";
 
 struct state_args {
@@ -31,6 +33,7 @@ struct state_args {
   uint64_t step;
   uint32_t line;
   uint64_t k;
+  uint64_t max_refs;
   int how, expand, all_names, json;   /* how: 0 none, 's' step, 'l' line, 'm' mark */
 };
 
@@ -64,6 +67,12 @@ static int parse_args(int argc, char **argv, struct state_args *a) {
     if (!dashdash && strcmp(s, "--json") == 0) { a->json = 1; continue; }
     if (!dashdash && strcmp(s, "--expand") == 0) { a->expand = 1; continue; }
     if (!dashdash && strcmp(s, "--all-names") == 0) { a->all_names = 1; continue; }
+    if (!dashdash && strcmp(s, "--max-refs") == 0) {
+      if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a value", s);
+      if (cli_parse_u64(argv[++i], &a->max_refs) || a->max_refs > UINT32_MAX)
+        return cli_usage_error(usage, "--max-refs needs a count, not '%s'", argv[i]);
+      continue;
+    }
     if (!dashdash && strcmp(s, "--step") == 0) how = 's';
     else if (!dashdash && strcmp(s, "--line") == 0) how = 'l';
     else if (!dashdash && strcmp(s, "--mark") == 0) how = 'm';
@@ -188,9 +197,11 @@ static void json_objects(cli_json *j, ana_trace *t, const ana_state *s, const an
     cli_json_key(j, "expanded"); cli_json_bool(j, !v->leaf[i]);
     cli_json_key(j, "refs");
     cli_json_begin_array(j);
+    uint32_t shown = 0;
     for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
       const ana_slot *sl = &o->slots.v[k];
       if (!sl->obj || !ana_view_shows_ref(t, v, sl)) continue;
+      if (v->max_refs && shown++ == v->max_refs) break;
       ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       cli_json_begin_object(j);
       cli_json_key(j, "slot"); cli_json_string(j, label);
@@ -198,6 +209,7 @@ static void json_objects(cli_json *j, ana_trace *t, const ana_state *s, const an
       cli_json_end_object(j);
     }
     cli_json_end_array(j);
+    cli_json_key(j, "refs_omitted"); cli_json_uint(j, v->leaf[i] ? 0 : ana_view_refs_omitted(v, o));
     cli_json_end_object(j);
   }
   cli_json_end_array(j);
@@ -258,14 +270,18 @@ static void print_objects(ana_trace *t, const ana_state *s, const ana_view *v) {
     else fputs("  refcount ?", stdout);
     printf("  size %llu  at 0x%llx%s\n", (unsigned long long)o->size,
            (unsigned long long)o->address, v->leaf[i] ? "  (existed before, not expanded)" : "");
+    uint32_t shown = 0;
     for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
       const ana_slot *sl = &o->slots.v[k];
       if (!sl->obj || !ana_view_shows_ref(t, v, sl)) continue;
+      if (v->max_refs && shown++ == v->max_refs) break;
       ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       fputs("      ", stdout);
       cli_put_safe(stdout, label);
       printf(" -> #%llu\n", (unsigned long long)sl->obj);
     }
+    uint32_t omitted = v->leaf[i] ? 0 : ana_view_refs_omitted(v, o);
+    if (omitted) printf("      ... %u more (--max-refs 0 shows all)\n", omitted);
   }
 }
 
@@ -292,6 +308,7 @@ int cli_state(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
   struct state_args a;
   memset(&a, 0, sizeof a);
+  a.max_refs = 100;
   int rc = parse_args(argc, argv, &a);
   if (rc) return rc;
   ana_trace *t = cli_ana_open(a.path);
@@ -309,7 +326,8 @@ int cli_state(int argc, char **argv) {
     ana_trace_free(t);
     return CLI_FAIL;
   }
-  if (rc == HR_OK) rc = ana_view_build(t, s, w.frame, (a.expand ? ANA_VIEW_EXPAND : 0) | (a.all_names ? ANA_VIEW_ALL_NAMES : 0), &v);
+  if (rc == HR_OK) rc = ana_view_build_max(t, s, w.frame, (a.expand ? ANA_VIEW_EXPAND : 0) | (a.all_names ? ANA_VIEW_ALL_NAMES : 0),
+                                           (uint32_t)a.max_refs, &v);
   if (rc == HR_OK) {
     if (a.json) print_json(t, s, &w, &v);
     else print_text(t, s, &w, &v);

@@ -52,6 +52,8 @@ json_check "retention path goes through the global _CACHE and a dict value slot"
 json_check "leak stack is <module> -> work -> load" \
   '[f["function"] for f in j["groups"][0]["stack"]] == ["<module>", "work", "load"]'
 json_check "no cyclic garbage in a program without cycles" 'j["cyclic_garbage"] == []'
+json_check "only what the program made: nothing from before its first line (the loader, __file__) or after its last" \
+  'all(g["file"] != "?" and g["stack"] and g["type"] != "SourceFileLoader" for g in j["groups"] + j["cyclic_garbage"] + j["unreached"])'
 run 0 leaks "$TMP/leak_cache.heapreel"
 grep -qF "in 40 list  allocated at $PROGS/leak_cache.py:$site in load" "$TMP/out" && ok "text names the leak site" \
   || fail "text lacks the leak site: $(head -c 400 "$TMP/out")"
@@ -89,6 +91,9 @@ run 0 cycles "$TMP/gc_rings.heapreel"
 grep -qF "5 × Node, Node, Node: attr 'next'" "$TMP/out" && ok "text groups the rings by shape" \
   || fail "text lacks the shape count: $(head -c 600 "$TMP/out")"
 run 0 leaks --json "$TMP/gc_rings.heapreel"
+json_check "the class Node is made at its class statement's line in <module>, not in its body" \
+  'any(g["type"] == "type" and g["line"] == int(a[0]) and g["function"] == "<module>" and g["retention"] == ["global '"'"'Node'"'"'"] for g in j["groups"])' \
+  "$(line_of gc_rings.py '^class Node')"
 json_check "collected rings are not leaks" 'not any(g["type"] == "Node" for g in j["groups"] + j["cyclic_garbage"])'
 
 # --- peak: the biggest batch ------------------------------------------------------------------

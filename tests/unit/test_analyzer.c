@@ -107,6 +107,84 @@ static void test_slots_big_list(void) {
   ana_slots_reset(&t);
 }
 
+/* A list filled in order is found by index; one other slot turns on the hash
+** index, and every entry is still found. */
+static void test_slots_dense_then_mixed(void) {
+  ana_slots t;
+  memset(&t, 0, sizeof t);
+  uint64_t old;
+  for (uint64_t i = 0; i < 100; i++) REQUIRE(ana_slots_set(&t, TRC_SLOT_ITEM, i, 10 + i, &old) == HR_OK);
+  CHECK(!t.mixed && !t.index);
+  CHECK(ana_slots_find(&t, TRC_SLOT_ITEM, 100) < 0);
+  CHECK(ana_slots_find(&t, TRC_SLOT_KEY, 5) < 0);
+  REQUIRE(ana_slots_set(&t, TRC_SLOT_ITEM, 500, 7, &old) == HR_OK);   /* a gap */
+  CHECK(t.mixed && t.index);
+  int ok = 1;
+  for (uint64_t i = 0; i < 100; i++) ok &= ana_slots_find(&t, TRC_SLOT_ITEM, i) == (long)i;
+  CHECK(ok);
+  CHECK_EQ_U64(t.v[ana_slots_find(&t, TRC_SLOT_ITEM, 500)].obj, 7);
+  ana_slots_reset(&t);
+  CHECK(!t.mixed);
+}
+
+/* Objects by id: scattered ids past the page budget, ids past the directory,
+** in id order, found and freed; a state reused after reset. */
+static void test_state_object_ids(void) {
+  ana_state *s = ana_state_new();
+  REQUIRE(s != NULL);
+  uint64_t ids[] = {5, (uint64_t)1 << 40, 3, 70000, (uint64_t)1 << 34, 4096, UINT64_MAX - 1, 1};
+  size_t nids = sizeof ids / sizeof ids[0];
+  for (int round = 0; round < 2; round++) {
+    for (size_t i = 0; i < nids; i++) {
+      ana_obj o;
+      memset(&o, 0, sizeof o);
+      o.id = ids[i];
+      o.size = ids[i] % 1000;
+      REQUIRE(ana_state_add_obj(s, &o) == HR_OK);
+    }
+    /* One object in each of 200 distant pages: more pages than the budget allows. */
+    for (uint64_t k = 1; k <= 200; k++) {
+      ana_obj o;
+      memset(&o, 0, sizeof o);
+      o.id = k * 1000003;
+      REQUIRE(ana_state_add_obj(s, &o) == HR_OK);
+    }
+    ana_obj dup;
+    memset(&dup, 0, sizeof dup);
+    dup.id = 70000;
+    CHECK(ana_state_add_obj(s, &dup) == HR_ECORRUPT);
+    CHECK_EQ_U64(ana_state_nobjs(s), nids + 200);
+    size_t n;
+    const ana_obj **all = ana_state_objs(s, &n);
+    REQUIRE(all != NULL);
+    CHECK_EQ_U64(n, nids + 200);
+    int sorted = 1;
+    for (size_t i = 1; i < n; i++) sorted &= all[i - 1]->id < all[i]->id;
+    CHECK(sorted);
+    hr_free(all);
+    for (size_t i = 0; i < nids; i++) {
+      const ana_obj *o = ana_state_obj(s, ids[i]);
+      CHECK(o && o->id == ids[i] && o->size == ids[i] % 1000);
+    }
+    trc_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = TRC_EV_FREE;
+    ev.seq = 1;
+    ev.f[0] = (uint64_t)1 << 40;
+    CHECK(ana_state_apply(s, &ev) == HR_OK);
+    CHECK(ana_state_obj(s, (uint64_t)1 << 40) == NULL);
+    ev.f[0] = 2 * 1000003;
+    CHECK(ana_state_apply(s, &ev) == HR_OK);
+    CHECK(ana_state_obj(s, 2 * 1000003) == NULL);
+    CHECK(ana_state_obj(s, 3 * 1000003) != NULL);
+    CHECK_EQ_U64(ana_state_nobjs(s), nids + 198);
+    CHECK_EQ_U64(ana_state_anomalies(s), 0);
+    ana_state_reset(s);
+    CHECK_EQ_U64(ana_state_nobjs(s), 0);
+  }
+  ana_state_free(s);
+}
+
 /* --- replay ------------------------------------------------------------------------ */
 
 static void test_state_steps(void) {
@@ -427,6 +505,13 @@ static void test_steps_and_view(void) {
   CHECK_EQ_U64(leaves, 2);
   char buf[64];
   CHECK_STR(ana_value_short(t, v.objs[0], buf, sizeof buf), "len 2");
+  /* An older list whose items the trace never saw has no known length. */
+  ana_obj older = *v.objs[0];
+  memset(&older.slots, 0, sizeof older.slots);
+  older.preexisting = 1;
+  CHECK(ana_value_short(t, &older, buf, sizeof buf) == NULL);
+  older.preexisting = 0;
+  CHECK_STR(ana_value_short(t, &older, buf, sizeof buf), "len 0");
   ana_slot_label(t, NULL, TRC_SLOT_ITEM, 3, buf, sizeof buf);
   CHECK_STR(buf, "item[3]");
   ana_view_reset(&v);
@@ -438,6 +523,74 @@ static void test_steps_and_view(void) {
   ana_view_reset(&v);
   ana_state_free(s);
   ana_trace_free(t);
+}
+
+struct notes {
+  int notes, progress;
+};
+
+static void count_note(void *ctx, const char *msg, int is_progress) {
+  struct notes *n = ctx;
+  if (is_progress) n->progress++;
+  else n->notes++;
+}
+
+/* Keyframes built on the first long replay, cached in the file, and the
+** same states as a full replay; a second open finds them. */
+static void test_keyframe_cache(void) {
+  ana_trace *t = open_synth("kfcache.heapreel", NULL);
+  REQUIRE(t);
+  struct notes nt = {0, 0};
+  ana_trace_set_note_fn(t, count_note, &nt);
+  ana_trace_set_keyframe_every(t, 5);
+  ana_state *a = ana_state_new(), *b = ana_state_new();
+  REQUIRE(a && b);
+  trc_event ev;
+  REQUIRE(ana_trace_state_before_step(t, 12, a, &ev) == HR_OK);
+  CHECK_EQ_U64(nt.notes, 0);
+  CHECK_EQ_U64(nt.progress, 1);
+  sqlite3_stmt *st = NULL;
+  REQUIRE(sqlite3_prepare_v2(ana_trace_db(t), "SELECT count(*) FROM keyframes", -1, &st, NULL) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  int64_t n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  CHECK(n >= 3);
+  /* Every step: the cached keyframes give what a replay from event 1 gives. */
+  for (uint64_t step = 1; step <= 12; step++) {
+    REQUIRE(ana_trace_state_before_step(t, step, a, &ev) == HR_OK);
+    ana_state_reset(b);
+    REQUIRE(ana_trace_replay(t, b, 1, ev.seq - 1) == HR_OK);
+    uint8_t *da = NULL, *db = NULL;
+    size_t la = 0, lb = 0;
+    REQUIRE(ana_keyframe_encode(a, &da, &la) == HR_OK && ana_keyframe_encode(b, &db, &lb) == HR_OK);
+    CHECK(la == lb && memcmp(da, db, la) == 0);
+    hr_free(da);
+    hr_free(db);
+  }
+  ana_trace_free(t);
+  char *err = NULL;
+  REQUIRE(ana_trace_open(tmp_path("kfcache.heapreel"), &t, &err) == HR_OK);
+  nt.progress = 0;
+  ana_trace_set_note_fn(t, count_note, &nt);
+  ana_trace_set_keyframe_every(t, 5);
+  REQUIRE(ana_trace_state_before_step(t, 12, a, &ev) == HR_OK);
+  CHECK_EQ_U64(nt.progress, 0);   /* found, not built again */
+  ana_trace_free(t);
+  /* A cut-short recording gets a note and no keyframes. */
+  hr_synth_options opt;
+  memset(&opt, 0, sizeof opt);
+  opt.incomplete = 1;
+  t = open_synth("kfcut.heapreel", &opt);
+  REQUIRE(t);
+  nt.notes = nt.progress = 0;
+  ana_trace_set_note_fn(t, count_note, &nt);
+  ana_trace_set_keyframe_every(t, 2);
+  REQUIRE(ana_trace_state_before_step(t, trc_reader_last_step(ana_trace_reader(t)), a, &ev) == HR_OK);
+  CHECK_EQ_U64(nt.notes, 1);
+  CHECK_EQ_U64(nt.progress, 0);
+  ana_trace_free(t);
+  ana_state_free(a);
+  ana_state_free(b);
 }
 
 static void test_history(void) {
@@ -541,6 +694,7 @@ static void test_state_resize(void) {
   ana_state_free(s);
 }
 
-HR_TEST_MAIN(test_map_churn, test_state_resize, test_slots_big_list, test_state_steps, test_marks_and_lines,
+HR_TEST_MAIN(test_map_churn, test_state_resize, test_slots_big_list, test_slots_dense_then_mixed,
+             test_state_object_ids, test_state_steps, test_marks_and_lines,
              test_keyframes, test_keyframe_hostile, test_replay_oom, test_summary,
-             test_json_argv, test_steps_and_view, test_history, test_diff)
+             test_json_argv, test_steps_and_view, test_keyframe_cache, test_history, test_diff)

@@ -1,0 +1,176 @@
+/* ana_kfcache.c — keyframes built on the first long replay and cached in the trace.
+**
+** The recorder writes no keyframes (its writer thread would need the whole
+** replay engine), so the analyzer makes them: the first time a replay would
+** start more than 1.5 spacings (ANA_KEYFRAME_EVERY events unless set) before
+** its target, one pass over the trace snapshots the state before a step
+** every spacing and stores the snapshots in the `keyframes` table, with meta
+** `keyframes` saying who made them. Later opens find them there.
+**
+** The analyzer otherwise never writes, and the file is untrusted, so the
+** write is kept narrow: only a finished recording (a cut-short one may still
+** be being written), through a second connection with the reader's defensive
+** settings (no triggers, no trusted schema, no extensions), bound parameters
+** only, one transaction that first checks nobody else stored keyframes. A
+** file or directory that cannot be written is no error: the replay runs
+** from the start, as before, and a note says why.
+*/
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ana_keyframe.h"
+#include "ana_trace.h"
+#include "hr_mem.h"
+#include "hr_status.h"
+
+typedef struct kf_blob {
+  uint64_t step, seq;
+  uint8_t *data;       /* owned */
+  size_t len;
+} kf_blob;
+
+struct kf_build {
+  ana_state *s;
+  kf_blob *v;
+  size_t n, cap;
+  uint64_t last_seq;   /* seq of the previous keyframe (0: none) */
+  uint64_t every;
+  int rc;
+};
+
+static int build_cb(void *ctx, const trc_event *ev) {
+  struct kf_build *b = ctx;
+  /* The state before step N is everything before its step event. */
+  if (ev->kind == TRC_EV_STEP && ev->seq > 1 && ev->seq - 1 >= b->last_seq + b->every) {
+    if (b->n == b->cap) {
+      size_t ncap = b->cap ? b->cap * 2 : 32;
+      kf_blob *nv = hr_realloc(b->v, ncap * sizeof *nv);
+      if (!nv) return HR_ENOMEM;
+      b->v = nv;
+      b->cap = ncap;
+    }
+    kf_blob *k = &b->v[b->n];
+    int rc = ana_keyframe_encode(b->s, &k->data, &k->len);
+    if (rc) return rc;
+    k->step = ev->step;
+    k->seq = ev->seq - 1;
+    b->n++;
+    b->last_seq = ev->seq - 1;
+  }
+  return ana_state_apply(b->s, ev);
+}
+
+/* Whether the trace's file and its directory (for SQLite's journal) can be
+** written; *why gets the reason when not. */
+static int writable(const char *path, const char **why) {
+  if (access(path, W_OK) != 0) {
+    *why = errno == EROFS ? "read-only file system" : "the file is read-only";
+    return 0;
+  }
+  char *copy = hr_strdup(path);
+  if (!copy) {
+    *why = "out of memory";
+    return 0;
+  }
+  int ok = access(dirname(copy), W_OK) == 0;
+  hr_free(copy);
+  if (!ok) *why = "its directory is read-only";
+  return ok;
+}
+
+static const char sql_has_keyframes[] = "SELECT 1 FROM keyframes LIMIT 1";
+static const char sql_insert[] = "INSERT OR REPLACE INTO keyframes(step, seq, data) VALUES(?1, ?2, ?3)";
+static const char sql_meta[] = "INSERT OR REPLACE INTO meta(key, value) VALUES('keyframes', ?1)";
+
+/* Store the keyframes in one transaction; HR_OK, or a status with *why set. */
+static int store(const char *path, const struct kf_build *b, char *why, size_t whylen) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  char *name = strncmp(path, "file:", 5) == 0 ? hr_sprintf("./%s", path) : hr_strdup(path);
+  if (!name) return HR_ENOMEM;
+  int rc = sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE, NULL);
+  hr_free(name);
+  if (rc == SQLITE_OK) rc = trc_reader_harden(db);
+  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db, 2000);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  int exists = 0;
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql_has_keyframes, -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    int r = sqlite3_step(st);
+    exists = r == SQLITE_ROW;
+    rc = r == SQLITE_ROW || r == SQLITE_DONE ? SQLITE_OK : r;
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rc == SQLITE_OK && !exists) rc = sqlite3_prepare_v2(db, sql_insert, -1, &st, NULL);
+  for (size_t i = 0; rc == SQLITE_OK && !exists && i < b->n; i++) {
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->v[i].step);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)b->v[i].seq);
+    sqlite3_bind_blob(st, 3, b->v[i].data, (int)b->v[i].len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rc == SQLITE_OK && !exists) rc = sqlite3_prepare_v2(db, sql_meta, -1, &st, NULL);
+  if (rc == SQLITE_OK && !exists) {
+    char desc[96];
+    snprintf(desc, sizeof desc, "analyzer, every %llu events",
+             (unsigned long long)b->every);
+    sqlite3_bind_text(st, 1, desc, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  sqlite3_finalize(st);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(why, whylen, "%s", db ? sqlite3_errmsg(db) : "out of memory");
+    if (db) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  }
+  sqlite3_close_v2(db);
+  return rc == SQLITE_OK ? HR_OK : HR_EIO;
+}
+
+int ana_trace_build_keyframes(ana_trace *t) {
+  trc_reader *r = ana_trace_reader(t);
+  const char *why = NULL;
+  char buf[300];
+  if (!trc_reader_complete(r)) why = "the recording is incomplete";
+  else (void)writable(ana_trace_path(t), &why);
+  if (why) {
+    snprintf(buf, sizeof buf, "keyframes cannot be cached in '%s' (%s); every replay starts "
+             "from the first event", ana_trace_path(t), why);
+    ana_trace_note(t, buf);
+    return HR_OK;
+  }
+  snprintf(buf, sizeof buf, "building keyframes for '%s' (once: they are kept in the trace)",
+           ana_trace_path(t));
+  ana_trace_progress(t, buf);
+  struct kf_build b;
+  memset(&b, 0, sizeof b);
+  b.every = ana_trace_keyframe_every(t);
+  b.s = ana_state_new();
+  int rc = b.s ? ana_trace_scan(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(r), build_cb, &b) : HR_ENOMEM;
+  ana_state_free(b.s);
+  if (rc == HR_OK && b.n) {
+    /* The reader's long read transaction would keep the writer from committing. */
+    rc = ana_trace_pause_read(t);
+    if (rc == HR_OK) {
+      if (store(ana_trace_path(t), &b, buf + 100, sizeof buf - 100) != HR_OK) {
+        char note[420];
+        snprintf(note, sizeof note, "keyframes cannot be cached in '%s' (%s); every replay "
+                 "starts from the first event", ana_trace_path(t), buf + 100);
+        ana_trace_note(t, note);
+      }
+      rc = ana_trace_resume_read(t);
+    }
+  }
+  for (size_t i = 0; i < b.n; i++) hr_free(b.v[i].data);
+  hr_free(b.v);
+  if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
+  return rc;
+}
