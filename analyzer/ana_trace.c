@@ -28,6 +28,7 @@ struct ana_trace {
   ana_map sources;     /* file sid -> src_file * (owned) */
   ana_map frames;      /* frame id -> ana_frame_info * (owned) */
   ana_map values;      /* object id -> ana_obj_text * (owned) */
+  uint32_t value_scans;  /* scans ana_trace_object_text made, up to VALUE_SCANS_MAX */
   uint64_t main_file;
   int main_file_known;
   int kf_checked;      /* 1 once keyframes were looked for (and built if missing) */
@@ -336,6 +337,10 @@ static const char sql_object_seq[] = "SELECT alloc_seq, type FROM objects WHERE 
 /* How far after its alloc or track event an object's value event (and a
 ** tuple's item binds) are looked for. */
 #define VALUE_WINDOW 256
+/* Each look-up decodes a chunk (about a millisecond): past this many, keys
+** keep their ids (`value[#7]`) so a history of an object held under a
+** hundred thousand keys stays fast. */
+#define VALUE_SCANS_MAX 2000
 
 static int find_value_cb(void *ctx, const trc_event *ev) {
   ana_obj_text *f = ctx;
@@ -351,6 +356,8 @@ const ana_obj_text *ana_trace_object_text(ana_trace *t, uint64_t object_id) {
   if (!object_id) return NULL;
   ana_obj_text *f = ana_map_get(&t->values, object_id);
   if (f) return f;
+  if (t->value_scans >= VALUE_SCANS_MAX) return NULL;
+  t->value_scans++;
   f = hr_calloc(1, sizeof *f);
   if (!f) return NULL;
   f->id = object_id;

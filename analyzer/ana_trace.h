@@ -71,7 +71,8 @@ uint64_t ana_trace_object_type(ana_trace *t, uint64_t object_id);
 ** labels where no replayed state is at hand. Cached. */
 uint64_t ana_trace_object_value(ana_trace *t, uint64_t object_id);
 /* The same with the object's type and its first items as bound right after
-** it appeared (a tuple's), borrowed and cached; NULL when out of memory. */
+** it appeared (a tuple's), borrowed and cached; NULL when out of memory or
+** past 2,000 look-ups on this trace (each decodes a chunk). */
 #define ANA_OBJ_TEXT_ITEMS 8
 typedef struct ana_obj_text {
   uint64_t id, type, value;

@@ -33,18 +33,20 @@ db.commit()
 PY
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-once() {  # wall seconds of one run of heapreel "$@"
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$hr" "$@" >/dev/null 2>&1 || { echo "bench_analyzer: heapreel $* failed" >&2; exit 1; }
-  t1=$(date +%s.%N)
-  awk "BEGIN { printf \"%.3f\", $t1 - $t0 }"
+# once ARGS...: "wall cpu" seconds of one run of heapreel ARGS (cpu: user + system,
+# which other programs on the machine disturb less than wall time).
+once() {
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$hr" "$@" >/dev/null 2>&1 \
+    || { echo "bench_analyzer: heapreel $* failed" >&2; exit 1; }
+  awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$work/time"
 }
-timed() {  # LABEL BUDGET ARGS...: one table row, median of $runs runs
+timed() {  # LABEL BUDGET ARGS...: one table row, medians of $runs runs
   local label=$1 budget=$2; shift 2
-  local m
-  m=$(for i in $(seq "$runs"); do once "$@"; echo; done | median)
-  printf "| %-34s | %8s s | %8s |\n" "$label" "$m" "$budget"
+  local all wall cpu
+  all=$(for i in $(seq "$runs"); do once "$@"; done)
+  wall=$(echo "$all" | awk '{print $1}' | median)
+  cpu=$(echo "$all" | awk '{print $2}' | median)
+  printf "| %-34s | %8s s | %8s s | %8s |\n" "$label" "$wall" "$cpu" "$budget"
 }
 
 events=$("$hr" summary --json "$trace" | /usr/bin/python3.11 -c 'import json,sys; j=json.load(sys.stdin); print(j["events"], j["steps"])')
@@ -52,12 +54,13 @@ steps=${events#* }
 events=${events% *}
 size=$(stat -c %s "$trace")
 echo "== analyzer: bench_append.py, $events events, $steps steps, median of $runs runs"
-printf "| %-34s | %10s | %8s |\n" "command" "time" "budget"
-printf "|%s|%s|%s|\n" "------------------------------------" "------------" "----------"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "| %-34s | %10s | %10s | %8s |\n" "command" "wall" "cpu" "budget"
+printf "|%s|%s|%s|%s|\n" "------------------------------------" "------------" "------------" "----------"
 timed "summary" "< 0.5" summary "$trace"
 t=$(once state --step "$((steps / 2))" "$trace")
 kf=$("$hr" sql "$trace" "SELECT count(*), sum(length(data)) FROM keyframes" | tail -1)
-printf "| %-34s | %8s s | %8s |\n" "first state (builds keyframes)" "$t" "once"
+printf "| %-34s | %8s s | %8s s | %8s |\n" "first state (builds keyframes)" "${t% *}" "${t#* }" "once"
 for s in 1 $((steps / 4)) $((steps / 2)) $((3 * steps / 4)) $((steps - 1)) "$steps"; do
   timed "state --step $s" "< 0.3" state --step "$s" "$trace"
 done
@@ -68,3 +71,4 @@ timed "leaks" "< 3" leaks "$trace"
 timed "cycles" "< 3" cycles "$trace"
 timed "peak" "< 3" peak "$trace"
 printf "trace %s bytes before keyframes; keyframes (count, bytes): %s\n" "$size" "$kf"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
