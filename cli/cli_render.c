@@ -341,8 +341,8 @@ static int render_html(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
     cli_error("%s", rnd_ctx_errmsg(c));
     return CLI_FAIL;
   }
-  fprintf(stderr, "heapreel: wrote '%s': %zu steps, %zu distinct diagrams, %.1f kB\n", a->html,
-          st.points, st.diagrams, st.page_bytes / 1000.0);
+  fprintf(stderr, "heapreel: wrote '%s': %zu steps, %zu distinct diagrams, %.1f kB (%.1f kB of SVG)\n",
+          a->html, st.points, st.diagrams, st.page_bytes / 1000.0, st.svg_bytes / 1000.0);
   return CLI_OK;
 }
 

@@ -25,7 +25,7 @@ A=$TMP/aliasing.heapreel
 
 # The default page: every step of user code.
 run 0 render "$TMP/recursion.heapreel" --html "$TMP/rec.html"
-grep -q "^heapreel: wrote '.*rec.html': 73 steps, [0-9]* distinct diagrams, [0-9.]* kB$" "$TMP/err" ||
+grep -q "^heapreel: wrote '.*rec.html': 73 steps, [0-9]* distinct diagrams, [0-9.]* kB ([0-9.]* kB of SVG)$" "$TMP/err" ||
   fail "unexpected summary: $(cat "$TMP/err")"
 distinct=$(sed -n 's/.* steps, \([0-9]*\) distinct.*/\1/p' "$TMP/err")
 [ "${distinct:-73}" -lt 73 ] || fail "identical diagrams of consecutive steps were not shared"
