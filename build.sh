@@ -50,6 +50,9 @@ case "$cmd" in
     bash "$ROOT/tools/demo.sh" "$ROOT/build"
     ;;
   test)
+    # The stepping page's test (tests/integration/render_html.sh) drives a
+    # headless browser; only the tests need it.
+    PACKAGES+=(chromium)
     install_missing
     configure_and_build build
     run_tests build

@@ -10,6 +10,7 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "rnd_board.h"
+#include "rnd_html.h"
 #include "rnd_output.h"
 #include "rnd_render.h"
 #include "rnd_special.h"
@@ -19,6 +20,7 @@ static const char usage[] =
   "   or: heapreel render <trace> (--steps <a,b,...> | --lines <l,l:k,...> | --every line|mark)\n"
   "                       -o <dir>/ [--format svg|png|pdf|dot]\n"
   "   or: heapreel render <trace> (--cycle <n> | --leak <n>) -o <out>\n"
+  "   or: heapreel render <trace> --html <out.html> [--steps ... | --lines ... | --every ...]\n"
   "\n"
   "    -o <out>            the file to write; its extension picks the format:\n"
   "                        .svg, .png, .pdf, or .dot (the graph before layout)\n"
@@ -33,6 +35,11 @@ static const char usage[] =
   "    --cycle <n>         cycle <n> of `heapreel cycles` (alive ones first), edges\n"
   "                        labelled with their slots\n"
   "    --leak <n>          the retention path of leak group <n> of `heapreel leaks`\n"
+  "    --html <out.html>   one self-contained page stepping through the run: source,\n"
+  "                        diagram, output so far; arrow keys or the slider step.\n"
+  "                        by default every step of user code (every line change\n"
+  "                        when there are more than 400); or the points of --steps,\n"
+  "                        --lines or --every\n"
   "\n"
   "  what the diagram shows:\n"
   "    --show <list>       annotations, of id,size,refcount (default refcount;\n"
@@ -51,7 +58,7 @@ static const char usage[] =
   "    --all-names         keep module and class dunder names (__name__, __dict__, ...)\n";
 
 struct render_args {
-  const char *path, *out, *mark, *list, *every;
+  const char *path, *out, *mark, *list, *every, *html;
   int how;                 /* 's' step, 'l' line, 'm' mark, 'S' steps, 'L' lines, 'e' every,
                               'c' cycle, 'k' leak */
   uint64_t num;            /* --step, --cycle, --leak */
@@ -139,6 +146,14 @@ static int parse_where(struct render_args *a, int how, const char *opt, const ch
   }
 }
 
+static int check_html(const struct render_args *a) {
+  if (a->how && a->how != 'S' && a->how != 'L' && a->how != 'e')
+    return cli_usage_error(usage, "--html takes its steps from --steps, --lines or --every");
+  if (a->out) return cli_usage_error(usage, "--html names its own file: leave out -o");
+  if (a->format >= 0) return cli_usage_error(usage, "--html writes HTML: leave out --format");
+  return CLI_OK;
+}
+
 static int parse_args(int argc, char **argv, struct render_args *a) {
   static const struct { const char *name; int how; } wheres[] = {
     {"--step", 's'}, {"--line", 'l'}, {"--mark", 'm'}, {"--steps", 'S'}, {"--lines", 'L'},
@@ -165,6 +180,7 @@ static int parse_args(int argc, char **argv, struct render_args *a) {
     else if (strcmp(s, "--expand") == 0) a->o.expand = 1;
     else if (strcmp(s, "--all-names") == 0) a->o.all_names = 1;
     else if (valued("-o", argc, argv, &i, &a->out, &err)) { if (err) return err; }
+    else if (valued("--html", argc, argv, &i, &a->html, &err)) { if (err) return err; }
     else if (valued("--focus", argc, argv, &i, &a->o.focus, &err)) { if (err) return err; }
     else if (valued("--show", argc, argv, &i, &val, &err)) {
       if (err) return err;
@@ -198,6 +214,7 @@ static int parse_args(int argc, char **argv, struct render_args *a) {
     } else return cli_usage_error(usage, "unknown option '%s'", s);
   }
   if (!a->path) return cli_usage_error(usage, "no trace given");
+  if (a->html) return check_html(a);
   if (!a->how) return cli_usage_error(usage, "say what to draw: --step, --line, --mark, --steps, "
                                              "--lines, --every, --cycle or --leak");
   if (!a->out) return cli_usage_error(usage, "say where to write: -o <out>");
@@ -312,6 +329,23 @@ static int render_board(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
   return CLI_OK;
 }
 
+static int render_html(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
+  rnd_point *pts = NULL;
+  size_t n = 0;
+  int rc = a->how ? board_points(t, a, &pts, &n) : rnd_html_default_points(t, &pts, &n);
+  if (rc) return rc == HR_EUSAGE ? (cli_error("%s", ana_trace_errmsg(t)), CLI_USAGE) : cli_ana_fail(t, rc);
+  rnd_html_stats st;
+  rc = rnd_html_write(c, pts, n, a->html, &st);
+  hr_free(pts);
+  if (rc) {
+    cli_error("%s", rnd_ctx_errmsg(c));
+    return CLI_FAIL;
+  }
+  fprintf(stderr, "heapreel: wrote '%s': %zu steps, %zu distinct diagrams, %.1f kB (%.1f kB of SVG)\n",
+          a->html, st.points, st.diagrams, st.page_bytes / 1000.0, st.svg_bytes / 1000.0);
+  return CLI_OK;
+}
+
 int cli_render(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
   struct render_args a;
@@ -328,7 +362,8 @@ int cli_render(int argc, char **argv) {
     ana_trace_free(t);
     return CLI_FAIL;
   }
-  if (a.how == 's' || a.how == 'l' || a.how == 'm') rc = render_one(t, c, &a);
+  if (a.html) rc = render_html(t, c, &a);
+  else if (a.how == 's' || a.how == 'l' || a.how == 'm') rc = render_one(t, c, &a);
   else if (a.how == 'c' || a.how == 'k') rc = render_special(c, &a);
   else rc = render_board(t, c, &a);
   rnd_ctx_free(c);

@@ -171,7 +171,8 @@ static int measure(struct board *b, size_t i) {
                                                  rnd_output_last_error()));
   }
   int rc = HR_OK;
-  if (i == 0 && rnd_graph_set_html(b->u, "label", agget(g, "label"))) rc = HR_ENOMEM;
+  const char *label = agget(g, "label");   /* NULL when drawn without a caption */
+  if (i == 0 && label && rnd_graph_set_html(b->u, "label", label)) rc = HR_ENOMEM;
   for (Agnode_t *n = agfstnode(g); n && rc == HR_OK; n = agnxtnode(g, n)) {
     uint64_t key = node_key(n);
     place *sz = put_place(&b->sizes[i], key), *mx = put_place(&b->maxes, key);

@@ -266,7 +266,7 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
   graph_defaults(g, p);
   ana_map drawn;   /* object id -> its node */
   ana_map_init(&drawn);
-  int bad = set_label(g, caption_label(sc, p));
+  int bad = o->no_caption ? 0 : set_label(g, caption_label(sc, p));
   /* A scene without frames (a cycle) draws no stack. */
   Agraph_t *cs = sc->nframes ? cluster(g, "cluster_stack", "Frames", p, 0) : NULL;
   Agraph_t *ch = cluster(g, "cluster_heap", "Objects", p, 0);

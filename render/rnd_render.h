@@ -40,6 +40,7 @@ typedef struct rnd_options {
   int expand;            /* follow references of objects older than the program */
   int all_names;         /* keep a module's dunder names */
   int theme;             /* enum rnd_theme */
+  int no_caption;        /* no step/line caption above the diagram (a page shows its own) */
 } rnd_options;
 
 void rnd_options_init(rnd_options *o);

@@ -35,6 +35,7 @@ static void put(rnd_buf *b, const char *s, size_t len) {
 }
 
 void rnd_buf_puts(rnd_buf *b, const char *s) { put(b, s, strlen(s)); }
+void rnd_buf_putn(rnd_buf *b, const char *s, size_t len) { put(b, s, len); }
 
 void rnd_buf_printf(rnd_buf *b, const char *fmt, ...) {
   char small[256];

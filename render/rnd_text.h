@@ -21,6 +21,7 @@ typedef struct rnd_buf {
 void rnd_buf_init(rnd_buf *b);
 void rnd_buf_reset(rnd_buf *b);                 /* frees p */
 void rnd_buf_puts(rnd_buf *b, const char *s);   /* raw, no escaping */
+void rnd_buf_putn(rnd_buf *b, const char *s, size_t len);   /* raw, len bytes */
 void rnd_buf_printf(rnd_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
   __attribute__((format(printf, 2, 3)))
