@@ -127,6 +127,10 @@ void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
                     char *buf, size_t n) {
   /* Only a scalar's value says which entry it is; a tuple key keeps its id. */
   const ana_obj *key = s && (kind == TRC_SLOT_KEY || kind == TRC_SLOT_VALUE) ? ana_state_obj(s, arg) : NULL;
+  if (key && key->is_int) {
+    snprintf(buf, n, "%s[%lld]", kind == TRC_SLOT_KEY ? "key" : "value", (long long)(int64_t)key->value);
+    return;
+  }
   if (key && key->value) {
     snprintf(buf, n, "%s[%s]", kind == TRC_SLOT_KEY ? "key" : "value", ana_trace_string(t, key->value));
     return;
@@ -150,6 +154,10 @@ void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
 
 const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n) {
   static const char *const containers[] = {"list", "tuple", "dict", "set", "frozenset", NULL};
+  if (o->is_int) {
+    snprintf(buf, n, "%lld", (long long)(int64_t)o->value);
+    return buf;
+  }
   if (o->value) {
     snprintf(buf, n, "%s", ana_trace_string(t, o->value));
     return buf;

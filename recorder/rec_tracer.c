@@ -213,11 +213,19 @@ snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
   if (n > th->capbefore) {
     rec_sref *nb = hr_realloc(th->before, (size_t)n * sizeof *nb);
     if (nb == NULL) return;
+    memset(nb + th->capbefore, 0, (size_t)(n - th->capbefore) * sizeof *nb);
     th->before = nb;
     th->capbefore = n;
   }
   for (int i = 0; i < n; i++) {
     PyObject *v = iframe->localsplus[base + i];
+    rec_sref *r = &th->before[i];
+    /* Most entries are where the previous snapshot saw them: a record that
+    ** is still alive under the same id is still that object, no lookup. */
+    if (v != NULL && r->op == v && r->o != NULL && r->o->id == r->id) {
+      rec_cand_obj(r->o);
+      continue;
+    }
     rec_obj *o = v ? rec_obj_see(v) : NULL;
     if (o) rec_obj_shadow(o);
     th->before[i].op = o ? v : NULL;
@@ -238,7 +246,7 @@ on_opcode(rec_thread *th, PyFrameObject *frame)
   _PyInterpreterFrame *iframe = frame->f_frame;
   snapshot(th, iframe);
   rec_cand_flush();
-  rec_alloc_emit_mem();
+  rec_alloc_emit_mem(0);
   _Py_CODEUNIT *ip = iframe->prev_instr;
   int op = _PyOpcode_Deopt[_Py_OPCODE(*ip)];
   int oparg = _Py_OPARG(*ip);
@@ -285,6 +293,7 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
   if (!rec_g.active || rec_g.busy) return 0;
   rec_g.busy = 1;
+  rec_alloc_quiet = 1;
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
   rec_thread *th = thread_get(PyThreadState_Get());
@@ -342,6 +351,7 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
   }
 out:
   PyErr_Restore(et, ev, tb);
+  rec_alloc_quiet = 0;
   rec_g.busy = 0;
   return 0;
 }
@@ -425,6 +435,7 @@ rec_tracer_end_of_main(void)
 {
   if (!rec_g.active) return;
   rec_g.busy = 1;
+  rec_alloc_quiet = 1;
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
   finish_all_threads();
@@ -435,9 +446,10 @@ rec_tracer_end_of_main(void)
     rec_objects_end();
     rec_cand_flush();
   }
-  rec_alloc_emit_mem();
+  rec_alloc_emit_mem(1);
   trc_writer_mark(rec_g.w, rec_g.step, "end");
   PyErr_Restore(et, ev, tb);
+  rec_alloc_quiet = 0;
   rec_g.busy = 0;
   rec_tracer_stop();
 }

@@ -6,7 +6,8 @@
 
 static const char *const kind_names[] = {
   NULL, "step", "call", "return", "bind", "unbind", "alloc", "incref",
-  "decref", "free", "gc", "mark", "exception", "mem", "track", "resize", "value"};
+  "decref", "free", "gc", "mark", "exception", "mem", "track", "resize", "value",
+  "intvalue"};
 
 static const unsigned char kind_nfields[] = TRC_KIND_NFIELDS_INIT;
 

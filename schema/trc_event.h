@@ -37,11 +37,14 @@ enum trc_kind {
   TRC_EV_VALUE = 16,    /* object, short value (string id): the value of an immutable
                            scalar (int, float, bool, None, str, bytes), right after its
                            alloc or track event */
-  TRC_EV_KIND_MAX = 16
+  TRC_EV_INTVALUE = 17, /* object, value: an exact int's own value, as a two's-complement
+                           64-bit number (ints that fit; the others get a value event),
+                           right after its alloc or track event */
+  TRC_EV_KIND_MAX = 17
 };
 
 /* Number of fields each kind uses, indexed by kind (0 unused). */
-#define TRC_KIND_NFIELDS_INIT {0, 3, 4, 2, 4, 4, 4, 2, 2, 2, 3, 1, 4, 2, 4, 2, 2}
+#define TRC_KIND_NFIELDS_INIT {0, 3, 4, 2, 4, 4, 4, 2, 2, 2, 3, 1, 4, 2, 4, 2, 2, 2}
 
 /* Slot kinds (bind / unbind field b). The holder (field a) is a frame id for
 ** TRC_SLOT_LOCAL, TRC_SLOT_GLOBAL and TRC_SLOT_CELL, an object id for every
