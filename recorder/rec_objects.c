@@ -477,7 +477,7 @@ seq_diff(rec_obj *o, int how, Py_ssize_t at)
   }
   if (seq_reserve(sh, n) != HR_OK) return;
   Py_ssize_t from = 0, to = n;
-  if (how == REC_DIFF_TAIL && n >= sh->n) from = sh->n;
+  if (how == REC_DIFF_TAIL) from = n < sh->n ? n : sh->n;   /* grown or shrunk at the end */
   else if (how == REC_DIFF_INDEX && n == sh->n && at >= 0 && at < n) from = at, to = at + 1;
   for (Py_ssize_t i = sh->n; i < n; i++) sh->items[i].op = NULL, sh->items[i].id = 0;
   for (Py_ssize_t i = from; i < to; i++) seq_slot(o, slot, i, items[i]);
@@ -643,6 +643,30 @@ set_full(rec_obj *o)
   pairs_sweep(o);
 }
 
+/* After a call that may have added or removed the one member k. */
+static void
+set_key(rec_obj *o, PyObject *k)
+{
+  rec_shadow *sh = o->sh;
+  Py_hash_t h = k ? pure_hash(k) : -1;
+  if (h == -1) {
+    PyErr_Clear();
+    set_full(o);
+    return;
+  }
+  int in = PySet_Contains(o->op, k);
+  if (in < 0) {
+    PyErr_Clear();
+    set_full(o);
+    return;
+  }
+  uintptr_t *ix = rec_map_get(&sh->index, (uintptr_t)k);
+  size_t size = (size_t)PySet_GET_SIZE(o->op);
+  if (in && ix == NULL && size == sh->np + 1) pair_see(o, k, KEY_OBJ, NULL);
+  else if (!in && ix != NULL && size + 1 == sh->np) pair_remove(o, *ix - 1);
+  else if (!(in && ix != NULL && size == sh->np) && !(!in && ix == NULL && size == sh->np)) set_full(o);
+}
+
 static void
 inst_full(rec_obj *o)
 {
@@ -734,7 +758,8 @@ rec_obj_diff(rec_obj *o, int how, PyObject *arg)
     break;
   }
   case REC_SH_SET:
-    set_full(o);
+    if (how == REC_DIFF_KEY) set_key(o, arg);
+    else set_full(o);
     break;
   case REC_SH_INST:
     inst_full(o);

@@ -74,11 +74,35 @@ static const char *const k_readonly_methods[] = {
   "__getitem__", "__len__", "issubset", "issuperset", "isdisjoint", "union",
   "intersection", "difference", "symmetric_difference", "__sizeof__", NULL};
 
-/* A call of a builtin that leaves its arguments alone. */
+/* How a call of a builtin changes its self, beyond "anything" (FULL). */
+enum { CALL_ANY = 0, CALL_TAIL, CALL_KEY };
+
+/* Methods whose effect on their own container is bounded: the tail of a
+** list, or the one key (first argument) of a set or dict. Diffing just that
+** keeps a loop over a big container's methods as cheap as over a small one. */
 static int
-call_is_readonly(PyObject *callable, PyObject **self, int *tail)
+call_bounded(PyObject *owner, const char *name, int nargs)
 {
-  *tail = 0;
+  if (owner == (PyObject *)&PyList_Type) {
+    if (strcmp(name, "append") == 0 || strcmp(name, "extend") == 0) return CALL_TAIL;
+    if (strcmp(name, "pop") == 0 && nargs == 0) return CALL_TAIL;
+  } else if (owner == (PyObject *)&PySet_Type) {
+    if (nargs == 1 && (strcmp(name, "add") == 0 || strcmp(name, "discard") == 0 ||
+                       strcmp(name, "remove") == 0))
+      return CALL_KEY;
+  } else if (owner == (PyObject *)&PyDict_Type) {
+    if (nargs >= 1 && nargs <= 2 && (strcmp(name, "pop") == 0 || strcmp(name, "setdefault") == 0))
+      return CALL_KEY;
+  }
+  return CALL_ANY;
+}
+
+/* A call of a builtin that leaves its arguments alone; *how says what a
+** call that does change its self changes (CALL_*). */
+static int
+call_is_readonly(PyObject *callable, int nargs, PyObject **self, int *how)
+{
+  *how = CALL_ANY;
   const char *name = NULL;
   PyObject *owner = NULL;
   if (PyObject_TypeCheck(callable, &PyMethodDescr_Type)) {
@@ -99,10 +123,7 @@ call_is_readonly(PyObject *callable, PyObject **self, int *tail)
     return 1;   /* constructing a builtin type: list(x), dict(x), str(x) ... */
   }
   if (name == NULL) return 0;
-  if (owner == (PyObject *)&PyList_Type && (strcmp(name, "append") == 0 || strcmp(name, "extend") == 0)) {
-    *tail = 1;
-    return 0;
-  }
+  if ((*how = call_bounded(owner, name, nargs)) != CALL_ANY) return 0;
   return name_in(name, k_readonly_methods);
 }
 
@@ -115,12 +136,14 @@ call_effects(rec_thread *th)
   int total = nargs + is_meth;
   if (callable == NULL || rec_frames_user_call(callable)) return;
   PyObject *bound_self = NULL;
-  int tail;
-  if (call_is_readonly(callable, &bound_self, &tail)) return;
-  if (tail) {
+  int how;
+  if (call_is_readonly(callable, nargs, &bound_self, &how)) return;
+  if (how != CALL_ANY) {
     PyObject *self = is_meth ? peek(th, total) : bound_self;
     rec_obj *o = self ? rec_obj_find(self) : NULL;
-    if (o) rec_obj_diff(o, REC_DIFF_TAIL, NULL);
+    if (o == NULL) return;
+    if (how == CALL_TAIL) rec_obj_diff(o, REC_DIFF_TAIL, NULL);
+    else rec_obj_diff(o, REC_DIFF_KEY, peek(th, nargs));   /* the first argument */
     return;
   }
   if (bound_self) {
