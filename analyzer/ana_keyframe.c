@@ -9,7 +9,7 @@
 #include "trc_codec.h"
 
 #define KF_MAGIC 0x4B
-#define KF_VERSION 2      /* 2 added object values; 1 is still read */
+#define KF_VERSION 3      /* 2 added object values, 3 int values; 1 and 2 are still read */
 
 /* --- a growable byte buffer -------------------------------------------------- */
 
@@ -100,6 +100,7 @@ static void put_objs(kbuf *b, const ana_state *s, uint64_t *prev_obj) {
     put_u(b, (uint64_t)(o->refcount + 1));
     put_u(b, o->preexisting);
     put_u(b, o->value);
+    put_u(b, o->is_int);
     put_slots(b, &o->slots, 1, prev_obj);
   }
   hr_free(ob);
@@ -246,6 +247,11 @@ static int get_objs(kin *in, ana_state *s, uint64_t *prev_obj, int version) {
     if (pre > 1) return HR_ECORRUPT;
     o.preexisting = (uint8_t)pre;
     if (version >= 2) o.value = get_u(in);
+    if (version >= 3) {
+      uint64_t is_int = get_u(in);
+      if (is_int > 1) return HR_ECORRUPT;
+      o.is_int = (uint8_t)is_int;
+    }
     int rc = get_slots(in, &o.slots, 0, prev_obj);
     if (rc == HR_OK) rc = ana_state_add_obj(s, &o);
     if (rc) {

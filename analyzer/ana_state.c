@@ -415,6 +415,7 @@ static void on_value(ana_state *s, const trc_event *ev) {
     return;
   }
   o->value = ev->f[1];
+  o->is_int = ev->kind == TRC_EV_INTVALUE;
 }
 
 static void on_step(ana_state *s, const trc_event *ev) {
@@ -445,7 +446,8 @@ int ana_state_apply(ana_state *s, const trc_event *ev) {
   case TRC_EV_DECREF: on_refcount(s, ev); break;
   case TRC_EV_FREE: on_free(s, ev); break;
   case TRC_EV_RESIZE: on_resize(s, ev); break;
-  case TRC_EV_VALUE: on_value(s, ev); break;
+  case TRC_EV_VALUE:
+  case TRC_EV_INTVALUE: on_value(s, ev); break;
   default: break;   /* gc, mark, exception, mem: no state of their own */
   }
   return rc;

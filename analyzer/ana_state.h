@@ -52,7 +52,9 @@ typedef struct ana_obj {
   uint64_t id, type, size, address;
   uint64_t alloc_seq, alloc_step;
   int64_t refcount;  /* latest count reported; -1 while unknown */
-  uint64_t value;    /* string id of its short value (a value event), 0: none */
+  uint64_t value;    /* string id of its short value (a value event), 0: none;
+                        the int itself when is_int */
+  uint8_t is_int;    /* 1: value came from an intvalue event */
   uint8_t preexisting; /* 1: from a track event */
   uint32_t tag;      /* the replaying analysis's own (ana_heap: allocation
                         site); 0 from replay and keyframes */

@@ -344,7 +344,10 @@ static const char sql_object_seq[] = "SELECT alloc_seq, type FROM objects WHERE 
 
 static int find_value_cb(void *ctx, const trc_event *ev) {
   ana_obj_text *f = ctx;
-  if (ev->kind == TRC_EV_VALUE && ev->f[0] == f->id) f->value = ev->f[1];
+  if ((ev->kind == TRC_EV_VALUE || ev->kind == TRC_EV_INTVALUE) && ev->f[0] == f->id) {
+    f->value = ev->f[1];
+    f->is_int = ev->kind == TRC_EV_INTVALUE;
+  }
   /* A tuple's items are bound once, in order, right after it is made. */
   if (ev->kind == TRC_EV_BIND && ev->f[0] == f->id && ev->f[1] == TRC_SLOT_ITEM &&
       ev->f[2] == f->nitems && f->nitems < ANA_OBJ_TEXT_ITEMS)
@@ -388,7 +391,7 @@ const ana_obj_text *ana_trace_object_text(ana_trace *t, uint64_t object_id) {
 
 uint64_t ana_trace_object_value(ana_trace *t, uint64_t object_id) {
   const ana_obj_text *f = ana_trace_object_text(t, object_id);
-  return f ? f->value : 0;
+  return f && !f->is_int ? f->value : 0;
 }
 
 static const char sql_main_file[] =

@@ -75,7 +75,8 @@ uint64_t ana_trace_object_value(ana_trace *t, uint64_t object_id);
 ** past 2,000 look-ups on this trace (each decodes a chunk). */
 #define ANA_OBJ_TEXT_ITEMS 8
 typedef struct ana_obj_text {
-  uint64_t id, type, value;
+  uint64_t id, type, value;  /* value: string id, or the int itself when is_int */
+  uint8_t is_int;            /* value came from an intvalue event */
   uint64_t items[ANA_OBJ_TEXT_ITEMS];
   uint32_t nitems;
 } ana_obj_text;

@@ -159,6 +159,10 @@ static int key_text(ana_trace *t, const ana_state *s, uint64_t id, int depth, ch
   const ana_obj *o = s ? ana_state_obj(s, id) : NULL;
   const ana_obj_text *ot = o ? NULL : ana_trace_object_text(t, id);  /* no state, or freed since */
   uint64_t sid = o ? o->value : ot ? ot->value : 0;
+  if (o ? o->is_int : ot && ot->is_int) {
+    snprintf(buf, n, "%lld", (long long)(int64_t)sid);
+    return 1;
+  }
   if (sid) {
     snprintf(buf, n, "%s", ana_trace_string(t, sid));
     return 1;
@@ -207,6 +211,10 @@ void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
 
 const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n) {
   static const char *const containers[] = {"list", "tuple", "dict", "set", "frozenset", NULL};
+  if (o->is_int) {
+    snprintf(buf, n, "%lld", (long long)(int64_t)o->value);
+    return buf;
+  }
   if (o->value) {
     snprintf(buf, n, "%s", ana_trace_string(t, o->value));
     return buf;

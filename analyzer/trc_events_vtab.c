@@ -1,6 +1,8 @@
 /* trc_events_vtab.c — the eponymous `events` virtual table: one row per event, chunks decoded on demand. */
 #include "trc_events_vtab.h"
 
+#include <stdio.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -49,6 +51,7 @@ static const signed char kind_columns[TRC_EV_KIND_MAX + 1][4] = {
   [TRC_EV_RESIZE] = {EV_OBJECT, EV_SIZE, NO_COL, NO_COL},
   [TRC_EV_VALUE] = {EV_OBJECT, EV_VALUE, NO_COL, NO_COL},
   [TRC_EV_SITE] = {EV_STACK, NO_COL, NO_COL, NO_COL},
+  [TRC_EV_INTVALUE] = {EV_OBJECT, EV_VALUE, NO_COL, NO_COL},
 };
 
 /* idxNum bits chosen by events_best_index and read by events_filter. The
@@ -473,10 +476,18 @@ static int events_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col
     if (name) sqlite3_result_text(ctx, name, -1, SQLITE_STATIC);
     break;
   }
+  case EV_VALUE:
+    if (kind == TRC_EV_INTVALUE) {   /* the same text a value event would hold */
+      char buf[24];
+      snprintf(buf, sizeof buf, "%lld", (long long)(int64_t)v);
+      sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+    } else {
+      result_string(ctx, c, v);
+    }
+    break;
   case EV_LABEL:
   case EV_EXC_TYPE:
   case EV_MESSAGE:
-  case EV_VALUE:
     result_string(ctx, c, v);
     break;
   case EV_PARENT:                  /* 0: an outermost frame */

@@ -39,6 +39,12 @@ blk_unlock(void)
 ** the raw allocator for large blocks) must count the block once. */
 static _Thread_local int t_reent;
 
+/* Set while the recorder itself works on this thread: the blocks it asks
+** for (formatting, size queries) are its own, not the program's, so they are
+** left out of the byte counts and the peak, as tracemalloc leaves out its
+** own. Frees are always looked up: a program block may die meanwhile. */
+_Thread_local int rec_alloc_quiet;
+
 static void
 blk_add(void *p, size_t n)
 {
@@ -67,7 +73,7 @@ hook_malloc(void *ctx, size_t n)
   t_reent = 1;
   void *p = h->orig.malloc(h->orig.ctx, n);
   t_reent = 0;
-  if (p) blk_add(p, n);
+  if (p && !rec_alloc_quiet) blk_add(p, n);
   return p;
 }
 
@@ -79,7 +85,7 @@ hook_calloc(void *ctx, size_t nelem, size_t elsize)
   t_reent = 1;
   void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
   t_reent = 0;
-  if (p) blk_add(p, nelem * elsize);
+  if (p && !rec_alloc_quiet) blk_add(p, nelem * elsize);
   return p;
 }
 
@@ -99,8 +105,8 @@ hook_realloc(void *ctx, void *ptr, size_t n)
   t_reent = 1;
   void *p = h->orig.realloc(h->orig.ctx, ptr, n);
   t_reent = 0;
-  if (p) blk_add(p, n);
-  else if (had) blk_add(ptr, (size_t)old);
+  if (p && (had || !rec_alloc_quiet)) blk_add(p, n);
+  else if (!p && had) blk_add(ptr, (size_t)old);
   return p;
 }
 
@@ -157,18 +163,30 @@ rec_alloc_born(PyObject *op)
   return born;
 }
 
+/* A transient rise of fewer bytes than this, with the count back where the
+** last mem event left it, waits for the next mem event: the peak it carries
+** is kept (so the highest count ever reached is exact), only its step may
+** come later. CPython itself makes such blips while it is traced (a bound
+** method object for each C method call it reports). */
+#define REC_MEM_SLACK 1024
+
 void
-rec_alloc_emit_mem(void)
+rec_alloc_emit_mem(int force)
 {
   /* Unlocked peek first: most instructions change no byte counts. */
-  if (__atomic_load_n(&g_cur, __ATOMIC_RELAXED) == g_last_cur &&
-      __atomic_load_n(&g_peak, __ATOMIC_RELAXED) == g_last_cur)
+  size_t cur = __atomic_load_n(&g_cur, __ATOMIC_RELAXED);
+  if (cur == g_last_cur && __atomic_load_n(&g_peak, __ATOMIC_RELAXED) - cur < REC_MEM_SLACK &&
+      !force)
     return;
   blk_lock();
-  size_t cur = g_cur, peak = g_peak;
+  size_t peak = g_peak;
+  cur = g_cur;
+  if (cur == g_last_cur && (force ? peak == cur : peak - cur < REC_MEM_SLACK)) {
+    blk_unlock();
+    return;
+  }
   g_peak = g_cur;
   blk_unlock();
-  if (cur == g_last_cur && peak == cur) return;
   g_last_cur = cur;
   rec_emit(TRC_EV_MEM, cur, peak, 0, 0);
 }

@@ -131,6 +131,7 @@ void rec_objects_end(void);                  /* end of main: fill the graph */
 
 /* rec_values.c */
 uint64_t rec_value_id(PyObject *op);         /* string id of op's short value, 0: none */
+int rec_value_int(PyObject *op, int64_t *v); /* 1: op is an exact int that fits, in *v */
 
 /* rec_frames.c */
 typedef struct rec_code rec_code;
@@ -178,7 +179,8 @@ int rec_frames_user_call(PyObject *callable);  /* a call that runs recorded code
 int rec_alloc_start(void);
 void rec_alloc_stop(void);
 int rec_alloc_born(PyObject *op);            /* block handed out while recording */
-void rec_alloc_emit_mem(void);
+void rec_alloc_emit_mem(int force);         /* force: even a small carried peak */
+extern _Thread_local int rec_alloc_quiet;    /* the recorder's own blocks: not counted */
 int rec_gc_start(void);
 void rec_gc_stop(void);
 

@@ -116,6 +116,17 @@ rec_type_id(PyTypeObject *tp)
 
 static void obj_died(PyObject *op);
 
+/* The last g_orig lookups, direct-mapped by type address; GIL. An entry goes
+** when its type is wrapped again (a new type at a dead one's address). */
+#define REC_ORIG_CACHE 64
+static struct { PyTypeObject *tp; destructor orig; } g_orig_cache[REC_ORIG_CACHE];
+
+static inline size_t
+orig_slot(PyTypeObject *tp)
+{
+  return ((uintptr_t)tp >> 4) % REC_ORIG_CACHE;
+}
+
 static void
 rec_dealloc(PyObject *op)
 {
@@ -125,9 +136,16 @@ rec_dealloc(PyObject *op)
   destructor orig = NULL;
   for (; t != NULL; t = t->tp_base) {
     if (t->tp_dealloc != rec_dealloc) continue;
+    size_t c = orig_slot(t);
+    if (g_orig_cache[c].tp == t) {
+      orig = g_orig_cache[c].orig;
+      break;
+    }
     uintptr_t *v = rec_map_get(&g_orig, (uintptr_t)t);
     if (v) {
       orig = (destructor)*v;
+      g_orig_cache[c].tp = t;
+      g_orig_cache[c].orig = orig;
       break;
     }
   }
@@ -157,6 +175,7 @@ rec_dealloc_wrap(PyTypeObject *tp)
     g_capwrapped = ncap;
   }
   if (rec_map_put(&g_orig, (uintptr_t)tp, (uintptr_t)tp->tp_dealloc) != HR_OK) return HR_ENOMEM;
+  g_orig_cache[orig_slot(tp)].tp = NULL;
   Py_INCREF(tp);           /* a wrapped type must outlive its restoration */
   g_wrapped[g_nwrapped++] = tp;
   tp->tp_dealloc = rec_dealloc;
@@ -242,14 +261,38 @@ rec_obj_find(PyObject *op)
   return v ? (rec_obj *)*v : NULL;
 }
 
+/* sys.getsizeof of the commonest exact builtins, computed as their
+** __sizeof__ does (plus the GC header getsizeof adds) without the method
+** lookup and call; 0 for anything else. */
+static size_t
+obj_size_fast(PyObject *op)
+{
+  PyTypeObject *tp = Py_TYPE(op);
+  if (tp == &PyLong_Type) {
+    Py_ssize_t n = Py_SIZE(op);   /* 0 has one digit's room */
+    n = n < 0 ? -n : n;
+    return offsetof(PyLongObject, ob_digit) + (size_t)(n ? n : 1) * sizeof(digit);
+  }
+  if (tp == &PyList_Type)
+    return sizeof(PyListObject) + (size_t)((PyListObject *)op)->allocated * sizeof(PyObject *) +
+           _PyType_PreHeaderSize(tp);
+  if (tp == &PyFloat_Type) return sizeof(PyFloatObject);
+  if (tp == &PyTuple_Type)
+    return (size_t)tp->tp_basicsize + (size_t)Py_SIZE(op) * (size_t)tp->tp_itemsize +
+           _PyType_PreHeaderSize(tp);
+  if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(op) &&
+      ((PyASCIIObject *)op)->wstr == NULL)
+    return sizeof(PyASCIIObject) + (size_t)PyUnicode_GET_LENGTH(op) + 1;
+  if (tp == &PyDict_Type)
+    return (size_t)_PyDict_SizeOf((PyDictObject *)op) + _PyType_PreHeaderSize(tp);
+  return 0;
+}
+
 static size_t
 obj_size(PyObject *op)
 {
-  /* Lists are the containers that grow most often: list.__sizeof__ without
-  ** the method lookup and call. */
-  if (PyList_CheckExact(op))
-    return sizeof(PyListObject) + (size_t)((PyListObject *)op)->allocated * sizeof(PyObject *) +
-           _PyType_PreHeaderSize(&PyList_Type);
+  size_t fast = obj_size_fast(op);
+  if (fast) return fast;
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
   size_t n = _PySys_GetSizeOf(op);
@@ -290,9 +333,15 @@ rec_obj_see(PyObject *op)
   o->size = obj_size(op);
   rec_emit(o->alloc ? TRC_EV_ALLOC : TRC_EV_TRACK, o->id, rec_type_id(Py_TYPE(op)),
            o->size, (uint64_t)(uintptr_t)op);
-  /* Containers are 0 here at once: only scalars have a value (rec_values.c). */
-  uint64_t value = o->cont ? 0 : rec_value_id(op);
-  if (value) rec_emit(TRC_EV_VALUE, o->id, value, 0, 0);
+  /* Containers are 0 here at once: only scalars have a value (rec_values.c).
+  ** An int that fits 64 bits carries itself: no text to format or intern. */
+  int64_t iv;
+  if (rec_value_int(op, &iv)) {
+    rec_emit(TRC_EV_INTVALUE, o->id, (uint64_t)iv, 0, 0);
+  } else {
+    uint64_t value = o->cont ? 0 : rec_value_id(op);
+    if (value) rec_emit(TRC_EV_VALUE, o->id, value, 0, 0);
+  }
   /* An alloc says the object holds one reference (FORMAT.md): only another
   ** count, or a tracked object's unknown one, needs an event. */
   if (rec_g.detail_full && (!o->alloc || o->rc != 1))
@@ -335,10 +384,11 @@ static void
 obj_died(PyObject *op)
 {
   if (!rec_g.active) return;
-  rec_map_put(&rec_g.reborn, (uintptr_t)op, 1);
   uintptr_t v;
+  int born = 0;
   if (rec_map_del(&rec_g.objs, (uintptr_t)op, &v)) {
     rec_obj *o = (rec_obj *)v;
+    born = o->alloc;
     rec_emit(TRC_EV_FREE, o->id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
     rec_g.frees++;
     if (o->sh) {
@@ -353,6 +403,10 @@ obj_died(PyObject *op)
     }
     obj_record_free(o);
   }
+  /* An object born while recording left its address known already (its
+  ** block is still counted, or the address is in reborn): an object that a
+  ** free list hands out there later is born too. */
+  if (!born) rec_map_put(&rec_g.reborn, (uintptr_t)op, 1);
   PyTypeObject *tp = Py_TYPE(op);
   if (tp == &PyCode_Type) rec_code_forget(op);
   else if (tp == &PyFrame_Type) rec_frame_forget(op);
@@ -453,7 +507,7 @@ seq_diff(rec_obj *o, int how, Py_ssize_t at)
   }
   if (seq_reserve(sh, n) != HR_OK) return;
   Py_ssize_t from = 0, to = n;
-  if (how == REC_DIFF_TAIL && n >= sh->n) from = sh->n;
+  if (how == REC_DIFF_TAIL) from = n < sh->n ? n : sh->n;   /* grown or shrunk at the end */
   else if (how == REC_DIFF_INDEX && n == sh->n && at >= 0 && at < n) from = at, to = at + 1;
   for (Py_ssize_t i = sh->n; i < n; i++) sh->items[i].op = NULL, sh->items[i].id = 0;
   for (Py_ssize_t i = from; i < to; i++) seq_slot(o, slot, i, items[i]);
@@ -510,10 +564,28 @@ pair_remove(rec_obj *o, size_t i)
   }
 }
 
-/* The slot `key` now holds val (NULL for a set element): record any change.
-** name_sid is the attribute name's string id for instances. */
+/* How a keyed slot's key is named in events: by the key object's id, by the
+** text of a str key (globals, attributes), by a member descriptor's name, or
+** for a function's made-up keys (REC_FUNC_KEY_*) by the closure index or the
+** attribute name. The name is looked up only when the slot is new: most diffs
+** find it. */
+enum { KEY_OBJ = 0, KEY_STR, KEY_MEMBER, KEY_FUNC };
+
+static uint64_t
+key_id(PyObject *key, int how)
+{
+  if (how == KEY_STR) return rec_str_id(key);
+  if (how == KEY_MEMBER) return rec_cstr_id(((PyMemberDef *)key)->name);
+  if (how == KEY_FUNC) {
+    if (REC_FUNC_KEY_IS_CELL(key)) return (uint64_t)((uintptr_t)key >> 2);
+    return rec_cstr_id(key == REC_FUNC_KEY_DEFAULTS ? "__defaults__" : "__kwdefaults__");
+  }
+  return rec_obj_id(key);
+}
+
+/* The slot `key` now holds val (NULL for a set element): record any change. */
 static void
-pair_see(rec_obj *o, PyObject *key, uint64_t name_sid, PyObject *val)
+pair_see(rec_obj *o, PyObject *key, int how, PyObject *val)
 {
   rec_shadow *sh = o->sh;
   uintptr_t *ix = rec_map_get(&sh->index, (uintptr_t)key);
@@ -537,8 +609,7 @@ pair_see(rec_obj *o, PyObject *key, uint64_t name_sid, PyObject *val)
   if (rec_map_put(&sh->index, (uintptr_t)key, sh->np + 1) != HR_OK) return;
   rec_pair *p = &sh->pairs[sh->np++];
   p->key.op = key;
-  /* a misaligned key is no object: a function's closure index (name_sid) */
-  p->key.id = name_sid || ((uintptr_t)key & 7) ? name_sid : rec_obj_id(key);
+  p->key.id = key_id(key, how);
   p->val.op = val;
   p->val.id = val ? rec_obj_id(val) : 0;
   p->stamp = rec_g.stamp;
@@ -563,8 +634,8 @@ dict_full(rec_obj *o, PyObject *d)
   PyObject *k, *v;
   int names = o->sh->kind == REC_SH_GLOBALS || o->sh->kind == REC_SH_NAMES;
   while (PyDict_Next(d, &pos, &k, &v)) {
-    if (!names) pair_see(o, k, 0, v);
-    else if (PyUnicode_Check(k)) pair_see(o, k, rec_str_id(k), v);
+    if (!names) pair_see(o, k, KEY_OBJ, v);
+    else if (PyUnicode_Check(k)) pair_see(o, k, KEY_STR, v);
   }
   pairs_sweep(o);
 }
@@ -595,13 +666,13 @@ dict_key(rec_obj *o, PyObject *d, PyObject *k)
   if (v == NULL) PyErr_Clear();
   uintptr_t *ix = rec_map_get(&sh->index, (uintptr_t)k);
   Py_ssize_t size = PyDict_GET_SIZE(d);
-  uint64_t sid = sh->kind == REC_SH_GLOBALS || sh->kind == REC_SH_NAMES ? rec_str_id(k) : 0;
+  int how = sh->kind == REC_SH_GLOBALS || sh->kind == REC_SH_NAMES ? KEY_STR : KEY_OBJ;
   if (v != NULL && ix != NULL && (size_t)size == sh->np) {
     rec_g.stamp++;
-    pair_see(o, k, sid, v);
+    pair_see(o, k, how, v);
   } else if (v != NULL && ix == NULL && (size_t)size == sh->np + 1) {
     rec_g.stamp++;
-    pair_see(o, k, sid, v);
+    pair_see(o, k, how, v);
   } else if (v == NULL && ix != NULL && (size_t)size + 1 == sh->np) {
     pair_remove(o, *ix - 1);
   } else {
@@ -616,8 +687,32 @@ set_full(rec_obj *o)
   Py_ssize_t pos = 0;
   PyObject *k;
   Py_hash_t h;
-  while (_PySet_NextEntry(o->op, &pos, &k, &h)) pair_see(o, k, 0, NULL);
+  while (_PySet_NextEntry(o->op, &pos, &k, &h)) pair_see(o, k, KEY_OBJ, NULL);
   pairs_sweep(o);
+}
+
+/* After a call that may have added or removed the one member k. */
+static void
+set_key(rec_obj *o, PyObject *k)
+{
+  rec_shadow *sh = o->sh;
+  Py_hash_t h = k ? pure_hash(k) : -1;
+  if (h == -1) {
+    PyErr_Clear();
+    set_full(o);
+    return;
+  }
+  int in = PySet_Contains(o->op, k);
+  if (in < 0) {
+    PyErr_Clear();
+    set_full(o);
+    return;
+  }
+  uintptr_t *ix = rec_map_get(&sh->index, (uintptr_t)k);
+  size_t size = (size_t)PySet_GET_SIZE(o->op);
+  if (in && ix == NULL && size == sh->np + 1) pair_see(o, k, KEY_OBJ, NULL);
+  else if (!in && ix != NULL && size + 1 == sh->np) pair_remove(o, *ix - 1);
+  else if (!(in && ix != NULL && size == sh->np) && !(!in && ix == NULL && size == sh->np)) set_full(o);
 }
 
 static void
@@ -637,7 +732,7 @@ inst_full(rec_obj *o)
         for (Py_ssize_t i = 0; i < keys->dk_nentries; i++) {
           PyObject *v = values->values[i];
           if (v != NULL && ent[i].me_key != NULL)
-            pair_see(o, ent[i].me_key, rec_str_id(ent[i].me_key), v);
+            pair_see(o, ent[i].me_key, KEY_STR, v);
         }
       }
     }
@@ -649,13 +744,13 @@ inst_full(rec_obj *o)
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     while (PyDict_Next(dict, &pos, &k, &v))
-      if (PyUnicode_Check(k)) pair_see(o, k, rec_str_id(k), v);
+      if (PyUnicode_Check(k)) pair_see(o, k, KEY_STR, v);
   }
   for (; tp != NULL && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE); tp = tp->tp_base) {
     for (PyMemberDef *m = tp->tp_members; m && m->name; m++) {
       if (m->type != T_OBJECT_EX || (m->flags & READONLY)) continue;
       PyObject *v = *(PyObject **)((char *)op + m->offset);
-      if (v != NULL) pair_see(o, (PyObject *)m, rec_cstr_id(m->name), v);
+      if (v != NULL) pair_see(o, (PyObject *)m, KEY_MEMBER, v);
     }
   }
   pairs_sweep(o);
@@ -669,7 +764,7 @@ attrs_see(rec_obj *o, PyObject *dict)
   Py_ssize_t pos = 0;
   PyObject *k, *v;
   while (PyDict_Next(dict, &pos, &k, &v))
-    if (PyUnicode_Check(k)) pair_see(o, k, rec_str_id(k), v);
+    if (PyUnicode_Check(k)) pair_see(o, k, KEY_STR, v);
 }
 
 /* A function's references a program can see: closure[i] (its cells),
@@ -682,11 +777,11 @@ func_full(rec_obj *o)
   PyObject *cl = f->func_closure;
   if (cl != NULL && PyTuple_Check(cl))
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cl); i++)
-      pair_see(o, REC_FUNC_KEY_CELL(i), (uint64_t)i, PyTuple_GET_ITEM(cl, i));
+      pair_see(o, REC_FUNC_KEY_CELL(i), KEY_FUNC, PyTuple_GET_ITEM(cl, i));
   if (f->func_defaults != NULL)
-    pair_see(o, REC_FUNC_KEY_DEFAULTS, rec_cstr_id("__defaults__"), f->func_defaults);
+    pair_see(o, REC_FUNC_KEY_DEFAULTS, KEY_FUNC, f->func_defaults);
   if (f->func_kwdefaults != NULL)
-    pair_see(o, REC_FUNC_KEY_KWDEFAULTS, rec_cstr_id("__kwdefaults__"), f->func_kwdefaults);
+    pair_see(o, REC_FUNC_KEY_KWDEFAULTS, KEY_FUNC, f->func_kwdefaults);
   if (f->func_dict != NULL && PyDict_Check(f->func_dict)) attrs_see(o, f->func_dict);
   pairs_sweep(o);
 }
@@ -758,7 +853,8 @@ rec_obj_diff(rec_obj *o, int how, PyObject *arg)
     break;
   }
   case REC_SH_SET:
-    set_full(o);
+    if (how == REC_DIFF_KEY) set_key(o, arg);
+    else set_full(o);
     break;
   case REC_SH_INST:
     inst_full(o);

@@ -74,11 +74,35 @@ static const char *const k_readonly_methods[] = {
   "__getitem__", "__len__", "issubset", "issuperset", "isdisjoint", "union",
   "intersection", "difference", "symmetric_difference", "__sizeof__", NULL};
 
-/* A call of a builtin that leaves its arguments alone. */
+/* How a call of a builtin changes its self, beyond "anything" (FULL). */
+enum { CALL_ANY = 0, CALL_TAIL, CALL_KEY };
+
+/* Methods whose effect on their own container is bounded: the tail of a
+** list, or the one key (first argument) of a set or dict. Diffing just that
+** keeps a loop over a big container's methods as cheap as over a small one. */
 static int
-call_is_readonly(PyObject *callable, PyObject **self, int *tail)
+call_bounded(PyObject *owner, const char *name, int nargs)
 {
-  *tail = 0;
+  if (owner == (PyObject *)&PyList_Type) {
+    if (strcmp(name, "append") == 0 || strcmp(name, "extend") == 0) return CALL_TAIL;
+    if (strcmp(name, "pop") == 0 && nargs == 0) return CALL_TAIL;
+  } else if (owner == (PyObject *)&PySet_Type) {
+    if (nargs == 1 && (strcmp(name, "add") == 0 || strcmp(name, "discard") == 0 ||
+                       strcmp(name, "remove") == 0))
+      return CALL_KEY;
+  } else if (owner == (PyObject *)&PyDict_Type) {
+    if (nargs >= 1 && nargs <= 2 && (strcmp(name, "pop") == 0 || strcmp(name, "setdefault") == 0))
+      return CALL_KEY;
+  }
+  return CALL_ANY;
+}
+
+/* A call of a builtin that leaves its arguments alone; *how says what a
+** call that does change its self changes (CALL_*). */
+static int
+call_is_readonly(PyObject *callable, int nargs, PyObject **self, int *how)
+{
+  *how = CALL_ANY;
   const char *name = NULL;
   PyObject *owner = NULL;
   if (PyObject_TypeCheck(callable, &PyMethodDescr_Type)) {
@@ -99,10 +123,7 @@ call_is_readonly(PyObject *callable, PyObject **self, int *tail)
     return 1;   /* constructing a builtin type: list(x), dict(x), str(x) ... */
   }
   if (name == NULL) return 0;
-  if (owner == (PyObject *)&PyList_Type && (strcmp(name, "append") == 0 || strcmp(name, "extend") == 0)) {
-    *tail = 1;
-    return 0;
-  }
+  if ((*how = call_bounded(owner, name, nargs)) != CALL_ANY) return 0;
   return name_in(name, k_readonly_methods);
 }
 
@@ -115,12 +136,14 @@ call_effects(rec_thread *th)
   int total = nargs + is_meth;
   if (callable == NULL || rec_frames_user_call(callable)) return;
   PyObject *bound_self = NULL;
-  int tail;
-  if (call_is_readonly(callable, &bound_self, &tail)) return;
-  if (tail) {
+  int how;
+  if (call_is_readonly(callable, nargs, &bound_self, &how)) return;
+  if (how != CALL_ANY) {
     PyObject *self = is_meth ? peek(th, total) : bound_self;
     rec_obj *o = self ? rec_obj_find(self) : NULL;
-    if (o) rec_obj_diff(o, REC_DIFF_TAIL, NULL);
+    if (o == NULL) return;
+    if (how == CALL_TAIL) rec_obj_diff(o, REC_DIFF_TAIL, NULL);
+    else rec_obj_diff(o, REC_DIFF_KEY, peek(th, nargs));   /* the first argument */
     return;
   }
   if (bound_self) {
@@ -213,11 +236,19 @@ snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
   if (n > th->capbefore) {
     rec_sref *nb = hr_realloc(th->before, (size_t)n * sizeof *nb);
     if (nb == NULL) return;
+    memset(nb + th->capbefore, 0, (size_t)(n - th->capbefore) * sizeof *nb);
     th->before = nb;
     th->capbefore = n;
   }
   for (int i = 0; i < n; i++) {
     PyObject *v = iframe->localsplus[base + i];
+    rec_sref *r = &th->before[i];
+    /* Most entries are where the previous snapshot saw them: a record that
+    ** is still alive under the same id is still that object, no lookup. */
+    if (v != NULL && r->op == v && r->o != NULL && r->o->id == r->id) {
+      rec_cand_obj(r->o);
+      continue;
+    }
     rec_obj *o = v ? rec_obj_see(v) : NULL;
     if (o) rec_obj_shadow(o);
     th->before[i].op = o ? v : NULL;
@@ -238,7 +269,7 @@ on_opcode(rec_thread *th, PyFrameObject *frame)
   _PyInterpreterFrame *iframe = frame->f_frame;
   snapshot(th, iframe);
   rec_cand_flush();
-  rec_alloc_emit_mem();
+  rec_alloc_emit_mem(0);
   _Py_CODEUNIT *ip = iframe->prev_instr;
   int op = _PyOpcode_Deopt[_Py_OPCODE(*ip)];
   int oparg = _Py_OPARG(*ip);
@@ -285,6 +316,7 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
   if (!rec_g.active || rec_g.busy) return 0;
   rec_g.busy = 1;
+  rec_alloc_quiet = 1;
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
   rec_thread *th = thread_get(PyThreadState_Get());
@@ -342,6 +374,7 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
   }
 out:
   PyErr_Restore(et, ev, tb);
+  rec_alloc_quiet = 0;
   rec_g.busy = 0;
   return 0;
 }
@@ -426,6 +459,7 @@ rec_tracer_end_of_main(void)
 {
   if (!rec_g.active) return;
   rec_g.busy = 1;
+  rec_alloc_quiet = 1;
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
   finish_all_threads();
@@ -436,9 +470,10 @@ rec_tracer_end_of_main(void)
     rec_objects_end();
     rec_cand_flush();
   }
-  rec_alloc_emit_mem();
+  rec_alloc_emit_mem(1);
   trc_writer_mark(rec_g.w, rec_g.step, "end");
   PyErr_Restore(et, ev, tb);
+  rec_alloc_quiet = 0;
   rec_g.busy = 0;
   rec_tracer_stop();
 }

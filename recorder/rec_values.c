@@ -142,6 +142,23 @@ static size_t int_text(PyObject *op, char *buf) {
 
 static size_t value_text(PyObject *op, char *buf);
 
+int
+rec_value_int(PyObject *op, int64_t *v)
+{
+  if (!PyLong_CheckExact(op)) return 0;
+  Py_ssize_t size = Py_SIZE(op);
+  if (size == 0) {
+    *v = 0;
+    return 1;
+  }
+  if (size < -2 || size > 2) return 0;   /* two 30-bit digits always fit */
+  const digit *d = ((PyLongObject *)op)->ob_digit;
+  int64_t m = (int64_t)d[0];
+  if (size == 2 || size == -2) m |= (int64_t)d[1] << PyLong_SHIFT;
+  *v = size < 0 ? -m : m;
+  return 1;
+}
+
 uint64_t
 rec_value_id(PyObject *op)
 {

@@ -200,8 +200,9 @@ int rnd_scene_obj_header(ana_trace *t, const ana_obj *o, rnd_box *x) {
   x->size = o->size;
   x->address = o->address;
   x->kind = (uint8_t)kind_of(type, o);
-  if (o->value && ana_value_short(t, o, val, sizeof val)) x->sub = hr_strdup(val);
-  return !x->title || (o->value && !x->sub) ? HR_ENOMEM : HR_OK;
+  int valued = o->value || o->is_int;   /* an intvalue of 0 is a value too */
+  if (valued && ana_value_short(t, o, val, sizeof val)) x->sub = hr_strdup(val);
+  return !x->title || (valued && !x->sub) ? HR_ENOMEM : HR_OK;
 }
 
 /* Fill an object box from o. */

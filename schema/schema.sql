@@ -77,9 +77,7 @@ CREATE TABLE objects (
   free_by_gc  INTEGER NOT NULL DEFAULT 0,
   preexisting INTEGER NOT NULL DEFAULT 0  -- 1: from a track event (existed before it was seen)
 );
--- The index objects_address ON objects(address) is built by the writer when
--- the recording closes, not here: keeping it up to date row by row during
--- recording cost more than the rest of the writer. A killed trace lacks it.
+-- No index on address (FORMAT.md): a lookup by address scans the table.
 
 -- Mark events, for lookup by label.
 CREATE TABLE markers (

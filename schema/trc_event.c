@@ -6,7 +6,8 @@
 
 static const char *const kind_names[] = {
   NULL, "step", "call", "return", "bind", "unbind", "alloc", "incref",
-  "decref", "free", "gc", "mark", "exception", "mem", "track", "resize", "value", "site"};
+  "decref", "free", "gc", "mark", "exception", "mem", "track", "resize", "value", "site",
+  "intvalue"};
 
 static const unsigned char kind_nfields[] = TRC_KIND_NFIELDS_INIT;
 

@@ -39,11 +39,14 @@ enum trc_kind {
                            alloc or track event */
   TRC_EV_SITE = 17,     /* stack id (stacks table): the events that follow, up to the next
                            site event, happened with that Python stack (--detail alloc) */
-  TRC_EV_KIND_MAX = 17
+  TRC_EV_INTVALUE = 18, /* object, value: an exact int's own value, as a two's-complement
+                           64-bit number (ints that fit; the others get a value event),
+                           right after its alloc or track event */
+  TRC_EV_KIND_MAX = 18
 };
 
 /* Number of fields each kind uses, indexed by kind (0 unused). */
-#define TRC_KIND_NFIELDS_INIT {0, 3, 4, 2, 4, 4, 4, 2, 2, 2, 3, 1, 4, 2, 4, 2, 2, 1}
+#define TRC_KIND_NFIELDS_INIT {0, 3, 4, 2, 4, 4, 4, 2, 2, 2, 3, 1, 4, 2, 4, 2, 2, 1, 2}
 
 /* Slot kinds (bind / unbind field b). The holder (field a) is a frame id for
 ** TRC_SLOT_LOCAL, TRC_SLOT_GLOBAL and TRC_SLOT_CELL, an object id for every

@@ -76,11 +76,6 @@ static const char sql_open_sync[] = "PRAGMA synchronous=NORMAL";
 ** pages keeps inserts and free updates off the kernel's page cache. */
 static const char sql_open_cache[] = "PRAGMA cache_size=-32768";
 static const char sql_checkpoint[] = "PRAGMA wal_checkpoint(TRUNCATE)";
-/* Lookups by address are for the analyzer, never for the writer: one sort at
-** close costs a fraction of keeping a b-tree ordered by (random) address up
-** to date for every allocation. A killed trace has no such index. */
-static const char sql_address_index[] =
-  "CREATE INDEX IF NOT EXISTS objects_address ON objects(address)";
 static const char sql_to_delete[] = "PRAGMA journal_mode=DELETE";
 
 /* Event kinds that add or change rows of objects, frames and markers. */
@@ -638,10 +633,7 @@ int trc_wdb_commit(trc_wdb *w, char **errmsg) {
 int trc_wdb_finish(trc_wdb *w, int complete, char **errmsg) {
   int status = trc_wdb_commit(w, errmsg);
   if (status != HR_OK) return status;
-  /* Before complete=1, so a trace that says it is complete has the index. */
-  int rc = sqlite3_exec(w->db, sql_address_index, NULL, NULL, NULL);
-  if (rc == SQLITE_OK || !complete)
-    rc = put_meta(w->st[ST_META], "complete", complete ? "1" : "0");
+  int rc = put_meta(w->st[ST_META], "complete", complete ? "1" : "0");
   for (int i = 0; i < ST_COUNT; i++) {
     sqlite3_finalize(w->st[i]);
     w->st[i] = NULL;

@@ -55,8 +55,7 @@ int trc_wdb_commit(trc_wdb *db, char **errmsg);
 /* Free the owned payloads of a block that will not be stored. */
 void trc_wdb_drop(trc_event *ent, size_t n);
 
-/* Build the objects_address index (a trace cut short may lack it), record
-** meta complete, checkpoint, and return the file to a single
+/* Record meta complete, checkpoint, and return the file to a single
 ** self-contained file (journal_mode DELETE). */
 int trc_wdb_finish(trc_wdb *db, int complete, char **errmsg);
 
