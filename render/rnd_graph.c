@@ -12,6 +12,7 @@
 #define MONO "DejaVu Sans Mono"
 #define KEY_CHARS 24      /* a row's name, index or key is cut after this many characters */
 #define VALUE_CHARS 36    /* an inline or scalar value */
+#define TITLE_CHARS 44    /* an object's header: type, or `function name(params)` */
 
 /* Okabe-Ito colours (safe for the common colour-vision deficiencies) as
 ** light tints for fills; vermillion marks what changed, blue the running frame.
@@ -151,9 +152,10 @@ static char *object_label(const rnd_box *x, const ana_map *drawn, const rnd_opti
   rnd_buf_printf(&b, "<TABLE BORDER=\"%d\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"5\" "
                  "COLOR=\"%s\" BGCOLOR=\"%s\"%s>", x->mark == RND_NEW ? 3 : 1, border, body,
                  ghost ? " STYLE=\"dashed\"" : "");
-  rnd_buf_printf(&b, "<TR><TD ALIGN=\"LEFT\" BGCOLOR=\"%s\"><B>", head);
+  /* Arrows to the object land on its header (port h), never on one of its rows. */
+  rnd_buf_printf(&b, "<TR><TD PORT=\"h\" ALIGN=\"LEFT\" BGCOLOR=\"%s\"><B>", head);
   if (ghost || dim) rnd_buf_printf(&b, "<FONT COLOR=\"%s\">", p->muted);
-  rnd_buf_text(&b, x->title, KEY_CHARS);
+  rnd_buf_text(&b, x->title, TITLE_CHARS);
   if (ghost || dim) rnd_buf_puts(&b, "</FONT>");
   rnd_buf_printf(&b, "</B></TD><TD ALIGN=\"RIGHT\" BGCOLOR=\"%s\">", head);
   if (ghost) rnd_buf_printf(&b, "<FONT POINT-SIZE=\"12\" COLOR=\"%s\"><I>freed</I></FONT>", p->muted);
@@ -222,6 +224,7 @@ static void graph_defaults(Agraph_t *g, const rnd_palette *p) {
   agattr(g, AGEDGE, "arrowtail", "dot");
   agattr(g, AGEDGE, "tailclip", "false");
   agattr(g, AGEDGE, "tailport", "");
+  agattr(g, AGEDGE, "headport", "");
   agattr(g, AGEDGE, "style", "solid");
 }
 
@@ -246,6 +249,7 @@ static int add_edge(Agraph_t *g, Agnode_t *tail, const char *port, Agnode_t *hea
   if (!e) return -1;
   snprintf(tp, sizeof tp, "%s:c", port);
   agsafeset(e, "tailport", tp, "");
+  agsafeset(e, "headport", "h:w", "");
   if (r->mark == RND_NEW) {
     agsafeset(e, "color", (char *)p->accent, "");
     agsafeset(e, "penwidth", "2.8", "");

@@ -191,15 +191,37 @@ static int object_rows(struct build *b, const ana_obj *o, rnd_box *x) {
   return HR_OK;
 }
 
+/* The header of a named object (function, class, module, builtin) reads as
+** Python Tutor's does, `function add_item(lst, item)`, `class Node`, from its
+** recorded name; a nested function by its own name, not `f.<locals>.g`.
+** Sets x->title and returns 1, or 0 when o is no named object. */
+static int named_title(ana_trace *t, const char *type, const ana_obj *o, rnd_box *x) {
+  static const char *const kinds[][2] = {
+    {"function", "function"}, {"type", "class"}, {"module", "module"},
+    {"builtin_function_or_method", "builtin"}, {"method", "method"}, {"code", "code"}};
+  if (!o->value) return 0;
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    if (strcmp(type, kinds[i][0]) != 0) continue;
+    const char *name = ana_trace_string(t, o->value);
+    const char *paren = strchr(name, '('), *cut = name;
+    for (const char *p = name; (p = strstr(p, ".<locals>.")) && (!paren || p < paren); p++)
+      cut = p + strlen(".<locals>.");
+    x->title = hr_sprintf("%s %s", kinds[i][1], cut);
+    return 1;
+  }
+  return 0;
+}
+
 int rnd_scene_obj_header(ana_trace *t, const ana_obj *o, rnd_box *x) {
   char val[512];
   const char *type = ana_trace_type_name(t, o->type);
   x->id = o->id;
-  x->title = hr_strdup(type);
   x->refcount = o->refcount;
   x->size = o->size;
   x->address = o->address;
   x->kind = (uint8_t)kind_of(type, o);
+  if (named_title(t, type, o, x)) return x->title ? HR_OK : HR_ENOMEM;
+  x->title = hr_strdup(type);
   if (o->value && ana_value_short(t, o, val, sizeof val)) x->sub = hr_strdup(val);
   return !x->title || (o->value && !x->sub) ? HR_ENOMEM : HR_OK;
 }
@@ -312,14 +334,16 @@ static int build_ghosts(struct build *b) {
     if (!x) return HR_ENOMEM;
     const char *type = ana_trace_type_name(b->t, o->type);
     x->id = o->id;
-    x->title = hr_strdup(type);
     x->refcount = 0;
     x->size = o->size;
     x->address = o->address;
     x->kind = (uint8_t)kind_of(type, o);
     x->mark = RND_GONE;
     x->leaf = 1;
-    if (ana_value_short(b->t, o, val, sizeof val)) x->sub = hr_strdup(val);
+    if (!named_title(b->t, type, o, x)) {
+      x->title = hr_strdup(type);
+      if (ana_value_short(b->t, o, val, sizeof val)) x->sub = hr_strdup(val);
+    }
     if (!x->title) return HR_ENOMEM;
   }
   return HR_OK;
