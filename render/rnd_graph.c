@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ana_map.h"
+#include "ana_view.h"
 #include "hr_mem.h"
 #include "rnd_text.h"
 
@@ -45,9 +46,9 @@ int rnd_graph_set_html(void *obj, const char *attr, const char *html) {
 
 /* --- labels ------------------------------------------------------------------------- */
 static void refcount_text(rnd_buf *b, int64_t rc) {
-  /* Debian's 3.11 counts about 10^9 references to immortal-like objects
-  ** (small ints, interned strings): keep the truth, in short. */
-  if (rc >= 1000000000) rnd_buf_printf(b, "rc 10⁹+%lld", (long long)(rc - 1000000000));
+  /* A static object's count (about 10^9, see ana_view.h) says nothing a
+  ** reader wants to count; `state --json` keeps the number. */
+  if (ana_refcount_is_static(rc)) rnd_buf_puts(b, "rc static");
   else rnd_buf_printf(b, "rc %lld", (long long)rc);
 }
 
@@ -114,7 +115,8 @@ static void frame_table(rnd_buf *b, const rnd_box *f, size_t fi, const ana_map *
   rnd_buf_printf(b, "</B></TD><TD ALIGN=\"RIGHT\" BGCOLOR=\"%s\"><FONT POINT-SIZE=\"12\" COLOR=\"%s\">",
                  f->active ? p->head[RND_K_SEQ] : p->head[RND_K_FRAME], p->muted);
   rnd_buf_text(b, f->sub, 0);
-  if (f->off_stack) rnd_buf_puts(b, " (suspended)");
+  if (f->thread_no) rnd_buf_printf(b, " · thread %u", f->thread_no);
+  else if (f->off_stack) rnd_buf_puts(b, " (suspended)");
   rnd_buf_puts(b, "</FONT></TD></TR>");
   for (uint32_t k = 0; k < f->nrows; k++) {
     const rnd_row *r = &f->rows[k];

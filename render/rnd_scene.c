@@ -6,6 +6,7 @@
 
 #include "ana_map.h"
 #include "ana_state.h"
+#include "ana_threads.h"
 #include "ana_view.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -28,6 +29,8 @@ struct build {
   uint64_t *queue;          /* object ids in breadth-first order */
   size_t nq, capq;
   size_t cap_objs;
+  ana_threads threads;      /* loaded when a frame of another thread is drawn */
+  int threads_loaded;
 };
 
 static void *one = (void *)(uintptr_t)1;
@@ -246,6 +249,15 @@ static int frame_box(struct build *b, const ana_frame *f, int on_stack, rnd_box 
   x->refcount = -1;
   x->active = f->id == b->frame;
   x->off_stack = !on_stack;
+  const ana_frame *run = ana_state_frame(b->s, b->frame);
+  if (run && f->thread && f->thread != run->thread) {
+    if (!b->threads_loaded) {
+      int rc = ana_threads_load(b->t, &b->threads);
+      if (rc) return rc;
+      b->threads_loaded = 1;
+    }
+    x->thread_no = (uint32_t)ana_threads_number(&b->threads, f->thread);
+  }
   /* A qualified name (make_counter.<locals>.increment) by its last part, as Python Tutor does. */
   const char *name = strrchr(code.function, '.');
   name = name && name[1] && code.function[0] != '<' ? name + 1 : code.function;
@@ -471,6 +483,7 @@ int rnd_scene_build(ana_trace *t, const rnd_point *p, const rnd_options *o, rnd_
   ana_map_reset(&b.born);
   ana_map_reset(&b.freed);
   hr_free(b.queue);
+  ana_threads_reset(&b.threads);
   if (rc) rnd_scene_reset(sc);
   return rc;
 }
