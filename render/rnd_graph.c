@@ -154,15 +154,18 @@ static char *object_label(const rnd_box *x, const ana_map *drawn, const rnd_opti
   rnd_buf_printf(&b, "<TABLE BORDER=\"%d\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"5\" "
                  "COLOR=\"%s\" BGCOLOR=\"%s\"%s>", x->mark == RND_NEW ? 3 : 1, border, body,
                  ghost ? " STYLE=\"dashed\"" : "");
-  /* Arrows to the object land on its header (port h), never on one of its rows. */
-  rnd_buf_printf(&b, "<TR><TD PORT=\"h\" ALIGN=\"LEFT\" BGCOLOR=\"%s\"><B>", head);
+  /* Arrows to the object land on its header (port h, the whole top row, so
+  ** an arrow from the right lands on its right end), never on a row. */
+  rnd_buf_printf(&b, "<TR><TD COLSPAN=\"2\" PORT=\"h\" CELLPADDING=\"0\" BGCOLOR=\"%s\">"
+                 "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"5\">"
+                 "<TR><TD ALIGN=\"LEFT\"><B>", head);
   if (ghost || dim) rnd_buf_printf(&b, "<FONT COLOR=\"%s\">", p->muted);
   rnd_buf_text(&b, x->title, TITLE_CHARS);
   if (ghost || dim) rnd_buf_puts(&b, "</FONT>");
-  rnd_buf_printf(&b, "</B></TD><TD ALIGN=\"RIGHT\" BGCOLOR=\"%s\">", head);
+  rnd_buf_puts(&b, "</B></TD><TD ALIGN=\"RIGHT\">");
   if (ghost) rnd_buf_printf(&b, "<FONT POINT-SIZE=\"12\" COLOR=\"%s\"><I>freed</I></FONT>", p->muted);
   else badge(&b, x, o, p);
-  rnd_buf_puts(&b, "</TD></TR>");
+  rnd_buf_puts(&b, "</TD></TR></TABLE></TD></TR>");
   if (x->sub) {
     rnd_buf_printf(&b, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\"><FONT FACE=\"" MONO "\" COLOR=\"%s\">",
                    ghost || dim ? p->muted : p->fg);
@@ -251,7 +254,7 @@ static int add_edge(Agraph_t *g, Agnode_t *tail, const char *port, Agnode_t *hea
   if (!e) return -1;
   snprintf(tp, sizeof tp, "%s:c", port);
   agsafeset(e, "tailport", tp, "");
-  agsafeset(e, "headport", "h:w", "");
+  agsafeset(e, "headport", "h", "");
   if (r->mark == RND_NEW) {
     agsafeset(e, "color", (char *)p->accent, "");
     agsafeset(e, "penwidth", "2.8", "");
