@@ -252,7 +252,10 @@ static int add_edge(Agraph_t *g, Agnode_t *tail, const char *port, Agnode_t *hea
   snprintf(name, sizeof name, "e%u", (*nedges)++);
   Agedge_t *e = agedge(g, tail, head, name, 1);
   if (!e) return -1;
-  snprintf(tp, sizeof tp, "%s:c", port);
+  /* A frame's row: from its right edge, heading right (from the cell's centre
+  ** an edge may climb through the frames above, over their text). An
+  ** object's row: from the dot in the middle of its cell, as lolviz draws. */
+  snprintf(tp, sizeof tp, "%s:%s", port, port[0] == 'f' ? "e" : "c");
   agsafeset(e, "tailport", tp, "");
   agsafeset(e, "headport", "h", "");
   if (r->mark == RND_NEW) {
