@@ -161,6 +161,17 @@ static size_t put_name(char *buf, size_t n, size_t cap, PyObject *s) {
   Py_ssize_t len = PyUnicode_GET_LENGTH(s);
   int kind = PyUnicode_KIND(s);
   const void *data = PyUnicode_DATA(s);
+  if (PyUnicode_IS_ASCII(s) && len <= REC_NAME_CHARS && n + (size_t)len + 16 <= cap) {
+    /* The common case, a plain identifier: copied as is unless it holds a
+    ** character repr() escapes. */
+    const char *a = data;
+    Py_ssize_t i = 0;
+    while (i < len && a[i] >= ' ' && a[i] != '\\' && a[i] != 0x7f) i++;
+    if (i == len) {
+      memcpy(buf + n, a, (size_t)len);
+      return n + (size_t)len;
+    }
+  }
   for (Py_ssize_t i = 0; i < len; i++) {
     if (i == REC_NAME_CHARS || n + 16 > cap) {
       memcpy(buf + n, ellipsis, sizeof ellipsis - 1);
@@ -255,13 +266,15 @@ static size_t name_text(PyObject *op, char *buf) {
   return n < cap ? n : 0;
 }
 
-/* Only these types can have a value: a quick no for every other object. */
+/* Only these types can have a value: a quick no for every other object
+** (exact types first; a module subclass costs a walk of the type's MRO). */
 static int has_value(PyObject *op) {
   PyTypeObject *tp = Py_TYPE(op);
-  return op == Py_None || tp == &PyBool_Type || tp == &PyLong_Type || tp == &PyFloat_Type ||
-         tp == &PyUnicode_Type || tp == &PyBytes_Type || tp == &PyFunction_Type ||
-         tp == &PyMethod_Type || PyType_Check(op) || PyModule_Check(op) || PyCFunction_Check(op) ||
-         tp == &PyCode_Type;
+  return tp == &PyLong_Type || tp == &PyUnicode_Type || tp == &PyFloat_Type ||
+         tp == &PyFunction_Type || op == Py_None || tp == &PyBool_Type || tp == &PyBytes_Type ||
+         tp == &PyMethod_Type || tp == &PyCFunction_Type || tp == &PyCMethod_Type ||
+         tp == &PyCode_Type || tp == &PyModule_Type || PyType_Check(op) ||
+         ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && PyModule_Check(op));
 }
 
 static size_t value_text(PyObject *op, char *buf);
