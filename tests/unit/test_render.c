@@ -62,11 +62,13 @@ static void test_oom(void) {
   }
 }
 
-/* A scene by hand: one frame whose name refers to a static int and to a list
-** whose item refers to it too. */
+/* A scene by hand: one frame whose names refer to a static int and to a list;
+** the int's row (as if it had one) refers to the list, the list's item back
+** to the int: a cycle. */
 static void test_graph(void) {
   rnd_row frow[2] = {{.key = (char *)"x", .obj = 2}, {.key = (char *)"xs", .obj = 3}};
   rnd_row orow[1] = {{.key = (char *)"0", .obj = 2}};
+  rnd_row irow[1] = {{.key = (char *)"up", .obj = 3}};
   rnd_box frame = {0};
   frame.id = 1;
   frame.title = (char *)"<module>";
@@ -81,6 +83,8 @@ static void test_graph(void) {
   objs[0].sub = (char *)"1";
   objs[0].refcount = 999999999 + 16;   /* 3.11's static objects start at 999999999 */
   objs[0].kind = RND_K_SCALAR;
+  objs[0].rows = irow;
+  objs[0].nrows = 1;
   objs[1].id = 3;
   objs[1].title = (char *)"list";
   objs[1].refcount = 1;
@@ -102,14 +106,21 @@ static void test_graph(void) {
     CHECK(strstr(l2, "999") == NULL && strstr(l2, "10⁹") == NULL);
     CHECK(strstr(l3, "rc 1<") != NULL);
     CHECK(strstr(l2, "PORT=\"h\"") != NULL && strstr(l3, "PORT=\"h\"") != NULL);
-    /* Every edge lands on the header port, none on a row. */
+    /* Every edge lands on the header port, none on a row. Frames' edges
+    ** leave the row's right edge; an object's from the dot in the cell's
+    ** middle, except the one closing the cycle (back to the int, which the
+    ** walk from the frame's first name reached first): from the right edge. */
     int edges = 0;
     for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n))
       for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e)) {
         CHECK_STR(agget(e, "headport"), "h");
+        const char *tp = agget(e, "tailport");
+        if (n == st) CHECK(strcmp(tp, "f0r0:e") == 0 || strcmp(tp, "f0r1:e") == 0);
+        else if (n == n2) CHECK_STR(tp, "r0:c");
+        else CHECK_STR(tp, "r0:e");
         edges++;
       }
-    CHECK(edges == 3);
+    CHECK(edges == 4);
   }
   agclose(g);
 }
