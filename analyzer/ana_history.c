@@ -125,6 +125,9 @@ static int hist_cb(void *ctx, const trc_event *ev) {
   case TRC_EV_TRACK:
     if (ev->f[0] == obj) on_own(p, ev);
     break;
+  case TRC_EV_VALUE:
+    if (ev->f[0] == obj && p->found) p->h->value = ev->f[1];
+    break;
   case TRC_EV_BIND:
   case TRC_EV_UNBIND:
     if (p->found) on_bind(p, ev);

@@ -40,6 +40,7 @@ typedef struct ana_history {
   uint64_t object;
   uint64_t type, size, address;
   int preexisting;     /* 1: tracked from a track event, not allocated while recording */
+  uint64_t value;      /* string id of its short value or name (a value event), 0: none */
   uint64_t alloc_seq, alloc_step, alloc_location;
   ana_frame_line *stack;  /* owned: the Python stack at the alloc, outermost first */
   size_t nstack;

@@ -71,4 +71,11 @@ void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
 ** `None`, from its value event), or a container's length (`len 3`). */
 const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n);
 
+/* CPython 3.11's statically allocated objects (small ints, one-character
+** strings, the empty tuple, deep-frozen code and its constants) start at a
+** count of 999999999 that no program can drain; past this bound a count says
+** "static", not how many references there are. */
+#define ANA_REFCOUNT_STATIC 500000000
+#define ana_refcount_is_static(rc) ((rc) >= ANA_REFCOUNT_STATIC)
+
 #endif /* ANA_VIEW_H */

@@ -71,6 +71,9 @@ static void print_json(ana_trace *t, const ana_history *h) {
   cli_json_begin_object(&j);
   cli_json_key(&j, "object"); cli_json_uint(&j, h->object);
   cli_json_key(&j, "type"); cli_json_string(&j, ana_trace_type_name(t, h->type));
+  cli_json_key(&j, "value");
+  if (h->value) cli_json_string(&j, ana_trace_string(t, h->value));
+  else cli_json_null(&j);
   cli_json_key(&j, "size"); cli_json_uint(&j, h->size);
   cli_json_key(&j, "address"); cli_json_uint(&j, h->address);
   cli_json_key(&j, "preexisting"); cli_json_bool(&j, h->preexisting);
@@ -119,6 +122,10 @@ static void print_text(ana_trace *t, const ana_history *h) {
   char buf[256];
   printf("object #%llu ", (unsigned long long)h->object);
   cli_put_safe(stdout, ana_trace_type_name(t, h->type));
+  if (h->value) {
+    fputs("  ", stdout);
+    cli_put_safe(stdout, ana_trace_string(t, h->value));
+  }
   printf("  size %llu  at 0x%llx\n", (unsigned long long)h->size, (unsigned long long)h->address);
   fputs(h->preexisting ? "tracked " : "alloc   ", stdout);
   print_where(t, h->alloc_step, h->alloc_location);

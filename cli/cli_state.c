@@ -5,6 +5,7 @@
 
 #include "ana_stacks.h"
 #include "ana_state.h"
+#include "ana_threads.h"
 #include "ana_view.h"
 #include "cli.h"
 #include "cli_ana.h"
@@ -40,6 +41,7 @@ struct state_args {
 /* The step, location and running frame that the state is shown at. */
 struct where {
   uint64_t step, location, frame;
+  ana_threads threads;   /* thread numbers (1 the main thread) for output */
 };
 
 static int parse_line(const char *s, struct state_args *a) {
@@ -159,6 +161,7 @@ static void json_frames(cli_json *j, ana_trace *t, const ana_state *s, const str
     cli_json_key(j, "file"); cli_json_string(j, at.file);
     cli_json_key(j, "line"); cli_json_uint(j, at.line);
     cli_json_key(j, "thread"); cli_json_uint(j, f->thread);
+    cli_json_key(j, "thread_no"); cli_json_uint(j, ana_threads_number(&w->threads, f->thread));
     cli_json_key(j, "on_stack"); cli_json_bool(j, i < v->nstack);
     cli_json_key(j, "slots");
     cli_json_begin_array(j);
@@ -243,8 +246,10 @@ static void print_frames(ana_trace *t, const ana_state *s, const struct where *w
     cli_put_safe(stdout, code.function);
     fputs("  ", stdout);
     cli_put_safe(stdout, at.file);
-    printf(":%u  (frame %llu%s)\n", at.line, (unsigned long long)f->id,
-           i < v->nstack ? "" : ", not on the running stack");
+    printf(":%u  (frame %llu", at.line, (unsigned long long)f->id);
+    if (w->threads.n > 1)
+      printf(", thread %llu", (unsigned long long)ana_threads_number(&w->threads, f->thread));
+    printf("%s)\n", i < v->nstack ? "" : ", not on the running stack");
     for (uint32_t k = 0; k < f->slots.n; k++) {
       const ana_slot *sl = &f->slots.v[k];
       if (!ana_view_shows_slot(t, v, f, sl)) continue;
@@ -266,7 +271,9 @@ static void print_objects(ana_trace *t, const ana_state *s, const ana_view *v) {
     printf("  #%llu ", (unsigned long long)o->id);
     cli_put_safe(stdout, ana_trace_type_name(t, o->type));
     if (val) printf("  %s", val);
-    if (o->refcount >= 0) printf("  refcount %lld", (long long)o->refcount);
+    if (o->refcount >= 0)
+      printf("  refcount %lld%s", (long long)o->refcount,
+             ana_refcount_is_static(o->refcount) ? " (static)" : "");
     else fputs("  refcount ?", stdout);
     printf("  size %llu  at 0x%llx%s\n", (unsigned long long)o->size,
            (unsigned long long)o->address, v->leaf[i] ? "  (existed before, not expanded)" : "");
@@ -314,10 +321,12 @@ int cli_state(int argc, char **argv) {
   ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
   ana_state *s = ana_state_new();
-  struct where w = {0, 0, 0};
+  struct where w;
+  memset(&w, 0, sizeof w);
   ana_view v;
   memset(&v, 0, sizeof v);
   rc = s ? load_state(t, &a, s, &w) : HR_ENOMEM;
+  if (rc == HR_OK) rc = ana_threads_load(t, &w.threads);
   if (rc == HR_EUSAGE) {
     /* An alloc trace answers only from its end-of-run graph. */
     cli_ana_needs_full(t, a.how == 'm' ? "the state at a mark before the end of the main script"
@@ -336,6 +345,7 @@ int cli_state(int argc, char **argv) {
     rc = cli_ana_fail(t, rc);
   }
   ana_view_reset(&v);
+  ana_threads_reset(&w.threads);
   ana_state_free(s);
   ana_trace_free(t);
   if (fflush(stdout) != 0) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ana_steps.h"
+#include "ana_threads.h"
 #include "cli.h"
 #include "cli_ana.h"
 #include "cli_json.h"
@@ -14,12 +15,15 @@ static const char usage[] =
   "    --from <n>    start at step <n> (default 1)\n"
   "    --to <n>      stop after step <n> (default the last step)\n"
   "    --line <l>    only steps at line <l> of the main script\n"
-  "    --json        print a JSON array of {step, thread, depth, function, file, line, source}\n";
+  "    --json        print a JSON array of {step, thread, thread_no, depth, function, file,\n"
+  "                  line, source}: thread is the recorded ident, thread_no the number\n"
+  "                  the text shows (1 the main thread, 2, ... in order of appearance)\n";
 
 struct out {
   int json;
   cli_json j;
   uint64_t rows;
+  ana_threads threads;
 };
 
 static int row_cb(void *ctx, const ana_step_row *r) {
@@ -30,6 +34,7 @@ static int row_cb(void *ctx, const ana_step_row *r) {
     cli_json_begin_object(j);
     cli_json_key(j, "step"); cli_json_uint(j, r->step);
     cli_json_key(j, "thread"); cli_json_uint(j, r->thread);
+    cli_json_key(j, "thread_no"); cli_json_uint(j, ana_threads_number(&o->threads, r->thread));
     cli_json_key(j, "depth"); cli_json_uint(j, r->depth);
     cli_json_key(j, "function"); cli_json_string(j, r->loc.function);
     cli_json_key(j, "file"); cli_json_string(j, r->loc.file);
@@ -38,7 +43,8 @@ static int row_cb(void *ctx, const ana_step_row *r) {
     cli_json_end_object(j);
     return 0;
   }
-  printf("%8llu %6llu %5u  ", (unsigned long long)r->step, (unsigned long long)r->thread, r->depth);
+  printf("%8llu %3llu %5u  ", (unsigned long long)r->step,
+         (unsigned long long)ana_threads_number(&o->threads, r->thread), r->depth);
   for (uint32_t d = 0; d < r->depth && d < 40; d++) fputs("  ", stdout);
   cli_put_safe(stdout, r->loc.function);
   fputs("  ", stdout);
@@ -110,6 +116,11 @@ int cli_steps(int argc, char **argv) {
   struct out o;
   memset(&o, 0, sizeof o);
   o.json = a.json;
+  if ((rc = ana_threads_load(t, &o.threads)) != HR_OK) {
+    rc = cli_ana_fail(t, rc);
+    ana_trace_free(t);
+    return rc;
+  }
   if (o.json) {
     cli_json_init(&o.j, stdout, 1);
     cli_json_begin_array(&o.j);
@@ -120,6 +131,7 @@ int cli_steps(int argc, char **argv) {
     cli_json_finish(&o.j);
   }
   if (rc) rc = cli_ana_fail(t, rc);
+  ana_threads_reset(&o.threads);
   ana_trace_free(t);
   if (fflush(stdout) != 0) {
     cli_error("cannot write output: %s", hr_status_str(HR_EIO));

@@ -333,13 +333,14 @@ rec_obj_see(PyObject *op)
   o->size = obj_size(op);
   rec_emit(o->alloc ? TRC_EV_ALLOC : TRC_EV_TRACK, o->id, rec_type_id(Py_TYPE(op)),
            o->size, (uint64_t)(uintptr_t)op);
-  /* Containers are 0 here at once: only scalars have a value (rec_values.c).
-  ** An int that fits 64 bits carries itself: no text to format or intern. */
+  /* Scalars and the named objects (functions, classes, modules) have a value;
+  ** rec_value_id says no at once to every other type (rec_values.c). An int
+  ** that fits 64 bits carries itself: no text to format or intern. */
   int64_t iv;
   if (rec_value_int(op, &iv)) {
     rec_emit(TRC_EV_INTVALUE, o->id, (uint64_t)iv, 0, 0);
   } else {
-    uint64_t value = o->cont ? 0 : rec_value_id(op);
+    uint64_t value = rec_value_id(op);
     if (value) rec_emit(TRC_EV_VALUE, o->id, value, 0, 0);
   }
   /* An alloc says the object holds one reference (FORMAT.md): only another

@@ -7,6 +7,13 @@
 ** built in C without creating Python objects except for mid-sized ints, and
 ** is bounded: REC_VALUE_CHARS characters of a str or bytes, REC_INT_DIGITS
 ** decimal digits of an int.
+**
+** Functions, classes, modules, builtins, bound methods and code objects get
+** their name as CPython names them when the recorder first sees them: a
+** function's __qualname__ with its parameters (`add_item(lst, item)`), a
+** class's __qualname__, a module's __name__, a builtin's __qualname__
+** (`print`, `list.append`). Read from the C structs, never by calling Python;
+** a name rebound later (functools.wraps) keeps its first value.
 */
 #include "rec_internal.h"
 
@@ -18,6 +25,8 @@
 #define REC_INT_DIGITS 40        /* longer ints keep REC_INT_HEAD digits and a count */
 #define REC_INT_HEAD 20
 #define REC_INT_EXACT_DIGITS 100 /* 30-bit digits converted exactly (~900 decimal) */
+#define REC_NAME_CHARS 80        /* characters of a qualified name kept */
+#define REC_SIG_CHARS 160        /* bytes of name and parameters together */
 
 /* Room for the longest text: every kept character as \Uxxxxxxxx, quotes,
 ** a b prefix and the ellipsis. */
@@ -140,6 +149,134 @@ static size_t int_text(PyObject *op, char *buf) {
   return out;
 }
 
+/* --- names of functions, classes, modules ------------------------------------ */
+
+/* Append at most REC_NAME_CHARS characters of str s to buf at n (cap bytes in
+** all), control characters escaped as repr() does; the new length. */
+static size_t put_name(char *buf, size_t n, size_t cap, PyObject *s) {
+  if (s == NULL || !PyUnicode_Check(s) || PyUnicode_READY(s) < 0) {
+    PyErr_Clear();
+    return n;
+  }
+  Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+  int kind = PyUnicode_KIND(s);
+  const void *data = PyUnicode_DATA(s);
+  if (PyUnicode_IS_ASCII(s) && len <= REC_NAME_CHARS && n + (size_t)len + 16 <= cap) {
+    /* The common case, a plain identifier: copied as is unless it holds a
+    ** character repr() escapes. */
+    const char *a = data;
+    Py_ssize_t i = 0;
+    while (i < len && a[i] >= ' ' && a[i] != '\\' && a[i] != 0x7f) i++;
+    if (i == len) {
+      memcpy(buf + n, a, (size_t)len);
+      return n + (size_t)len;
+    }
+  }
+  for (Py_ssize_t i = 0; i < len; i++) {
+    if (i == REC_NAME_CHARS || n + 16 > cap) {
+      memcpy(buf + n, ellipsis, sizeof ellipsis - 1);
+      return n + sizeof ellipsis - 1;
+    }
+    n += put_repr_char(buf + n, PyUnicode_READ(kind, data, i), 0, 1);
+  }
+  return n;
+}
+
+/* A type's __qualname__: a class's own, a builtin's tp_name after its last dot. */
+static size_t put_type_name(char *buf, size_t n, size_t cap, PyTypeObject *tp) {
+  if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) return put_name(buf, n, cap, ((PyHeapTypeObject *)tp)->ht_qualname);
+  const char *s = strrchr(tp->tp_name, '.');
+  s = s ? s + 1 : tp->tp_name;
+  size_t len = strlen(s);
+  if (len > REC_NAME_CHARS) len = REC_NAME_CHARS;
+  if (n + len + 1 > cap) return n;
+  memcpy(buf + n, s, len);
+  return n + len;
+}
+
+/* One parameter of a signature: a separator, a prefix (`*`, `**`) and a name
+** (NULL for the bare `*` and `/` markers, given as the prefix). */
+static size_t put_param(char *buf, size_t n, size_t cap, int *first, const char *pre, PyObject *name) {
+  if (n + 24 > cap) return n;
+  if (!*first) n += (size_t)snprintf(buf + n, cap - n, ", ");
+  *first = 0;
+  n += (size_t)snprintf(buf + n, cap - n, "%s", pre);
+  return name ? put_name(buf, n, cap - 2, name) : n;
+}
+
+/* `(a, b, /, c, *args, d, **kw)` from a code object's argument counts: in
+** 3.11 the parameters are the first names of co_localsplusnames, positional,
+** keyword-only, then *args and **kwargs. skip drops the first positional one
+** (a bound method's self). */
+static size_t put_params(char *buf, size_t n, size_t cap, PyCodeObject *co, int skip) {
+  int npos = co->co_argcount, nkw = co->co_kwonlyargcount;
+  int var = (co->co_flags & CO_VARARGS) != 0, varkw = (co->co_flags & CO_VARKEYWORDS) != 0;
+  PyObject *names = co->co_localsplusnames;
+  if (names == NULL || !PyTuple_Check(names) || PyTuple_GET_SIZE(names) < npos + nkw + var + varkw)
+    return n;
+  int first = 1;
+  buf[n++] = '(';
+  for (int i = skip && npos ? 1 : 0; i < npos; i++) {
+    n = put_param(buf, n, cap, &first, "", PyTuple_GET_ITEM(names, i));
+    if (i + 1 == co->co_posonlyargcount) n = put_param(buf, n, cap, &first, "/", NULL);
+  }
+  if (var) n = put_param(buf, n, cap, &first, "*", PyTuple_GET_ITEM(names, npos + nkw));
+  else if (nkw) n = put_param(buf, n, cap, &first, "*", NULL);
+  for (int i = 0; i < nkw; i++) n = put_param(buf, n, cap, &first, "", PyTuple_GET_ITEM(names, npos + i));
+  if (varkw) n = put_param(buf, n, cap, &first, "**", PyTuple_GET_ITEM(names, npos + nkw + var));
+  if (n + 24 > cap) {
+    memcpy(buf + n, ellipsis, sizeof ellipsis - 1);
+    n += sizeof ellipsis - 1;
+  }
+  buf[n++] = ')';
+  return n;
+}
+
+/* The name text of a function-like object, 0 when op is none of them. */
+static size_t name_text(PyObject *op, char *buf) {
+  size_t cap = REC_SIG_CHARS + 32, n = 0;
+  if (PyFunction_Check(op)) {
+    PyFunctionObject *f = (PyFunctionObject *)op;
+    n = put_name(buf, 0, cap, f->func_qualname);
+    if (n && f->func_code && PyCode_Check(f->func_code)) n = put_params(buf, n, cap, (PyCodeObject *)f->func_code, 0);
+  } else if (PyMethod_Check(op) && PyFunction_Check(PyMethod_GET_FUNCTION(op))) {
+    PyFunctionObject *f = (PyFunctionObject *)PyMethod_GET_FUNCTION(op);
+    n = put_name(buf, 0, cap, f->func_qualname);
+    if (n && f->func_code && PyCode_Check(f->func_code)) n = put_params(buf, n, cap, (PyCodeObject *)f->func_code, 1);
+  } else if (PyType_Check(op)) {
+    n = put_type_name(buf, 0, cap, (PyTypeObject *)op);
+  } else if (PyModule_Check(op)) {
+    PyObject *name = PyModule_GetNameObject(op);
+    n = put_name(buf, 0, cap, name);
+    Py_XDECREF(name);
+  } else if (PyCFunction_Check(op)) {
+    /* meth_get__qualname__: the owner type's qualified name and a dot, unless
+    ** the builtin belongs to a module (print) or to nothing. */
+    PyCFunctionObject *m = (PyCFunctionObject *)op;
+    PyObject *self = PyCFunction_GET_SELF(op);
+    if (self != NULL && !PyModule_Check(self)) {
+      n = put_type_name(buf, 0, cap, PyType_Check(self) ? (PyTypeObject *)self : Py_TYPE(self));
+      buf[n++] = '.';
+    }
+    if (m->m_ml && m->m_ml->ml_name)
+      n += (size_t)snprintf(buf + n, cap - n, "%.*s", REC_NAME_CHARS, m->m_ml->ml_name);
+  } else if (PyCode_Check(op)) {
+    n = put_name(buf, 0, cap, ((PyCodeObject *)op)->co_qualname);
+  }
+  return n < cap ? n : 0;
+}
+
+/* Only these types can have a value: a quick no for every other object
+** (exact types first; a module subclass costs a walk of the type's MRO). */
+static int has_value(PyObject *op) {
+  PyTypeObject *tp = Py_TYPE(op);
+  return tp == &PyLong_Type || tp == &PyUnicode_Type || tp == &PyFloat_Type ||
+         tp == &PyFunction_Type || op == Py_None || tp == &PyBool_Type || tp == &PyBytes_Type ||
+         tp == &PyMethod_Type || tp == &PyCFunction_Type || tp == &PyCMethod_Type ||
+         tp == &PyCode_Type || tp == &PyModule_Type || PyType_Check(op) ||
+         ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && PyModule_Check(op));
+}
+
 static size_t value_text(PyObject *op, char *buf);
 
 int
@@ -163,6 +300,7 @@ uint64_t
 rec_value_id(PyObject *op)
 {
   char buf[VALUE_BUF];
+  if (!has_value(op)) return 0;
   /* Formatting may fail (memory); the program's pending exception, if any,
   ** must come through untouched. */
   PyObject *et, *ev, *tb;
@@ -201,6 +339,8 @@ value_text(PyObject *op, char *buf)
     n = text_repr(op, 1, buf);
   } else if (PyBytes_CheckExact(op)) {
     n = text_repr(op, 0, buf);
+  } else {
+    n = name_text(op, buf);
   }
   return n;
 }

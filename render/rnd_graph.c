@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ana_map.h"
+#include "ana_view.h"
 #include "hr_mem.h"
 #include "rnd_text.h"
 
@@ -12,6 +13,7 @@
 #define MONO "DejaVu Sans Mono"
 #define KEY_CHARS 24      /* a row's name, index or key is cut after this many characters */
 #define VALUE_CHARS 36    /* an inline or scalar value */
+#define TITLE_CHARS 44    /* an object's header: type, or `function name(params)` */
 
 /* Okabe-Ito colours (safe for the common colour-vision deficiencies) as
 ** light tints for fills; vermillion marks what changed, blue the running frame.
@@ -44,9 +46,9 @@ int rnd_graph_set_html(void *obj, const char *attr, const char *html) {
 
 /* --- labels ------------------------------------------------------------------------- */
 static void refcount_text(rnd_buf *b, int64_t rc) {
-  /* Debian's 3.11 counts about 10^9 references to immortal-like objects
-  ** (small ints, interned strings): keep the truth, in short. */
-  if (rc >= 1000000000) rnd_buf_printf(b, "rc 10⁹+%lld", (long long)(rc - 1000000000));
+  /* A static object's count (about 10^9, see ana_view.h) says nothing a
+  ** reader wants to count; `state --json` keeps the number. */
+  if (ana_refcount_is_static(rc)) rnd_buf_puts(b, "rc static");
   else rnd_buf_printf(b, "rc %lld", (long long)rc);
 }
 
@@ -113,7 +115,8 @@ static void frame_table(rnd_buf *b, const rnd_box *f, size_t fi, const ana_map *
   rnd_buf_printf(b, "</B></TD><TD ALIGN=\"RIGHT\" BGCOLOR=\"%s\"><FONT POINT-SIZE=\"12\" COLOR=\"%s\">",
                  f->active ? p->head[RND_K_SEQ] : p->head[RND_K_FRAME], p->muted);
   rnd_buf_text(b, f->sub, 0);
-  if (f->off_stack) rnd_buf_puts(b, " (suspended)");
+  if (f->thread_no) rnd_buf_printf(b, " · thread %u", f->thread_no);
+  else if (f->off_stack) rnd_buf_puts(b, " (suspended)");
   rnd_buf_puts(b, "</FONT></TD></TR>");
   for (uint32_t k = 0; k < f->nrows; k++) {
     const rnd_row *r = &f->rows[k];
@@ -151,14 +154,18 @@ static char *object_label(const rnd_box *x, const ana_map *drawn, const rnd_opti
   rnd_buf_printf(&b, "<TABLE BORDER=\"%d\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"5\" "
                  "COLOR=\"%s\" BGCOLOR=\"%s\"%s>", x->mark == RND_NEW ? 3 : 1, border, body,
                  ghost ? " STYLE=\"dashed\"" : "");
-  rnd_buf_printf(&b, "<TR><TD ALIGN=\"LEFT\" BGCOLOR=\"%s\"><B>", head);
+  /* Arrows to the object land on its header (port h, the whole top row, so
+  ** an arrow from the right lands on its right end), never on a row. */
+  rnd_buf_printf(&b, "<TR><TD COLSPAN=\"2\" PORT=\"h\" CELLPADDING=\"0\" BGCOLOR=\"%s\">"
+                 "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"5\">"
+                 "<TR><TD ALIGN=\"LEFT\"><B>", head);
   if (ghost || dim) rnd_buf_printf(&b, "<FONT COLOR=\"%s\">", p->muted);
-  rnd_buf_text(&b, x->title, KEY_CHARS);
+  rnd_buf_text(&b, x->title, TITLE_CHARS);
   if (ghost || dim) rnd_buf_puts(&b, "</FONT>");
-  rnd_buf_printf(&b, "</B></TD><TD ALIGN=\"RIGHT\" BGCOLOR=\"%s\">", head);
+  rnd_buf_puts(&b, "</B></TD><TD ALIGN=\"RIGHT\">");
   if (ghost) rnd_buf_printf(&b, "<FONT POINT-SIZE=\"12\" COLOR=\"%s\"><I>freed</I></FONT>", p->muted);
   else badge(&b, x, o, p);
-  rnd_buf_puts(&b, "</TD></TR>");
+  rnd_buf_puts(&b, "</TD></TR></TABLE></TD></TR>");
   if (x->sub) {
     rnd_buf_printf(&b, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\"><FONT FACE=\"" MONO "\" COLOR=\"%s\">",
                    ghost || dim ? p->muted : p->fg);
@@ -222,6 +229,7 @@ static void graph_defaults(Agraph_t *g, const rnd_palette *p) {
   agattr(g, AGEDGE, "arrowtail", "dot");
   agattr(g, AGEDGE, "tailclip", "false");
   agattr(g, AGEDGE, "tailport", "");
+  agattr(g, AGEDGE, "headport", "");
   agattr(g, AGEDGE, "style", "solid");
 }
 
@@ -238,19 +246,86 @@ static Agraph_t *cluster(Agraph_t *g, const char *name, const char *label, const
   return c;
 }
 
-static int add_edge(Agraph_t *g, Agnode_t *tail, const char *port, Agnode_t *head,
-                    const rnd_row *r, const rnd_palette *p, unsigned *nedges) {
+/* An edge from a row's port (compass "c": the dot in the cell's middle;
+** "e": the cell's right edge, heading right) to head's header. */
+static int add_edge(Agraph_t *g, Agnode_t *tail, const char *port, const char *compass,
+                    Agnode_t *head, const rnd_row *r, const rnd_palette *p, unsigned *nedges) {
   char name[32], tp[64];
   snprintf(name, sizeof name, "e%u", (*nedges)++);
   Agedge_t *e = agedge(g, tail, head, name, 1);
   if (!e) return -1;
-  snprintf(tp, sizeof tp, "%s:c", port);
+  snprintf(tp, sizeof tp, "%s:%s", port, compass);
   agsafeset(e, "tailport", tp, "");
+  agsafeset(e, "headport", "h", "");
   if (r->mark == RND_NEW) {
     agsafeset(e, "color", (char *)p->accent, "");
     agsafeset(e, "penwidth", "2.8", "");
   }
   return 0;
+}
+
+/* A depth-first walk's frame: an object (index in sc->objs) and its next row. */
+struct walk { size_t i; uint32_t k; };
+
+/* Walk from object `start` (not yet seen), marking in back[] the rows that
+** point to an object still on the walk. state: 0 new, 1 on the walk, 2 done. */
+static void walk_from(const rnd_scene *sc, const ana_map *order, size_t start, uint8_t *state,
+                      struct walk *stk, const size_t *first, uint8_t *back) {
+  stk[0].i = start;
+  stk[0].k = 0;
+  state[start] = 1;
+  for (size_t depth = 1; depth;) {
+    struct walk *w = &stk[depth - 1];
+    if (w->k == sc->objs[w->i].nrows) {
+      state[w->i] = 2;
+      depth--;
+      continue;
+    }
+    uint32_t r = w->k++;
+    uintptr_t h = (uintptr_t)ana_map_get(order, sc->objs[w->i].rows[r].obj);
+    if (!h) continue;
+    if (state[h - 1] == 1) {
+      back[first[w->i] + r] = 1;
+    } else if (!state[h - 1]) {
+      state[h - 1] = 1;
+      stk[depth].i = h - 1;
+      stk[depth].k = 0;
+      depth++;
+    }
+  }
+}
+
+/* Rows that point back against dot's left-to-right ranks: the back edges of
+** a depth-first walk from the frames' rows in drawing order, then from the
+** objects not reached (dot reverses the back edges of a walk of its own).
+** Returns back[first[i] + k] for row k of sc->objs[i] and sets *first_out
+** (both owned), or NULL when out of memory; order maps an object id to its
+** index + 1. */
+static uint8_t *back_rows(const rnd_scene *sc, const ana_map *order, size_t **first_out) {
+  size_t n = sc->nobjs, total = 0;
+  size_t *first = hr_calloc(n + 1, sizeof *first);
+  uint8_t *state = hr_calloc(n + 1, 1);
+  struct walk *stk = hr_calloc(n + 1, sizeof *stk);   /* a walk is at most n deep */
+  for (size_t i = 0; first && i < n; i++) {
+    first[i] = total;
+    total += sc->objs[i].nrows;
+  }
+  uint8_t *back = first && state && stk ? hr_calloc(total + 1, 1) : NULL;
+  for (size_t f = 0; back && f < sc->nframes; f++)
+    for (uint32_t k = 0; k < sc->frames[f].nrows; k++) {
+      uintptr_t at = (uintptr_t)ana_map_get(order, sc->frames[f].rows[k].obj);
+      if (at && !state[at - 1]) walk_from(sc, order, at - 1, state, stk, first, back);
+    }
+  for (size_t i = 0; back && i < n; i++)
+    if (!state[i]) walk_from(sc, order, i, state, stk, first, back);
+  hr_free(state);
+  hr_free(stk);
+  if (!back) {
+    hr_free(first);
+    first = NULL;
+  }
+  *first_out = first;
+  return back;
 }
 
 static int set_label(void *obj, char *html) {
@@ -265,7 +340,9 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
   if (!g) return NULL;
   graph_defaults(g, p);
   ana_map drawn;   /* object id -> its node */
+  ana_map order;   /* object id -> its place in sc->objs + 1 */
   ana_map_init(&drawn);
+  ana_map_init(&order);
   int bad = o->no_caption ? 0 : set_label(g, caption_label(sc, p));
   /* A scene without frames (a cycle) draws no stack. */
   Agraph_t *cs = sc->nframes ? cluster(g, "cluster_stack", "Frames", p, 0) : NULL;
@@ -282,7 +359,8 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
     char name[32];
     snprintf(name, sizeof name, "o%llu", (unsigned long long)x->id);
     Agnode_t *n = agnode(c, name, 1);
-    bad |= !n || ana_map_put(&drawn, x->id, n) != 0;
+    bad |= !n || ana_map_put(&drawn, x->id, n) != 0 ||
+           ana_map_put(&order, x->id, (void *)(uintptr_t)(i + 1)) != 0;
   }
   Agnode_t *stack = bad || !cs ? NULL : agnode(cs, "stack", 1);
   bad |= cs && !stack;
@@ -294,9 +372,14 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
     for (uint32_t k = 0; !bad && k < f->nrows; k++) {
       Agnode_t *h = f->rows[k].obj ? ana_map_get(&drawn, f->rows[k].obj) : NULL;
       snprintf(port, sizeof port, "f%zur%u", i, k);
-      if (h) bad |= add_edge(g, stack, port, h, &f->rows[k], p, &nedges);
+      /* From the frame's right edge: from the cell's middle an edge may climb
+      ** through the frames above, over their text. */
+      if (h) bad |= add_edge(g, stack, port, "e", h, &f->rows[k], p, &nedges);
     }
   }
+  size_t *first = NULL;
+  uint8_t *back = bad ? NULL : back_rows(sc, &order, &first);
+  bad |= !back;
   for (size_t i = 0; !bad && i < sc->nobjs; i++) {
     const rnd_box *x = &sc->objs[i];
     Agnode_t *n = ana_map_get(&drawn, x->id);
@@ -304,10 +387,16 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
     for (uint32_t k = 0; !bad && k < x->nrows; k++) {
       Agnode_t *h = x->rows[k].obj ? ana_map_get(&drawn, x->rows[k].obj) : NULL;
       snprintf(port, sizeof port, "r%u", k);
-      if (h) bad |= add_edge(g, n, port, h, &x->rows[k], p, &nedges);
+      /* The dot in the cell's middle, as lolviz draws; an edge pointing back
+      ** left leaves the cell's right edge and bends round, not across the row. */
+      const char *compass = back[first[i] + k] ? "e" : "c";
+      if (h) bad |= add_edge(g, n, port, compass, h, &x->rows[k], p, &nedges);
     }
   }
+  hr_free(back);
+  hr_free(first);
   ana_map_reset(&drawn);
+  ana_map_reset(&order);
   if (bad) {
     agclose(g);
     return NULL;

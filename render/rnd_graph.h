@@ -3,9 +3,10 @@
 ** Left, the stack: one node `stack` in cluster_stack whose HTML-like label
 ** holds one table per frame (function name, line, one row per name with a
 ** port `f<i>r<j>`). Right, the heap: one node `o<object id>` per object in
-** cluster_heap (type header, refcount badge, value or item rows with ports
-** `r<j>`), unreachable ones in cluster_unreached, dimmed. Edges leave a
-** row's port and land on the object. Node names hold trace object ids, never
+** cluster_heap (header with the type or a name, `function f(a, b)`, and a
+** refcount badge, `rc static` for CPython's static objects; value or item
+** rows with ports `r<j>`), unreachable ones in cluster_unreached, dimmed.
+** Edges leave a row's port and land on the object's header (port `h`). Node names hold trace object ids, never
 ** addresses, so the same run draws the same graph. Colours come from the
 ** theme; every string from the program is escaped (rnd_text.h).
 */

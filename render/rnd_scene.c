@@ -6,6 +6,7 @@
 
 #include "ana_map.h"
 #include "ana_state.h"
+#include "ana_threads.h"
 #include "ana_view.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -28,6 +29,8 @@ struct build {
   uint64_t *queue;          /* object ids in breadth-first order */
   size_t nq, capq;
   size_t cap_objs;
+  ana_threads threads;      /* loaded when a frame of another thread is drawn */
+  int threads_loaded;
 };
 
 static void *one = (void *)(uintptr_t)1;
@@ -191,15 +194,37 @@ static int object_rows(struct build *b, const ana_obj *o, rnd_box *x) {
   return HR_OK;
 }
 
+/* The header of a named object (function, class, module, builtin) reads as
+** Python Tutor's does, `function add_item(lst, item)`, `class Node`, from its
+** recorded name; a nested function by its own name, not `f.<locals>.g`.
+** Sets x->title and returns 1, or 0 when o is no named object. */
+static int named_title(ana_trace *t, const char *type, const ana_obj *o, rnd_box *x) {
+  static const char *const kinds[][2] = {
+    {"function", "function"}, {"type", "class"}, {"module", "module"},
+    {"builtin_function_or_method", "builtin"}, {"method", "method"}, {"code", "code"}};
+  if (!o->value) return 0;
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    if (strcmp(type, kinds[i][0]) != 0) continue;
+    const char *name = ana_trace_string(t, o->value);
+    const char *paren = strchr(name, '('), *cut = name;
+    for (const char *p = name; (p = strstr(p, ".<locals>.")) && (!paren || p < paren); p++)
+      cut = p + strlen(".<locals>.");
+    x->title = hr_sprintf("%s %s", kinds[i][1], cut);
+    return 1;
+  }
+  return 0;
+}
+
 int rnd_scene_obj_header(ana_trace *t, const ana_obj *o, rnd_box *x) {
   char val[512];
   const char *type = ana_trace_type_name(t, o->type);
   x->id = o->id;
-  x->title = hr_strdup(type);
   x->refcount = o->refcount;
   x->size = o->size;
   x->address = o->address;
   x->kind = (uint8_t)kind_of(type, o);
+  if (named_title(t, type, o, x)) return x->title ? HR_OK : HR_ENOMEM;
+  x->title = hr_strdup(type);
   int valued = o->value || o->is_int;   /* an intvalue of 0 is a value too */
   if (valued && ana_value_short(t, o, val, sizeof val)) x->sub = hr_strdup(val);
   return !x->title || (valued && !x->sub) ? HR_ENOMEM : HR_OK;
@@ -225,6 +250,15 @@ static int frame_box(struct build *b, const ana_frame *f, int on_stack, rnd_box 
   x->refcount = -1;
   x->active = f->id == b->frame;
   x->off_stack = !on_stack;
+  const ana_frame *run = ana_state_frame(b->s, b->frame);
+  if (run && f->thread && f->thread != run->thread) {
+    if (!b->threads_loaded) {
+      int rc = ana_threads_load(b->t, &b->threads);
+      if (rc) return rc;
+      b->threads_loaded = 1;
+    }
+    x->thread_no = (uint32_t)ana_threads_number(&b->threads, f->thread);
+  }
   /* A qualified name (make_counter.<locals>.increment) by its last part, as Python Tutor does. */
   const char *name = strrchr(code.function, '.');
   name = name && name[1] && code.function[0] != '<' ? name + 1 : code.function;
@@ -313,14 +347,16 @@ static int build_ghosts(struct build *b) {
     if (!x) return HR_ENOMEM;
     const char *type = ana_trace_type_name(b->t, o->type);
     x->id = o->id;
-    x->title = hr_strdup(type);
     x->refcount = 0;
     x->size = o->size;
     x->address = o->address;
     x->kind = (uint8_t)kind_of(type, o);
     x->mark = RND_GONE;
     x->leaf = 1;
-    if (ana_value_short(b->t, o, val, sizeof val)) x->sub = hr_strdup(val);
+    if (!named_title(b->t, type, o, x)) {
+      x->title = hr_strdup(type);
+      if (ana_value_short(b->t, o, val, sizeof val)) x->sub = hr_strdup(val);
+    }
     if (!x->title) return HR_ENOMEM;
   }
   return HR_OK;
@@ -448,6 +484,7 @@ int rnd_scene_build(ana_trace *t, const rnd_point *p, const rnd_options *o, rnd_
   ana_map_reset(&b.born);
   ana_map_reset(&b.freed);
   hr_free(b.queue);
+  ana_threads_reset(&b.threads);
   if (rc) rnd_scene_reset(sc);
   return rc;
 }

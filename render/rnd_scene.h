@@ -52,6 +52,7 @@ typedef struct rnd_box {
   uint8_t active;   /* the running frame */
   uint8_t off_stack;/* a live frame not on the running stack (generator, thread) */
   uint8_t leaf;     /* an object older than the program, its references not followed */
+  uint32_t thread_no;/* a frame of another thread than the running one: its number, else 0 */
 } rnd_box;
 
 typedef struct rnd_scene {

@@ -75,7 +75,7 @@ static int cycle_scene(ana_trace *t, const ana_cycle *cy, uint64_t n, int alive,
   if (rc == HR_OK && cy->close_seq) {
     ana_loc at = ana_trace_location(t, cy->close_location);
     const char *base = strrchr(at.file, '/');
-    sc->source = hr_sprintf("closed at step %llu, %s:%u (the orange reference)",
+    sc->source = hr_sprintf("closed at step %llu, %s:%u (the thick reference)",
                             (unsigned long long)cy->close_step, base ? base + 1 : at.file, at.line);
     if (!sc->source) rc = HR_ENOMEM;
   }

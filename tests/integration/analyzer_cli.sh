@@ -49,7 +49,7 @@ run 0 steps "$T"
 text_has "synth.py:4  |     b = [a]"
 run 0 steps --from 5 --to 7 --json "$T"
 json_check 'len(j) == 3 and [r["step"] for r in j] == [5, 6, 7]'
-json_check 'j[1] == {"step": 6, "thread": 1, "depth": 1, "function": "f", "file": "synth.py", "line": 4, "source": "    b = [a]"}'
+json_check 'j[1] == {"step": 6, "thread": 1, "thread_no": 1, "depth": 1, "function": "f", "file": "synth.py", "line": 4, "source": "    b = [a]"}'
 run 0 steps --line 7 --json "$T"
 json_check '[r["step"] for r in j] == [5, 8]'
 

@@ -39,7 +39,7 @@ ls "$TMP" | grep -q 'tmp' && fail "a temporary file was left behind: $(ls "$TMP"
 # refcount badge, edges from slot ports; the active frame in blue.
 grep -q 'PORT="f0r0"' "$TMP/r.dot" || fail "no slot port f0r0"
 grep -q 'make_pair</B>' "$TMP/r.dot" || fail "the make_pair frame is missing"
-grep -q 'stack:f0r1:c -> o' "$TMP/r.dot" || fail "no edge from the scratch slot's port"
+grep -q 'stack:f0r1:e -> o[0-9]*:h' "$TMP/r.dot" || fail "no edge from the scratch slot's port"
 grep -q '<B>tuple</B>' "$TMP/r.dot" || fail "the tuple is missing"
 grep -q 'rc 1<' "$TMP/r.dot" || fail "no refcount badge"
 /usr/bin/python3.11 - "$TMP/r.dot" <<'PY' || fail "frames are not newest on top"

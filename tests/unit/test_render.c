@@ -5,6 +5,7 @@
 #include "hr_mem.h"
 
 #include "hr_test.h"
+#include "rnd_graph.h"
 #include "rnd_output.h"
 #include "rnd_render.h"
 #include "rnd_text.h"
@@ -61,4 +62,67 @@ static void test_oom(void) {
   }
 }
 
-HR_TEST_MAIN(test_escape, test_formats, test_oom)
+/* A scene by hand: one frame whose names refer to a static int and to a list;
+** the int's row (as if it had one) refers to the list, the list's item back
+** to the int: a cycle. */
+static void test_graph(void) {
+  rnd_row frow[2] = {{.key = (char *)"x", .obj = 2}, {.key = (char *)"xs", .obj = 3}};
+  rnd_row orow[1] = {{.key = (char *)"0", .obj = 2}};
+  rnd_row irow[1] = {{.key = (char *)"up", .obj = 3}};
+  rnd_box frame = {0};
+  frame.id = 1;
+  frame.title = (char *)"<module>";
+  frame.sub = (char *)"line 3";
+  frame.rows = frow;
+  frame.nrows = 2;
+  frame.refcount = -1;
+  frame.active = 1;
+  rnd_box objs[2] = {{0}, {0}};
+  objs[0].id = 2;
+  objs[0].title = (char *)"int";
+  objs[0].sub = (char *)"1";
+  objs[0].refcount = 999999999 + 16;   /* 3.11's static objects start at 999999999 */
+  objs[0].kind = RND_K_SCALAR;
+  objs[0].rows = irow;
+  objs[0].nrows = 1;
+  objs[1].id = 3;
+  objs[1].title = (char *)"list";
+  objs[1].refcount = 1;
+  objs[1].rows = orow;
+  objs[1].nrows = 1;
+  objs[1].kind = RND_K_SEQ;
+  rnd_scene sc = {.frames = &frame, .nframes = 1, .objs = objs, .nobjs = 2,
+                  .caption = (char *)"step 3", .step = 3};
+  rnd_options o;
+  rnd_options_init(&o);
+  Agraph_t *g = rnd_graph_build(&sc, &o);
+  CHECK(g != NULL);
+  if (!g) return;
+  Agnode_t *n2 = agnode(g, "o2", 0), *n3 = agnode(g, "o3", 0), *st = agnode(g, "stack", 0);
+  CHECK(n2 && n3 && st);
+  if (n2 && n3 && st) {
+    const char *l2 = agget(n2, "label"), *l3 = agget(n3, "label");
+    CHECK(strstr(l2, "rc static") != NULL);
+    CHECK(strstr(l2, "999") == NULL && strstr(l2, "10⁹") == NULL);
+    CHECK(strstr(l3, "rc 1<") != NULL);
+    CHECK(strstr(l2, "PORT=\"h\"") != NULL && strstr(l3, "PORT=\"h\"") != NULL);
+    /* Every edge lands on the header port, none on a row. Frames' edges
+    ** leave the row's right edge; an object's from the dot in the cell's
+    ** middle, except the one closing the cycle (back to the int, which the
+    ** walk from the frame's first name reached first): from the right edge. */
+    int edges = 0;
+    for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n))
+      for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e)) {
+        CHECK_STR(agget(e, "headport"), "h");
+        const char *tp = agget(e, "tailport");
+        if (n == st) CHECK(strcmp(tp, "f0r0:e") == 0 || strcmp(tp, "f0r1:e") == 0);
+        else if (n == n2) CHECK_STR(tp, "r0:c");
+        else CHECK_STR(tp, "r0:e");
+        edges++;
+      }
+    CHECK(edges == 4);
+  }
+  agclose(g);
+}
+
+HR_TEST_MAIN(test_escape, test_formats, test_oom, test_graph)
