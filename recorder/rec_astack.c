@@ -45,8 +45,8 @@ prefix_of(const char *s, const char *p)
   return p != NULL && p[0] && strncmp(s, p, strlen(p)) == 0;
 }
 
-static int
-file_is_user(const char *f)
+int
+rec_astack_file_is_user(const char *f)
 {
   if (g.all_frames) return 1;
   if (strncmp(f, "<frozen ", 8) == 0) return 0;
@@ -75,7 +75,7 @@ code_of(PyCodeObject *co)
     PyErr_Clear();
     file = "?";
   }
-  c->user = file_is_user(file);
+  c->user = rec_astack_file_is_user(file);
   return c;
 }
 
