@@ -21,6 +21,7 @@ typedef struct seq_obj {
 static struct {
   int (*type_ok)(PyTypeObject *tp);
   seq_obj *seqs;         /* exact lists and tuples, written here */
+  struct kcache { PyTypeObject *tp; int cont; } kinds[256];   /* container types, direct-mapped */
   size_t nseq, capseq;
 } g;
 
@@ -76,7 +77,13 @@ sort_block(void *unused, uintptr_t p, uint64_t w)
     return 0;
   /* Other containers are diffed by the object tracker; scalars wait until
   ** something refers to them (born_lookup). */
-  if (rec_obj_is_container(op)) rec_obj_adopt(op, id, size);
+  struct kcache *k = &g.kinds[((uintptr_t)Py_TYPE(op) >> 6) & 255];
+  if (k->tp != Py_TYPE(op)) {
+    /* whether an object is a container depends on its type only */
+    k->tp = Py_TYPE(op);
+    k->cont = rec_obj_is_container(op);
+  }
+  if (k->cont) rec_obj_adopt(op, id, size);
   return 0;
 }
 

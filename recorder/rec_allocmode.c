@@ -39,9 +39,11 @@ static struct {
   int64_t last_cur;        /* bytes in the last mem event */
   int64_t last_hi;         /* highest bytes a mem event has reported */
   uintptr_t pend;          /* the OBJ block handed out last, not looked at yet */
+  uint64_t *pend_slot;     /* its word: no block is added or removed before resolve */
   uint64_t pend_stack;
   uint64_t site;           /* stack of the last site event */
   rec_map types;           /* type objects known to be types -> 1 */
+  struct tcache { PyTypeObject *tp; uint64_t tid; } tcache[256];  /* known types, direct-mapped */
   int segs_stale;          /* a module was made: shared objects may have been loaded */
   struct seg { uintptr_t lo, hi; } *segs;   /* writable segments of loaded objects */
   size_t nsegs;
@@ -134,11 +136,23 @@ in_segs(uintptr_t p, size_t n)
 ** is an object of a metatype) and static types from object's subclasses at
 ** the start; a static type of an extension loaded later is checked in place,
 ** reading it only when it lies inside a loaded object's writable segment. */
+static inline struct tcache *
+tcache_of(PyTypeObject *tp)
+{
+  return &g.tcache[((uintptr_t)tp >> 6) & 255];
+}
+
 static int
 type_known(PyTypeObject *tp)
 {
+  struct tcache *tc = tcache_of(tp);
+  if (tc->tp == tp && tp != NULL) return 1;
   if (tp == NULL || ((uintptr_t)tp & 7) != 0) return 0;
-  if (rec_map_get(&g.types, (uintptr_t)tp)) return 1;
+  if (rec_map_get(&g.types, (uintptr_t)tp)) {
+    tc->tp = tp;
+    tc->tid = 0;
+    return 1;
+  }
   if (!in_segs((uintptr_t)tp, sizeof *tp)) {
     if (!g.segs_stale) return 0;
     segs_load();
@@ -148,6 +162,8 @@ type_known(PyTypeObject *tp)
   if (meta != &PyType_Type && !rec_map_get(&g.types, (uintptr_t)meta)) return 0;
   if (!(tp->tp_flags & Py_TPFLAGS_READY) || tp->tp_name == NULL) return 0;
   rec_map_put(&g.types, (uintptr_t)tp, 1);
+  tc->tp = tp;
+  tc->tid = 0;
   return 1;
 }
 
@@ -285,7 +301,10 @@ object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op, uint64_t stack)
     rec_emit(TRC_EV_SITE, stack, 0, 0, 0);
     g.site = stack;
   }
-  rec_emit(TRC_EV_ALLOC, id, rec_type_id(tp), n, (uint64_t)(uintptr_t)op);
+  struct tcache *tc = tcache_of(tp);
+  uint64_t tid = tc->tp == tp && tc->tid ? tc->tid : rec_type_id(tp);
+  if (tc->tp == tp) tc->tid = tid;
+  rec_emit(TRC_EV_ALLOC, id, tid, n, (uint64_t)(uintptr_t)op);
   if (tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) rec_map_put(&g.types, (uintptr_t)op, 1);
   else if (tp == &PyModule_Type) g.segs_stale = 1;
   else if (PyType_FastSubclass(tp, Py_TPFLAGS_BASE_EXC_SUBCLASS)) exc_made(op, id);
@@ -298,7 +317,7 @@ resolve(void)
   uintptr_t p = g.pend;
   if (!p) return;
   g.pend = 0;
-  uint64_t *slot = rec_ablock_slot(p, 0);
+  uint64_t *slot = g.pend_slot;
   if (slot == NULL || *slot == 0 || rec_ab_id(*slot)) return;
   size_t n = rec_ablock_size(p, *slot);
   PyObject *op = block_object(p, n);
@@ -312,7 +331,11 @@ block_gone(uintptr_t p, uint64_t w)
   uint64_t id = rec_ab_id(w);
   if (!id) return;
   rec_emit(TRC_EV_FREE, id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
-  if (w & REC_AB_TYPE) rec_map_del(&g.types, p + rec_ab_off(w), NULL);
+  if (w & REC_AB_TYPE) {
+    PyTypeObject *tp = (PyTypeObject *)(p + rec_ab_off(w));
+    rec_map_del(&g.types, (uintptr_t)tp, NULL);
+    if (tcache_of(tp)->tp == tp) tcache_of(tp)->tp = NULL;
+  }
 }
 
 /* ---- the hooks ------------------------------------------------------------------------ */
@@ -340,10 +363,12 @@ got_block(hook *h, void *p, size_t n)
     if (ok) bytes_add((int64_t)n);
     return;
   }
-  if (rec_ablock_add((uintptr_t)p, n) == NULL) return;
+  uint64_t *slot = rec_ablock_add((uintptr_t)p, n);
+  if (slot == NULL) return;
   bytes_add((int64_t)n);
   if (h->domain == PYMEM_DOMAIN_OBJ) {
     g.pend = (uintptr_t)p;
+    g.pend_slot = slot;
     g.pend_stack = rec_astack_now();
   }
 }
@@ -418,6 +443,7 @@ realloc_moved(hook *h, void *ptr, uint64_t w, size_t old_size, void *p, size_t n
     if (op) object_born((uintptr_t)p, slot, n, op, rec_astack_now());
   } else if (ptr == NULL && h->domain == PYMEM_DOMAIN_OBJ) {
     g.pend = (uintptr_t)p;
+    g.pend_slot = slot;
     g.pend_stack = rec_astack_now();
   }
 }
@@ -644,6 +670,7 @@ teardown(void)
   rec_map_reset(&g.raw);
   raw_unlock();
   rec_map_reset(&g.types);
+  memset(g.tcache, 0, sizeof g.tcache);
   hr_free(g.segs);
   g.segs = NULL;
   g.nsegs = 0;
