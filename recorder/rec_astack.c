@@ -125,14 +125,16 @@ raw_grow(void)
   return HR_OK;
 }
 
-/* The stack id depends only on the frames walked, their code and their
-** instruction: when the innermost frames are those of the last walk, at the
-** same instructions, the id is the last one. Only frames the walk visited
-** are compared, so a deep recursion through folded frames is no memo. */
-#define MEMO_FRAMES 16
+/* The stack id depends only on the frames walked, their code, and the
+** instruction of each user frame: when the innermost frames are those of
+** the last walk, the user ones at the same instructions, the id is the last
+** one (library code running under an unchanged user line hits). Only frames
+** the walk visited are compared, so a deep recursion through folded frames
+** is no memo. */
+#define MEMO_FRAMES 64
 static struct {
   _PyInterpreterFrame *f[MEMO_FRAMES];
-  _Py_CODEUNIT *instr[MEMO_FRAMES];
+  _Py_CODEUNIT *instr[MEMO_FRAMES];   /* NULL for a folded frame: any instruction */
   PyCodeObject *code[MEMO_FRAMES];
   int n;                   /* frames visited, 0: no memo */
   int to_end;              /* the walk ran out of frames (rather than of depth) */
@@ -143,7 +145,9 @@ static inline int
 memo_hit(_PyInterpreterFrame *f)
 {
   for (int i = 0; i < memo.n; i++, f = f->previous)
-    if (f != memo.f[i] || f->prev_instr != memo.instr[i] || f->f_code != memo.code[i]) return 0;
+    if (f != memo.f[i] || f->f_code != memo.code[i] ||
+        (memo.instr[i] && f->prev_instr != memo.instr[i]))
+      return 0;
   return !memo.to_end || f == NULL;
 }
 
@@ -188,7 +192,10 @@ rec_astack_now(void)
     }
     if (_PyFrame_IsIncomplete(f)) continue;
     code_info *c = code_of(f->f_code);
-    if (!c->user) continue;
+    if (!c->user) {
+      if (walked < MEMO_FRAMES) memo.instr[walked] = NULL;
+      continue;
+    }
     fr[n] = f;
     ci[n] = c;
     n++;
