@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "ana_map.h"
+#include "ana_stacks.h"
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "trc_scan.h"
@@ -14,7 +15,9 @@ struct pass {
   ana_trace *t;
   ana_summary *s;
   ana_map tracked;       /* ids from track events: their frees are not the program's */
-  uint64_t step_loc;     /* location of the latest step event */
+  uint64_t step_loc;     /* location of the latest step event, or (alloc
+                            traces) the innermost location of the latest site */
+  ana_stacks *stacks;    /* alloc traces: site events name stacks */
   uint64_t frees_before_end, allocs_before_end;
 };
 
@@ -24,6 +27,11 @@ static int summary_cb(void *ctx, const trc_event *ev) {
   int before_end = ev->seq <= s->end_seq;
   switch (ev->kind) {
   case TRC_EV_STEP: p->step_loc = ev->f[1]; break;
+  case TRC_EV_SITE: {
+    uint64_t buf[1];
+    if (p->stacks) p->step_loc = ana_stacks_get(p->stacks, ev->f[0], buf, 1) ? buf[0] : 0;
+    break;
+  }
   case TRC_EV_ALLOC:
     s->objects_allocated++;
     p->allocs_before_end += before_end;
@@ -106,8 +114,16 @@ int ana_summary_compute(ana_trace *t, ana_summary *s) {
   p.t = t;
   p.s = s;
   ana_map_init(&p.tracked);
-  int rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, s->events, summary_cb, &p);
+  int rc = HR_OK;
+  if (ana_trace_is_alloc(t)) {
+    /* Site events advance the step counter: an alloc trace has no steps. */
+    s->alloc_detail = 1;
+    s->steps = 0;
+    rc = ana_stacks_load(t, &p.stacks);
+  }
+  if (rc == HR_OK) rc = ana_trace_scan(t, TRC_SCAN_SEQ, 1, s->events, summary_cb, &p);
   ana_map_reset(&p.tracked);
+  ana_stacks_free(p.stacks);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   if (rc) return rc;
   s->objects_alive_at_end = p.allocs_before_end >= p.frees_before_end

@@ -52,6 +52,10 @@ static struct {
   uintptr_t exc_op[EXC_QUEUE];  /* each held by a reference */
   int nexc, exc_queued;
   char *start_mark;        /* owned */
+  PyThreadState *last_ts;  /* the thread that allocated last, and its id */
+  uint64_t last_tid;
+  rec_map threads;         /* thread id -> 1 registered, 2 named */
+  int threads_queued;      /* a pending call will name new threads */
 } g;
 
 static _Thread_local int t_reent;  /* inside a hook: nested calls pass through */
@@ -250,8 +254,9 @@ exc_made(PyObject *op, uint64_t id)
     rec_emit(TRC_EV_EXCEPTION, rec_cstr_id(_PyType_Name(Py_TYPE(op))), msid, TRC_EXC_RAISED, id);
     return;
   }
-  if (g.nexc == EXC_QUEUE) {
-    /* A burst the pending call has not caught up with: the type at least. */
+  if (g.nexc == EXC_QUEUE || Py_REFCNT(op) <= 0) {
+    /* A burst the pending call has not caught up with, or an exception
+    ** dying before any other allocation: the type at least. */
     rec_emit(TRC_EV_EXCEPTION, rec_cstr_id(_PyType_Name(Py_TYPE(op))), rec_cstr_id(""),
              TRC_EXC_RAISED, id);
     return;
@@ -261,6 +266,60 @@ exc_made(PyObject *op, uint64_t id)
   g.exc_id[g.nexc] = id;
   g.nexc++;
   if (!g.exc_queued && Py_AddPendingCall(exc_flush, NULL) == 0) g.exc_queued = 1;
+}
+
+/* ---- threads ------------------------------------------------------------------- */
+
+/* Names for the threads registered unnamed, from threading's table of live
+** threads: a pending call, since it reads Python objects. */
+static int
+threads_name(void *unused)
+{
+  g.threads_queued = 0;
+  if (g.state == ST_OFF) return 0;
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  int reent = t_reent;
+  t_reent = 1;       /* nothing here is the program's */
+  PyObject *mods = PyImport_GetModuleDict();                      /* borrowed */
+  PyObject *mod = mods ? PyDict_GetItemString(mods, "threading") : NULL;  /* borrowed */
+  PyObject *active = mod ? PyObject_GetAttrString(mod, "_active") : NULL;
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  while (active && PyDict_Check(active) && PyDict_Next(active, &pos, &k, &v)) {
+    uint64_t tid = PyLong_Check(k) ? PyLong_AsUnsignedLongLong(k) : 0;
+    uintptr_t *st = tid ? rec_map_get(&g.threads, (uintptr_t)tid) : NULL;
+    if (st == NULL || *st == 2) continue;
+    PyObject *name = PyObject_GetAttrString(v, "name");
+    PyObject *native = PyObject_GetAttrString(v, "native_id");
+    if (name && PyUnicode_Check(name)) {
+      uint64_t nid = native && PyLong_Check(native) ? PyLong_AsUnsignedLongLong(native) : 0;
+      trc_writer_thread(rec_g.w, tid, rec_str_id(name), nid);
+      *st = 2;
+    }
+    Py_XDECREF(name);
+    Py_XDECREF(native);
+    PyErr_Clear();
+  }
+  Py_XDECREF(active);
+  PyErr_Clear();
+  t_reent = reent;
+  PyErr_Restore(et, ev, tb);
+  return 0;
+}
+
+/* The allocating thread is in the threads table (named later). */
+static inline void
+thread_seen(void)
+{
+  PyThreadState *ts = _PyThreadState_GET();
+  if (ts == NULL || (ts == g.last_ts && (uint64_t)ts->thread_id == g.last_tid)) return;
+  g.last_ts = ts;
+  g.last_tid = (uint64_t)ts->thread_id;
+  if (g.last_tid == 0 || rec_map_get(&g.threads, (uintptr_t)g.last_tid)) return;
+  if (rec_map_put(&g.threads, (uintptr_t)g.last_tid, 1) != HR_OK) return;
+  trc_writer_thread(rec_g.w, g.last_tid, rec_cstr_id("Thread"), (uint64_t)ts->native_thread_id);
+  if (!g.threads_queued && Py_AddPendingCall(threads_name, NULL) == 0) g.threads_queued = 1;
 }
 
 /* ---- object blocks --------------------------------------------------------------- */
@@ -276,7 +335,9 @@ block_object(uintptr_t b, size_t n)
     if (n < off + sizeof(PyObject)) break;
     PyObject *op = (PyObject *)(b + off);
     Py_ssize_t rc = op->ob_refcnt;
-    if (rc < 1 || rc > ((Py_ssize_t)1 << 40)) continue;
+    /* 0: an object already being deallocated, with no hook call since its
+    ** block was handed out; it is still born, and dies at its block's free. */
+    if (rc < 0 || rc > ((Py_ssize_t)1 << 40)) continue;
     PyTypeObject *tp = op->ob_type;
     if (!type_known(tp)) continue;
     if (_PyType_PreHeaderSize(tp) != off || (size_t)tp->tp_basicsize + off > n) continue;
@@ -370,6 +431,7 @@ got_block(hook *h, void *p, size_t n)
     g.pend = (uintptr_t)p;
     g.pend_slot = slot;
     g.pend_stack = rec_astack_now();
+    thread_seen();
   }
 }
 
@@ -646,6 +708,7 @@ region_halt(void)
   rec_gc_stop();
   mem_emit();
   if (g.nexc) exc_flush(NULL);
+  threads_name(NULL);
 }
 
 /* The live objects and their outgoing references, as a full recording ends. */
@@ -671,6 +734,9 @@ teardown(void)
   raw_unlock();
   rec_map_reset(&g.types);
   memset(g.tcache, 0, sizeof g.tcache);
+  rec_map_reset(&g.threads);
+  g.last_ts = NULL;
+  g.last_tid = 0;
   hr_free(g.segs);
   g.segs = NULL;
   g.nsegs = 0;
@@ -706,6 +772,7 @@ rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
   PyThreadState *ts = PyThreadState_Get();
   trc_writer_thread(w, (uint64_t)ts->thread_id, rec_cstr_id("MainThread"),
                     (uint64_t)ts->native_thread_id);
+  rec_map_put(&g.threads, (uintptr_t)ts->thread_id, 2);
   g.last_cur = 0;
   g.state = ST_PAUSED;
   if (!opt->start_mark && !opt->paused) region_begin();
