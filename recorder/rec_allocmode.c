@@ -35,7 +35,9 @@ static struct {
   hook hooks[3];           /* RAW, MEM, OBJ */
   rec_map raw;             /* RAW domain block -> size; raw_lock */
   int raw_lock;            /* spinlock for raw */
-  int64_t cur, hi;         /* bytes now, highest since the last mem event (atomic) */
+  int64_t cur;             /* MEM and OBJ bytes now (GIL) */
+  int64_t cur_raw;         /* RAW bytes now (atomic: RAW calls come without the GIL) */
+  int64_t hi;              /* highest total since the last mem event (relaxed atomic) */
   int64_t last_cur;        /* bytes in the last mem event */
   int64_t last_hi;         /* highest bytes a mem event has reported */
   uintptr_t pend;          /* the OBJ block handed out last, not looked at yet */
@@ -62,17 +64,36 @@ static _Thread_local int t_reent;  /* inside a hook: nested calls pass through *
 
 /* ---- byte counts and mem events ------------------------------------------------ */
 
+/* Bytes of a MEM or OBJ block (the GIL held): no atomic read-modify-write. */
 static inline void
 bytes_add(int64_t n)
 {
-  int64_t now = __atomic_add_fetch(&g.cur, n, __ATOMIC_RELAXED);
+  int64_t mine = g.cur + n;              /* only GIL holders write it */
+  __atomic_store_n(&g.cur, mine, __ATOMIC_RELAXED);
+  int64_t now = mine + __atomic_load_n(&g.cur_raw, __ATOMIC_RELAXED);
   if (now > __atomic_load_n(&g.hi, __ATOMIC_RELAXED)) __atomic_store_n(&g.hi, now, __ATOMIC_RELAXED);
+}
+
+/* Bytes of a RAW block, from any thread. A high water mark raced by two
+** threads may come out a little low, never higher than was true. */
+static inline void
+bytes_add_raw(int64_t n)
+{
+  int64_t now = __atomic_add_fetch(&g.cur_raw, n, __ATOMIC_RELAXED) +
+                __atomic_load_n(&g.cur, __ATOMIC_RELAXED);
+  if (now > __atomic_load_n(&g.hi, __ATOMIC_RELAXED)) __atomic_store_n(&g.hi, now, __ATOMIC_RELAXED);
+}
+
+static inline int64_t
+bytes_now(void)
+{
+  return g.cur + __atomic_load_n(&g.cur_raw, __ATOMIC_RELAXED);
 }
 
 static void
 mem_emit(void)
 {
-  int64_t cur = __atomic_load_n(&g.cur, __ATOMIC_RELAXED);
+  int64_t cur = bytes_now();
   int64_t hi = __atomic_load_n(&g.hi, __ATOMIC_RELAXED);
   if (hi < cur) hi = cur;
   if (cur == g.last_cur && hi == cur) return;
@@ -97,7 +118,7 @@ mem_before_drop(void)
 static inline void
 mem_on_site(void)
 {
-  int64_t cur = __atomic_load_n(&g.cur, __ATOMIC_RELAXED), d = cur - g.last_cur;
+  int64_t cur = bytes_now(), d = cur - g.last_cur;
   if (d < 0) d = -d;
   if (d > (int64_t)(256 << 10) + g.last_cur / 64) mem_emit();
 }
@@ -421,7 +442,7 @@ got_block(hook *h, void *p, size_t n)
     raw_lock();
     int ok = rec_map_put(&g.raw, (uintptr_t)p, n) == HR_OK;
     raw_unlock();
-    if (ok) bytes_add((int64_t)n);
+    if (ok) bytes_add_raw((int64_t)n);
     return;
   }
   uint64_t *slot = rec_ablock_add((uintptr_t)p, n);
@@ -446,7 +467,7 @@ lost_block(hook *h, void *p, size_t *size)
     int had = rec_map_del(&g.raw, (uintptr_t)p, &n);
     raw_unlock();
     if (!had) return 0;
-    bytes_add(-(int64_t)n);
+    bytes_add_raw(-(int64_t)n);
     *size = n;
     return REC_AB_PRESENT;
   }
