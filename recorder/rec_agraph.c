@@ -184,6 +184,9 @@ rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
   memset(&g, 0, sizeof g);
   g.type_ok = type_ok;
   rec_g.busy = 1;
+  /* The hooks are off: a collection now would free objects the table still
+  ** lists. */
+  int gc_was = PyGC_Disable();
   if (rec_objects_init() != HR_OK) PyErr_Clear();
   rec_g.born_lookup = born_lookup;
   rec_ablock_each(sort_block, NULL);
@@ -193,6 +196,7 @@ rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
   key_values();
   rec_cand_flush();
   rec_g.born_lookup = NULL;
+  if (gc_was) PyGC_Enable();
   hr_free(g.seqs);
   memset(&g, 0, sizeof g);
   PyErr_Restore(et, ev, tb);

@@ -721,6 +721,9 @@ static void
 region_halt(void)
 {
   if (g.state != ST_RECORDING) return;
+  /* With the hooks still on, so the frees of the exceptions it lets go are seen. */
+  if (g.nexc) exc_flush(NULL);
+  threads_name(NULL);
   t_reent = 1;
   resolve();
   t_reent = 0;
@@ -728,8 +731,6 @@ region_halt(void)
   freelists_unwrap();
   rec_gc_stop();
   mem_emit();
-  if (g.nexc) exc_flush(NULL);
-  threads_name(NULL);
 }
 
 /* The live objects and their outgoing references, as a full recording ends. */
