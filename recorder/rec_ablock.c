@@ -12,19 +12,19 @@
 #define LEAF_WORDS 256             /* bits 11..4: one word per 16-byte granule */
 #define SLAB_LEAVES 64             /* leaves are carved from slabs of 128 KiB */
 
-typedef struct leaf {
-  uint64_t w[LEAF_WORDS];
-} leaf;
-
+/* A leaf is LEAF_WORDS words, known by the address of its first. */
 typedef struct slab {
   struct slab *next;
   size_t used;
-  leaf leaves[SLAB_LEAVES];
+  uint64_t leaves[SLAB_LEAVES][LEAF_WORDS];
 } slab;
 
-/* Protected by the GIL. */
+/* 2^L1_BITS pointers to L2 tables of 2^L2_BITS leaves. Protected by the
+** GIL, as is g. */
+uint64_t ***rec_ablock_l1;
+#define L1 rec_ablock_l1
+
 static struct {
-  leaf ***l1;              /* 2^L1_BITS pointers to L2 tables of 2^L2_BITS leaves */
   slab *slabs;
   rec_map odd;             /* unaligned or out-of-range address -> word */
   rec_map big;             /* address -> size, for words with REC_AB_SIZE_BIG */
@@ -42,16 +42,17 @@ rec_ablock_init(void)
 {
   rec_ablock_fini();
   /* calloc hands back untouched zero pages: only the parts used cost memory. */
-  g.l1 = hr_calloc((size_t)1 << L1_BITS, sizeof *g.l1);
-  return g.l1 ? HR_OK : HR_ENOMEM;
+  rec_ablock_l1 = hr_calloc((size_t)1 << L1_BITS, sizeof *rec_ablock_l1);
+  return rec_ablock_l1 ? HR_OK : HR_ENOMEM;
 }
 
 void
 rec_ablock_fini(void)
 {
-  if (g.l1) {
-    for (size_t i = 0; i < ((size_t)1 << L1_BITS); i++) hr_free(g.l1[i]);
-    hr_free(g.l1);
+  if (rec_ablock_l1) {
+    for (size_t i = 0; i < ((size_t)1 << L1_BITS); i++) hr_free(rec_ablock_l1[i]);
+    hr_free(rec_ablock_l1);
+    rec_ablock_l1 = NULL;
   }
   while (g.slabs) {
     slab *nx = g.slabs->next;
@@ -63,7 +64,7 @@ rec_ablock_fini(void)
   memset(&g, 0, sizeof g);
 }
 
-static leaf *
+static uint64_t *
 leaf_new(void)
 {
   if (g.slabs == NULL || g.slabs->used == SLAB_LEAVES) {
@@ -72,7 +73,7 @@ leaf_new(void)
     s->next = g.slabs;
     g.slabs = s;
   }
-  return &g.slabs->leaves[g.slabs->used++];
+  return g.slabs->leaves[g.slabs->used++];
 }
 
 uint64_t *
@@ -84,22 +85,22 @@ rec_ablock_slot(uintptr_t p, int create)
     if (rec_map_put(&g.odd, p, 0) != HR_OK) return NULL;
     return (uint64_t *)rec_map_get(&g.odd, p);
   }
-  if (g.l1 == NULL) return NULL;
-  leaf **l2 = g.l1[p >> 30];
+  if (L1 == NULL) return NULL;
+  uint64_t **l2 = L1[p >> 30];
   if (l2 == NULL) {
     if (!create || (l2 = hr_calloc((size_t)1 << L2_BITS, sizeof *l2)) == NULL) return NULL;
-    g.l1[p >> 30] = l2;
+    L1[p >> 30] = l2;
   }
-  leaf **lp = &l2[(p >> 12) & (((size_t)1 << L2_BITS) - 1)];
+  uint64_t **lp = &l2[(p >> 12) & (((size_t)1 << L2_BITS) - 1)];
   if (*lp == NULL && (!create || (*lp = leaf_new()) == NULL)) return NULL;
-  return &(*lp)->w[(p >> 4) & (LEAF_WORDS - 1)];
+  return &(*lp)[(p >> 4) & (LEAF_WORDS - 1)];
 }
 
 uint64_t *
 rec_ablock_add(uintptr_t p, size_t n)
 {
-  uint64_t *s = rec_ablock_slot(p, 1);
-  if (s == NULL) return NULL;
+  uint64_t *s = rec_ablock_find(p);
+  if (s == NULL && (s = rec_ablock_slot(p, 1)) == NULL) return NULL;
   if (*s == 0) g.n++;
   uint64_t sz = n;
   if (n >= REC_AB_SIZE_BIG) {
@@ -126,7 +127,7 @@ rec_ablock_size(uintptr_t p, uint64_t w)
 uint64_t
 rec_ablock_del(uintptr_t p, size_t *size)
 {
-  uint64_t *s = rec_ablock_slot(p, 0);
+  uint64_t *s = rec_ablock_find(p);
   if (s == NULL || *s == 0) return 0;
   uint64_t w = *s;
   *s = 0;
@@ -146,16 +147,16 @@ rec_ablock_count(void)
 int
 rec_ablock_each(int (*fn)(void *ctx, uintptr_t p, uint64_t w), void *ctx)
 {
-  for (size_t i = 0; g.l1 && i < ((size_t)1 << L1_BITS); i++) {
-    leaf **l2 = g.l1[i];
+  for (size_t i = 0; L1 && i < ((size_t)1 << L1_BITS); i++) {
+    uint64_t **l2 = L1[i];
     if (l2 == NULL) continue;
     for (size_t j = 0; j < ((size_t)1 << L2_BITS); j++) {
-      leaf *lf = l2[j];
+      uint64_t *lf = l2[j];
       if (lf == NULL) continue;
       uintptr_t page = ((uintptr_t)i << 30) | ((uintptr_t)j << 12);
       for (size_t k = 0; k < LEAF_WORDS; k++) {
-        if (lf->w[k] == 0) continue;
-        int rc = fn(ctx, page | (k << 4), lf->w[k]);
+        if (lf[k] == 0) continue;
+        int rc = fn(ctx, page | (k << 4), lf[k]);
         if (rc) return rc;
       }
     }

@@ -39,6 +39,20 @@ void rec_ablock_fini(void);
 ** add or del (only an unaligned block's slot moves). */
 uint64_t *rec_ablock_slot(uintptr_t p, int create);
 
+/* The radix table, for rec_ablock_find's inline lookup only. */
+extern uint64_t ***rec_ablock_l1;
+
+/* rec_ablock_slot(p, 0), inline for 16-byte aligned addresses. */
+static inline uint64_t *
+rec_ablock_find(uintptr_t p)
+{
+  if ((p & 15) != 0 || ((uint64_t)p >> 48) != 0 || rec_ablock_l1 == NULL)
+    return rec_ablock_slot(p, 0);
+  uint64_t **l2 = rec_ablock_l1[p >> 30];
+  uint64_t *leaf = l2 ? l2[(p >> 12) & ((1u << 18) - 1)] : NULL;
+  return leaf ? &leaf[(p >> 4) & 255] : NULL;
+}
+
 /* Record a new block p of n bytes: its slot (word = present + size), or
 ** NULL when out of memory (the block is then not followed). */
 uint64_t *rec_ablock_add(uintptr_t p, size_t n);

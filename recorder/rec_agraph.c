@@ -30,7 +30,7 @@ static uint64_t
 born_id(PyObject *op, size_t *size)
 {
   uintptr_t p = (uintptr_t)op - _PyType_PreHeaderSize(Py_TYPE(op));
-  uint64_t *s = rec_ablock_slot(p, 0);
+  uint64_t *s = rec_ablock_find(p);
   if (s == NULL) return 0;
   uint64_t w = *s, id = rec_ab_id(w);
   if (!id || rec_ab_off(w) != (uintptr_t)op - p) return 0;
@@ -68,6 +68,8 @@ sort_block(void *unused, uintptr_t p, uint64_t w)
   if (!id) return 0;
   PyObject *op = (PyObject *)(p + rec_ab_off(w));
   /* Dead on a free list we do not empty: its count is 0. */
+  if (Py_REFCNT(op) > 0 && (PyLong_CheckExact(op) || PyUnicode_CheckExact(op)))
+    return 0;                            /* the commonest scalars, at once */
   if (Py_REFCNT(op) <= 0 || !g.type_ok(Py_TYPE(op))) {
     rec_emit(TRC_EV_FREE, id, 0, 0, 0);
     return 0;
