@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "ana_map.h"
+#include "ana_stacks.h"
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "trc_scan.h"
@@ -18,9 +19,11 @@
 struct pass {
   ana_summary *s;        /* the counts of this pass */
   ana_map tracked;       /* ids from track events: their frees are not the program's */
-  uint64_t step_loc;     /* location of the latest step event (0: none yet) */
+  uint64_t step_loc;     /* location of the latest step event, or (alloc
+                            traces) the innermost location of the latest site */
   uint64_t peak_loc;     /* step_loc at the peak */
   int peak_found;
+  ana_stacks *stacks;    /* alloc traces: site events name stacks */
   uint64_t frees_before_end, allocs_before_end;
   int second;            /* 1: the second half */
   uint64_t *maybe;       /* frees counted by the second half: id << 1 | before_end */
@@ -32,6 +35,11 @@ static int summary_one(struct pass *p, const trc_event *ev) {
   int before_end = ev->seq <= s->end_seq;
   switch (ev->kind) {
   case TRC_EV_STEP: p->step_loc = ev->f[1]; break;
+  case TRC_EV_SITE: {
+    uint64_t buf[1];
+    if (p->stacks) p->step_loc = ana_stacks_get(p->stacks, ev->f[0], buf, 1) ? buf[0] : 0;
+    break;
+  }
   case TRC_EV_ALLOC:
     s->objects_allocated++;
     p->allocs_before_end += before_end;
@@ -206,17 +214,24 @@ int ana_summary_compute(ana_trace *t, ana_summary *s) {
   h.p.s = &second_counts;
   h.p.second = 1;
   ana_map_init(&h.p.tracked);
+  int rc = HR_OK;
+  if (ana_trace_is_alloc(t)) {
+    /* Site events advance the step counter: an alloc trace has no steps. */
+    s->alloc_detail = 1;
+    s->steps = 0;
+    rc = ana_stacks_load(t, &p.stacks);
+  }
   uint64_t mid = s->events;
   pthread_t th;
   int threaded = 0;
-  if (s->events >= SUMMARY_SPLIT_EVENTS) {
+  if (rc == HR_OK && !p.stacks && s->events >= SUMMARY_SPLIT_EVENTS) {   /* alloc traces: one pass, with the stacks */
     mid = s->events / 2;
     h.lo = mid + 1;
     h.hi = s->events;
     threaded = pthread_create(&th, NULL, second_half, &h) == 0;
     if (!threaded) mid = s->events;
   }
-  int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, mid, summary_cb, &p);
+  if (rc == HR_OK) rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, mid, summary_cb, &p);
   if (threaded) {
     pthread_join(th, NULL);
     if (rc == HR_OK && h.rc != HR_OK) {
@@ -227,6 +242,7 @@ int ana_summary_compute(ana_trace *t, ana_summary *s) {
   }
   if (rc == HR_OK && p.peak_found) s->peak_loc = ana_trace_location(t, p.peak_loc);
   ana_map_reset(&p.tracked);
+  ana_stacks_free(p.stacks);
   ana_map_reset(&h.p.tracked);
   hr_free(h.p.maybe);
   hr_free(h.err);

@@ -25,7 +25,9 @@ typedef struct ana_summary {
   long exit_status;
   int has_duration;
   double duration_s;
-  uint64_t steps, events;
+  uint64_t steps, events;       /* steps 0 on alloc traces */
+  int alloc_detail;             /* 1: recorded with --detail alloc (no steps; the
+                                   peak is placed by its allocation's stack) */
   uint64_t objects_allocated;   /* alloc events: objects the program made */
   uint64_t objects_tracked;     /* track events: older objects it used */
   uint64_t objects_freed;       /* frees of allocated objects, whole trace */

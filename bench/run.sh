@@ -12,6 +12,8 @@
 #   RUNS=N        runs per measurement (default 3)
 #   QUICK=1       one run each, and skip the writer and codec micro-benchmarks
 #   FULL_LIMIT=S  seconds a full recording may take before it is marked skipped (300)
+#   ALLOC_BASE=D  another build directory: its `record --detail alloc` runs in the same
+#                 rounds as column "alloc-base" (a before/after comparison)
 set -uo pipefail
 build=${1:?usage: bench/run.sh BUILD_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +27,8 @@ rec=$build/heapreel-record
 hr=$build/heapreel
 programs=(bench_append bench_fib bench_stdlib bench_churn)
 tools=(plain full alloc tracemalloc heaptrack)
+base=${ALLOC_BASE:-}
+[ -n "$base" ] && tools=(plain full alloc alloc-base tracemalloc heaptrack)
 have_heaptrack=1
 command -v heaptrack >/dev/null || have_heaptrack=0
 
@@ -49,6 +53,7 @@ run_tool() {
     plain) cmd=("$py" "$script") ;;
     full) cmd=(timeout "$full_limit" "$rec" -o "$work/$prog.full.heapreel" "$script") ;;
     alloc) cmd=("$rec" --detail alloc -o "$work/$prog.alloc.heapreel" "$script") ;;
+    alloc-base) cmd=("$base/heapreel-record" --detail alloc -o "$work/$prog.alloc-base.heapreel" "$script") ;;
     tracemalloc) cmd=("$py" -X tracemalloc "$script") ;;
     heaptrack) cmd=(env PYTHONMALLOC=malloc heaptrack -o "$work/$prog.heaptrack" "$py" "$script") ;;
   esac
@@ -87,12 +92,12 @@ done
 
 echo "== wall time and peak RSS, median of $runs run(s); ratios to plain python3.11 in the same run"
 printf "%-13s %14s" program "plain s/MB"
-for tool in full alloc tracemalloc heaptrack; do printf " %22s" "$tool"; done
+for tool in "${tools[@]:1}"; do printf " %22s" "$tool"; done
 echo
 for prog in "${programs[@]}"; do
   p=${T[$prog.plain]} pm=${M[$prog.plain]}
   printf "%-13s %7.2fs %5dM" "$prog" "$p" $((pm / 1024))
-  for tool in full alloc tracemalloc heaptrack; do
+  for tool in "${tools[@]:1}"; do
     v=${T[$prog.$tool]}
     case $v in
       na) printf " %22s" "not installed" ;;
@@ -112,13 +117,15 @@ echo "== trace sizes (the last run's files)"
 printf "%-13s %-10s %12s %12s %12s %12s %12s\n" program trace bytes events allocs "B/event" "B/alloc"
 largest= largest_size=0
 for prog in "${programs[@]}"; do
-  for kind in full alloc; do
+  kinds=(full alloc)
+  [ -n "$base" ] && kinds=(full alloc alloc-base)
+  for kind in "${kinds[@]}"; do
     f=$work/keep.$prog.$kind.heapreel
     [ -f "$f" ] || { printf "%-13s %-10s %12s\n" "$prog" "$kind" "(none)"; continue; }
     s=$(stat -c %s "$f") e=$(events "$f") a=$(allocs "$f")
     printf "%-13s %-10s %12d %12d %12d %12.3f %12.3f\n" "$prog" "$kind" "$s" "$e" "$a" \
       "$(calc "$s / ($e ? $e : 1)")" "$(calc "$s / ($a ? $a : 1)")"
-    [ "$s" -gt "$largest_size" ] && largest=$f largest_size=$s
+    [ "$kind" != alloc-base ] && [ "$s" -gt "$largest_size" ] && largest=$f largest_size=$s
   done
   f=$(ls "$work/keep.$prog.heaptrack"* 2>/dev/null | head -1)
   if [ -n "$f" ]; then

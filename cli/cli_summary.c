@@ -83,7 +83,8 @@ static void print_text(const ana_summary *s) {
   print_row("duration");
   if (s->has_duration) printf("%.3f s\n", s->duration_s); else puts("unknown");
   print_row("steps");
-  printf("%llu\n", (unsigned long long)s->steps);
+  if (s->alloc_detail) puts("0 (alloc detail: allocations and frees, no per-instruction steps)");
+  else printf("%llu\n", (unsigned long long)s->steps);
   print_row("events");
   printf("%llu\n", (unsigned long long)s->events);
   print_row("objects");
@@ -93,8 +94,9 @@ static void print_text(const ana_summary *s) {
          s->end_is_mark ? "the main script" : "the trace");
   print_row("peak");
   if (s->peak_step) {
-    printf("%llu bytes at step %llu (", (unsigned long long)s->peak_bytes,
-           (unsigned long long)s->peak_step);
+    if (s->alloc_detail) printf("%llu bytes (", (unsigned long long)s->peak_bytes);
+    else printf("%llu bytes at step %llu (", (unsigned long long)s->peak_bytes,
+                (unsigned long long)s->peak_step);
     cli_put_safe(stdout, s->peak_loc.file);
     printf(":%u)\n", s->peak_loc.line);
   } else {

@@ -10,18 +10,12 @@
 
 #include "hr_mem.h"
 #include "hr_status.h"
+#include "rec_ablock.h"
+#include "rec_agraph.h"
 #include "rec_allocmode.h"
 #include "rec_astack.h"
 
 /* ---- state ---------------------------------------------------------------- */
-
-/* A live block from the MEM or OBJ domain. */
-typedef struct blk {
-  uintptr_t key;           /* block address; 0 = empty slot */
-  size_t size;
-  uint64_t id;             /* object id when the block holds an object, else 0 */
-  PyTypeObject *tp;        /* that object's type */
-} blk;
 
 typedef struct hook {
   PyMemAllocatorEx orig;
@@ -33,118 +27,73 @@ enum { ST_OFF = 0, ST_PAUSED, ST_RECORDING, ST_DONE };
 #define EXC_QUEUE 64
 
 /* Protected by the GIL, except the RAW domain's fields (raw, raw_lock) and
-** the byte counters, which are updated atomically. */
+** the byte counters, which are updated atomically. The MEM and OBJ blocks
+** are in rec_ablock.h's table. */
 static struct {
   int state;
   int hooked;
   hook hooks[3];           /* RAW, MEM, OBJ */
-  blk *blocks;             /* open addressing, backward-shift deletion */
-  size_t nblocks, capblocks;
   rec_map raw;             /* RAW domain block -> size; raw_lock */
   int raw_lock;            /* spinlock for raw */
-  int64_t cur, hi;         /* bytes now, highest since the last mem event (atomic) */
+  int64_t cur;             /* MEM and OBJ bytes now (GIL) */
+  int64_t cur_raw;         /* RAW bytes now (atomic: RAW calls come without the GIL) */
+  int64_t hi;              /* highest total since the last mem event (relaxed atomic) */
   int64_t last_cur;        /* bytes in the last mem event */
   int64_t last_hi;         /* highest bytes a mem event has reported */
   uintptr_t pend;          /* the OBJ block handed out last, not looked at yet */
-  size_t pend_size;
+  uint64_t *pend_slot;     /* its word: no block is added or removed before resolve */
   uint64_t pend_stack;
   uint64_t site;           /* stack of the last site event */
   rec_map types;           /* type objects known to be types -> 1 */
+  struct tcache { PyTypeObject *tp; uint64_t tid; } tcache[256];  /* known types, direct-mapped */
   int segs_stale;          /* a module was made: shared objects may have been loaded */
   struct seg { uintptr_t lo, hi; } *segs;   /* writable segments of loaded objects */
   size_t nsegs;
   destructor orig_dealloc[4];  /* list, tuple, dict, float */
   uint64_t exc_id[EXC_QUEUE];  /* exceptions made, waiting for their event */
-  uintptr_t exc_blk[EXC_QUEUE];
+  uintptr_t exc_op[EXC_QUEUE];  /* each held by a reference */
   int nexc, exc_queued;
   char *start_mark;        /* owned */
+  PyThreadState *last_ts;  /* the thread that allocated last, and its id */
+  uint64_t last_tid;
+  rec_map threads;         /* thread id -> 1 registered, 2 named */
+  int threads_queued;      /* a pending call will name new threads */
 } g;
 
 static _Thread_local int t_reent;  /* inside a hook: nested calls pass through */
 
-/* ---- the block table -------------------------------------------------------- */
-
-/* Fibonacci hashing on the top bits: blocks are 16-byte aligned and
-** pymalloc hands them out in runs, which low product bits would cluster. */
-static inline size_t
-blk_hash(uintptr_t k, size_t mask)
-{
-  return (size_t)((((uint64_t)k >> 4) * 0x9E3779B97F4A7C15ull) >> 32) & mask;
-}
-
-static int
-blk_grow(void)
-{
-  size_t ncap = g.capblocks ? g.capblocks * 2 : 1 << 16;
-  blk *nb = hr_calloc(ncap, sizeof *nb);
-  if (nb == NULL) return HR_ENOMEM;
-  for (size_t i = 0; i < g.capblocks; i++) {
-    if (!g.blocks[i].key) continue;
-    size_t j = blk_hash(g.blocks[i].key, ncap - 1);
-    while (nb[j].key) j = (j + 1) & (ncap - 1);
-    nb[j] = g.blocks[i];
-  }
-  hr_free(g.blocks);
-  g.blocks = nb;
-  g.capblocks = ncap;
-  return HR_OK;
-}
-
-static blk *
-blk_put(uintptr_t p, size_t size)
-{
-  if ((g.nblocks + 1) * 2 > g.capblocks && blk_grow() != HR_OK) return NULL;
-  size_t mask = g.capblocks - 1, j = blk_hash(p, mask);
-  while (g.blocks[j].key && g.blocks[j].key != p) j = (j + 1) & mask;
-  if (!g.blocks[j].key) g.nblocks++;
-  g.blocks[j] = (blk){p, size, 0, NULL};
-  return &g.blocks[j];
-}
-
-static blk *
-blk_get(uintptr_t p)
-{
-  if (!g.capblocks) return NULL;
-  size_t mask = g.capblocks - 1;
-  for (size_t j = blk_hash(p, mask); g.blocks[j].key; j = (j + 1) & mask)
-    if (g.blocks[j].key == p) return &g.blocks[j];
-  return NULL;
-}
-
-static int
-blk_del(uintptr_t p, blk *out)
-{
-  blk *b = blk_get(p);
-  if (b == NULL) return 0;
-  *out = *b;
-  size_t mask = g.capblocks - 1, i = (size_t)(b - g.blocks), j = i;
-  for (;;) {
-    j = (j + 1) & mask;
-    if (!g.blocks[j].key) break;
-    size_t home = blk_hash(g.blocks[j].key, mask);
-    if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-      g.blocks[i] = g.blocks[j];
-      i = j;
-    }
-  }
-  g.blocks[i].key = 0;
-  g.nblocks--;
-  return 1;
-}
-
 /* ---- byte counts and mem events ------------------------------------------------ */
 
+/* Bytes of a MEM or OBJ block (the GIL held): no atomic read-modify-write. */
 static inline void
 bytes_add(int64_t n)
 {
-  int64_t now = __atomic_add_fetch(&g.cur, n, __ATOMIC_RELAXED);
+  int64_t mine = g.cur + n;              /* only GIL holders write it */
+  __atomic_store_n(&g.cur, mine, __ATOMIC_RELAXED);
+  int64_t now = mine + __atomic_load_n(&g.cur_raw, __ATOMIC_RELAXED);
   if (now > __atomic_load_n(&g.hi, __ATOMIC_RELAXED)) __atomic_store_n(&g.hi, now, __ATOMIC_RELAXED);
+}
+
+/* Bytes of a RAW block, from any thread. A high water mark raced by two
+** threads may come out a little low, never higher than was true. */
+static inline void
+bytes_add_raw(int64_t n)
+{
+  int64_t now = __atomic_add_fetch(&g.cur_raw, n, __ATOMIC_RELAXED) +
+                __atomic_load_n(&g.cur, __ATOMIC_RELAXED);
+  if (now > __atomic_load_n(&g.hi, __ATOMIC_RELAXED)) __atomic_store_n(&g.hi, now, __ATOMIC_RELAXED);
+}
+
+static inline int64_t
+bytes_now(void)
+{
+  return g.cur + __atomic_load_n(&g.cur_raw, __ATOMIC_RELAXED);
 }
 
 static void
 mem_emit(void)
 {
-  int64_t cur = __atomic_load_n(&g.cur, __ATOMIC_RELAXED);
+  int64_t cur = bytes_now();
   int64_t hi = __atomic_load_n(&g.hi, __ATOMIC_RELAXED);
   if (hi < cur) hi = cur;
   if (cur == g.last_cur && hi == cur) return;
@@ -169,7 +118,7 @@ mem_before_drop(void)
 static inline void
 mem_on_site(void)
 {
-  int64_t cur = __atomic_load_n(&g.cur, __ATOMIC_RELAXED), d = cur - g.last_cur;
+  int64_t cur = bytes_now(), d = cur - g.last_cur;
   if (d < 0) d = -d;
   if (d > (int64_t)(256 << 10) + g.last_cur / 64) mem_emit();
 }
@@ -212,11 +161,23 @@ in_segs(uintptr_t p, size_t n)
 ** is an object of a metatype) and static types from object's subclasses at
 ** the start; a static type of an extension loaded later is checked in place,
 ** reading it only when it lies inside a loaded object's writable segment. */
+static inline struct tcache *
+tcache_of(PyTypeObject *tp)
+{
+  return &g.tcache[((uintptr_t)tp >> 6) & 255];
+}
+
 static int
 type_known(PyTypeObject *tp)
 {
+  struct tcache *tc = tcache_of(tp);
+  if (tc->tp == tp && tp != NULL) return 1;
   if (tp == NULL || ((uintptr_t)tp & 7) != 0) return 0;
-  if (rec_map_get(&g.types, (uintptr_t)tp)) return 1;
+  if (rec_map_get(&g.types, (uintptr_t)tp)) {
+    tc->tp = tp;
+    tc->tid = 0;
+    return 1;
+  }
   if (!in_segs((uintptr_t)tp, sizeof *tp)) {
     if (!g.segs_stale) return 0;
     segs_load();
@@ -226,6 +187,8 @@ type_known(PyTypeObject *tp)
   if (meta != &PyType_Type && !rec_map_get(&g.types, (uintptr_t)meta)) return 0;
   if (!(tp->tp_flags & Py_TPFLAGS_READY) || tp->tp_name == NULL) return 0;
   rec_map_put(&g.types, (uintptr_t)tp, 1);
+  tc->tp = tp;
+  tc->tid = 0;
   return 1;
 }
 
@@ -247,45 +210,137 @@ types_learn(PyTypeObject *tp, int depth)
 
 /* ---- exceptions --------------------------------------------------------------------- */
 
+/* An exception's message as str() would give it, when that needs no Python
+** code: BaseException's own __init__ and __str__, and no argument or one
+** str. Then args is final by the time the block is looked at (the next
+** allocator call after the object was set up). */
+static int
+exc_message_now(PyObject *op, uint64_t *msid)
+{
+  static PyTypeObject *base;
+  if (base == NULL) base = (PyTypeObject *)PyExc_BaseException;
+  PyTypeObject *tp = Py_TYPE(op);
+  PyObject *args = ((PyBaseExceptionObject *)op)->args;
+  if (tp->tp_str != base->tp_str || tp->tp_init != base->tp_init || args == NULL ||
+      !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) > 1)
+    return 0;
+  if (PyTuple_GET_SIZE(args) == 0) {
+    *msid = rec_cstr_id("");
+    return 1;
+  }
+  PyObject *a = PyTuple_GET_ITEM(args, 0);
+  if (!PyUnicode_CheckExact(a)) return 0;
+  *msid = rec_str_id(a);
+  return *msid != 0;
+}
+
 /* A pending call (run by the interpreter between instructions, with the
-** GIL) turns the exceptions made since into exception events: their message
-** needs str(), which must not run inside an allocator. */
+** GIL) turns the other exceptions into events: their message needs str(),
+** which must not run inside an allocator. Each queued exception is held by
+** a reference until then, so one the program drops at once is not missed. */
 static int
 exc_flush(void *unused)
 {
   g.exc_queued = 0;
-  if (g.state != ST_RECORDING) {
-    g.nexc = 0;
-    return 0;
-  }
-  PyObject *et, *ev, *tb;
-  PyErr_Fetch(&et, &ev, &tb);
-  t_reent = 0;
   int n = g.nexc;
   g.nexc = 0;
+  int rec = g.state == ST_RECORDING;
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  int reent = t_reent;
+  t_reent = 0;
   for (int i = 0; i < n; i++) {
-    blk *b = blk_get(g.exc_blk[i]);
-    if (b == NULL || b->id != g.exc_id[i]) continue;   /* died meanwhile */
-    PyObject *op = (PyObject *)(b->key + _PyType_PreHeaderSize(b->tp));
-    uint64_t tsid = rec_cstr_id(_PyType_Name(Py_TYPE(op)));
-    PyObject *s = PyObject_Str(op);
-    uint64_t msid = s ? rec_str_id(s) : rec_cstr_id("");
-    Py_XDECREF(s);
-    PyErr_Clear();
-    rec_emit(TRC_EV_EXCEPTION, tsid, msid, TRC_EXC_RAISED, g.exc_id[i]);
+    PyObject *op = (PyObject *)g.exc_op[i];
+    if (rec) {
+      uint64_t tsid = rec_cstr_id(_PyType_Name(Py_TYPE(op)));
+      /* args NULL: a constructor that failed half way; str() would crash. */
+      PyObject *s = ((PyBaseExceptionObject *)op)->args ? PyObject_Str(op) : NULL;
+      uint64_t msid = s ? rec_str_id(s) : rec_cstr_id("");
+      Py_XDECREF(s);
+      PyErr_Clear();
+      rec_emit(TRC_EV_EXCEPTION, tsid, msid, TRC_EXC_RAISED, g.exc_id[i]);
+    }
+    Py_DECREF(op);
   }
+  t_reent = reent;
   PyErr_Restore(et, ev, tb);
   return 0;
 }
 
 static void
-exc_made(uintptr_t block, uint64_t id)
+exc_made(PyObject *op, uint64_t id)
 {
-  if (g.nexc == EXC_QUEUE) return;
-  g.exc_blk[g.nexc] = block;
+  uint64_t msid;
+  if (exc_message_now(op, &msid)) {
+    rec_emit(TRC_EV_EXCEPTION, rec_cstr_id(_PyType_Name(Py_TYPE(op))), msid, TRC_EXC_RAISED, id);
+    return;
+  }
+  if (g.nexc == EXC_QUEUE || Py_REFCNT(op) <= 0) {
+    /* A burst the pending call has not caught up with, or an exception
+    ** dying before any other allocation: the type at least. */
+    rec_emit(TRC_EV_EXCEPTION, rec_cstr_id(_PyType_Name(Py_TYPE(op))), rec_cstr_id(""),
+             TRC_EXC_RAISED, id);
+    return;
+  }
+  Py_INCREF(op);
+  g.exc_op[g.nexc] = (uintptr_t)op;
   g.exc_id[g.nexc] = id;
   g.nexc++;
   if (!g.exc_queued && Py_AddPendingCall(exc_flush, NULL) == 0) g.exc_queued = 1;
+}
+
+/* ---- threads ------------------------------------------------------------------- */
+
+/* Names for the threads registered unnamed, from threading's table of live
+** threads: a pending call, since it reads Python objects. */
+static int
+threads_name(void *unused)
+{
+  g.threads_queued = 0;
+  if (g.state == ST_OFF) return 0;
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  int reent = t_reent;
+  t_reent = 1;       /* nothing here is the program's */
+  PyObject *mods = PyImport_GetModuleDict();                      /* borrowed */
+  PyObject *mod = mods ? PyDict_GetItemString(mods, "threading") : NULL;  /* borrowed */
+  PyObject *active = mod ? PyObject_GetAttrString(mod, "_active") : NULL;
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  while (active && PyDict_Check(active) && PyDict_Next(active, &pos, &k, &v)) {
+    uint64_t tid = PyLong_Check(k) ? PyLong_AsUnsignedLongLong(k) : 0;
+    uintptr_t *st = tid ? rec_map_get(&g.threads, (uintptr_t)tid) : NULL;
+    if (st == NULL || *st == 2) continue;
+    PyObject *name = PyObject_GetAttrString(v, "name");
+    PyObject *native = PyObject_GetAttrString(v, "native_id");
+    if (name && PyUnicode_Check(name)) {
+      uint64_t nid = native && PyLong_Check(native) ? PyLong_AsUnsignedLongLong(native) : 0;
+      trc_writer_thread(rec_g.w, tid, rec_str_id(name), nid);
+      *st = 2;
+    }
+    Py_XDECREF(name);
+    Py_XDECREF(native);
+    PyErr_Clear();
+  }
+  Py_XDECREF(active);
+  PyErr_Clear();
+  t_reent = reent;
+  PyErr_Restore(et, ev, tb);
+  return 0;
+}
+
+/* The allocating thread is in the threads table (named later). */
+static inline void
+thread_seen(void)
+{
+  PyThreadState *ts = _PyThreadState_GET();
+  if (ts == NULL || (ts == g.last_ts && (uint64_t)ts->thread_id == g.last_tid)) return;
+  g.last_ts = ts;
+  g.last_tid = (uint64_t)ts->thread_id;
+  if (g.last_tid == 0 || rec_map_get(&g.threads, (uintptr_t)g.last_tid)) return;
+  if (rec_map_put(&g.threads, (uintptr_t)g.last_tid, 1) != HR_OK) return;
+  trc_writer_thread(rec_g.w, g.last_tid, rec_cstr_id("Thread"), (uint64_t)ts->native_thread_id);
+  if (!g.threads_queued && Py_AddPendingCall(threads_name, NULL) == 0) g.threads_queued = 1;
 }
 
 /* ---- object blocks --------------------------------------------------------------- */
@@ -301,7 +356,9 @@ block_object(uintptr_t b, size_t n)
     if (n < off + sizeof(PyObject)) break;
     PyObject *op = (PyObject *)(b + off);
     Py_ssize_t rc = op->ob_refcnt;
-    if (rc < 1 || rc > ((Py_ssize_t)1 << 40)) continue;
+    /* 0: an object already being deallocated, with no hook call since its
+    ** block was handed out; it is still born, and dies at its block's free. */
+    if (rc < 0 || rc > ((Py_ssize_t)1 << 40)) continue;
     PyTypeObject *tp = op->ob_type;
     if (!type_known(tp)) continue;
     if (_PyType_PreHeaderSize(tp) != off || (size_t)tp->tp_basicsize + off > n) continue;
@@ -310,23 +367,29 @@ block_object(uintptr_t b, size_t n)
   return NULL;
 }
 
+/* Block p (word *slot, n bytes) holds op, born with the given stack. */
 static void
-object_born(blk *b, PyObject *op, uint64_t stack)
+object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op, uint64_t stack)
 {
   PyTypeObject *tp = Py_TYPE(op);
   uint64_t id = rec_g.next_obj++;
-  b->id = id;
-  b->tp = tp;
+  uint64_t w = *slot | ((id << REC_AB_ID_SHIFT) & REC_AB_ID_MASK) |
+               ((uint64_t)(((uintptr_t)op - p) / 16) << REC_AB_OFF_SHIFT);
+  if (tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) w |= REC_AB_TYPE;
+  *slot = w;
   if (stack != g.site) {
     mem_on_site();
     rec_g.step++;
     rec_emit(TRC_EV_SITE, stack, 0, 0, 0);
     g.site = stack;
   }
-  rec_emit(TRC_EV_ALLOC, id, rec_type_id(tp), b->size, (uint64_t)(uintptr_t)op);
+  struct tcache *tc = tcache_of(tp);
+  uint64_t tid = tc->tp == tp && tc->tid ? tc->tid : rec_type_id(tp);
+  if (tc->tp == tp) tc->tid = tid;
+  rec_emit(TRC_EV_ALLOC, id, tid, n, (uint64_t)(uintptr_t)op);
   if (tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) rec_map_put(&g.types, (uintptr_t)op, 1);
   else if (tp == &PyModule_Type) g.segs_stale = 1;
-  else if (PyType_FastSubclass(tp, Py_TPFLAGS_BASE_EXC_SUBCLASS)) exc_made(b->key, id);
+  else if (PyType_FastSubclass(tp, Py_TPFLAGS_BASE_EXC_SUBCLASS)) exc_made(op, id);
 }
 
 /* Look at the block handed out last: by now its object header, if any, is set. */
@@ -336,20 +399,24 @@ resolve(void)
   uintptr_t p = g.pend;
   if (!p) return;
   g.pend = 0;
-  blk *b = blk_get(p);
-  if (b == NULL || b->id) return;
-  PyObject *op = block_object(p, b->size);
-  if (op) object_born(b, op, g.pend_stack);
+  uint64_t *slot = g.pend_slot;
+  if (slot == NULL || *slot == 0 || rec_ab_id(*slot)) return;
+  size_t n = rec_ablock_size(p, *slot);
+  PyObject *op = block_object(p, n);
+  if (op) object_born(p, slot, n, op, g.pend_stack);
 }
 
+/* Block p with word w is gone. */
 static void
-block_gone(const blk *b)
+block_gone(uintptr_t p, uint64_t w)
 {
-  if (!b->id) return;
-  rec_emit(TRC_EV_FREE, b->id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
-  if (b->tp && (b->tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS)) {
-    uintptr_t op = b->key + _PyType_PreHeaderSize(b->tp);
-    rec_map_del(&g.types, op, NULL);
+  uint64_t id = rec_ab_id(w);
+  if (!id) return;
+  rec_emit(TRC_EV_FREE, id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
+  if (w & REC_AB_TYPE) {
+    PyTypeObject *tp = (PyTypeObject *)(p + rec_ab_off(w));
+    rec_map_del(&g.types, (uintptr_t)tp, NULL);
+    if (tcache_of(tp)->tp == tp) tcache_of(tp)->tp = NULL;
   }
 }
 
@@ -375,33 +442,40 @@ got_block(hook *h, void *p, size_t n)
     raw_lock();
     int ok = rec_map_put(&g.raw, (uintptr_t)p, n) == HR_OK;
     raw_unlock();
-    if (ok) bytes_add((int64_t)n);
+    if (ok) bytes_add_raw((int64_t)n);
     return;
   }
-  if (blk_put((uintptr_t)p, n) == NULL) return;
+  uint64_t *slot = rec_ablock_add((uintptr_t)p, n);
+  if (slot == NULL) return;
   bytes_add((int64_t)n);
   if (h->domain == PYMEM_DOMAIN_OBJ) {
     g.pend = (uintptr_t)p;
+    g.pend_slot = slot;
     g.pend_stack = rec_astack_now();
+    thread_seen();
   }
 }
 
-static int
-lost_block(hook *h, void *p, blk *out)
+/* Block p is going: its word (0: not followed; RAW blocks have no object)
+** and size, with the byte count lowered. */
+static uint64_t
+lost_block(hook *h, void *p, size_t *size)
 {
   if (h->domain == PYMEM_DOMAIN_RAW) {
     uintptr_t n;
     raw_lock();
     int had = rec_map_del(&g.raw, (uintptr_t)p, &n);
     raw_unlock();
-    if (had) bytes_add(-(int64_t)n);
-    out->id = 0;
-    return had;
+    if (!had) return 0;
+    bytes_add_raw(-(int64_t)n);
+    *size = n;
+    return REC_AB_PRESENT;
   }
-  if (!blk_del((uintptr_t)p, out)) return 0;
+  uint64_t w = rec_ablock_del((uintptr_t)p, size);
+  if (!w) return 0;
   mem_before_drop();
-  bytes_add(-(int64_t)out->size);
-  return 1;
+  bytes_add(-(int64_t)*size);
+  return w;
 }
 
 static void *
@@ -430,6 +504,33 @@ hook_calloc(void *ctx, size_t nelem, size_t elsize)
   return p;
 }
 
+/* A realloc of a MEM or OBJ block (the GIL held): the old block's word w
+** and size (w 0: not followed) become the new block's. */
+static void
+realloc_moved(hook *h, void *ptr, uint64_t w, size_t old_size, void *p, size_t n)
+{
+  uint64_t *slot = rec_ablock_add((uintptr_t)p, n);
+  if (slot == NULL) {
+    block_gone((uintptr_t)ptr, w);
+    return;
+  }
+  bytes_add((int64_t)n);
+  uint64_t id = rec_ab_id(w);
+  if (id && p == ptr) {
+    /* resized in place: the same object */
+    *slot |= w & (REC_AB_ID_MASK | REC_AB_TYPE | ((uint64_t)3 << REC_AB_OFF_SHIFT));
+    if (n != old_size) rec_emit(TRC_EV_RESIZE, id, n, 0, 0);
+  } else if (id) {
+    block_gone((uintptr_t)ptr, w);           /* moved: a new block, a new object */
+    PyObject *op = block_object((uintptr_t)p, n);
+    if (op) object_born((uintptr_t)p, slot, n, op, rec_astack_now());
+  } else if (ptr == NULL && h->domain == PYMEM_DOMAIN_OBJ) {
+    g.pend = (uintptr_t)p;
+    g.pend_slot = slot;
+    g.pend_stack = rec_astack_now();
+  }
+}
+
 static void *
 hook_realloc(void *ctx, void *ptr, size_t n)
 {
@@ -438,35 +539,19 @@ hook_realloc(void *ctx, void *ptr, size_t n)
   t_reent = 1;
   int gil = h->domain != PYMEM_DOMAIN_RAW;
   if (gil) resolve();
-  blk old = {0};
-  int had = ptr ? lost_block(h, ptr, &old) : 0;
+  size_t old_size = 0;
+  uint64_t w = ptr ? lost_block(h, ptr, &old_size) : 0;
   void *p = h->orig.realloc(h->orig.ctx, ptr, n);
   if (p == NULL) {
-    if (had && !gil) got_block(h, ptr, old.size);     /* the old block stays */
-    if (had && gil) {
-      blk *b = blk_put((uintptr_t)ptr, old.size);
-      if (b) b->id = old.id, b->tp = old.tp, bytes_add((int64_t)old.size);
+    if (w && !gil) got_block(h, ptr, old_size);     /* the old block stays */
+    if (w && gil) {
+      uint64_t *slot = rec_ablock_add((uintptr_t)ptr, old_size);
+      if (slot) *slot = w, bytes_add((int64_t)old_size);
     }
-    t_reent = 0;
-    return NULL;
-  }
-  if (!gil) {
+  } else if (!gil) {
     got_block(h, p, n);
-  } else if (blk_put((uintptr_t)p, n) != NULL) {
-    bytes_add((int64_t)n);
-    blk *b = blk_get((uintptr_t)p);
-    if (old.id && p == ptr) {
-      b->id = old.id;                          /* resized in place */
-      b->tp = old.tp;
-      rec_emit(TRC_EV_RESIZE, old.id, n, 0, 0);
-    } else if (old.id) {
-      block_gone(&old);                        /* moved: a new block, a new object */
-      PyObject *op = block_object((uintptr_t)p, n);
-      if (op) object_born(b, op, rec_astack_now());
-    } else if (ptr == NULL && h->domain == PYMEM_DOMAIN_OBJ) {
-      g.pend = (uintptr_t)p;
-      g.pend_stack = rec_astack_now();
-    }
+  } else {
+    realloc_moved(h, ptr, w, old_size, p, n);
   }
   t_reent = 0;
   return p;
@@ -481,9 +566,15 @@ hook_free(void *ctx, void *ptr)
     return;
   }
   t_reent = 1;
-  if (h->domain != PYMEM_DOMAIN_RAW) resolve();
-  blk old;
-  if (lost_block(h, ptr, &old)) block_gone(&old);
+  if (h->domain != PYMEM_DOMAIN_RAW) {
+    resolve();
+    size_t n;
+    uint64_t w = lost_block(h, ptr, &n);
+    if (w) block_gone((uintptr_t)ptr, w);
+  } else {
+    size_t n;
+    lost_block(h, ptr, &n);
+  }
   h->orig.free(h->orig.ctx, ptr);
   t_reent = 0;
 }
@@ -630,6 +721,9 @@ static void
 region_halt(void)
 {
   if (g.state != ST_RECORDING) return;
+  /* With the hooks still on, so the frees of the exceptions it lets go are seen. */
+  if (g.nexc) exc_flush(NULL);
+  threads_name(NULL);
   t_reent = 1;
   resolve();
   t_reent = 0;
@@ -637,80 +731,14 @@ region_halt(void)
   freelists_unwrap();
   rec_gc_stop();
   mem_emit();
-  if (g.nexc) exc_flush(NULL);
-}
-
-/* The globals of __main__ as the slots of one module frame, the roots. */
-static void
-main_frame(void)
-{
-  PyObject *m = PyImport_AddModule("__main__");          /* borrowed */
-  PyObject *d = m ? PyModule_GetDict(m) : NULL;
-  if (d == NULL) {
-    PyErr_Clear();
-    return;
-  }
-  uint64_t fid = rec_g.next_frame++;
-  uint64_t file = rec_cstr_id(rec_g.opt.script ? rec_g.opt.script : "?");
-  uint64_t loc = trc_writer_location(rec_g.w, file, 1, rec_cstr_id("<module>"));
-  PyThreadState *ts = PyThreadState_Get();
-  rec_emit(TRC_EV_CALL, fid, loc, 0, (uint64_t)ts->thread_id);
-  Py_ssize_t pos = 0;
-  PyObject *k, *v;
-  while (PyDict_Next(d, &pos, &k, &v))
-    if (PyUnicode_Check(k)) rec_emit(TRC_EV_BIND, fid, TRC_SLOT_GLOBAL, rec_str_id(k), rec_obj_id(v));
-}
-
-/* Dict keys the program made get their short value, so paths read value['k']. */
-static void
-key_values(void)
-{
-  rec_map done = {0};
-  for (size_t i = 0; i < rec_g.objs.cap; i++) {
-    if (!rec_g.objs.ent[i].key) continue;
-    rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
-    if (o->sh == NULL || o->sh->kind != REC_SH_DICT) continue;
-    for (size_t k = 0; k < o->sh->np; k++) {
-      rec_obj *ko = rec_obj_find(o->sh->pairs[k].key.op);
-      if (ko == NULL || ko->id != o->sh->pairs[k].key.id || !ko->alloc ||
-          rec_map_get(&done, (uintptr_t)ko->id))
-        continue;
-      uint64_t v = rec_value_id(ko->op);
-      if (v) rec_emit(TRC_EV_VALUE, ko->id, v, 0, 0);
-      rec_map_put(&done, (uintptr_t)ko->id, 1);   /* one value event each */
-    }
-  }
-  rec_map_reset(&done);
 }
 
 /* The live objects and their outgoing references, as a full recording ends. */
 static void
 snapshot(void)
 {
-  PyObject *et, *ev, *tb;
-  PyErr_Fetch(&et, &ev, &tb);
-  rec_g.busy = 1;
-  if (rec_objects_init() != HR_OK) PyErr_Clear();
-  for (size_t i = 0; i < g.capblocks; i++) {
-    blk *b = &g.blocks[i];
-    if (!b->key || !b->id) continue;
-    PyObject *op = (PyObject *)(b->key + _PyType_PreHeaderSize(b->tp));
-    /* Dead on a free list we do not empty: its count is 0. */
-    if (Py_REFCNT(op) <= 0 || Py_TYPE(op) != b->tp) {
-      rec_emit(TRC_EV_FREE, b->id, 0, 0, 0);
-      continue;
-    }
-    rec_obj_adopt(op, b->id, b->size);
-  }
-  hr_free(g.blocks);
-  g.blocks = NULL;
-  g.nblocks = g.capblocks = 0;
-  main_frame();
-  rec_objects_end();
-  key_values();
-  rec_cand_flush();
-  PyErr_Restore(et, ev, tb);
-  rec_g.busy = 0;
+  rec_agraph_write(type_known);
+  rec_ablock_fini();
 }
 
 static void
@@ -722,13 +750,15 @@ teardown(void)
   rec_dealloc_unwrap_all();
   rec_objects_fini();
   rec_astack_fini();
-  hr_free(g.blocks);
-  g.blocks = NULL;
-  g.nblocks = g.capblocks = 0;
+  rec_ablock_fini();
   raw_lock();
   rec_map_reset(&g.raw);
   raw_unlock();
   rec_map_reset(&g.types);
+  memset(g.tcache, 0, sizeof g.tcache);
+  rec_map_reset(&g.threads);
+  g.last_ts = NULL;
+  g.last_tid = 0;
   hr_free(g.segs);
   g.segs = NULL;
   g.nsegs = 0;
@@ -755,7 +785,7 @@ rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
   rec_g.next_frame = 1;
   int depth = opt->stack_depth > 0 ? opt->stack_depth : REC_ASTACK_DEFAULT_DEPTH;
   g.start_mark = opt->start_mark ? hr_strdup(opt->start_mark) : NULL;
-  if (rec_astack_init(w, depth, opt->all_frames) != HR_OK ||
+  if (rec_astack_init(w, depth, opt->all_frames) != HR_OK || rec_ablock_init() != HR_OK ||
       (opt->start_mark && g.start_mark == NULL)) {
     if (errmsg) *errmsg = hr_strdup("out of memory");
     return HR_ENOMEM;
@@ -764,6 +794,7 @@ rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
   PyThreadState *ts = PyThreadState_Get();
   trc_writer_thread(w, (uint64_t)ts->thread_id, rec_cstr_id("MainThread"),
                     (uint64_t)ts->native_thread_id);
+  rec_map_put(&g.threads, (uintptr_t)ts->thread_id, 2);
   g.last_cur = 0;
   g.state = ST_PAUSED;
   if (!opt->start_mark && !opt->paused) region_begin();

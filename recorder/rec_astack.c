@@ -45,8 +45,8 @@ prefix_of(const char *s, const char *p)
   return p != NULL && p[0] && strncmp(s, p, strlen(p)) == 0;
 }
 
-static int
-file_is_user(const char *f)
+int
+rec_astack_file_is_user(const char *f)
 {
   if (g.all_frames) return 1;
   if (strncmp(f, "<frozen ", 8) == 0) return 0;
@@ -75,7 +75,7 @@ code_of(PyCodeObject *co)
     PyErr_Clear();
     file = "?";
   }
-  c->user = file_is_user(file);
+  c->user = rec_astack_file_is_user(file);
   return c;
 }
 
@@ -125,31 +125,35 @@ raw_grow(void)
   return HR_OK;
 }
 
-uint64_t
-rec_astack_now(void)
+/* The stack id depends only on the frames walked, their code, and the
+** instruction of each user frame: when the innermost frames are those of
+** the last walk, the user ones at the same instructions, the id is the last
+** one (library code running under an unchanged user line hits). Only frames
+** the walk visited are compared, so a deep recursion through folded frames
+** is no memo. */
+#define MEMO_FRAMES 64
+static struct {
+  _PyInterpreterFrame *f[MEMO_FRAMES];
+  _Py_CODEUNIT *instr[MEMO_FRAMES];   /* NULL for a folded frame: any instruction */
+  PyCodeObject *code[MEMO_FRAMES];
+  int n;                   /* frames visited, 0: no memo */
+  int to_end;              /* the walk ran out of frames (rather than of depth) */
+  uint64_t id;
+} memo;
+
+static inline int
+memo_hit(_PyInterpreterFrame *f)
 {
-  PyThreadState *ts = _PyThreadState_GET();
-  if (ts == NULL || ts->cframe == NULL) return 0;
-  _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
-  code_info *ci[REC_ASTACK_MAX_DEPTH];
-  int n = 0, walked = 0;
-  uint64_t h1 = 0x243F6A8885A308D3ull, h2 = 0x13198A2E03707344ull;
-  /* The walk is bounded: deep recursion through folded frames costs at most
-  ** 1024 steps per allocation. */
-  for (_PyInterpreterFrame *f = ts->cframe->current_frame; f && n < g.depth && walked < 1024;
-       f = f->previous, walked++) {
-    if (_PyFrame_IsIncomplete(f)) continue;
-    code_info *c = code_of(f->f_code);
-    if (!c->user) continue;
-    fr[n] = f;
-    ci[n] = c;
-    n++;
-    h1 = mix(h1, (uint64_t)(uintptr_t)f->f_code);
-    h1 = mix(h1, (uint64_t)(uintptr_t)f->prev_instr);
-    h2 = mix(h2 ^ 0x5bd1e995u, (uint64_t)(uintptr_t)f->prev_instr);
-    h2 = mix(h2, (uint64_t)(uintptr_t)f->f_code);
-  }
-  if (n == 0) return 0;
+  for (int i = 0; i < memo.n; i++, f = f->previous)
+    if (f != memo.f[i] || f->f_code != memo.code[i] ||
+        (memo.instr[i] && f->prev_instr != memo.instr[i]))
+      return 0;
+  return !memo.to_end || f == NULL;
+}
+
+static uint64_t
+stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, code_info **ci, int n)
+{
   if (g.capraw == 0 && raw_grow() != HR_OK) return 0;
   size_t mask = g.capraw - 1, j = (size_t)h1 & mask;
   for (; g.raw[j].id; j = (j + 1) & mask)
@@ -163,6 +167,47 @@ rec_astack_now(void)
   }
   g.raw[j] = (raw_ent){h1, h2, id};
   g.nraw++;
+  return id;
+}
+
+uint64_t
+rec_astack_now(void)
+{
+  PyThreadState *ts = _PyThreadState_GET();
+  if (ts == NULL || ts->cframe == NULL) return 0;
+  _PyInterpreterFrame *top = ts->cframe->current_frame;
+  if (memo.n && top == memo.f[0] && memo_hit(top)) return memo.id;
+  _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
+  code_info *ci[REC_ASTACK_MAX_DEPTH];
+  int n = 0, walked = 0;
+  uint64_t h1 = 0x243F6A8885A308D3ull, h2 = 0x13198A2E03707344ull;
+  /* The walk is bounded: deep recursion through folded frames costs at most
+  ** 1024 steps per allocation. */
+  _PyInterpreterFrame *f = top;
+  for (; f && n < g.depth && walked < 1024; f = f->previous, walked++) {
+    if (walked < MEMO_FRAMES) {
+      memo.f[walked] = f;
+      memo.instr[walked] = f->prev_instr;
+      memo.code[walked] = f->f_code;
+    }
+    if (_PyFrame_IsIncomplete(f)) continue;
+    code_info *c = code_of(f->f_code);
+    if (!c->user) {
+      if (walked < MEMO_FRAMES) memo.instr[walked] = NULL;
+      continue;
+    }
+    fr[n] = f;
+    ci[n] = c;
+    n++;
+    h1 = mix(h1, (uint64_t)(uintptr_t)f->f_code);
+    h1 = mix(h1, (uint64_t)(uintptr_t)f->prev_instr);
+    h2 = mix(h2 ^ 0x5bd1e995u, (uint64_t)(uintptr_t)f->prev_instr);
+    h2 = mix(h2, (uint64_t)(uintptr_t)f->f_code);
+  }
+  uint64_t id = n ? stack_intern(h1, h2, fr, ci, n) : 0;
+  memo.n = walked <= MEMO_FRAMES && walked > 0 ? walked : 0;
+  memo.to_end = f == NULL;
+  memo.id = id;
   return id;
 }
 
@@ -192,4 +237,5 @@ rec_astack_fini(void)
   hr_free(g.stdlib[0]);
   hr_free(g.stdlib[1]);
   memset(&g, 0, sizeof g);
+  memset(&memo, 0, sizeof memo);
 }

@@ -29,4 +29,7 @@ void rec_astack_fini(void);
 ** user frame is running (or when out of memory). */
 uint64_t rec_astack_now(void);
 
+/* 1 when file (borrowed) is the user's own code under the recording's rules. */
+int rec_astack_file_is_user(const char *file);
+
 #endif /* REC_ASTACK_H */

@@ -94,6 +94,10 @@ typedef struct rec_state {
   uint64_t cgen;         /* candidate generation: one per flush */
   size_t ncand, capcand;
   PyTypeObject *probe_heap_type; /* any Python class, to learn subtype_dealloc */
+  /* When set (alloc mode's end-of-run graph): the id and size an object
+  ** already has, so rec_obj_see adopts it rather than numbering it anew:
+  ** 1 adopt, 2 adopt as a leaf (the caller writes its references), 0 none. */
+  int (*born_lookup)(PyObject *op, uint64_t *id, size_t *size);
 } rec_state;
 
 extern rec_state rec_g;

@@ -318,6 +318,13 @@ rec_obj_see(PyObject *op)
   if (op == NULL) return NULL;
   rec_obj *o = rec_obj_find(op);
   if (o != NULL) return o;
+  uint64_t born;
+  size_t born_size;
+  int how = rec_g.born_lookup ? rec_g.born_lookup(op, &born, &born_size) : 0;
+  if (how) {
+    if ((o = rec_obj_adopt(op, born, born_size)) != NULL && how == 2) o->cont = 0;
+    return o;
+  }
   if ((o = obj_record_new()) == NULL) return NULL;
   memset(o, 0, sizeof *o);
   o->op = op;

@@ -56,6 +56,37 @@ run 0 cycles "$TMP/alloc.heapreel"; ok "cycles runs on an alloc trace"
 run 0 peak --json "$TMP/alloc.heapreel"
 pycheck "peak reports allocator bytes" 'import json, sys; j = json.load(open(sys.argv[1])); assert j["peak_bytes"] > 0, j' "$TMP/out"
 
+# --- summary, roots in other user modules, threads, exceptions ---------------------------------
+(cd "$PROGS" && "$RECORD" --detail alloc -o "$TMP/extras.heapreel" alloc_extras.py >"$TMP/extras.stdout" 2>/dev/null) \
+  || fail "recording alloc_extras.py"
+[ "$(cat "$TMP/extras.stdout")" = "2 30" ] && ok "alloc_extras output unchanged" || fail "extras output $(cat "$TMP/extras.stdout")"
+run 0 summary --json "$TMP/extras.heapreel"
+pycheck "summary of an alloc trace: no steps, the peak at the line whose allocation reached it" '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["detail"] == "alloc" and j["steps"] == 0, j
+assert j["peak_file"].endswith("alloc_extras.py") and j["peak_line"] == int(sys.argv[2]), j
+' "$TMP/out" "$(line_of alloc_extras.py PEAK_SITE)"
+run 0 summary "$TMP/extras.heapreel"
+grep -q "^steps.*alloc detail" "$TMP/out" && ok "summary says alloc detail for steps" || fail "summary steps: $(grep steps "$TMP/out")"
+grep -q "^peak.*?:0" "$TMP/out" && fail "summary peak at ?:0" || ok "summary peak has a place"
+run 0 leaks --json "$TMP/extras.heapreel"
+pycheck "another user module's globals are roots" '
+import json, sys
+j = json.load(open(sys.argv[1]))
+g = [g for g in j["groups"] if g["type"] == "dict" and g["line"] == int(sys.argv[2]) and g["file"].endswith("alloc_helper.py")]
+assert len(g) == 1 and g[0]["count"] == 30, j["groups"][:5]
+assert g[0]["retention"][0] == "global '"'"'REGISTRY'"'"'", g[0]
+' "$TMP/out" "$(line_of alloc_helper.py HELPER_SITE)"
+[ "$(q "$TMP/extras.heapreel" "SELECT group_concat(s.text, ',') FROM (SELECT s.text FROM threads t JOIN strings s ON s.id = t.name ORDER BY 1) s")" = "MainThread,worker-0,worker-1" ] \
+  && ok "threads that allocate are in the threads table, named" \
+  || fail "threads: $(q "$TMP/extras.heapreel" "SELECT group_concat(s.text) FROM threads t JOIN strings s ON s.id = t.name")"
+run 0 sql "$TMP/extras.heapreel" "SELECT exc_type || '=' || coalesce(message, '') FROM events WHERE kind = 'exception'"
+grep -q "ValueError=boom 2" "$TMP/out" && ok "exception message read from its args" || fail "ValueError: $(tail -5 "$TMP/out")"
+grep -q "Custom=custom message" "$TMP/out" && ok "exception message from its own __str__" || fail "Custom: $(tail -5 "$TMP/out")"
+# the user's KeyError dies before any other allocation: its type, no message
+sed 's/ *$//' "$TMP/out" | grep -qx "KeyError=" && ok "an exception freed before the next allocation is recorded" || fail "KeyError: $(tail -5 "$TMP/out")"
+
 # --- what needs a full recording says so --------------------------------------------------
 run 1 steps "$TMP/alloc.heapreel"; one_line_error "steps needs a full recording (--detail full)"
 run 1 state --line "$site" "$TMP/alloc.heapreel"; one_line_error "needs a full recording (--detail full)"

@@ -1,0 +1,170 @@
+/* rec_ablock.c — the live blocks of an alloc-mode recording, indexed by page. */
+#include "rec_ablock.h"
+
+#include <string.h>
+
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "rec_map.h"
+
+#define L1_BITS 18                 /* address bits 47..30 */
+#define L2_BITS 18                 /* address bits 29..12 */
+#define LEAF_WORDS 256             /* bits 11..4: one word per 16-byte granule */
+#define SLAB_LEAVES 64             /* leaves are carved from slabs of 128 KiB */
+
+/* A leaf is LEAF_WORDS words, known by the address of its first. */
+typedef struct slab {
+  struct slab *next;
+  size_t used;
+  uint64_t leaves[SLAB_LEAVES][LEAF_WORDS];
+} slab;
+
+/* 2^L1_BITS pointers to L2 tables of 2^L2_BITS leaves. Protected by the
+** GIL, as is g. */
+uint64_t ***rec_ablock_l1;
+#define L1 rec_ablock_l1
+
+static struct {
+  slab *slabs;
+  rec_map odd;             /* unaligned or out-of-range address -> word */
+  rec_map big;             /* address -> size, for words with REC_AB_SIZE_BIG */
+  size_t n;
+} g;
+
+static inline int
+indexable(uintptr_t p)
+{
+  return (p & 15) == 0 && ((uint64_t)p >> 48) == 0;
+}
+
+int
+rec_ablock_init(void)
+{
+  rec_ablock_fini();
+  /* calloc hands back untouched zero pages: only the parts used cost memory. */
+  rec_ablock_l1 = hr_calloc((size_t)1 << L1_BITS, sizeof *rec_ablock_l1);
+  return rec_ablock_l1 ? HR_OK : HR_ENOMEM;
+}
+
+void
+rec_ablock_fini(void)
+{
+  if (rec_ablock_l1) {
+    for (size_t i = 0; i < ((size_t)1 << L1_BITS); i++) hr_free(rec_ablock_l1[i]);
+    hr_free(rec_ablock_l1);
+    rec_ablock_l1 = NULL;
+  }
+  while (g.slabs) {
+    slab *nx = g.slabs->next;
+    hr_free(g.slabs);
+    g.slabs = nx;
+  }
+  rec_map_reset(&g.odd);
+  rec_map_reset(&g.big);
+  memset(&g, 0, sizeof g);
+}
+
+static uint64_t *
+leaf_new(void)
+{
+  if (g.slabs == NULL || g.slabs->used == SLAB_LEAVES) {
+    slab *s = hr_calloc(1, sizeof *s);
+    if (s == NULL) return NULL;
+    s->next = g.slabs;
+    g.slabs = s;
+  }
+  return g.slabs->leaves[g.slabs->used++];
+}
+
+uint64_t *
+rec_ablock_slot(uintptr_t p, int create)
+{
+  if (!indexable(p)) {
+    uintptr_t *v = rec_map_get(&g.odd, p);
+    if (v || !create) return (uint64_t *)v;
+    if (rec_map_put(&g.odd, p, 0) != HR_OK) return NULL;
+    return (uint64_t *)rec_map_get(&g.odd, p);
+  }
+  if (L1 == NULL) return NULL;
+  uint64_t **l2 = L1[p >> 30];
+  if (l2 == NULL) {
+    if (!create || (l2 = hr_calloc((size_t)1 << L2_BITS, sizeof *l2)) == NULL) return NULL;
+    L1[p >> 30] = l2;
+  }
+  uint64_t **lp = &l2[(p >> 12) & (((size_t)1 << L2_BITS) - 1)];
+  if (*lp == NULL && (!create || (*lp = leaf_new()) == NULL)) return NULL;
+  return &(*lp)[(p >> 4) & (LEAF_WORDS - 1)];
+}
+
+uint64_t *
+rec_ablock_add(uintptr_t p, size_t n)
+{
+  uint64_t *s = rec_ablock_find(p);
+  if (s == NULL && (s = rec_ablock_slot(p, 1)) == NULL) return NULL;
+  if (*s == 0) g.n++;
+  uint64_t sz = n;
+  if (n >= REC_AB_SIZE_BIG) {
+    if (rec_map_put(&g.big, p, n) != HR_OK) {
+      if (*s == 0) g.n--;
+      return NULL;
+    }
+    sz = REC_AB_SIZE_BIG;
+    s = rec_ablock_slot(p, 0);        /* a put into g.odd may have moved it */
+  }
+  *s = REC_AB_PRESENT | sz;
+  return s;
+}
+
+size_t
+rec_ablock_size(uintptr_t p, uint64_t w)
+{
+  size_t sz = (size_t)(w & REC_AB_SIZE_BIG);
+  if (sz != REC_AB_SIZE_BIG) return sz;
+  uintptr_t *v = rec_map_get(&g.big, p);
+  return v ? (size_t)*v : 0;
+}
+
+uint64_t
+rec_ablock_del(uintptr_t p, size_t *size)
+{
+  uint64_t *s = rec_ablock_find(p);
+  if (s == NULL || *s == 0) return 0;
+  uint64_t w = *s;
+  *s = 0;
+  g.n--;
+  *size = rec_ablock_size(p, w);
+  if ((w & REC_AB_SIZE_BIG) == REC_AB_SIZE_BIG) rec_map_del(&g.big, p, NULL);
+  if (!indexable(p)) rec_map_del(&g.odd, p, NULL);
+  return w;
+}
+
+size_t
+rec_ablock_count(void)
+{
+  return g.n;
+}
+
+int
+rec_ablock_each(int (*fn)(void *ctx, uintptr_t p, uint64_t w), void *ctx)
+{
+  for (size_t i = 0; L1 && i < ((size_t)1 << L1_BITS); i++) {
+    uint64_t **l2 = L1[i];
+    if (l2 == NULL) continue;
+    for (size_t j = 0; j < ((size_t)1 << L2_BITS); j++) {
+      uint64_t *lf = l2[j];
+      if (lf == NULL) continue;
+      uintptr_t page = ((uintptr_t)i << 30) | ((uintptr_t)j << 12);
+      for (size_t k = 0; k < LEAF_WORDS; k++) {
+        if (lf[k] == 0) continue;
+        int rc = fn(ctx, page | (k << 4), lf[k]);
+        if (rc) return rc;
+      }
+    }
+  }
+  for (size_t i = 0; i < g.odd.cap; i++) {
+    if (g.odd.ent[i].key == 0 || g.odd.ent[i].val == 0) continue;
+    int rc = fn(ctx, g.odd.ent[i].key, g.odd.ent[i].val);
+    if (rc) return rc;
+  }
+  return 0;
+}

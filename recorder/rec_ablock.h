@@ -1,0 +1,73 @@
+/* rec_ablock.h — the live blocks of an alloc-mode recording, indexed by page.
+**
+** Every block handed out by the MEM and OBJ allocators while recording has
+** one 64-bit word here: its requested size and, when it holds an object, the
+** object's trace id and where the object header sits in the block. The
+** words live in a radix table keyed by address: a 4 KiB page of address
+** space has one 2 KiB leaf of 256 words, one per 16-byte granule (pymalloc
+** and glibc both align blocks to 16 bytes, so a granule holds at most one
+** block start). A lookup is two dependent loads into small tables and one
+** into the leaf, and neighbouring blocks (a pymalloc pool is one page) share
+** a leaf: no probing, and no cache miss per block once a million are live.
+** Blocks the table cannot index (unaligned addresses, sizes of 1 MiB and
+** more) keep their word, or their size, in side maps.
+** Protected by the GIL (the RAW domain never comes here).
+*/
+#ifndef REC_ABLOCK_H
+#define REC_ABLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A block's word. 0 means no block. */
+#define REC_AB_PRESENT  ((uint64_t)1 << 63)
+#define REC_AB_TYPE     ((uint64_t)1 << 62)   /* the object is a type object */
+#define REC_AB_OFF_SHIFT 60                    /* 2 bits: header offset / 16 */
+#define REC_AB_ID_SHIFT 20                     /* 40 bits of object id, 0: no object */
+#define REC_AB_ID_MASK  ((((uint64_t)1 << 40) - 1) << REC_AB_ID_SHIFT)
+#define REC_AB_SIZE_BIG 0xFFFFFu               /* the size lives in the side map */
+
+static inline uint64_t rec_ab_id(uint64_t w) { return (w & REC_AB_ID_MASK) >> REC_AB_ID_SHIFT; }
+static inline size_t rec_ab_off(uint64_t w) { return (size_t)((w >> REC_AB_OFF_SHIFT) & 3) * 16; }
+
+/* Prepare / free the table; fini drops every word. HR_OK or HR_ENOMEM. */
+int rec_ablock_init(void);
+void rec_ablock_fini(void);
+
+/* The word slot of block p: created (zero) when create, else NULL when p
+** has none. A slot for p with a zero word is no block. Valid until the next
+** add or del (only an unaligned block's slot moves). */
+uint64_t *rec_ablock_slot(uintptr_t p, int create);
+
+/* The radix table, for rec_ablock_find's inline lookup only. */
+extern uint64_t ***rec_ablock_l1;
+
+/* rec_ablock_slot(p, 0), inline for 16-byte aligned addresses. */
+static inline uint64_t *
+rec_ablock_find(uintptr_t p)
+{
+  if ((p & 15) != 0 || ((uint64_t)p >> 48) != 0 || rec_ablock_l1 == NULL)
+    return rec_ablock_slot(p, 0);
+  uint64_t **l2 = rec_ablock_l1[p >> 30];
+  uint64_t *leaf = l2 ? l2[(p >> 12) & ((1u << 18) - 1)] : NULL;
+  return leaf ? &leaf[(p >> 4) & 255] : NULL;
+}
+
+/* Record a new block p of n bytes: its slot (word = present + size), or
+** NULL when out of memory (the block is then not followed). */
+uint64_t *rec_ablock_add(uintptr_t p, size_t n);
+
+/* The size of the block with word w at p. */
+size_t rec_ablock_size(uintptr_t p, uint64_t w);
+
+/* Forget block p; returns its word (0: not a followed block) and its size
+** in *size (borrowed). */
+uint64_t rec_ablock_del(uintptr_t p, size_t *size);
+
+/* Number of blocks followed now. */
+size_t rec_ablock_count(void);
+
+/* Call fn(ctx, p, word) for every block (any order); stops at a nonzero return. */
+int rec_ablock_each(int (*fn)(void *ctx, uintptr_t p, uint64_t w), void *ctx);
+
+#endif /* REC_ABLOCK_H */

@@ -1,0 +1,206 @@
+/* rec_agraph.c — the heap's reference graph when an alloc-mode recording ends. */
+#include "rec_agraph.h"
+
+#include <string.h>
+
+#include "internal/pycore_gc.h"
+#include "internal/pycore_object.h"
+
+#include "hr_mem.h"
+#include "hr_status.h"
+#include "rec_ablock.h"
+#include "rec_astack.h"
+
+typedef struct seq_obj {
+  PyObject *op;          /* borrowed: the hooks are off, nothing runs meanwhile */
+  uint64_t id;
+  size_t size;           /* block size, from its alloc event */
+} seq_obj;
+
+/* Protected by the GIL; lives for one rec_agraph_write. */
+static struct {
+  int (*type_ok)(PyTypeObject *tp);
+  seq_obj *seqs;         /* exact lists and tuples, written here */
+  struct kcache { PyTypeObject *tp; int cont; } kinds[256];   /* container types, direct-mapped */
+  size_t nseq, capseq;
+} g;
+
+/* The id and size of the block object at op, 0 when op is no such object. */
+static uint64_t
+born_id(PyObject *op, size_t *size)
+{
+  uintptr_t p = (uintptr_t)op - _PyType_PreHeaderSize(Py_TYPE(op));
+  uint64_t *s = rec_ablock_find(p);
+  if (s == NULL) return 0;
+  uint64_t w = *s, id = rec_ab_id(w);
+  if (!id || rec_ab_off(w) != (uintptr_t)op - p) return 0;
+  if (size) *size = rec_ablock_size(p, w);
+  return id;
+}
+
+/* rec_objects.c asks here before it gives an object a new id: lists and
+** tuples are adopted as leaves, their items are written here. */
+static int
+born_lookup(PyObject *op, uint64_t *id, size_t *size)
+{
+  if ((*id = born_id(op, size)) == 0) return 0;
+  return PyList_CheckExact(op) || PyTuple_CheckExact(op) ? 2 : 1;
+}
+
+static int
+seq_push(PyObject *op, uint64_t id, size_t size)
+{
+  if (g.nseq == g.capseq) {
+    size_t ncap = g.capseq ? g.capseq * 2 : 256;
+    seq_obj *ns = hr_realloc(g.seqs, ncap * sizeof *ns);
+    if (ns == NULL) return HR_ENOMEM;
+    g.seqs = ns;
+    g.capseq = ncap;
+  }
+  g.seqs[g.nseq++] = (seq_obj){op, id, size};
+  return HR_OK;
+}
+
+static int
+sort_block(void *unused, uintptr_t p, uint64_t w)
+{
+  uint64_t id = rec_ab_id(w);
+  if (!id) return 0;
+  PyObject *op = (PyObject *)(p + rec_ab_off(w));
+  /* Dead on a free list we do not empty: its count is 0. */
+  if (Py_REFCNT(op) > 0 && (PyLong_CheckExact(op) || PyUnicode_CheckExact(op)))
+    return 0;                            /* the commonest scalars, at once */
+  if (Py_REFCNT(op) <= 0 || !g.type_ok(Py_TYPE(op))) {
+    rec_emit(TRC_EV_FREE, id, 0, 0, 0);
+    return 0;
+  }
+  size_t size = rec_ablock_size(p, w);
+  if ((PyList_CheckExact(op) || PyTuple_CheckExact(op)) && seq_push(op, id, size) == HR_OK)
+    return 0;
+  /* Other containers are diffed by the object tracker; scalars wait until
+  ** something refers to them (born_lookup). */
+  struct kcache *k = &g.kinds[((uintptr_t)Py_TYPE(op) >> 6) & 255];
+  if (k->tp != Py_TYPE(op)) {
+    /* whether an object is a container depends on its type only */
+    k->tp = Py_TYPE(op);
+    k->cont = rec_obj_is_container(op);
+  }
+  if (k->cont) rec_obj_adopt(op, id, size);
+  return 0;
+}
+
+/* Items of the lists and tuples, and their sizes as sys.getsizeof says. */
+static void
+seqs_write(void)
+{
+  for (size_t i = 0; i < g.nseq; i++) {
+    seq_obj *s = &g.seqs[i];
+    PyObject **items;
+    Py_ssize_t n;
+    size_t now;
+    if (PyList_CheckExact(s->op)) {
+      items = ((PyListObject *)s->op)->ob_item;
+      n = PyList_GET_SIZE(s->op);
+      now = sizeof(PyListObject) + (size_t)((PyListObject *)s->op)->allocated * sizeof(PyObject *);
+    } else {
+      items = ((PyTupleObject *)s->op)->ob_item;
+      n = PyTuple_GET_SIZE(s->op);
+      now = (size_t)PyTuple_Type.tp_basicsize + (size_t)n * sizeof(PyObject *);
+    }
+    now += sizeof(PyGC_Head);
+    for (Py_ssize_t k = 0; k < n; k++) {
+      PyObject *it = items[k];
+      if (it == NULL) continue;
+      uint64_t id = born_id(it, NULL);
+      if (!id) id = rec_obj_id(it);          /* older than the recording: tracked now */
+      if (id) rec_emit(TRC_EV_BIND, s->id, TRC_SLOT_ITEM, (uint64_t)k, id);
+    }
+    if (now != s->size) rec_emit(TRC_EV_RESIZE, s->id, now, 0, 0);
+  }
+}
+
+/* A module's globals as the slots of one frame that never returns: a root. */
+static void
+module_frame(PyObject *d, const char *file, uint64_t tid)
+{
+  uint64_t fid = rec_g.next_frame++;
+  uint64_t loc = trc_writer_location(rec_g.w, rec_cstr_id(file), 1, rec_cstr_id("<module>"));
+  rec_emit(TRC_EV_CALL, fid, loc, 0, tid);
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  while (PyDict_Next(d, &pos, &k, &v))
+    if (PyUnicode_Check(k)) rec_emit(TRC_EV_BIND, fid, TRC_SLOT_GLOBAL, rec_str_id(k), rec_obj_id(v));
+}
+
+/* The roots: __main__'s globals, then those of every other module whose
+** file is the user's (not the standard library's or site-packages'). */
+static void
+roots_write(void)
+{
+  uint64_t tid = (uint64_t)PyThreadState_Get()->thread_id;
+  PyObject *m = PyImport_AddModule("__main__");          /* borrowed */
+  PyObject *md = m ? PyModule_GetDict(m) : NULL;
+  if (md) module_frame(md, rec_g.opt.script ? rec_g.opt.script : "?", tid);
+  PyErr_Clear();
+  PyObject *mods = PyImport_GetModuleDict();             /* borrowed */
+  PyObject *snap = mods ? PyDict_Values(mods) : NULL;    /* imports may not change it */
+  for (Py_ssize_t i = 0; snap && i < PyList_GET_SIZE(snap); i++) {
+    PyObject *mod = PyList_GET_ITEM(snap, i);
+    if (!PyModule_Check(mod) || mod == m) continue;
+    PyObject *f = PyModule_GetFilenameObject(mod);
+    const char *file = f && PyUnicode_Check(f) ? PyUnicode_AsUTF8(f) : NULL;
+    if (file && rec_astack_file_is_user(file)) module_frame(PyModule_GetDict(mod), file, tid);
+    Py_XDECREF(f);
+    PyErr_Clear();
+  }
+  Py_XDECREF(snap);
+}
+
+/* Dict keys the program made get their short value, so paths read value['k']. */
+static void
+key_values(void)
+{
+  rec_map done = {0};
+  for (size_t i = 0; i < rec_g.objs.cap; i++) {
+    if (!rec_g.objs.ent[i].key) continue;
+    rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
+    if (o->sh == NULL || o->sh->kind != REC_SH_DICT) continue;
+    for (size_t k = 0; k < o->sh->np; k++) {
+      rec_obj *ko = rec_obj_find(o->sh->pairs[k].key.op);
+      if (ko == NULL || ko->id != o->sh->pairs[k].key.id || !ko->alloc ||
+          rec_map_get(&done, (uintptr_t)ko->id))
+        continue;
+      uint64_t v = rec_value_id(ko->op);
+      if (v) rec_emit(TRC_EV_VALUE, ko->id, v, 0, 0);
+      rec_map_put(&done, (uintptr_t)ko->id, 1);   /* one value event each */
+    }
+  }
+  rec_map_reset(&done);
+}
+
+void
+rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
+{
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  memset(&g, 0, sizeof g);
+  g.type_ok = type_ok;
+  rec_g.busy = 1;
+  /* The hooks are off: a collection now would free objects the table still
+  ** lists. */
+  int gc_was = PyGC_Disable();
+  if (rec_objects_init() != HR_OK) PyErr_Clear();
+  rec_g.born_lookup = born_lookup;
+  rec_ablock_each(sort_block, NULL);
+  roots_write();
+  rec_objects_end();
+  seqs_write();
+  key_values();
+  rec_cand_flush();
+  rec_g.born_lookup = NULL;
+  if (gc_was) PyGC_Enable();
+  hr_free(g.seqs);
+  memset(&g, 0, sizeof g);
+  PyErr_Restore(et, ev, tb);
+  rec_g.busy = 0;
+}
