@@ -50,11 +50,9 @@ static int make_cycle(const ana_state *s, const uint64_t *ids, size_t n, uint64_
       const ana_slot *sl = &o->slots.v[k];
       if (!sl->obj || !bsearch(&sl->obj, ids, n, sizeof *ids, cmp_u64)) continue;
       if (c->nedges == cap) {
-        size_t ncap = cap ? cap * 2 : 8;
-        ana_cyc_edge *ne = hr_realloc(c->edges, ncap * sizeof *ne);
+        ana_cyc_edge *ne = hr_grow(c->edges, &cap, c->nedges + 1, sizeof *ne, 8);
         if (!ne) return HR_ENOMEM;
         c->edges = ne;
-        cap = ncap;
       }
       ana_cyc_edge *e = &c->edges[c->nedges++];
       e->holder = ids[i];
@@ -118,11 +116,9 @@ struct snap {
 
 static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x) {
   if (*n == *cap) {
-    size_t ncap = *cap ? *cap * 2 : 64;
-    uint64_t *nv = hr_realloc(*v, ncap * sizeof *nv);
+    uint64_t *nv = hr_grow(*v, &*cap, *n + 1, sizeof *nv, 64);
     if (!nv) return HR_ENOMEM;
     *v = nv;
-    *cap = ncap;
   }
   (*v)[(*n)++] = x;
   return HR_OK;
@@ -169,11 +165,9 @@ static int snap_hook(void *ctx, ana_heap *h, const trc_event *ev) {
   }
   if (gc_free && push_u64(&sn->ids, &sn->nids, &sn->capids, ev->f[0])) return HR_ENOMEM;
   if (sn->nheld == sn->capheld) {
-    size_t ncap = sn->capheld ? sn->capheld * 2 : 256;
-    trc_event *nv = hr_realloc(sn->held, ncap * sizeof *nv);
+    trc_event *nv = hr_grow(sn->held, &sn->capheld, sn->nheld + 1, sizeof *nv, 256);
     if (!nv) return HR_ENOMEM;
     sn->held = nv;
-    sn->capheld = ncap;
   }
   sn->held[sn->nheld++] = *ev;
   return ANA_HEAP_SKIP;

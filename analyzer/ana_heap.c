@@ -264,11 +264,9 @@ int ana_heap_replay(ana_trace *t, ana_heap *h, uint64_t hi, ana_heap_hook hook, 
 
 static int push_root(ana_root **v, size_t *n, size_t *cap, uint64_t frame, const ana_slot *sl, int live) {
   if (*n == *cap) {
-    size_t ncap = *cap ? *cap * 2 : 64;
-    ana_root *nv = hr_realloc(*v, ncap * sizeof *nv);
+    ana_root *nv = hr_grow(*v, &*cap, *n + 1, sizeof *nv, 64);
     if (!nv) return HR_ENOMEM;
     *v = nv;
-    *cap = ncap;
   }
   ana_root *r = &(*v)[(*n)++];
   r->frame = frame;
@@ -335,11 +333,9 @@ static int reach_one(ana_map *m, uint64_t **q, size_t *n, size_t *cap, uint64_t 
     return HR_ENOMEM;
   }
   if (*n == *cap) {
-    size_t ncap = *cap ? *cap * 2 : 256;
-    uint64_t *nq = hr_realloc(*q, ncap * sizeof *nq);
+    uint64_t *nq = hr_grow(*q, &*cap, *n + 1, sizeof *nq, 256);
     if (!nq) return HR_ENOMEM;
     *q = nq;
-    *cap = ncap;
   }
   (*q)[(*n)++] = obj;
   return HR_OK;

@@ -46,11 +46,9 @@ static int build_cb(void *ctx, const trc_event *ev) {
   /* The state before step N is everything before its step event. */
   if (ev->kind == TRC_EV_STEP && ev->seq > 1 && ev->seq - 1 >= b->last_seq + b->every) {
     if (b->n == b->cap) {
-      size_t ncap = b->cap ? b->cap * 2 : 32;
-      kf_blob *nv = hr_realloc(b->v, ncap * sizeof *nv);
+      kf_blob *nv = hr_grow(b->v, &b->cap, b->n + 1, sizeof *nv, 32);
       if (!nv) return HR_ENOMEM;
       b->v = nv;
-      b->cap = ncap;
     }
     kf_blob *k = &b->v[b->n];
     int rc = ana_keyframe_encode(b->s, &k->data, &k->len);

@@ -54,11 +54,9 @@ static int summary_one(struct pass *p, const trc_event *ev) {
     p->frees_before_end += before_end;
     if (p->second) {
       if (p->nmaybe == p->capmaybe) {
-        size_t ncap = p->capmaybe ? p->capmaybe * 2 : 1024;
-        uint64_t *nv = hr_realloc(p->maybe, ncap * sizeof *nv);
+        uint64_t *nv = hr_grow(p->maybe, &p->capmaybe, p->nmaybe + 1, sizeof *nv, 1024);
         if (!nv) return HR_ENOMEM;
         p->maybe = nv;
-        p->capmaybe = ncap;
       }
       p->maybe[p->nmaybe++] = ev->f[0] << 1 | (uint64_t)before_end;
     }

@@ -411,23 +411,20 @@ uint64_t ana_trace_main_file(ana_trace *t) {
 
 /* --- scanning ---------------------------------------------------------------------- */
 
-int ana_trace_scan(ana_trace *t, int by, uint64_t lo, uint64_t hi,
-                   int (*fn)(void *ctx, const trc_event *ev), void *ctx) {
-  trc_scan *sc = NULL;
+/* The two halves both scans share: opening the cursor, with the failure kept
+** on t, and closing it, with a read error (got < 0) kept on t and
+** ANA_SCAN_STOP from the callback meaning success. */
+static int scan_open(ana_trace *t, int by, uint64_t lo, uint64_t hi, trc_scan **sc) {
   char *err = NULL;
-  if (lo > hi) return HR_OK;
-  int rc = trc_scan_open(t->db, by, lo, hi, &sc, &err);
+  int rc = trc_scan_open(t->db, by, lo, hi, sc, &err);
   if (rc) {
     ana_trace_fail(t, rc, "cannot read events: %s", err ? err : hr_status_str(rc));
     hr_free(err);
-    return rc;
   }
-  trc_event ev;
-  int got;
-  while ((got = trc_scan_next(sc, &ev)) == 1) {
-    rc = fn(ctx, &ev);
-    if (rc) break;
-  }
+  return rc;
+}
+
+static int scan_close(ana_trace *t, trc_scan *sc, int got, int rc) {
   if (got < 0) {
     rc = -got;
     ana_trace_fail(t, rc, "cannot read events: %s", trc_scan_errmsg(sc));
@@ -436,17 +433,27 @@ int ana_trace_scan(ana_trace *t, int by, uint64_t lo, uint64_t hi,
   return rc == ANA_SCAN_STOP ? HR_OK : rc;
 }
 
+int ana_trace_scan(ana_trace *t, int by, uint64_t lo, uint64_t hi,
+                   int (*fn)(void *ctx, const trc_event *ev), void *ctx) {
+  trc_scan *sc = NULL;
+  if (lo > hi) return HR_OK;
+  int rc = scan_open(t, by, lo, hi, &sc);
+  if (rc) return rc;
+  trc_event ev;
+  int got;
+  while ((got = trc_scan_next(sc, &ev)) == 1) {
+    rc = fn(ctx, &ev);
+    if (rc) break;
+  }
+  return scan_close(t, sc, got, rc);
+}
+
 int ana_trace_scan_batch(ana_trace *t, int by, uint64_t lo, uint64_t hi,
                          int (*fn)(void *ctx, const trc_event *ev, size_t n), void *ctx) {
   trc_scan *sc = NULL;
-  char *err = NULL;
   if (lo > hi) return HR_OK;
-  int rc = trc_scan_open(t->db, by, lo, hi, &sc, &err);
-  if (rc) {
-    ana_trace_fail(t, rc, "cannot read events: %s", err ? err : hr_status_str(rc));
-    hr_free(err);
-    return rc;
-  }
+  int rc = scan_open(t, by, lo, hi, &sc);
+  if (rc) return rc;
   const trc_event *ev;
   size_t n;
   int got;
@@ -454,12 +461,7 @@ int ana_trace_scan_batch(ana_trace *t, int by, uint64_t lo, uint64_t hi,
     rc = fn(ctx, ev, n);
     if (rc) break;
   }
-  if (got < 0) {
-    rc = -got;
-    ana_trace_fail(t, rc, "cannot read events: %s", trc_scan_errmsg(sc));
-  }
-  trc_scan_free(sc);
-  return rc == ANA_SCAN_STOP ? HR_OK : rc;
+  return scan_close(t, sc, got, rc);
 }
 
 struct find_step {

@@ -13,24 +13,19 @@
 
 #include "cli.h"
 #include "hr_mem.h"
+#include "hr_record_usage.h"
 
 #define RECORDER_NAME "heapreel-record"
 
 static const char usage[] =
-  "usage: heapreel record [-o FILE] [--all-frames] [--detail full|alloc] [--stack-depth N]\n"
-  "                       [--start-at-mark LABEL | --start-paused] SCRIPT [ARGS...]\n"
+  "usage: heapreel record " HR_RECORD_SYNOPSIS
   "\n"
   "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would (same sys.argv, sys.path,\n"
   "virtual environment, stdin, stdout, stderr and exit status) and record its\n"
   "memory life into a trace. Options come before SCRIPT; everything after it\n"
   "is the script's.\n"
   "\n"
-  "    -o FILE               write the trace to FILE (default: <script stem>.heapreel)\n"
-  "    --all-frames          record standard-library and site-packages frames too\n"
-  "    --detail full|alloc   'alloc': allocations, frees, sizes and stacks only (big programs)\n"
-  "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n"
-  "    --start-at-mark LABEL alloc: record from the first heapreel.mark(LABEL) on\n"
-  "    --start-paused        alloc: record from heapreel.start() on\n";
+  HR_RECORD_OPTIONS;
 
 /* Check the options before SCRIPT (the recorder parses them again); returns
 ** 0 to go on, or the exit status. */

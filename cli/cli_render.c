@@ -228,12 +228,19 @@ static int parse_args(int argc, char **argv, struct render_args *a) {
   return CLI_OK;
 }
 
-/* Write bytes to a->out; prints the error. */
-static int write_out(const char *path, const char *bytes, size_t len) {
+/* The end of rendering one diagram: rc is the renderer's status; on success
+** write bytes (owned, freed here) to path. Prints the error. */
+static int write_out(rnd_ctx *c, int rc, const char *path, char *bytes, size_t len) {
+  if (rc) {
+    hr_free(bytes);
+    cli_error("%s", rnd_ctx_errmsg(c));
+    return CLI_FAIL;
+  }
   char *err = NULL;
-  int rc = rnd_output_write(path, bytes, len, &err);
+  rc = rnd_output_write(path, bytes, len, &err);
   if (rc) cli_error("%s", err ? err : hr_status_str(rc));
   hr_free(err);
+  hr_free(bytes);
   return rc ? CLI_FAIL : CLI_OK;
 }
 
@@ -246,13 +253,7 @@ static int render_one(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
   char *bytes = NULL;
   size_t len = 0;
   rc = rnd_render_point(c, &p, rnd_format_from_path(a->out), &bytes, &len);
-  if (rc) {
-    cli_error("%s", rnd_ctx_errmsg(c));
-    return CLI_FAIL;
-  }
-  rc = write_out(a->out, bytes, len);
-  hr_free(bytes);
-  return rc;
+  return write_out(c, rc, a->out, bytes, len);
 }
 
 static int render_special(rnd_ctx *c, const struct render_args *a) {
@@ -261,13 +262,7 @@ static int render_special(rnd_ctx *c, const struct render_args *a) {
   int fmt = rnd_format_from_path(a->out);
   int rc = a->how == 'c' ? rnd_render_cycle(c, a->num, fmt, &bytes, &len)
                          : rnd_render_leak(c, a->num, fmt, &bytes, &len);
-  if (rc) {
-    cli_error("%s", rnd_ctx_errmsg(c));
-    return CLI_FAIL;
-  }
-  rc = write_out(a->out, bytes, len);
-  hr_free(bytes);
-  return rc;
+  return write_out(c, rc, a->out, bytes, len);
 }
 
 /* The storyboard's points from --steps, --lines or --every. */

@@ -182,6 +182,20 @@ static void json_frames(cli_json *j, ana_trace *t, const ana_state *s, const str
   cli_json_end_array(j);
 }
 
+/* The next of o's references the view shows (one JSON or text line each),
+** from slot *k on; NULL after the last, or once *shown reaches the view's
+** max_refs (the rest are counted by ana_view_refs_omitted). */
+static const ana_slot *next_shown_ref(ana_trace *t, const ana_view *v, const ana_obj *o,
+                                      uint32_t *k, uint32_t *shown) {
+  while (*k < o->slots.n) {
+    const ana_slot *sl = &o->slots.v[(*k)++];
+    if (!sl->obj || !ana_view_shows_ref(t, v, sl)) continue;
+    if (v->max_refs && (*shown)++ == v->max_refs) return NULL;
+    return sl;
+  }
+  return NULL;
+}
+
 static void json_objects(cli_json *j, ana_trace *t, const ana_state *s, const ana_view *v) {
   char label[512], value[512];
   cli_json_key(j, "objects");
@@ -200,11 +214,8 @@ static void json_objects(cli_json *j, ana_trace *t, const ana_state *s, const an
     cli_json_key(j, "expanded"); cli_json_bool(j, !v->leaf[i]);
     cli_json_key(j, "refs");
     cli_json_begin_array(j);
-    uint32_t shown = 0;
-    for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
-      const ana_slot *sl = &o->slots.v[k];
-      if (!sl->obj || !ana_view_shows_ref(t, v, sl)) continue;
-      if (v->max_refs && shown++ == v->max_refs) break;
+    uint32_t k = 0, shown = 0;
+    for (const ana_slot *sl; !v->leaf[i] && (sl = next_shown_ref(t, v, o, &k, &shown));) {
       ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       cli_json_begin_object(j);
       cli_json_key(j, "slot"); cli_json_string(j, label);
@@ -277,11 +288,8 @@ static void print_objects(ana_trace *t, const ana_state *s, const ana_view *v) {
     else fputs("  refcount ?", stdout);
     printf("  size %llu  at 0x%llx%s\n", (unsigned long long)o->size,
            (unsigned long long)o->address, v->leaf[i] ? "  (existed before, not expanded)" : "");
-    uint32_t shown = 0;
-    for (uint32_t k = 0; !v->leaf[i] && k < o->slots.n; k++) {
-      const ana_slot *sl = &o->slots.v[k];
-      if (!sl->obj || !ana_view_shows_ref(t, v, sl)) continue;
-      if (v->max_refs && shown++ == v->max_refs) break;
+    uint32_t k = 0, shown = 0;
+    for (const ana_slot *sl; !v->leaf[i] && (sl = next_shown_ref(t, v, o, &k, &shown));) {
       ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
       fputs("      ", stdout);
       cli_put_safe(stdout, label);

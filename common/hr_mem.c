@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,16 @@ void *hr_realloc(void *p, size_t n) {
 }
 
 void hr_free(void *p) { free(p); }
+
+void *hr_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first) {
+  if (need <= *cap) return arr;
+  size_t c = *cap ? *cap * 2 : first ? first : 1;
+  while (c < need) c *= 2;
+  if (size && c > SIZE_MAX / size) return NULL;
+  void *v = hr_realloc(arr, c * size);
+  if (v) *cap = c;
+  return v;
+}
 
 char *hr_strndup(const char *s, size_t n) {
   if (!s) return NULL;

@@ -15,6 +15,10 @@ void *hr_malloc(size_t n);
 void *hr_calloc(size_t count, size_t size);
 void *hr_realloc(void *p, size_t n);
 void hr_free(void *p);
+/* Make room for need items of size bytes in arr (owned), whose capacity is
+** *cap items: doubling from first (at least 1). Returns the array, moved or
+** not, with *cap updated; NULL on failure, when arr and *cap are unchanged. */
+void *hr_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first);
 char *hr_strdup(const char *s);             /* NULL on failure or NULL input */
 char *hr_strndup(const char *s, size_t n);
 /* printf into a new string (owned by the caller); NULL on failure. */

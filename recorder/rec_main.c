@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "hr_mem.h"
+#include "hr_record_usage.h"
 #include "hr_status.h"
 #include "rec_allocmode.h"
 #include "rec_module.h"
@@ -55,18 +56,12 @@ extern int _Py_UnhandledKeyboardInterrupt;
 #define REC_PROGRESS_EVERY_MS 250
 
 static const char usage_text[] =
-  "usage: heapreel-record [-o FILE] [--all-frames] [--detail full|alloc] [--stack-depth N]\n"
-  "                       [--start-at-mark LABEL | --start-paused] SCRIPT [ARGS...]\n"
+  "usage: heapreel-record " HR_RECORD_SYNOPSIS
   "\n"
   "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would and record its memory life.\n"
   "Options come before SCRIPT; everything after it is the script's.\n"
   "\n"
-  "    -o FILE               write the trace to FILE (default: <script stem>.heapreel)\n"
-  "    --all-frames          record standard-library and site-packages frames too\n"
-  "    --detail full|alloc   'alloc': allocations, frees, sizes and stacks only (big programs)\n"
-  "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n"
-  "    --start-at-mark LABEL alloc: record from the first heapreel.mark(LABEL) on\n"
-  "    --start-paused        alloc: record from heapreel.start() on\n";
+  HR_RECORD_OPTIONS;
 
 struct rec_args {
   const char *out;        /* -o, or NULL for the default (borrowed from argv) */

@@ -47,11 +47,9 @@ struct pick {
 
 static int pick_push(struct pick *p, uint64_t step, uint64_t seq) {
   if (p->n == p->cap) {
-    size_t cap = p->cap ? p->cap * 2 : 64;
-    rnd_point *v = hr_realloc(p->v, cap * sizeof *v);
+    rnd_point *v = hr_grow(p->v, &p->cap, p->n + 1, sizeof *v, 64);
     if (!v) return HR_ENOMEM;
     p->v = v;
-    p->cap = cap;
   }
   p->v[p->n].step = step;
   p->v[p->n].seq = seq;

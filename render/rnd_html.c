@@ -45,11 +45,9 @@ static int on_step(void *ctx, const ana_step_row *row) {
     if (last == (uintptr_t)row->loc.line + 1) return 0;
   }
   if (p->n == p->cap) {
-    size_t cap = p->cap ? p->cap * 2 : 256;
-    rnd_point *v = hr_realloc(p->v, cap * sizeof *v);
+    rnd_point *v = hr_grow(p->v, &p->cap, p->n + 1, sizeof *v, 256);
     if (!v) return HR_ENOMEM;
     p->v = v;
-    p->cap = cap;
   }
   p->v[p->n].step = row->step;
   p->v[p->n].seq = 0;

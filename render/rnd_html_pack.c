@@ -46,17 +46,6 @@ void rnd_pack_free(rnd_pack *p) {
 size_t rnd_pack_lines(const rnd_pack *p) { return p->nlines; }
 size_t rnd_pack_diagrams(const rnd_pack *p) { return p->ndiags; }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return HR_OK;
-  size_t c = *cap ? *cap * 2 : 64;
-  while (c < need) c *= 2;
-  void *v = hr_realloc(*arr, c * size);
-  if (!v) return HR_ENOMEM;
-  *arr = v;
-  *cap = c;
-  return HR_OK;
-}
-
 static int rehash(rnd_pack *p) {
   size_t n = p->nslots ? p->nslots * 2 : 1024;
   uint32_t *slots = hr_calloc(n, sizeof *slots);
@@ -80,9 +69,10 @@ static uint32_t line_id(rnd_pack *p, const char *s, size_t len) {
     const pline *l = &p->lines[id - 1];
     if (l->len == len && memcmp(l->s, s, len) == 0) return id - 1;
   }
-  if (p->nlines >= UINT32_MAX - 1 ||
-      grow((void **)&p->lines, &p->cap_lines, p->nlines + 1, sizeof *p->lines))
-    return UINT32_MAX;
+  if (p->nlines >= UINT32_MAX - 1) return UINT32_MAX;
+  pline *lines = hr_grow(p->lines, &p->cap_lines, p->nlines + 1, sizeof *lines, 64);
+  if (!lines) return UINT32_MAX;
+  p->lines = lines;
   p->lines[p->nlines].s = s;
   p->lines[p->nlines].len = len;
   p->slots[at] = (uint32_t)++p->nlines;
@@ -101,7 +91,9 @@ static int split(rnd_pack *p, pdiag *d) {
     if (d->nruns && d->runs[d->nruns - 2] + d->runs[d->nruns - 1] == id) {
       d->runs[d->nruns - 1]++;
     } else {
-      if (grow((void **)&d->runs, &cap, d->nruns + 2, sizeof *d->runs)) return HR_ENOMEM;
+      uint32_t *runs = hr_grow(d->runs, &cap, d->nruns + 2, sizeof *runs, 64);
+      if (!runs) return HR_ENOMEM;
+      d->runs = runs;
       d->runs[d->nruns++] = id;
       d->runs[d->nruns++] = 1;
     }
@@ -119,7 +111,9 @@ int rnd_pack_add(rnd_pack *p, const char *svg, size_t len, uint32_t *diag) {
       return HR_OK;
     }
   }
-  if (grow((void **)&p->diags, &p->cap_diags, p->ndiags + 1, sizeof *p->diags)) return HR_ENOMEM;
+  pdiag *diags = hr_grow(p->diags, &p->cap_diags, p->ndiags + 1, sizeof *diags, 64);
+  if (!diags) return HR_ENOMEM;
+  p->diags = diags;
   pdiag *d = &p->diags[p->ndiags];
   memset(d, 0, sizeof *d);
   d->svg = svg;

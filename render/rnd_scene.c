@@ -67,11 +67,9 @@ static int kind_of(const char *type, const ana_obj *o) {
 /* --- small helpers ---------------------------------------------------------- */
 static int queue_push(struct build *b, uint64_t id) {
   if (b->nq == b->capq) {
-    size_t cap = b->capq ? b->capq * 2 : 64;
-    uint64_t *q = hr_realloc(b->queue, cap * sizeof *q);
+    uint64_t *q = hr_grow(b->queue, &b->capq, b->nq + 1, sizeof *q, 64);
     if (!q) return HR_ENOMEM;
     b->queue = q;
-    b->capq = cap;
   }
   b->queue[b->nq++] = id;
   return HR_OK;
@@ -80,11 +78,9 @@ static int queue_push(struct build *b, uint64_t id) {
 static rnd_box *new_obj_box(struct build *b) {
   rnd_scene *sc = b->sc;
   if (sc->nobjs == b->cap_objs) {
-    size_t cap = b->cap_objs ? b->cap_objs * 2 : 32;
-    rnd_box *v = hr_realloc(sc->objs, cap * sizeof *v);
+    rnd_box *v = hr_grow(sc->objs, &b->cap_objs, sc->nobjs + 1, sizeof *v, 32);
     if (!v) return NULL;
     sc->objs = v;
-    b->cap_objs = cap;
   }
   rnd_box *x = &sc->objs[sc->nobjs++];
   memset(x, 0, sizeof *x);

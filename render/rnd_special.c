@@ -23,12 +23,18 @@
 
 #define PATH_MAX_OBJS 64   /* a longer retention path keeps its root end */
 
-static int draw(rnd_ctx *c, rnd_scene *sc, int fmt, char **bytes, size_t *len) {
+/* Draws the scene (reset here) unless rc, the status of building it, is a
+** failure: then the message is the trace's, or "out of memory". */
+static int draw(rnd_ctx *c, int rc, rnd_scene *sc, int fmt, char **bytes, size_t *len) {
+  if (rc) {
+    rnd_scene_reset(sc);
+    return rnd_ctx_fail(c, rc, rc == HR_ENOMEM ? NULL : hr_strdup(ana_trace_errmsg(rnd_ctx_trace(c))));
+  }
   Agraph_t *g = rnd_graph_build(sc, rnd_ctx_options(c));
   rnd_scene_reset(sc);
   if (!g) return rnd_ctx_fail(c, HR_ENOMEM, NULL);
   char *err = NULL;
-  int rc = rnd_output_render(rnd_ctx_gvc(c), g, fmt, NULL, 0, bytes, len, &err);
+  rc = rnd_output_render(rnd_ctx_gvc(c), g, fmt, NULL, 0, bytes, len, &err);
   agclose(g);
   return rc ? rnd_ctx_fail(c, rc, err) : HR_OK;
 }
@@ -105,11 +111,7 @@ int rnd_render_cycle(rnd_ctx *c, uint64_t n, int fmt, char **bytes, size_t *len)
   const ana_cycle *cy = alive ? &cs.alive[n - 1] : &cs.collected[n - 1 - cs.nalive];
   rc = cycle_scene(t, cy, n, alive, &sc);
   ana_cycles_reset(&cs);
-  if (rc) {
-    rnd_scene_reset(&sc);
-    return rnd_ctx_fail(c, rc, hr_strdup(ana_trace_errmsg(t)));
-  }
-  return draw(c, &sc, fmt, bytes, len);
+  return draw(c, rc, &sc, fmt, bytes, len);
 }
 
 /* --- one leak's retention path ------------------------------------------------------- */
@@ -180,9 +182,5 @@ int rnd_render_leak(rnd_ctx *c, uint64_t n, int fmt, char **bytes, size_t *len) 
                                                   "is reachable at the end", (unsigned long long)n, l.ngroups);
   if (rc == HR_OK) rc = leak_scene(t, &l, &l.groups[n - 1], n, &sc);
   ana_leaks_reset(&l);
-  if (rc) {
-    rnd_scene_reset(&sc);
-    return rnd_ctx_fail(c, rc, hr_strdup(rc == HR_ENOMEM ? "out of memory" : ana_trace_errmsg(t)));
-  }
-  return draw(c, &sc, fmt, bytes, len);
+  return draw(c, rc, &sc, fmt, bytes, len);
 }

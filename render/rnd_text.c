@@ -52,9 +52,7 @@ void rnd_buf_printf(rnd_buf *b, const char *fmt, ...) {
   b->n += (size_t)len;
 }
 
-/* Length of the strict UTF-8 sequence at p (no overlongs, surrogates or code
-** points past U+10FFFF), with its code point in *cp; 0 when invalid. */
-static size_t utf8_seq(const unsigned char *p, uint32_t *cp) {
+size_t rnd_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp) {
   unsigned c = p[0];
   size_t len;
   uint32_t v, min;
@@ -63,6 +61,7 @@ static size_t utf8_seq(const unsigned char *p, uint32_t *cp) {
   else if (c >= 0xe0 && c <= 0xef) { len = 3; v = c & 0x0f; min = 0x800; }
   else if (c >= 0xf0 && c <= 0xf4) { len = 4; v = c & 0x07; min = 0x10000; }
   else return 0;
+  if (len > n) return 0;
   for (size_t k = 1; k < len; k++) {
     if ((p[k] & 0xc0) != 0x80) return 0;
     v = (v << 6) | (p[k] & 0x3f);
@@ -81,7 +80,7 @@ void rnd_buf_text(rnd_buf *b, const char *s, size_t max_chars) {
       return;
     }
     uint32_t cp;
-    size_t len = utf8_seq(p, &cp);
+    size_t len = rnd_utf8_seq(p, SIZE_MAX, &cp);   /* the NUL ends a short sequence */
     chars++;
     if (len == 0) { rnd_buf_puts(b, "&#xFFFD;"); p++; continue; }
     if (len > 1) {

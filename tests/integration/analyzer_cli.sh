@@ -4,17 +4,10 @@
 # output, and every error case with its exit status and one-line message.
 set -u
 
-HEAPREEL=${HEAPREEL:-heapreel}
-SYNTH=${HEAPREEL_BUILD:-.}/tests/hr-synth
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/analyzer_cli.$$
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
+. "$(dirname "$0")/../tools/test_env.sh" && test_env analyzer_cli
 
-. "${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/tools/cli_checks.sh"
-
-# json_check PYTHON_EXPR: the expression, with j the parsed stdout, is true.
-json_check() {
+# json_is PYTHON_EXPR: the expression, with j the parsed stdout, is true.
+json_is() {
   python3 -c 'import json, sys
 j = json.load(open(sys.argv[1]))
 ok = eval(sys.argv[2])
@@ -35,12 +28,12 @@ text_has "4 allocated, 4 freed, 1 alive at the end of the main script"
 text_has "5000 bytes at step 6 (synth.py:4)"
 text_has "1 run, 1 object collected"
 run 0 summary --json "$T"
-json_check 'j["steps"] == 12 and j["objects_allocated"] == 4 and j["objects_freed"] == 4'
-json_check 'j["objects_alive_at_end"] == 1 and j["peak_bytes"] == 5000 and j["peak_step"] == 6'
-json_check 'j["gc_runs"] == 1 and j["exit_status"] == 0 and j["complete"] is True and j["events"] > 50'
-json_check 'j["argv"] == ["synth.py", "--fast"] and j["python_version"] == "3.11.2"'
+json_is 'j["steps"] == 12 and j["objects_allocated"] == 4 and j["objects_freed"] == 4'
+json_is 'j["objects_alive_at_end"] == 1 and j["peak_bytes"] == 5000 and j["peak_step"] == 6'
+json_is 'j["gc_runs"] == 1 and j["exit_status"] == 0 and j["complete"] is True and j["events"] > 50'
+json_is 'j["argv"] == ["synth.py", "--fast"] and j["python_version"] == "3.11.2"'
 run 0 summary --json "$TMP/cut.heapreel"
-json_check 'j["complete"] is False and j["exit_status"] is None and j["objects_alive_at_end"] == 1'
+json_is 'j["complete"] is False and j["exit_status"] is None and j["objects_alive_at_end"] == 1'
 grep -q "^heapreel: warning: trace .*cut.heapreel' is incomplete" "$TMP/err" || fail "no warning for an incomplete trace"
 
 # --- steps -------------------------------------------------------------------------
@@ -48,27 +41,27 @@ run 0 steps "$T"
 [ "$(wc -l <"$TMP/out")" = 12 ] || fail "steps printed $(wc -l <"$TMP/out") lines, expected 12"
 text_has "synth.py:4  |     b = [a]"
 run 0 steps --from 5 --to 7 --json "$T"
-json_check 'len(j) == 3 and [r["step"] for r in j] == [5, 6, 7]'
-json_check 'j[1] == {"step": 6, "thread": 1, "thread_no": 1, "depth": 1, "function": "f", "file": "synth.py", "line": 4, "source": "    b = [a]"}'
+json_is 'len(j) == 3 and [r["step"] for r in j] == [5, 6, 7]'
+json_is 'j[1] == {"step": 6, "thread": 1, "thread_no": 1, "depth": 1, "function": "f", "file": "synth.py", "line": 4, "source": "    b = [a]"}'
 run 0 steps --line 7 --json "$T"
-json_check '[r["step"] for r in j] == [5, 8]'
+json_is '[r["step"] for r in j] == [5, 8]'
 
 # --- state -------------------------------------------------------------------------
 run 0 state --step 7 "$T"
 text_has "step 7  synth.py:5  in f"
 text_has "#3 list  len 2  refcount 4  size 72  at 0x1000"
 run 0 state --step 7 --json "$T"
-json_check 'j["step"] == 7 and j["line"] == 5 and j["function"] == "f" and j["file"] == "synth.py"'
-json_check '[f["function"] for f in j["frames"]] == ["<module>", "f"]'
-json_check '{s["name"]: s["object"] for s in j["frames"][1]["slots"]} == {"a": 3, "b": 5}'
-json_check '{s["name"]: s["object"] for s in j["frames"][0]["slots"]} == {"x": 3, "y": 3, "f": 4}'
-json_check '[o for o in j["objects"] if o["id"] == 3][0]["refs"] == [{"slot": "item[0]", "object": 1}, {"slot": "item[1]", "object": 2}]'
-json_check 'all(set(o) >= {"id", "type", "value", "refcount", "address", "size", "refs"} for o in j["objects"])'
-json_check '[o for o in j["objects"] if o["id"] == 3][0]["refcount"] == 4'
+json_is 'j["step"] == 7 and j["line"] == 5 and j["function"] == "f" and j["file"] == "synth.py"'
+json_is '[f["function"] for f in j["frames"]] == ["<module>", "f"]'
+json_is '{s["name"]: s["object"] for s in j["frames"][1]["slots"]} == {"a": 3, "b": 5}'
+json_is '{s["name"]: s["object"] for s in j["frames"][0]["slots"]} == {"x": 3, "y": 3, "f": 4}'
+json_is '[o for o in j["objects"] if o["id"] == 3][0]["refs"] == [{"slot": "item[0]", "object": 1}, {"slot": "item[1]", "object": 2}]'
+json_is 'all(set(o) >= {"id", "type", "value", "refcount", "address", "size", "refs"} for o in j["objects"])'
+json_is '[o for o in j["objects"] if o["id"] == 3][0]["refcount"] == 4'
 run 0 state --line 9 --json "$T"
-json_check 'j["step"] == 10 and {s["name"]: s["object"] for s in j["frames"][0]["slots"]}["x"] is None'
+json_is 'j["step"] == 10 and {s["name"]: s["object"] for s in j["frames"][0]["slots"]}["x"] is None'
 run 0 state --mark mid --json "$T"
-json_check 'j["step"] == 4 and j["line"] == 6'
+json_is 'j["step"] == 4 and j["line"] == 6'
 # A keyframed trace answers the same.
 run 0 state --step 10 --json "$T"; cp "$TMP/out" "$TMP/plain.json"
 run 0 state --step 10 --json "$TMP/kf.heapreel"
@@ -81,18 +74,18 @@ grep -q "warning" "$TMP/err" || fail "no warning for an incomplete trace in stat
 run 0 history "$T" 3
 text_has "by refcount"
 run 0 history --json "$T" x@3
-json_check 'j["object"] == 3 and j["type"] == "list" and j["alloc"]["step"] == 1 and j["alloc"]["line"] == 1'
-json_check 'j["free"]["step"] == 11 and j["free"]["line"] == 10 and j["free"]["by"] == "refcount"'
-json_check '[(e["kind"], e["slot"]) for e in j["events"] if e["kind"] in ("bind", "unbind")][:2] == [("bind", "global '"'"'x'"'"'"), ("bind", "global '"'"'y'"'"'")]'
-json_check '[e["refcount"] for e in j["events"] if e["kind"] in ("incref", "decref")] == [2, 3, 4, 3, 2, 1, 0]'
-json_check 'all(set(e) >= {"step", "line", "kind", "holder", "slot", "refcount"} for e in j["events"])'
+json_is 'j["object"] == 3 and j["type"] == "list" and j["alloc"]["step"] == 1 and j["alloc"]["line"] == 1'
+json_is 'j["free"]["step"] == 11 and j["free"]["line"] == 10 and j["free"]["by"] == "refcount"'
+json_is '[(e["kind"], e["slot"]) for e in j["events"] if e["kind"] in ("bind", "unbind")][:2] == [("bind", "global '"'"'x'"'"'"), ("bind", "global '"'"'y'"'"'")]'
+json_is '[e["refcount"] for e in j["events"] if e["kind"] in ("incref", "decref")] == [2, 3, 4, 3, 2, 1, 0]'
+json_is 'all(set(e) >= {"step", "line", "kind", "holder", "slot", "refcount"} for e in j["events"])'
 run 0 history --json "$T" 7
-json_check 'j["free"]["by"] == "gc"'
+json_is 'j["free"]["by"] == "gc"'
 
 # --- diff ----------------------------------------------------------------------------
 run 0 diff --from 9 --to 11 --json "$T"
-json_check '[o["object"] for o in j["allocated"]] == [7] and j["freed"] == []'
-json_check 'sorted(u["slot"] for u in j["unbound"]) == ["global '"'"'x'"'"'", "global '"'"'y'"'"'"]'
+json_is '[o["object"] for o in j["allocated"]] == [7] and j["freed"] == []'
+json_is 'sorted(u["slot"] for u in j["unbound"]) == ["global '"'"'x'"'"'", "global '"'"'y'"'"'"]'
 run 0 diff --from 5 --to 12 "$T"
 text_has "freed (2)"
 

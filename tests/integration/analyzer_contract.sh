@@ -6,38 +6,7 @@
 # line, exit 1), never a crash.
 set -u
 
-HEAPREEL=${HEAPREEL:?set HEAPREEL to the heapreel binary}
-HEAPREEL_SOURCE=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-HEAPREEL_BUILD=${HEAPREEL_BUILD:-$(dirname "$HEAPREEL")}
-RECORD=$HEAPREEL_BUILD/heapreel-record
-SYNTH=$HEAPREEL_BUILD/tests/hr-synth
-PY=/usr/bin/python3.11
-PROGS=$HEAPREEL_SOURCE/tests/programs
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/analyzer_contract.$$
-rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
-trap 'rm -rf "$TMP"' EXIT
-unset VIRTUAL_ENV PYTHONPATH PYTHONHOME PYTHONSAFEPATH HEAPREEL_KEYFRAME_EVERY
-failures=0
-. "$HEAPREEL_SOURCE/tests/tools/cli_checks.sh"
-ok() { echo "ok: $*"; }
-json_check() {
-  local what=$1 expr=$2; shift 2
-  "$PY" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-a = sys.argv[3:]
-def has(d, *keys):
-    missing = [k for k in keys if not isinstance(d, dict) or k not in d]
-    if missing: print("missing keys", missing, "in", str(d)[:300], file=sys.stderr)
-    return not missing
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$expr" "$@" \
-    && ok "$what" || fail "$what: $expr on $(head -c 400 "$TMP/out")"
-}
-line_of() { grep -n "$2" "$PROGS/$1" | head -1 | cut -d: -f1; }
-record() {
-  "$RECORD" -o "$TMP/$1.heapreel" "$PROGS/$1.py" >"$TMP/$1.stdout" 2>"$TMP/$1.stderr" \
-    || fail "recording $1.py failed: $(tail -c 300 "$TMP/$1.stderr")"
-}
-[ -x "$RECORD" ] || { echo "FAIL: no heapreel-record in $HEAPREEL_BUILD" >&2; exit 1; }
+. "$(dirname "$0")/../tools/test_env.sh" && test_env analyzer_contract
 
 record dict_keys
 record gc_rings

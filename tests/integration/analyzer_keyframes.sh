@@ -6,23 +6,10 @@
 # HEAPREEL_KEYFRAME_EVERY makes the build happen on a small trace.
 set -u
 
-HEAPREEL=${HEAPREEL:?set HEAPREEL to the heapreel binary}
-HEAPREEL_SOURCE=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-HEAPREEL_BUILD=${HEAPREEL_BUILD:-$(dirname "$HEAPREEL")}
-RECORD=$HEAPREEL_BUILD/heapreel-record
-SYNTH=$HEAPREEL_BUILD/tests/hr-synth
-PROGS=$HEAPREEL_SOURCE/tests/programs
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/analyzer_keyframes.$$
-rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
-trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
-unset VIRTUAL_ENV PYTHONPATH PYTHONHOME PYTHONSAFEPATH HEAPREEL_KEYFRAME_EVERY
-failures=0
-. "$HEAPREEL_SOURCE/tests/tools/cli_checks.sh"
-ok() { echo "ok: $*"; }
+. "$(dirname "$0")/../tools/test_env.sh" && test_env analyzer_keyframes
 keyframes() { "$HEAPREEL" sql "$1" "SELECT count(*) FROM keyframes" 2>/dev/null | tail -1 | tr -d ' '; }
 
-"$RECORD" -o "$TMP/plain.heapreel" "$PROGS/kf_churn.py" >/dev/null 2>"$TMP/rec.err" \
-  || { echo "FAIL: cannot record kf_churn.py: $(tail -c 300 "$TMP/rec.err")" >&2; exit 1; }
+record_or_die "$TMP/plain.heapreel" "$PROGS/kf_churn.py"
 last=$("$HEAPREEL" summary --json "$TMP/plain.heapreel" | /usr/bin/python3.11 -c 'import json,sys; print(json.load(sys.stdin)["steps"])')
 [ "${last:-0}" -gt 1000 ] && ok "kf_churn.py has $last steps" || fail "kf_churn.py has too few steps: '$last'"
 steps="1 $((last / 3)) $((last / 2)) $((last - 1)) $last"

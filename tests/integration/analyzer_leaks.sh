@@ -6,37 +6,7 @@
 # A check the recorder's output cannot support yet prints SKIP with the reason.
 set -u
 
-HEAPREEL=${HEAPREEL:?set HEAPREEL to the heapreel binary}
-HEAPREEL_SOURCE=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-HEAPREEL_BUILD=${HEAPREEL_BUILD:-$(dirname "$HEAPREEL")}
-RECORD=$HEAPREEL_BUILD/heapreel-record
-SYNTH=$HEAPREEL_BUILD/tests/hr-synth
-PY=/usr/bin/python3.11           # Debian's, the interpreter heapreel embeds
-PROGS=$HEAPREEL_SOURCE/tests/programs
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/analyzer_leaks.$$
-rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
-trap 'rm -rf "$TMP"' EXIT
-unset VIRTUAL_ENV PYTHONPATH PYTHONHOME PYTHONSAFEPATH
-failures=0
-
-. "$HEAPREEL_SOURCE/tests/tools/cli_checks.sh"
-ok() { echo "ok: $*"; }
-skip() { echo "SKIP: $*" >&2; echo "SKIP: $*"; }
-# json_check DESCRIPTION PYTHON_EXPR [ARGS...]: with j the parsed stdout (and
-# a the extra arguments), the expression is true.
-json_check() {
-  local what=$1 expr=$2; shift 2
-  "$PY" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-a = sys.argv[3:]
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$expr" "$@" \
-    && ok "$what" || fail "$what: $expr on $(head -c 600 "$TMP/out")"
-}
-line_of() { grep -n "$2" "$PROGS/$1" | head -1 | cut -d: -f1; }
-record() {
-  "$RECORD" -o "$TMP/$1.heapreel" "$PROGS/$1.py" >"$TMP/$1.stdout" 2>"$TMP/$1.stderr" \
-    || fail "recording $1.py failed: $(tail -c 300 "$TMP/$1.stderr")"
-}
+. "$(dirname "$0")/../tools/test_env.sh" && test_env analyzer_leaks
 
 [ -x "$RECORD" ] || { echo "FAIL: no heapreel-record in $HEAPREEL_BUILD" >&2; exit 1; }
 

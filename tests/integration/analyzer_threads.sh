@@ -3,19 +3,10 @@
 # appearance (1 the main thread), in `steps`, `state` and diagrams, while
 # --json keeps the recorded ident (threading.get_ident()) under `thread`.
 set -u
-HEAPREEL=${HEAPREEL:-heapreel}
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/analyzer_threads.$$
-PROG=$SRC/tests/programs/threads_numbers.py
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+. "$(dirname "$0")/../tools/test_env.sh" && test_env analyzer_threads
+PROG=$PROGS/threads_numbers.py
 
-if ! "$BUILD/heapreel-record" -o "$TMP/t.heapreel" "$PROG" >"$TMP/printed" 2>"$TMP/err"; then
-  echo "FAIL: recording failed: $(cat "$TMP/err")"; exit 1
-fi
+record_or_die "$TMP/t.heapreel" "$PROG"
 "$HEAPREEL" steps "$TMP/t.heapreel" >"$TMP/steps.txt" || fail "steps failed"
 "$HEAPREEL" steps --json "$TMP/t.heapreel" >"$TMP/steps.json" || fail "steps --json failed"
 "$HEAPREEL" state --mark first_waits "$TMP/t.heapreel" >"$TMP/state.txt" || fail "state failed"
@@ -28,7 +19,7 @@ cols=$(awk '{print $2}' "$TMP/steps.txt" | sort -un | tr '\n' ' ')
 /usr/bin/python3.11 - "$TMP" <<'PY' || failures=$((failures + 1))
 import json, sys
 tmp = sys.argv[1]
-printed = dict(line.split() for line in open(tmp + '/printed'))
+printed = dict(line.split() for line in open(tmp + '/rec.out'))
 want = {int(printed['main']): 1, int(printed['first']): 2, int(printed['second']): 3}
 got = {}
 for r in json.load(open(tmp + '/steps.json')):

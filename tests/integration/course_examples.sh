@@ -4,14 +4,8 @@
 # record_fidelity.py against what CPython printed in the same run; the
 # untouched examples must print the same under heapreel as under python3.11.
 set -u
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-EXT=${HEAPREEL_EVENTS_EXT:-$BUILD/heapreel_events.so}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/course_examples.$$
-PY=/usr/bin/python3.11
+. "$(dirname "$0")/../tools/test_env.sh" && test_env course_examples
 HEAPREEL_EVENTS_EXT=$EXT . "$SRC/tests/tools/host_env.sh"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
 status=0
 "$PY" "$SRC/tests/integration/course_examples.py" "$SRC/traces" "$TMP" || exit 1
 n=0

@@ -1,13 +1,8 @@
 #!/bin/bash
 # record_fidelity.sh — records tests/programs/fidelity_*.py and checks the trace against CPython's own view.
 set -u
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-EXT=${HEAPREEL_EVENTS_EXT:-$BUILD/heapreel_events.so}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/record_fidelity.$$
-PY=/usr/bin/python3.11
+. "$(dirname "$0")/../tools/test_env.sh" && test_env record_fidelity
 HEAPREEL_EVENTS_EXT=$EXT . "$SRC/tests/tools/host_env.sh"
-mkdir -p "$TMP"
 status=0
 for prog in "$SRC"/tests/programs/fidelity_*.py; do
   name=$(basename "$prog" .py)
@@ -18,5 +13,4 @@ for prog in "$SRC"/tests/programs/fidelity_*.py; do
   [ -f "$expect" ] || expect=
   "${HOST_ENV[@]}" "$PY" "$SRC/tests/integration/record_fidelity.py" "$TMP/$name.heapreel" "$EXT" "$TMP/$name.out" $expect || status=1
 done
-rm -rf "$TMP"
 exit $status

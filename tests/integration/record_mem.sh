@@ -5,18 +5,10 @@
 # memory after its mark "base"; the trace's last mem event minus the one in
 # force at that mark must be within 3 % of it.
 set -u
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-HEAPREEL=${HEAPREEL:-$BUILD/heapreel}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/record_mem.$$
-PY=/usr/bin/python3.11
-PROG=$SRC/tests/programs/mem_end.py
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-unset PYTHONTRACEMALLOC
+. "$(dirname "$0")/../tools/test_env.sh" && test_env record_mem
+PROG=$PROGS/mem_end.py
 
-"$BUILD/heapreel-record" -o "$TMP/m.heapreel" "$PROG" >"$TMP/rec.out" 2>"$TMP/rec.err" \
-  || { echo "FAIL: recording failed: $(cat "$TMP/rec.err")"; exit 1; }
+record_or_die "$TMP/m.heapreel" "$PROG"
 "$PY" -X tracemalloc "$PROG" >"$TMP/tm.out" || { echo "FAIL: $PROG under -X tracemalloc failed"; exit 1; }
 tm=$(sed -n 's/^tracemalloc_current //p' "$TMP/tm.out")
 rec=$("$HEAPREEL" sql --json "$TMP/m.heapreel" \

@@ -4,19 +4,10 @@
 # methods and code objects the name CPython gives them (__qualname__ and the
 # parameters, a module's __name__), as the program printed them.
 set -u
-HEAPREEL=${HEAPREEL:-heapreel}
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/record_names.$$
-PROG=$SRC/tests/programs/values_names.py
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+. "$(dirname "$0")/../tools/test_env.sh" && test_env record_names
+PROG=$PROGS/values_names.py
 
-if ! "$BUILD/heapreel-record" -o "$TMP/n.heapreel" "$PROG" >"$TMP/printed" 2>"$TMP/err"; then
-  echo "FAIL: recording failed: $(cat "$TMP/err")"; exit 1
-fi
+record_or_die "$TMP/n.heapreel" "$PROG"
 last=$(wc -l <"$PROG")
 "$HEAPREEL" state --json --line "$last" "$TMP/n.heapreel" >"$TMP/state.json" || fail "state --json failed"
 "$HEAPREEL" state --line "$last" "$TMP/n.heapreel" >"$TMP/state.txt" || fail "state failed"
@@ -28,7 +19,7 @@ state = json.load(open(tmp + '/state.json'))
 objs = {o['id']: o for o in state['objects']}
 slots = {s['name']: s['object'] for s in state['frames'][0]['slots']}
 bad, n = [], 0
-for line in open(tmp + '/printed', encoding='utf-8'):
+for line in open(tmp + '/rec.out', encoding='utf-8'):
     name, want = line.rstrip('\n').split('\t')
     got = objs.get(slots.get(name), {}).get('value')
     n += 1

@@ -3,19 +3,9 @@
 # to sys.stdout / sys.stderr at the step it happened, while what the program
 # prints reaches the real stdout and stderr byte for byte as under python3.11.
 set -u
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-EXT=${HEAPREEL_EVENTS_EXT:-$BUILD/heapreel_events.so}
-HEAPREEL=${HEAPREEL:-$BUILD/heapreel}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/record_output.$$
-PY=/usr/bin/python3.11
-PROG=$SRC/tests/programs/output_streams.py
+. "$(dirname "$0")/../tools/test_env.sh" && test_env record_output
+PROG=$PROGS/output_streams.py
 HEAPREEL_EVENTS_EXT=$EXT . "$SRC/tests/tools/host_env.sh"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
 
 "$BUILD/heapreel-record" -o "$TMP/o.heapreel" "$PROG" >"$TMP/rec.out" 2>"$TMP/rec.err"
 rec_status=$?

@@ -5,20 +5,10 @@
 # trace with the sqlite3 shell (plain tables: meta, markers, chunks).
 set -u
 
-HEAPREEL=${HEAPREEL:?set HEAPREEL to the heapreel binary}
-HEAPREEL_SOURCE=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-HEAPREEL_BUILD=${HEAPREEL_BUILD:-$(dirname "$HEAPREEL")}
-PY=/usr/bin/python3.11           # Debian's, the interpreter heapreel embeds
+. "$(dirname "$0")/../tools/test_env.sh" && test_env record_run --keep-on-failure
 SQLITE=/usr/bin/sqlite3
-PROGS=$HEAPREEL_SOURCE/tests/programs
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/record_run.$$
-rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
 cd "$TMP" || exit 1
-unset VIRTUAL_ENV PYTHONPATH PYTHONHOME PYTHONSAFEPATH
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
 meta() { "$SQLITE" -readonly "$1" "SELECT value FROM meta WHERE key = '$2'"; }
 # Prefix that runs a command with SIGINT at its default, as from an interactive
 # shell (a non-interactive shell starts background jobs with SIGINT ignored).
@@ -35,7 +25,6 @@ wait_ready() {  # file: wait until the program printed "ready"
 }
 closing_re="^heapreel: recorded '[^']*\.heapreel': [0-9]+ events, [0-9.]+ (bytes|kB|MB|GB)$"
 
-[ -x "$HEAPREEL_BUILD/heapreel-record" ] || { echo "FAIL: no heapreel-record in $HEAPREEL_BUILD" >&2; exit 1; }
 
 # --- what the program sees: argv, sys.path, __name__, stdout bytes ----------
 "$PY" "$PROGS/run_view.py" "a b" 'q"b\s' -h >py.out 2>py.err; py_rc=$?

@@ -4,19 +4,10 @@
 # repr(), dict slots by their key's value, and hides a module's dunder names
 # unless --all-names asks for them.
 set -u
-HEAPREEL=${HEAPREEL:-heapreel}
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/record_values.$$
-PROG=$SRC/tests/programs/values_basic.py
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+. "$(dirname "$0")/../tools/test_env.sh" && test_env record_values
+PROG=$PROGS/values_basic.py
 
-if ! "$BUILD/heapreel-record" -o "$TMP/v.heapreel" "$PROG" >"$TMP/printed" 2>"$TMP/err"; then
-  echo "FAIL: recording failed: $(cat "$TMP/err")"; exit 1
-fi
+record_or_die "$TMP/v.heapreel" "$PROG"
 last=$(wc -l <"$PROG")
 "$HEAPREEL" state --json --line "$last" "$TMP/v.heapreel" >"$TMP/default.json" || fail "state --json failed"
 "$HEAPREEL" state --json --all-names --line "$last" "$TMP/v.heapreel" >"$TMP/all.json" ||
@@ -36,7 +27,7 @@ every = json.load(open(tmp + '/all.json'))
 objs = {o['id']: o for o in default['objects']}
 module = default['frames'][0]
 slots = {s['name']: s['object'] for s in module['slots']}
-for line in open(tmp + '/printed', encoding='utf-8'):
+for line in open(tmp + '/rec.out', encoding='utf-8'):
     name, want = line.rstrip('\n').split('\t')
     got = objs.get(slots.get(name), {}).get('value')
     if got != want:

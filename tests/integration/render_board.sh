@@ -3,19 +3,10 @@
 # numbered file per point into a directory, and every node keeps its place
 # (its top-left corner) from file to file, because one layout serves them all.
 set -u
-HEAPREEL=${HEAPREEL:-heapreel}
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/render_board.$$
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-. "$SRC/tests/tools/cli_checks.sh"
+. "$(dirname "$0")/../tools/test_env.sh" && test_env render_board
 
-"$BUILD/heapreel-record" -o "$TMP/a.heapreel" "$SRC/traces/aliasing.py" >/dev/null 2>&1 ||
-  { echo "FAIL: cannot record aliasing.py" >&2; exit 1; }
-"$BUILD/heapreel-record" -o "$TMP/m.heapreel" "$SRC/tests/programs/run_mark.py" >/dev/null 2>&1 ||
-  { echo "FAIL: cannot record run_mark.py" >&2; exit 1; }
+record_or_die "$TMP/a.heapreel" "$SRC/traces/aliasing.py"
+record_or_die "$TMP/m.heapreel" "$PROGS/run_mark.py"
 A=$TMP/a.heapreel
 
 run 0 render "$A" --every line -o "$TMP/every/"

@@ -3,22 +3,9 @@
 # output format, the diagram's options, what changed since the previous step,
 # and each error case with its exit status and one-line message.
 set -u
-HEAPREEL=${HEAPREEL:-heapreel}
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/render_cli.$$
-mkdir -p "$TMP"
-trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
-failures=0
-. "$SRC/tests/tools/cli_checks.sh"
+. "$(dirname "$0")/../tools/test_env.sh" && test_env render_cli
 
-record() {  # record NAME: traces/NAME.py into $TMP/NAME.heapreel
-  "$BUILD/heapreel-record" -o "$TMP/$1.heapreel" "$SRC/traces/$1.py" >/dev/null 2>"$TMP/rec.err" ||
-    { echo "FAIL: cannot record $1: $(cat "$TMP/rec.err")" >&2; exit 1; }
-}
-record returns
-record lifetime
-record aliasing
+for name in returns lifetime aliasing; do record_or_die "$TMP/$name.heapreel" "$SRC/traces/$name.py"; done
 T=$TMP/returns.heapreel
 
 # Every format, with its signature.

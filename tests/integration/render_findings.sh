@@ -3,19 +3,9 @@
 # with its slots and closing reference; `render --leak N` draws the retention
 # path of one group of `heapreel leaks`, root first.
 set -u
-HEAPREEL=${HEAPREEL:-heapreel}
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/render_findings.$$
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-. "$SRC/tests/tools/cli_checks.sh"
+. "$(dirname "$0")/../tools/test_env.sh" && test_env render_findings
 
-for p in gc_rings leak_cache; do
-  "$BUILD/heapreel-record" -o "$TMP/$p.heapreel" "$SRC/tests/programs/$p.py" >/dev/null 2>&1 ||
-    { echo "FAIL: cannot record $p.py" >&2; exit 1; }
-done
+for p in gc_rings leak_cache; do record_or_die "$TMP/$p.heapreel" "$PROGS/$p.py"; done
 
 run 0 render "$TMP/gc_rings.heapreel" --cycle 1 -o "$TMP/c.dot"
 [ "$(grep -c '<B>Node</B>' "$TMP/c.dot")" = 3 ] || fail "cycle 1 should draw its 3 Node members"

@@ -11,14 +11,7 @@
 #   HEAPREEL_REGEN_GOLDEN=1 ctest --test-dir build -R render_golden
 # and review `git diff tests/golden` before committing.
 set -u
-HEAPREEL=${HEAPREEL:-heapreel}
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/render_golden.$$
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-. "$SRC/tests/tools/cli_checks.sh"
+. "$(dirname "$0")/../tools/test_env.sh" && test_env render_golden
 GOLDEN=$SRC/tests/golden
 normalize() { sed -E 's/rc 10⁹\+[0-9]+/rc 10⁹+N/g; s/rc [0-9]{3,}</rc N</g'; }
 

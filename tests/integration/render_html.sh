@@ -6,20 +6,10 @@
 # changes the point, the highlighted line and the diagram; and a program that
 # prints and holds `</script><script>alert(1)</script>` injects nothing.
 set -u
-HEAPREEL=${HEAPREEL:-heapreel}
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/render_html.$$
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-. "$SRC/tests/tools/cli_checks.sh"
-PY=/usr/bin/python3.11
+. "$(dirname "$0")/../tools/test_env.sh" && test_env render_html
 
 for prog in traces/aliasing.py traces/recursion.py tests/programs/html_strings.py; do
-  name=$(basename "$prog" .py)
-  "$BUILD/heapreel-record" -o "$TMP/$name.heapreel" "$SRC/$prog" >/dev/null 2>"$TMP/rec.err" ||
-    { echo "FAIL: cannot record $prog: $(cat "$TMP/rec.err")" >&2; exit 1; }
+  record_or_die "$TMP/$(basename "$prog" .py).heapreel" "$SRC/$prog"
 done
 A=$TMP/aliasing.heapreel
 

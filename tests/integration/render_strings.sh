@@ -4,17 +4,9 @@
 # characters, long text, non-ASCII, lone surrogates, raw bytes, a script tag)
 # and checks the SVG and the DOT are well-formed and hold the text escaped.
 set -u
-HEAPREEL=${HEAPREEL:-heapreel}
-SRC=${HEAPREEL_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${HEAPREEL_BUILD:?HEAPREEL_BUILD is not set}
-TMP=${HEAPREEL_TEST_TMP:-/tmp}/render_strings.$$
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-. "$SRC/tests/tools/cli_checks.sh"
+. "$(dirname "$0")/../tools/test_env.sh" && test_env render_strings
 
-"$BUILD/heapreel-record" -o "$TMP/s.heapreel" "$SRC/tests/programs/render_strings.py" >/dev/null 2>"$TMP/rec.err" ||
-  { echo "FAIL: cannot record: $(cat "$TMP/rec.err")" >&2; exit 1; }
+record_or_die "$TMP/s.heapreel" "$PROGS/render_strings.py"
 last=$(wc -l <"$SRC/tests/programs/render_strings.py")
 for extra in "" "--inline-primitives"; do
   run 0 render "$TMP/s.heapreel" --line "$last" $extra -o "$TMP/s.svg"

@@ -1,18 +1,14 @@
 # sql.sh — `heapreel sql` text and JSON output, exit codes, and the events extension in sqlite3 and Python.
 set -u
 
-: "${HEAPREEL:?}" "${HEAPREEL_EVENTS_EXT:?}" "${HEAPREEL_BUILD:?}"
-PY=/usr/bin/python3.11
+: "${HEAPREEL_EVENTS_EXT:?}"
+. "$(dirname "$0")/../tools/test_env.sh" && test_env sql --keep-on-failure
 SQLITE=/usr/bin/sqlite3
 MAKE_TRACE="$HEAPREEL_BUILD/tests/hr_make_trace"
-TMP="${HEAPREEL_TEST_TMP:-/tmp}/sql.$$"
-mkdir -p "$TMP"
-failures=0
 
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 # expect_eq WHAT GOT WANT
 expect_eq() { [ "$2" = "$3" ] || fail "$1: got [$2], want [$3]"; }
-# run CMD...: sets out, err, rc
+# run CMD...: sets out, err, rc (in place of cli_checks.sh's run)
 run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
 
 T="$TMP/demo.heapreel"

@@ -4,6 +4,9 @@
 failures=${failures:-0}
 
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+# skip WHY: a check that cannot run says so on both streams.
+skip() { echo "SKIP: $*" >&2; echo "SKIP: $*"; }
 
 # run EXPECTED_STATUS ARGS...: run heapreel, keep stdout in $TMP/out and stderr in $TMP/err.
 run() {
@@ -21,4 +24,20 @@ one_line_error() {
   [ -s "$TMP/out" ] && fail "expected nothing on stdout, got: $(head -c 200 "$TMP/out")"
   grep -q '\.$' "$TMP/err" && fail "error message ends with a full stop: $(cat "$TMP/err")"
   return 0
+}
+
+# json_check DESCRIPTION PYTHON_EXPR [ARGS...]: with j the parsed stdout of the
+# last run (and a the extra arguments), the expression is true; has(d, *keys)
+# says which keys a dict lacks.
+json_check() {
+  local what=$1 expr=$2; shift 2
+  "${PY:-/usr/bin/python3.11}" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+a = sys.argv[3:]
+def has(d, *keys):
+    missing = [k for k in keys if not isinstance(d, dict) or k not in d]
+    if missing: print("missing keys", missing, "in", str(d)[:300], file=sys.stderr)
+    return not missing
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$expr" "$@" \
+    && ok "$what" || fail "$what: $expr on $(head -c 600 "$TMP/out")"
 }

@@ -755,7 +755,38 @@ static void test_rows_within_block(void) {
   sqlite3_close(db);
 }
 
-HR_TEST_MAIN(test_empty_trace, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_default_chunks,
+/* hr_grow, the one growth path of heapreel's arrays: doubling from its first
+** capacity, at least what is needed, and nothing changed on failure. */
+static void test_grow(void) {
+  size_t cap = 0;
+  uint64_t *v = hr_grow(NULL, &cap, 1, sizeof *v, 8);
+  REQUIRE(v);
+  CHECK_EQ_U64(cap, 8);
+  v[7] = 7;
+  CHECK(hr_grow(v, &cap, 8, sizeof *v, 8) == v);   /* room already */
+  CHECK_EQ_U64(cap, 8);
+  uint64_t *w = hr_grow(v, &cap, 9, sizeof *v, 8);
+  REQUIRE(w);
+  CHECK_EQ_U64(cap, 16);
+  CHECK_EQ_U64(w[7], 7);
+  v = w;
+  w = hr_grow(v, &cap, 100, sizeof *v, 8);
+  REQUIRE(w);
+  CHECK_EQ_U64(cap, 128);
+  v = w;
+  hr_mem_fail_at(1, 0);
+  CHECK(hr_grow(v, &cap, 129, sizeof *v, 8) == NULL);
+  hr_mem_fail_at(0, 0);
+  CHECK_EQ_U64(cap, 128);
+  CHECK_EQ_U64(v[7], 7);
+  size_t one = 0;
+  char *c = hr_grow(NULL, &one, 3, 1, 0);   /* a first capacity of 0 still grows */
+  CHECK(c && one == 4);
+  hr_free(c);
+  hr_free(v);
+}
+
+HR_TEST_MAIN(test_grow, test_empty_trace, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_default_chunks,
              test_roundtrip_one_block_ring, test_interning, test_derived_tables,
              test_incomplete_and_flush_timer, test_bad_kind, test_replace_only_on_success,
              test_crash_safety, test_out_of_memory, test_remove_temp_files)

@@ -1,0 +1,20 @@
+/* hr_record_usage.h — the synopsis and option lines `heapreel record` and
+** heapreel-record both print: the command line checks the options before it
+** runs the recorder, which parses the same ones, so one text serves both. */
+#ifndef HR_RECORD_USAGE_H
+#define HR_RECORD_USAGE_H
+
+/* After "usage: heapreel record " or "usage: heapreel-record " (both 23 columns). */
+#define HR_RECORD_SYNOPSIS \
+  "[-o FILE] [--all-frames] [--detail full|alloc] [--stack-depth N]\n" \
+  "                       [--start-at-mark LABEL | --start-paused] SCRIPT [ARGS...]\n"
+
+#define HR_RECORD_OPTIONS \
+  "    -o FILE               write the trace to FILE (default: <script stem>.heapreel)\n" \
+  "    --all-frames          record standard-library and site-packages frames too\n" \
+  "    --detail full|alloc   'alloc': allocations, frees, sizes and stacks only (big programs)\n" \
+  "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n" \
+  "    --start-at-mark LABEL alloc: record from the first heapreel.mark(LABEL) on\n" \
+  "    --start-paused        alloc: record from heapreel.start() on\n"
+
+#endif /* HR_RECORD_USAGE_H */
