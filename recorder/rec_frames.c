@@ -163,8 +163,8 @@ rec_frames_user_call(PyObject *callable)
   return 0;
 }
 
-uint64_t
-rec_frame_loc(rec_frame *fr, int line)
+static uint64_t
+code_loc(rec_frame *fr, int line)
 {
   rec_code *cc = fr->cc;
   int i = line - cc->code->co_firstlineno;
@@ -183,6 +183,16 @@ rec_frame_loc(rec_frame *fr, int line)
   if (cc->locs[i] == 0)
     cc->locs[i] = trc_writer_location(rec_g.w, cc->file_sid, (uint32_t)line, cc->func_sid);
   return cc->locs[i];
+}
+
+uint64_t
+rec_frame_loc(rec_frame *fr, int line)
+{
+  /* Most steps stay on the previous step's line. */
+  if (fr->last_loc != 0 && fr->last_line == line) return fr->last_loc;
+  fr->last_loc = code_loc(fr, line);
+  fr->last_line = line;
+  return fr->last_loc;
 }
 
 /* ---- frames ------------------------------------------------------------------- */
