@@ -22,12 +22,14 @@
 enum {
   ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_CHUNK,
   ST_STRING, ST_LOCATION, ST_TYPE, ST_THREAD, ST_SOURCE, ST_META, ST_KEYFRAME,
-  ST_STACK, ST_OBJECTS, ST_FREES, ST_RESIZE, ST_CALL, ST_RETURN, ST_MARKER, ST_OUTPUT, ST_COUNT
+  ST_STACK, ST_OBJECTS, ST_FREES, ST_RESIZE, ST_FRAMES, ST_RETURNS, ST_MARKER, ST_OUTPUT, ST_COUNT
 };
 
 /* The bulk row sets (trc_rows.h) the writer's statements read. */
 #define NEW_OBJECTS_TABLE "heapreel_new_objects"
 #define FREES_TABLE "heapreel_frees"
+#define NEW_FRAMES_TABLE "heapreel_new_frames"
+#define RETURNS_TABLE "heapreel_returns"
 
 static const char sql_begin[] = "BEGIN";
 static const char sql_commit[] = "COMMIT";
@@ -58,11 +60,13 @@ static const char sql_frees[] =
   "UPDATE objects SET free_seq = f.c1, free_step = f.c2, free_by_gc = f.c3"
   " FROM " FREES_TABLE " AS f WHERE objects.id = f.c0";
 static const char sql_resize[] = "UPDATE objects SET size = ?2 WHERE id = ?1";
-static const char sql_call[] =
-  "INSERT INTO frames(id, location, parent, thread, call_seq, call_step)"
-  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
-static const char sql_return[] =
-  "UPDATE frames SET return_seq = ?2, return_step = ?3 WHERE id = ?1";
+/* Frames the same way: a return in the call's block is in the row already. */
+static const char sql_frames[] =
+  "INSERT INTO frames(id, location, parent, thread, call_seq, call_step, return_seq, return_step)"
+  " SELECT c0, c1, c2, c3, c4, c5, c6, c7 FROM " NEW_FRAMES_TABLE;
+static const char sql_returns[] =
+  "UPDATE frames SET return_seq = r.c1, return_step = r.c2"
+  " FROM " RETURNS_TABLE " AS r WHERE frames.id = r.c0";
 /* The label's string row is in this transaction or an earlier one. */
 static const char sql_marker[] =
   "INSERT INTO markers(seq, step, label)"
@@ -73,7 +77,7 @@ static const char sql_output[] = "INSERT INTO output(seq, step, stream, text) VA
 static const char *const stmt_sql[ST_COUNT] = {
   sql_begin, sql_commit, sql_rollback, sql_chunk,
   sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
-  sql_stack, sql_objects, sql_frees, sql_resize, sql_call, sql_return, sql_marker, sql_output};
+  sql_stack, sql_objects, sql_frees, sql_resize, sql_frames, sql_returns, sql_marker, sql_output};
 
 /* Pragmas run once the file has its final name. WAL with synchronous=NORMAL
 ** makes each commit durable against a killed process without an fsync per
@@ -103,6 +107,10 @@ struct trc_wdb {
   size_t slot_cap;
   trc_rows new_objects;            /* this block's objects rows, read by ST_OBJECTS */
   trc_rows frees;                  /* this block's frees of older objects, read by ST_FREES */
+  trc_rows new_frames;             /* this block's frames rows, read by ST_FRAMES */
+  trc_rows returns;                /* returns of older frames, read by ST_RETURNS */
+  uint32_t *fslot;                 /* owned scratch: frame id -> new_frames row + 1 */
+  size_t fslot_cap;
   int zlevel;
   uint32_t derived;                /* DERIVED_KINDS, less the object kinds without object rows */
   char *path;                      /* owned, for messages */
@@ -142,6 +150,9 @@ void trc_wdb_free(trc_wdb *w) {
   hr_free(w->slot);
   trc_rows_reset(&w->new_objects);
   trc_rows_reset(&w->frees);
+  trc_rows_reset(&w->new_frames);
+  trc_rows_reset(&w->returns);
+  hr_free(w->fslot);
   hr_free(w->path);
   hr_free(w);
 }
@@ -285,6 +296,8 @@ int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_cache, NULL);
   if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_OBJECTS_TABLE, &w->new_objects);
   if (rc == SQLITE_OK) rc = trc_rows_register(w->db, FREES_TABLE, &w->frees);
+  if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_FRAMES_TABLE, &w->new_frames);
+  if (rc == SQLITE_OK) rc = trc_rows_register(w->db, RETURNS_TABLE, &w->returns);
   for (int i = 0; i < ST_COUNT && rc == SQLITE_OK; i++)
     rc = sqlite3_prepare_v3(w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL);
   if (rc != SQLITE_OK) {
@@ -486,16 +499,77 @@ static int add_object(trc_wdb *w, const trc_event *ev, const uint32_t *pick, siz
   return SQLITE_OK;
 }
 
+/* The frames row of this block for frame id, or NULL. */
+static trc_row *frame_row(trc_wdb *w, uint64_t id) {
+  if (!w->fslot_cap) return NULL;
+  size_t mask = w->fslot_cap - 1;
+  for (size_t h = slot_hash(id, mask); w->fslot[h]; h = (h + 1) & mask) {
+    trc_row *r = &w->new_frames.row[w->fslot[h] - 1];
+    if ((uint64_t)r->v[0] == id) return r;
+  }
+  return NULL;
+}
+
+/* A call event: a new frames row, its return NULL until one comes. */
+static int add_frame(trc_wdb *w, const trc_event *e) {
+  if ((w->new_frames.n + 1) * 2 > w->fslot_cap) {
+    size_t ncap = w->fslot_cap ? w->fslot_cap * 2 : 1024;
+    uint32_t *ns = hr_realloc(w->fslot, ncap * sizeof *ns);
+    if (!ns) return SQLITE_NOMEM;
+    w->fslot = ns;
+    w->fslot_cap = ncap;
+    memset(w->fslot, 0, ncap * sizeof *ns);
+    for (size_t i = 0; i < w->new_frames.n; i++) {   /* rehash this block's rows */
+      size_t h = slot_hash((uint64_t)w->new_frames.row[i].v[0], ncap - 1);
+      while (w->fslot[h]) h = (h + 1) & (ncap - 1);
+      w->fslot[h] = (uint32_t)i + 1;
+    }
+  }
+  trc_row *r = trc_rows_add(&w->new_frames);
+  if (!r) return SQLITE_NOMEM;
+  r->v[0] = (int64_t)e->f[0];
+  r->v[1] = (int64_t)e->f[1];
+  r->v[2] = (int64_t)e->f[2];
+  r->v[3] = (int64_t)e->f[3];
+  r->v[4] = (int64_t)e->seq;
+  r->v[5] = (int64_t)e->step;
+  r->nulls = (e->f[1] ? 0 : 1u << 1) | (e->f[2] ? 0 : 1u << 2) | (1u << 6) | (1u << 7);
+  size_t mask = w->fslot_cap - 1, h = slot_hash(e->f[0], mask);
+  while (w->fslot[h]) h = (h + 1) & mask;
+  w->fslot[h] = (uint32_t)w->new_frames.n;
+  return SQLITE_OK;
+}
+
+/* A return event: into its frame's row of this block, or an update. */
+static int add_return(trc_wdb *w, const trc_event *e) {
+  trc_row *r = frame_row(w, e->f[0]);
+  if (r) {
+    r->v[6] = (int64_t)e->seq;
+    r->v[7] = (int64_t)e->step;
+    r->nulls &= ~((1u << 6) | (1u << 7));
+    return SQLITE_OK;
+  }
+  if (!(r = trc_rows_add(&w->returns))) return SQLITE_NOMEM;
+  r->v[0] = (int64_t)e->f[0];
+  r->v[1] = (int64_t)e->seq;
+  r->v[2] = (int64_t)e->step;
+  return SQLITE_OK;
+}
+
 /* Rows derived from the events of a chunk (those at pick[0..n)): objects,
 ** frames, markers. folded[i] says pick i is already in an object's row. New
-** objects rows and frees of older objects are gathered and stored with one
-** statement each, after the per-row ones (a resize or free never concerns
-** an object whose row is new in the same block: those are folded). */
+** objects and frames rows, frees of older objects and returns of older
+** frames are gathered and stored with one statement each, after the per-row
+** ones (a resize or free never concerns an object whose row is new in the
+** same block: those are folded). */
 static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n,
                          const uint8_t *folded) {
   int rc = SQLITE_OK;
   trc_rows_clear(&w->new_objects);
   trc_rows_clear(&w->frees);
+  trc_rows_clear(&w->new_frames);
+  trc_rows_clear(&w->returns);
+  if (w->fslot_cap) memset(w->fslot, 0, w->fslot_cap * sizeof *w->fslot);
   for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
     if (folded[i]) continue;
     const trc_event *e = &ev[pick[i]];
@@ -523,20 +597,11 @@ static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, 
       continue;
     }
     case TRC_EV_CALL:
-      st = w->st[ST_CALL];
-      bind_id(st, 1, e->f[0]);
-      bind_ref(st, 2, e->f[1]);
-      bind_ref(st, 3, e->f[2]);
-      bind_id(st, 4, e->f[3]);
-      bind_id(st, 5, e->seq);
-      bind_id(st, 6, e->step);
-      break;
+      rc = add_frame(w, e);
+      continue;
     case TRC_EV_RETURN:
-      st = w->st[ST_RETURN];
-      bind_id(st, 1, e->f[0]);
-      bind_id(st, 2, e->seq);
-      bind_id(st, 3, e->step);
-      break;
+      rc = add_return(w, e);
+      continue;
     case TRC_EV_MARK:
       st = w->st[ST_MARKER];
       bind_id(st, 1, e->seq);
@@ -550,6 +615,8 @@ static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, 
   }
   if (rc == SQLITE_OK && w->new_objects.n) rc = run(w->st[ST_OBJECTS]);
   if (rc == SQLITE_OK && w->frees.n) rc = run(w->st[ST_FREES]);
+  if (rc == SQLITE_OK && w->new_frames.n) rc = run(w->st[ST_FRAMES]);
+  if (rc == SQLITE_OK && w->returns.n) rc = run(w->st[ST_RETURNS]);
   return rc;
 }
 
