@@ -22,14 +22,12 @@
 enum {
   ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_CHUNK,
   ST_STRING, ST_LOCATION, ST_TYPE, ST_THREAD, ST_SOURCE, ST_META, ST_KEYFRAME,
-  ST_STACK, ST_OBJECTS, ST_FREES, ST_RESIZE, ST_FRAMES, ST_RETURNS, ST_MARKER, ST_OUTPUT, ST_COUNT
+  ST_STACK, ST_OBJECTS, ST_FREE, ST_RESIZE, ST_FRAMES, ST_RETURN, ST_MARKER, ST_OUTPUT, ST_COUNT
 };
 
 /* The bulk row sets (trc_rows.h) the writer's statements read. */
 #define NEW_OBJECTS_TABLE "heapreel_new_objects"
-#define FREES_TABLE "heapreel_frees"
 #define NEW_FRAMES_TABLE "heapreel_new_frames"
-#define RETURNS_TABLE "heapreel_returns"
 
 static const char sql_begin[] = "BEGIN";
 static const char sql_commit[] = "COMMIT";
@@ -51,22 +49,22 @@ static const char sql_keyframe[] =
   "INSERT OR REPLACE INTO keyframes(step, seq, data) VALUES(?1, ?2, ?3)";
 /* A row goes in once, with its free already filled when the free event is
 ** in the same block (most objects live shorter than a block); a block's new
-** rows go in with one statement, as do the frees of older objects. */
+** rows go in with one statement. The frees of older objects stay one UPDATE
+** each: SQLite runs an UPDATE ... FROM in two passes through a temporary
+** table, which costs more than it saves. */
 static const char sql_objects[] =
   "INSERT INTO objects(id, address, type, size, alloc_seq, alloc_step, preexisting,"
   " free_seq, free_step, free_by_gc)"
   " SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 FROM " NEW_OBJECTS_TABLE;
-static const char sql_frees[] =
-  "UPDATE objects SET free_seq = f.c1, free_step = f.c2, free_by_gc = f.c3"
-  " FROM " FREES_TABLE " AS f WHERE objects.id = f.c0";
+static const char sql_free[] =
+  "UPDATE objects SET free_seq = ?2, free_step = ?3, free_by_gc = ?4 WHERE id = ?1";
 static const char sql_resize[] = "UPDATE objects SET size = ?2 WHERE id = ?1";
 /* Frames the same way: a return in the call's block is in the row already. */
 static const char sql_frames[] =
   "INSERT INTO frames(id, location, parent, thread, call_seq, call_step, return_seq, return_step)"
   " SELECT c0, c1, c2, c3, c4, c5, c6, c7 FROM " NEW_FRAMES_TABLE;
-static const char sql_returns[] =
-  "UPDATE frames SET return_seq = r.c1, return_step = r.c2"
-  " FROM " RETURNS_TABLE " AS r WHERE frames.id = r.c0";
+static const char sql_return[] =
+  "UPDATE frames SET return_seq = ?2, return_step = ?3 WHERE id = ?1";
 /* The label's string row is in this transaction or an earlier one. */
 static const char sql_marker[] =
   "INSERT INTO markers(seq, step, label)"
@@ -77,7 +75,7 @@ static const char sql_output[] = "INSERT INTO output(seq, step, stream, text) VA
 static const char *const stmt_sql[ST_COUNT] = {
   sql_begin, sql_commit, sql_rollback, sql_chunk,
   sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
-  sql_stack, sql_objects, sql_frees, sql_resize, sql_frames, sql_returns, sql_marker, sql_output};
+  sql_stack, sql_objects, sql_free, sql_resize, sql_frames, sql_return, sql_marker, sql_output};
 
 /* Pragmas run once the file has its final name. WAL with synchronous=NORMAL
 ** makes each commit durable against a killed process without an fsync per
@@ -106,9 +104,8 @@ struct trc_wdb {
   uint64_t *slot;                  /* owned scratch: object id -> pick + 1, open addressing */
   size_t slot_cap;
   trc_rows new_objects;            /* this block's objects rows, read by ST_OBJECTS */
-  trc_rows frees;                  /* this block's frees of older objects, read by ST_FREES */
   trc_rows new_frames;             /* this block's frames rows, read by ST_FRAMES */
-  trc_rows returns;                /* returns of older frames, read by ST_RETURNS */
+  trc_rows frees;                  /* this block's frees of older objects, by id */
   uint32_t *fslot;                 /* owned scratch: frame id -> new_frames row + 1 */
   size_t fslot_cap;
   int zlevel;
@@ -149,9 +146,8 @@ void trc_wdb_free(trc_wdb *w) {
   hr_free(w->later);
   hr_free(w->slot);
   trc_rows_reset(&w->new_objects);
-  trc_rows_reset(&w->frees);
   trc_rows_reset(&w->new_frames);
-  trc_rows_reset(&w->returns);
+  trc_rows_reset(&w->frees);
   hr_free(w->fslot);
   hr_free(w->path);
   hr_free(w);
@@ -295,9 +291,7 @@ int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_sync, NULL);
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_cache, NULL);
   if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_OBJECTS_TABLE, &w->new_objects);
-  if (rc == SQLITE_OK) rc = trc_rows_register(w->db, FREES_TABLE, &w->frees);
   if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_FRAMES_TABLE, &w->new_frames);
-  if (rc == SQLITE_OK) rc = trc_rows_register(w->db, RETURNS_TABLE, &w->returns);
   for (int i = 0; i < ST_COUNT && rc == SQLITE_OK; i++)
     rc = sqlite3_prepare_v3(w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL);
   if (rc != SQLITE_OK) {
@@ -540,35 +534,47 @@ static int add_frame(trc_wdb *w, const trc_event *e) {
   return SQLITE_OK;
 }
 
-/* A return event: into its frame's row of this block, or an update. */
-static int add_return(trc_wdb *w, const trc_event *e) {
+/* A return event into its frame's row of this block; 0 when the row is
+** older (the caller updates it). */
+static int fold_return(trc_wdb *w, const trc_event *e) {
   trc_row *r = frame_row(w, e->f[0]);
-  if (r) {
-    r->v[6] = (int64_t)e->seq;
-    r->v[7] = (int64_t)e->step;
-    r->nulls &= ~((1u << 6) | (1u << 7));
-    return SQLITE_OK;
+  if (!r) return 0;
+  r->v[6] = (int64_t)e->seq;
+  r->v[7] = (int64_t)e->step;
+  r->nulls &= ~((1u << 6) | (1u << 7));
+  return 1;
+}
+
+static int row_id_cmp(const void *a, const void *b) {
+  int64_t x = ((const trc_row *)a)->v[0], y = ((const trc_row *)b)->v[0];
+  return (x > y) - (x < y);
+}
+
+/* The frees of older objects, in id order: each row grows by its free
+** columns, and growing them page by page keeps the pages full. */
+static int store_frees(trc_wdb *w) {
+  qsort(w->frees.row, w->frees.n, sizeof *w->frees.row, row_id_cmp);
+  sqlite3_stmt *st = w->st[ST_FREE];
+  int rc = SQLITE_OK;
+  for (size_t i = 0; i < w->frees.n && rc == SQLITE_OK; i++) {
+    const trc_row *r = &w->frees.row[i];
+    for (int c = 0; c < 4; c++) sqlite3_bind_int64(st, c + 1, r->v[c]);
+    rc = run(st);
   }
-  if (!(r = trc_rows_add(&w->returns))) return SQLITE_NOMEM;
-  r->v[0] = (int64_t)e->f[0];
-  r->v[1] = (int64_t)e->seq;
-  r->v[2] = (int64_t)e->step;
-  return SQLITE_OK;
+  return rc;
 }
 
 /* Rows derived from the events of a chunk (those at pick[0..n)): objects,
 ** frames, markers. folded[i] says pick i is already in an object's row. New
-** objects and frames rows, frees of older objects and returns of older
-** frames are gathered and stored with one statement each, after the per-row
-** ones (a resize or free never concerns an object whose row is new in the
-** same block: those are folded). */
+** objects and frames rows are gathered and stored with one statement each,
+** after the per-row updates (a resize, free or return never concerns an
+** object or frame whose row is new in the same block: those are folded). */
 static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n,
                          const uint8_t *folded) {
   int rc = SQLITE_OK;
   trc_rows_clear(&w->new_objects);
-  trc_rows_clear(&w->frees);
   trc_rows_clear(&w->new_frames);
-  trc_rows_clear(&w->returns);
+  trc_rows_clear(&w->frees);
   if (w->fslot_cap) memset(w->fslot, 0, w->fslot_cap * sizeof *w->fslot);
   for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
     if (folded[i]) continue;
@@ -600,8 +606,12 @@ static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, 
       rc = add_frame(w, e);
       continue;
     case TRC_EV_RETURN:
-      rc = add_return(w, e);
-      continue;
+      if (fold_return(w, e)) continue;
+      st = w->st[ST_RETURN];
+      bind_id(st, 1, e->f[0]);
+      bind_id(st, 2, e->seq);
+      bind_id(st, 3, e->step);
+      break;
     case TRC_EV_MARK:
       st = w->st[ST_MARKER];
       bind_id(st, 1, e->seq);
@@ -614,9 +624,8 @@ static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, 
     rc = run(st);
   }
   if (rc == SQLITE_OK && w->new_objects.n) rc = run(w->st[ST_OBJECTS]);
-  if (rc == SQLITE_OK && w->frees.n) rc = run(w->st[ST_FREES]);
   if (rc == SQLITE_OK && w->new_frames.n) rc = run(w->st[ST_FRAMES]);
-  if (rc == SQLITE_OK && w->returns.n) rc = run(w->st[ST_RETURNS]);
+  if (rc == SQLITE_OK && w->frees.n) rc = store_frees(w);
   return rc;
 }
 
