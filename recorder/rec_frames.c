@@ -163,8 +163,8 @@ rec_frames_user_call(PyObject *callable)
   return 0;
 }
 
-uint64_t
-rec_frame_loc(rec_frame *fr, int line)
+static uint64_t
+code_loc(rec_frame *fr, int line)
 {
   rec_code *cc = fr->cc;
   int i = line - cc->code->co_firstlineno;
@@ -183,6 +183,16 @@ rec_frame_loc(rec_frame *fr, int line)
   if (cc->locs[i] == 0)
     cc->locs[i] = trc_writer_location(rec_g.w, cc->file_sid, (uint32_t)line, cc->func_sid);
   return cc->locs[i];
+}
+
+uint64_t
+rec_frame_loc(rec_frame *fr, int line)
+{
+  /* Most steps stay on the previous step's line. */
+  if (fr->last_loc != 0 && fr->last_line == line) return fr->last_loc;
+  fr->last_loc = code_loc(fr, line);
+  fr->last_line = line;
+  return fr->last_loc;
 }
 
 /* ---- frames ------------------------------------------------------------------- */
@@ -253,12 +263,40 @@ names_free(rec_obj *n, int unbind)
   hr_free(n);
 }
 
+/* A recorded frame and its slots are one block. Blocks for frames of up to
+** REC_POOL_SLOTS slots go back to a free list, so a call-heavy program does
+** not pay an allocation and a free per call; GIL. */
+#define REC_POOL_SLOTS 8
+static rec_frame *g_frame_pool;    /* chained through parent */
+
+static rec_frame *
+frame_new(int n)
+{
+  size_t slots = (size_t)(n < REC_POOL_SLOTS ? REC_POOL_SLOTS : n) + 1;
+  rec_frame *fr = NULL;
+  if (n < REC_POOL_SLOTS && g_frame_pool != NULL) {
+    fr = g_frame_pool;
+    g_frame_pool = fr->parent;
+    memset(fr, 0, sizeof *fr + slots * sizeof(rec_ref));
+  } else {
+    fr = hr_calloc(1, sizeof *fr + slots * sizeof(rec_ref));
+    if (fr == NULL) return NULL;
+  }
+  fr->slots = (rec_ref *)(fr + 1);
+  return fr;
+}
+
 static void
 frame_free(rec_frame *fr)
 {
+  if (fr == NULL) return;
   names_free(fr->names, 0);
-  hr_free(fr->slots);
-  hr_free(fr);
+  if (fr->n < REC_POOL_SLOTS) {
+    fr->parent = g_frame_pool;
+    g_frame_pool = fr;
+  } else {
+    hr_free(fr);
+  }
 }
 
 rec_frame *
@@ -278,10 +316,10 @@ rec_frame_enter(rec_thread *th, PyFrameObject *f)
     rec_map_del(&g_frames, (uintptr_t)f, NULL);
     frame_free(fr);
   }
-  fr = hr_calloc(1, sizeof *fr);
+  fr = frame_new(cc->n);
   if (fr == NULL) return NULL;
-  fr->slots = hr_calloc((size_t)cc->n + 1, sizeof *fr->slots);
-  if (fr->slots == NULL || rec_map_put(&g_frames, (uintptr_t)f, (uintptr_t)fr) != HR_OK) {
+  fr->n = cc->n;
+  if (rec_map_put(&g_frames, (uintptr_t)f, (uintptr_t)fr) != HR_OK) {
     frame_free(fr);
     return NULL;
   }
@@ -466,6 +504,11 @@ rec_frames_fini(void)
   for (size_t i = 0; i < g_frames.cap; i++)
     if (g_frames.ent[i].key) frame_free((rec_frame *)g_frames.ent[i].val);
   rec_map_reset(&g_frames);
+  while (g_frame_pool != NULL) {
+    rec_frame *next = g_frame_pool->parent;
+    hr_free(g_frame_pool);
+    g_frame_pool = next;
+  }
   for (size_t i = 0; i < g_globals.cap; i++) {
     if (g_globals.ent[i].key == 0) continue;
     rec_obj *g = (rec_obj *)g_globals.ent[i].val;

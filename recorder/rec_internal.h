@@ -105,13 +105,26 @@ extern rec_state rec_g;
 static inline void
 rec_emit(int kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
-  trc_writer_append(rec_g.w, kind, rec_g.step, a, b, c, d);
+  trc_writer_append_inline(rec_g.w, kind, rec_g.step, a, b, c, d);
 }
 
 /* rec_objects.c */
 int rec_objects_init(void);
 void rec_objects_fini(void);
-rec_obj *rec_obj_find(PyObject *op);
+/* The records found last, direct-mapped by address. An entry answers only
+** while its record is alive (id != 0) and still for that address: a freed
+** record has id 0, and a reused one another address. Reset with the slabs. */
+#define REC_FIND_CACHE 1024
+#define REC_FIND_SLOT(op) (((uintptr_t)(op) >> 4) & (REC_FIND_CACHE - 1))
+extern rec_obj *rec_find_cache[REC_FIND_CACHE];
+rec_obj *rec_obj_find_slow(PyObject *op);
+static inline rec_obj *
+rec_obj_find(PyObject *op)
+{
+  rec_obj *o = rec_find_cache[REC_FIND_SLOT(op)];
+  if (o != NULL && o->op == op && o->id != 0) return o;
+  return rec_obj_find_slow(op);
+}
 rec_obj *rec_obj_see(PyObject *op);          /* track when new; NULL on failure */
 uint64_t rec_obj_id(PyObject *op);           /* id, tracking when new; 0 for NULL */
 rec_obj *rec_obj_adopt(PyObject *op, uint64_t id, size_t size); /* alloc event written elsewhere */
@@ -126,6 +139,15 @@ rec_cand_obj(rec_obj *o)         /* check o's count after this instruction */
   if (o->cgen != rec_g.cgen) rec_cand_push(o);
 }
 void rec_cand_flush(void);
+void rec_rc_record(rec_obj *o);              /* emit o's refcount change since last recorded */
+/* Check o's count now, at an instruction boundary where nothing is in flux:
+** a value-stack entry costs a compare, not a candidate push and a flush.
+** Recording is idempotent, so an object checked twice emits once. */
+static inline void
+rec_rc_check(rec_obj *o)
+{
+  if (Py_REFCNT(o->op) != o->rc) rec_rc_record(o);
+}
 uint64_t rec_type_id(PyTypeObject *tp);
 uint64_t rec_str_id(PyObject *s);            /* id of a str object's text */
 uint64_t rec_cstr_id(const char *s);
@@ -165,6 +187,8 @@ struct rec_frame {
   uint64_t epoch;        /* rec_g.frees when the slots were last diffed */
   rec_obj *glob;         /* globals shadow (kind REC_SH_GLOBALS), shared */
   rec_obj *names;        /* a class body's namespace shadow (REC_SH_NAMES), owned */
+  int last_line;         /* line of the previous step, and its location id (0: none) */
+  uint64_t last_loc;
 };
 int rec_frames_init(void);
 void rec_frames_fini(void);

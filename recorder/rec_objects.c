@@ -222,8 +222,8 @@ rec_cand_add(PyObject *op, uint64_t id)
 /* Units of change recorded one by one before one event jumps to the count. */
 #define REC_RC_UNITS 64
 
-static void
-rc_record(rec_obj *o)
+void
+rec_rc_record(rec_obj *o)
 {
   Py_ssize_t now = Py_REFCNT(o->op);
   Py_ssize_t d = now - o->rc;
@@ -246,7 +246,7 @@ rec_cand_flush(void)
   ** but keep the loop bound live anyway). */
   for (size_t i = 0; i < rec_g.ncand; i++) {
     rec_obj *o = rec_g.cand[i].o;
-    if (o->id == rec_g.cand[i].id) rc_record(o);   /* else it died meanwhile */
+    if (o->id == rec_g.cand[i].id) rec_rc_record(o);   /* else it died meanwhile */
   }
   rec_g.ncand = 0;
   rec_g.cgen++;
@@ -254,11 +254,16 @@ rec_cand_flush(void)
 
 /* ---- identity ---------------------------------------------------------------- */
 
+rec_obj *rec_find_cache[REC_FIND_CACHE];
+
 rec_obj *
-rec_obj_find(PyObject *op)
+rec_obj_find_slow(PyObject *op)
 {
   uintptr_t *v = rec_map_get(&rec_g.objs, (uintptr_t)op);
-  return v ? (rec_obj *)*v : NULL;
+  if (v == NULL) return NULL;
+  rec_obj *o = (rec_obj *)*v;
+  rec_find_cache[REC_FIND_SLOT(op)] = o;
+  return o;
 }
 
 /* sys.getsizeof of the commonest exact builtins, computed as their
@@ -946,6 +951,7 @@ rec_objects_fini(void)
   }
   g_slab_used = 0;
   g_objpool = NULL;
+  memset(rec_find_cache, 0, sizeof rec_find_cache);
   hr_free(rec_g.cand);
   rec_g.cand = NULL;
   rec_g.ncand = rec_g.capcand = 0;

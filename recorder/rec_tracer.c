@@ -208,18 +208,31 @@ container_effects(rec_thread *th)
   }
 }
 
-/* The pending instruction of th has finished: record what it changed. */
+/* The pending instruction of th has finished: record what it changed. With
+** `now` (at the next instruction, where every count is settled) the stack it
+** consumed is checked at once; otherwise (a call or return in between) its
+** entries wait, as candidates, for the next boundary. */
 static void
-finish(rec_thread *th)
+finish(rec_thread *th, int now)
 {
   rec_frame *fr = th->pending;
   if (fr == NULL) return;
   th->pending = NULL;
   rec_frame_diff(fr, th->op, th->oparg);
   if (!th->entered && th->op >= 0) container_effects(th);
-  for (int i = 0; i < th->nbefore; i++) {
-    rec_sref *r = &th->before[i];
-    if (r->o != NULL && r->o->id == r->id) rec_cand_obj(r->o);
+  /* What the diffs found first, then the stack the instruction consumed:
+  ** the order a single flush of both would give. */
+  if (now) {
+    rec_cand_flush();
+    for (int i = 0; i < th->nbefore; i++) {
+      rec_sref *r = &th->before[i];
+      if (r->o != NULL && r->o->id == r->id) rec_rc_check(r->o);
+    }
+  } else {
+    for (int i = 0; i < th->nbefore; i++) {
+      rec_sref *r = &th->before[i];
+      if (r->o != NULL && r->o->id == r->id) rec_cand_obj(r->o);
+    }
   }
   th->nbefore = 0;
 }
@@ -246,7 +259,7 @@ snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
     /* Most entries are where the previous snapshot saw them: a record that
     ** is still alive under the same id is still that object, no lookup. */
     if (v != NULL && r->op == v && r->o != NULL && r->o->id == r->id) {
-      rec_cand_obj(r->o);
+      rec_rc_check(r->o);
       continue;
     }
     rec_obj *o = v ? rec_obj_see(v) : NULL;
@@ -254,7 +267,10 @@ snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
     th->before[i].op = o ? v : NULL;
     th->before[i].o = o;
     th->before[i].id = o ? o->id : 0;
-    if (o) rec_cand_obj(o);
+    if (o) {
+      rec_cand_flush();   /* its slots' objects, found by the shadow, first */
+      rec_rc_check(o);
+    }
   }
   th->nbefore = n;
 }
@@ -265,7 +281,7 @@ on_opcode(rec_thread *th, PyFrameObject *frame)
   rec_frame *fr = th->cur && th->cur->fo == frame ? th->cur : rec_frame_find(frame);
   if (fr == NULL) return;
   th->cur = fr;
-  finish(th);
+  finish(th, 1);
   _PyInterpreterFrame *iframe = frame->f_frame;
   snapshot(th, iframe);
   rec_cand_flush();
@@ -317,9 +333,13 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
   if (!rec_g.active || rec_g.busy) return 0;
   rec_g.busy = 1;
   rec_alloc_quiet = 1;
-  PyObject *et, *ev, *tb;
-  PyErr_Fetch(&et, &ev, &tb);
-  rec_thread *th = thread_get(PyThreadState_Get());
+  /* An instruction boundary rarely has an exception set: save and restore
+  ** one only when there is one (an error of ours is cleared either way). */
+  PyThreadState *ts = PyThreadState_Get();
+  PyObject *et = NULL, *ev = NULL, *tb = NULL;
+  int had_exc = ts->curexc_type != NULL;
+  if (had_exc) PyErr_Fetch(&et, &ev, &tb);
+  rec_thread *th = thread_get(ts);
   if (th == NULL) goto out;
   switch (what) {
   case PyTrace_OPCODE:
@@ -333,7 +353,7 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     }
     if (th->pending) {
       th->entered = 1;
-      finish(th);
+      finish(th, 0);
       rec_cand_flush();
     }
     rec_frame *fr = rec_frame_enter(th, frame);
@@ -346,7 +366,7 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
   case PyTrace_RETURN: {
     rec_frame *fr = th->cur && th->cur->fo == frame ? th->cur : rec_frame_find(frame);
     if (fr == NULL) break;
-    if (th->pending == fr) finish(th);
+    if (th->pending == fr) finish(th, 0);
     _Py_CODEUNIT *ip = frame->f_frame->prev_instr;
     int suspended = arg != NULL && _PyOpcode_Deopt[_Py_OPCODE(*ip)] == YIELD_VALUE;
     if (arg == NULL && fr->parent == NULL && g_last_exc_type)
@@ -373,7 +393,7 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     break;
   }
 out:
-  PyErr_Restore(et, ev, tb);
+  if (had_exc || ts->curexc_type != NULL) PyErr_Restore(et, ev, tb);
   rec_alloc_quiet = 0;
   rec_g.busy = 0;
   return 0;
@@ -448,7 +468,7 @@ finish_all_threads(void)
   for (size_t i = 0; i < g_threads.cap; i++) {
     if (g_threads.ent[i].key == 0) continue;
     rec_thread *th = (rec_thread *)g_threads.ent[i].val;
-    if (th->pending && th->pending->fo->f_frame) finish(th);
+    if (th->pending && th->pending->fo->f_frame) finish(th, 0);
     th->pending = NULL;
   }
   rec_cand_flush();

@@ -15,14 +15,19 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "trc_codec.h"
+#include "trc_rows.h"
 #include "trc_schema.h"
 
 /* Statements the writer thread runs for every block, prepared once. */
 enum {
   ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_CHUNK,
   ST_STRING, ST_LOCATION, ST_TYPE, ST_THREAD, ST_SOURCE, ST_META, ST_KEYFRAME,
-  ST_STACK, ST_OBJECT, ST_FREE, ST_RESIZE, ST_CALL, ST_RETURN, ST_MARKER, ST_OUTPUT, ST_COUNT
+  ST_STACK, ST_OBJECTS, ST_FREE, ST_RESIZE, ST_FRAMES, ST_RETURN, ST_MARKER, ST_OUTPUT, ST_COUNT
 };
+
+/* The bulk row sets (trc_rows.h) the writer's statements read. */
+#define NEW_OBJECTS_TABLE "heapreel_new_objects"
+#define NEW_FRAMES_TABLE "heapreel_new_frames"
 
 static const char sql_begin[] = "BEGIN";
 static const char sql_commit[] = "COMMIT";
@@ -43,16 +48,21 @@ static const char sql_meta[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?
 static const char sql_keyframe[] =
   "INSERT OR REPLACE INTO keyframes(step, seq, data) VALUES(?1, ?2, ?3)";
 /* A row goes in once, with its free already filled when the free event is
-** in the same block (most objects live shorter than a block). */
-static const char sql_object[] =
+** in the same block (most objects live shorter than a block); a block's new
+** rows go in with one statement. The frees of older objects stay one UPDATE
+** each: SQLite runs an UPDATE ... FROM in two passes through a temporary
+** table, which costs more than it saves. */
+static const char sql_objects[] =
   "INSERT INTO objects(id, address, type, size, alloc_seq, alloc_step, preexisting,"
-  " free_seq, free_step, free_by_gc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+  " free_seq, free_step, free_by_gc)"
+  " SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 FROM " NEW_OBJECTS_TABLE;
 static const char sql_free[] =
   "UPDATE objects SET free_seq = ?2, free_step = ?3, free_by_gc = ?4 WHERE id = ?1";
 static const char sql_resize[] = "UPDATE objects SET size = ?2 WHERE id = ?1";
-static const char sql_call[] =
-  "INSERT INTO frames(id, location, parent, thread, call_seq, call_step)"
-  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+/* Frames the same way: a return in the call's block is in the row already. */
+static const char sql_frames[] =
+  "INSERT INTO frames(id, location, parent, thread, call_seq, call_step, return_seq, return_step)"
+  " SELECT c0, c1, c2, c3, c4, c5, c6, c7 FROM " NEW_FRAMES_TABLE;
 static const char sql_return[] =
   "UPDATE frames SET return_seq = ?2, return_step = ?3 WHERE id = ?1";
 /* The label's string row is in this transaction or an earlier one. */
@@ -65,7 +75,7 @@ static const char sql_output[] = "INSERT INTO output(seq, step, stream, text) VA
 static const char *const stmt_sql[ST_COUNT] = {
   sql_begin, sql_commit, sql_rollback, sql_chunk,
   sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
-  sql_stack, sql_object, sql_free, sql_resize, sql_call, sql_return, sql_marker, sql_output};
+  sql_stack, sql_objects, sql_free, sql_resize, sql_frames, sql_return, sql_marker, sql_output};
 
 /* Pragmas run once the file has its final name. WAL with synchronous=NORMAL
 ** makes each commit durable against a killed process without an fsync per
@@ -93,6 +103,11 @@ struct trc_wdb {
                                       finishes its row (free, resize), or UINT32_MAX */
   uint64_t *slot;                  /* owned scratch: object id -> pick + 1, open addressing */
   size_t slot_cap;
+  trc_rows new_objects;            /* this block's objects rows, read by ST_OBJECTS */
+  trc_rows new_frames;             /* this block's frames rows, read by ST_FRAMES */
+  trc_rows frees;                  /* this block's frees of older objects, by id */
+  uint32_t *fslot;                 /* owned scratch: frame id -> new_frames row + 1 */
+  size_t fslot_cap;
   int zlevel;
   uint32_t derived;                /* DERIVED_KINDS, less the object kinds without object rows */
   char *path;                      /* owned, for messages */
@@ -130,6 +145,10 @@ void trc_wdb_free(trc_wdb *w) {
   hr_free(w->pick);
   hr_free(w->later);
   hr_free(w->slot);
+  trc_rows_reset(&w->new_objects);
+  trc_rows_reset(&w->new_frames);
+  trc_rows_reset(&w->frees);
+  hr_free(w->fslot);
   hr_free(w->path);
   hr_free(w);
 }
@@ -275,6 +294,8 @@ int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_wal, "wal");
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_sync, NULL);
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_cache, NULL);
+  if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_OBJECTS_TABLE, &w->new_objects);
+  if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_FRAMES_TABLE, &w->new_frames);
   for (int i = 0; i < ST_COUNT && rc == SQLITE_OK; i++)
     rc = sqlite3_prepare_v3(w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL);
   if (rc != SQLITE_OK) {
@@ -445,11 +466,12 @@ static void fold_rows(trc_wdb *w, const trc_event *ev, const uint32_t *pick, siz
   }
 }
 
-/* Bind one objects row: the alloc or track event at pick i, with the latest
+/* Add one objects row: the alloc or track event at pick i, with the latest
 ** size and the free from the events chained after it. */
-static void bind_object(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t i) {
+static int add_object(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t i) {
   const trc_event *e = &ev[pick[i]];
-  sqlite3_stmt *st = w->st[ST_OBJECT];
+  trc_row *r = trc_rows_add(&w->new_objects);
+  if (!r) return SQLITE_NOMEM;
   uint64_t size = e->f[2];
   const trc_event *fr = NULL;
   for (uint32_t j = w->later[i]; j != NO_LATER; j = w->later[j]) {
@@ -457,29 +479,107 @@ static void bind_object(trc_wdb *w, const trc_event *ev, const uint32_t *pick, s
     if (x->kind == TRC_EV_RESIZE) size = x->f[1];
     else fr = x;
   }
-  bind_id(st, 1, e->f[0]);
-  bind_id(st, 2, e->f[3]);
-  bind_ref(st, 3, e->f[1]);
-  bind_id(st, 4, size);
-  bind_id(st, 5, e->seq);
-  bind_id(st, 6, e->step);
-  sqlite3_bind_int(st, 7, e->kind == TRC_EV_TRACK);
+  r->v[0] = (int64_t)e->f[0];
+  r->v[1] = (int64_t)e->f[3];
+  r->v[2] = (int64_t)e->f[1];
+  if (!e->f[1]) r->nulls |= 1u << 2;       /* no type: NULL */
+  r->v[3] = (int64_t)size;
+  r->v[4] = (int64_t)e->seq;
+  r->v[5] = (int64_t)e->step;
+  r->v[6] = e->kind == TRC_EV_TRACK;
   if (fr) {
-    bind_id(st, 8, fr->seq);
-    bind_id(st, 9, fr->step);
-    sqlite3_bind_int(st, 10, (fr->f[1] & TRC_FREE_GC) != 0);
+    r->v[7] = (int64_t)fr->seq;
+    r->v[8] = (int64_t)fr->step;
+    r->v[9] = (fr->f[1] & TRC_FREE_GC) != 0;
   } else {
-    sqlite3_bind_null(st, 8);
-    sqlite3_bind_null(st, 9);
-    sqlite3_bind_int(st, 10, 0);
+    r->nulls |= (1u << 7) | (1u << 8);
   }
+  return SQLITE_OK;
+}
+
+/* The frames row of this block for frame id, or NULL. */
+static trc_row *frame_row(trc_wdb *w, uint64_t id) {
+  if (!w->fslot_cap) return NULL;
+  size_t mask = w->fslot_cap - 1;
+  for (size_t h = slot_hash(id, mask); w->fslot[h]; h = (h + 1) & mask) {
+    trc_row *r = &w->new_frames.row[w->fslot[h] - 1];
+    if ((uint64_t)r->v[0] == id) return r;
+  }
+  return NULL;
+}
+
+/* A call event: a new frames row, its return NULL until one comes. */
+static int add_frame(trc_wdb *w, const trc_event *e) {
+  if ((w->new_frames.n + 1) * 2 > w->fslot_cap) {
+    size_t ncap = w->fslot_cap ? w->fslot_cap * 2 : 1024;
+    uint32_t *ns = hr_realloc(w->fslot, ncap * sizeof *ns);
+    if (!ns) return SQLITE_NOMEM;
+    w->fslot = ns;
+    w->fslot_cap = ncap;
+    memset(w->fslot, 0, ncap * sizeof *ns);
+    for (size_t i = 0; i < w->new_frames.n; i++) {   /* rehash this block's rows */
+      size_t h = slot_hash((uint64_t)w->new_frames.row[i].v[0], ncap - 1);
+      while (w->fslot[h]) h = (h + 1) & (ncap - 1);
+      w->fslot[h] = (uint32_t)i + 1;
+    }
+  }
+  trc_row *r = trc_rows_add(&w->new_frames);
+  if (!r) return SQLITE_NOMEM;
+  r->v[0] = (int64_t)e->f[0];
+  r->v[1] = (int64_t)e->f[1];
+  r->v[2] = (int64_t)e->f[2];
+  r->v[3] = (int64_t)e->f[3];
+  r->v[4] = (int64_t)e->seq;
+  r->v[5] = (int64_t)e->step;
+  r->nulls = (e->f[1] ? 0 : 1u << 1) | (e->f[2] ? 0 : 1u << 2) | (1u << 6) | (1u << 7);
+  size_t mask = w->fslot_cap - 1, h = slot_hash(e->f[0], mask);
+  while (w->fslot[h]) h = (h + 1) & mask;
+  w->fslot[h] = (uint32_t)w->new_frames.n;
+  return SQLITE_OK;
+}
+
+/* A return event into its frame's row of this block; 0 when the row is
+** older (the caller updates it). */
+static int fold_return(trc_wdb *w, const trc_event *e) {
+  trc_row *r = frame_row(w, e->f[0]);
+  if (!r) return 0;
+  r->v[6] = (int64_t)e->seq;
+  r->v[7] = (int64_t)e->step;
+  r->nulls &= ~((1u << 6) | (1u << 7));
+  return 1;
+}
+
+static int row_id_cmp(const void *a, const void *b) {
+  int64_t x = ((const trc_row *)a)->v[0], y = ((const trc_row *)b)->v[0];
+  return (x > y) - (x < y);
+}
+
+/* The frees of older objects, in id order: each row grows by its free
+** columns, and growing them page by page keeps the pages full. */
+static int store_frees(trc_wdb *w) {
+  qsort(w->frees.row, w->frees.n, sizeof *w->frees.row, row_id_cmp);
+  sqlite3_stmt *st = w->st[ST_FREE];
+  int rc = SQLITE_OK;
+  for (size_t i = 0; i < w->frees.n && rc == SQLITE_OK; i++) {
+    const trc_row *r = &w->frees.row[i];
+    for (int c = 0; c < 4; c++) sqlite3_bind_int64(st, c + 1, r->v[c]);
+    rc = run(st);
+  }
+  return rc;
 }
 
 /* Rows derived from the events of a chunk (those at pick[0..n)): objects,
-** frames, markers. folded[i] says pick i is already in an object's row. */
+** frames, markers. folded[i] says pick i is already in an object's row. New
+** objects and frames rows are gathered and stored with one statement each,
+** after the per-row updates (a resize, free or return never concerns an
+** object or frame whose row is new in the same block: those are folded). */
 static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n,
                          const uint8_t *folded) {
   int rc = SQLITE_OK;
+  trc_rows_clear(&w->new_objects);
+  trc_rows_clear(&w->new_frames);
+  trc_rows_clear(&w->frees);
+  if (w->fslot_cap) memset(w->fslot, 0, w->fslot_cap * sizeof *w->fslot);
   for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
     if (folded[i]) continue;
     const trc_event *e = &ev[pick[i]];
@@ -487,31 +587,30 @@ static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, 
     switch (e->kind) {
     case TRC_EV_ALLOC:
     case TRC_EV_TRACK:
-      st = w->st[ST_OBJECT];
-      bind_object(w, ev, pick, i);
-      break;
+      rc = add_object(w, ev, pick, i);
+      continue;
     case TRC_EV_RESIZE:
       st = w->st[ST_RESIZE];
       bind_id(st, 1, e->f[0]);
       bind_id(st, 2, e->f[1]);
       break;
-    case TRC_EV_FREE:
-      st = w->st[ST_FREE];
-      bind_id(st, 1, e->f[0]);
-      bind_id(st, 2, e->seq);
-      bind_id(st, 3, e->step);
-      sqlite3_bind_int(st, 4, (e->f[1] & TRC_FREE_GC) != 0);
-      break;
+    case TRC_EV_FREE: {
+      trc_row *r = trc_rows_add(&w->frees);
+      if (!r) {
+        rc = SQLITE_NOMEM;
+        continue;
+      }
+      r->v[0] = (int64_t)e->f[0];
+      r->v[1] = (int64_t)e->seq;
+      r->v[2] = (int64_t)e->step;
+      r->v[3] = (e->f[1] & TRC_FREE_GC) != 0;
+      continue;
+    }
     case TRC_EV_CALL:
-      st = w->st[ST_CALL];
-      bind_id(st, 1, e->f[0]);
-      bind_ref(st, 2, e->f[1]);
-      bind_ref(st, 3, e->f[2]);
-      bind_id(st, 4, e->f[3]);
-      bind_id(st, 5, e->seq);
-      bind_id(st, 6, e->step);
-      break;
+      rc = add_frame(w, e);
+      continue;
     case TRC_EV_RETURN:
+      if (fold_return(w, e)) continue;
       st = w->st[ST_RETURN];
       bind_id(st, 1, e->f[0]);
       bind_id(st, 2, e->seq);
@@ -528,6 +627,9 @@ static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, 
     }
     rc = run(st);
   }
+  if (rc == SQLITE_OK && w->new_objects.n) rc = run(w->st[ST_OBJECTS]);
+  if (rc == SQLITE_OK && w->new_frames.n) rc = run(w->st[ST_FRAMES]);
+  if (rc == SQLITE_OK && w->frees.n) rc = store_frees(w);
   return rc;
 }
 

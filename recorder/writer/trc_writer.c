@@ -25,14 +25,13 @@ enum {
 };
 
 struct trc_writer {
+  /* The producer's fast path (trc_writer.h): cur, cur_n, seq and attn are
+  ** the producer's; cap is fixed at open; attn is lock-free (below). */
+  trc_writer_head h;
   /* Producer thread only (the caller of the public functions). */
-  trc_event *cur;              /* the block being filled */
-  uint32_t cur_n;              /* entries used in cur */
-  uint64_t seq;                /* last sequence number handed out */
   trc_intern *strings, *locations, *types, *stacks;
 
   /* Fixed at open, read-only afterwards: safe from both threads. */
-  uint32_t cap;                /* entries per block */
   uint32_t nblocks;
   trc_event *ring;             /* nblocks * cap entries, owned */
   uint32_t flush_ms;
@@ -53,14 +52,14 @@ struct trc_writer {
   int err;                     /* first error met, HR_OK until then */
   char *errmsg;                /* owned, its message */
 
-  /* Lock-free: written rarely, read relaxed; a late view only delays a flush
-  ** or lets one more event into a writer that has already failed. */
-  _Atomic unsigned attn;
+  /* Lock-free: h.attn is written rarely and read relaxed; a late view only
+  ** delays a flush or lets one more event into a writer that has already
+  ** failed. */
   _Atomic uint64_t chunk_bytes;  /* added to by the writer thread */
 };
 
 static trc_event *slot(const trc_writer *w, uint64_t block) {
-  return w->ring + (size_t)(block % w->nblocks) * w->cap;
+  return w->ring + (size_t)(block % w->nblocks) * w->h.cap;
 }
 
 /* Keep the first error (msg owned, may be NULL) and turn appends off. */
@@ -73,7 +72,7 @@ static void set_error(trc_writer *w, int status, char *msg) {
   }
   pthread_mutex_unlock(&w->mu);
   hr_free(msg);
-  atomic_fetch_or_explicit(&w->attn, ATTN_FAILED, memory_order_relaxed);
+  atomic_fetch_or_explicit(&w->h.attn, ATTN_FAILED, memory_order_relaxed);
 }
 
 static void set_enomem(trc_writer *w, const char *what) {
@@ -83,11 +82,11 @@ static void set_enomem(trc_writer *w, const char *what) {
 /* Hand the current block to the writer thread; with `next`, wait for a free
 ** block to fill (back-pressure), otherwise leave cur unset (closing). */
 static void publish(trc_writer *w, int next) {
-  if (atomic_load_explicit(&w->attn, memory_order_relaxed) & ATTN_FLUSH)
-    atomic_fetch_and_explicit(&w->attn, ~(unsigned)ATTN_FLUSH, memory_order_relaxed);
+  if (atomic_load_explicit(&w->h.attn, memory_order_relaxed) & ATTN_FLUSH)
+    atomic_fetch_and_explicit(&w->h.attn, ~(unsigned)ATTN_FLUSH, memory_order_relaxed);
   pthread_mutex_lock(&w->mu);
-  if (w->cur_n > 0) {
-    w->fill[w->pub % w->nblocks] = w->cur_n;
+  if (w->h.cur_n > 0) {
+    w->fill[w->pub % w->nblocks] = w->h.cur_n;
     w->pub++;
     pthread_cond_signal(&w->work);
   }
@@ -97,8 +96,8 @@ static void publish(trc_writer *w, int next) {
     w->stopping = 1;
     pthread_cond_signal(&w->work);
   }
-  w->cur = next ? slot(w, w->pub) : NULL;
-  w->cur_n = 0;
+  w->h.cur = next ? slot(w, w->pub) : NULL;
+  w->h.cur_n = 0;
   pthread_mutex_unlock(&w->mu);
 }
 
@@ -168,7 +167,7 @@ static void *writer_main(void *arg) {
     uint64_t deadline = last + w->flush_ms;
     struct timespec ts = {(time_t)(deadline / 1000), (long)(deadline % 1000) * 1000000L};
     if (pthread_cond_timedwait(&w->work, &w->mu, &ts) == ETIMEDOUT && w->done == w->pub) {
-      atomic_fetch_or_explicit(&w->attn, ATTN_FLUSH, memory_order_relaxed);
+      atomic_fetch_or_explicit(&w->h.attn, ATTN_FLUSH, memory_order_relaxed);
       last = now_ms();
     }
   }
@@ -232,16 +231,16 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
 
   trc_writer *w = hr_calloc(1, sizeof *w);
   if (w) {
-    w->cap = o.chunk_events;
+    w->h.cap = o.chunk_events;
     w->nblocks = o.ring_blocks;
     w->flush_ms = o.flush_ms;
-    if ((size_t)w->nblocks > SIZE_MAX / sizeof(trc_event) / w->cap) {
+    if ((size_t)w->nblocks > SIZE_MAX / sizeof(trc_event) / w->h.cap) {
       hr_free(w);
       *errmsg = hr_sprintf("cannot create trace '%s': ring of %u blocks of %u events is too large",
                            path, o.ring_blocks, o.chunk_events);
       return HR_EUSAGE;
     }
-    w->ring = hr_malloc((size_t)w->nblocks * w->cap * sizeof(trc_event));
+    w->ring = hr_malloc((size_t)w->nblocks * w->h.cap * sizeof(trc_event));
     w->fill = hr_calloc(w->nblocks, sizeof *w->fill);
     w->strings = trc_intern_new();
     w->locations = trc_intern_new();
@@ -266,7 +265,7 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
     writer_free(w);
     return status;
   }
-  w->cur = slot(w, 0);
+  w->h.cur = slot(w, 0);
   int rc = pthread_create(&w->thread, NULL, writer_main, w);
   if (rc != 0) {
     *errmsg = hr_sprintf("cannot create trace '%s': cannot start writer thread: %s", path,
@@ -282,15 +281,15 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
 
 uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
                            uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
-  unsigned attn = atomic_load_explicit(&w->attn, memory_order_relaxed);
+  unsigned attn = atomic_load_explicit(&w->h.attn, memory_order_relaxed);
   if (attn & ATTN_FAILED) return 0;
   /* Kinds from TRC_DIM_FIRST up mean dimension records inside the ring. */
   if ((unsigned)kind - 1u >= (unsigned)TRC_EV_KIND_MAX) {
     set_error(w, HR_EUSAGE, hr_sprintf("event kind %d is not a heapreel event", kind));
     return 0;
   }
-  trc_event *e = &w->cur[w->cur_n];
-  uint64_t seq = ++w->seq;
+  trc_event *e = &w->h.cur[w->h.cur_n];
+  uint64_t seq = ++w->h.seq;
   e->seq = seq;
   e->step = step;
   e->f[0] = a;
@@ -298,7 +297,7 @@ uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
   e->f[2] = c;
   e->f[3] = d;
   e->kind = (uint8_t)kind;
-  if (++w->cur_n == w->cap || attn) publish(w, 1);
+  if (++w->h.cur_n == w->h.cap || attn) publish(w, 1);
   return seq;
 }
 
@@ -306,13 +305,13 @@ uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
 ** freed here when the writer has failed and the record will never be stored. */
 static void push_dim(trc_writer *w, int kind, uint64_t a, uint64_t b, uint64_t c,
                      uint64_t d, void *owned) {
-  if (atomic_load_explicit(&w->attn, memory_order_relaxed) & ATTN_FAILED) {
+  if (atomic_load_explicit(&w->h.attn, memory_order_relaxed) & ATTN_FAILED) {
     hr_free(owned);
     return;
   }
-  trc_event *e = &w->cur[w->cur_n];
+  trc_event *e = &w->h.cur[w->h.cur_n];
   *e = (trc_event){.seq = 0, .step = 0, .f = {a, b, c, d}, .kind = (uint8_t)kind};
-  if (++w->cur_n == w->cap) publish(w, 1);
+  if (++w->h.cur_n == w->h.cap) publish(w, 1);
 }
 
 uint64_t trc_writer_string(trc_writer *w, const char *s, size_t n) {
@@ -413,7 +412,7 @@ void trc_writer_output(trc_writer *w, uint64_t step, int stream, const char *tex
   }
   if (n) memcpy(copy, text, n);
   copy[n] = '\0';
-  push_dim(w, TRC_DIM_OUTPUT, w->seq, step, (uint64_t)(uintptr_t)copy,
+  push_dim(w, TRC_DIM_OUTPUT, w->h.seq, step, (uint64_t)(uintptr_t)copy,
            (uint64_t)n * 4 + ((unsigned)stream & 3), copy);
 }
 
@@ -426,7 +425,7 @@ uint64_t trc_writer_mark(trc_writer *w, uint64_t step, const char *label) {
 }
 
 void trc_writer_flush(trc_writer *w) {
-  if (w->cur_n > 0) publish(w, 1);
+  if (w->h.cur_n > 0) publish(w, 1);
 }
 
 int trc_writer_sync(trc_writer *w) {
@@ -439,7 +438,7 @@ int trc_writer_sync(trc_writer *w) {
   return status;
 }
 
-uint64_t trc_writer_events(const trc_writer *w) { return w->seq; }
+uint64_t trc_writer_events(const trc_writer *w) { return w->h.seq; }
 
 uint64_t trc_writer_chunk_bytes(const trc_writer *w) {
   return atomic_load_explicit(&((trc_writer *)w)->chunk_bytes, memory_order_relaxed);

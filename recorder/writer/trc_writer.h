@@ -15,12 +15,24 @@
 #ifndef TRC_WRITER_H
 #define TRC_WRITER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "trc_event.h"
 
 typedef struct trc_writer trc_writer;
+
+/* The producer's end of the ring, the first member of every trc_writer, so
+** that trc_writer_append_inline needs no call while the block has room.
+** Only the writer's own code writes it; others only call the functions. */
+typedef struct trc_writer_head {
+  trc_event *cur;              /* the block being filled */
+  uint32_t cur_n;              /* entries used in cur */
+  uint32_t cap;                /* entries per block, fixed at open */
+  uint64_t seq;                /* last sequence number handed out */
+  _Atomic unsigned attn;       /* nonzero: the next append must take the slow path */
+} trc_writer_head;
 
 typedef struct trc_writer_options {
   uint32_t chunk_events;   /* events per chunk (block); 0 = default 65536 */
@@ -41,6 +53,26 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
 ** the writer has failed (trc_writer_close then reports why). */
 uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
                            uint64_t a, uint64_t b, uint64_t c, uint64_t d);
+
+/* trc_writer_append for a producer's hot path: the same contract, inlined
+** while the current block has room and nothing needs attention. */
+static inline uint64_t trc_writer_append_inline(trc_writer *w, int kind, uint64_t step,
+                                                uint64_t a, uint64_t b, uint64_t c,
+                                                uint64_t d) {
+  trc_writer_head *h = (trc_writer_head *)w;
+  if ((unsigned)kind - 1u >= (unsigned)TRC_EV_KIND_MAX || h->cur_n + 1 >= h->cap ||
+      atomic_load_explicit(&h->attn, memory_order_relaxed))
+    return trc_writer_append(w, kind, step, a, b, c, d);
+  trc_event *e = &h->cur[h->cur_n++];
+  e->seq = ++h->seq;
+  e->step = step;
+  e->f[0] = a;
+  e->f[1] = b;
+  e->f[2] = c;
+  e->f[3] = d;
+  e->kind = (uint8_t)kind;
+  return e->seq;
+}
 
 /* Intern a string; returns its id (>= 1; equal strings give equal ids), or 0
 ** when out of memory. s is borrowed. */
