@@ -132,10 +132,8 @@ rec_ablock_add(uintptr_t p, size_t n)
 }
 
 size_t
-rec_ablock_size(uintptr_t p, uint64_t w)
+rec_ablock_big_size(uintptr_t p)
 {
-  size_t sz = (size_t)(w & REC_AB_SIZE_BIG);
-  if (sz != REC_AB_SIZE_BIG) return sz;
   uintptr_t *v = rec_map_get(&g.big, p);
   return v ? (size_t)*v : 0;
 }
