@@ -16,6 +16,7 @@
 typedef struct slab {
   struct slab *next;
   size_t used;
+  uintptr_t page[SLAB_LEAVES];     /* the address of the page each leaf covers */
   uint64_t leaves[SLAB_LEAVES][LEAF_WORDS];
 } slab;
 
@@ -29,6 +30,8 @@ static struct {
   rec_map odd;             /* unaligned or out-of-range address -> word */
   rec_map big;             /* address -> size, for words with REC_AB_SIZE_BIG */
   size_t n;
+  uint32_t *l2_used;       /* owned: the L1 indices that have an L2 table */
+  size_t n_l2, cap_l2;
 } g;
 
 static inline int
@@ -49,8 +52,10 @@ rec_ablock_init(void)
 void
 rec_ablock_fini(void)
 {
+  /* Only the L2 tables in use are visited: a walk of all of L1 costs
+  ** a quarter million steps, more than a short program's whole recording. */
   if (rec_ablock_l1) {
-    for (size_t i = 0; i < ((size_t)1 << L1_BITS); i++) hr_free(rec_ablock_l1[i]);
+    for (size_t i = 0; i < g.n_l2; i++) hr_free(rec_ablock_l1[g.l2_used[i]]);
     hr_free(rec_ablock_l1);
     rec_ablock_l1 = NULL;
   }
@@ -61,11 +66,12 @@ rec_ablock_fini(void)
   }
   rec_map_reset(&g.odd);
   rec_map_reset(&g.big);
+  hr_free(g.l2_used);
   memset(&g, 0, sizeof g);
 }
 
 static uint64_t *
-leaf_new(void)
+leaf_new(uintptr_t page)
 {
   if (g.slabs == NULL || g.slabs->used == SLAB_LEAVES) {
     slab *s = hr_calloc(1, sizeof *s);
@@ -73,6 +79,7 @@ leaf_new(void)
     s->next = g.slabs;
     g.slabs = s;
   }
+  g.slabs->page[g.slabs->used] = page;
   return g.slabs->leaves[g.slabs->used++];
 }
 
@@ -88,11 +95,20 @@ rec_ablock_slot(uintptr_t p, int create)
   if (L1 == NULL) return NULL;
   uint64_t **l2 = L1[p >> 30];
   if (l2 == NULL) {
-    if (!create || (l2 = hr_calloc((size_t)1 << L2_BITS, sizeof *l2)) == NULL) return NULL;
+    if (!create) return NULL;
+    if (g.n_l2 == g.cap_l2) {
+      size_t cap = g.cap_l2 ? 2 * g.cap_l2 : 16;
+      uint32_t *u = hr_realloc(g.l2_used, cap * sizeof *u);
+      if (u == NULL) return NULL;
+      g.l2_used = u;
+      g.cap_l2 = cap;
+    }
+    if ((l2 = hr_calloc((size_t)1 << L2_BITS, sizeof *l2)) == NULL) return NULL;
     L1[p >> 30] = l2;
+    g.l2_used[g.n_l2++] = (uint32_t)(p >> 30);
   }
   uint64_t **lp = &l2[(p >> 12) & (((size_t)1 << L2_BITS) - 1)];
-  if (*lp == NULL && (!create || (*lp = leaf_new()) == NULL)) return NULL;
+  if (*lp == NULL && (!create || (*lp = leaf_new(p & ~(uintptr_t)4095)) == NULL)) return NULL;
   return &(*lp)[(p >> 4) & (LEAF_WORDS - 1)];
 }
 
@@ -116,10 +132,8 @@ rec_ablock_add(uintptr_t p, size_t n)
 }
 
 size_t
-rec_ablock_size(uintptr_t p, uint64_t w)
+rec_ablock_big_size(uintptr_t p)
 {
-  size_t sz = (size_t)(w & REC_AB_SIZE_BIG);
-  if (sz != REC_AB_SIZE_BIG) return sz;
   uintptr_t *v = rec_map_get(&g.big, p);
   return v ? (size_t)*v : 0;
 }
@@ -147,16 +161,14 @@ rec_ablock_count(void)
 int
 rec_ablock_each(int (*fn)(void *ctx, uintptr_t p, uint64_t w), void *ctx)
 {
-  for (size_t i = 0; L1 && i < ((size_t)1 << L1_BITS); i++) {
-    uint64_t **l2 = L1[i];
-    if (l2 == NULL) continue;
-    for (size_t j = 0; j < ((size_t)1 << L2_BITS); j++) {
-      uint64_t *lf = l2[j];
-      if (lf == NULL) continue;
-      uintptr_t page = ((uintptr_t)i << 30) | ((uintptr_t)j << 12);
+  /* The leaves in use are exactly the slabs' leaves: no walk of the
+  ** mostly empty radix tables. */
+  for (slab *s = g.slabs; s; s = s->next) {
+    for (size_t l = 0; l < s->used; l++) {
+      const uint64_t *lf = s->leaves[l];
       for (size_t k = 0; k < LEAF_WORDS; k++) {
         if (lf[k] == 0) continue;
-        int rc = fn(ctx, page | (k << 4), lf[k]);
+        int rc = fn(ctx, s->page[l] | (k << 4), lf[k]);
         if (rc) return rc;
       }
     }

@@ -57,8 +57,16 @@ rec_ablock_find(uintptr_t p)
 ** NULL when out of memory (the block is then not followed). */
 uint64_t *rec_ablock_add(uintptr_t p, size_t n);
 
+/* The size of a block of REC_AB_SIZE_BIG bytes or more, at p. */
+size_t rec_ablock_big_size(uintptr_t p);
+
 /* The size of the block with word w at p. */
-size_t rec_ablock_size(uintptr_t p, uint64_t w);
+static inline size_t
+rec_ablock_size(uintptr_t p, uint64_t w)
+{
+  size_t sz = (size_t)(w & REC_AB_SIZE_BIG);
+  return sz != REC_AB_SIZE_BIG ? sz : rec_ablock_big_size(p);
+}
 
 /* Forget block p; returns its word (0: not a followed block) and its size
 ** in *size (borrowed). */

@@ -167,11 +167,9 @@ tcache_of(PyTypeObject *tp)
   return &g.tcache[((uintptr_t)tp >> 6) & 255];
 }
 
-static int
-type_known(PyTypeObject *tp)
+static __attribute__((noinline)) int
+type_known_slow(PyTypeObject *tp, struct tcache *tc)
 {
-  struct tcache *tc = tcache_of(tp);
-  if (tc->tp == tp && tp != NULL) return 1;
   if (tp == NULL || ((uintptr_t)tp & 7) != 0) return 0;
   if (rec_map_get(&g.types, (uintptr_t)tp)) {
     tc->tp = tp;
@@ -190,6 +188,14 @@ type_known(PyTypeObject *tp)
   tc->tp = tp;
   tc->tid = 0;
   return 1;
+}
+
+static inline int
+type_known(PyTypeObject *tp)
+{
+  struct tcache *tc = tcache_of(tp);
+  if (tc->tp == tp && tp != NULL) return 1;
+  return type_known_slow(tp, tc);
 }
 
 static void
@@ -367,29 +373,53 @@ block_object(uintptr_t b, size_t n)
   return NULL;
 }
 
-/* Block p (word *slot, n bytes) holds op, born with the given stack. */
-static void
+/* The allocation site changed: a site event (and the memory curve). */
+static __attribute__((noinline)) void
+site_changed(uint64_t stack)
+{
+  mem_on_site();
+  rec_g.step++;
+  rec_emit(TRC_EV_SITE, stack, 0, 0, 0);
+  g.site = stack;
+}
+
+/* The type id of tp, not in the type cache yet. */
+static __attribute__((noinline)) uint64_t
+type_id_slow(PyTypeObject *tp, struct tcache *tc)
+{
+  uint64_t tid = rec_type_id(tp);
+  if (tc->tp == tp) tc->tid = tid;
+  return tid;
+}
+
+/* The new object is a type, a module or an exception. */
+static __attribute__((noinline)) void
+born_special(PyTypeObject *tp, PyObject *op, uint64_t id)
+{
+  if (tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) rec_map_put(&g.types, (uintptr_t)op, 1);
+  else if (tp == &PyModule_Type) g.segs_stale = 1;
+  else exc_made(op, id);
+}
+
+/* Block p (word *slot, n bytes) holds op, born with the given stack. The
+** common case (same site, a cached type, an ordinary object) stays here;
+** the rest is out of line. */
+static inline void
 object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op, uint64_t stack)
 {
   PyTypeObject *tp = Py_TYPE(op);
   uint64_t id = rec_g.next_obj++;
   uint64_t w = *slot | ((id << REC_AB_ID_SHIFT) & REC_AB_ID_MASK) |
                ((uint64_t)(((uintptr_t)op - p) / 16) << REC_AB_OFF_SHIFT);
-  if (tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) w |= REC_AB_TYPE;
+  unsigned long fl = tp->tp_flags;
+  if (fl & Py_TPFLAGS_TYPE_SUBCLASS) w |= REC_AB_TYPE;
   *slot = w;
-  if (stack != g.site) {
-    mem_on_site();
-    rec_g.step++;
-    rec_emit(TRC_EV_SITE, stack, 0, 0, 0);
-    g.site = stack;
-  }
+  if (stack != g.site) site_changed(stack);
   struct tcache *tc = tcache_of(tp);
-  uint64_t tid = tc->tp == tp && tc->tid ? tc->tid : rec_type_id(tp);
-  if (tc->tp == tp) tc->tid = tid;
+  uint64_t tid = tc->tp == tp && tc->tid ? tc->tid : type_id_slow(tp, tc);
   rec_emit(TRC_EV_ALLOC, id, tid, n, (uint64_t)(uintptr_t)op);
-  if (tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) rec_map_put(&g.types, (uintptr_t)op, 1);
-  else if (tp == &PyModule_Type) g.segs_stale = 1;
-  else if (PyType_FastSubclass(tp, Py_TPFLAGS_BASE_EXC_SUBCLASS)) exc_made(op, id);
+  if ((fl & (Py_TPFLAGS_TYPE_SUBCLASS | Py_TPFLAGS_BASE_EXC_SUBCLASS)) || tp == &PyModule_Type)
+    born_special(tp, op, id);
 }
 
 /* Look at the block handed out last: by now its object header, if any, is set. */

@@ -170,13 +170,11 @@ stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, code_info **ci,
   return id;
 }
 
-uint64_t
-rec_astack_now(void)
+/* The walk, out of line: its frame arrays would make every call, memo hits
+** included, pay for a large stack frame. */
+static __attribute__((noinline)) uint64_t
+stack_walk(_PyInterpreterFrame *top)
 {
-  PyThreadState *ts = _PyThreadState_GET();
-  if (ts == NULL || ts->cframe == NULL) return 0;
-  _PyInterpreterFrame *top = ts->cframe->current_frame;
-  if (memo.n && top == memo.f[0] && memo_hit(top)) return memo.id;
   _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
   code_info *ci[REC_ASTACK_MAX_DEPTH];
   int n = 0, walked = 0;
@@ -209,6 +207,16 @@ rec_astack_now(void)
   memo.to_end = f == NULL;
   memo.id = id;
   return id;
+}
+
+uint64_t
+rec_astack_now(void)
+{
+  PyThreadState *ts = _PyThreadState_GET();
+  if (ts == NULL || ts->cframe == NULL) return 0;
+  _PyInterpreterFrame *top = ts->cframe->current_frame;
+  if (memo.n && top == memo.f[0] && memo_hit(top)) return memo.id;
+  return stack_walk(top);
 }
 
 int

@@ -77,11 +77,15 @@ static const char *const stmt_sql[ST_COUNT] = {
   sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
   sql_stack, sql_objects, sql_free, sql_resize, sql_frames, sql_return, sql_marker, sql_output};
 
-/* Pragmas run once the file has its final name. WAL with synchronous=NORMAL
-** makes each commit durable against a killed process without an fsync per
-** block; the busy timeout lets a reader look at a live trace. */
+/* Pragmas run once the file has its final name. A trace must survive its
+** recording process being killed (kill -9, os._exit, a crash), not a power
+** cut: a commit written into the WAL is in the kernel's page cache and the
+** kernel writes it out whatever becomes of the process, so no commit, nor
+** the checkpoint and the switch back to a rollback journal at the close,
+** needs an fsync (synchronous=OFF). The busy timeout lets a reader look at a
+** live trace. */
 static const char sql_open_wal[] = "PRAGMA journal_mode=WAL";
-static const char sql_open_sync[] = "PRAGMA synchronous=NORMAL";
+static const char sql_open_sync[] = "PRAGMA synchronous=OFF";
 /* The objects table takes a row per allocation; a cache that holds its hot
 ** pages keeps inserts and free updates off the kernel's page cache. */
 static const char sql_open_cache[] = "PRAGMA cache_size=-32768";
@@ -289,10 +293,8 @@ int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
   ** handed over by mutex and join), so SQLite's own locking is not needed. */
   rc = sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(w->db, 5000);
-  /* Switching an empty trace to WAL needs no fsync either. */
-  if (rc == SQLITE_OK) rc = pragma(w->db, "PRAGMA synchronous=OFF", NULL);
-  if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_wal, "wal");
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_sync, NULL);
+  if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_wal, "wal");
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_cache, NULL);
   if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_OBJECTS_TABLE, &w->new_objects);
   if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_FRAMES_TABLE, &w->new_frames);
