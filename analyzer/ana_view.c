@@ -237,3 +237,12 @@ const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n)
     }
   return NULL;
 }
+
+const char *ana_value_recorded(ana_trace *t, uint64_t id, char *buf, size_t n) {
+  const ana_obj_text *ot = ana_trace_object_text(t, id);
+  if (!ot) return NULL;
+  if (ot->is_int) snprintf(buf, n, "%lld", (long long)(int64_t)ot->value);
+  else if (ot->value) snprintf(buf, n, "%s", ana_trace_string(t, ot->value));
+  else return NULL;
+  return buf;
+}

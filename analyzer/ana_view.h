@@ -70,6 +70,10 @@ void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
 ** not know one: the recorded value of an immutable scalar (`1`, `'a b'`,
 ** `None`, from its value event), or a container's length (`len 3`). */
 const char *ana_value_short(ana_trace *t, const ana_obj *o, char *buf, size_t n);
+/* What the trace recorded of object id without a replayed state: an int's
+** value, a scalar's short value, a function's, class's or module's name (its
+** value event). Into buf (returned); NULL when nothing was recorded. */
+const char *ana_value_recorded(ana_trace *t, uint64_t id, char *buf, size_t n);
 
 /* CPython 3.11's statically allocated objects (small ints, one-character
 ** strings, the empty tuple, deep-frozen code and its constants) start at a

@@ -8,6 +8,7 @@
 
 #include "ana_stacks.h"
 #include "cli.h"
+#include "cli_out.h"
 #include "hr_mem.h"
 #include "hr_status.h"
 
@@ -62,33 +63,10 @@ int cli_parse_u64(const char *s, uint64_t *v) {
 }
 
 void cli_put_safe(FILE *out, const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  while (*p) {
-    /* Printable ASCII goes out in one piece. */
-    const unsigned char *q = p;
-    while (*q >= 0x20 && *q < 0x7f) q++;
-    if (q > p) {
-      fwrite(p, 1, (size_t)(q - p), out);
-      p = q;
-      continue;
-    }
-    unsigned c = *p;
-    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-               : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    for (size_t k = 1; len > 1 && k < len; k++)
-      if ((p[k] & 0xc0) != 0x80) len = 0;
-    if (len > 1) {
-      fwrite(p, 1, len, out);
-      p += len;
-      continue;
-    }
-    if (c == '\n') fputs("\\n", out);
-    else if (c == '\t') fputc('\t', out);
-    else if (c == '\r') fputs("\\r", out);
-    else if (c < 0x20 || c == 0x7f || c >= 0x80) fprintf(out, "\\x%02x", c);
-    else fputc((int)c, out);
-    p++;
-  }
+  cli_out o;
+  cli_out_init(&o, out);
+  cli_out_safe(&o, s);
+  cli_out_flush(&o);
 }
 
 int cli_ana_parse(int argc, char **argv, const char *usage, int accepts, cli_ana_args *a) {

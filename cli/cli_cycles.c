@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ana_cycles.h"
+#include "ana_view.h"
 #include "cli.h"
 #include "cli_ana.h"
 #include "cli_heap.h"
@@ -158,12 +159,17 @@ static void print_json(ana_trace *t, const ana_cycles *c) {
 }
 
 static void print_cycle(ana_trace *t, const ana_cycle *c, int alive) {
-  char buf[200];
+  char buf[200], value[120];
   printf("  %zu member%s:", c->nmembers, c->nmembers == 1 ? "" : "s");
   for (size_t i = 0; i < c->nmembers && i < 8; i++) {
     printf("%s ", i ? "," : "");
     cli_put_safe(stdout, ana_trace_type_name(t, c->types[i]));
     printf(" #%llu", (unsigned long long)c->members[i]);
+    const char *v = ana_value_recorded(t, c->members[i], value, sizeof value);
+    if (v) {
+      fputc(' ', stdout);
+      cli_put_safe(stdout, v);
+    }
   }
   if (c->nmembers > 8) printf(", ... %zu more", c->nmembers - 8);
   if (alive) printf("  (%s)\n", c->reachable ? "reached from a root" : "unreachable: garbage");

@@ -7,6 +7,8 @@
 #include "cli.h"
 #include "cli_ana.h"
 #include "cli_json.h"
+#include "cli_out.h"
+#include "hr_mem.h"
 #include "hr_status.h"
 
 static const char usage[] =
@@ -22,14 +24,93 @@ static int holder_is_frame(const ana_hist_event *e) {
   return e->kind == ANA_HIST_RETURN || TRC_SLOT_HOLDER_IS_FRAME(e->slot_kind);
 }
 
-/* `global 'x'`, `local 'a'` for a frame's names; `item[0]`, `attr 'n'` ... for objects. */
-static void slot_text(ana_trace *t, const ana_hist_event *e, char *buf, size_t n) {
-  char label[200];
-  ana_slot_label(t, NULL, e->slot_kind, e->slot_arg, label, sizeof label);
-  if (TRC_SLOT_HOLDER_IS_FRAME(e->slot_kind))
-    snprintf(buf, n, "%s '%s'", trc_slot_name(e->slot_kind), label);
-  else
-    snprintf(buf, n, "%s", label);
+/* Formatted pieces that repeat across millions of events, made once per
+** distinct key: a location's "file:line" (text) or `"file": .., "line": ..`
+** (JSON), a holder's label, a slot's label. Direct-mapped; a collision
+** replaces the entry. */
+#define PIECE_SLOTS 256
+typedef struct piece {
+  uint64_t a, b;
+  char *s;           /* owned; NULL: empty entry */
+  size_t n;
+} piece;
+
+typedef struct hist_out {
+  ana_trace *t;
+  int json;
+  cli_out o;
+  cli_out scratch;   /* memory-only, to format a piece */
+  piece loc[PIECE_SLOTS], holder[PIECE_SLOTS], slot[PIECE_SLOTS];
+} hist_out;
+
+static void pieces_free(piece *p) {
+  for (size_t i = 0; i < PIECE_SLOTS; i++) hr_free(p[i].s);
+}
+
+static size_t piece_hash(uint64_t a, uint64_t b) {
+  uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full);
+  return (size_t)(h >> 56) % PIECE_SLOTS;
+}
+
+/* `global 'x'`, `local 'a'` for a frame's names; `item[0]`, `attr 'n'` ... for
+** objects; file:line for locations: piece (which, a, b) into o. */
+static void format_piece(hist_out *w, cli_out *o, int which, uint64_t a, uint64_t b) {
+  char buf[256];
+  ana_trace *t = w->t;
+  if (which == 0) {            /* location a */
+    ana_loc l = ana_trace_location(t, a);
+    if (!w->json) {
+      cli_out_safe(o, l.file);
+      cli_out_char(o, ':');
+      cli_out_u64_left(o, l.line, 5);
+    } else if (a) {
+      cli_out_str(o, "\"file\": ");
+      cli_out_json_string(o, l.file, strlen(l.file));
+      cli_out_str(o, ", \"line\": ");
+      cli_out_u64(o, l.line);
+    } else {
+      cli_out_str(o, "\"file\": null, \"line\": null");
+    }
+    return;
+  }
+  if (which == 1) ana_holder_label(t, (int)b, a, buf, sizeof buf);  /* holder a, is_frame b */
+  else {                                                            /* slot kind a, arg b */
+    char label[200];
+    ana_slot_label(t, NULL, (int)a, b, label, sizeof label);
+    if (TRC_SLOT_HOLDER_IS_FRAME((int)a))
+      snprintf(buf, sizeof buf, "%s '%s'", trc_slot_name((int)a), label);
+    else
+      snprintf(buf, sizeof buf, "%s", label);
+  }
+  if (w->json) cli_out_json_string(o, buf, strlen(buf));
+  else cli_out_safe(o, buf);
+}
+
+/* Write piece (which, a, b), from the cache when it is there. */
+static void put_piece(hist_out *w, int which, uint64_t a, uint64_t b) {
+  piece *tab = which == 0 ? w->loc : which == 1 ? w->holder : w->slot;
+  piece *p = &tab[piece_hash(a, b)];
+  if (p->s && p->a == a && p->b == b) {
+    cli_out_write(&w->o, p->s, p->n);
+    return;
+  }
+  cli_out_init(&w->scratch, NULL);
+  format_piece(w, &w->scratch, which, a, b);
+  const char *text = w->scratch.buf;
+  size_t n = w->scratch.n;
+  char *copy = w->scratch.err ? NULL : hr_malloc(n ? n : 1);
+  if (copy) {
+    memcpy(copy, text, n);
+    hr_free(p->s);
+    p->s = copy;
+    p->n = n;
+    p->a = a;
+    p->b = b;
+    cli_out_write(&w->o, copy, n);
+    return;
+  }
+  /* Too long to keep (or no memory): format it straight into the output. */
+  format_piece(w, &w->o, which, a, b);
 }
 
 static void json_where(cli_json *j, ana_trace *t, uint64_t step, uint64_t location) {
@@ -40,34 +121,34 @@ static void json_where(cli_json *j, ana_trace *t, uint64_t step, uint64_t locati
   if (location) cli_json_uint(j, l.line); else cli_json_null(j);
 }
 
-static void json_event(cli_json *j, ana_trace *t, const ana_hist_event *e) {
-  char buf[256];
-  cli_json_begin_object(j);
-  json_where(j, t, e->step, e->location);
-  cli_json_key(j, "kind"); cli_json_string(j, kind_names[e->kind]);
-  cli_json_key(j, "holder");
-  if (e->kind == ANA_HIST_INCREF || e->kind == ANA_HIST_DECREF) cli_json_null(j);
-  else {
-    ana_holder_label(t, holder_is_frame(e), e->holder, buf, sizeof buf);
-    cli_json_string(j, buf);
-  }
-  cli_json_key(j, "holder_id");
-  if (e->holder) cli_json_uint(j, e->holder); else cli_json_null(j);
-  cli_json_key(j, "slot");
-  if (e->slot_kind) {
-    slot_text(t, e, buf, sizeof buf);
-    cli_json_string(j, buf);
-  } else {
-    cli_json_null(j);
-  }
-  cli_json_key(j, "refcount");
-  if (e->refcount >= 0) cli_json_int(j, e->refcount); else cli_json_null(j);
-  cli_json_end_object(j);
+/* One event as an inline JSON object, as cli_json would write it. */
+static void json_event(hist_out *w, const ana_hist_event *e) {
+  cli_out *o = &w->o;
+  cli_out_str(o, "{\"step\": ");
+  cli_out_u64(o, e->step);
+  cli_out_str(o, ", ");
+  put_piece(w, 0, e->location, 0);
+  cli_out_str(o, ", \"kind\": \"");
+  cli_out_str(o, kind_names[e->kind]);
+  cli_out_str(o, "\", \"holder\": ");
+  if (e->kind == ANA_HIST_INCREF || e->kind == ANA_HIST_DECREF) cli_out_str(o, "null");
+  else put_piece(w, 1, e->holder, (uint64_t)holder_is_frame(e));
+  cli_out_str(o, ", \"holder_id\": ");
+  if (e->holder) cli_out_u64(o, e->holder);
+  else cli_out_str(o, "null");
+  cli_out_str(o, ", \"slot\": ");
+  if (e->slot_kind) put_piece(w, 2, (uint64_t)e->slot_kind, e->slot_arg);
+  else cli_out_str(o, "null");
+  cli_out_str(o, ", \"refcount\": ");
+  if (e->refcount >= 0) cli_out_i64(o, e->refcount);
+  else cli_out_str(o, "null");
+  cli_out_char(o, '}');
 }
 
-static void print_json(ana_trace *t, const ana_history *h) {
+static void print_json(hist_out *w, const ana_history *h) {
+  ana_trace *t = w->t;
   cli_json j;
-  cli_json_init(&j, stdout, 2);
+  cli_json_init_out(&j, &w->o, 2);
   cli_json_begin_object(&j);
   cli_json_key(&j, "object"); cli_json_uint(&j, h->object);
   cli_json_key(&j, "type"); cli_json_string(&j, ana_trace_type_name(t, h->type));
@@ -105,65 +186,96 @@ static void print_json(ana_trace *t, const ana_history *h) {
   }
   cli_json_key(&j, "events");
   cli_json_begin_array(&j);
-  for (size_t i = 0; i < h->nev; i++) json_event(&j, t, &h->ev[i]);
+  for (size_t i = 0; i < h->nev; i++) {
+    cli_json_raw(&j, NULL, 0);
+    json_event(w, &h->ev[i]);
+  }
   cli_json_end_array(&j);
   cli_json_end_object(&j);
   cli_json_finish(&j);
 }
 
-static void print_where(ana_trace *t, uint64_t step, uint64_t location) {
-  ana_loc l = ana_trace_location(t, location);
-  printf("step %-6llu ", (unsigned long long)step);
-  cli_put_safe(stdout, l.file);
-  printf(":%-5u", l.line);
+static void print_where(hist_out *w, uint64_t step, uint64_t location) {
+  cli_out_str(&w->o, "step ");
+  cli_out_u64_left(&w->o, step, 6);
+  cli_out_char(&w->o, ' ');
+  put_piece(w, 0, location, 0);
 }
 
-static void print_text(ana_trace *t, const ana_history *h) {
-  char buf[256];
-  printf("object #%llu ", (unsigned long long)h->object);
-  cli_put_safe(stdout, ana_trace_type_name(t, h->type));
+static void print_text(hist_out *w, const ana_history *h) {
+  ana_trace *t = w->t;
+  cli_out *o = &w->o;
+  cli_out_str(o, "object #");
+  cli_out_u64(o, h->object);
+  cli_out_char(o, ' ');
+  cli_out_safe(o, ana_trace_type_name(t, h->type));
   if (h->value) {
-    fputs("  ", stdout);
-    cli_put_safe(stdout, ana_trace_string(t, h->value));
+    cli_out_str(o, "  ");
+    cli_out_safe(o, ana_trace_string(t, h->value));
   }
-  printf("  size %llu  at 0x%llx\n", (unsigned long long)h->size, (unsigned long long)h->address);
-  fputs(h->preexisting ? "tracked " : "alloc   ", stdout);
-  print_where(t, h->alloc_step, h->alloc_location);
-  fputc('\n', stdout);
+  char buf[80];
+  snprintf(buf, sizeof buf, "  size %llu  at 0x%llx\n", (unsigned long long)h->size,
+           (unsigned long long)h->address);
+  cli_out_str(o, buf);
+  cli_out_str(o, h->preexisting ? "tracked " : "alloc   ");
+  print_where(w, h->alloc_step, h->alloc_location);
+  cli_out_char(o, '\n');
   for (size_t i = 0; i < h->nstack; i++) {
     const ana_frame_info *fi = ana_trace_frame_info(t, h->stack[i].frame);
     ana_loc l = ana_trace_location(t, h->stack[i].location);
-    fputs(i ? "        called " : "        in     ", stdout);
-    cli_put_safe(stdout, fi ? ana_trace_location(t, fi->location).function : l.function);
-    fputs("  ", stdout);
-    cli_put_safe(stdout, l.file);
-    printf(":%u\n", l.line);
+    cli_out_str(o, i ? "        called " : "        in     ");
+    cli_out_safe(o, fi ? ana_trace_location(t, fi->location).function : l.function);
+    cli_out_str(o, "  ");
+    cli_out_safe(o, l.file);
+    cli_out_char(o, ':');
+    cli_out_u64(o, l.line);
+    cli_out_char(o, '\n');
   }
   for (size_t i = 0; i < h->nev; i++) {
     const ana_hist_event *e = &h->ev[i];
-    printf("%-8s", kind_names[e->kind]);
-    print_where(t, e->step, e->location);
+    const char *kn = kind_names[e->kind];
+    size_t kl = strlen(kn);
+    cli_out_write(o, kn, kl);
+    if (kl < 8) cli_out_pad(o, 8 - kl);
+    print_where(w, e->step, e->location);
     if (e->kind == ANA_HIST_INCREF || e->kind == ANA_HIST_DECREF) {
-      printf("  refcount %lld\n", (long long)e->refcount);
+      cli_out_str(o, "  refcount ");
+      cli_out_i64(o, e->refcount);
+      cli_out_char(o, '\n');
       continue;
     }
-    ana_holder_label(t, holder_is_frame(e), e->holder, buf, sizeof buf);
-    fputs("  ", stdout);
-    cli_put_safe(stdout, buf);
+    cli_out_str(o, "  ");
+    put_piece(w, 1, e->holder, (uint64_t)holder_is_frame(e));
     if (e->slot_kind) {
-      slot_text(t, e, buf, sizeof buf);
-      fputs("  ", stdout);
-      cli_put_safe(stdout, buf);
+      cli_out_str(o, "  ");
+      put_piece(w, 2, (uint64_t)e->slot_kind, e->slot_arg);
     }
-    fputc('\n', stdout);
+    cli_out_char(o, '\n');
   }
   if (!h->freed) {
-    puts("free    never (alive when the trace ends)");
+    cli_out_str(o, "free    never (alive when the trace ends)\n");
     return;
   }
-  fputs("free    ", stdout);
-  print_where(t, h->free_step, h->free_location);
-  printf("  by %s\n", h->free_by_gc ? "the cyclic collector" : "refcount");
+  cli_out_str(o, "free    ");
+  print_where(w, h->free_step, h->free_location);
+  cli_out_str(o, h->free_by_gc ? "  by the cyclic collector\n" : "  by refcount\n");
+}
+
+/* Print h as text or JSON; 0, or -1 when a write failed. */
+static int print_history(ana_trace *t, const ana_history *h, int json) {
+  hist_out *w = hr_calloc(1, sizeof *w);
+  if (!w) return -2;
+  w->t = t;
+  w->json = json;
+  cli_out_init(&w->o, stdout);
+  if (json) print_json(w, h);
+  else print_text(w, h);
+  int rc = cli_out_flush(&w->o);
+  pieces_free(w->loc);
+  pieces_free(w->holder);
+  pieces_free(w->slot);
+  hr_free(w);
+  return rc;
 }
 
 int cli_history(int argc, char **argv) {
@@ -197,8 +309,7 @@ int cli_history(int argc, char **argv) {
   }
   if (rc == HR_OK) rc = ana_history_compute(t, id, &h);
   if (rc == HR_OK) {
-    if (json) print_json(t, &h);
-    else print_text(t, &h);
+    if (print_history(t, &h, json) == -2) rc = cli_ana_fail(t, HR_ENOMEM);
   } else {
     rc = cli_ana_fail(t, rc);
   }

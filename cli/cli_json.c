@@ -12,9 +12,34 @@ void cli_json_init(cli_json *j, FILE *out, int pretty_depth) {
   j->pretty_depth = pretty_depth;
 }
 
+void cli_json_init_out(cli_json *j, cli_out *o, int pretty_depth) {
+  cli_json_init(j, o->f, pretty_depth);
+  j->o = o;
+}
+
+static void put(cli_json *j, const char *s, size_t n) {
+  if (j->o) cli_out_write(j->o, s, n);
+  else fwrite(s, 1, n, j->out);
+}
+
+static void put_char(cli_json *j, char c) {
+  if (j->o) cli_out_char(j->o, c);
+  else fputc(c, j->out);
+}
+
+static void put_str(cli_json *j, const char *s) { put(j, s, strlen(s)); }
+
+static void put_string(cli_json *j, const char *s, size_t n) {
+  if (j->o) cli_out_json_string(j->o, s, n);
+  else cli_json_write_string(j->out, s, n);
+}
+
 static void newline_indent(cli_json *j, int depth) {
-  fputc('\n', j->out);
-  for (int i = 0; i < depth; i++) fputs("  ", j->out);
+  char buf[1 + 2 * CLI_JSON_MAX_DEPTH];
+  int d = depth < CLI_JSON_MAX_DEPTH ? depth : CLI_JSON_MAX_DEPTH;
+  buf[0] = '\n';
+  memset(buf + 1, ' ', (size_t)(2 * d));
+  put(j, buf, 1 + (size_t)(2 * d));
 }
 
 /* Separator and layout before a value (or a key) at the current depth. */
@@ -25,14 +50,14 @@ static void before_value(cli_json *j) {
   }
   if (j->depth == 0) return;
   int d = j->depth - 1 < CLI_JSON_MAX_DEPTH ? j->depth - 1 : CLI_JSON_MAX_DEPTH - 1;
-  if (j->count[d]++) fputc(',', j->out);
+  if (j->count[d]++) put_char(j, ',');
   if (j->depth <= j->pretty_depth) newline_indent(j, j->depth);
-  else if (j->count[d] > 1) fputc(' ', j->out);
+  else if (j->count[d] > 1) put_char(j, ' ');
 }
 
 static void begin(cli_json *j, int open) {
   before_value(j);
-  fputc(open, j->out);
+  put_char(j, (char)open);
   if (j->depth < CLI_JSON_MAX_DEPTH) j->count[j->depth] = 0;
   j->depth++;
 }
@@ -42,7 +67,7 @@ static void end(cli_json *j, int close) {
   j->depth--;
   int had = j->depth < CLI_JSON_MAX_DEPTH ? j->count[j->depth] : 1;
   if (had && j->depth < j->pretty_depth) newline_indent(j, j->depth);
-  fputc(close, j->out);
+  put_char(j, (char)close);
 }
 
 void cli_json_begin_object(cli_json *j) { begin(j, '{'); }
@@ -52,64 +77,16 @@ void cli_json_end_array(cli_json *j) { end(j, ']'); }
 
 void cli_json_key(cli_json *j, const char *key) {
   before_value(j);
-  cli_json_write_string(j->out, key ? key : "", key ? strlen(key) : 0);
-  fputs(": ", j->out);
+  put_string(j, key ? key : "", key ? strlen(key) : 0);
+  put(j, ": ", 2);
   j->after_key = 1;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when the
-** bytes there are not one: overlong forms, surrogates and values past
-** U+10FFFF are refused, as JSON parsers refuse them. */
-static size_t utf8_len(const unsigned char *p, size_t n) {
-  unsigned c = p[0];
-  size_t len;
-  unsigned min;
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
-  else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
-  else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
-  else return 0;
-  if (len > n) return 0;
-  unsigned cp = c & (0xff >> (len + 1));
-  for (size_t i = 1; i < len; i++) {
-    if ((p[i] & 0xc0) != 0x80) return 0;
-    cp = cp << 6 | (p[i] & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return len;
-}
-
 void cli_json_write_string(FILE *out, const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
-  fputc('"', out);
-  for (size_t i = 0; i < n;) {
-    unsigned c = p[i];
-    if (c >= 0x80) {
-      size_t len = utf8_len(p + i, n - i);
-      if (len == 0) {
-        fputs("\\ufffd", out);
-        i++;
-      } else {
-        fwrite(p + i, 1, len, out);
-        i += len;
-      }
-      continue;
-    }
-    switch (c) {
-    case '"': fputs("\\\"", out); break;
-    case '\\': fputs("\\\\", out); break;
-    case '\n': fputs("\\n", out); break;
-    case '\r': fputs("\\r", out); break;
-    case '\t': fputs("\\t", out); break;
-    case '\b': fputs("\\b", out); break;
-    case '\f': fputs("\\f", out); break;
-    default:
-      if (c < 0x20 || c == 0x7f) fprintf(out, "\\u%04x", c);
-      else fputc((int)c, out);
-    }
-    i++;
-  }
-  fputc('"', out);
+  cli_out o;
+  cli_out_init(&o, out);
+  cli_out_json_string(&o, s, n);
+  cli_out_flush(&o);
 }
 
 void cli_json_string(cli_json *j, const char *s) {
@@ -122,23 +99,32 @@ void cli_json_string(cli_json *j, const char *s) {
 
 void cli_json_string_n(cli_json *j, const char *s, size_t n) {
   before_value(j);
-  cli_json_write_string(j->out, s ? s : "", s ? n : 0);
+  put_string(j, s ? s : "", s ? n : 0);
 }
 
 void cli_json_int(cli_json *j, int64_t v) {
   before_value(j);
-  fprintf(j->out, "%" PRId64, v);
+  char b[21];
+  size_t k = 0;
+  uint64_t u = (uint64_t)v;
+  if (v < 0) {
+    b[k++] = '-';
+    u = 0 - u;
+  }
+  k += cli_fmt_u64(b + k, u);
+  put(j, b, k);
 }
 
 void cli_json_uint(cli_json *j, uint64_t v) {
   before_value(j);
-  fprintf(j->out, "%" PRIu64, v);
+  char b[20];
+  put(j, b, cli_fmt_u64(b, v));
 }
 
 void cli_json_double(cli_json *j, double v) {
   before_value(j);
   if (!isfinite(v)) {
-    fputs("null", j->out);
+    put_str(j, "null");
     return;
   }
   /* The shortest of %.15g and %.17g that reads back as v; neither ever
@@ -146,32 +132,38 @@ void cli_json_double(cli_json *j, double v) {
   char buf[40];
   snprintf(buf, sizeof buf, "%.15g", v);
   if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
-  fputs(buf, j->out);
+  put_str(j, buf);
 }
 
 void cli_json_bool(cli_json *j, int v) {
   before_value(j);
-  fputs(v ? "true" : "false", j->out);
+  put_str(j, v ? "true" : "false");
 }
 
 void cli_json_null(cli_json *j) {
   before_value(j);
-  fputs("null", j->out);
+  put_str(j, "null");
 }
 
 void cli_json_hex(cli_json *j, const void *data, size_t n) {
   static const char digits[] = "0123456789abcdef";
   const unsigned char *p = data;
   before_value(j);
-  fputc('"', j->out);
+  put_char(j, '"');
   for (size_t i = 0; i < n; i++) {
-    fputc(digits[p[i] >> 4], j->out);
-    fputc(digits[p[i] & 15], j->out);
+    char b[2] = {digits[p[i] >> 4], digits[p[i] & 15]};
+    put(j, b, 2);
   }
-  fputc('"', j->out);
+  put_char(j, '"');
+}
+
+void cli_json_raw(cli_json *j, const char *s, size_t n) {
+  before_value(j);
+  if (n) put(j, s, n);
 }
 
 int cli_json_finish(cli_json *j) {
-  fputc('\n', j->out);
+  put_char(j, '\n');
+  if (j->o && cli_out_flush(j->o) != 0) return -1;
   return fflush(j->out) == 0 && !ferror(j->out) ? 0 : -1;
 }

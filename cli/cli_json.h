@@ -13,10 +13,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_out.h"
+
 #define CLI_JSON_MAX_DEPTH 32
 
 typedef struct cli_json {
   FILE *out;                         /* borrowed */
+  cli_out *o;                        /* borrowed; when set, output goes through it */
   int depth;
   int pretty_depth;                  /* containers above this depth: one element a line */
   int count[CLI_JSON_MAX_DEPTH];     /* elements written so far at each depth */
@@ -26,6 +29,8 @@ typedef struct cli_json {
 /* pretty_depth 0: all on one line; 1: a top-level array or object has one
 ** element per line, deeper containers stay inline; and so on. */
 void cli_json_init(cli_json *j, FILE *out, int pretty_depth);
+/* The same writing into o (borrowed; the caller flushes it after finish). */
+void cli_json_init_out(cli_json *j, cli_out *o, int pretty_depth);
 
 void cli_json_begin_object(cli_json *j);
 void cli_json_end_object(cli_json *j);
@@ -41,6 +46,10 @@ void cli_json_uint(cli_json *j, uint64_t v);
 void cli_json_double(cli_json *j, double v);                   /* null when not finite */
 void cli_json_bool(cli_json *j, int v);
 void cli_json_null(cli_json *j);
+/* A value the caller formatted itself (valid JSON, borrowed), placed like
+** any other. With s NULL and n 0 only the separator is written: a writer made
+** by cli_json_init_out lets the caller then write the value into its cli_out. */
+void cli_json_raw(cli_json *j, const char *s, size_t n);
 /* Bytes as a string of lowercase hex digits. */
 void cli_json_hex(cli_json *j, const void *data, size_t n);
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ana_leaks.h"
+#include "ana_view.h"
 #include "cli.h"
 #include "cli_ana.h"
 #include "cli_heap.h"
@@ -73,6 +74,7 @@ static uint64_t total(const ana_leak_group *g, size_t n, int bytes) {
 
 static void print_text(ana_trace *t, const ana_leaks *l, int all) {
   static char labels[PATH_MAX_LABELS][160];
+  char value[120];
   size_t max = all ? 0 : TEXT_GROUPS;
   printf("%llu objects, %llu bytes alive at the end of %s (allocated by the program)\n",
          (unsigned long long)l->count, (unsigned long long)l->bytes,
@@ -88,7 +90,13 @@ static void print_text(ana_trace *t, const ana_leaks *l, int all) {
       if (k) fputs(" \xe2\x86\x92 ", stdout);
       cli_put_safe(stdout, labels[k]);
     }
-    printf("  (#%llu)\n", (unsigned long long)l->groups[i].example);
+    printf("  (#%llu", (unsigned long long)l->groups[i].example);
+    const char *v = ana_value_recorded(t, l->groups[i].example, value, sizeof value);
+    if (v) {
+      fputc(' ', stdout);
+      cli_put_safe(stdout, v);
+    }
+    fputs(")\n", stdout);
   }
   if (max && l->ngroups > max)
     printf("  ... %zu more groups (--all or --json lists them all)\n", l->ngroups - max);

@@ -43,6 +43,14 @@ json_check "the listener cycle was closed on the CLOSES_CYCLE line" \
 json_check "the cycle closes through a closure slot and a cell's contents" \
   'any("closure[0]" in c["closing_slots"] and "cell" in c["closing_slots"] for c in j["alive"])'
 json_check "nothing collected in the listener program" 'j["collected"] == []'
+run 0 cycles "$TMP/leak_listeners.heapreel"
+grep -qE "function #[0-9]+ subscribe\.<locals>\.on_event\(event\)" "$TMP/out" \
+  && ok "text names each cycle member function by its recorded name" \
+  || fail "cycles text lacks the closures' names: $(head -c 600 "$TMP/out")"
+run 0 leaks "$TMP/leak_listeners.heapreel"
+grep -qE "held by: global 'BUS' → attr 'listeners' → item\[0\]  \(#[0-9]+ subscribe\.<locals>\.on_event\(event\)\)" "$TMP/out" \
+  && ok "leaks text names the example object of a group" \
+  || fail "leaks text lacks the example's name: $(head -c 900 "$TMP/out")"
 
 # --- cycles: rings freed by gc.collect() ---------------------------------------------------
 record gc_rings
