@@ -46,6 +46,9 @@ static const char usage[] =
   "                        'none' for none)\n"
   "    --focus <name>      only what the name <name> reaches\n"
   "    --max-items <n>     at most <n> rows per container, then an ellipsis row\n"
+  "                        (default 24; 0: all)\n"
+  "    --max-objects <n>   at most <n> heap objects; the caption counts the rest\n"
+  "                        (default 250; 0: all)\n"
   "    --depth <n>         at most <n> references away from the frames\n"
   "    --all-objects       also live objects no frame reaches, in a dimmed group\n"
   "    --inline-primitives draw ints, floats, strings, None and bools inside their\n"
@@ -188,8 +191,12 @@ static int parse_args(int argc, char **argv, struct render_args *a) {
         return cli_usage_error(usage, "--show takes id,size,refcount or none, not '%s'", val);
     } else if (valued("--max-items", argc, argv, &i, &val, &err)) {
       if (err) return err;
-      if (parse_u32(val, &a->o.max_items) || !a->o.max_items)
-        return cli_usage_error(usage, "--max-items needs a number above 0, not '%s'", val);
+      if (parse_u32(val, &a->o.max_items))
+        return cli_usage_error(usage, "--max-items needs a number (0: all), not '%s'", val);
+    } else if (valued("--max-objects", argc, argv, &i, &val, &err)) {
+      if (err) return err;
+      if (parse_u32(val, &a->o.max_objects))
+        return cli_usage_error(usage, "--max-objects needs a number (0: all), not '%s'", val);
     } else if (valued("--depth", argc, argv, &i, &val, &err)) {
       if (err) return err;
       if (parse_u32(val, &a->o.depth) || !a->o.depth)

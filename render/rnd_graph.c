@@ -199,6 +199,9 @@ static char *caption_label(const rnd_scene *sc, const rnd_palette *p) {
     rnd_buf_text(&b, sc->source, 72);
     rnd_buf_puts(&b, "</FONT></TD></TR>");
   }
+  if (sc->omitted)
+    rnd_buf_printf(&b, "<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"%s\">only the first %zu objects "
+                   "from the frames are drawn (--max-objects)</FONT></TD></TR>", p->muted, sc->drawn_max);
   rnd_buf_puts(&b, "</TABLE>");
   return rnd_buf_take(&b);
 }

@@ -22,6 +22,8 @@ struct rnd_ctx {
 void rnd_options_init(rnd_options *o) {
   memset(o, 0, sizeof *o);
   o->show = RND_SHOW_REFCOUNT;
+  o->max_items = RND_MAX_ITEMS;
+  o->max_objects = RND_MAX_OBJECTS;
   o->theme = RND_THEME_LIGHT;
 }
 

@@ -28,11 +28,19 @@ enum rnd_show { RND_SHOW_ID = 1, RND_SHOW_SIZE = 2, RND_SHOW_REFCOUNT = 4 };
 enum rnd_theme { RND_THEME_LIGHT = 0, RND_THEME_DARK = 1, RND_THEME_PRINT = 2 };
 enum rnd_format { RND_FMT_SVG = 0, RND_FMT_PNG = 1, RND_FMT_PDF = 2, RND_FMT_DOT = 3 };
 
+/* Defaults that keep a diagram of a big heap drawable (Graphviz lays out a
+** few hundred boxes in well under a second; a million would not finish). */
+#define RND_MAX_ITEMS 24
+#define RND_MAX_OBJECTS 250
+
 typedef struct rnd_options {
   int show;              /* RND_SHOW_* bits; default RND_SHOW_REFCOUNT */
   int oldest_on_top;     /* 0 (default): the newest frame on top of the stack */
   const char *focus;     /* borrowed; draw only what this name reaches (NULL: all) */
-  uint32_t max_items;    /* rows per container before an ellipsis row; 0: all */
+  uint32_t max_items;    /* rows per container before an ellipsis row; 0: all
+                            (default RND_MAX_ITEMS) */
+  uint32_t max_objects;  /* heap objects drawn before the rest are left out and
+                            counted in the caption; 0: all (default RND_MAX_OBJECTS) */
   uint32_t depth;        /* how many references from the frames; 0: no limit */
   int all_objects;       /* add live objects no frame reaches, dimmed */
   int inline_primitives; /* draw ints, floats, strings, None, bools in their slot */

@@ -307,9 +307,18 @@ static int build_frames(struct build *b) {
 }
 
 /* --- reachable objects, breadth first ---------------------------------------------- */
+/* Depth recorded for an object left out by max_objects: it is counted once
+** and drawn nowhere, not even among the unreachable ones. */
+#define LEFT_OUT UINTPTR_MAX
+
 static int include(struct build *b, uint64_t id, uintptr_t d) {
   if (!id || ana_map_get(&b->depth, id) || !ana_state_obj(b->s, id)) return HR_OK;
   if (b->o->depth && d > b->o->depth) return HR_OK;
+  if (b->o->max_objects && b->nq >= b->o->max_objects) {
+    b->sc->omitted++;
+    b->sc->drawn_max = b->o->max_objects;
+    return ana_map_put(&b->depth, id, (void *)LEFT_OUT);
+  }
   int rc = ana_map_put(&b->depth, id, (void *)d);
   return rc ? rc : queue_push(b, id);
 }

@@ -63,6 +63,8 @@ typedef struct rnd_scene {
   char *caption;    /* owned: "step 19  returns.py:5  make_pair" */
   char *source;     /* owned: the source line about to run, or NULL */
   uint64_t step;
+  size_t omitted;   /* references to objects left out by max_objects */
+  size_t drawn_max; /* the max_objects limit that left them out */
 } rnd_scene;
 
 /* Build the scene of t at p with options o (both borrowed). */

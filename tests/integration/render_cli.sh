@@ -66,6 +66,17 @@ grep -q '<B>list</B>' "$TMP/focus.dot" || fail "--focus scratch lost the list"
 grep -q '<B>tuple</B>' "$TMP/focus.dot" && fail "--focus scratch still draws the tuple"
 run 0 render "$T" --line 5 --max-items 1 -o "$TMP/max.dot"
 grep -q '1 more' "$TMP/max.dot" || fail "--max-items 1 shows no ellipsis row"
+# A big heap is drawn within the default limits (24 rows a container, 250
+# objects, the rest counted in the caption); 0 lifts a limit.
+record_or_die "$TMP/big.heapreel" "$SRC/tests/programs/render_big.py"
+run 0 render "$TMP/big.heapreel" --line 10 -o "$TMP/big.svg"
+grep -q '99976 more' "$TMP/big.svg" || fail "the 100,000-item list is not cut at 24 rows by default"
+grep -q 'only the first 250 objects' "$TMP/big.svg" || fail "the caption does not say the 3,000-node chain was cut"
+[ "$(grep -c 'class="node"' "$TMP/big.svg")" -le 260 ] || fail "more than 250 objects drawn by default"
+run 0 render "$TMP/big.heapreel" --line 10 --max-objects 0 --max-items 30 -o "$TMP/big-all.dot"
+[ "$(grep -c '<B>Node</B>' "$TMP/big-all.dot")" = 3000 ] || fail "--max-objects 0 does not draw the whole chain"
+run 2 render "$TMP/big.heapreel" --line 10 --max-objects many -o "$TMP/x.svg"
+grep -q "^heapreel: --max-objects needs a number" "$TMP/err" || fail "--max-objects many: $(head -1 "$TMP/err")"
 run 0 render "$T" --line 5 --depth 1 -o "$TMP/depth.dot"
 [ "$(grep -c '<B>int</B>' "$TMP/depth.dot")" = 1 ] || fail "--depth 1 should keep only the int x names"
 for th in light dark print; do
