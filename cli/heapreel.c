@@ -84,6 +84,14 @@ int main(int argc, char **argv) {
     return CLI_USAGE;
   }
   const char *name = argv[1];
+  if (strcmp(name, "help") == 0 && argc > 2) {
+    /* `heapreel help render` is `heapreel render -h`, as git does it. */
+    char *sub[] = {argv[2], "-h", NULL};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+      if (strcmp(argv[2], commands[i].name) == 0) return commands[i].fn(2, sub);
+    cli_error("'%s' is not a heapreel command (see 'heapreel --help')", argv[2]);
+    return CLI_USAGE;
+  }
   if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
     print_usage(stdout);
     return CLI_OK;
@@ -94,6 +102,7 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(name, commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
-  cli_error("'%s' is not a heapreel command (see 'heapreel --help')", name);
+  if (name[0] == '-') cli_error("unknown option '%s' (see 'heapreel --help')", name);
+  else cli_error("'%s' is not a heapreel command (see 'heapreel --help')", name);
   return CLI_USAGE;
 }

@@ -56,7 +56,7 @@ extern int _Py_UnhandledKeyboardInterrupt;
 #define REC_PROGRESS_EVERY_MS 250
 
 static const char usage_text[] =
-  "usage: heapreel-record " HR_RECORD_SYNOPSIS
+  "usage: heapreel record " HR_RECORD_SYNOPSIS
   "\n"
   "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would and record its memory life.\n"
   "Options come before SCRIPT; everything after it is the script's.\n"
