@@ -288,16 +288,8 @@ uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
     set_error(w, HR_EUSAGE, hr_sprintf("event kind %d is not a heapreel event", kind));
     return 0;
   }
-  trc_event *e = &w->h.cur[w->h.cur_n];
-  uint64_t seq = ++w->h.seq;
-  e->seq = seq;
-  e->step = step;
-  e->f[0] = a;
-  e->f[1] = b;
-  e->f[2] = c;
-  e->f[3] = d;
-  e->kind = (uint8_t)kind;
-  if (++w->h.cur_n == w->h.cap || attn) publish(w, 1);
+  uint64_t seq = trc_writer_put(&w->h, kind, step, a, b, c, d);
+  if (w->h.cur_n == w->h.cap || attn) publish(w, 1);
   return seq;
 }
 

@@ -54,15 +54,10 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
 uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
                            uint64_t a, uint64_t b, uint64_t c, uint64_t d);
 
-/* trc_writer_append for a producer's hot path: the same contract, inlined
-** while the current block has room and nothing needs attention. */
-static inline uint64_t trc_writer_append_inline(trc_writer *w, int kind, uint64_t step,
-                                                uint64_t a, uint64_t b, uint64_t c,
-                                                uint64_t d) {
-  trc_writer_head *h = (trc_writer_head *)w;
-  if ((unsigned)kind - 1u >= (unsigned)TRC_EV_KIND_MAX || h->cur_n + 1 >= h->cap ||
-      atomic_load_explicit(&h->attn, memory_order_relaxed))
-    return trc_writer_append(w, kind, step, a, b, c, d);
+/* Fill the current block's next event (the caller checked there is room);
+** returns its sequence number. Shared by both append paths. */
+static inline uint64_t trc_writer_put(trc_writer_head *h, int kind, uint64_t step,
+                                      uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
   trc_event *e = &h->cur[h->cur_n++];
   e->seq = ++h->seq;
   e->step = step;
@@ -72,6 +67,18 @@ static inline uint64_t trc_writer_append_inline(trc_writer *w, int kind, uint64_
   e->f[3] = d;
   e->kind = (uint8_t)kind;
   return e->seq;
+}
+
+/* trc_writer_append for a producer's hot path: the same contract, inlined
+** while the current block has room and nothing needs attention. */
+static inline uint64_t trc_writer_append_inline(trc_writer *w, int kind, uint64_t step,
+                                                uint64_t a, uint64_t b, uint64_t c,
+                                                uint64_t d) {
+  trc_writer_head *h = (trc_writer_head *)w;
+  if ((unsigned)kind - 1u >= (unsigned)TRC_EV_KIND_MAX || h->cur_n + 1 >= h->cap ||
+      atomic_load_explicit(&h->attn, memory_order_relaxed))
+    return trc_writer_append(w, kind, step, a, b, c, d);
+  return trc_writer_put(h, kind, step, a, b, c, d);
 }
 
 /* Intern a string; returns its id (>= 1; equal strings give equal ids), or 0
