@@ -32,6 +32,9 @@ ana_trace *cli_ana_open(const char *path) {
   const char *every = getenv("HEAPREEL_KEYFRAME_EVERY");
   uint64_t n;
   if (every && cli_parse_u64(every, &n) == 0 && n) ana_trace_set_keyframe_every(t, n);
+  /* The opt-out of the keyframe cache: the trace file is never written. */
+  const char *nocache = getenv("HEAPREEL_NO_CACHE");
+  if (nocache && *nocache && strcmp(nocache, "0") != 0) ana_trace_set_cache(t, 0);
   if (!trc_reader_complete(ana_trace_reader(t)))
     fprintf(stderr, "heapreel: warning: trace '%s' is incomplete (the recording was cut "
                     "short); answers cover what was recorded\n", path);

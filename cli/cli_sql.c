@@ -14,8 +14,8 @@ static const char usage[] =
   "    --json    print the rows as a JSON array of objects keyed by column name\n"
   "\n"
   "<query> may hold several statements; the rows of the last one are printed.\n"
-  "The trace is read-only. NULL prints as an empty cell (null in JSON), blobs\n"
-  "as hex digits.\n";
+  "The events table and queries are read-only (`state` may add a keyframe cache\n"
+  "to the file). NULL prints as an empty cell (null in JSON), blobs as hex digits.\n";
 
 /* Text output aligns columns to the widest cell among the first rows, then
 ** streams the rest with those widths: a query over millions of events must
