@@ -28,6 +28,8 @@ ana_trace *cli_ana_open(const char *path) {
     return NULL;
   }
   ana_trace_set_note_fn(t, print_note, NULL);
+  const char *open_note = trc_reader_note(ana_trace_reader(t));
+  if (open_note) print_note(NULL, open_note, 0);
   /* For tests: keyframes on a small trace. */
   const char *every = getenv("HEAPREEL_KEYFRAME_EVERY");
   uint64_t n;

@@ -364,6 +364,7 @@ int cli_sql(int argc, char **argv) {
     hr_free(err);
     return CLI_FAIL;
   }
+  if (trc_reader_note(r)) fprintf(stderr, "heapreel: note: %s\n", trc_reader_note(r));
   int status = run_query(trc_reader_db(r), args[1], json);
   trc_reader_free(r);
   if (status == CLI_OK && (fflush(stdout) != 0 || ferror(stdout))) {
