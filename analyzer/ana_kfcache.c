@@ -19,6 +19,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ana_keyframe.h"
@@ -37,14 +38,46 @@ struct kf_build {
   kf_blob *v;
   size_t n, cap;
   uint64_t last_seq;   /* seq of the previous keyframe (0: none) */
-  uint64_t every;
+  uint64_t every;      /* current spacing; doubles each time the keyframes are thinned */
+  uint64_t bytes;      /* sum of the kept blobs' lengths */
+  uint64_t budget;     /* bytes the cache may take (the trace's own size) */
+  int full;            /* even one keyframe is over the budget: keep none */
   int rc;
 };
+
+/* Keep the cache within its budget: while the kept keyframes are larger than
+** it, drop every other one (the 2nd, 4th, ...) and double the spacing, so the
+** keyframes stay evenly spread and a replay stays bounded (by the larger
+** spacing). A single keyframe over the budget means caching nothing. */
+static void thin(struct kf_build *b) {
+  while (b->bytes > b->budget && b->n) {
+    if (b->n == 1) {
+      hr_free(b->v[0].data);
+      b->n = 0;
+      b->bytes = 0;
+      b->full = 1;
+      return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < b->n; i++) {
+      if (i % 2) {
+        b->bytes -= b->v[i].len;
+        hr_free(b->v[i].data);
+      } else {
+        b->v[k++] = b->v[i];
+      }
+    }
+    b->n = k;
+    b->every *= 2;
+    b->last_seq = b->v[k - 1].seq;
+  }
+}
 
 static int build_cb(void *ctx, const trc_event *ev) {
   struct kf_build *b = ctx;
   /* The state before step N is everything before its step event. */
-  if (ev->kind == TRC_EV_STEP && ev->seq > 1 && ev->seq - 1 >= b->last_seq + b->every) {
+  if (!b->full && ev->kind == TRC_EV_STEP && ev->seq > 1 &&
+      ev->seq - 1 >= b->last_seq + b->every) {
     if (b->n == b->cap) {
       kf_blob *nv = hr_grow(b->v, &b->cap, b->n + 1, sizeof *nv, 32);
       if (!nv) return HR_ENOMEM;
@@ -57,6 +90,8 @@ static int build_cb(void *ctx, const trc_event *ev) {
     k->seq = ev->seq - 1;
     b->n++;
     b->last_seq = ev->seq - 1;
+    b->bytes += k->len;
+    thin(b);
   }
   return ana_state_apply(b->s, ev);
 }
@@ -133,10 +168,21 @@ static int store(const char *path, const struct kf_build *b, char *why, size_t w
   return rc == SQLITE_OK ? HR_OK : HR_EIO;
 }
 
+/* The trace's size on disk: the file and a write-ahead log beside it. */
+static uint64_t trace_bytes(const char *path) {
+  struct stat sb;
+  uint64_t n = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+  char *wal = hr_sprintf("%s-wal", path);
+  if (wal && stat(wal, &sb) == 0) n += (uint64_t)sb.st_size;
+  hr_free(wal);
+  return n;
+}
+
 int ana_trace_build_keyframes(ana_trace *t) {
   trc_reader *r = ana_trace_reader(t);
   const char *why = NULL;
   char buf[300];
+  if (!ana_trace_cache_enabled(t)) return HR_OK;
   if (!trc_reader_complete(r)) why = "the recording is incomplete";
   else (void)writable(ana_trace_path(t), &why);
   if (why) {
@@ -151,15 +197,25 @@ int ana_trace_build_keyframes(ana_trace *t) {
   struct kf_build b;
   memset(&b, 0, sizeof b);
   b.every = ana_trace_keyframe_every(t);
+  b.budget = trace_bytes(ana_trace_path(t));
   b.s = ana_state_new();
   int rc = b.s ? ana_trace_scan(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(r), build_cb, &b) : HR_ENOMEM;
   ana_state_free(b.s);
+  if (rc == HR_OK && b.full) {
+    snprintf(buf, sizeof buf, "keyframes are not cached in '%s' (one would be larger than the "
+             "trace itself); every replay starts from the first event", ana_trace_path(t));
+    ana_trace_note(t, buf);
+  }
   if (rc == HR_OK && b.n) {
+    char note[420];
+    snprintf(note, sizeof note, "caching %zu keyframes in '%s' (+%.1f MB), once; "
+             "HEAPREEL_NO_CACHE=1 leaves the trace as it is", b.n, ana_trace_path(t),
+             (double)b.bytes / 1e6);
+    ana_trace_note(t, note);
     /* The reader's long read transaction would keep the writer from committing. */
     rc = ana_trace_pause_read(t);
     if (rc == HR_OK) {
       if (store(ana_trace_path(t), &b, buf + 100, sizeof buf - 100) != HR_OK) {
-        char note[420];
         snprintf(note, sizeof note, "keyframes cannot be cached in '%s' (%s); every replay "
                  "starts from the first event", ana_trace_path(t), buf + 100);
         ana_trace_note(t, note);

@@ -250,6 +250,10 @@ int ana_summary_compute(ana_trace *t, ana_summary *s) {
                               ? p.allocs_before_end - p.frees_before_end : 0;
   struct stat sb;
   if (stat(ana_trace_path(t), &sb) == 0) s->trace_bytes = (uint64_t)sb.st_size;
+  /* A write-ahead log left beside an incomplete trace is part of it. */
+  char *wal = hr_sprintf("%s-wal", ana_trace_path(t));
+  if (wal && stat(wal, &sb) == 0) s->trace_bytes += (uint64_t)sb.st_size;
+  hr_free(wal);
   s->bytes_per_event = s->events ? (double)s->trace_bytes / (double)s->events : 0;
   return HR_OK;
 }

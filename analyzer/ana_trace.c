@@ -33,6 +33,7 @@ struct ana_trace {
   int main_file_known;
   int kf_checked;      /* 1 once keyframes were looked for (and built if missing) */
   uint64_t kf_every;   /* keyframe spacing in events when building them */
+  int kf_nocache;      /* 1: build no keyframes (HEAPREEL_NO_CACHE) */
   ana_trace_note_fn note_fn;
   void *note_ctx;
   char errmsg[512];
@@ -184,6 +185,8 @@ void ana_trace_set_keyframe_every(ana_trace *t, uint64_t every) {
 }
 
 uint64_t ana_trace_keyframe_every(const ana_trace *t) { return t->kf_every; }
+void ana_trace_set_cache(ana_trace *t, int on) { t->kf_nocache = !on; }
+int ana_trace_cache_enabled(const ana_trace *t) { return !t->kf_nocache; }
 
 int ana_trace_pause_read(ana_trace *t) {
   if (sqlite3_get_autocommit(t->db)) return HR_OK;

@@ -121,6 +121,10 @@ int ana_trace_build_keyframes(ana_trace *t);
 ** replay longer than 1.5 times it triggers the build. */
 void ana_trace_set_keyframe_every(ana_trace *t, uint64_t every);
 uint64_t ana_trace_keyframe_every(const ana_trace *t);
+/* Whether a build may cache its keyframes in the file (default 1); with 0
+** no keyframes are built and every replay starts from the first event. */
+void ana_trace_set_cache(ana_trace *t, int on);
+int ana_trace_cache_enabled(const ana_trace *t);
 /* End / restart the read transaction the trace holds, so another connection
 ** can write the file in between. */
 int ana_trace_pause_read(ana_trace *t);

@@ -37,6 +37,7 @@ struct trc_reader {
   size_t nmeta;
   uint64_t last_seq, last_step;
   int complete;
+  char *note;                /* owned; see trc_reader_note */
   sqlite3_stmt *string_stmt;
   struct string_entry *strings;  /* open addressing; grows at half full */
   size_t strings_cap, strings_n;
@@ -215,6 +216,7 @@ int trc_reader_open(const char *path, trc_reader **out, char **errmsg) {
   if (st != HR_OK) return st;
   trc_reader *r = hr_calloc(1, sizeof *r);
   if (!r) return fail(errmsg, HR_ENOMEM, hr_strdup("out of memory"));
+  (void)trc_wal_merge(path, &r->note);
   /* This SQLite takes "file:" names as URIs; a path is only ever a path. */
   char *name = strncmp(path, "file:", 5) == 0 ? hr_sprintf("./%s", path) : hr_strdup(path);
   if (!name) {
@@ -249,6 +251,13 @@ int trc_reader_open(const char *path, trc_reader **out, char **errmsg) {
   }
   const char *complete = trc_reader_meta(r, "complete");
   r->complete = complete && strcmp(complete, "1") == 0;
+  struct stat wst;
+  char *wal = r->note ? NULL : hr_sprintf("%s-wal", path);
+  if (wal && !r->complete && stat(wal, &wst) == 0 && wst.st_size > 0)
+    r->note = hr_sprintf("'%s' holds part of this incomplete trace and cannot be merged into it "
+                         "here (read-only or still being written): keep it beside '%s'",
+                         wal, path);
+  hr_free(wal);
   *out = r;
   return HR_OK;
 }
@@ -258,6 +267,7 @@ void trc_reader_free(trc_reader *r) {
   sqlite3_finalize(r->string_stmt);
   /* close_v2: statements a caller forgot to finalize must not leak the file. */
   sqlite3_close_v2(r->db);
+  hr_free(r->note);
   for (size_t i = 0; i < r->nmeta; i++) {
     hr_free(r->meta[i].key);
     hr_free(r->meta[i].value);
@@ -277,6 +287,7 @@ const char *trc_reader_meta(trc_reader *r, const char *key) {
 }
 
 int trc_reader_complete(trc_reader *r) { return r->complete; }
+const char *trc_reader_note(trc_reader *r) { return r->note; }
 uint64_t trc_reader_last_seq(trc_reader *r) { return r->last_seq; }
 uint64_t trc_reader_last_step(trc_reader *r) { return r->last_step; }
 

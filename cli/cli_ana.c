@@ -28,10 +28,15 @@ ana_trace *cli_ana_open(const char *path) {
     return NULL;
   }
   ana_trace_set_note_fn(t, print_note, NULL);
+  const char *open_note = trc_reader_note(ana_trace_reader(t));
+  if (open_note) print_note(NULL, open_note, 0);
   /* For tests: keyframes on a small trace. */
   const char *every = getenv("HEAPREEL_KEYFRAME_EVERY");
   uint64_t n;
   if (every && cli_parse_u64(every, &n) == 0 && n) ana_trace_set_keyframe_every(t, n);
+  /* The opt-out of the keyframe cache: the trace file is never written. */
+  const char *nocache = getenv("HEAPREEL_NO_CACHE");
+  if (nocache && *nocache && strcmp(nocache, "0") != 0) ana_trace_set_cache(t, 0);
   if (!trc_reader_complete(ana_trace_reader(t)))
     fprintf(stderr, "heapreel: warning: trace '%s' is incomplete (the recording was cut "
                     "short); answers cover what was recorded\n", path);

@@ -14,8 +14,8 @@ static const char usage[] =
   "    --json    print the rows as a JSON array of objects keyed by column name\n"
   "\n"
   "<query> may hold several statements; the rows of the last one are printed.\n"
-  "The trace is read-only. NULL prints as an empty cell (null in JSON), blobs\n"
-  "as hex digits.\n";
+  "The events table and queries are read-only (`state` may add a keyframe cache\n"
+  "to the file). NULL prints as an empty cell (null in JSON), blobs as hex digits.\n";
 
 /* Text output aligns columns to the widest cell among the first rows, then
 ** streams the rest with those widths: a query over millions of events must
@@ -364,6 +364,7 @@ int cli_sql(int argc, char **argv) {
     hr_free(err);
     return CLI_FAIL;
   }
+  if (trc_reader_note(r)) fprintf(stderr, "heapreel: note: %s\n", trc_reader_note(r));
   int status = run_query(trc_reader_db(r), args[1], json);
   trc_reader_free(r);
   if (status == CLI_OK && (fflush(stdout) != 0 || ferror(stdout))) {

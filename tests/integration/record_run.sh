@@ -149,6 +149,35 @@ else
   fail "kill -9: exit $rc, complete '$(meta killed.heapreel complete)', chunks '$chunks'"
 fi
 
+# --- kill -9: the first analyzer command merges the left-over WAL into the file --------------
+"$HEAPREEL" record -o walk.heapreel "$PROGS/run_sleep.py" >rec.out 2>rec.err & pid=$!
+wait_ready rec.out && sleep 1.5; kill -KILL "$pid"; wait_exit "$pid"
+if [ -s walk.heapreel-wal ]; then
+  before=$("$SQLITE" -readonly walk.heapreel "SELECT max(last_step) FROM chunks")
+  mkdir -p rod && cp walk.heapreel walk.heapreel-wal walk.heapreel-shm rod/ 2>/dev/null
+  "$HEAPREEL" summary --json walk.heapreel >sum.json 2>sum.err
+  mkdir -p alone && cp walk.heapreel alone/
+  after=$("$HEAPREEL" summary --json alone/walk.heapreel 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["steps"])')
+  [ ! -e walk.heapreel-wal ] && [ ! -e walk.heapreel-shm ] && [ "$after" = "$before" ] \
+    && grep -q "^heapreel: note: merged the killed recording's write-ahead log into 'walk.heapreel'" sum.err \
+    && ok "kill -9: WAL merged on first open (note), side files gone, the .heapreel alone has all $after steps" \
+    || { fail "kill -9 WAL merge: steps $before vs alone '$after', files: $(ls walk.heapreel*)"; cat sum.err >&2; }
+  # A trace that cannot be written keeps its WAL, and a note says so.
+  if [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null; then
+    as=(); [ "$(id -u)" = 0 ] && as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+    chmod 755 "$TMP"; chmod 444 rod/*; chmod 555 rod
+    "${as[@]}" "$HEAPREEL" summary rod/walk.heapreel >/dev/null 2>sum.err
+    [ -e rod/walk.heapreel-wal ] && grep -q "note: 'rod/walk.heapreel-wal' holds part of this incomplete trace" sum.err \
+      && ok "kill -9, read-only: WAL kept, a note says it must stay beside the trace" \
+      || { fail "kill -9, read-only: no WAL note"; cat sum.err >&2; }
+    chmod 755 rod
+  else
+    echo "SKIP: read-only WAL note: running as root without setpriv"
+  fi
+else
+  echo "SKIP: kill -9 WAL merge: the killed recording left no WAL"
+fi
+
 # --- os._exit: the program's status, trace incomplete ------------------------------------------
 "$HEAPREEL" record -o osexit.heapreel "$PROGS/run_exit.py" osexit >rec.out 2>rec.err; rc=$?
 [ "$rc" = 5 ] && [ "$(meta osexit.heapreel complete)" = 0 ] && [ -n "$(meta osexit.heapreel python_version)" ] \

@@ -547,7 +547,7 @@ static void test_keyframe_cache(void) {
   REQUIRE(a && b);
   trc_event ev;
   REQUIRE(ana_trace_state_before_step(t, 12, a, &ev) == HR_OK);
-  CHECK_EQ_U64(nt.notes, 0);
+  CHECK_EQ_U64(nt.notes, 1);      /* "caching N keyframes ..." */
   CHECK_EQ_U64(nt.progress, 1);
   sqlite3_stmt *st = NULL;
   REQUIRE(sqlite3_prepare_v2(ana_trace_db(t), "SELECT count(*) FROM keyframes", -1, &st, NULL) == SQLITE_OK);
