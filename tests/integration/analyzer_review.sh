@@ -20,5 +20,23 @@ json_check "state --line 3 stands at js.py:3 with s bound" \
 run 0 render "$TMP/jsall.heapreel" --line 3 -o "$TMP/js3.svg"
 [ -s "$TMP/js3.svg" ] && ok "render --line 3 draws" || fail "render --line 3 wrote nothing"
 
+# --- state and render at the end mark, after the main module's frame returned
+record_or_die "$TMP/al.heapreel" "$SRC/traces/aliasing.py"
+run 0 state --json "$TMP/al.heapreel" --mark end
+json_check "the end shows the finished module frame with a, b and c" \
+  'len(j["frames"]) == 1 and j["frames"][0]["function"] == "<module>" and j["frames"][0]["finished"] and [s["name"] for s in j["frames"][0]["slots"]] == ["a", "b", "c"]'
+json_check "a and b are one list of 4 items, c a list of 5" \
+  '(fs := {s["name"]: s["object"] for s in j["frames"][0]["slots"]}) and fs["a"] == fs["b"] != fs["c"] and {o["id"]: o["value"] for o in j["objects"]}[fs["a"]] == "len 4" and {o["id"]: o["value"] for o in j["objects"]}[fs["c"]] == "len 5"'
+json_check "state keeps its contract keys" \
+  'has(j, "step", "file", "line", "function", "frames", "objects") and has(j["frames"][0], "id", "function", "file", "line", "slots") and all(has(o, "id", "type", "value", "refcount", "address", "size", "refs") for o in j["objects"])'
+run 0 state "$TMP/al.heapreel" --mark end
+grep -q "^  <module> (finished)  .*aliasing.py:9" "$TMP/out" && ok "text labels the module frame finished" \
+  || fail "state text lacks '<module> (finished)': $(head -c 400 "$TMP/out")"
+run 0 state --json "$TMP/al.heapreel" --step 50
+json_check "before the last step the module frame still runs" 'not j["frames"][0]["finished"]'
+run 0 render "$TMP/al.heapreel" --mark end -o "$TMP/end.svg"
+grep -q "(finished)" "$TMP/end.svg" && grep -q ">c<" "$TMP/end.svg" && ok "render --mark end draws the finished frame's globals" \
+  || fail "render --mark end lacks the finished frame"
+
 [ "$failures" = 0 ] || exit 1
 echo "all analyzer_review checks passed"
