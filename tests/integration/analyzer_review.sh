@@ -38,5 +38,20 @@ run 0 render "$TMP/al.heapreel" --mark end -o "$TMP/end.svg"
 grep -q "(finished)" "$TMP/end.svg" && grep -q ">c<" "$TMP/end.svg" && ok "render --mark end draws the finished frame's globals" \
   || fail "render --mark end lacks the finished frame"
 
+# --- peak and summary count what the program made as leaks does ----------------------
+run 0 peak --json "$TMP/al.heapreel"
+json_check "peak's live-by-site has only the program's objects (no start-up str, no loader)" \
+  'j["live_by_site"] and all(g["file"].endswith("/aliasing.py") and g["type"] != "SourceFileLoader" for g in j["live_by_site"])'
+json_check "peak keeps its contract keys" 'has(j, "peak_bytes", "step", "file", "line", "stack", "live_by_site")'
+run 0 peak "$TMP/al.heapreel"
+grep -q "unknown place" "$TMP/out" && fail "peak text lists objects from an unknown place: $(head -c 500 "$TMP/out")" \
+  || ok "peak text lists no object from an unknown place"
+run 0 summary --json "$TMP/al.heapreel"
+json_check "summary says what its alive-at-the-end count covers" \
+  'j["objects_alive_at_end_scope"] == "all" and has(j, "objects_alive_at_end")'
+run 0 summary "$TMP/al.heapreel"
+grep -q "start-up's included; \`leaks\` counts the program's" "$TMP/out" && ok "summary text labels its alive count" \
+  || fail "summary text does not say what 'alive at the end' counts: $(head -c 600 "$TMP/out")"
+
 [ "$failures" = 0 ] || exit 1
 echo "all analyzer_review checks passed"
