@@ -53,5 +53,13 @@ run 0 summary "$TMP/al.heapreel"
 grep -q "start-up's included; \`leaks\` counts the program's" "$TMP/out" && ok "summary text labels its alive count" \
   || fail "summary text does not say what 'alive at the end' counts: $(head -c 600 "$TMP/out")"
 
+# --- history shows the latest size and each resize --------------------------------------
+run 0 history --json "$TMP/al.heapreel" a@5
+json_check "history's size is the latest (88, the 4-item list), with its resize events" \
+  'j["size"] == 88 and j["alloc_size"] == 56 and any(e["kind"] == "resize" and e["size"] == 88 for e in j["events"]) and has(j, "object", "type", "alloc", "free", "events")'
+run 0 history "$TMP/al.heapreel" a@5
+grep -q "^object #[0-9]* list  size 88 (56 when made)" "$TMP/out" && grep -q "^resize  .*size 88" "$TMP/out" \
+  && ok "history text shows size 88 and the resize" || fail "history text: $(head -c 400 "$TMP/out")"
+
 [ "$failures" = 0 ] || exit 1
 echo "all analyzer_review checks passed"
