@@ -61,5 +61,20 @@ run 0 history "$TMP/al.heapreel" a@5
 grep -q "^object #[0-9]* list  size 88 (56 when made)" "$TMP/out" && grep -q "^resize  .*size 88" "$TMP/out" \
   && ok "history text shows size 88 and the resize" || fail "history text: $(head -c 400 "$TMP/out")"
 
+# --- peak --plot: scaled to the highest point drawn; SVG files only ------------------------
+record_or_die "$TMP/lt.heapreel" "$SRC/traces/lifetime.py"
+run 0 peak "$TMP/lt.heapreel" --plot "$TMP/p.svg"
+"$PY" - "$TMP/p.svg" <<'PYEOF' && ok "every plotted point lies within the chart (below its top axis)" || fail "plot draws above its top axis"
+import re, sys
+svg = open(sys.argv[1]).read()
+top = 40  # MT, where the y axis starts
+pts = [float(y) for x, y in re.findall(r"([0-9.]+),([0-9.]+)", re.search(r'class="bytes"[^>]*points="([^"]*)"', svg).group(1))]
+cy = float(re.search(r'class="peak" cx="[0-9.]+" cy="([0-9.]+)"', svg).group(1))
+sys.exit(0 if pts and min(pts + [cy]) >= top - 0.01 else 1)
+PYEOF
+run 2 peak "$TMP/lt.heapreel" --plot "$TMP/out.png"
+one_line_error "--plot writes SVG only"
+[ -e "$TMP/out.png" ] && fail "peak --plot out.png wrote a file" || ok "peak --plot out.png writes nothing"
+
 [ "$failures" = 0 ] || exit 1
 echo "all analyzer_review checks passed"
