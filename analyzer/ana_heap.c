@@ -73,6 +73,12 @@ const ana_site *ana_heap_site_of(const ana_heap *h, uint64_t obj) {
   return ana_heap_site(h, ana_heap_site_id(h, obj));
 }
 
+int ana_heap_is_programs(const ana_heap *h, const ana_obj *o, int has_steps) {
+  if (!ana_obj_is_programs(o, has_steps)) return 0;
+  const ana_site *site = ana_heap_site_of(h, o->id);
+  return !has_steps || (site && site->depth);
+}
+
 /* --- sites ------------------------------------------------------------------------ */
 
 static int site_equal(const ana_site *a, uint64_t loc, const uint64_t *stack, uint32_t depth) {

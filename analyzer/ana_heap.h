@@ -76,6 +76,12 @@ const ana_site *ana_heap_site_of(const ana_heap *h, uint64_t obj);
 /* The site by number (1-based, as ana_heap_site_id gives), NULL when out of range. */
 const ana_site *ana_heap_site(const ana_heap *h, uint32_t id);
 uint32_t ana_heap_site_id(const ana_heap *h, uint64_t obj);   /* 0: unknown */
+/* Whether the program made o (borrowed, live in h): ana_obj_is_programs, and
+** when the trace has steps, made while a frame of the program was running
+** (a site with a Python stack), not by the import machinery before its first
+** line nor by interpreter shutdown after its module returned. The one rule
+** leaks and peak count by. */
+int ana_heap_is_programs(const ana_heap *h, const ana_obj *o, int has_steps);
 
 /* The roots now, in a new array (owned; hr_free it): live frames by id with
 ** their bound slots in order, then the kept globals of returned frames.

@@ -106,7 +106,7 @@ static void on_own(struct hist_pass *p, const trc_event *ev) {
   if (!p->found) {
     p->found = 1;
     h->type = ev->f[1];
-    h->size = ev->f[2];
+    h->size = h->alloc_size = ev->f[2];
     h->address = ev->f[3];
     h->preexisting = ev->kind == TRC_EV_TRACK;
     h->alloc_seq = ev->seq;
@@ -137,6 +137,12 @@ static int hist_cb(void *ctx, const trc_event *ev) {
     if (ev->f[0] != obj || !p->found) break;
     p->refcount = (int64_t)ev->f[1];
     add_event(p, ev, ev->kind == TRC_EV_INCREF ? ANA_HIST_INCREF : ANA_HIST_DECREF, 0, 0, 0);
+    break;
+  case TRC_EV_RESIZE:
+    if (ev->f[0] != obj || !p->found) break;
+    p->h->size = ev->f[1];
+    add_event(p, ev, ANA_HIST_RESIZE, 0, 0, 0);
+    if (!p->oom) p->h->ev[p->h->nev - 1].size = ev->f[1];
     break;
   case TRC_EV_RETURN:
     if (!p->found) break;

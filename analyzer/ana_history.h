@@ -18,7 +18,8 @@ enum ana_hist_kind {
   ANA_HIST_UNBIND,
   ANA_HIST_INCREF,
   ANA_HIST_DECREF,
-  ANA_HIST_RETURN     /* a frame returned the object */
+  ANA_HIST_RETURN,    /* a frame returned the object */
+  ANA_HIST_RESIZE     /* its size changed (a list grew): size holds the new one */
 };
 
 typedef struct ana_hist_event {
@@ -29,6 +30,7 @@ typedef struct ana_hist_event {
   uint64_t slot_arg;
   uint64_t holder;     /* frame id (slot kinds local/global/cell, returns) or object id */
   int64_t refcount;    /* the new count for incref / decref, else the latest known (-1: unknown) */
+  uint64_t size;       /* resize: the new size in bytes; else 0 */
 } ana_hist_event;
 
 typedef struct ana_frame_line {
@@ -38,7 +40,8 @@ typedef struct ana_frame_line {
 
 typedef struct ana_history {
   uint64_t object;
-  uint64_t type, size, address;
+  uint64_t type, size, address;  /* size: the latest, after any resize */
+  uint64_t alloc_size;  /* the size its alloc or track event gave */
   int preexisting;     /* 1: tracked from a track event, not allocated while recording */
   uint64_t value;      /* string id of its short value or name (a value event), 0: none */
   uint64_t alloc_seq, alloc_step, alloc_location;

@@ -99,9 +99,7 @@ static int split(ana_leaks *l, int has_steps, uint64_t **reached, size_t *nr,
     return HR_ENOMEM;
   }
   for (size_t i = 0; i < n; i++) {
-    if (!ana_obj_is_programs(all[i], has_steps)) continue;
-    const ana_site *site = ana_heap_site_of(l->heap, all[i]->id);
-    if (has_steps && (!site || !site->depth)) continue;
+    if (!ana_heap_is_programs(l->heap, all[i], has_steps)) continue;
     l->count++;
     l->bytes += all[i]->size;
     if (ana_map_get(&l->reach, all[i]->id)) (*reached)[(*nr)++] = all[i]->id;

@@ -141,7 +141,10 @@ static int take_stack(ana_peak *p, const struct find *fd) {
   return HR_OK;
 }
 
-static int live_groups(ana_peak *p) {
+/* What was live at the peak that the program made: the rule leaks counts by
+** (ana_heap_is_programs), so the loader and __file__ of the start-up are not
+** the program's here either. */
+static int live_groups(ana_peak *p, int has_steps) {
   size_t n;
   const ana_obj **all = ana_state_objs(ana_heap_state(p->heap), &n);
   if (!all) return ana_state_nobjs(ana_heap_state(p->heap)) ? HR_ENOMEM : HR_OK;
@@ -152,7 +155,7 @@ static int live_groups(ana_peak *p) {
   }
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
-    if (all[i]->preexisting) continue;
+    if (!ana_heap_is_programs(p->heap, all[i], has_steps)) continue;
     ids[k++] = all[i]->id;
     p->live_count++;
     p->live_bytes += all[i]->size;
@@ -182,7 +185,7 @@ int ana_peak_compute(ana_trace *t, ana_peak *p) {
   if (rc == HR_OK && !(p->heap = ana_heap_new())) rc = HR_ENOMEM;
   if (rc == HR_OK) rc = ana_heap_replay(t, p->heap, p->at_seq, NULL, NULL);
   if (rc == HR_OK) rc = take_stack(p, &f);
-  if (rc == HR_OK) rc = live_groups(p);
+  if (rc == HR_OK) rc = live_groups(p, p->last_step > 0);
   ana_stacks_free(f.stacks);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   return rc;

@@ -67,6 +67,8 @@ typedef struct ana_frame {
   uint64_t cur_location; /* location of the frame's latest step (0: none yet) */
   uint64_t cur_step;
   ana_slots slots;   /* local, global and cell names; unbound ones kept */
+  uint8_t finished;  /* 1: a module frame that returned, shown with the globals
+                        it left (ana_finished.h); never from replay */
 } ana_frame;
 
 typedef struct ana_state ana_state;

@@ -397,14 +397,54 @@ uint64_t ana_trace_object_value(ana_trace *t, uint64_t object_id) {
   return f && !f->is_int ? f->value : 0;
 }
 
+/* The main script is the recorded program (meta `program`, as given on the
+** command line, while code objects hold the absolute path): a module frame
+** whose file is that path, ends with "/" and that path, or failing that
+** (a path through "..") ends with "/" and its base name. With --all-frames
+** the outermost first frame is the import machinery's, so that frame is only
+** the fallback for a trace without a usable `program`. */
+static const char sql_main_file_by_program[] =
+  "SELECT l.file FROM frames f JOIN locations l ON l.id = f.location "
+  "JOIN strings s ON s.id = l.file JOIN strings fn ON fn.id = l.function "
+  "WHERE fn.text = '<module>' AND (s.text = ?1 OR substr(s.text, -length(?1) - 1) = '/' || ?1) "
+  "ORDER BY f.call_seq LIMIT 1";
+static const char sql_program[] = "SELECT value FROM meta WHERE key = 'program'";
 static const char sql_main_file[] =
   "SELECT l.file FROM frames f JOIN locations l ON l.id = f.location "
   "WHERE f.parent IS NULL OR f.parent = 0 ORDER BY f.call_seq LIMIT 1";
 
+/* The file string id of the module frame that ran `path`, 0 when none. */
+static uint64_t module_file_for(ana_trace *t, const char *path) {
+  sqlite3_stmt *st = NULL;
+  uint64_t file = 0;
+  if (*path && sqlite3_prepare_v2(t->db, sql_main_file_by_program, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    file = (uint64_t)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return file;
+}
+
+static uint64_t main_file_from_program(ana_trace *t) {
+  sqlite3_stmt *st = NULL;
+  char path[4096] = "";
+  if (sqlite3_prepare_v2(t->db, sql_program, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    snprintf(path, sizeof path, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  const char *p = path;
+  while (p[0] == '.' && p[1] == '/') p += 2;
+  uint64_t file = module_file_for(t, p);
+  const char *base = strrchr(p, '/');
+  if (!file && base) file = module_file_for(t, base + 1);
+  return file;
+}
+
 uint64_t ana_trace_main_file(ana_trace *t) {
   if (t->main_file_known) return t->main_file;
+  t->main_file = main_file_from_program(t);
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(t->db, sql_main_file, -1, &st, NULL) == SQLITE_OK &&
+  if (!t->main_file && sqlite3_prepare_v2(t->db, sql_main_file, -1, &st, NULL) == SQLITE_OK &&
       sqlite3_step(st) == SQLITE_ROW)
     t->main_file = (uint64_t)sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);

@@ -83,7 +83,8 @@ typedef struct ana_obj_text {
 const ana_obj_text *ana_trace_object_text(ana_trace *t, uint64_t object_id);
 /* Facts of a frame from the frames table (borrowed, cached), NULL when unknown. */
 const ana_frame_info *ana_trace_frame_info(ana_trace *t, uint64_t frame_id);
-/* The string id of the main script's file (the outermost first frame's), 0 if none. */
+/* The string id of the main script's file (the recorded program's module frame,
+** else the outermost first frame's), 0 if none. */
 uint64_t ana_trace_main_file(ana_trace *t);
 
 /* Step N's step event. HR_ERANGE when the trace has no step N. */

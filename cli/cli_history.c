@@ -18,7 +18,7 @@ static const char usage[] =
   "              just before step STEP (the running frame's names, then globals)\n"
   "    --json    print {object, type, alloc, free, events} as JSON\n";
 
-static const char *const kind_names[] = {"?", "bind", "unbind", "incref", "decref", "return"};
+static const char *const kind_names[] = {"?", "bind", "unbind", "incref", "decref", "return", "resize"};
 
 static int holder_is_frame(const ana_hist_event *e) {
   return e->kind == ANA_HIST_RETURN || TRC_SLOT_HOLDER_IS_FRAME(e->slot_kind);
@@ -131,7 +131,8 @@ static void json_event(hist_out *w, const ana_hist_event *e) {
   cli_out_str(o, ", \"kind\": \"");
   cli_out_str(o, kind_names[e->kind]);
   cli_out_str(o, "\", \"holder\": ");
-  if (e->kind == ANA_HIST_INCREF || e->kind == ANA_HIST_DECREF) cli_out_str(o, "null");
+  if (e->kind == ANA_HIST_INCREF || e->kind == ANA_HIST_DECREF || e->kind == ANA_HIST_RESIZE)
+    cli_out_str(o, "null");
   else put_piece(w, 1, e->holder, (uint64_t)holder_is_frame(e));
   cli_out_str(o, ", \"holder_id\": ");
   if (e->holder) cli_out_u64(o, e->holder);
@@ -142,6 +143,10 @@ static void json_event(hist_out *w, const ana_hist_event *e) {
   cli_out_str(o, ", \"refcount\": ");
   if (e->refcount >= 0) cli_out_i64(o, e->refcount);
   else cli_out_str(o, "null");
+  if (e->kind == ANA_HIST_RESIZE) {
+    cli_out_str(o, ", \"size\": ");
+    cli_out_u64(o, e->size);
+  }
   cli_out_char(o, '}');
 }
 
@@ -156,6 +161,7 @@ static void print_json(hist_out *w, const ana_history *h) {
   if (h->value) cli_json_string(&j, ana_trace_string(t, h->value));
   else cli_json_null(&j);
   cli_json_key(&j, "size"); cli_json_uint(&j, h->size);
+  cli_json_key(&j, "alloc_size"); cli_json_uint(&j, h->alloc_size);
   cli_json_key(&j, "address"); cli_json_uint(&j, h->address);
   cli_json_key(&j, "preexisting"); cli_json_bool(&j, h->preexisting);
   cli_json_key(&j, "alloc");
@@ -213,9 +219,13 @@ static void print_text(hist_out *w, const ana_history *h) {
     cli_out_str(o, "  ");
     cli_out_safe(o, ana_trace_string(t, h->value));
   }
-  char buf[80];
-  snprintf(buf, sizeof buf, "  size %llu  at 0x%llx\n", (unsigned long long)h->size,
-           (unsigned long long)h->address);
+  char buf[120];
+  if (h->alloc_size != h->size)
+    snprintf(buf, sizeof buf, "  size %llu (%llu when made)  at 0x%llx\n", (unsigned long long)h->size,
+             (unsigned long long)h->alloc_size, (unsigned long long)h->address);
+  else
+    snprintf(buf, sizeof buf, "  size %llu  at 0x%llx\n", (unsigned long long)h->size,
+             (unsigned long long)h->address);
   cli_out_str(o, buf);
   cli_out_str(o, h->preexisting ? "tracked " : "alloc   ");
   print_where(w, h->alloc_step, h->alloc_location);
@@ -241,6 +251,12 @@ static void print_text(hist_out *w, const ana_history *h) {
     if (e->kind == ANA_HIST_INCREF || e->kind == ANA_HIST_DECREF) {
       cli_out_str(o, "  refcount ");
       cli_out_i64(o, e->refcount);
+      cli_out_char(o, '\n');
+      continue;
+    }
+    if (e->kind == ANA_HIST_RESIZE) {
+      cli_out_str(o, "  size ");
+      cli_out_u64(o, e->size);
       cli_out_char(o, '\n');
       continue;
     }

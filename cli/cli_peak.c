@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ana_peak.h"
 #include "cli.h"
@@ -93,9 +94,25 @@ static double px(const ana_peak *p, uint64_t step) {
   return ML + (double)(W - ML - MR) * (double)step / (double)last;
 }
 
+/* The highest point drawn: the peak, or a series point above it (the
+** start-up before the program's first step, which the peak leaves out). */
+static uint64_t plot_max(const ana_peak *p) {
+  uint64_t m = p->peak_bytes;
+  for (size_t i = 0; i < p->nseries; i++)
+    if (p->series[i].bytes > m) m = p->series[i].bytes;
+  return m;
+}
+
 static double py(const ana_peak *p, uint64_t bytes) {
-  double top = p->peak_bytes ? (double)p->peak_bytes * 1.1 : 1;
+  uint64_t m = plot_max(p);
+  double top = m ? (double)m * 1.1 : 1;
   return MT + (double)(H - MT - MB) * (1.0 - (double)bytes / top);
+}
+
+/* Whether path ends in ".svg" (any case): the only format --plot writes. */
+static int is_svg_path(const char *path) {
+  size_t n = strlen(path);
+  return n > 4 && strcasecmp(path + n - 4, ".svg") == 0;
 }
 
 static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
@@ -115,8 +132,9 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
   fprintf(out, "<g stroke=\"#444\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/></g>\n",
           ML, MT, ML, H - MB, ML, H - MB, W - MR, H - MB);
+  uint64_t top = plot_max(p);
   for (int k = 0; k <= 2; k++) {
-    uint64_t b = p->peak_bytes / 2 * (uint64_t)k;
+    uint64_t b = top / 2 * (uint64_t)k;
     human_bytes(b, buf, sizeof buf);
     fprintf(out, "<text class=\"ytick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
             ML - 6, py(p, b) + 4, buf);
@@ -133,6 +151,12 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
     fprintf(out, "<text class=\"mark\" transform=\"translate(%.1f,%d) rotate(45)\">", x, H - MB + 24);
     svg_text(out, p->marks[i].label);
     fputs("</text>\n", out);
+  }
+  if (top > p->peak_bytes && p->nseries && p->series[0].bytes == top) {
+    human_bytes(top, buf, sizeof buf);
+    fprintf(out, "<text class=\"note\" x=\"%d\" y=\"%d\" fill=\"#666\">the line starts at %s: the "
+                 "interpreter's start-up before the program's first step, which the peak leaves out</text>\n",
+            ML + 6, MT - 14, buf);
   }
   fputs("<polyline class=\"bytes\" fill=\"none\" stroke=\"#2a6fdb\" stroke-width=\"1.5\" points=\"", out);
   for (size_t i = 0; i < p->nseries; i++)
@@ -157,6 +181,10 @@ int cli_peak(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
   cli_ana_args a;
   if (cli_ana_parse(argc, argv, usage, CLI_ANA_ALL | CLI_ANA_PLOT, &a) != CLI_OK) return CLI_USAGE;
+  if (a.plot && !is_svg_path(a.plot)) {
+    cli_error("--plot writes SVG only: give a file ending in .svg, not '%s'", a.plot);
+    return CLI_USAGE;
+  }
   ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
   ana_peak p;

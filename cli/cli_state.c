@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ana_finished.h"
 #include "ana_stacks.h"
 #include "ana_state.h"
 #include "ana_threads.h"
@@ -123,6 +124,7 @@ static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, st
       if (!g || seq < g) return HR_EUSAGE;
     }
     if (rc == HR_OK) rc = ana_trace_state_at_seq(t, seq - 1, s);
+    if (rc == HR_OK && !alloc) rc = ana_finished_add_main(t, s, seq - 1);
     if (rc) return rc;
     w->step = step;
     w->location = ana_state_location(s);
@@ -131,6 +133,7 @@ static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, st
   }
   if (a->how == 'l' && (rc = ana_trace_line_step(t, a->line, a->k, &step)) != HR_OK) return rc;
   rc = ana_trace_state_before_step(t, step, s, &ev);
+  if (rc == HR_OK) rc = ana_finished_add_main(t, s, ev.seq - 1);
   if (rc) return rc;
   w->step = step;
   w->location = ev.f[1];
@@ -158,6 +161,7 @@ static void json_frames(cli_json *j, ana_trace *t, const ana_state *s, const str
     cli_json_begin_object(j);
     cli_json_key(j, "id"); cli_json_uint(j, f->id);
     cli_json_key(j, "function"); cli_json_string(j, code.function);
+    cli_json_key(j, "finished"); cli_json_bool(j, f->finished);
     cli_json_key(j, "file"); cli_json_string(j, at.file);
     cli_json_key(j, "line"); cli_json_uint(j, at.line);
     cli_json_key(j, "thread"); cli_json_uint(j, f->thread);
@@ -255,7 +259,7 @@ static void print_frames(ana_trace *t, const ana_state *s, const struct where *w
     ana_loc at = frame_at(t, f, w);
     fputs("  ", stdout);
     cli_put_safe(stdout, code.function);
-    fputs("  ", stdout);
+    fputs(f->finished ? " (finished)  " : "  ", stdout);
     cli_put_safe(stdout, at.file);
     printf(":%u  (frame %llu", at.line, (unsigned long long)f->id);
     if (w->threads.n > 1)

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ana_finished.h"
 #include "ana_map.h"
+#include "ana_stacks.h"
 #include "ana_state.h"
 #include "ana_threads.h"
 #include "ana_view.h"
@@ -258,7 +260,7 @@ static int frame_box(struct build *b, const ana_frame *f, int on_stack, rnd_box 
   /* A qualified name (make_counter.<locals>.increment) by its last part, as Python Tutor does. */
   const char *name = strrchr(code.function, '.');
   name = name && name[1] && code.function[0] != '<' ? name + 1 : code.function;
-  x->title = hr_strdup(name);
+  x->title = f->finished ? hr_sprintf("%s (finished)", name) : hr_strdup(name);
   x->sub = hr_sprintf("line %u", at.line);
   if (!x->title || !x->sub) return HR_ENOMEM;
   x->rows = hr_calloc(f->slots.n + 1, sizeof *x->rows);
@@ -414,11 +416,13 @@ static int load_states(struct build *b, const rnd_point *p) {
   uint64_t prev_step;
   if (p->seq) {
     if ((rc = ana_trace_state_at_seq(b->t, p->seq - 1, b->s))) return rc;
+    if (!ana_trace_is_alloc(b->t) && (rc = ana_finished_add_main(b->t, b->s, p->seq - 1))) return rc;
     b->frame = ana_state_frame_id(b->s);
     b->location = ana_state_location(b->s);
     prev_step = p->step;
   } else {
     if ((rc = ana_trace_state_before_step(b->t, p->step, b->s, &ev))) return rc;
+    if (!ana_trace_is_alloc(b->t) && (rc = ana_finished_add_main(b->t, b->s, ev.seq - 1))) return rc;
     b->frame = ev.f[0];
     b->location = ev.f[1];
     prev_step = p->step - 1;
