@@ -173,6 +173,14 @@ assert g.get("Inside") == 20 and "Before" not in g and "After" not in g, g
 "$RECORD" --detail alloc --start-at-mark second -o "$TMP/mark.heapreel" "$PROGS/run_mark.py" >/dev/null 2>&1
 [ "$(q "$TMP/mark.heapreel" "SELECT group_concat(label, ',') FROM (SELECT label FROM markers ORDER BY seq)")" = "second,third,end" ] \
   && ok "--start-at-mark records from that mark on" || fail "marks: $(q "$TMP/mark.heapreel" "SELECT group_concat(label) FROM markers")"
+run 0 record --detail alloc --start-at-mark nosuch -o "$TMP/nosuch.heapreel" "$PROGS/run_mark.py"
+grep -qx "heapreel: warning: mark 'nosuch' was never reached: nothing was recorded" "$TMP/err" \
+  && ok "a mark never reached: one warning line, exit 0" || fail "no warning for a mark never reached: $(cat "$TMP/err")"
+printf 'import sys\nsys.exit(3)\n' >"$TMP/exit3.py"
+run 3 record --detail alloc --start-paused -o "$TMP/never.heapreel" "$TMP/exit3.py"
+[ "$(grep -c "warning: heapreel.start() was never called: nothing was recorded" "$TMP/err")" = 1 ] \
+  && ok "--start-paused without heapreel.start(): a warning, the program's own exit status" \
+  || fail "no warning for a region never started: $(cat "$TMP/err")"
 run 2 record --start-paused "$PROGS/alloc_region.py"
 grep -q "need '--detail alloc'" "$TMP/err" && ok "region options need --detail alloc" || fail "$(cat "$TMP/err")"
 
