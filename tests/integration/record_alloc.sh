@@ -94,6 +94,13 @@ sed 's/ *$//' "$TMP/out" | grep -qx "KeyError=" && ok "an exception freed before
 "$RECORD" --detail alloc --start-at-mark warm -o "$TMP/pm_warm.heapreel" "$PROGS/alloc_premark.py" \
   >"$TMP/pm.stdout" 2>/dev/null || fail "alloc recording of alloc_premark.py from mark warm"
 [ "$(cat "$TMP/pm.stdout")" = "2000 200" ] && ok "alloc_premark output unchanged" || fail "premark output $(cat "$TMP/pm.stdout")"
+run 0 summary --json "$TMP/pm_alloc.heapreel"; cp "$TMP/out" "$TMP/pm_sum.json"
+run 0 peak --json "$TMP/pm_alloc.heapreel"
+pycheck "summary and peak place the peak of an alloc trace at the same line" '
+import json, sys
+s, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert (s["peak_file"], s["peak_line"], s["peak_bytes"]) == (p["file"], p["line"], p["peak_bytes"]), (s, p)
+' "$TMP/pm_sum.json" "$TMP/out"
 for t in full alloc warm; do run 0 leaks --json "$TMP/pm_$t.heapreel"; cp "$TMP/out" "$TMP/pm_$t.json"; done
 pycheck "leak sites and counts per site: alloc (whole run and from a mark) equal the full trace" '
 import json, sys
