@@ -23,6 +23,8 @@ struct pass {
                             traces) the innermost location of the latest site */
   uint64_t peak_loc;     /* step_loc at the peak */
   int peak_found;
+  uint64_t free_loc;     /* alloc traces: step_loc at the first free since the last mem event */
+  int free_seen;
   ana_stacks *stacks;    /* alloc traces: site events name stacks */
   uint64_t frees_before_end, allocs_before_end;
   int second;            /* 1: the second half */
@@ -49,6 +51,10 @@ static int summary_one(struct pass *p, const trc_event *ev) {
     if (ev->f[0] && ana_map_put(&p->tracked, ev->f[0], (void *)1)) return HR_ENOMEM;
     break;
   case TRC_EV_FREE:
+    if (p->stacks && !p->free_seen) {
+      p->free_seen = 1;
+      p->free_loc = p->step_loc;
+    }
     if (ana_map_get(&p->tracked, ev->f[0])) break;
     s->objects_freed++;
     p->frees_before_end += before_end;
@@ -72,9 +78,12 @@ static int summary_one(struct pass *p, const trc_event *ev) {
     if (high > s->peak_bytes || !s->peak_step || !p->peak_found) {
       s->peak_bytes = high;
       s->peak_step = ev->step;
-      p->peak_loc = p->step_loc;
+      /* As peak does: a high above the current count was reached just
+      ** before the first free since the previous mem event. */
+      p->peak_loc = high > ev->f[0] && p->free_seen ? p->free_loc : p->step_loc;
       p->peak_found = 1;
     }
+    p->free_seen = 0;
     break;
   }
   default: break;

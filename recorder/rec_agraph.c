@@ -156,6 +156,137 @@ roots_write(void)
   Py_XDECREF(snap);
 }
 
+/* ---- objects older than the recording that hold recorded ones ---------------------------- */
+
+/* A search from the roots through containers made before the region began
+** (module globals like a cache dict, the lists and instances on the way):
+** the ones from which a recorded object can be reached get their references
+** written, so retention paths read as on a full trace. */
+enum { OLD_MAX_NODES = 1 << 20 };
+
+static struct {
+  rec_map idx;           /* object -> its index + 1 */
+  rec_map skip;          /* module dicts: roots of their own, or the library's */
+  PyObject **nodes;
+  uint8_t *need;         /* it holds a recorded object, at once or through others */
+  uint32_t (*edges)[2];  /* holder index, held index */
+  size_t n, cap, ne, cape;
+  size_t cur;
+  int full;
+} og;
+
+static int
+old_skip(PyObject *op)
+{
+  if (!_PyObject_IS_GC(op) || Py_REFCNT(op) <= 0 || PyModule_Check(op)) return 1;
+  if (PyType_Check(op) && !(((PyTypeObject *)op)->tp_flags & Py_TPFLAGS_HEAPTYPE)) return 1;
+  if (PyCode_Check(op) || PyFrame_Check(op)) return 1;
+  return rec_map_get(&og.skip, (uintptr_t)op) != NULL;
+}
+
+/* The index of op in the search, added when new; -1 when it is not followed. */
+static long
+old_node(PyObject *op)
+{
+  uintptr_t *v = rec_map_get(&og.idx, (uintptr_t)op);
+  if (v) return (long)*v - 1;
+  if (og.full || old_skip(op)) return -1;
+  if (og.n == og.cap) {
+    size_t ncap = og.cap ? og.cap * 2 : 1024;
+    PyObject **nn = hr_realloc(og.nodes, ncap * sizeof *nn);
+    if (nn == NULL) return -1;
+    og.nodes = nn;
+    uint8_t *nd = hr_realloc(og.need, ncap);
+    if (nd == NULL) return -1;
+    og.need = nd;
+    og.cap = ncap;
+  }
+  if (og.n >= OLD_MAX_NODES || rec_map_put(&og.idx, (uintptr_t)op, og.n + 1) != HR_OK) {
+    og.full = 1;
+    return -1;
+  }
+  og.nodes[og.n] = op;
+  og.need[og.n] = 0;
+  return (long)og.n++;
+}
+
+static int
+old_visit(PyObject *op, void *unused)
+{
+  if (op == NULL) return 0;
+  if (born_id(op, NULL)) {
+    og.need[og.cur] = 1;
+    return 0;
+  }
+  long k = old_node(op);
+  if (k < 0) return 0;
+  if (og.ne == og.cape) {
+    size_t ncap = og.cape ? og.cape * 2 : 1024;
+    uint32_t(*ne)[2] = hr_realloc(og.edges, ncap * sizeof *ne);
+    if (ne == NULL) return 0;
+    og.edges = ne;
+    og.cape = ncap;
+  }
+  og.edges[og.ne][0] = (uint32_t)og.cur;
+  og.edges[og.ne][1] = (uint32_t)k;
+  og.ne++;
+  return 0;
+}
+
+static void
+old_roots(PyObject *d)
+{
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  while (PyDict_Next(d, &pos, &k, &v))
+    if (!born_id(v, NULL)) old_node(v);
+}
+
+static void
+old_holders_write(void)
+{
+  memset(&og, 0, sizeof og);
+  PyObject *mods = PyImport_GetModuleDict();             /* borrowed */
+  PyObject *snap = mods ? PyDict_Values(mods) : NULL;
+  for (Py_ssize_t i = 0; snap && i < PyList_GET_SIZE(snap); i++)
+    if (PyModule_Check(PyList_GET_ITEM(snap, i)))
+      rec_map_put(&og.skip, (uintptr_t)PyModule_GetDict(PyList_GET_ITEM(snap, i)), 1);
+  PyObject *m = PyImport_AddModule("__main__");          /* borrowed */
+  if (m) old_roots(PyModule_GetDict(m));
+  for (Py_ssize_t i = 0; snap && i < PyList_GET_SIZE(snap); i++) {
+    PyObject *mod = PyList_GET_ITEM(snap, i);
+    if (!PyModule_Check(mod) || mod == m) continue;
+    PyObject *f = PyModule_GetFilenameObject(mod);
+    const char *file = f && PyUnicode_Check(f) ? PyUnicode_AsUTF8(f) : NULL;
+    if (file && rec_astack_file_is_user(file)) old_roots(PyModule_GetDict(mod));
+    Py_XDECREF(f);
+    PyErr_Clear();
+  }
+  Py_XDECREF(snap);
+  for (og.cur = 0; og.cur < og.n; og.cur++) {
+    PyObject *op = og.nodes[og.cur];
+    traverseproc tr = Py_TYPE(op)->tp_traverse;
+    if (tr) tr(op, old_visit, NULL);
+  }
+  /* A holder of a holder is one too: until nothing changes (paths are short). */
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (size_t e = og.ne; e-- > 0;)
+      if (og.need[og.edges[e][1]] && !og.need[og.edges[e][0]]) {
+        og.need[og.edges[e][0]] = 1;
+        changed = 1;
+      }
+  }
+  for (size_t i = 0; i < og.n; i++)
+    if (og.need[i]) rec_obj_diff(rec_obj_see(og.nodes[i]), REC_DIFF_FULL, NULL);
+  rec_map_reset(&og.idx);
+  rec_map_reset(&og.skip);
+  hr_free(og.nodes);
+  hr_free(og.need);
+  hr_free(og.edges);
+  memset(&og, 0, sizeof og);
+}
+
 /* Dict keys the program made get their short value, so paths read value['k']. */
 static void
 key_values(void)
@@ -193,6 +324,7 @@ rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
   rec_g.born_lookup = born_lookup;
   rec_ablock_each(sort_block, NULL);
   roots_write();
+  old_holders_write();
   rec_objects_end();
   seqs_write();
   key_values();

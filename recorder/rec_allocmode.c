@@ -897,6 +897,14 @@ void
 rec_allocmode_stop(void)
 {
   if (g.state == ST_OFF) return;
+  /* The region never began: the trace is empty, say so (the exit status stays the program's). */
+  if (g.state == ST_PAUSED) {
+    if (g.start_mark)
+      fprintf(stderr, "heapreel: warning: mark '%s' was never reached: nothing was recorded\n",
+              g.start_mark);
+    else
+      fputs("heapreel: warning: heapreel.start() was never called: nothing was recorded\n", stderr);
+  }
   teardown();
   hr_free(g.start_mark);
   g.start_mark = NULL;

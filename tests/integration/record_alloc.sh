@@ -87,6 +87,37 @@ grep -q "Custom=custom message" "$TMP/out" && ok "exception message from its own
 # the user's KeyError dies before any other allocation: its type, no message
 sed 's/ *$//' "$TMP/out" | grep -qx "KeyError=" && ok "an exception freed before the next allocation is recorded" || fail "KeyError: $(tail -5 "$TMP/out")"
 
+# --- containers older than the region, and per-site counts as on a full trace -------------
+"$RECORD" -o "$TMP/pm_full.heapreel" "$PROGS/alloc_premark.py" >/dev/null 2>&1 || fail "full recording of alloc_premark.py"
+"$RECORD" --detail alloc -o "$TMP/pm_alloc.heapreel" "$PROGS/alloc_premark.py" >/dev/null 2>&1 \
+  || fail "alloc recording of alloc_premark.py"
+"$RECORD" --detail alloc --start-at-mark warm -o "$TMP/pm_warm.heapreel" "$PROGS/alloc_premark.py" \
+  >"$TMP/pm.stdout" 2>/dev/null || fail "alloc recording of alloc_premark.py from mark warm"
+[ "$(cat "$TMP/pm.stdout")" = "2000 200" ] && ok "alloc_premark output unchanged" || fail "premark output $(cat "$TMP/pm.stdout")"
+run 0 summary --json "$TMP/pm_alloc.heapreel"; cp "$TMP/out" "$TMP/pm_sum.json"
+run 0 peak --json "$TMP/pm_alloc.heapreel"
+pycheck "summary and peak place the peak of an alloc trace at the same line" '
+import json, sys
+s, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert (s["peak_file"], s["peak_line"], s["peak_bytes"]) == (p["file"], p["line"], p["peak_bytes"]), (s, p)
+' "$TMP/pm_sum.json" "$TMP/out"
+for t in full alloc warm; do run 0 leaks --json "$TMP/pm_$t.heapreel"; cp "$TMP/out" "$TMP/pm_$t.json"; done
+pycheck "leak sites and counts per site: alloc (whole run and from a mark) equal the full trace" '
+import json, sys
+full, alloc, warm = (json.load(open(p)) for p in sys.argv[1:4])
+sites = {int(x) for x in sys.argv[4:]}
+def per_site(j):
+    return {(g["line"], g["type"]): (g["count"], g["retention"][:1]) for g in j["groups"] if g["line"] in sites}
+f, a, w = per_site(full), per_site(alloc), per_site(warm)
+assert f == a, (f, a)
+assert f == w, (f, w)
+assert f[(int(sys.argv[4]), "bytes")] == (2000, ["global '"'"'_CACHE'"'"'"]), f
+assert f[(int(sys.argv[5]), "list")] == (200, ["global '"'"'keep'"'"'"]), f
+assert f[(int(sys.argv[6]), "bytearray")] == (200, ["global '"'"'REG'"'"'"]), f
+assert not [g for g in warm["unreached"] if g["line"] in sites], warm["unreached"]
+' "$TMP/pm_full.json" "$TMP/pm_alloc.json" "$TMP/pm_warm.json" "$(line_of alloc_premark.py CACHE_SITE)" \
+  "$(line_of alloc_premark.py KEEP_SITE)" "$(line_of alloc_premark.py REG_SITE)"
+
 # --- what needs a full recording says so --------------------------------------------------
 run 1 steps "$TMP/alloc.heapreel"; one_line_error "steps needs a full recording (--detail full)"
 run 1 state --line "$site" "$TMP/alloc.heapreel"; one_line_error "needs a full recording (--detail full)"
@@ -149,6 +180,14 @@ assert g.get("Inside") == 20 and "Before" not in g and "After" not in g, g
 "$RECORD" --detail alloc --start-at-mark second -o "$TMP/mark.heapreel" "$PROGS/run_mark.py" >/dev/null 2>&1
 [ "$(q "$TMP/mark.heapreel" "SELECT group_concat(label, ',') FROM (SELECT label FROM markers ORDER BY seq)")" = "second,third,end" ] \
   && ok "--start-at-mark records from that mark on" || fail "marks: $(q "$TMP/mark.heapreel" "SELECT group_concat(label) FROM markers")"
+run 0 record --detail alloc --start-at-mark nosuch -o "$TMP/nosuch.heapreel" "$PROGS/run_mark.py"
+grep -qx "heapreel: warning: mark 'nosuch' was never reached: nothing was recorded" "$TMP/err" \
+  && ok "a mark never reached: one warning line, exit 0" || fail "no warning for a mark never reached: $(cat "$TMP/err")"
+printf 'import sys\nsys.exit(3)\n' >"$TMP/exit3.py"
+run 3 record --detail alloc --start-paused -o "$TMP/never.heapreel" "$TMP/exit3.py"
+[ "$(grep -c "warning: heapreel.start() was never called: nothing was recorded" "$TMP/err")" = 1 ] \
+  && ok "--start-paused without heapreel.start(): a warning, the program's own exit status" \
+  || fail "no warning for a region never started: $(cat "$TMP/err")"
 run 2 record --start-paused "$PROGS/alloc_region.py"
 grep -q "need '--detail alloc'" "$TMP/err" && ok "region options need --detail alloc" || fail "$(cat "$TMP/err")"
 
