@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# demo.sh — the main job: record a course example, show a moment of it, summarise it.
+# demo.sh — the main job: record a course example, show a moment of it, draw it, summarise it.
 # Usage: tools/demo.sh BUILD_DIR   (./build.sh demo calls it)
 set -euo pipefail
 build=$1
@@ -14,6 +14,12 @@ echo "== heapreel record traces/aliasing.py"
 echo
 echo "== heapreel state --line 5 (just before 'print(a)': a and b share one list)"
 "$heapreel" state "$trace" --line 5
+echo
+echo "== heapreel render: the diagram at line 5, and a page that steps through the run"
+"$heapreel" render "$trace" --line 5 -o "$out/aliasing-line5.png"
+"$heapreel" render "$trace" --line 5 -o "$out/aliasing-line5.svg"
+"$heapreel" render "$trace" --html "$out/aliasing.html"
+echo "wrote $out/aliasing-line5.png, $out/aliasing-line5.svg and $out/aliasing.html"
 echo
 echo "== heapreel summary"
 "$heapreel" summary "$trace"
