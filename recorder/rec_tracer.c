@@ -1,5 +1,9 @@
 /* rec_tracer.c — the recorder's core: trace function, steps, instruction effects. */
+/* The opcode tables are private to libpython3.11.so; the static archive
+** has them already (CMakeLists.txt). */
+#ifndef HR_STATIC_PYTHON
 #define NEED_OPCODE_TABLES 1
+#endif
 #include "rec_internal.h"
 
 #include <string.h>
