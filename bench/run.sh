@@ -114,29 +114,36 @@ echo
 events() { "$hr" sql "$1" "SELECT coalesce(max(last_seq), 0) FROM chunks" | tail -1 | tr -d ' '; }
 allocs() { "$hr" sql "$1" "SELECT count(*) FROM events WHERE kind = 'alloc'" | tail -1 | tr -d ' '; }
 echo "== trace sizes (the last run's files)"
-printf "%-13s %-10s %12s %12s %12s %12s %12s\n" program trace bytes events allocs "B/event" "B/alloc"
+printf "%-13s %-10s %12s %12s %12s %10s %10s %13s\n" program trace bytes events allocs "B/event" "B/alloc" "vs heaptrack"
 largest= largest_size=0
 for prog in "${programs[@]}"; do
+  # heaptrack's file first: every heapreel trace of the program is compared with it.
+  hf=$(ls "$work/keep.$prog.heaptrack"* 2>/dev/null | head -1)
+  hs=0 ha=0
+  if [ -n "$hf" ]; then
+    hs=$(stat -c %s "$hf")
+    ha=$( (zstdcat "$hf" 2>/dev/null || zcat "$hf" 2>/dev/null) | grep -c '^+')
+  fi
   kinds=(full alloc)
   [ -n "$base" ] && kinds=(full alloc alloc-base)
   for kind in "${kinds[@]}"; do
     f=$work/keep.$prog.$kind.heapreel
     [ -f "$f" ] || { printf "%-13s %-10s %12s\n" "$prog" "$kind" "(none)"; continue; }
     s=$(stat -c %s "$f") e=$(events "$f") a=$(allocs "$f")
-    printf "%-13s %-10s %12d %12d %12d %12.3f %12.3f\n" "$prog" "$kind" "$s" "$e" "$a" \
-      "$(calc "$s / ($e ? $e : 1)")" "$(calc "$s / ($a ? $a : 1)")"
+    vs=-
+    [ "$hs" -gt 0 ] && vs=$(calc "$s / $hs" | awk '{printf "%.2fx", $1}')
+    printf "%-13s %-10s %12d %12d %12d %10.3f %10.3f %13s\n" "$prog" "$kind" "$s" "$e" "$a" \
+      "$(calc "$s / ($e ? $e : 1)")" "$(calc "$s / ($a ? $a : 1)")" "$vs"
     [ "$kind" != alloc-base ] && [ "$s" -gt "$largest_size" ] && largest=$f largest_size=$s
   done
-  f=$(ls "$work/keep.$prog.heaptrack"* 2>/dev/null | head -1)
-  if [ -n "$f" ]; then
-    s=$(stat -c %s "$f")
-    a=$( (zstdcat "$f" 2>/dev/null || zcat "$f" 2>/dev/null) | grep -c '^+')
-    printf "%-13s %-10s %12d %12s %12d %12s %12.3f\n" "$prog" heaptrack "$s" - "$a" - \
-      "$(calc "$s / ($a ? $a : 1)")"
-  fi
+  [ "$hs" -gt 0 ] && printf "%-13s %-10s %12d %12s %12d %10s %10.3f %13s\n" "$prog" heaptrack \
+    "$hs" - "$ha" - "$(calc "$hs / ($ha ? $ha : 1)")" 1.00x
 done
-echo "(heapreel alloc: allocations are Python objects; heaptrack: every malloc under"
-echo " PYTHONMALLOC=malloc, its own count of '+' records)"
+echo "(allocs: heapreel counts the Python objects the program made while recording;"
+echo " heaptrack counts every malloc under PYTHONMALLOC=malloc, interpreter start-up"
+echo " included, its own '+' records. The same program makes the same allocations, so"
+echo " 'vs heaptrack' — trace bytes over heaptrack's file bytes — is the per-allocation"
+echo " comparison; B/alloc divides by each tool's own count.)"
 echo
 
 echo "== analyzer on the largest trace: ${largest##*/keep.} ($largest_size bytes)"

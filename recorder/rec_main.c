@@ -524,6 +524,7 @@ int main(int argc, char **argv) {
     ** is 7 MB, not 29 MB, of fresh pages the program's first million events
     ** fault in one by one; zlib's 32 kB window makes the chunks as small. */
     wopt.chunk_events = 16384;
+    wopt.page_size = 1024;
   }
   if (trc_writer_open(g_run.path, &wopt, &g_run.w, &err) != HR_OK) {
     rec_error("%s", err ? err : "cannot create trace");

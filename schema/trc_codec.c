@@ -15,7 +15,7 @@
 ** lengths let the decoder prove every column ends exactly where the next one
 ** begins, which catches damage zlib's checksum cannot see (a bad encoder). */
 #define PAYLOAD_MAGIC 0x68      /* 'h' */
-#define PAYLOAD_VERSION 1
+#define PAYLOAD_VERSION 2      /* written; 1 is still read */
 #define VARINT_MAX 10
 #define HEADER_MAX (2 + 6 * VARINT_MAX)
 /* Worst case per event: a kind byte, a step varint and four field varints. */
@@ -27,6 +27,36 @@ static const char *const col_names[NCOLS] = {
   "kind", "step", "field a", "field b", "field c", "field d"};
 
 static const uint8_t nfields[TRC_EV_KIND_MAX + 1] = TRC_KIND_NFIELDS_INIT;
+
+/* Payload version 2 predicts an alloc event's address (field d) from the
+** last alloc of the same size in the chunk: allocators hand out blocks of
+** one size class from one pool, in order, and reuse the block freed last,
+** so that address is close, where the previous alloc of any size is far
+** (an int and a str alternating in a loop). A small direct-mapped table
+** keyed by size; a size it does not hold predicts from the previous alloc,
+** as version 1 does for every field. */
+#define ADDR_SLOTS 64
+typedef struct addr_pred {
+  uint64_t size[ADDR_SLOTS], addr[ADDR_SLOTS];
+  uint8_t used[ADDR_SLOTS];
+} addr_pred;
+
+static inline unsigned addr_slot(uint64_t size) {
+  return (unsigned)((size * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
+/* The value an alloc's address is coded against; prev is the last alloc's. */
+static inline uint64_t addr_guess(const addr_pred *t, uint64_t size, uint64_t prev) {
+  unsigned s = addr_slot(size);
+  return t->used[s] && t->size[s] == size ? t->addr[s] : prev;
+}
+
+static inline void addr_learn(addr_pred *t, uint64_t size, uint64_t addr) {
+  unsigned s = addr_slot(size);
+  t->used[s] = 1;
+  t->size[s] = size;
+  t->addr[s] = addr;
+}
 
 struct trc_codec {
   uint8_t *col[NCOLS];       /* encode scratch, one buffer per column */
@@ -233,6 +263,8 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
   uint64_t prev[TRC_EV_KIND_MAX + 1][4];
   memset(prev, 0, sizeof prev);
   uint64_t prev_step = 0;
+  addr_pred ap;
+  memset(&ap, 0, sizeof ap);
 
   for (size_t i = 0; i < n; i++) {
     const trc_event *e = &ev[i];
@@ -248,7 +280,14 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
     pv[0] = e->f[0];
     if (nf > 1) { pb = vput(pb, zz(e->f[1] - pv[1])); pv[1] = e->f[1]; }
     if (nf > 2) { pc = vput(pc, zz(e->f[2] - pv[2])); pv[2] = e->f[2]; }
-    if (nf > 3) { pd = vput(pd, zz(e->f[3] - pv[3])); pv[3] = e->f[3]; }
+    if (k == TRC_EV_ALLOC) {
+      pd = vput(pd, zz(e->f[3] - addr_guess(&ap, e->f[2], pv[3])));
+      addr_learn(&ap, e->f[2], e->f[3]);
+      pv[3] = e->f[3];
+    } else if (nf > 3) {
+      pd = vput(pd, zz(e->f[3] - pv[3]));
+      pv[3] = e->f[3];
+    }
   }
 
   size_t clen[NCOLS] = {
@@ -338,13 +377,14 @@ static int inflate_blob(trc_codec *c, const uint8_t *blob, size_t len,
 }
 
 /* Parse the payload header; on success cols[i] / ends[i] bound column i. */
-static int parse_header(trc_codec *c, const uint8_t *raw, size_t rawlen,
-                        size_t expected, const uint8_t **cols, const uint8_t **ends) {
+static int parse_header(trc_codec *c, const uint8_t *raw, size_t rawlen, size_t expected,
+                        int *version, const uint8_t **cols, const uint8_t **ends) {
   const uint8_t *p = raw, *end = raw + rawlen;
   if (rawlen < 2 || p[0] != PAYLOAD_MAGIC)
     return fail(c, HR_ECORRUPT, "chunk payload does not start with the heapreel magic byte");
-  if (p[1] != PAYLOAD_VERSION)
+  if (p[1] != 1 && p[1] != PAYLOAD_VERSION)
     return fail(c, HR_ECORRUPT, "chunk payload version %u is unknown", p[1]);
+  *version = p[1];
   p += 2;
   uint64_t count, clen[NCOLS];
   if (!(p = vget(p, end, &count)))
@@ -394,7 +434,8 @@ int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
   if (rc != HR_OK) return rc;
 
   const uint8_t *col[NCOLS], *end[NCOLS];
-  rc = parse_header(c, c->raw, rawlen, expected, col, end);
+  int version = 0;
+  rc = parse_header(c, c->raw, rawlen, expected, &version, col, end);
   if (rc != HR_OK) return rc;
 
   if (c->ev_cap < expected) {
@@ -409,6 +450,9 @@ int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
   uint64_t prev[TRC_EV_KIND_MAX + 1][4];
   memset(prev, 0, sizeof prev);
   uint64_t step = 0, z;
+  addr_pred ap;
+  memset(&ap, 0, sizeof ap);
+  int predict = version >= 2;
   trc_event *out = c->ev;
   int bad = -1;   /* column where a value ran past its end */
   for (size_t i = 0; i < expected; i++) {
@@ -437,7 +481,11 @@ int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
     } else {
       e->f[2] = 0;
     }
-    if (nf > 3) {
+    if (predict && k == TRC_EV_ALLOC) {
+      if (!(pd = vget(pd, end[COL_D], &z))) { bad = COL_D; break; }
+      e->f[3] = pv[3] = addr_guess(&ap, e->f[2], pv[3]) + unzz(z);
+      addr_learn(&ap, e->f[2], e->f[3]);
+    } else if (nf > 3) {
       if (!(pd = vget(pd, end[COL_D], &z))) { bad = COL_D; break; }
       e->f[3] = pv[3] += unzz(z);
     } else {

@@ -195,12 +195,18 @@ static int put_meta(sqlite3_stmt *st, const char *key, const char *value) {
 }
 
 /* The fresh file under its temporary name: schema and the opening meta rows. */
-static int build_fresh(const char *tmp, char **why) {
+static int build_fresh(const char *tmp, uint32_t page_size, char **why) {
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
   /* A file nobody can see yet needs no fsync: a crash leaves only the temporary. */
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+  /* Only a file without tables takes a page size (a power of two, 512..65536). */
+  if (rc == SQLITE_OK && page_size) {
+    char pragma[48];
+    snprintf(pragma, sizeof pragma, "PRAGMA page_size=%u", (unsigned)page_size);
+    rc = sqlite3_exec(db, pragma, NULL, NULL, NULL);
+  }
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, trc_schema_sql, NULL, NULL, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql_meta, -1, &st, NULL);
@@ -231,7 +237,8 @@ static void no_memstatus(void) {
   if (!sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0)) sqlite3_initialize();
 }
 
-int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
+int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **out,
+                   char **errmsg) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, no_memstatus);
   *out = NULL;
@@ -266,7 +273,7 @@ int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg) {
   (void)fchmod(fd, 0666 & ~mask);
   close(fd);
   char *why = NULL;
-  int rc = build_fresh(tmp, &why);
+  int rc = build_fresh(tmp, page_size, &why);
   if (rc != SQLITE_OK) {
     *errmsg = hr_sprintf("cannot create trace '%s': %s", path, why ? why : sqlite3_errstr(rc));
     hr_free(why);

@@ -35,7 +35,8 @@ typedef struct trc_wdb trc_wdb;
 /* Build the trace under a temporary name beside path, rename it over path and
 ** reopen it in WAL mode. On failure nothing is left at path or beside it and
 ** *errmsg (owned) says why. */
-int trc_wdb_create(const char *path, int zlevel, trc_wdb **out, char **errmsg);
+int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **out,
+                   char **errmsg);
 
 /* Store one block inside the open transaction (begun here if none is):
 ** dimension rows, the events as one chunk and the rows derived from them

@@ -258,7 +258,7 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
     *errmsg = hr_sprintf("cannot create trace '%s': cannot create thread primitives", path);
     return HR_ENOMEM;
   }
-  int status = trc_wdb_create(path, o.zlevel, &w->db, errmsg);
+  int status = trc_wdb_create(path, o.zlevel, o.page_size, &w->db, errmsg);
   if (status == HR_OK) trc_wdb_object_rows(w->db, !o.no_object_rows);
   if (status != HR_OK) {
     sync_destroy(w);

@@ -40,6 +40,7 @@ typedef struct trc_writer_options {
   int zlevel;              /* zlib level; 0 = default 1 */
   uint32_t flush_ms;       /* commit at least this often when events trickle; 0 = default 500 */
   int no_object_rows;      /* 1: leave the objects table empty (alloc and free events only) */
+  uint32_t page_size;      /* SQLite page size of the new file; 0 = SQLite's default (4096) */
 } trc_writer_options;
 
 /* Create the trace at path (an existing file is replaced only once the new

@@ -298,11 +298,11 @@ static void test_garbage(void) {
 
 /* Build a payload by hand from FORMAT.md and compress it: checks the spec and
 ** the decoder agree, and lets damaged payloads get past zlib's checksum. */
-static size_t spec_payload(uint8_t *p, const uint8_t *kinds, size_t n, const uint8_t *cols[5],
-                           const size_t clen[5]) {
+static size_t spec_payload_v(uint8_t *p, int version, const uint8_t *kinds, size_t n,
+                             const uint8_t *cols[5], const size_t clen[5]) {
   uint8_t *q = p;
   *q++ = 0x68;
-  *q++ = 1;
+  *q++ = (uint8_t)version;
   q += trc_varint_put(q, n);
   for (int i = 0; i < 5; i++) q += trc_varint_put(q, clen[i]);
   memcpy(q, kinds, n);
@@ -311,12 +311,76 @@ static size_t spec_payload(uint8_t *p, const uint8_t *kinds, size_t n, const uin
   return (size_t)(q - p);
 }
 
+/* A version 1 payload: every version-2 reader still reads them. */
+static size_t spec_payload(uint8_t *p, const uint8_t *kinds, size_t n, const uint8_t *cols[5],
+                           const size_t clen[5]) {
+  return spec_payload_v(p, 1, kinds, n, cols, clen);
+}
+
 static int decode_payload(trc_codec *c, const uint8_t *raw, size_t rawlen, size_t n,
                           const trc_event **out) {
   uint8_t z[4096];
   uLongf zlen = sizeof z;
   if (compress2(z, &zlen, raw, rawlen, 6) != Z_OK) return -1;
   return trc_codec_decode(c, z, zlen, 1, n, out);
+}
+
+/* FORMAT.md's version 2: an alloc's address is coded against the last alloc
+** of the same size in the chunk, else against the last alloc. Three allocs:
+** (1, type 2, 32 bytes, 0x1000), (2, type 3, 64 bytes, 0x5000),
+** (3, type 2, 32 bytes, 0x1020). */
+static void test_spec_address_prediction(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  const uint8_t kinds[3] = {TRC_EV_ALLOC, TRC_EV_ALLOC, TRC_EV_ALLOC};
+  const uint8_t steps[3] = {0, 0, 0};
+  const uint8_t colA[3] = {2, 2, 2};                 /* 1, +1, +1 */
+  const uint8_t colB[3] = {4, 2, 1};                 /* 2, +1, -1 */
+  const uint8_t colC[3] = {64, 64, 63};              /* 32, +32, -32 */
+  /* 0x1000 - 0 (no size known), 0x5000 - 0x1000 (64 not known: the last
+  ** alloc), 0x1020 - 0x1000 (the last 32-byte alloc): zigzag 0x2000,
+  ** 0x8000, 0x40 */
+  const uint8_t colD[6] = {0x80, 0x40, 0x80, 0x80, 0x02, 0x40};
+  const uint8_t *cols[5] = {steps, colA, colB, colC, colD};
+  size_t clen[5] = {3, 3, 3, 3, 6};
+  uint8_t raw[256];
+  size_t rawlen = spec_payload_v(raw, 2, kinds, 3, cols, clen);
+  const trc_event *out;
+  REQUIRE(decode_payload(c, raw, rawlen, 3, &out) == HR_OK);
+  CHECK(out[0].f[0] == 1 && out[0].f[1] == 2 && out[0].f[2] == 32 && out[0].f[3] == 0x1000);
+  CHECK(out[1].f[0] == 2 && out[1].f[1] == 3 && out[1].f[2] == 64 && out[1].f[3] == 0x5000);
+  CHECK(out[2].f[0] == 3 && out[2].f[1] == 2 && out[2].f[2] == 32 && out[2].f[3] == 0x1020);
+  /* The encoder writes exactly this. */
+  trc_event ev[3];
+  memcpy(ev, out, sizeof ev);
+  const uint8_t *blob;
+  size_t len;
+  REQUIRE(trc_codec_encode(c, ev, 3, 1, &blob, &len) == HR_OK);
+  uint8_t back[256];
+  uLongf backlen = sizeof back;
+  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == rawlen &&
+        memcmp(back, raw, rawlen) == 0);
+  /* The same bytes as version 1 mean plain differences: the third address
+  ** is then 0x5000 + 0x20. */
+  raw[1] = 1;
+  REQUIRE(decode_payload(c, raw, rawlen, 3, &out) == HR_OK);
+  CHECK(out[2].f[3] == 0x5020);
+
+  /* A loop making an int and a str each turn (the int freed at once and its
+  ** block reused, the strs filling a pool): addresses nearly free. */
+  enum { N = 16384 };
+  static trc_event loop[N];
+  for (int i = 0; i < N; i++) {
+    int str = i & 1;
+    loop[i] = (trc_event){.kind = TRC_EV_ALLOC, .step = (uint64_t)i / 2,
+                          .f = {(uint64_t)i + 1, str ? 7u : 3u, str ? 56u : 32u,
+                                str ? 0x7f0000100000ull + (uint64_t)(i / 2) * 64
+                                    : 0x7f0000200000ull + (uint64_t)(i / 2 % 2) * 32}};
+  }
+  REQUIRE(trc_codec_encode(c, loop, N, 6, &blob, &len) == HR_OK);
+  printf("     alternating int/str allocs: %zu bytes for %d events\n", len, N);
+  CHECK(len < N / 20);
+  trc_codec_free(c);
 }
 
 static void test_spec_payloads(void) {
@@ -343,7 +407,8 @@ static void test_spec_payloads(void) {
   CHECK(out[2].kind == TRC_EV_STEP && out[2].step == 4 && out[2].f[0] == 5 && out[2].f[1] == 10 &&
         out[2].f[2] == 90 && out[2].seq == 3);
 
-  /* The codec's own encoding of those events is byte-for-byte this payload. */
+  /* The codec's own encoding of those events is byte-for-byte this payload,
+  ** with the version it writes (2; no alloc events, so nothing else differs). */
   trc_event ev[3];
   memcpy(ev, out, sizeof ev);
   const uint8_t *blob;
@@ -351,14 +416,16 @@ static void test_spec_payloads(void) {
   REQUIRE(trc_codec_encode(c, ev, 3, 1, &blob, &len) == HR_OK);
   uint8_t back[256];
   uLongf backlen = sizeof back;
-  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == rawlen &&
-        memcmp(back, raw, rawlen) == 0);
+  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == rawlen && back[1] == 2 &&
+        back[0] == raw[0] && memcmp(back + 2, raw + 2, rawlen - 2) == 0);
 
   /* Damaged payloads under a valid zlib stream, each one rejected. */
   uint8_t bad[256];
   memcpy(bad, raw, rawlen); bad[0] = 0x69;
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
-  memcpy(bad, raw, rawlen); bad[1] = 2;
+  memcpy(bad, raw, rawlen); bad[1] = 3;
+  CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
+  memcpy(bad, raw, rawlen); bad[1] = 0;
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
   memcpy(bad, raw, rawlen); bad[2] = 4;              /* count 4 */
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
@@ -550,4 +617,5 @@ static void test_out_of_memory(void) {
 
 HR_TEST_MAIN(test_varint_edges, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
              test_truncation, test_bit_flips, test_garbage, test_spec_payloads,
+             test_spec_address_prediction,
              test_loop_compression, test_out_of_memory)
