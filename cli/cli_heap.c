@@ -4,6 +4,11 @@
 #include "cli_ana.h"
 
 void cli_heap_put_loc(FILE *out, ana_trace *t, uint64_t location) {
+  if (location == 0) {
+    /* No Python line was running: the start-up, which compiles the script. */
+    fputs("before the script's first line", out);
+    return;
+  }
   ana_loc l = ana_trace_location(t, location);
   cli_put_safe(out, l.file);
   fprintf(out, ":%u in ", l.line);

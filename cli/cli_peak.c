@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "ana_peak.h"
+#include "ana_stacks.h"
 #include "cli.h"
 #include "cli_ana.h"
 #include "cli_heap.h"
@@ -31,7 +32,8 @@ static void print_json(ana_trace *t, const ana_peak *p) {
   cli_json_init(&j, stdout, 2);
   cli_json_begin_object(&j);
   cli_json_key(&j, "peak_bytes"); cli_json_uint(&j, p->peak_bytes);
-  cli_json_key(&j, "step"); cli_json_uint(&j, p->step);
+  cli_json_key(&j, "step");
+  if (ana_trace_is_alloc(t)) cli_json_null(&j); else cli_json_uint(&j, p->step);
   cli_json_key(&j, "file"); cli_json_string(&j, p->location ? l.file : NULL);
   cli_json_key(&j, "line");
   if (p->location) cli_json_uint(&j, l.line); else cli_json_null(&j);
@@ -52,8 +54,10 @@ static void print_json(ana_trace *t, const ana_peak *p) {
 }
 
 static void print_text(ana_trace *t, const ana_peak *p, int all) {
-  printf("peak %llu bytes at step %llu (", (unsigned long long)p->peak_bytes,
-         (unsigned long long)p->step);
+  /* An alloc trace has no steps to name (its step numbers count allocation sites). */
+  if (ana_trace_is_alloc(t)) printf("peak %llu bytes (", (unsigned long long)p->peak_bytes);
+  else printf("peak %llu bytes at step %llu (", (unsigned long long)p->peak_bytes,
+              (unsigned long long)p->step);
   cli_heap_put_loc(stdout, t, p->location);
   puts(")");
   if (p->depth > 1) {
@@ -166,8 +170,10 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
   human_bytes(p->peak_bytes, buf, sizeof buf);
   ana_loc l = ana_trace_location(t, p->location);
   fprintf(out, "<circle class=\"peak\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#d33\"/>\n", x, y);
-  fprintf(out, "<text class=\"peak\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" fill=\"#d33\">peak %s at step %llu (",
-          x + (x > W / 2 ? -8 : 8), y - 8, x > W / 2 ? "end" : "start", buf, (unsigned long long)p->step);
+  fprintf(out, "<text class=\"peak\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" fill=\"#d33\">peak %s",
+          x + (x > W / 2 ? -8 : 8), y - 8, x > W / 2 ? "end" : "start", buf);
+  if (!ana_trace_is_alloc(t)) fprintf(out, " at step %llu", (unsigned long long)p->step);
+  fputs(" (", out);
   svg_text(out, l.file);
   fprintf(out, ":%u)</text>\n</svg>\n", l.line);
   if (ferror(out) | fclose(out)) {

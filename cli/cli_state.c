@@ -42,6 +42,7 @@ struct state_args {
 /* The step, location and running frame that the state is shown at. */
 struct where {
   uint64_t step, location, frame;
+  int alloc;             /* an alloc trace: the state is its end-of-run graph */
   ana_threads threads;   /* thread numbers (1 the main thread) for output */
 };
 
@@ -129,6 +130,7 @@ static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, st
     w->step = step;
     w->location = ana_state_location(s);
     w->frame = ana_state_frame_id(s);
+    w->alloc = alloc;
     return HR_OK;
   }
   if (a->how == 'l' && (rc = ana_trace_line_step(t, a->line, a->k, &step)) != HR_OK) return rc;
@@ -261,10 +263,11 @@ static void print_frames(ana_trace *t, const ana_state *s, const struct where *w
     cli_put_safe(stdout, code.function);
     fputs(f->finished ? " (finished)  " : "  ", stdout);
     cli_put_safe(stdout, at.file);
-    printf(":%u  (frame %llu", at.line, (unsigned long long)f->id);
+    if (!w->alloc) printf(":%u", at.line);     /* an alloc trace's frames are modules */
+    printf("  (frame %llu", (unsigned long long)f->id);
     if (w->threads.n > 1)
       printf(", thread %llu", (unsigned long long)ana_threads_number(&w->threads, f->thread));
-    printf("%s)\n", i < v->nstack ? "" : ", not on the running stack");
+    printf("%s)\n", i < v->nstack || w->alloc ? "" : ", not on the running stack");
     for (uint32_t k = 0; k < f->slots.n; k++) {
       const ana_slot *sl = &f->slots.v[k];
       if (!ana_view_shows_slot(t, v, f, sl)) continue;
@@ -304,7 +307,19 @@ static void print_objects(ana_trace *t, const ana_state *s, const ana_view *v) {
   }
 }
 
-static void print_text(ana_trace *t, const ana_state *s, const struct where *w, const ana_view *v) {
+static void print_text(ana_trace *t, const ana_state *s, const struct where *w, const ana_view *v,
+                       const char *mark) {
+  if (w->alloc) {
+    /* No steps: the end-of-run graph, with the user modules' globals as frames. */
+    fputs("mark ", stdout);
+    cli_put_safe(stdout, mark);
+    puts(": the end of the main script (alloc detail: the objects alive then and their"
+         " references)\n");
+    print_frames(t, s, w, v);
+    fputc('\n', stdout);
+    print_objects(t, s, v);
+    return;
+  }
   ana_loc at = ana_trace_location(t, w->location);
   const char *src = ana_trace_source_line(t, at.file_sid, at.line);
   printf("step %llu  ", (unsigned long long)w->step);
@@ -351,7 +366,7 @@ int cli_state(int argc, char **argv) {
                                            (uint32_t)a.max_refs, &v);
   if (rc == HR_OK) {
     if (a.json) print_json(t, s, &w, &v);
-    else print_text(t, s, &w, &v);
+    else print_text(t, s, &w, &v, a.mark);
     rc = CLI_OK;
   } else {
     rc = cli_ana_fail(t, rc);

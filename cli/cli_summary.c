@@ -49,10 +49,13 @@ static void print_json(const ana_summary *s) {
   cli_json_key(&j, "end_is_mark"); cli_json_bool(&j, s->end_is_mark);
   cli_json_key(&j, "peak_bytes"); cli_json_uint(&j, s->peak_bytes);
   cli_json_key(&j, "peak_step");
-  if (s->peak_step) cli_json_uint(&j, s->peak_step); else cli_json_null(&j);
-  cli_json_key(&j, "peak_file"); cli_json_string(&j, s->peak_step ? s->peak_loc.file : NULL);
+  /* An alloc trace's step numbers count allocation sites: no step to name. */
+  if (s->peak_step && !s->alloc_detail) cli_json_uint(&j, s->peak_step); else cli_json_null(&j);
+  /* Line 0: no Python line ran yet (the start-up compiling the script). */
+  int placed = s->peak_step && s->peak_loc.line;
+  cli_json_key(&j, "peak_file"); cli_json_string(&j, placed ? s->peak_loc.file : NULL);
   cli_json_key(&j, "peak_line");
-  if (s->peak_step) cli_json_uint(&j, s->peak_loc.line); else cli_json_null(&j);
+  if (placed) cli_json_uint(&j, s->peak_loc.line); else cli_json_null(&j);
   cli_json_key(&j, "gc_runs"); cli_json_uint(&j, s->gc_runs);
   cli_json_key(&j, "gc_collected"); cli_json_uint(&j, s->gc_collected);
   cli_json_key(&j, "marks"); cli_json_uint(&j, s->marks);
@@ -104,8 +107,12 @@ static void print_text(const ana_summary *s) {
     if (s->alloc_detail) printf("%llu bytes (", (unsigned long long)s->peak_bytes);
     else printf("%llu bytes at step %llu (", (unsigned long long)s->peak_bytes,
                 (unsigned long long)s->peak_step);
-    cli_put_safe(stdout, s->peak_loc.file);
-    printf(":%u)\n", s->peak_loc.line);
+    if (s->peak_loc.line) {
+      cli_put_safe(stdout, s->peak_loc.file);
+      printf(":%u)\n", s->peak_loc.line);
+    } else {
+      puts("before the script's first line)");
+    }
   } else {
     puts("unknown (no memory events)");
   }

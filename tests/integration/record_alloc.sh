@@ -54,7 +54,11 @@ assert a[2] == 40 and a[5][0] == "global '"'"'_CACHE'"'"'", a
 ' "$TMP/full.json" "$TMP/alloc.json" "$site"
 run 0 cycles "$TMP/alloc.heapreel"; ok "cycles runs on an alloc trace"
 run 0 peak --json "$TMP/alloc.heapreel"
-pycheck "peak reports allocator bytes" 'import json, sys; j = json.load(open(sys.argv[1])); assert j["peak_bytes"] > 0, j' "$TMP/out"
+pycheck "peak reports allocator bytes, and no step (an alloc trace has none)" 'import json, sys; j = json.load(open(sys.argv[1])); assert j["peak_bytes"] > 0 and j["step"] is None, j' "$TMP/out"
+# This program's high point is compiling it (the parser's arenas), before any line ran.
+run 0 peak "$TMP/alloc.heapreel"
+head -1 "$TMP/out" | grep -q "^peak [0-9]* bytes (before the script's first line)" \
+  && ok "peak while the script was compiled says so" || fail "peak text: $(head -1 "$TMP/out")"
 
 # --- summary, roots in other user modules, threads, exceptions ---------------------------------
 (cd "$PROGS" && "$RECORD" --detail alloc -o "$TMP/extras.heapreel" alloc_extras.py >"$TMP/extras.stdout" 2>/dev/null) \
@@ -70,6 +74,9 @@ assert j["peak_file"].endswith("alloc_extras.py") and j["peak_line"] == int(sys.
 run 0 summary "$TMP/extras.heapreel"
 grep -q "^steps.*alloc detail" "$TMP/out" && ok "summary says alloc detail for steps" || fail "summary steps: $(grep steps "$TMP/out")"
 grep -q "^peak.*?:0" "$TMP/out" && fail "summary peak at ?:0" || ok "summary peak has a place"
+run 0 peak "$TMP/extras.heapreel"
+head -1 "$TMP/out" | grep -q "^peak [0-9]* bytes (.*alloc_extras.py:$(line_of alloc_extras.py PEAK_SITE) in" \
+  && ok "peak text of an alloc trace names the line, not a step" || fail "peak text: $(head -1 "$TMP/out")"
 run 0 leaks --json "$TMP/extras.heapreel"
 pycheck "another user module's globals are roots" '
 import json, sys
@@ -129,6 +136,11 @@ j = json.load(open(sys.argv[1]))
 names = [s["name"] for f in j["frames"] for s in f["slots"]]
 assert "_CACHE" in names, names
 ' "$TMP/out"
+run 0 state --mark end "$TMP/alloc.heapreel"
+head -1 "$TMP/out" | grep -q "^mark end: the end of the main script (alloc detail" \
+  && ok "state --mark end on an alloc trace says what it shows" || fail "state header: $(head -1 "$TMP/out")"
+grep -q "?:0\|not on the running stack" "$TMP/out" && fail "state of an alloc trace shows ?:0 or a stack" \
+  || ok "state of an alloc trace: module frames without lines"
 
 # --- growth proportional to allocations, nothing per instruction ----------------------------
 for n in 2000 20000; do
