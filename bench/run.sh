@@ -58,10 +58,13 @@ run_tool() {
     heaptrack) cmd=(env PYTHONMALLOC=malloc heaptrack -o "$work/$prog.heaptrack" "$py" "$script") ;;
   esac
   rm -f "$work/$prog.heaptrack"*
-  /usr/bin/time -f '%e %M' -o "$out" "${cmd[@]}" >/dev/null 2>"$work/stderr"
-  local rc=$?
+  # Wall time from the shell's microsecond clock: /usr/bin/time's %e has
+  # 10 ms steps, as long as fib(22) runs. time gives the peak RSS.
+  local t0=$EPOCHREALTIME
+  /usr/bin/time -f '%M' -o "$out" "${cmd[@]}" >/dev/null 2>"$work/stderr"
+  local rc=$? t1=$EPOCHREALTIME
   if [ "$tool" = full ] && [ $rc = 124 ]; then echo skip; return; fi
-  tail -1 "$out"
+  echo "$(calc "${t1/,/.} - ${t0/,/.}") $(tail -1 "$out")"
 }
 
 declare -A T M
@@ -96,13 +99,13 @@ for tool in "${tools[@]:1}"; do printf " %22s" "$tool"; done
 echo
 for prog in "${programs[@]}"; do
   p=${T[$prog.plain]} pm=${M[$prog.plain]}
-  printf "%-13s %7.2fs %5dM" "$prog" "$p" $((pm / 1024))
+  printf "%-13s %7.3fs %5dM" "$prog" "$p" $((pm / 1024))
   for tool in "${tools[@]:1}"; do
     v=${T[$prog.$tool]}
     case $v in
       na) printf " %22s" "not installed" ;;
       skip) printf " %22s" "skipped (>${full_limit}s)" ;;
-      *) printf " %6.2fs %5.1fx %5.1fx" "$v" "$(calc "$v / ($p > 0.005 ? $p : 0.005)")" \
+      *) printf " %6.3fs %5.1fx %5.1fx" "$v" "$(calc "$v / $p")" \
            "$(calc "${M[$prog.$tool]} / $pm")" ;;
     esac
   done
