@@ -74,8 +74,13 @@ static uint64_t *
 leaf_new(uintptr_t page)
 {
   if (g.slabs == NULL || g.slabs->used == SLAB_LEAVES) {
-    slab *s = hr_calloc(1, sizeof *s);
+    /* Written, not calloc'd: a leaf is read before it is written, and an
+    ** untouched calloc'd page read first is mapped to the shared zero page,
+    ** so its first write faults again and, with the writer thread running
+    ** on another CPU, flushes that CPU's TLB as well. */
+    slab *s = hr_malloc(sizeof *s);
     if (s == NULL) return NULL;
+    memset(s, 0, sizeof *s);
     s->next = g.slabs;
     g.slabs = s;
   }

@@ -188,6 +188,12 @@ int trc_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v) {
 
 static int deflate_ready(trc_codec *c, int level) {
   if (c->def_ready && c->def_level == level) return deflateReset(&c->def) == Z_OK ? HR_OK : HR_ENOMEM;
+  /* Another level on the same stream: no new 300 KB of state. */
+  if (c->def_ready && deflateReset(&c->def) == Z_OK &&
+      deflateParams(&c->def, level, Z_DEFAULT_STRATEGY) == Z_OK) {
+    c->def_level = level;
+    return HR_OK;
+  }
   if (c->def_ready) {
     deflateEnd(&c->def);
     c->def_ready = 0;

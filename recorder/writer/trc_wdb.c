@@ -113,6 +113,7 @@ struct trc_wdb {
   uint32_t *fslot;                 /* owned scratch: frame id -> new_frames row + 1 */
   size_t fslot_cap;
   int zlevel;
+  int hurry;                       /* trc_wdb_hurry: level 1 for now */
   uint32_t derived;                /* DERIVED_KINDS, less the object kinds without object rows */
   char *path;                      /* owned, for messages */
 };
@@ -646,7 +647,7 @@ static int store_chunk(trc_wdb *w, const trc_event *ev, size_t n, uint64_t lo, u
                        uint64_t *bytes, char **errmsg) {
   const uint8_t *blob;
   size_t len;
-  int status = trc_codec_encode(w->codec, ev, n, w->zlevel, &blob, &len);
+  int status = trc_codec_encode(w->codec, ev, n, w->hurry ? 1 : w->zlevel, &blob, &len);
   if (status != HR_OK) {
     *errmsg = hr_sprintf("cannot write trace '%s': %s", w->path, trc_codec_errmsg(w->codec));
     return status;
@@ -663,6 +664,10 @@ static int store_chunk(trc_wdb *w, const trc_event *ev, size_t n, uint64_t lo, u
   if (rc != SQLITE_OK) return db_fail(w, rc, errmsg);
   *bytes = len;
   return HR_OK;
+}
+
+void trc_wdb_hurry(trc_wdb *w, int on) {
+  w->hurry = on;
 }
 
 int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,

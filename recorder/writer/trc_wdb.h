@@ -47,6 +47,10 @@ int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **o
 int trc_wdb_store(trc_wdb *db, trc_event *ent, size_t n, uint64_t *chunk_bytes,
                   char **errmsg);
 
+/* While on, blocks are compressed at zlib level 1 whatever the trace's level:
+** the writer is behind and the producer about to wait for room. */
+void trc_wdb_hurry(trc_wdb *db, int on);
+
 /* Keep the objects table (on, the default) or leave it empty (off). */
 void trc_wdb_object_rows(trc_wdb *db, int on);
 

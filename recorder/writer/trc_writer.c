@@ -138,6 +138,10 @@ static void *writer_main(void *arg) {
       uint64_t block = w->done;
       uint32_t n = w->fill[block % w->nblocks];
       int failed = w->err != HR_OK;
+      /* Half the ring or more waiting (a burst: a million-item list's
+      ** end-of-run graph, a loaded machine): compress fast until it drains,
+      ** rather than make the program wait. */
+      trc_wdb_hurry(w->db, w->pub - w->done >= (w->nblocks + 1) / 2);
       pthread_mutex_unlock(&w->mu);
       if (!in_txn) txn_start = now_ms();
       in_txn = writer_store(w, block, n, failed, in_txn);
