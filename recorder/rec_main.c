@@ -514,9 +514,14 @@ int main(int argc, char **argv) {
   if (g_run.path == NULL) { rec_error("out of memory"); return 1; }
   char *err = NULL;
   /* Opening replaces an existing trace only once the new file is ready. */
+  trc_writer_options wopt = {0};
+  /* 1 KiB pages: at 4 KiB the twenty tables of a small trace (a course
+  ** example, an alloc trace) take 74 kB empty; a big trace costs the same
+  ** to write and to read either way (callgrind: +1 % writer, +0.5 %
+  ** analyzer instructions on a 4.6 M-event trace). */
+  wopt.page_size = 1024;
   /* Alloc traces keep objects in the event stream only (FORMAT.md), and
   ** compress harder: they hold far fewer events per second. */
-  trc_writer_options wopt = {0};
   if (a.detail == REC_DETAIL_ALLOC) {
     wopt.no_object_rows = 1;
     wopt.zlevel = 6;
@@ -524,9 +529,6 @@ int main(int argc, char **argv) {
     ** is 7 MB, not 29 MB, of fresh pages the program's first million events
     ** fault in one by one; zlib's 32 kB window makes the chunks as small. */
     wopt.chunk_events = 16384;
-    /* 1 KiB pages: an alloc trace is mostly small tables and small chunks;
-    ** at 4 KiB the empty tables alone are 74 kB. */
-    wopt.page_size = 1024;
   }
   if (trc_writer_open(g_run.path, &wopt, &g_run.w, &err) != HR_OK) {
     rec_error("%s", err ? err : "cannot create trace");
