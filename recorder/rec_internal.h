@@ -204,7 +204,8 @@ void rec_frame_forget(PyObject *frame);
 int rec_frames_user_call(PyObject *callable);  /* a call that runs recorded code */
 
 /* rec_alloc.c */
-int rec_alloc_start(void);
+int rec_alloc_prepare(void);                 /* the block table; HR_OK or HR_ENOMEM */
+int rec_alloc_start(void);                   /* install the allocator hooks */
 void rec_alloc_stop(void);
 int rec_alloc_born(PyObject *op);            /* block handed out while recording */
 void rec_alloc_emit_mem(int force);         /* force: even a small carried peak */

@@ -448,9 +448,11 @@ rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
   int rc = rec_objects_init();
   if (rc == HR_OK) rc = rec_frames_init();
   if (rc == HR_OK) rc = rec_gc_start();
+  if (rc == HR_OK) rc = rec_alloc_prepare();
   if (rc != HR_OK) {
     PyErr_Clear();
     if (errmsg) *errmsg = hr_strdup("cannot install the recorder's hooks");
+    rec_alloc_stop();
     rec_gc_stop();
     rec_dealloc_unwrap_all();
     return rc;
