@@ -240,7 +240,7 @@ rec_rc_record(rec_obj *o)
 }
 
 void
-rec_cand_flush(void)
+rec_cand_flush_all(void)
 {
   /* Entries may be appended while flushing (tracking emits nothing here,
   ** but keep the loop bound live anyway). */
@@ -450,6 +450,9 @@ int
 rec_obj_is_container(PyObject *op)
 {
   PyTypeObject *tp = Py_TYPE(op);
+  /* The commonest leaves first: the set checks below ask PyType_IsSubtype. */
+  if (tp == &PyLong_Type || tp == &PyUnicode_Type || tp == &PyFloat_Type || tp == &PyBytes_Type)
+    return 0;
   if (PyList_Check(op) || PyTuple_Check(op) || PyDict_Check(op) || PyAnySet_Check(op) ||
       PyCell_Check(op) || PyFunction_Check(op))
     return 1;
