@@ -1,6 +1,7 @@
 /* rec_alloc.c — allocator hooks (live blocks, byte counts) and gc callbacks. */
 #include "rec_internal.h"
 
+#include "rec_ablock.h"
 
 #include "internal/pycore_object.h"
 
@@ -14,11 +15,16 @@ typedef struct rec_hook {
 
 static rec_hook g_hooks[3];       /* RAW, MEM, OBJ; written only at start/stop */
 static int g_hooked;              /* GIL */
+static int g_table;               /* rec_ablock's table is this recording's; GIL */
 
-/* Blocks handed out since recording started and the byte counts. The RAW
-** domain runs without the GIL, so all of it is protected by g_blk_lock. */
-static int g_blk_lock;            /* a spinlock: held for a few hash operations only */
-static rec_map g_blocks;          /* block address -> size */
+/* Blocks handed out since recording started and the byte counts. The
+** blocks live in rec_ablock's page-indexed table (a full recording never
+** runs with an alloc-mode one, the table's other user): with a million live
+** blocks, a hashed map costs a cache miss on every malloc and free, the
+** table one leaf that the block's pool neighbours share. Only the size is
+** kept in a word. The RAW domain runs without the GIL, so here the table,
+** like the counts, is protected by g_blk_lock, not by the GIL. */
+static int g_blk_lock;            /* a spinlock: held for a few table operations only */
 static size_t g_cur, g_peak;      /* bytes now, highest since the last mem event */
 static size_t g_last_cur = (size_t)-1; /* bytes in the last mem event; GIL */
 
@@ -49,7 +55,7 @@ static void
 blk_add(void *p, size_t n)
 {
   blk_lock();
-  if (rec_map_put(&g_blocks, (uintptr_t)p, (uintptr_t)n) == HR_OK) {
+  if (rec_ablock_add((uintptr_t)p, n) != NULL) {
     g_cur += n;
     if (g_cur > g_peak) g_peak = g_cur;
   }
@@ -59,9 +65,9 @@ blk_add(void *p, size_t n)
 static void
 blk_del(void *p)
 {
-  uintptr_t n;
+  size_t n;
   blk_lock();
-  if (rec_map_del(&g_blocks, (uintptr_t)p, &n)) g_cur -= (size_t)n;
+  if (rec_ablock_del((uintptr_t)p, &n) != 0) g_cur -= n;
   blk_unlock();
 }
 
@@ -94,19 +100,19 @@ hook_realloc(void *ctx, void *ptr, size_t n)
 {
   rec_hook *h = ctx;
   if (t_reent) return h->orig.realloc(h->orig.ctx, ptr, n);
-  uintptr_t old = 0;
+  size_t old = 0;
   int had = 0;
   if (ptr) {
     blk_lock();
-    had = rec_map_del(&g_blocks, (uintptr_t)ptr, &old);
-    if (had) g_cur -= (size_t)old;
+    had = rec_ablock_del((uintptr_t)ptr, &old) != 0;
+    if (had) g_cur -= old;
     blk_unlock();
   }
   t_reent = 1;
   void *p = h->orig.realloc(h->orig.ctx, ptr, n);
   t_reent = 0;
   if (p && (had || !rec_alloc_quiet)) blk_add(p, n);
-  else if (!p && had) blk_add(ptr, (size_t)old);
+  else if (!p && had) blk_add(ptr, old);
   return p;
 }
 
@@ -122,10 +128,18 @@ hook_free(void *ctx, void *ptr)
 }
 
 int
+rec_alloc_prepare(void)
+{
+  g_table = 1;
+  return HR_OK;
+}
+
+int
 rec_alloc_start(void)
 {
   static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
                                                PYMEM_DOMAIN_OBJ};
+  if (rec_ablock_init() != HR_OK) return HR_ENOMEM;
   for (int i = 0; i < 3; i++) {
     g_hooks[i].domain = doms[i];
     PyMem_GetAllocator(doms[i], &g_hooks[i].orig);
@@ -141,14 +155,18 @@ rec_alloc_start(void)
 void
 rec_alloc_stop(void)
 {
-  if (!g_hooked) return;
-  /* Blocks handed out through the wrappers are freed later through the
-  ** originals: the wrappers only ever added bookkeeping, never headers. */
-  for (int i = 0; i < 3; i++) PyMem_SetAllocator(g_hooks[i].domain, &g_hooks[i].orig);
-  g_hooked = 0;
-  blk_lock();
-  rec_map_reset(&g_blocks);
-  blk_unlock();
+  if (g_hooked) {
+    /* Blocks handed out through the wrappers are freed later through the
+    ** originals: the wrappers only ever added bookkeeping, never headers. */
+    for (int i = 0; i < 3; i++) PyMem_SetAllocator(g_hooks[i].domain, &g_hooks[i].orig);
+    g_hooked = 0;
+  }
+  if (g_table) {
+    blk_lock();
+    rec_ablock_fini();
+    blk_unlock();
+    g_table = 0;
+  }
 }
 
 int
@@ -156,9 +174,14 @@ rec_alloc_born(PyObject *op)
 {
   PyTypeObject *tp = Py_TYPE(op);
   uintptr_t block = (uintptr_t)op - _PyType_PreHeaderSize(tp);
+  if (!g_table) return 0;          /* an alloc-mode recording: the table is not ours */
   blk_lock();
-  int born = rec_map_get(&g_blocks, block) != NULL ||
-             (block != (uintptr_t)op && rec_map_get(&g_blocks, (uintptr_t)op) != NULL);
+  uint64_t *w = rec_ablock_find(block);
+  int born = w != NULL && *w != 0;
+  if (!born && block != (uintptr_t)op) {
+    w = rec_ablock_find((uintptr_t)op);
+    born = w != NULL && *w != 0;
+  }
   blk_unlock();
   return born;
 }

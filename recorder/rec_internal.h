@@ -138,7 +138,15 @@ rec_cand_obj(rec_obj *o)         /* check o's count after this instruction */
   extern void rec_cand_push(rec_obj *o);
   if (o->cgen != rec_g.cgen) rec_cand_push(o);
 }
-void rec_cand_flush(void);
+void rec_cand_flush_all(void);
+/* Record the counts of the candidates and start a new generation. Most
+** instruction boundaries have none: no call then. */
+static inline void
+rec_cand_flush(void)
+{
+  if (rec_g.ncand != 0) rec_cand_flush_all();
+  else rec_g.cgen++;
+}
 void rec_rc_record(rec_obj *o);              /* emit o's refcount change since last recorded */
 /* Check o's count now, at an instruction boundary where nothing is in flux:
 ** a value-stack entry costs a compare, not a candidate push and a flush.
@@ -204,7 +212,8 @@ void rec_frame_forget(PyObject *frame);
 int rec_frames_user_call(PyObject *callable);  /* a call that runs recorded code */
 
 /* rec_alloc.c */
-int rec_alloc_start(void);
+int rec_alloc_prepare(void);                 /* the block table; HR_OK or HR_ENOMEM */
+int rec_alloc_start(void);                   /* install the allocator hooks */
 void rec_alloc_stop(void);
 int rec_alloc_born(PyObject *op);            /* block handed out while recording */
 void rec_alloc_emit_mem(int force);         /* force: even a small carried peak */

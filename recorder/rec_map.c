@@ -66,6 +66,27 @@ rec_map_put(rec_map *m, uintptr_t key, uintptr_t val)
   return HR_OK;
 }
 
+uintptr_t *
+rec_map_slot(rec_map *m, uintptr_t key, int *created)
+{
+  *created = 0;
+  size_t i = 0, mask = m->cap ? m->cap - 1 : 0;
+  if (m->cap != 0) {
+    for (i = map_hash(key, mask); m->ent[i].key != 0; i = (i + 1) & mask)
+      if (m->ent[i].key == key) return &m->ent[i].val;
+  }
+  if ((m->n + 1) * 4 > m->cap * 3) {
+    if (map_grow(m) != HR_OK) return NULL;
+    mask = m->cap - 1;
+    for (i = map_hash(key, mask); m->ent[i].key != 0;) i = (i + 1) & mask;
+  }
+  m->ent[i].key = key;
+  m->ent[i].val = 0;
+  m->n++;
+  *created = 1;
+  return &m->ent[i].val;
+}
+
 int
 rec_map_del(rec_map *m, uintptr_t key, uintptr_t *old)
 {

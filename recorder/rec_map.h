@@ -25,6 +25,11 @@ typedef struct rec_map {
 uintptr_t *rec_map_get(const rec_map *m, uintptr_t key);
 /* Insert or replace; HR_OK or HR_ENOMEM. */
 int rec_map_put(rec_map *m, uintptr_t key, uintptr_t val);
+/* The value slot of key, inserted with value 0 when absent (*created then
+** 1); NULL when out of memory. Valid until the next put or del. The table
+** grows exactly when rec_map_put would, so a map filled either way ends
+** up laid out the same. */
+uintptr_t *rec_map_slot(rec_map *m, uintptr_t key, int *created);
 /* Remove key; returns 1 and its value in *old (may be NULL) when present. */
 int rec_map_del(rec_map *m, uintptr_t key, uintptr_t *old);
 /* Free the tables; the map is empty and usable again. */

@@ -240,7 +240,7 @@ rec_rc_record(rec_obj *o)
 }
 
 void
-rec_cand_flush(void)
+rec_cand_flush_all(void)
 {
   /* Entries may be appended while flushing (tracking emits nothing here,
   ** but keep the loop bound live anyway). */
@@ -321,24 +321,33 @@ rec_obj *
 rec_obj_see(PyObject *op)
 {
   if (op == NULL) return NULL;
-  rec_obj *o = rec_obj_find(op);
-  if (o != NULL) return o;
-  uint64_t born;
-  size_t born_size;
-  int how = rec_g.born_lookup ? rec_g.born_lookup(op, &born, &born_size) : 0;
-  if (how) {
-    if ((o = rec_obj_adopt(op, born, born_size)) != NULL && how == 2) o->cont = 0;
-    return o;
+  rec_obj *o = rec_find_cache[REC_FIND_SLOT(op)];
+  if (o != NULL && o->op == op && o->id != 0) return o;
+  if (rec_g.born_lookup) {
+    if ((o = rec_obj_find_slow(op)) != NULL) return o;
+    uint64_t born;
+    size_t born_size;
+    int how = rec_g.born_lookup(op, &born, &born_size);
+    if (how) {
+      if ((o = rec_obj_adopt(op, born, born_size)) != NULL && how == 2) o->cont = 0;
+      return o;
+    }
   }
-  if ((o = obj_record_new()) == NULL) return NULL;
+  /* The cache missed: one probe finds the record or makes its entry. */
+  int created;
+  uintptr_t *slot = rec_map_slot(&rec_g.objs, (uintptr_t)op, &created);
+  if (slot == NULL) return NULL;
+  if (!created) return rec_find_cache[REC_FIND_SLOT(op)] = (rec_obj *)*slot;
+  if ((o = obj_record_new()) == NULL) {
+    rec_map_del(&rec_g.objs, (uintptr_t)op, NULL);
+    return NULL;
+  }
+  *slot = (uintptr_t)o;
+  rec_find_cache[REC_FIND_SLOT(op)] = o;
   memset(o, 0, sizeof *o);
   o->op = op;
   o->id = rec_g.next_obj++;
   o->rc = Py_REFCNT(op);
-  if (rec_map_put(&rec_g.objs, (uintptr_t)op, (uintptr_t)o) != HR_OK) {
-    obj_record_free(o);
-    return NULL;
-  }
   rec_dealloc_wrap(Py_TYPE(op));
   o->alloc = rec_alloc_born(op) || rec_map_get(&rec_g.reborn, (uintptr_t)op) != NULL;
   o->cont = (uint8_t)(rec_obj_is_container(op) || (o->alloc && class_is_recorded(op)));
@@ -441,6 +450,9 @@ int
 rec_obj_is_container(PyObject *op)
 {
   PyTypeObject *tp = Py_TYPE(op);
+  /* The commonest leaves first: the set checks below ask PyType_IsSubtype. */
+  if (tp == &PyLong_Type || tp == &PyUnicode_Type || tp == &PyFloat_Type || tp == &PyBytes_Type)
+    return 0;
   if (PyList_Check(op) || PyTuple_Check(op) || PyDict_Check(op) || PyAnySet_Check(op) ||
       PyCell_Check(op) || PyFunction_Check(op))
     return 1;

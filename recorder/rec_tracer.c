@@ -266,8 +266,10 @@ snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
       rec_rc_check(r->o);
       continue;
     }
-    rec_obj *o = v ? rec_obj_see(v) : NULL;
-    if (o) rec_obj_shadow(o);
+    /* Moved on the stack: the find cache knows most such objects. */
+    rec_obj *o = v ? rec_find_cache[REC_FIND_SLOT(v)] : NULL;
+    if (v != NULL && (o == NULL || o->op != v || o->id == 0)) o = rec_obj_see(v);
+    if (o != NULL && o->sh == NULL && o->cont) rec_obj_shadow(o);
     th->before[i].op = o ? v : NULL;
     th->before[i].o = o;
     th->before[i].id = o ? o->id : 0;
@@ -448,9 +450,11 @@ rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
   int rc = rec_objects_init();
   if (rc == HR_OK) rc = rec_frames_init();
   if (rc == HR_OK) rc = rec_gc_start();
+  if (rc == HR_OK) rc = rec_alloc_prepare();
   if (rc != HR_OK) {
     PyErr_Clear();
     if (errmsg) *errmsg = hr_strdup("cannot install the recorder's hooks");
+    rec_alloc_stop();
     rec_gc_stop();
     rec_dealloc_unwrap_all();
     return rc;
