@@ -515,14 +515,13 @@ int main(int argc, char **argv) {
   char *err = NULL;
   /* Opening replaces an existing trace only once the new file is ready. */
   trc_writer_options wopt = {0};
-  /* 1 KiB pages: at 4 KiB the twenty tables of a small trace (a course
-  ** example, an alloc trace) take 74 kB empty; a big trace costs the same
-  ** to write and to read either way (callgrind: +1 % writer, +0.5 %
-  ** analyzer instructions on a 4.6 M-event trace). */
-  wopt.page_size = 1024;
   /* Alloc traces keep objects in the event stream only (FORMAT.md), and
   ** compress harder: they hold far fewer events per second. */
   if (a.detail == REC_DETAIL_ALLOC) {
+    /* 1 KiB pages: at 4 KiB the twenty tables take 74 kB empty, more than
+    ** a whole alloc trace of a small program. A full trace keeps 4 KiB:
+    ** its objects table, most of the file, packs rows 2 % tighter so. */
+    wopt.page_size = 1024;
     wopt.no_object_rows = 1;
     wopt.zlevel = 6;
     /* A quarter of the default block: the ring (8 blocks of 56-byte events)
