@@ -11,7 +11,9 @@
 ** a leaf: no probing, and no cache miss per block once a million are live.
 ** Blocks the table cannot index (unaligned addresses, sizes of 1 MiB and
 ** more) keep their word, or their size, in side maps.
-** Protected by the GIL (the RAW domain never comes here).
+** One user at a time: an alloc-mode recording (MEM and OBJ blocks, under
+** the GIL) or a full one (every domain's blocks, sizes only, under
+** rec_alloc.c's spinlock, since the RAW domain runs without the GIL).
 */
 #ifndef REC_ABLOCK_H
 #define REC_ABLOCK_H
