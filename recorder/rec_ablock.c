@@ -1,4 +1,4 @@
-/* rec_ablock.c — the live blocks of an alloc-mode recording, indexed by page. */
+/* rec_ablock.c — the live allocator blocks of a recording, indexed by page. */
 #include "rec_ablock.h"
 
 #include <string.h>

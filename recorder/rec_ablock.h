@@ -1,4 +1,4 @@
-/* rec_ablock.h — the live blocks of an alloc-mode recording, indexed by page.
+/* rec_ablock.h — the live allocator blocks of a recording, indexed by page.
 **
 ** Every block handed out by the MEM and OBJ allocators while recording has
 ** one 64-bit word here: its requested size and, when it holds an object, the
