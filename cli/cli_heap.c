@@ -5,8 +5,7 @@
 
 void cli_heap_put_loc(FILE *out, ana_trace *t, uint64_t location) {
   if (location == 0) {
-    /* No Python line was running: the start-up, which compiles the script. */
-    fputs("before the script's first line", out);
+    fputs(CLI_HEAP_NO_LINE, out);
     return;
   }
   ana_loc l = ana_trace_location(t, location);

@@ -11,7 +11,10 @@
 #include "ana_leaks.h"
 #include "cli_json.h"
 
-/* `file:line in function` of a location. */
+/* Where a peak or an allocation happened when no Python line was running
+** (location 0): the start-up, which compiles the script. */
+#define CLI_HEAP_NO_LINE "before the script's first line"
+/* `file:line in function` of a location, or CLI_HEAP_NO_LINE. */
 void cli_heap_put_loc(FILE *out, ana_trace *t, uint64_t location);
 /* A stack of locations (borrowed), outermost first: `a.py:9 in <module> → a.py:4 in f`. */
 void cli_heap_put_stack(FILE *out, ana_trace *t, const uint64_t *stack, uint32_t depth);

@@ -174,8 +174,13 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
           x + (x > W / 2 ? -8 : 8), y - 8, x > W / 2 ? "end" : "start", buf);
   if (!ana_trace_is_alloc(t)) fprintf(out, " at step %llu", (unsigned long long)p->step);
   fputs(" (", out);
-  svg_text(out, l.file);
-  fprintf(out, ":%u)</text>\n</svg>\n", l.line);
+  if (p->location) {
+    svg_text(out, l.file);
+    fprintf(out, ":%u", l.line);
+  } else {
+    fputs(CLI_HEAP_NO_LINE, out);
+  }
+  fputs(")</text>\n</svg>\n", out);
   if (ferror(out) | fclose(out)) {
     cli_error("cannot write plot '%s': %s", path, hr_status_str(HR_EIO));
     return CLI_FAIL;

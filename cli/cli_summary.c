@@ -5,6 +5,7 @@
 #include "ana_summary.h"
 #include "cli.h"
 #include "cli_ana.h"
+#include "cli_heap.h"
 #include "cli_json.h"
 #include "hr_status.h"
 
@@ -111,7 +112,7 @@ static void print_text(const ana_summary *s) {
       cli_put_safe(stdout, s->peak_loc.file);
       printf(":%u)\n", s->peak_loc.line);
     } else {
-      puts("before the script's first line)");
+      puts(CLI_HEAP_NO_LINE ")");
     }
   } else {
     puts("unknown (no memory events)");

@@ -130,6 +130,7 @@ hook_free(void *ctx, void *ptr)
 int
 rec_alloc_prepare(void)
 {
+  if (rec_ablock_init() != HR_OK) return HR_ENOMEM;
   g_table = 1;
   return HR_OK;
 }
@@ -139,7 +140,6 @@ rec_alloc_start(void)
 {
   static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
                                                PYMEM_DOMAIN_OBJ};
-  if (rec_ablock_init() != HR_OK) return HR_ENOMEM;
   for (int i = 0; i < 3; i++) {
     g_hooks[i].domain = doms[i];
     PyMem_GetAllocator(doms[i], &g_hooks[i].orig);

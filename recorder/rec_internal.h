@@ -119,11 +119,16 @@ void rec_objects_fini(void);
 extern rec_obj *rec_find_cache[REC_FIND_CACHE];
 rec_obj *rec_obj_find_slow(PyObject *op);
 static inline rec_obj *
-rec_obj_find(PyObject *op)
+rec_obj_cached(PyObject *op)       /* op's record when the find cache holds it, else NULL */
 {
   rec_obj *o = rec_find_cache[REC_FIND_SLOT(op)];
-  if (o != NULL && o->op == op && o->id != 0) return o;
-  return rec_obj_find_slow(op);
+  return o != NULL && o->op == op && o->id != 0 ? o : NULL;
+}
+static inline rec_obj *
+rec_obj_find(PyObject *op)
+{
+  rec_obj *o = rec_obj_cached(op);
+  return o != NULL ? o : rec_obj_find_slow(op);
 }
 rec_obj *rec_obj_see(PyObject *op);          /* track when new; NULL on failure */
 uint64_t rec_obj_id(PyObject *op);           /* id, tracking when new; 0 for NULL */

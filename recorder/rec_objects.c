@@ -321,8 +321,8 @@ rec_obj *
 rec_obj_see(PyObject *op)
 {
   if (op == NULL) return NULL;
-  rec_obj *o = rec_find_cache[REC_FIND_SLOT(op)];
-  if (o != NULL && o->op == op && o->id != 0) return o;
+  rec_obj *o = rec_obj_cached(op);
+  if (o != NULL) return o;
   if (rec_g.born_lookup) {
     if ((o = rec_obj_find_slow(op)) != NULL) return o;
     uint64_t born;

@@ -267,8 +267,8 @@ snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
       continue;
     }
     /* Moved on the stack: the find cache knows most such objects. */
-    rec_obj *o = v ? rec_find_cache[REC_FIND_SLOT(v)] : NULL;
-    if (v != NULL && (o == NULL || o->op != v || o->id == 0)) o = rec_obj_see(v);
+    rec_obj *o = v ? rec_obj_cached(v) : NULL;
+    if (v != NULL && o == NULL) o = rec_obj_see(v);
     if (o != NULL && o->sh == NULL && o->cont) rec_obj_shadow(o);
     th->before[i].op = o ? v : NULL;
     th->before[i].o = o;

@@ -59,6 +59,9 @@ pycheck "peak reports allocator bytes, and no step (an alloc trace has none)" 'i
 run 0 peak "$TMP/alloc.heapreel"
 head -1 "$TMP/out" | grep -q "^peak [0-9]* bytes (before the script's first line)" \
   && ok "peak while the script was compiled says so" || fail "peak text: $(head -1 "$TMP/out")"
+run 0 peak --plot "$TMP/peak.svg" "$TMP/alloc.heapreel"
+grep -q ">peak [^<]* (before the script's first line)</text>" "$TMP/peak.svg" \
+  && ok "the plot's peak label says so too, with no step" || fail "plot label: $(grep -o '>peak [^<]*' "$TMP/peak.svg")"
 
 # --- summary, roots in other user modules, threads, exceptions ---------------------------------
 (cd "$PROGS" && "$RECORD" --detail alloc -o "$TMP/extras.heapreel" alloc_extras.py >"$TMP/extras.stdout" 2>/dev/null) \
