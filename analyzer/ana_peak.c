@@ -14,25 +14,37 @@ struct find {
   uint64_t site, first_free_site, peak_site;
   uint64_t first_free_seq, first_free_step, first_free_loc;  /* since the previous mem event */
   uint64_t width;      /* steps per bucket */
+  int in_bucket;       /* the series' current bucket has points */
+  uint64_t bucket;
+  ana_mem_point hi, lo;/* its highest and lowest bytes, and where */
 };
 
-static void add_point(struct find *f, uint64_t step, uint64_t bytes) {
+/* Close the current bucket: its low and high points, in the order they came. */
+static void bucket_flush(struct find *f) {
   ana_peak *p = f->p;
+  if (!f->in_bucket) return;
+  f->in_bucket = 0;
+  ana_mem_point a = f->lo, b = f->hi;
+  if (a.step >= b.step) a = f->hi, b = f->lo;   /* one event's high came before its now */
+  p->series[p->nseries++] = a;
+  if (b.step != a.step || b.bytes != a.bytes) p->series[p->nseries++] = b;
+}
+
+/* A mem event at step: bytes now, and high, the highest since the one before. */
+static void add_point(struct find *f, uint64_t step, uint64_t now, uint64_t high) {
   uint64_t b = step / f->width;
   if (b >= ANA_PEAK_BUCKETS) b = ANA_PEAK_BUCKETS - 1;
-  uint64_t lo = b * f->width;
-  if (p->nseries && p->series[p->nseries - 1].step / f->width == b) {
-    ana_mem_point *m = &p->series[p->nseries - 1];
-    if (bytes > m->bytes) {
-      m->bytes = bytes;
-      m->step = step > lo ? step : lo;
-    }
+  if (f->in_bucket && step < f->hi.step && step < f->lo.step) return;   /* steps went back */
+  if (f->in_bucket && b != f->bucket) bucket_flush(f);
+  if (!f->in_bucket) {
+    f->in_bucket = 1;
+    f->bucket = b;
+    f->hi = (ana_mem_point){step, high};
+    f->lo = (ana_mem_point){step, now};
     return;
   }
-  if (p->nseries && p->series[p->nseries - 1].step > step) return;   /* steps went back */
-  p->series[p->nseries].step = step;
-  p->series[p->nseries].bytes = bytes;
-  p->nseries++;
+  if (high > f->hi.bytes) f->hi = (ana_mem_point){step, high};
+  if (now < f->lo.bytes) f->lo = (ana_mem_point){step, now};
 }
 
 static int find_cb(void *ctx, const trc_event *ev) {
@@ -57,7 +69,7 @@ static int find_cb(void *ctx, const trc_event *ev) {
     break;
   case TRC_EV_MEM: {
     uint64_t now = ev->f[0], high = ev->f[1] > now ? ev->f[1] : now;
-    add_point(f, ev->step, high);
+    add_point(f, ev->step, now, high);
     /* As summary does: a peak at step 0 (the recorder's own start-up, before
     ** the program's first instruction) gives way to any later one. */
     if (!p->found || high > p->peak_bytes || !p->step) {
@@ -173,11 +185,12 @@ int ana_peak_compute(ana_trace *t, ana_peak *p) {
   f.p = p;
   p->last_step = trc_reader_last_step(ana_trace_reader(t));
   f.width = p->last_step / ANA_PEAK_BUCKETS + 1;
-  p->series = hr_malloc((ANA_PEAK_BUCKETS + 1) * sizeof *p->series);
+  p->series = hr_malloc(2 * ANA_PEAK_BUCKETS * sizeof *p->series);
   if (!p->series) return ana_trace_fail(t, HR_ENOMEM, "out of memory");
   int rc = load_marks(t, p);
   if (rc == HR_OK && ana_trace_is_alloc(t)) rc = ana_stacks_load(t, &f.stacks);
   if (rc == HR_OK) rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(ana_trace_reader(t)), find_batch, &f);
+  bucket_flush(&f);
   if (rc == HR_OK && !p->found) {
     ana_stacks_free(f.stacks);
     return ana_trace_fail(t, HR_ENOTFOUND, "the trace has no memory events");

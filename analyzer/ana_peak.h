@@ -6,7 +6,8 @@
 ** bytes now, memory fell before the event: the heap is then taken just
 ** before the first free after the previous mem event, the last point the
 ** peak can have been reached at. The series for the plot keeps, for each of
-** at most ANA_PEAK_BUCKETS equal ranges of steps, the highest bytes seen.
+** at most ANA_PEAK_BUCKETS equal ranges of steps, the highest and the lowest
+** bytes seen, in the order they came: a fall inside a range is drawn too.
 */
 #ifndef ANA_PEAK_H
 #define ANA_PEAK_H
@@ -39,7 +40,7 @@ typedef struct ana_peak {
   ana_leak_group *live;/* owned: what the program had allocated and held then, by site */
   size_t nlive;
   uint64_t live_count, live_bytes;
-  ana_mem_point *series; /* owned: highest bytes per step range, in step order */
+  ana_mem_point *series; /* owned: high and low bytes per step range, in step order */
   size_t nseries;
   ana_mark_at *marks;  /* owned, in trace order */
   size_t nmarks;

@@ -129,7 +129,7 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
   fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n", W, H, W, H);
-  fprintf(out, "<title>memory over steps: ");
+  fprintf(out, "<title>memory over %s: ", ana_trace_is_alloc(t) ? "the run" : "steps");
   svg_text(out, ana_trace_path(t));
   fprintf(out, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
   /* Axes and ticks: bytes at 0, half and full peak; steps at both ends. */
@@ -146,7 +146,9 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
   fprintf(out, "<text class=\"xtick\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">0</text>\n", ML, H - MB + 16);
   fprintf(out, "<text class=\"xtick\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%llu</text>\n",
           W - MR, H - MB + 16, (unsigned long long)p->last_step);
-  fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">step</text>\n", (ML + W - MR) / 2, H - 8);
+  /* An alloc trace has no steps: its step numbers count changes of allocation site. */
+  fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", (ML + W - MR) / 2, H - 8,
+          ana_trace_is_alloc(t) ? "allocation-site changes (an alloc trace has no steps)" : "step");
   /* Marks: a dashed line and the label on the step axis. */
   for (size_t i = 0; i < p->nmarks; i++) {
     double x = px(p, p->marks[i].step);

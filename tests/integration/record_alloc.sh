@@ -62,6 +62,14 @@ head -1 "$TMP/out" | grep -q "^peak [0-9]* bytes (before the script's first line
 run 0 peak --plot "$TMP/peak.svg" "$TMP/alloc.heapreel"
 grep -q ">peak [^<]* (before the script's first line)</text>" "$TMP/peak.svg" \
   && ok "the plot's peak label says so too, with no step" || fail "plot label: $(grep -o '>peak [^<]*' "$TMP/peak.svg")"
+grep -q ">allocation-site changes (an alloc trace has no steps)</text>" "$TMP/peak.svg" \
+  && ok "the plot's x axis says what an alloc trace's numbers count" || fail "plot x axis: $(grep -o '>[a-z][^<]*</text>' "$TMP/peak.svg" | tail -1)"
+# Each range of the plot keeps its low as well as its high: the fall after compiling is drawn.
+pycheck "the plot draws the fall from the compile-time high" '
+import re, sys
+pts = [tuple(map(float, p.split(","))) for p in re.search(r"class=\"bytes\"[^>]* points=\"([^\"]*)\"", open(sys.argv[1]).read()).group(1).split()]
+top = min(range(len(pts)), key=lambda i: pts[i][1])
+assert any(y > pts[top][1] + 100 for x, y in pts[top + 1:]), pts[:6]' "$TMP/peak.svg"
 
 # --- summary, roots in other user modules, threads, exceptions ---------------------------------
 (cd "$PROGS" && "$RECORD" --detail alloc -o "$TMP/extras.heapreel" alloc_extras.py >"$TMP/extras.stdout" 2>/dev/null) \
