@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_ana.h"
@@ -28,6 +30,7 @@ static const char usage[] =
   "    --line <l>[:<k>]    before the <k>-th execution (default 1) of line <l>\n"
   "    --mark <label>      where the program called heapreel.mark(<label>)\n"
   "    --steps, --lines    a storyboard: one numbered file per point in <dir>\n"
+  "                        (an earlier storyboard's numbered files there are removed)\n"
   "    --every line|mark   a storyboard of every line run in the main script, or of\n"
   "                        every mark (001-line7.svg, 002-line8.svg, ...); objects\n"
   "                        keep their place from file to file\n"
@@ -304,6 +307,37 @@ static int board_points(ana_trace *t, const struct render_args *a, rnd_point **p
   return HR_OK;
 }
 
+/* Whether name is a storyboard frame's (rnd_board_name): 001-line7.svg, 012-step40.png. */
+static int is_frame_name(const char *name) {
+  for (int i = 0; i < 3; i++)
+    if (name[i] < '0' || name[i] > '9') return 0;
+  const char *p = name + 3;
+  if (strncmp(p, "-line", 5) == 0) p += 5;
+  else if (strncmp(p, "-step", 5) == 0) p += 5;
+  else return 0;
+  if (*p < '0' || *p > '9') return 0;
+  while (*p >= '0' && *p <= '9') p++;
+  return strcmp(p, ".svg") == 0 || strcmp(p, ".png") == 0 || strcmp(p, ".pdf") == 0 ||
+         strcmp(p, ".dot") == 0;
+}
+
+/* Remove the frames an earlier storyboard left in dir, so that the files
+** there are this one's only; other files stay. The number removed. */
+static size_t clear_old_frames(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  size_t n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (!is_frame_name(e->d_name)) continue;
+    char *path = hr_sprintf("%s/%s", dir, e->d_name);
+    if (path && unlink(path) == 0) n++;
+    hr_free(path);
+  }
+  closedir(d);
+  return n;
+}
+
 static int render_board(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
   rnd_point *pts = NULL;
   size_t n = 0;
@@ -321,6 +355,9 @@ static int render_board(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
     cli_error("cannot create directory '%s'", a->out);
     return CLI_FAIL;
   }
+  size_t old = clear_old_frames(a->out);
+  if (old) fprintf(stderr, "heapreel: removed %zu frame%s of an earlier storyboard from '%s'\n", old,
+                   old == 1 ? "" : "s", a->out);
   rc = rnd_board_write(c, pts, n, a->format < 0 ? RND_FMT_SVG : a->format, a->out);
   hr_free(pts);
   if (rc) {

@@ -56,6 +56,12 @@ run 0 render "$A" --steps 3,7,31 -o "$TMP/steps/" --format dot
 grep -q 'pos="[0-9.-]*,[0-9.-]*!"' "$TMP/steps/002-line4.dot" || fail "storyboard DOT has no pinned positions"
 run 0 render "$A" --lines 4,8 -o "$TMP/lines/" --format png
 [ "$(ls "$TMP/lines" | tr '\n' ' ')" = "001-line4.png 002-line8.png " ] || fail "--lines wrote: $(ls "$TMP/lines")"
+# A second storyboard into the same directory replaces the first one's frames
+# (none of them stays behind to be mistaken for this run's) and keeps other files.
+touch "$TMP/lines/notes.txt" "$TMP/lines/017-step99.svg"
+run 0 render "$A" --lines 8 -o "$TMP/lines/" --format svg
+[ "$(ls "$TMP/lines" | tr '\n' ' ')" = "001-line8.svg notes.txt " ] || fail "a second storyboard left: $(ls "$TMP/lines")"
+grep -q "removed 3 frames of an earlier storyboard" "$TMP/err" || fail "no word of the removed frames: $(cat "$TMP/err")"
 run 0 render "$TMP/m.heapreel" --every mark -o "$TMP/marks/"
 # first, second, third, and the recorder's own "end" when the main script ends.
 [ "$(ls "$TMP/marks" | wc -l)" = 4 ] || fail "--every mark should write 4 files: $(ls "$TMP/marks")"
