@@ -98,7 +98,8 @@ int rec_ablock_next_odd(rec_ablock_iter *it, uintptr_t *p, uint64_t *w);
 
 /* rec_ablock_find for a run of neighbouring addresses (the items of one
 ** list often share a page): the leaf found last is kept in *near, whose
-** page starts as 1 (no page). Valid while nothing is added or deleted. */
+** page starts as UINTPTR_MAX (none). Valid while nothing is added or
+** deleted. */
 typedef struct rec_ablock_near {
   uintptr_t page;
   uint64_t *leaf;
@@ -107,8 +108,9 @@ typedef struct rec_ablock_near {
 static inline uint64_t *
 rec_ablock_find_near(uintptr_t p, rec_ablock_near *near)
 {
-  if ((p & ~(uintptr_t)4095) == near->page && (p & 15) == 0)
-    return &near->leaf[(p >> 4) & (REC_AB_LEAF_WORDS - 1)];
+  /* One compare for "same page and 16-byte aligned": the granule bits are
+  ** masked off, the low four must be zero like a page's. */
+  if ((p & ~(uintptr_t)0xFF0) == near->page) return &near->leaf[(p >> 4) & (REC_AB_LEAF_WORDS - 1)];
   uint64_t *s = rec_ablock_find(p);
   if (s != NULL && (p & 15) == 0 && ((uint64_t)p >> 48) == 0) {
     near->page = p & ~(uintptr_t)4095;

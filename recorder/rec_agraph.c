@@ -120,9 +120,9 @@ sort_blocks(void)
 static void
 seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
 {
-  rec_ablock_near near = {1, NULL};
+  rec_ablock_near near = {UINTPTR_MAX, NULL};
   PyTypeObject *last_tp = NULL;
-  size_t pre = 0;
+  uint64_t pre = 0;                           /* last_tp's header offset in its block */
   uint64_t sid = s->id, step = rec_g.step;    /* in registers: the stores may alias */
   trc_writer_run run;
   trc_writer_run_begin(rec_g.w, &run);
@@ -133,16 +133,21 @@ seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
       last_tp = Py_TYPE(it);
       pre = _PyType_PreHeaderSize(last_tp);
     }
-    uintptr_t p = (uintptr_t)it - pre;
-    uint64_t *slot = rec_ablock_find_near(p, &near), id = 0;
+    uint64_t *slot = rec_ablock_find_near((uintptr_t)it - pre, &near), id = 0;
     if (slot != NULL && rec_ab_off(*slot) == pre) id = rec_ab_id(*slot);
-    if (id && run.room) {
-      trc_writer_run_put(&run, TRC_EV_BIND, step, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
-      continue;
+    if (id == 0) {
+      /* Older than the recording and tracked already (None, a small int,
+      ** an interned str): what rec_obj_id would answer, with no event. */
+      rec_obj *o = rec_obj_find(it);
+      if (o == NULL || (id = o->id) == 0) goto slow;
     }
+    if (!trc_writer_run_room(&run)) goto slow;
+    trc_writer_run_put(&run, TRC_EV_BIND, step, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
+    continue;
+  slow:
     trc_writer_run_end(rec_g.w, &run);
     if (!id) id = rec_obj_id(it);          /* older than the recording: tracked now */
-    if (id) rec_emit(TRC_EV_BIND, s->id, TRC_SLOT_ITEM, (uint64_t)k, id);
+    if (id) rec_emit(TRC_EV_BIND, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
     trc_writer_run_begin(rec_g.w, &run);
     step = rec_g.step;
   }
