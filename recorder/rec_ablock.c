@@ -9,7 +9,7 @@
 
 #define L1_BITS 18                 /* address bits 47..30 */
 #define L2_BITS 18                 /* address bits 29..12 */
-#define LEAF_WORDS 256             /* bits 11..4: one word per 16-byte granule */
+#define LEAF_WORDS REC_AB_LEAF_WORDS /* bits 11..4: one word per 16-byte granule */
 #define SLAB_LEAVES 64             /* leaves are carved from slabs of 128 KiB */
 
 /* A leaf is LEAF_WORDS words, known by the address of its first. */
@@ -182,6 +182,40 @@ rec_ablock_each(int (*fn)(void *ctx, uintptr_t p, uint64_t w), void *ctx)
     if (g.odd.ent[i].key == 0 || g.odd.ent[i].val == 0) continue;
     int rc = fn(ctx, g.odd.ent[i].key, g.odd.ent[i].val);
     if (rc) return rc;
+  }
+  return 0;
+}
+
+void
+rec_ablock_iter_init(rec_ablock_iter *it)
+{
+  it->slab = g.slabs;
+  it->leaf = 0;
+  it->odd = 0;
+}
+
+const uint64_t *
+rec_ablock_next_leaf(rec_ablock_iter *it, uintptr_t *page)
+{
+  const slab *s = it->slab;
+  while (s != NULL && it->leaf >= s->used) {
+    s = it->slab = s->next;
+    it->leaf = 0;
+  }
+  if (s == NULL) return NULL;
+  *page = s->page[it->leaf];
+  return s->leaves[it->leaf++];
+}
+
+int
+rec_ablock_next_odd(rec_ablock_iter *it, uintptr_t *p, uint64_t *w)
+{
+  for (; it->odd < g.odd.cap; it->odd++) {
+    if (g.odd.ent[it->odd].key == 0 || g.odd.ent[it->odd].val == 0) continue;
+    *p = g.odd.ent[it->odd].key;
+    *w = g.odd.ent[it->odd].val;
+    it->odd++;
+    return 1;
   }
   return 0;
 }

@@ -80,4 +80,43 @@ size_t rec_ablock_count(void);
 /* Call fn(ctx, p, word) for every block (any order); stops at a nonzero return. */
 int rec_ablock_each(int (*fn)(void *ctx, uintptr_t p, uint64_t w), void *ctx);
 
+/* The same walk without a call per block, in the same order: the leaves in
+** use one at a time (word k of a leaf is block page | k << 4; 0 is none),
+** then the blocks no leaf holds one by one. Nothing may be added or
+** deleted meanwhile. */
+#define REC_AB_LEAF_WORDS 256
+typedef struct rec_ablock_iter {
+  const void *slab;      /* the slab of the next leaf; NULL when past the last */
+  size_t leaf;           /* the next leaf in it */
+  size_t odd;            /* the next side-map entry */
+} rec_ablock_iter;
+void rec_ablock_iter_init(rec_ablock_iter *it);
+/* The next leaf's words (borrowed) and its page in *page; NULL after the last. */
+const uint64_t *rec_ablock_next_leaf(rec_ablock_iter *it, uintptr_t *page);
+/* The next block no leaf holds, once the leaves are done: 1, or 0 after the last. */
+int rec_ablock_next_odd(rec_ablock_iter *it, uintptr_t *p, uint64_t *w);
+
+/* rec_ablock_find for a run of neighbouring addresses (the items of one
+** list often share a page): the leaf found last is kept in *near, whose
+** page starts as UINTPTR_MAX (none). Valid while nothing is added or
+** deleted. */
+typedef struct rec_ablock_near {
+  uintptr_t page;
+  uint64_t *leaf;
+} rec_ablock_near;
+
+static inline uint64_t *
+rec_ablock_find_near(uintptr_t p, rec_ablock_near *near)
+{
+  /* One compare for "same page and 16-byte aligned": the granule bits are
+  ** masked off, the low four must be zero like a page's. */
+  if ((p & ~(uintptr_t)0xFF0) == near->page) return &near->leaf[(p >> 4) & (REC_AB_LEAF_WORDS - 1)];
+  uint64_t *s = rec_ablock_find(p);
+  if (s != NULL && (p & 15) == 0 && ((uint64_t)p >> 48) == 0) {
+    near->page = p & ~(uintptr_t)4095;
+    near->leaf = s - ((p >> 4) & (REC_AB_LEAF_WORDS - 1));
+  }
+  return s;
+}
+
 #endif /* REC_ABLOCK_H */

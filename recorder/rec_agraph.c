@@ -61,22 +61,23 @@ seq_push(PyObject *op, uint64_t id, size_t size)
   return HR_OK;
 }
 
-static int
-sort_block(void *unused, uintptr_t p, uint64_t w)
+/* One block holding an object, other than a live int or str (sort_blocks). */
+static void
+sort_block(uintptr_t p, uint64_t w)
 {
   uint64_t id = rec_ab_id(w);
-  if (!id) return 0;
+  if (!id) return;
   PyObject *op = (PyObject *)(p + rec_ab_off(w));
   /* Dead on a free list we do not empty: its count is 0. */
   if (Py_REFCNT(op) > 0 && (PyLong_CheckExact(op) || PyUnicode_CheckExact(op)))
-    return 0;                            /* the commonest scalars, at once */
+    return;                              /* the commonest scalars, at once */
   if (Py_REFCNT(op) <= 0 || !g.type_ok(Py_TYPE(op))) {
     rec_emit(TRC_EV_FREE, id, 0, 0, 0);
-    return 0;
+    return;
   }
   size_t size = rec_ablock_size(p, w);
   if ((PyList_CheckExact(op) || PyTuple_CheckExact(op)) && seq_push(op, id, size) == HR_OK)
-    return 0;
+    return;
   /* Other containers are diffed by the object tracker; scalars wait until
   ** something refers to them (born_lookup). */
   struct kcache *k = &g.kinds[((uintptr_t)Py_TYPE(op) >> 6) & 255];
@@ -86,7 +87,71 @@ sort_block(void *unused, uintptr_t p, uint64_t w)
     k->cont = rec_obj_is_container(op);
   }
   if (k->cont) rec_obj_adopt(op, id, size);
-  return 0;
+}
+
+/* Every block of the table in its order: lists and tuples kept for
+** seqs_write, containers adopted, the dead ones' frees written. The blocks
+** holding no object and the live ints and strs (most of a big heap) are
+** passed over here, without a call. */
+static void
+sort_blocks(void)
+{
+  rec_ablock_iter it;
+  rec_ablock_iter_init(&it);
+  uintptr_t page, p;
+  uint64_t w;
+  const uint64_t *lf;
+  while ((lf = rec_ablock_next_leaf(&it, &page)) != NULL) {
+    for (size_t k = 0; k < REC_AB_LEAF_WORDS; k++) {
+      if ((lf[k] & REC_AB_ID_MASK) == 0) continue;        /* no block, or no object in it */
+      PyObject *op = (PyObject *)(page + (k << 4) + rec_ab_off(lf[k]));
+      PyTypeObject *tp = Py_TYPE(op);
+      if ((tp == &PyLong_Type || tp == &PyUnicode_Type) && Py_REFCNT(op) > 0) continue;
+      sort_block(page | (k << 4), lf[k]);
+    }
+  }
+  while (rec_ablock_next_odd(&it, &p, &w)) sort_block(p, w);
+}
+
+/* The list or tuple s's items as binds. Most items are objects of the
+** table, often neighbours (a loop appends what it just made): their leaf is
+** kept from one to the next, and their binds are stored straight into the
+** writer's block while it has room. */
+static void
+seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
+{
+  rec_ablock_near near = {UINTPTR_MAX, NULL};
+  PyTypeObject *last_tp = NULL;
+  uint64_t pre = 0;                           /* last_tp's header offset in its block */
+  uint64_t sid = s->id, step = rec_g.step;    /* in registers: the stores may alias */
+  trc_writer_run run;
+  trc_writer_run_begin(rec_g.w, &run);
+  for (Py_ssize_t k = 0; k < n; k++) {
+    PyObject *it = items[k];
+    if (it == NULL) continue;
+    if (Py_TYPE(it) != last_tp) {
+      last_tp = Py_TYPE(it);
+      pre = _PyType_PreHeaderSize(last_tp);
+    }
+    uint64_t *slot = rec_ablock_find_near((uintptr_t)it - pre, &near), id = 0;
+    if (slot != NULL && rec_ab_off(*slot) == pre) id = rec_ab_id(*slot);
+    if (id == 0) {
+      /* Older than the recording and tracked already (None, a small int,
+      ** an interned str): what rec_obj_id would answer, with no event. */
+      rec_obj *o = rec_obj_find(it);
+      if (o == NULL || (id = o->id) == 0) goto slow;
+    }
+    if (!trc_writer_run_room(&run)) goto slow;
+    trc_writer_run_put(&run, TRC_EV_BIND, step, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
+    continue;
+  slow:
+    trc_writer_run_end(rec_g.w, &run);
+    if (!id) id = rec_obj_id(it);          /* older than the recording: tracked now */
+    if (id) rec_emit(TRC_EV_BIND, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
+    trc_writer_run_begin(rec_g.w, &run);
+    step = rec_g.step;
+  }
+  trc_writer_run_end(rec_g.w, &run);
 }
 
 /* Items of the lists and tuples, and their sizes as sys.getsizeof says. */
@@ -95,26 +160,15 @@ seqs_write(void)
 {
   for (size_t i = 0; i < g.nseq; i++) {
     seq_obj *s = &g.seqs[i];
-    PyObject **items;
-    Py_ssize_t n;
     size_t now;
     if (PyList_CheckExact(s->op)) {
-      items = ((PyListObject *)s->op)->ob_item;
-      n = PyList_GET_SIZE(s->op);
+      seq_items_write(s, ((PyListObject *)s->op)->ob_item, PyList_GET_SIZE(s->op));
       now = sizeof(PyListObject) + (size_t)((PyListObject *)s->op)->allocated * sizeof(PyObject *);
     } else {
-      items = ((PyTupleObject *)s->op)->ob_item;
-      n = PyTuple_GET_SIZE(s->op);
-      now = (size_t)PyTuple_Type.tp_basicsize + (size_t)n * sizeof(PyObject *);
+      seq_items_write(s, ((PyTupleObject *)s->op)->ob_item, PyTuple_GET_SIZE(s->op));
+      now = (size_t)PyTuple_Type.tp_basicsize + (size_t)PyTuple_GET_SIZE(s->op) * sizeof(PyObject *);
     }
     now += sizeof(PyGC_Head);
-    for (Py_ssize_t k = 0; k < n; k++) {
-      PyObject *it = items[k];
-      if (it == NULL) continue;
-      uint64_t id = born_id(it, NULL);
-      if (!id) id = rec_obj_id(it);          /* older than the recording: tracked now */
-      if (id) rec_emit(TRC_EV_BIND, s->id, TRC_SLOT_ITEM, (uint64_t)k, id);
-    }
     if (now != s->size) rec_emit(TRC_EV_RESIZE, s->id, now, 0, 0);
   }
 }
@@ -322,7 +376,7 @@ rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
   int gc_was = PyGC_Disable();
   if (rec_objects_init() != HR_OK) PyErr_Clear();
   rec_g.born_lookup = born_lookup;
-  rec_ablock_each(sort_block, NULL);
+  sort_blocks();
   roots_write();
   old_holders_write();
   rec_objects_end();

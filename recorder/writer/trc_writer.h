@@ -82,6 +82,47 @@ static inline uint64_t trc_writer_append_inline(trc_writer *w, int kind, uint64_
   return trc_writer_put(h, kind, step, a, b, c, d);
 }
 
+/* A run of events stored straight into the current block, for a producer
+** that appends many in a row: the block's cursor lives in the run (in
+** registers) until trc_writer_run_end puts it back. Between begin and end
+** the producer calls nothing else of the writer's, and stores events with
+** trc_writer_run_put only while trc_writer_run_room says yes: up to the
+** block's last entry, which trc_writer_append publishes, and none when the
+** next append must take that slow path. A flush asked for meanwhile waits
+** for the producer's next ordinary append. */
+typedef struct trc_writer_run {
+  trc_event *e, *end;          /* the next entry; the first it may not fill */
+  uint64_t seq;                /* last sequence number handed out */
+} trc_writer_run;
+
+static inline void trc_writer_run_begin(trc_writer *w, trc_writer_run *r) {
+  trc_writer_head *h = (trc_writer_head *)w;
+  r->e = h->cur + h->cur_n;
+  r->end = atomic_load_explicit(&h->attn, memory_order_relaxed) || h->cur_n + 1 >= h->cap
+               ? r->e : h->cur + h->cap - 1;
+  r->seq = h->seq;
+}
+
+static inline int trc_writer_run_room(const trc_writer_run *r) { return r->e < r->end; }
+
+static inline void trc_writer_run_put(trc_writer_run *r, int kind, uint64_t step, uint64_t a,
+                                      uint64_t b, uint64_t c, uint64_t d) {
+  trc_event *e = r->e++;
+  e->seq = ++r->seq;
+  e->step = step;
+  e->f[0] = a;
+  e->f[1] = b;
+  e->f[2] = c;
+  e->f[3] = d;
+  e->kind = (uint8_t)kind;
+}
+
+static inline void trc_writer_run_end(trc_writer *w, const trc_writer_run *r) {
+  trc_writer_head *h = (trc_writer_head *)w;
+  h->cur_n = (uint32_t)(r->e - h->cur);
+  h->seq = r->seq;
+}
+
 /* Intern a string; returns its id (>= 1; equal strings give equal ids), or 0
 ** when out of memory. s is borrowed. */
 uint64_t trc_writer_string(trc_writer *w, const char *s, size_t n);

@@ -204,8 +204,11 @@ static void test_empty_trace(void) {
 static int nfields(int kind) { return trc_kind_nfields(kind); }
 
 /* Append n random events (with strings interned between them, so blocks mix
-** dimension entries and events) and check they come back exactly. */
-static void roundtrip(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, int sync_every) {
+** dimension entries and events) and check they come back exactly. With
+** runs, they are stored through trc_writer_run_* wherever a run has room,
+** and through trc_writer_append where it has none (a block's last entry). */
+static void roundtrip_with(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, int sync_every,
+                           int runs) {
   char path[4200];
   tmp_path(path, sizeof path, "roundtrip.heapreel");
   trc_event *expect = malloc(n * sizeof *expect);
@@ -215,6 +218,8 @@ static void roundtrip(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, i
   char *msg = NULL;
   REQUIRE(trc_writer_open(path, &opt, &w, &msg) == HR_OK);
   uint64_t step = 1, nstrings = 0;
+  trc_writer_run run = {0};
+  int open = 0;
   for (uint64_t i = 0; i < n; i++) {
     trc_event *x = &expect[i];
     memset(x, 0, sizeof *x);
@@ -231,19 +236,38 @@ static void roundtrip(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, i
       x->f[0] = 1000000 + i;
     x->seq = i + 1;
     if (rng() % 5 == 0) {
+      if (open) trc_writer_run_end(w, &run);
+      open = 0;
       char s[32];
       snprintf(s, sizeof s, "name%llu", (unsigned long long)(rng() % 50));
       uint64_t sid = trc_writer_string(w, s, strlen(s));
       CHECK(sid >= 1);
       if (sid > nstrings) nstrings = sid;
     }
-    uint64_t seq = trc_writer_append(w, x->kind, x->step, x->f[0], x->f[1], x->f[2], x->f[3]);
+    uint64_t seq;
+    if (runs && !open) {
+      trc_writer_run_begin(w, &run);
+      open = 1;
+    }
+    if (runs && trc_writer_run_room(&run)) {
+      trc_writer_run_put(&run, x->kind, x->step, x->f[0], x->f[1], x->f[2], x->f[3]);
+      seq = run.seq;
+    } else {
+      if (open) trc_writer_run_end(w, &run);
+      open = 0;
+      seq = trc_writer_append(w, x->kind, x->step, x->f[0], x->f[1], x->f[2], x->f[3]);
+    }
     if (seq != i + 1) {
       CHECK_EQ_U64(seq, i + 1);
       break;
     }
-    if (sync_every && (i + 1) % sync_every == 0) CHECK_EQ_U64(trc_writer_sync(w), HR_OK);
+    if (sync_every && (i + 1) % sync_every == 0) {
+      if (open) trc_writer_run_end(w, &run);
+      open = 0;
+      CHECK_EQ_U64(trc_writer_sync(w), HR_OK);
+    }
   }
+  if (open) trc_writer_run_end(w, &run);
   CHECK_EQ_U64(trc_writer_events(w), n);
   CHECK_EQ_U64(trc_writer_sync(w), HR_OK);
   uint64_t bytes = trc_writer_chunk_bytes(w);
@@ -262,7 +286,15 @@ static void roundtrip(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, i
   free(expect);
 }
 
+static void roundtrip(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, int sync_every) {
+  roundtrip_with(chunk_events, ring_blocks, n, sync_every, 0);
+}
+
 static void test_roundtrip_small_chunks(void) { roundtrip(7, 2, 20011, 997); }
+static void test_roundtrip_runs(void) {
+  roundtrip_with(7, 2, 20011, 997, 1);     /* a run meets a block's end every few events */
+  roundtrip_with(0, 0, 200000, 0, 1);
+}
 static void test_roundtrip_default_chunks(void) { roundtrip(0, 0, 300000, 0); }
 static void test_roundtrip_one_block_ring(void) { roundtrip(64, 1, 5000, 0); }
 
@@ -786,7 +818,7 @@ static void test_grow(void) {
   hr_free(v);
 }
 
-HR_TEST_MAIN(test_grow, test_empty_trace, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_default_chunks,
+HR_TEST_MAIN(test_grow, test_empty_trace, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_runs, test_roundtrip_default_chunks,
              test_roundtrip_one_block_ring, test_interning, test_derived_tables,
              test_incomplete_and_flush_timer, test_bad_kind, test_replace_only_on_success,
              test_crash_safety, test_out_of_memory, test_remove_temp_files)
