@@ -355,30 +355,44 @@ thread_seen(PyThreadState *ts)
 
 /* ---- object blocks --------------------------------------------------------------- */
 
-/* The object a block holds, or NULL: a header with a plausible count and a
-** known type whose pre-header puts the object where it is. */
-static PyObject *
+/* Block b of n bytes holds an object at offset off: a header with a
+** plausible count and a known type whose pre-header puts the object there. */
+static inline __attribute__((always_inline)) int
+object_at(uintptr_t b, size_t n, size_t off)
+{
+  PyObject *op = (PyObject *)(b + off);
+  /* 0: an object already being deallocated, with no hook call since its
+  ** block was handed out; it is still born, and dies at its block's free.
+  ** Negative counts fail the unsigned test too. */
+  if ((uint64_t)op->ob_refcnt > ((uint64_t)1 << 40)) return 0;
+  PyTypeObject *tp = op->ob_type;
+  /* A zeroed or misaligned word (a GC header not linked yet, or no
+  ** object at all) is no type: no call for it. */
+  if (tp == NULL || ((uintptr_t)tp & 7) != 0) return 0;
+  struct tcache *tc = tcache_of(tp);
+  if (tc->tp != tp && !type_known_slow(tp, tc)) return 0;
+  return _PyType_PreHeaderSize(tp) == off && (size_t)tp->tp_basicsize + off <= n;
+}
+
+/* The object block b of n bytes holds, or NULL: the first offset a
+** pre-header can put it at that fits. */
+static inline __attribute__((always_inline)) PyObject *
 block_object(uintptr_t b, size_t n)
 {
-  static const size_t offs[3] = {0, sizeof(PyGC_Head), sizeof(PyGC_Head) + 2 * sizeof(PyObject *)};
-  for (int i = 0; i < 3; i++) {
-    size_t off = offs[i];
-    if (n < off + sizeof(PyObject)) break;
-    PyObject *op = (PyObject *)(b + off);
-    Py_ssize_t rc = op->ob_refcnt;
-    /* 0: an object already being deallocated, with no hook call since its
-    ** block was handed out; it is still born, and dies at its block's free. */
-    if (rc < 0 || rc > ((Py_ssize_t)1 << 40)) continue;
-    PyTypeObject *tp = op->ob_type;
-    /* A zeroed or misaligned word (a GC header not linked yet, or no
-    ** object at all) is no type: no call for it. */
-    if (tp == NULL || ((uintptr_t)tp & 7) != 0) continue;
-    struct tcache *tc = tcache_of(tp);
-    if (tc->tp != tp && !type_known_slow(tp, tc)) continue;
-    if (_PyType_PreHeaderSize(tp) != off || (size_t)tp->tp_basicsize + off > n) continue;
-    return op;
-  }
+  enum { GC = sizeof(PyGC_Head), DICT = GC + 2 * sizeof(PyObject *) };
+  if (n < sizeof(PyObject)) return NULL;
+  if (object_at(b, n, 0)) return (PyObject *)b;
+  if (n < GC + sizeof(PyObject)) return NULL;
+  if (object_at(b, n, GC)) return (PyObject *)(b + GC);
+  if (n < DICT + sizeof(PyObject)) return NULL;
+  if (object_at(b, n, DICT)) return (PyObject *)(b + DICT);
   return NULL;
+}
+
+static __attribute__((noinline)) PyObject *
+block_object_call(uintptr_t b, size_t n)
+{
+  return block_object(b, n);
 }
 
 /* The allocation site changed: a site event (and the memory curve). */
@@ -586,7 +600,7 @@ realloc_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n
     if (n != old_size) rec_emit(TRC_EV_RESIZE, id, n, 0, 0);
   } else if (id) {
     block_gone((uintptr_t)ptr, w);           /* moved: a new block, a new object */
-    PyObject *op = block_object((uintptr_t)p, n);
+    PyObject *op = block_object_call((uintptr_t)p, n);
     if (op) object_born((uintptr_t)p, slot, n, op, rec_astack_now());
   } else if (ptr == NULL && dom == PYMEM_DOMAIN_OBJ) {
     g.pend = (uintptr_t)p;

@@ -1,6 +1,8 @@
 /* rec_astack.c — Python stacks for --detail alloc: capture, fold, intern. */
 #include "rec_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal/pycore_code.h"
@@ -229,18 +231,39 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
   return id;
 }
 
+#ifdef REC_ASTACK_VERIFY
+/* A check build (-DREC_ASTACK_VERIFY): every memo answer is walked again
+** and must be the walk's own. */
+static uint64_t
+memo_checked(memo *m, _PyInterpreterFrame *top)
+{
+  static memo scratch;
+  memo *last = memo_last;
+  uint64_t id = stack_walk(top, &scratch);
+  memo_last = last;
+  if (id != m->id) {
+    fprintf(stderr, "heapreel: stack memo gave %llu, the walk %llu\n", (unsigned long long)m->id,
+            (unsigned long long)id);
+    abort();
+  }
+  return m->id;
+}
+#else
+#define memo_checked(m, top) ((m)->id)
+#endif
+
 uint64_t
 rec_astack_of(PyThreadState *ts)
 {
   if (ts == NULL || ts->cframe == NULL) return 0;
   _PyInterpreterFrame *top = ts->cframe->current_frame;
   memo *m = memo_last;
-  if (m->n && top == m->fr[0].f && memo_hit(m, top)) return m->id;
+  if (m->n && top == m->fr[0].f && memo_hit(m, top)) return memo_checked(m, top);
   if (top == NULL) return stack_walk(top, m);
   m = memo_way(top);
   if (m->n && top == m->fr[0].f && memo_hit(m, top)) {
     memo_last = m;
-    return m->id;
+    return memo_checked(m, top);
   }
   return stack_walk(top, m);
 }
