@@ -117,8 +117,8 @@ rec_ablock_slot(uintptr_t p, int create)
   return &(*lp)[(p >> 4) & (LEAF_WORDS - 1)];
 }
 
-uint64_t *
-rec_ablock_add(uintptr_t p, size_t n)
+static __attribute__((noinline)) uint64_t *
+add_slow(uintptr_t p, size_t n)
 {
   uint64_t *s = rec_ablock_find(p);
   if (s == NULL && (s = rec_ablock_slot(p, 1)) == NULL) return NULL;
@@ -136,6 +136,18 @@ rec_ablock_add(uintptr_t p, size_t n)
   return s;
 }
 
+/* The common case inline: an aligned block of a page whose leaf exists,
+** with a size the word holds. */
+uint64_t *
+rec_ablock_add(uintptr_t p, size_t n)
+{
+  uint64_t *s = rec_ablock_leaf_slot(p);
+  if (__builtin_expect(s == NULL || n >= REC_AB_SIZE_BIG, 0)) return add_slow(p, n);
+  g.n += *s == 0;
+  *s = REC_AB_PRESENT | n;
+  return s;
+}
+
 size_t
 rec_ablock_big_size(uintptr_t p)
 {
@@ -143,8 +155,8 @@ rec_ablock_big_size(uintptr_t p)
   return v ? (size_t)*v : 0;
 }
 
-uint64_t
-rec_ablock_del(uintptr_t p, size_t *size)
+static __attribute__((noinline)) uint64_t
+del_slow(uintptr_t p, size_t *size)
 {
   uint64_t *s = rec_ablock_find(p);
   if (s == NULL || *s == 0) return 0;
@@ -154,6 +166,21 @@ rec_ablock_del(uintptr_t p, size_t *size)
   *size = rec_ablock_size(p, w);
   if ((w & REC_AB_SIZE_BIG) == REC_AB_SIZE_BIG) rec_map_del(&g.big, p, NULL);
   if (!indexable(p)) rec_map_del(&g.odd, p, NULL);
+  return w;
+}
+
+uint64_t
+rec_ablock_del(uintptr_t p, size_t *size)
+{
+  uint64_t *s = rec_ablock_leaf_slot(p);
+  if (__builtin_expect(s == NULL, 0)) return del_slow(p, size);
+  uint64_t w = *s;
+  if (w == 0) return 0;
+  size_t sz = (size_t)(w & REC_AB_SIZE_BIG);
+  if (__builtin_expect(sz == REC_AB_SIZE_BIG, 0)) return del_slow(p, size);
+  *s = 0;
+  g.n--;
+  *size = sz;
   return w;
 }
 

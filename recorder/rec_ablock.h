@@ -44,15 +44,24 @@ uint64_t *rec_ablock_slot(uintptr_t p, int create);
 /* The radix table, for rec_ablock_find's inline lookup only. */
 extern uint64_t ***rec_ablock_l1;
 
+/* The slot of an aligned block p in a page that has a leaf, else NULL
+** (whether or not p has a block elsewhere: see rec_ablock_find). */
+static inline uint64_t *
+rec_ablock_leaf_slot(uintptr_t p)
+{
+  if ((p & 15) != 0 || ((uint64_t)p >> 48) != 0 || rec_ablock_l1 == NULL) return NULL;
+  uint64_t **l2 = rec_ablock_l1[p >> 30];
+  uint64_t *leaf = l2 ? l2[(p >> 12) & ((1u << 18) - 1)] : NULL;
+  return leaf ? &leaf[(p >> 4) & 255] : NULL;
+}
+
 /* rec_ablock_slot(p, 0), inline for 16-byte aligned addresses. */
 static inline uint64_t *
 rec_ablock_find(uintptr_t p)
 {
   if ((p & 15) != 0 || ((uint64_t)p >> 48) != 0 || rec_ablock_l1 == NULL)
     return rec_ablock_slot(p, 0);
-  uint64_t **l2 = rec_ablock_l1[p >> 30];
-  uint64_t *leaf = l2 ? l2[(p >> 12) & ((1u << 18) - 1)] : NULL;
-  return leaf ? &leaf[(p >> 4) & 255] : NULL;
+  return rec_ablock_leaf_slot(p);
 }
 
 /* Record a new block p of n bytes: its slot (word = present + size), or

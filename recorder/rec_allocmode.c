@@ -335,12 +335,9 @@ threads_name(void *unused)
   return 0;
 }
 
-/* The allocating thread is in the threads table (named later). */
-static inline void
-thread_seen(void)
+static __attribute__((noinline)) void
+thread_new(PyThreadState *ts)
 {
-  PyThreadState *ts = _PyThreadState_GET();
-  if (ts == NULL || (ts == g.last_ts && (uint64_t)ts->thread_id == g.last_tid)) return;
   g.last_ts = ts;
   g.last_tid = (uint64_t)ts->thread_id;
   if (g.last_tid == 0 || rec_map_get(&g.threads, (uintptr_t)g.last_tid)) return;
@@ -349,28 +346,53 @@ thread_seen(void)
   if (!g.threads_queued && Py_AddPendingCall(threads_name, NULL) == 0) g.threads_queued = 1;
 }
 
+/* The allocating thread (ts, borrowed) is in the threads table (named later). */
+static inline void
+thread_seen(PyThreadState *ts)
+{
+  if (ts != NULL && (ts != g.last_ts || (uint64_t)ts->thread_id != g.last_tid)) thread_new(ts);
+}
+
 /* ---- object blocks --------------------------------------------------------------- */
 
-/* The object a block holds, or NULL: a header with a plausible count and a
-** known type whose pre-header puts the object where it is. */
-static PyObject *
+/* Block b of n bytes holds an object at offset off: a header with a
+** plausible count and a known type whose pre-header puts the object there. */
+static inline __attribute__((always_inline)) int
+object_at(uintptr_t b, size_t n, size_t off)
+{
+  PyObject *op = (PyObject *)(b + off);
+  /* 0: an object already being deallocated, with no hook call since its
+  ** block was handed out; it is still born, and dies at its block's free.
+  ** Negative counts fail the unsigned test too. */
+  if ((uint64_t)op->ob_refcnt > ((uint64_t)1 << 40)) return 0;
+  PyTypeObject *tp = op->ob_type;
+  /* A zeroed or misaligned word (a GC header not linked yet, or no
+  ** object at all) is no type: no call for it. */
+  if (tp == NULL || ((uintptr_t)tp & 7) != 0) return 0;
+  struct tcache *tc = tcache_of(tp);
+  if (tc->tp != tp && !type_known_slow(tp, tc)) return 0;
+  return _PyType_PreHeaderSize(tp) == off && (size_t)tp->tp_basicsize + off <= n;
+}
+
+/* The object block b of n bytes holds, or NULL: the first offset a
+** pre-header can put it at that fits. */
+static inline __attribute__((always_inline)) PyObject *
 block_object(uintptr_t b, size_t n)
 {
-  static const size_t offs[3] = {0, sizeof(PyGC_Head), sizeof(PyGC_Head) + 2 * sizeof(PyObject *)};
-  for (int i = 0; i < 3; i++) {
-    size_t off = offs[i];
-    if (n < off + sizeof(PyObject)) break;
-    PyObject *op = (PyObject *)(b + off);
-    Py_ssize_t rc = op->ob_refcnt;
-    /* 0: an object already being deallocated, with no hook call since its
-    ** block was handed out; it is still born, and dies at its block's free. */
-    if (rc < 0 || rc > ((Py_ssize_t)1 << 40)) continue;
-    PyTypeObject *tp = op->ob_type;
-    if (!type_known(tp)) continue;
-    if (_PyType_PreHeaderSize(tp) != off || (size_t)tp->tp_basicsize + off > n) continue;
-    return op;
-  }
+  enum { GC = sizeof(PyGC_Head), DICT = GC + 2 * sizeof(PyObject *) };
+  if (n < sizeof(PyObject)) return NULL;
+  if (object_at(b, n, 0)) return (PyObject *)b;
+  if (n < GC + sizeof(PyObject)) return NULL;
+  if (object_at(b, n, GC)) return (PyObject *)(b + GC);
+  if (n < DICT + sizeof(PyObject)) return NULL;
+  if (object_at(b, n, DICT)) return (PyObject *)(b + DICT);
   return NULL;
+}
+
+static __attribute__((noinline)) PyObject *
+block_object_call(uintptr_t b, size_t n)
+{
+  return block_object(b, n);
 }
 
 /* The allocation site changed: a site event (and the memory curve). */
@@ -422,18 +444,24 @@ object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op, uint64_t stack)
     born_special(tp, op, id);
 }
 
-/* Look at the block handed out last: by now its object header, if any, is set. */
-static void
-resolve(void)
+/* Look at the block handed out last: by now its object header, if any, is
+** set. Out of line: the hooks only test g.pend. */
+static __attribute__((noinline)) void
+resolve_pending(void)
 {
   uintptr_t p = g.pend;
-  if (!p) return;
   g.pend = 0;
   uint64_t *slot = g.pend_slot;
   if (slot == NULL || *slot == 0 || rec_ab_id(*slot)) return;
   size_t n = rec_ablock_size(p, *slot);
   PyObject *op = block_object(p, n);
   if (op) object_born(p, slot, n, op, g.pend_stack);
+}
+
+static inline void
+resolve(void)
+{
+  if (g.pend) resolve_pending();
 }
 
 /* Block p with word w is gone. */
@@ -465,42 +493,62 @@ raw_unlock(void)
   __atomic_store_n(&g.raw_lock, 0, __ATOMIC_RELEASE);
 }
 
-static void
-got_block(hook *h, void *p, size_t n)
+/* The hooks are made per domain (the domain a constant in each), so the
+** OBJ and MEM paths carry no test of it and RAW's lock stays out of them. */
+#define HOT static inline __attribute__((always_inline))
+
+/* The OBJ block p (word *slot) was handed out now: note it, its stack and thread. */
+HOT void
+pend_set(uintptr_t p, uint64_t *slot)
 {
-  if (h->domain == PYMEM_DOMAIN_RAW) {
-    raw_lock();
-    int ok = rec_map_put(&g.raw, (uintptr_t)p, n) == HR_OK;
-    raw_unlock();
-    if (ok) bytes_add_raw((int64_t)n);
+  PyThreadState *ts = _PyThreadState_GET();
+  g.pend = p;
+  g.pend_slot = slot;
+  g.pend_stack = rec_astack_of(ts);
+  thread_seen(ts);
+}
+
+static __attribute__((noinline)) void
+got_raw_block(void *p, size_t n)
+{
+  raw_lock();
+  int ok = rec_map_put(&g.raw, (uintptr_t)p, n) == HR_OK;
+  raw_unlock();
+  if (ok) bytes_add_raw((int64_t)n);
+}
+
+HOT void
+got_block(int dom, void *p, size_t n)
+{
+  if (dom == PYMEM_DOMAIN_RAW) {
+    got_raw_block(p, n);
     return;
   }
   uint64_t *slot = rec_ablock_add((uintptr_t)p, n);
   if (slot == NULL) return;
   bytes_add((int64_t)n);
-  if (h->domain == PYMEM_DOMAIN_OBJ) {
-    g.pend = (uintptr_t)p;
-    g.pend_slot = slot;
-    g.pend_stack = rec_astack_now();
-    thread_seen();
-  }
+  if (dom == PYMEM_DOMAIN_OBJ) pend_set((uintptr_t)p, slot);
+}
+
+static __attribute__((noinline)) uint64_t
+lost_raw_block(void *p, size_t *size)
+{
+  uintptr_t n;
+  raw_lock();
+  int had = rec_map_del(&g.raw, (uintptr_t)p, &n);
+  raw_unlock();
+  if (!had) return 0;
+  bytes_add_raw(-(int64_t)n);
+  *size = n;
+  return REC_AB_PRESENT;
 }
 
 /* Block p is going: its word (0: not followed; RAW blocks have no object)
 ** and size, with the byte count lowered. */
-static uint64_t
-lost_block(hook *h, void *p, size_t *size)
+HOT uint64_t
+lost_block(int dom, void *p, size_t *size)
 {
-  if (h->domain == PYMEM_DOMAIN_RAW) {
-    uintptr_t n;
-    raw_lock();
-    int had = rec_map_del(&g.raw, (uintptr_t)p, &n);
-    raw_unlock();
-    if (!had) return 0;
-    bytes_add_raw(-(int64_t)n);
-    *size = n;
-    return REC_AB_PRESENT;
-  }
+  if (dom == PYMEM_DOMAIN_RAW) return lost_raw_block(p, size);
   uint64_t w = rec_ablock_del((uintptr_t)p, size);
   if (!w) return 0;
   mem_before_drop();
@@ -508,28 +556,28 @@ lost_block(hook *h, void *p, size_t *size)
   return w;
 }
 
-static void *
-hook_malloc(void *ctx, size_t n)
+HOT void *
+any_malloc(int dom, void *ctx, size_t n)
 {
   hook *h = ctx;
   if (t_reent) return h->orig.malloc(h->orig.ctx, n);
   t_reent = 1;
-  if (h->domain != PYMEM_DOMAIN_RAW) resolve();
+  if (dom != PYMEM_DOMAIN_RAW) resolve();
   void *p = h->orig.malloc(h->orig.ctx, n);
-  if (p) got_block(h, p, n);
+  if (p) got_block(dom, p, n);
   t_reent = 0;
   return p;
 }
 
-static void *
-hook_calloc(void *ctx, size_t nelem, size_t elsize)
+HOT void *
+any_calloc(int dom, void *ctx, size_t nelem, size_t elsize)
 {
   hook *h = ctx;
   if (t_reent) return h->orig.calloc(h->orig.ctx, nelem, elsize);
   t_reent = 1;
-  if (h->domain != PYMEM_DOMAIN_RAW) resolve();
+  if (dom != PYMEM_DOMAIN_RAW) resolve();
   void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
-  if (p) got_block(h, p, nelem * elsize);
+  if (p) got_block(dom, p, nelem * elsize);
   t_reent = 0;
   return p;
 }
@@ -537,7 +585,7 @@ hook_calloc(void *ctx, size_t nelem, size_t elsize)
 /* A realloc of a MEM or OBJ block (the GIL held): the old block's word w
 ** and size (w 0: not followed) become the new block's. */
 static void
-realloc_moved(hook *h, void *ptr, uint64_t w, size_t old_size, void *p, size_t n)
+realloc_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n)
 {
   uint64_t *slot = rec_ablock_add((uintptr_t)p, n);
   if (slot == NULL) {
@@ -552,43 +600,43 @@ realloc_moved(hook *h, void *ptr, uint64_t w, size_t old_size, void *p, size_t n
     if (n != old_size) rec_emit(TRC_EV_RESIZE, id, n, 0, 0);
   } else if (id) {
     block_gone((uintptr_t)ptr, w);           /* moved: a new block, a new object */
-    PyObject *op = block_object((uintptr_t)p, n);
+    PyObject *op = block_object_call((uintptr_t)p, n);
     if (op) object_born((uintptr_t)p, slot, n, op, rec_astack_now());
-  } else if (ptr == NULL && h->domain == PYMEM_DOMAIN_OBJ) {
+  } else if (ptr == NULL && dom == PYMEM_DOMAIN_OBJ) {
     g.pend = (uintptr_t)p;
     g.pend_slot = slot;
     g.pend_stack = rec_astack_now();
   }
 }
 
-static void *
-hook_realloc(void *ctx, void *ptr, size_t n)
+HOT void *
+any_realloc(int dom, void *ctx, void *ptr, size_t n)
 {
   hook *h = ctx;
   if (t_reent) return h->orig.realloc(h->orig.ctx, ptr, n);
   t_reent = 1;
-  int gil = h->domain != PYMEM_DOMAIN_RAW;
+  int gil = dom != PYMEM_DOMAIN_RAW;
   if (gil) resolve();
   size_t old_size = 0;
-  uint64_t w = ptr ? lost_block(h, ptr, &old_size) : 0;
+  uint64_t w = ptr ? lost_block(dom, ptr, &old_size) : 0;
   void *p = h->orig.realloc(h->orig.ctx, ptr, n);
   if (p == NULL) {
-    if (w && !gil) got_block(h, ptr, old_size);     /* the old block stays */
+    if (w && !gil) got_block(dom, ptr, old_size);     /* the old block stays */
     if (w && gil) {
       uint64_t *slot = rec_ablock_add((uintptr_t)ptr, old_size);
       if (slot) *slot = w, bytes_add((int64_t)old_size);
     }
   } else if (!gil) {
-    got_block(h, p, n);
+    got_block(dom, p, n);
   } else {
-    realloc_moved(h, ptr, w, old_size, p, n);
+    realloc_moved(dom, ptr, w, old_size, p, n);
   }
   t_reent = 0;
   return p;
 }
 
-static void
-hook_free(void *ctx, void *ptr)
+HOT void
+any_free(int dom, void *ctx, void *ptr)
 {
   hook *h = ctx;
   if (t_reent || ptr == NULL) {
@@ -596,18 +644,28 @@ hook_free(void *ctx, void *ptr)
     return;
   }
   t_reent = 1;
-  if (h->domain != PYMEM_DOMAIN_RAW) {
+  size_t n;
+  if (dom != PYMEM_DOMAIN_RAW) {
     resolve();
-    size_t n;
-    uint64_t w = lost_block(h, ptr, &n);
+    uint64_t w = lost_block(dom, ptr, &n);
     if (w) block_gone((uintptr_t)ptr, w);
   } else {
-    size_t n;
-    lost_block(h, ptr, &n);
+    lost_block(dom, ptr, &n);
   }
   h->orig.free(h->orig.ctx, ptr);
   t_reent = 0;
 }
+
+#define HOOKS(name, dom)                                                                      \
+  static void *name##_malloc(void *c, size_t n) { return any_malloc(dom, c, n); }            \
+  static void *name##_calloc(void *c, size_t k, size_t n) { return any_calloc(dom, c, k, n); } \
+  static void *name##_realloc(void *c, void *p, size_t n) { return any_realloc(dom, c, p, n); } \
+  static void name##_free(void *c, void *p) { any_free(dom, c, p); }
+HOOKS(raw, PYMEM_DOMAIN_RAW)
+HOOKS(mem, PYMEM_DOMAIN_MEM)
+HOOKS(obj, PYMEM_DOMAIN_OBJ)
+#undef HOOKS
+#undef HOT
 
 static void
 hooks_install(void)
@@ -618,10 +676,12 @@ hooks_install(void)
     g.hooks[i].domain = doms[i];
     PyMem_GetAllocator(doms[i], &g.hooks[i].orig);
   }
-  for (int i = 0; i < 3; i++) {
-    PyMemAllocatorEx a = {&g.hooks[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
-    PyMem_SetAllocator(doms[i], &a);
-  }
+  PyMemAllocatorEx a[3] = {
+      {&g.hooks[0], raw_malloc, raw_calloc, raw_realloc, raw_free},
+      {&g.hooks[1], mem_malloc, mem_calloc, mem_realloc, mem_free},
+      {&g.hooks[2], obj_malloc, obj_calloc, obj_realloc, obj_free},
+  };
+  for (int i = 0; i < 3; i++) PyMem_SetAllocator(doms[i], &a[i]);
   g.hooked = 1;
 }
 

@@ -1,6 +1,8 @@
 /* rec_astack.c — Python stacks for --detail alloc: capture, fold, intern. */
 #include "rec_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal/pycore_code.h"
@@ -127,28 +129,50 @@ raw_grow(void)
 
 /* The stack id depends only on the frames walked, their code, and the
 ** instruction of each user frame: when the innermost frames are those of
-** the last walk, the user ones at the same instructions, the id is the last
-** one (library code running under an unchanged user line hits). Only frames
-** the walk visited are compared, so a deep recursion through folded frames
-** is no memo. */
+** a recent walk, the user ones at the same instructions, the id is that
+** walk's (library code running under an unchanged user line hits). Only
+** frames the walk visited are compared, so a deep recursion through folded
+** frames is no memo. Every frame a memo names is compared before its id is
+** used: a memo is a shortcut for the walk, never a guess.
+** The last walk answers first; then the one kept for the current frame and
+** instruction, so a loop whose allocations alternate between a few lines
+** of one frame needs no walk either. */
 #define MEMO_FRAMES 64
-static struct {
-  _PyInterpreterFrame *f[MEMO_FRAMES];
-  _Py_CODEUNIT *instr[MEMO_FRAMES];   /* NULL for a folded frame: any instruction */
-  PyCodeObject *code[MEMO_FRAMES];
+#define MEMO_WAYS 8
+typedef struct memo_frame {
+  _PyInterpreterFrame *f;
+  PyCodeObject *code;
+  uintptr_t instr;         /* prev_instr at the walk */
+  uintptr_t mask;          /* ~0: compare instr; 0 for a folded frame: any instruction */
+} memo_frame;
+typedef struct memo {
   int n;                   /* frames visited, 0: no memo */
   int to_end;              /* the walk ran out of frames (rather than of depth) */
   uint64_t id;
+  memo_frame fr[MEMO_FRAMES];
 } memo;
+static memo memos[MEMO_WAYS];
+static memo *memo_last = &memos[0];
+
+static inline memo *
+memo_way(_PyInterpreterFrame *top)
+{
+  uintptr_t k = (uintptr_t)top ^ ((uintptr_t)top->prev_instr >> 1);
+  return &memos[(k ^ (k >> 7)) & (MEMO_WAYS - 1)];
+}
 
 static inline int
-memo_hit(_PyInterpreterFrame *f)
+memo_hit(const memo *m, _PyInterpreterFrame *f)
 {
-  for (int i = 0; i < memo.n; i++, f = f->previous)
-    if (f != memo.f[i] || f->f_code != memo.code[i] ||
-        (memo.instr[i] && f->prev_instr != memo.instr[i]))
+  const memo_frame *e = m->fr, *end = e + m->n;
+  if (e == end) return 0;
+  for (; e < end; e++, f = f->previous) {
+    if (f != e->f) return 0;
+    if (((uintptr_t)f->f_code ^ (uintptr_t)e->code) |
+        (((uintptr_t)f->prev_instr ^ e->instr) & e->mask))
       return 0;
-  return !memo.to_end || f == NULL;
+  }
+  return !m->to_end || f == NULL;
 }
 
 static uint64_t
@@ -171,9 +195,9 @@ stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, code_info **ci,
 }
 
 /* The walk, out of line: its frame arrays would make every call, memo hits
-** included, pay for a large stack frame. */
+** included, pay for a large stack frame. It fills memo m. */
 static __attribute__((noinline)) uint64_t
-stack_walk(_PyInterpreterFrame *top)
+stack_walk(_PyInterpreterFrame *top, memo *m)
 {
   _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
   code_info *ci[REC_ASTACK_MAX_DEPTH];
@@ -183,15 +207,12 @@ stack_walk(_PyInterpreterFrame *top)
   ** 1024 steps per allocation. */
   _PyInterpreterFrame *f = top;
   for (; f && n < g.depth && walked < 1024; f = f->previous, walked++) {
-    if (walked < MEMO_FRAMES) {
-      memo.f[walked] = f;
-      memo.instr[walked] = f->prev_instr;
-      memo.code[walked] = f->f_code;
-    }
+    memo_frame *e = walked < MEMO_FRAMES ? &m->fr[walked] : NULL;
+    if (e) *e = (memo_frame){f, f->f_code, (uintptr_t)f->prev_instr, ~(uintptr_t)0};
     if (_PyFrame_IsIncomplete(f)) continue;
     code_info *c = code_of(f->f_code);
     if (!c->user) {
-      if (walked < MEMO_FRAMES) memo.instr[walked] = NULL;
+      if (e) e->mask = 0;
       continue;
     }
     fr[n] = f;
@@ -203,20 +224,54 @@ stack_walk(_PyInterpreterFrame *top)
     h2 = mix(h2, (uint64_t)(uintptr_t)f->f_code);
   }
   uint64_t id = n ? stack_intern(h1, h2, fr, ci, n) : 0;
-  memo.n = walked <= MEMO_FRAMES && walked > 0 ? walked : 0;
-  memo.to_end = f == NULL;
-  memo.id = id;
+  m->n = walked <= MEMO_FRAMES && walked > 0 ? walked : 0;
+  m->to_end = f == NULL;
+  m->id = id;
+  memo_last = m;
   return id;
+}
+
+#ifdef REC_ASTACK_VERIFY
+/* A check build (-DREC_ASTACK_VERIFY): every memo answer is walked again
+** and must be the walk's own. */
+static uint64_t
+memo_checked(memo *m, _PyInterpreterFrame *top)
+{
+  static memo scratch;
+  memo *last = memo_last;
+  uint64_t id = stack_walk(top, &scratch);
+  memo_last = last;
+  if (id != m->id) {
+    fprintf(stderr, "heapreel: stack memo gave %llu, the walk %llu\n", (unsigned long long)m->id,
+            (unsigned long long)id);
+    abort();
+  }
+  return m->id;
+}
+#else
+#define memo_checked(m, top) ((m)->id)
+#endif
+
+uint64_t
+rec_astack_of(PyThreadState *ts)
+{
+  if (ts == NULL || ts->cframe == NULL) return 0;
+  _PyInterpreterFrame *top = ts->cframe->current_frame;
+  memo *m = memo_last;
+  if (m->n && top == m->fr[0].f && memo_hit(m, top)) return memo_checked(m, top);
+  if (top == NULL) return stack_walk(top, m);
+  m = memo_way(top);
+  if (m->n && top == m->fr[0].f && memo_hit(m, top)) {
+    memo_last = m;
+    return memo_checked(m, top);
+  }
+  return stack_walk(top, m);
 }
 
 uint64_t
 rec_astack_now(void)
 {
-  PyThreadState *ts = _PyThreadState_GET();
-  if (ts == NULL || ts->cframe == NULL) return 0;
-  _PyInterpreterFrame *top = ts->cframe->current_frame;
-  if (memo.n && top == memo.f[0] && memo_hit(top)) return memo.id;
-  return stack_walk(top);
+  return rec_astack_of(_PyThreadState_GET());
 }
 
 int
@@ -245,5 +300,6 @@ rec_astack_fini(void)
   hr_free(g.stdlib[0]);
   hr_free(g.stdlib[1]);
   memset(&g, 0, sizeof g);
-  memset(&memo, 0, sizeof memo);
+  memset(memos, 0, sizeof memos);
+  memo_last = &memos[0];
 }

@@ -28,6 +28,9 @@ void rec_astack_fini(void);
 /* The trace's stack id of the current thread's Python stack now, 0 when no
 ** user frame is running (or when out of memory). */
 uint64_t rec_astack_now(void);
+/* The same for thread state ts (borrowed; the caller's, NULL for none). */
+struct _ts;
+uint64_t rec_astack_of(struct _ts *ts);
 
 /* 1 when file (borrowed) is the user's own code under the recording's rules. */
 int rec_astack_file_is_user(const char *file);
