@@ -471,6 +471,8 @@ block_gone(uintptr_t p, uint64_t w)
   uint64_t id = rec_ab_id(w);
   if (!id) return;
   rec_emit(TRC_EV_FREE, id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
+  /* The header is still whole while the block is being freed. */
+  if (Py_IS_TYPE((PyObject *)(p + rec_ab_off(w)), &PyCode_Type)) rec_astack_code_gone();
   if (w & REC_AB_TYPE) {
     PyTypeObject *tp = (PyTypeObject *)(p + rec_ab_off(w));
     rec_map_del(&g.types, (uintptr_t)tp, NULL);

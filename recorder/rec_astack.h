@@ -32,6 +32,10 @@ uint64_t rec_astack_now(void);
 struct _ts;
 uint64_t rec_astack_of(struct _ts *ts);
 
+/* A code object died: stacks remembered by code and instruction address
+** are no longer trusted (a new code object may take the address). */
+void rec_astack_code_gone(void);
+
 /* 1 when file (borrowed) is the user's own code under the recording's rules. */
 int rec_astack_file_is_user(const char *file);
 

@@ -71,6 +71,17 @@ pts = [tuple(map(float, p.split(","))) for p in re.search(r"class=\"bytes\"[^>]*
 top = min(range(len(pts)), key=lambda i: pts[i][1])
 assert any(y > pts[top][1] + 100 for x, y in pts[top + 1:]), pts[:6]' "$TMP/peak.svg"
 
+# --- stacks stay right when a code object's address is reused ---------------------------------
+# Two exec'd sources alternate; each compiled module dies and the next may take
+# its address (and its instructions' addresses): every list keeps its own line.
+(cd "$PROGS" && "$RECORD" --detail alloc -o "$TMP/reuse.heapreel" alloc_exec_reuse.py >/dev/null 2>&1) \
+  || fail "recording alloc_exec_reuse.py"
+run 0 leaks --json "$TMP/reuse.heapreel"
+pycheck "lists made by exec'd code at reused addresses keep their own lines (100 each)" '
+import json, sys
+g = {(x["file"], x["line"]): x["count"] for x in json.load(open(sys.argv[1]))["groups"] if x["type"] == "list"}
+assert g.get(("<generated>", 1)) == 100 and g.get(("<generated>", 3)) == 100, g' "$TMP/out"
+
 # --- summary, roots in other user modules, threads, exceptions ---------------------------------
 (cd "$PROGS" && "$RECORD" --detail alloc -o "$TMP/extras.heapreel" alloc_extras.py >"$TMP/extras.stdout" 2>/dev/null) \
   || fail "recording alloc_extras.py"
