@@ -55,19 +55,24 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
 uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
                            uint64_t a, uint64_t b, uint64_t c, uint64_t d);
 
-/* Fill the current block's next event (the caller checked there is room);
-** returns its sequence number. Shared by both append paths. */
-static inline uint64_t trc_writer_put(trc_writer_head *h, int kind, uint64_t step,
-                                      uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
-  trc_event *e = &h->cur[h->cur_n++];
-  e->seq = ++h->seq;
+/* Store one event into a ring entry. */
+static inline void trc_writer_fill(trc_event *e, uint64_t seq, int kind, uint64_t step,
+                                   uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+  e->seq = seq;
   e->step = step;
   e->f[0] = a;
   e->f[1] = b;
   e->f[2] = c;
   e->f[3] = d;
   e->kind = (uint8_t)kind;
-  return e->seq;
+}
+
+/* Fill the current block's next event (the caller checked there is room);
+** returns its sequence number. Shared by both append paths. */
+static inline uint64_t trc_writer_put(trc_writer_head *h, int kind, uint64_t step,
+                                      uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+  trc_writer_fill(&h->cur[h->cur_n++], ++h->seq, kind, step, a, b, c, d);
+  return h->seq;
 }
 
 /* trc_writer_append for a producer's hot path: the same contract, inlined
@@ -107,14 +112,7 @@ static inline int trc_writer_run_room(const trc_writer_run *r) { return r->e < r
 
 static inline void trc_writer_run_put(trc_writer_run *r, int kind, uint64_t step, uint64_t a,
                                       uint64_t b, uint64_t c, uint64_t d) {
-  trc_event *e = r->e++;
-  e->seq = ++r->seq;
-  e->step = step;
-  e->f[0] = a;
-  e->f[1] = b;
-  e->f[2] = c;
-  e->f[3] = d;
-  e->kind = (uint8_t)kind;
+  trc_writer_fill(r->e++, ++r->seq, kind, step, a, b, c, d);
 }
 
 static inline void trc_writer_run_end(trc_writer *w, const trc_writer_run *r) {
