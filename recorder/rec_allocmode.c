@@ -471,8 +471,6 @@ block_gone(uintptr_t p, uint64_t w)
   uint64_t id = rec_ab_id(w);
   if (!id) return;
   rec_emit(TRC_EV_FREE, id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
-  /* The header is still whole while the block is being freed. */
-  if (Py_IS_TYPE((PyObject *)(p + rec_ab_off(w)), &PyCode_Type)) rec_astack_code_gone();
   if (w & REC_AB_TYPE) {
     PyTypeObject *tp = (PyTypeObject *)(p + rec_ab_off(w));
     rec_map_del(&g.types, (uintptr_t)tp, NULL);
@@ -650,6 +648,10 @@ any_free(int dom, void *ctx, void *ptr)
   if (dom != PYMEM_DOMAIN_RAW) {
     resolve();
     uint64_t w = lost_block(dom, ptr, &n);
+    /* A code object's header is still whole until the block is freed (a
+    ** realloc'd block is never one: code objects do not change size). */
+    if (rec_ab_id(w) && Py_IS_TYPE((PyObject *)((uintptr_t)ptr + rec_ab_off(w)), &PyCode_Type))
+      rec_astack_code_gone();
     if (w) block_gone((uintptr_t)ptr, w);
   } else {
     lost_block(dom, ptr, &n);
