@@ -34,12 +34,6 @@ static struct {
   size_t n_l2, cap_l2;
 } g;
 
-static inline int
-indexable(uintptr_t p)
-{
-  return (p & 15) == 0 && ((uint64_t)p >> 48) == 0;
-}
-
 int
 rec_ablock_init(void)
 {
@@ -91,7 +85,7 @@ leaf_new(uintptr_t page)
 uint64_t *
 rec_ablock_slot(uintptr_t p, int create)
 {
-  if (!indexable(p)) {
+  if (!rec_ablock_indexable(p)) {
     uintptr_t *v = rec_map_get(&g.odd, p);
     if (v || !create) return (uint64_t *)v;
     if (rec_map_put(&g.odd, p, 0) != HR_OK) return NULL;
@@ -165,7 +159,7 @@ del_slow(uintptr_t p, size_t *size)
   g.n--;
   *size = rec_ablock_size(p, w);
   if ((w & REC_AB_SIZE_BIG) == REC_AB_SIZE_BIG) rec_map_del(&g.big, p, NULL);
-  if (!indexable(p)) rec_map_del(&g.odd, p, NULL);
+  if (!rec_ablock_indexable(p)) rec_map_del(&g.odd, p, NULL);
   return w;
 }
 
@@ -188,29 +182,6 @@ size_t
 rec_ablock_count(void)
 {
   return g.n;
-}
-
-int
-rec_ablock_each(int (*fn)(void *ctx, uintptr_t p, uint64_t w), void *ctx)
-{
-  /* The leaves in use are exactly the slabs' leaves: no walk of the
-  ** mostly empty radix tables. */
-  for (slab *s = g.slabs; s; s = s->next) {
-    for (size_t l = 0; l < s->used; l++) {
-      const uint64_t *lf = s->leaves[l];
-      for (size_t k = 0; k < LEAF_WORDS; k++) {
-        if (lf[k] == 0) continue;
-        int rc = fn(ctx, s->page[l] | (k << 4), lf[k]);
-        if (rc) return rc;
-      }
-    }
-  }
-  for (size_t i = 0; i < g.odd.cap; i++) {
-    if (g.odd.ent[i].key == 0 || g.odd.ent[i].val == 0) continue;
-    int rc = fn(ctx, g.odd.ent[i].key, g.odd.ent[i].val);
-    if (rc) return rc;
-  }
-  return 0;
 }
 
 void

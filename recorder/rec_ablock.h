@@ -44,12 +44,20 @@ uint64_t *rec_ablock_slot(uintptr_t p, int create);
 /* The radix table, for rec_ablock_find's inline lookup only. */
 extern uint64_t ***rec_ablock_l1;
 
+/* Whether p is an address the leaves can index (16-byte aligned, 48 bits);
+** the others live in side maps. */
+static inline int
+rec_ablock_indexable(uintptr_t p)
+{
+  return (p & 15) == 0 && ((uint64_t)p >> 48) == 0;
+}
+
 /* The slot of an aligned block p in a page that has a leaf, else NULL
 ** (whether or not p has a block elsewhere: see rec_ablock_find). */
 static inline uint64_t *
 rec_ablock_leaf_slot(uintptr_t p)
 {
-  if ((p & 15) != 0 || ((uint64_t)p >> 48) != 0 || rec_ablock_l1 == NULL) return NULL;
+  if (!rec_ablock_indexable(p) || rec_ablock_l1 == NULL) return NULL;
   uint64_t **l2 = rec_ablock_l1[p >> 30];
   uint64_t *leaf = l2 ? l2[(p >> 12) & ((1u << 18) - 1)] : NULL;
   return leaf ? &leaf[(p >> 4) & 255] : NULL;
@@ -59,8 +67,7 @@ rec_ablock_leaf_slot(uintptr_t p)
 static inline uint64_t *
 rec_ablock_find(uintptr_t p)
 {
-  if ((p & 15) != 0 || ((uint64_t)p >> 48) != 0 || rec_ablock_l1 == NULL)
-    return rec_ablock_slot(p, 0);
+  if (!rec_ablock_indexable(p) || rec_ablock_l1 == NULL) return rec_ablock_slot(p, 0);
   return rec_ablock_leaf_slot(p);
 }
 
@@ -86,13 +93,10 @@ uint64_t rec_ablock_del(uintptr_t p, size_t *size);
 /* Number of blocks followed now. */
 size_t rec_ablock_count(void);
 
-/* Call fn(ctx, p, word) for every block (any order); stops at a nonzero return. */
-int rec_ablock_each(int (*fn)(void *ctx, uintptr_t p, uint64_t w), void *ctx);
-
-/* The same walk without a call per block, in the same order: the leaves in
-** use one at a time (word k of a leaf is block page | k << 4; 0 is none),
-** then the blocks no leaf holds one by one. Nothing may be added or
-** deleted meanwhile. */
+/* Every block, without a call per block: the leaves in use one at a time
+** (word k of a leaf is block page | k << 4; 0 is none; the slabs' leaves,
+** no walk of the mostly empty radix tables), then the blocks no leaf holds
+** one by one. Nothing may be added or deleted meanwhile. */
 #define REC_AB_LEAF_WORDS 256
 typedef struct rec_ablock_iter {
   const void *slab;      /* the slab of the next leaf; NULL when past the last */
@@ -121,7 +125,7 @@ rec_ablock_find_near(uintptr_t p, rec_ablock_near *near)
   ** masked off, the low four must be zero like a page's. */
   if ((p & ~(uintptr_t)0xFF0) == near->page) return &near->leaf[(p >> 4) & (REC_AB_LEAF_WORDS - 1)];
   uint64_t *s = rec_ablock_find(p);
-  if (s != NULL && (p & 15) == 0 && ((uint64_t)p >> 48) == 0) {
+  if (s != NULL && rec_ablock_indexable(p)) {
     near->page = p & ~(uintptr_t)4095;
     near->leaf = s - ((p >> 4) & (REC_AB_LEAF_WORDS - 1));
   }

@@ -25,17 +25,33 @@ static struct {
   size_t nseq, capseq;
 } g;
 
+/* The object id in block word slot s (may be NULL) when its object header
+** sits pre bytes into the block, else 0. */
+static inline uint64_t
+slot_id(const uint64_t *s, size_t pre)
+{
+  return s != NULL && rec_ab_off(*s) == pre ? rec_ab_id(*s) : 0;
+}
+
 /* The id and size of the block object at op, 0 when op is no such object. */
 static uint64_t
 born_id(PyObject *op, size_t *size)
 {
-  uintptr_t p = (uintptr_t)op - _PyType_PreHeaderSize(Py_TYPE(op));
+  size_t pre = _PyType_PreHeaderSize(Py_TYPE(op));
+  uintptr_t p = (uintptr_t)op - pre;
   uint64_t *s = rec_ablock_find(p);
-  if (s == NULL) return 0;
-  uint64_t w = *s, id = rec_ab_id(w);
-  if (!id || rec_ab_off(w) != (uintptr_t)op - p) return 0;
-  if (size) *size = rec_ablock_size(p, w);
+  uint64_t id = slot_id(s, pre);
+  if (id && size) *size = rec_ablock_size(p, *s);
   return id;
+}
+
+/* A live exact int or str: the commonest scalars, passed over by the sort
+** (a dead one sits on no free list of ours but has a count of 0). */
+static inline int
+live_scalar(PyObject *op)
+{
+  PyTypeObject *tp = Py_TYPE(op);
+  return (tp == &PyLong_Type || tp == &PyUnicode_Type) && Py_REFCNT(op) > 0;
 }
 
 /* rec_objects.c asks here before it gives an object a new id: lists and
@@ -68,9 +84,8 @@ sort_block(uintptr_t p, uint64_t w)
   uint64_t id = rec_ab_id(w);
   if (!id) return;
   PyObject *op = (PyObject *)(p + rec_ab_off(w));
+  if (live_scalar(op)) return;
   /* Dead on a free list we do not empty: its count is 0. */
-  if (Py_REFCNT(op) > 0 && (PyLong_CheckExact(op) || PyUnicode_CheckExact(op)))
-    return;                              /* the commonest scalars, at once */
   if (Py_REFCNT(op) <= 0 || !g.type_ok(Py_TYPE(op))) {
     rec_emit(TRC_EV_FREE, id, 0, 0, 0);
     return;
@@ -104,9 +119,7 @@ sort_blocks(void)
   while ((lf = rec_ablock_next_leaf(&it, &page)) != NULL) {
     for (size_t k = 0; k < REC_AB_LEAF_WORDS; k++) {
       if ((lf[k] & REC_AB_ID_MASK) == 0) continue;        /* no block, or no object in it */
-      PyObject *op = (PyObject *)(page + (k << 4) + rec_ab_off(lf[k]));
-      PyTypeObject *tp = Py_TYPE(op);
-      if ((tp == &PyLong_Type || tp == &PyUnicode_Type) && Py_REFCNT(op) > 0) continue;
+      if (live_scalar((PyObject *)(page + (k << 4) + rec_ab_off(lf[k])))) continue;
       sort_block(page | (k << 4), lf[k]);
     }
   }
@@ -133,8 +146,7 @@ seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
       last_tp = Py_TYPE(it);
       pre = _PyType_PreHeaderSize(last_tp);
     }
-    uint64_t *slot = rec_ablock_find_near((uintptr_t)it - pre, &near), id = 0;
-    if (slot != NULL && rec_ab_off(*slot) == pre) id = rec_ab_id(*slot);
+    uint64_t id = slot_id(rec_ablock_find_near((uintptr_t)it - pre, &near), pre);
     if (id == 0) {
       /* Older than the recording and tracked already (None, a small int,
       ** an interned str): what rec_obj_id would answer, with no event. */

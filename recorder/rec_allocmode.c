@@ -603,9 +603,7 @@ realloc_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n
     PyObject *op = block_object_call((uintptr_t)p, n);
     if (op) object_born((uintptr_t)p, slot, n, op, rec_astack_now());
   } else if (ptr == NULL && dom == PYMEM_DOMAIN_OBJ) {
-    g.pend = (uintptr_t)p;
-    g.pend_slot = slot;
-    g.pend_stack = rec_astack_now();
+    pend_set((uintptr_t)p, slot);
   }
 }
 

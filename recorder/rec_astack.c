@@ -28,12 +28,13 @@ typedef struct code_info {
 /* Raw stacks seen so far: two independent 64-bit hashes of the (code,
 ** instruction) pairs -> trace stack id. Open addressing, grows at half full.
 ** A code object that dies may leave its address, and its instructions'
-** addresses, to a new one: each death starts a new generation, mixed into
-** the hashes, and a growth drops the entries of older generations. */
+** addresses, to a new one: each death starts a new generation, an entry of
+** an older one is never an answer, and a growth drops them. */
 typedef struct raw_ent {
   uint64_t h1, h2, id;     /* id: the stack id, and the generation above bit GEN_SHIFT */
 } raw_ent;
 #define GEN_SHIFT 40
+#define ID_MASK (((uint64_t)1 << GEN_SHIFT) - 1)
 
 /* All of it protected by the GIL. */
 static struct {
@@ -114,12 +115,18 @@ stack_build(_PyInterpreterFrame **fr, code_info **ci, int n)
   return parent;
 }
 
+/* Whether e holds a stack of the current generation. */
+static inline int
+raw_current(const raw_ent *e)
+{
+  return e->id != 0 && e->id >> GEN_SHIFT == g.gen;
+}
+
 static int
 raw_grow(void)
 {
   size_t live = 0;
-  for (size_t i = 0; i < g.capraw; i++)
-    if (g.raw[i].id && g.raw[i].id >> GEN_SHIFT == g.gen) live++;
+  for (size_t i = 0; i < g.capraw; i++) live += raw_current(&g.raw[i]);
   /* Rebuilt at most a quarter full: older generations' entries go. */
   size_t ncap = g.capraw ? g.capraw : 1024;
   while ((live + 1) * 4 > ncap) ncap *= 2;
@@ -127,7 +134,7 @@ raw_grow(void)
   if (nr == NULL) return HR_ENOMEM;
   g.nraw = 0;
   for (size_t i = 0; i < g.capraw; i++) {
-    if (g.raw[i].id == 0 || g.raw[i].id >> GEN_SHIFT != g.gen) continue;
+    if (!raw_current(&g.raw[i])) continue;
     g.nraw++;
     size_t j = (size_t)g.raw[i].h1 & (ncap - 1);
     while (nr[j].id) j = (j + 1) & (ncap - 1);
@@ -192,10 +199,8 @@ stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, code_info **ci,
 {
   if (g.capraw == 0 && raw_grow() != HR_OK) return 0;
   size_t mask = g.capraw - 1, j = (size_t)h1 & mask;
-  uint64_t gen = g.gen << GEN_SHIFT;
   for (; g.raw[j].id; j = (j + 1) & mask)
-    if (g.raw[j].h1 == h1 && g.raw[j].h2 == h2 && (g.raw[j].id & ~(((uint64_t)1 << GEN_SHIFT) - 1)) == gen)
-      return g.raw[j].id & (((uint64_t)1 << GEN_SHIFT) - 1);
+    if (g.raw[j].h1 == h1 && g.raw[j].h2 == h2 && raw_current(&g.raw[j])) return g.raw[j].id & ID_MASK;
   uint64_t id = stack_build(fr, ci, n);
   if (id == 0) return 0;
   if ((g.nraw + 1) * 2 > g.capraw) {
@@ -203,7 +208,7 @@ stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, code_info **ci,
     mask = g.capraw - 1;
     for (j = (size_t)h1 & mask; g.raw[j].id; j = (j + 1) & mask) {}
   }
-  g.raw[j] = (raw_ent){h1, h2, id | gen};
+  g.raw[j] = (raw_ent){h1, h2, id | g.gen << GEN_SHIFT};
   g.nraw++;
   return id;
 }
@@ -216,7 +221,7 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
   _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
   code_info *ci[REC_ASTACK_MAX_DEPTH];
   int n = 0, walked = 0;
-  uint64_t h1 = 0x243F6A8885A308D3ull ^ g.gen, h2 = 0x13198A2E03707344ull + g.gen;
+  uint64_t h1 = 0x243F6A8885A308D3ull, h2 = 0x13198A2E03707344ull;
   /* The walk is bounded: deep recursion through folded frames costs at most
   ** 1024 steps per allocation. */
   _PyInterpreterFrame *f = top;
