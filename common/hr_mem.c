@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Both counters are atomics: allocations happen on the interpreter's thread
 ** and on the writer thread at once. */
@@ -46,6 +47,39 @@ void *hr_realloc(void *p, size_t n) {
 }
 
 void hr_free(void *p) { free(p); }
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *hr_huge_alloc(size_t n) {
+  if (n == 0 || n > SIZE_MAX - 2 * HUGE_PAGE || mem_should_fail()) return NULL;
+  n = (n + 4095) & ~(size_t)4095;
+  /* Over-map by one huge page, then trim to an aligned start. */
+  size_t len = n + HUGE_PAGE;
+  char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return NULL;
+  char *a = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+  if (a > m) munmap(m, (size_t)(a - m));
+  size_t tail = (size_t)(m + len - (a + n));
+  if (tail) munmap(a + n, tail);
+#ifdef MADV_HUGEPAGE
+  madvise(a, n, MADV_HUGEPAGE);         /* advice only: without it, small pages */
+#endif
+  return a;
+}
+
+void *hr_huge_alloc_now(size_t n) {
+  char *a = hr_huge_alloc(n);
+  if (a == NULL) return NULL;
+#ifdef MADV_POPULATE_WRITE
+  if (madvise(a, n, MADV_POPULATE_WRITE) == 0) return a;
+#endif
+  for (size_t i = 0; i < n; i += 4096) a[i] = 0;     /* older kernels: touch each page */
+  return a;
+}
+
+void hr_huge_free(void *p, size_t n) {
+  if (p) munmap(p, (n + 4095) & ~(size_t)4095);
+}
 
 void *hr_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first) {
   if (need <= *cap) return arr;

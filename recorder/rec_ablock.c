@@ -10,15 +10,21 @@
 #define L1_BITS 18                 /* address bits 47..30 */
 #define L2_BITS 18                 /* address bits 29..12 */
 #define LEAF_WORDS REC_AB_LEAF_WORDS /* bits 11..4: one word per 16-byte granule */
-#define SLAB_LEAVES 64             /* leaves are carved from slabs of 128 KiB */
+#define SLAB_LEAVES 63             /* leaves are carved from slabs of 127 KiB */
+#define SMALL_SLABS 8              /* the first slabs are malloc'd, the rest come in chunks */
+#define CHUNK_BYTES ((size_t)2 << 20)
+#define CHUNK_SLABS (CHUNK_BYTES / sizeof(slab))   /* 16 */
 
 /* A leaf is LEAF_WORDS words, known by the address of its first. */
 typedef struct slab {
   struct slab *next;
-  size_t used;
+  uint32_t used;
+  uint32_t chunked;                /* carved from a chunk, not malloc'd */
   uintptr_t page[SLAB_LEAVES];     /* the address of the page each leaf covers */
   uint64_t leaves[SLAB_LEAVES][LEAF_WORDS];
 } slab;
+
+_Static_assert(CHUNK_BYTES / sizeof(slab) == 16, "a chunk holds 16 slabs");
 
 /* 2^L1_BITS pointers to L2 tables of 2^L2_BITS leaves. Protected by the
 ** GIL, as is g. */
@@ -32,6 +38,11 @@ static struct {
   size_t n;
   uint32_t *l2_used;       /* owned: the L1 indices that have an L2 table */
   size_t n_l2, cap_l2;
+  /* A big heap's leaves fill chunks of huge pages (hr_huge_alloc): with
+  ** thousands of leaves the small pages' faults, their TLB misses in the
+  ** hooks and their unmapping at the end cost more than the rest. */
+  void **chunks;           /* owned, each CHUNK_BYTES */
+  size_t nchunks, capchunks, chunk_left, nslabs;
 } g;
 
 int
@@ -55,19 +66,22 @@ rec_ablock_fini(void)
   }
   while (g.slabs) {
     slab *nx = g.slabs->next;
-    hr_free(g.slabs);
+    if (!g.slabs->chunked) hr_free(g.slabs);
     g.slabs = nx;
   }
+  for (size_t i = 0; i < g.nchunks; i++) hr_huge_free(g.chunks[i], CHUNK_BYTES);
+  hr_free(g.chunks);
   rec_map_reset(&g.odd);
   rec_map_reset(&g.big);
   hr_free(g.l2_used);
   memset(&g, 0, sizeof g);
 }
 
-static uint64_t *
-leaf_new(uintptr_t page)
+/* A new empty slab, zeroed. */
+static slab *
+slab_new(void)
 {
-  if (g.slabs == NULL || g.slabs->used == SLAB_LEAVES) {
+  if (g.nslabs < SMALL_SLABS) {
     /* Written, not calloc'd: a leaf is read before it is written, and an
     ** untouched calloc'd page read first is mapped to the shared zero page,
     ** so its first write faults again and, with the writer thread running
@@ -75,6 +89,31 @@ leaf_new(uintptr_t page)
     slab *s = hr_malloc(sizeof *s);
     if (s == NULL) return NULL;
     memset(s, 0, sizeof *s);
+    g.nslabs++;
+    return s;
+  }
+  if (g.chunk_left == 0) {
+    void **c = hr_grow(g.chunks, &g.capchunks, g.nchunks + 1, sizeof *c, 16);
+    if (c == NULL) return NULL;
+    g.chunks = c;
+    /* Zeroed, present, and in huge pages when the kernel has them: no
+    ** fault per leaf. */
+    if ((c[g.nchunks] = hr_huge_alloc_now(CHUNK_BYTES)) == NULL) return NULL;
+    g.nchunks++;
+    g.chunk_left = CHUNK_SLABS;
+  }
+  slab *s = (slab *)g.chunks[g.nchunks - 1] + (CHUNK_SLABS - g.chunk_left--);
+  s->chunked = 1;
+  g.nslabs++;
+  return s;
+}
+
+static uint64_t *
+leaf_new(uintptr_t page)
+{
+  if (g.slabs == NULL || g.slabs->used == SLAB_LEAVES) {
+    slab *s = slab_new();
+    if (s == NULL) return NULL;
     s->next = g.slabs;
     g.slabs = s;
   }

@@ -126,44 +126,102 @@ sort_blocks(void)
   while (rec_ablock_next_odd(&it, &p, &w)) sort_block(p, w);
 }
 
-/* The list or tuple s's items as binds. Most items are objects of the
-** table, often neighbours (a loop appends what it just made): their leaf is
-** kept from one to the next, and their binds are stored straight into the
-** writer's block while it has room. */
+/* The id of a sequence's item `it` when it has one already (no event is
+** needed): from the block table, through near (the leaf of the previous
+** item: a loop appends what it just made), or, for an object older than the
+** recording and tracked already (None, a small int, an interned str), what
+** rec_obj_id would answer. 0 otherwise. last_tp and pre remember the
+** previous item's type and its header offset in a block. */
+static inline uint64_t
+item_id(PyObject *it, rec_ablock_near *near, PyTypeObject **last_tp, uint64_t *pre)
+{
+  if (Py_TYPE(it) != *last_tp) {
+    *last_tp = Py_TYPE(it);
+    *pre = _PyType_PreHeaderSize(*last_tp);
+  }
+  uint64_t id = slot_id(rec_ablock_find_near((uintptr_t)it - *pre, near), *pre);
+  if (id == 0) {
+    rec_obj *o = rec_obj_find(it);
+    if (o != NULL) id = o->id;
+  }
+  return id;
+}
+
+/* The bind of item k of s, for an item item_id does not know: tracked now. */
+static void
+item_slow(const seq_obj *s, PyObject *it, Py_ssize_t k)
+{
+  uint64_t id = rec_obj_id(it);
+  if (id) rec_emit(TRC_EV_BIND, s->id, TRC_SLOT_ITEM, (uint64_t)k, id);
+}
+
+/* The list or tuple s's items as binds, stored straight into the writer's
+** block while it has room. */
 static void
 seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
 {
   rec_ablock_near near = {UINTPTR_MAX, NULL};
   PyTypeObject *last_tp = NULL;
-  uint64_t pre = 0;                           /* last_tp's header offset in its block */
+  uint64_t pre = 0;
   uint64_t sid = s->id, step = rec_g.step;    /* in registers: the stores may alias */
   trc_writer_run run;
   trc_writer_run_begin(rec_g.w, &run);
   for (Py_ssize_t k = 0; k < n; k++) {
     PyObject *it = items[k];
     if (it == NULL) continue;
-    if (Py_TYPE(it) != last_tp) {
-      last_tp = Py_TYPE(it);
-      pre = _PyType_PreHeaderSize(last_tp);
+    uint64_t id = item_id(it, &near, &last_tp, &pre);
+    if (id && trc_writer_run_room(&run)) {
+      trc_writer_run_put(&run, TRC_EV_BIND, step, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
+      continue;
     }
-    uint64_t id = slot_id(rec_ablock_find_near((uintptr_t)it - pre, &near), pre);
-    if (id == 0) {
-      /* Older than the recording and tracked already (None, a small int,
-      ** an interned str): what rec_obj_id would answer, with no event. */
-      rec_obj *o = rec_obj_find(it);
-      if (o == NULL || (id = o->id) == 0) goto slow;
-    }
-    if (!trc_writer_run_room(&run)) goto slow;
-    trc_writer_run_put(&run, TRC_EV_BIND, step, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
-    continue;
-  slow:
     trc_writer_run_end(rec_g.w, &run);
-    if (!id) id = rec_obj_id(it);          /* older than the recording: tracked now */
     if (id) rec_emit(TRC_EV_BIND, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
+    else item_slow(s, it, k);
     trc_writer_run_begin(rec_g.w, &run);
     step = rec_g.step;
   }
   trc_writer_run_end(rec_g.w, &run);
+}
+
+/* Sequences at least this long hand their items' ids to the writer thread
+** in arrays (trc_writer_items): it makes their binds while the program
+** finishes, instead of the program waiting for room in the ring. */
+enum { ITEMS_HANDED = 1024 };
+
+/* seq_items_write for a long sequence: each run of items with known ids
+** goes to the writer as one array. */
+static void
+seq_items_hand(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
+{
+  rec_ablock_near near = {UINTPTR_MAX, NULL};
+  PyTypeObject *last_tp = NULL;
+  uint64_t pre = 0;
+  uint64_t *ids = NULL;
+  Py_ssize_t first = 0, m = 0;
+  for (Py_ssize_t k = 0; k < n; k++) {
+    PyObject *it = items[k];
+    uint64_t id = it ? item_id(it, &near, &last_tp, &pre) : 0;
+    if (id && (ids != NULL || (ids = hr_malloc((size_t)(n - k) * sizeof *ids)) != NULL)) {
+      if (m == 0) first = k;
+      ids[m++] = id;
+      continue;
+    }
+    if (m) trc_writer_items(rec_g.w, rec_g.step, s->id, (uint64_t)first, ids, (size_t)m);
+    else hr_free(ids);
+    ids = NULL;
+    m = 0;
+    if (id) rec_emit(TRC_EV_BIND, s->id, TRC_SLOT_ITEM, (uint64_t)k, id);
+    else if (it) item_slow(s, it, k);
+  }
+  if (m) trc_writer_items(rec_g.w, rec_g.step, s->id, (uint64_t)first, ids, (size_t)m);
+  else hr_free(ids);
+}
+
+static void
+seq_items(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
+{
+  if (n >= ITEMS_HANDED) seq_items_hand(s, items, n);
+  else seq_items_write(s, items, n);
 }
 
 /* Items of the lists and tuples, and their sizes as sys.getsizeof says. */
@@ -174,10 +232,10 @@ seqs_write(void)
     seq_obj *s = &g.seqs[i];
     size_t now;
     if (PyList_CheckExact(s->op)) {
-      seq_items_write(s, ((PyListObject *)s->op)->ob_item, PyList_GET_SIZE(s->op));
+      seq_items(s, ((PyListObject *)s->op)->ob_item, PyList_GET_SIZE(s->op));
       now = sizeof(PyListObject) + (size_t)((PyListObject *)s->op)->allocated * sizeof(PyObject *);
     } else {
-      seq_items_write(s, ((PyTupleObject *)s->op)->ob_item, PyTuple_GET_SIZE(s->op));
+      seq_items(s, ((PyTupleObject *)s->op)->ob_item, PyTuple_GET_SIZE(s->op));
       now = (size_t)PyTuple_Type.tp_basicsize + (size_t)PyTuple_GET_SIZE(s->op) * sizeof(PyObject *);
     }
     now += sizeof(PyGC_Head);

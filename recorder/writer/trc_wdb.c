@@ -112,6 +112,7 @@ struct trc_wdb {
   trc_rows frees;                  /* this block's frees of older objects, by id */
   uint32_t *fslot;                 /* owned scratch: frame id -> new_frames row + 1 */
   size_t fslot_cap;
+  trc_event *items;                /* owned scratch: one chunk of expanded item binds */
   int zlevel;
   int hurry;                       /* trc_wdb_hurry: level 1 for now */
   uint32_t derived;                /* DERIVED_KINDS, less the object kinds without object rows */
@@ -154,6 +155,7 @@ void trc_wdb_free(trc_wdb *w) {
   trc_rows_reset(&w->new_frames);
   trc_rows_reset(&w->frees);
   hr_free(w->fslot);
+  hr_free(w->items);
   hr_free(w->path);
   hr_free(w);
 }
@@ -331,6 +333,9 @@ static void free_payload(trc_event *e) {
   case TRC_DIM_KEYFRAME:
   case TRC_DIM_OUTPUT:
     hr_free((void *)(uintptr_t)e->f[2]);
+    break;
+  case TRC_DIM_ITEMS:
+    hr_free((void *)(uintptr_t)e->f[3]);
     break;
   default:
     break;
@@ -666,6 +671,55 @@ static int store_chunk(trc_wdb *w, const trc_event *ev, size_t n, uint64_t lo, u
   return HR_OK;
 }
 
+/* Events ev[0..n) of one block as a chunk (steps lo..hi), then the rows
+** those at pick[0..npick) make. Adds the chunk's bytes to *bytes; a failed
+** statement is left in *rc. */
+static int store_events(trc_wdb *w, trc_event *ev, size_t n, uint64_t lo, uint64_t hi,
+                        size_t npick, uint64_t *bytes, int *rc, char **errmsg) {
+  uint64_t len = 0;
+  int status = store_chunk(w, ev, n, lo, hi, &len, errmsg);
+  if (status != HR_OK) return status;
+  *bytes += len;
+  uint8_t *folded = (uint8_t *)(w->later + w->pick_cap);
+  memset(folded, 0, npick);
+  status = link_rows(w, ev, w->pick, npick);
+  if (status != HR_OK) {
+    *errmsg = hr_sprintf("cannot write trace '%s': out of memory", w->path);
+    return status;
+  }
+  fold_rows(w, ev, w->pick, npick, folded);
+  *rc = store_derived(w, ev, w->pick, npick, folded);
+  return HR_OK;
+}
+
+enum { ITEMS_CHUNK = 16384 };     /* item binds per chunk */
+
+/* A TRC_DIM_ITEMS record as bind events, a chunk at a time. They make no
+** rows. Compressed fast: they come at the end of a run, when the program
+** waits for the writer. */
+static int store_items(trc_wdb *w, const trc_event *r, uint64_t *bytes, char **errmsg) {
+  const uint64_t *ids = (const uint64_t *)(uintptr_t)r->f[3];
+  uint64_t n = r->f[2];
+  if (w->items == NULL && (w->items = hr_malloc(ITEMS_CHUNK * sizeof *w->items)) == NULL) {
+    *errmsg = hr_sprintf("cannot write trace '%s': out of memory", w->path);
+    return HR_ENOMEM;
+  }
+  int hurry = w->hurry;
+  w->hurry = 1;
+  int status = HR_OK;
+  for (uint64_t at = 0; at < n && status == HR_OK; at += ITEMS_CHUNK) {
+    size_t m = n - at < ITEMS_CHUNK ? (size_t)(n - at) : ITEMS_CHUNK;
+    for (size_t j = 0; j < m; j++)
+      w->items[j] = (trc_event){.seq = r->seq + at + j, .step = r->step, .kind = TRC_EV_BIND,
+                                .f = {r->f[0], TRC_SLOT_ITEM, r->f[1] + at + j, ids[at + j]}};
+    uint64_t len = 0;
+    status = store_chunk(w, w->items, m, r->step, r->step, &len, errmsg);
+    *bytes += len;
+  }
+  w->hurry = hurry;
+  return status;
+}
+
 void trc_wdb_hurry(trc_wdb *w, int on) {
   w->hurry = on;
 }
@@ -698,8 +752,20 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
   ** chunk, their step range, and where the events that make rows are. */
   size_t k = 0, npick = 0;
   uint64_t lo = UINT64_MAX, hi = 0;
+  int status = HR_OK;
   for (size_t i = 0; i < n; i++) {
     unsigned kind = ent[i].kind;
+    if (kind == TRC_DIM_ITEMS) {
+      /* The events before it go first, in their own chunk. */
+      if (rc == SQLITE_OK && status == HR_OK && k > 0)
+        status = store_events(w, ent, k, lo, hi, npick, chunk_bytes, &rc, errmsg);
+      k = npick = 0;
+      lo = UINT64_MAX;
+      hi = 0;
+      if (rc == SQLITE_OK && status == HR_OK) status = store_items(w, &ent[i], chunk_bytes, errmsg);
+      free_payload(&ent[i]);
+      continue;
+    }
     if (kind < TRC_DIM_FIRST) {
       uint64_t step = ent[i].step;
       lo = step < lo ? step : lo;
@@ -712,21 +778,8 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
     if (rc == SQLITE_OK) rc = store_dim(w, &ent[i]);
     free_payload(&ent[i]);
   }
-  int status = HR_OK;
-  if (rc == SQLITE_OK && k > 0) {
-    status = store_chunk(w, ent, k, lo, hi, chunk_bytes, errmsg);
-    if (status == HR_OK) {
-      uint8_t *folded = (uint8_t *)(w->later + w->pick_cap);
-      memset(folded, 0, npick);
-      status = link_rows(w, ent, w->pick, npick);
-      if (status == HR_OK) {
-        fold_rows(w, ent, w->pick, npick, folded);
-        rc = store_derived(w, ent, w->pick, npick, folded);
-      } else {
-        *errmsg = hr_sprintf("cannot write trace '%s': out of memory", w->path);
-      }
-    }
-  }
+  if (rc == SQLITE_OK && status == HR_OK && k > 0)
+    status = store_events(w, ent, k, lo, hi, npick, chunk_bytes, &rc, errmsg);
   if (rc != SQLITE_OK || status != HR_OK) {
     if (rc != SQLITE_OK) status = db_fail(w, rc, errmsg);
     if (!sqlite3_get_autocommit(w->db)) run(w->st[ST_ROLLBACK]);

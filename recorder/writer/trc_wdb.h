@@ -27,7 +27,10 @@ enum trc_dim_kind {
   TRC_DIM_META = 69,       /* "key\0value\0" (owned) */
   TRC_DIM_KEYFRAME = 70,   /* step, seq, data (owned), length */
   TRC_DIM_STACK = 71,      /* id, parent stack id (0: none), location id */
-  TRC_DIM_OUTPUT = 72      /* seq, step, text (owned), length * 4 + stream */
+  TRC_DIM_OUTPUT = 72,     /* seq, step, text (owned), length * 4 + stream */
+  /* Binds of a run of sequence items, expanded here into n events (seq
+  ** and step are the first one's): holder, first index, n, ids (owned). */
+  TRC_DIM_ITEMS = 73
 };
 
 typedef struct trc_wdb trc_wdb;

@@ -184,7 +184,7 @@ static void writer_free(trc_writer *w) {
   trc_intern_free(w->locations);
   trc_intern_free(w->types);
   trc_intern_free(w->stacks);
-  hr_free(w->ring);
+  hr_huge_free(w->ring, (size_t)w->nblocks * w->h.cap * sizeof(trc_event));
   hr_free(w->fill);
   hr_free(w->errmsg);
   hr_free(w);
@@ -244,7 +244,9 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
                            path, o.ring_blocks, o.chunk_events);
       return HR_EUSAGE;
     }
-    w->ring = hr_malloc((size_t)w->nblocks * w->h.cap * sizeof(trc_event));
+    /* Megabytes written once around and then again: huge pages save the
+    ** faults of the first round and the TLB misses of every one. */
+    w->ring = hr_huge_alloc((size_t)w->nblocks * w->h.cap * sizeof(trc_event));
     w->fill = hr_calloc(w->nblocks, sizeof *w->fill);
     w->strings = trc_intern_new();
     w->locations = trc_intern_new();
@@ -297,17 +299,40 @@ uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
   return seq;
 }
 
-/* Queue a dimension record; `owned` (may be NULL) is its hr_malloc'd payload,
-** freed here when the writer has failed and the record will never be stored. */
-static void push_dim(trc_writer *w, int kind, uint64_t a, uint64_t b, uint64_t c,
-                     uint64_t d, void *owned) {
+/* Queue a record (seq and step are 0 but for TRC_DIM_ITEMS); `owned` (may
+** be NULL) is its hr_malloc'd payload, freed here when the writer has failed
+** and the record will never be stored. */
+static void push_record(trc_writer *w, int kind, uint64_t seq, uint64_t step, uint64_t a,
+                        uint64_t b, uint64_t c, uint64_t d, void *owned) {
   if (atomic_load_explicit(&w->h.attn, memory_order_relaxed) & ATTN_FAILED) {
     hr_free(owned);
     return;
   }
   trc_event *e = &w->h.cur[w->h.cur_n];
-  *e = (trc_event){.seq = 0, .step = 0, .f = {a, b, c, d}, .kind = (uint8_t)kind};
+  *e = (trc_event){.seq = seq, .step = step, .f = {a, b, c, d}, .kind = (uint8_t)kind};
   if (++w->h.cur_n == w->h.cap) publish(w, 1);
+}
+
+static void push_dim(trc_writer *w, int kind, uint64_t a, uint64_t b, uint64_t c,
+                     uint64_t d, void *owned) {
+  push_record(w, kind, 0, 0, a, b, c, d, owned);
+}
+
+uint64_t trc_writer_items(trc_writer *w, uint64_t step, uint64_t holder, uint64_t first,
+                          uint64_t *ids, size_t n) {
+  if (atomic_load_explicit(&w->h.attn, memory_order_relaxed) & ATTN_FAILED) {
+    hr_free(ids);
+    return 0;
+  }
+  if (n == 0) {
+    hr_free(ids);
+    return w->h.seq;
+  }
+  uint64_t seq = w->h.seq + 1;
+  w->h.seq += n;
+  push_record(w, TRC_DIM_ITEMS, seq, step, holder, first, n, (uint64_t)(uintptr_t)ids, ids);
+  trc_writer_flush(w);          /* the writer thread starts on them now */
+  return w->h.seq;
 }
 
 uint64_t trc_writer_string(trc_writer *w, const char *s, size_t n) {

@@ -121,6 +121,14 @@ static inline void trc_writer_run_end(trc_writer *w, const trc_writer_run *r) {
   h->seq = r->seq;
 }
 
+/* Append n binds at once: holder's slot item[first + k] now refers to object
+** ids[k], for k in 0..n-1, with consecutive sequence numbers; returns the
+** last, or 0 when the writer has failed. ids (hr_malloc'd, none 0) passes to
+** the writer, whose thread makes the events: for a big sequence's items,
+** which the producer then need not store one by one. */
+uint64_t trc_writer_items(trc_writer *w, uint64_t step, uint64_t holder, uint64_t first,
+                          uint64_t *ids, size_t n);
+
 /* Intern a string; returns its id (>= 1; equal strings give equal ids), or 0
 ** when out of memory. s is borrowed. */
 uint64_t trc_writer_string(trc_writer *w, const char *s, size_t n);

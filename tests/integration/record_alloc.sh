@@ -82,6 +82,34 @@ import json, sys
 g = {(x["file"], x["line"]): x["count"] for x in json.load(open(sys.argv[1]))["groups"] if x["type"] == "list"}
 assert g.get(("<generated>", 1)) == 100 and g.get(("<generated>", 3)) == 100, g' "$TMP/out"
 
+# --- long sequences' items in the end-of-run graph ----------------------------------------------
+# Lists and tuples of a thousand items and more hand their items' ids to the
+# writer thread in arrays; every item must still be bound where CPython has it.
+"$RECORD" --detail alloc -o "$TMP/bigseq.heapreel" "$PROGS/alloc_big_seq.py" >"$TMP/bigseq.view" \
+  2>/dev/null || fail "alloc recording of alloc_big_seq.py"
+run 0 sql --json "$TMP/bigseq.heapreel" "SELECT kind, object, address, holder, slot_kind, slot_arg FROM events WHERE kind IN ('alloc', 'track', 'bind', 'free')"
+cp "$TMP/out" "$TMP/bigseq.events"
+pycheck "every item of long and short lists and tuples is bound as CPython holds it" '
+import json, sys
+view = json.load(open(sys.argv[1]))
+addr, freed, items = {}, set(), {}
+for e in json.load(open(sys.argv[2])):
+    if e["kind"] in ("alloc", "track"):
+        addr[e["object"]] = e["address"]
+    elif e["kind"] == "free":
+        freed.add(e["object"])
+    elif e["slot_kind"] == "item":
+        items.setdefault(e["holder"], {})[e["slot_arg"]] = e["object"]
+for name, v in view.items():
+    live = [o for o, a in addr.items() if a == v["addr"] and o not in freed]
+    assert len(live) == 1, (name, live)
+    got = items.get(live[0], {})
+    assert sorted(got) == list(range(len(v["items"]))), (name, len(got), len(v["items"]))
+    bad = [k for k, a in enumerate(v["items"]) if addr.get(got[k]) != a]
+    assert not bad, (name, "items bound to the wrong object", bad[:10])
+assert len(view["made"]["items"]) == 3000 and len(view["frozen"]["items"]) == 1500
+' "$TMP/bigseq.view" "$TMP/bigseq.events"
+
 # --- summary, roots in other user modules, threads, exceptions ---------------------------------
 (cd "$PROGS" && "$RECORD" --detail alloc -o "$TMP/extras.heapreel" alloc_extras.py >"$TMP/extras.stdout" 2>/dev/null) \
   || fail "recording alloc_extras.py"

@@ -206,9 +206,11 @@ static int nfields(int kind) { return trc_kind_nfields(kind); }
 /* Append n random events (with strings interned between them, so blocks mix
 ** dimension entries and events) and check they come back exactly. With
 ** runs, they are stored through trc_writer_run_* wherever a run has room,
-** and through trc_writer_append where it has none (a block's last entry). */
+** and through trc_writer_append where it has none (a block's last entry).
+** With items, now and then a batch of item binds (up to three chunks of
+** them) goes through trc_writer_items instead. */
 static void roundtrip_with(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, int sync_every,
-                           int runs) {
+                           int runs, int items) {
   char path[4200];
   tmp_path(path, sizeof path, "roundtrip.heapreel");
   trc_event *expect = malloc(n * sizeof *expect);
@@ -220,9 +222,28 @@ static void roundtrip_with(uint32_t chunk_events, uint32_t ring_blocks, uint64_t
   uint64_t step = 1, nstrings = 0;
   trc_writer_run run = {0};
   int open = 0;
+  uint64_t nitems = 0;
   for (uint64_t i = 0; i < n; i++) {
     trc_event *x = &expect[i];
     memset(x, 0, sizeof *x);
+    if (items && rng() % 499 == 0) {
+      if (open) trc_writer_run_end(w, &run);
+      open = 0;
+      uint64_t m = 1 + rng() % (rng() % 4 == 0 ? 40000 : 50);
+      if (m > n - i) m = n - i;
+      uint64_t *ids = hr_malloc(m * sizeof *ids), holder = 1 + rng() % 1000, first = rng() % 10;
+      REQUIRE(ids);
+      for (uint64_t j = 0; j < m; j++) {
+        ids[j] = 1 + rng() % 100000;
+        expect[i + j] = (trc_event){.seq = i + j + 1, .step = step, .kind = TRC_EV_BIND,
+                                    .f = {holder, TRC_SLOT_ITEM, first + j, ids[j]}};
+      }
+      uint64_t last = trc_writer_items(w, step, holder, first, ids, m);
+      CHECK_EQ_U64(last, i + m);
+      nitems += m;
+      i += m - 1;
+      continue;
+    }
     x->kind = (uint8_t)(1 + rng() % TRC_EV_KIND_MAX);
     if (x->kind == TRC_EV_STEP) step += 1 + rng() % 3;
     x->step = step;
@@ -278,8 +299,11 @@ static void roundtrip_with(uint32_t chunk_events, uint32_t ring_blocks, uint64_t
   sqlite3 *db = open_ro(path);
   REQUIRE(db);
   uint64_t chunks = 0;
-  CHECK_EQ_U64(check_chunks(db, expect, n, chunk_events, &chunks), n);
-  if (chunk_events) CHECK(chunks >= (n + chunk_events - 1) / chunk_events);
+  /* Item binds come in chunks of their own, of up to 16384. */
+  uint32_t most = items && chunk_events < 16384 ? 16384 : chunk_events;
+  CHECK_EQ_U64(check_chunks(db, expect, n, most, &chunks), n);
+  if (chunk_events) CHECK(chunks >= (n - nitems + chunk_events - 1) / chunk_events);
+  if (items) CHECK(nitems > 40000);
   CHECK_EQ_U64(q_int(db, "SELECT sum(length(data)) FROM chunks", NULL), bytes);
   CHECK_EQ_U64(q_int(db, "SELECT count(*) FROM strings", NULL), nstrings);
   sqlite3_close(db);
@@ -287,13 +311,19 @@ static void roundtrip_with(uint32_t chunk_events, uint32_t ring_blocks, uint64_t
 }
 
 static void roundtrip(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, int sync_every) {
-  roundtrip_with(chunk_events, ring_blocks, n, sync_every, 0);
+  roundtrip_with(chunk_events, ring_blocks, n, sync_every, 0, 0);
 }
 
 static void test_roundtrip_small_chunks(void) { roundtrip(7, 2, 20011, 997); }
 static void test_roundtrip_runs(void) {
-  roundtrip_with(7, 2, 20011, 997, 1);     /* a run meets a block's end every few events */
-  roundtrip_with(0, 0, 200000, 0, 1);
+  roundtrip_with(7, 2, 20011, 997, 1, 0);     /* a run meets a block's end every few events */
+  roundtrip_with(0, 0, 200000, 0, 1, 0);
+}
+/* Item binds between events, runs and strings, in blocks of every size. */
+static void test_roundtrip_items(void) {
+  roundtrip_with(7, 2, 200011, 997, 1, 1);
+  roundtrip_with(0, 0, 300000, 0, 1, 1);
+  roundtrip_with(64, 1, 100000, 0, 0, 1);
 }
 static void test_roundtrip_default_chunks(void) { roundtrip(0, 0, 300000, 0); }
 static void test_roundtrip_one_block_ring(void) { roundtrip(64, 1, 5000, 0); }
@@ -818,7 +848,7 @@ static void test_grow(void) {
   hr_free(v);
 }
 
-HR_TEST_MAIN(test_grow, test_empty_trace, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_runs, test_roundtrip_default_chunks,
+HR_TEST_MAIN(test_grow, test_empty_trace, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_runs, test_roundtrip_items, test_roundtrip_default_chunks,
              test_roundtrip_one_block_ring, test_interning, test_derived_tables,
              test_incomplete_and_flush_timer, test_bad_kind, test_replace_only_on_success,
              test_crash_safety, test_out_of_memory, test_remove_temp_files)
