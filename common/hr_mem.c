@@ -64,12 +64,6 @@ void *hr_huge_alloc(size_t n) {
 #ifdef MADV_HUGEPAGE
   madvise(a, n, MADV_HUGEPAGE);         /* advice only: without it, small pages */
 #endif
-  return a;
-}
-
-void *hr_huge_alloc_now(size_t n) {
-  char *a = hr_huge_alloc(n);
-  if (a == NULL) return NULL;
 #ifdef MADV_POPULATE_WRITE
   if (madvise(a, n, MADV_POPULATE_WRITE) == 0) return a;
 #endif

@@ -19,17 +19,14 @@ void hr_free(void *p);
 ** *cap items: doubling from first (at least 1). Returns the array, moved or
 ** not, with *cap updated; NULL on failure, when arr and *cap are unchanged. */
 void *hr_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first);
-/* n bytes of zeroed memory for a big table that is filled as it goes (a
-** ring, a block index): mapped on its own, aligned to 2 MiB and offered to
-** the kernel for transparent huge pages, so filling it takes one page fault
-** per 2 MiB instead of one per 4 KiB, and unmapping it at the end frees a
-** few large pages instead of thousands of small ones. Free with
-** hr_huge_free(p, n), the same n. */
+/* n bytes of zeroed memory for a big table that fills as it goes and is
+** read before it is written (a block index): mapped on its own, aligned to
+** 2 MiB, offered to the kernel for transparent huge pages and made present
+** at once. So its use takes one page fault per 2 MiB instead of one per
+** 4 KiB, no first write replaces a shared zero page it read (which
+** interrupts every other CPU to flush its TLB), and unmapping it frees a few
+** large pages. Free with hr_huge_free(p, n), the same n. */
 void *hr_huge_alloc(size_t n);
-/* hr_huge_alloc's memory, all of it made present now: for a table that is
-** read before it is written, whose first write would otherwise replace the
-** shared zero page it read and interrupt every other CPU to say so. */
-void *hr_huge_alloc_now(size_t n);
 void hr_huge_free(void *p, size_t n);
 char *hr_strdup(const char *s);             /* NULL on failure or NULL input */
 char *hr_strndup(const char *s, size_t n);

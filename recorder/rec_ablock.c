@@ -98,7 +98,7 @@ slab_new(void)
     g.chunks = c;
     /* Zeroed, present, and in huge pages when the kernel has them: no
     ** fault per leaf. */
-    if ((c[g.nchunks] = hr_huge_alloc_now(CHUNK_BYTES)) == NULL) return NULL;
+    if ((c[g.nchunks] = hr_huge_alloc(CHUNK_BYTES)) == NULL) return NULL;
     g.nchunks++;
     g.chunk_left = CHUNK_SLABS;
   }
