@@ -1,5 +1,6 @@
 /* test_ablock.c — the recorder's block table: its walks and neighbour lookups. */
 #include <stdint.h>
+#include <string.h>
 
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -136,4 +137,46 @@ test_find_near(void)
   rec_ablock_fini();
 }
 
-HR_TEST_MAIN(test_iter_yields_every_block, test_find_near)
+/* A heap of thousands of pages: leaves past the first slabs come from
+** chunks of huge pages; every block is found and walked once, and the
+** table can be built again after fini. */
+static void
+test_many_pages(void)
+{
+  enum { PAGES = 3000 };
+  static unsigned char hits[PAGES];
+  const uintptr_t base = (uintptr_t)0x7e0000000000ull;
+  for (int round = 0; round < 2; round++) {
+    REQUIRE(rec_ablock_init() == HR_OK);
+    for (uintptr_t pg = 0; pg < PAGES; pg++) {
+      uint64_t *s = rec_ablock_add(base + pg * 4096 + 16 * (pg % 200), 32);
+      REQUIRE(s != NULL);
+      *s |= ((uint64_t)(pg + 1) << REC_AB_ID_SHIFT) & REC_AB_ID_MASK;
+    }
+    CHECK_EQ_U64(rec_ablock_count(), PAGES);
+    size_t found = 0;
+    for (uintptr_t pg = 0; pg < PAGES; pg++) {
+      const uint64_t *s = rec_ablock_find(base + pg * 4096 + 16 * (pg % 200));
+      found += s != NULL && rec_ab_id(*s) == pg + 1;
+    }
+    CHECK_EQ_U64(found, PAGES);
+    memset(hits, 0, sizeof hits);
+    rec_ablock_iter it;
+    rec_ablock_iter_init(&it);
+    uintptr_t page;
+    const uint64_t *lf;
+    size_t walked = 0, wrong = 0;
+    while ((lf = rec_ablock_next_leaf(&it, &page)) != NULL)
+      for (size_t k = 0; k < REC_AB_LEAF_WORDS; k++) {
+        if (!lf[k]) continue;
+        uintptr_t pg = (page - base) / 4096;
+        walked++;
+        if (pg >= PAGES || k != pg % 200 || rec_ab_id(lf[k]) != pg + 1 || hits[pg]++) wrong++;
+      }
+    CHECK_EQ_U64(walked, PAGES);
+    CHECK_EQ_U64(wrong, 0);
+    rec_ablock_fini();
+  }
+}
+
+HR_TEST_MAIN(test_iter_yields_every_block, test_find_near, test_many_pages)
