@@ -185,36 +185,65 @@ seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
 
 /* Sequences at least this long hand their items' ids to the writer thread
 ** in arrays (trc_writer_items): it makes their binds while the program
-** finishes, instead of the program waiting for room in the ring. */
-enum { ITEMS_HANDED = 1024 };
+** finishes, instead of the program waiting for room in the ring. A run
+** shorter than ITEMS_RUN_MIN (between items that must be tracked first) is
+** appended as binds here, and its array kept for the next run; an array
+** holds at most ITEMS_RUN_MAX ids. */
+enum { ITEMS_HANDED = 1024, ITEMS_RUN_MIN = 256, ITEMS_RUN_MAX = 1 << 16 };
 
-/* seq_items_write for a long sequence: each run of items with known ids
-** goes to the writer as one array. */
+typedef struct items_run {
+  const seq_obj *s;
+  uint64_t *ids;           /* owned until handed over */
+  Py_ssize_t first, m, cap;
+} items_run;
+
+/* The binds of the run so far, and an empty run. */
+static void
+items_flush(items_run *r)
+{
+  if (r->m >= ITEMS_RUN_MIN) {
+    trc_writer_items(rec_g.w, rec_g.step, r->s->id, (uint64_t)r->first, r->ids, (size_t)r->m);
+    r->ids = NULL;
+    r->cap = 0;
+  } else {
+    for (Py_ssize_t j = 0; j < r->m; j++)
+      rec_emit(TRC_EV_BIND, r->s->id, TRC_SLOT_ITEM, (uint64_t)(r->first + j), r->ids[j]);
+  }
+  r->m = 0;
+}
+
+/* seq_items_write for a long sequence: its runs of items with known ids
+** go to the writer as arrays. */
 static void
 seq_items_hand(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
 {
   rec_ablock_near near = {UINTPTR_MAX, NULL};
   PyTypeObject *last_tp = NULL;
   uint64_t pre = 0;
-  uint64_t *ids = NULL;
-  Py_ssize_t first = 0, m = 0;
+  items_run r = {s, NULL, 0, 0, 0};
   for (Py_ssize_t k = 0; k < n; k++) {
     PyObject *it = items[k];
-    uint64_t id = it ? item_id(it, &near, &last_tp, &pre) : 0;
-    if (id && (ids != NULL || (ids = hr_malloc((size_t)(n - k) * sizeof *ids)) != NULL)) {
-      if (m == 0) first = k;
-      ids[m++] = id;
+    if (it == NULL) {                    /* a run is of consecutive items */
+      items_flush(&r);
       continue;
     }
-    if (m) trc_writer_items(rec_g.w, rec_g.step, s->id, (uint64_t)first, ids, (size_t)m);
-    else hr_free(ids);
-    ids = NULL;
-    m = 0;
+    uint64_t id = item_id(it, &near, &last_tp, &pre);
+    if (r.m == r.cap && r.m) items_flush(&r);
+    if (id && r.cap == 0) {
+      Py_ssize_t cap = n - k < ITEMS_RUN_MAX ? n - k : ITEMS_RUN_MAX;
+      if ((r.ids = hr_malloc((size_t)cap * sizeof *r.ids)) != NULL) r.cap = cap;
+    }
+    if (id && r.m < r.cap) {
+      if (r.m == 0) r.first = k;
+      r.ids[r.m++] = id;
+      continue;
+    }
+    items_flush(&r);
     if (id) rec_emit(TRC_EV_BIND, s->id, TRC_SLOT_ITEM, (uint64_t)k, id);
-    else if (it) item_slow(s, it, k);
+    else item_slow(s, it, k);
   }
-  if (m) trc_writer_items(rec_g.w, rec_g.step, s->id, (uint64_t)first, ids, (size_t)m);
-  else hr_free(ids);
+  items_flush(&r);
+  hr_free(r.ids);
 }
 
 static void

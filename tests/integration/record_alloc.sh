@@ -107,7 +107,7 @@ for name, v in view.items():
     assert sorted(got) == list(range(len(v["items"]))), (name, len(got), len(v["items"]))
     bad = [k for k, a in enumerate(v["items"]) if addr.get(got[k]) != a]
     assert not bad, (name, "items bound to the wrong object", bad[:10])
-assert len(view["made"]["items"]) == 3000 and len(view["frozen"]["items"]) == 1500
+assert len(view["made"]["items"]) == 70000 and len(view["frozen"]["items"]) == 1500
 ' "$TMP/bigseq.view" "$TMP/bigseq.events"
 
 # --- summary, roots in other user modules, threads, exceptions ---------------------------------
