@@ -755,6 +755,15 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
   int status = HR_OK;
   for (size_t i = 0; i < n; i++) {
     unsigned kind = ent[i].kind;
+    if (kind < TRC_DIM_FIRST) {
+      uint64_t step = ent[i].step;
+      lo = step < lo ? step : lo;
+      hi = step > hi ? step : hi;
+      if ((w->derived >> kind) & 1) w->pick[npick++] = (uint32_t)k;
+      if (k != i) ent[k] = ent[i];
+      k++;
+      continue;
+    }
     if (kind == TRC_DIM_ITEMS) {
       /* The events before it go first, in their own chunk. */
       if (rc == SQLITE_OK && status == HR_OK && k > 0)
@@ -764,15 +773,6 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
       hi = 0;
       if (rc == SQLITE_OK && status == HR_OK) status = store_items(w, &ent[i], chunk_bytes, errmsg);
       free_payload(&ent[i]);
-      continue;
-    }
-    if (kind < TRC_DIM_FIRST) {
-      uint64_t step = ent[i].step;
-      lo = step < lo ? step : lo;
-      hi = step > hi ? step : hi;
-      if ((w->derived >> kind) & 1) w->pick[npick++] = (uint32_t)k;
-      if (k != i) ent[k] = ent[i];
-      k++;
       continue;
     }
     if (rc == SQLITE_OK) rc = store_dim(w, &ent[i]);
