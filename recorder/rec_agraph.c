@@ -21,6 +21,8 @@ typedef struct seq_obj {
 static struct {
   int (*type_ok)(PyTypeObject *tp);
   seq_obj *seqs;         /* exact lists and tuples, written here */
+  uint64_t *ids;         /* scratch: a run of their items' ids (seq_items_write) */
+  size_t capids;
   struct kcache { PyTypeObject *tp; int cont; } kinds[256];   /* container types, direct-mapped */
   size_t nseq, capseq;
 } g;
@@ -155,87 +157,74 @@ item_slow(const seq_obj *s, PyObject *it, Py_ssize_t k)
   if (id) rec_emit(TRC_EV_BIND, s->id, TRC_SLOT_ITEM, (uint64_t)k, id);
 }
 
-/* The list or tuple s's items as binds, stored straight into the writer's
-** block while it has room. */
+/* Sequences at least this long hand runs of ITEMS_RUN_MIN items or more
+** to the writer thread as arrays of ids (trc_writer_items): it makes their
+** binds while the program finishes, instead of the program waiting for
+** room in the ring. A run holds at most ITEMS_RUN_MAX ids. */
+enum { ITEMS_HANDED = 1024, ITEMS_RUN_MIN = 256, ITEMS_RUN_MAX = 1 << 16 };
+
+/* Consecutive items of one sequence with known ids, in g.ids. */
+typedef struct items_run {
+  const seq_obj *s;
+  int hand;                /* the sequence is long enough to hand runs over */
+  Py_ssize_t first, m;
+} items_run;
+
+/* The binds of the run so far, and an empty run: handed over, or stored
+** straight into the writer's block while it has room. */
+static void
+items_flush(items_run *r)
+{
+  const uint64_t *ids = g.ids;
+  Py_ssize_t m = r->m;
+  r->m = 0;
+  uint64_t *owned = r->hand && m >= ITEMS_RUN_MIN ? hr_malloc((size_t)m * sizeof *owned) : NULL;
+  if (owned) {
+    memcpy(owned, ids, (size_t)m * sizeof *owned);
+    trc_writer_items(rec_g.w, rec_g.step, r->s->id, (uint64_t)r->first, owned, (size_t)m);
+    return;
+  }
+  uint64_t sid = r->s->id, step = rec_g.step, k = (uint64_t)r->first;   /* in registers */
+  trc_writer_run run;
+  trc_writer_run_begin(rec_g.w, &run);
+  for (Py_ssize_t j = 0; j < m; j++, k++) {
+    if (trc_writer_run_room(&run)) {
+      trc_writer_run_put(&run, TRC_EV_BIND, step, sid, TRC_SLOT_ITEM, k, ids[j]);
+      continue;
+    }
+    trc_writer_run_end(rec_g.w, &run);
+    rec_emit(TRC_EV_BIND, sid, TRC_SLOT_ITEM, k, ids[j]);
+    trc_writer_run_begin(rec_g.w, &run);
+  }
+  trc_writer_run_end(rec_g.w, &run);
+}
+
+/* The list or tuple s's items as binds, in order. Their ids are gathered in
+** runs, which an item tracked only now (item_slow: events of its own) or a
+** NULL one ends. */
 static void
 seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
 {
   rec_ablock_near near = {UINTPTR_MAX, NULL};
   PyTypeObject *last_tp = NULL;
   uint64_t pre = 0;
-  uint64_t sid = s->id, step = rec_g.step;    /* in registers: the stores may alias */
-  trc_writer_run run;
-  trc_writer_run_begin(rec_g.w, &run);
+  items_run r = {s, n >= ITEMS_HANDED, 0, 0};
+  size_t want = n < ITEMS_RUN_MAX ? (size_t)n : ITEMS_RUN_MAX;
+  /* Without room for a run, each bind is appended alone. */
+  uint64_t *ids = hr_grow(g.ids, &g.capids, want, sizeof *ids, 256);
+  if (ids) g.ids = ids;
+  Py_ssize_t cap = ids ? (Py_ssize_t)want : 0;
   for (Py_ssize_t k = 0; k < n; k++) {
     PyObject *it = items[k];
-    if (it == NULL) continue;
-    uint64_t id = item_id(it, &near, &last_tp, &pre);
-    if (id && trc_writer_run_room(&run)) {
-      trc_writer_run_put(&run, TRC_EV_BIND, step, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
-      continue;
-    }
-    trc_writer_run_end(rec_g.w, &run);
-    if (id) rec_emit(TRC_EV_BIND, sid, TRC_SLOT_ITEM, (uint64_t)k, id);
-    else item_slow(s, it, k);
-    trc_writer_run_begin(rec_g.w, &run);
-    step = rec_g.step;
-  }
-  trc_writer_run_end(rec_g.w, &run);
-}
-
-/* Sequences at least this long hand their items' ids to the writer thread
-** in arrays (trc_writer_items): it makes their binds while the program
-** finishes, instead of the program waiting for room in the ring. A run
-** shorter than ITEMS_RUN_MIN (between items that must be tracked first) is
-** appended as binds here, and its array kept for the next run; an array
-** holds at most ITEMS_RUN_MAX ids. */
-enum { ITEMS_HANDED = 1024, ITEMS_RUN_MIN = 256, ITEMS_RUN_MAX = 1 << 16 };
-
-typedef struct items_run {
-  const seq_obj *s;
-  uint64_t *ids;           /* owned until handed over */
-  Py_ssize_t first, m, cap;
-} items_run;
-
-/* The binds of the run so far, and an empty run. */
-static void
-items_flush(items_run *r)
-{
-  if (r->m >= ITEMS_RUN_MIN) {
-    trc_writer_items(rec_g.w, rec_g.step, r->s->id, (uint64_t)r->first, r->ids, (size_t)r->m);
-    r->ids = NULL;
-    r->cap = 0;
-  } else {
-    for (Py_ssize_t j = 0; j < r->m; j++)
-      rec_emit(TRC_EV_BIND, r->s->id, TRC_SLOT_ITEM, (uint64_t)(r->first + j), r->ids[j]);
-  }
-  r->m = 0;
-}
-
-/* seq_items_write for a long sequence: its runs of items with known ids
-** go to the writer as arrays. */
-static void
-seq_items_hand(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
-{
-  rec_ablock_near near = {UINTPTR_MAX, NULL};
-  PyTypeObject *last_tp = NULL;
-  uint64_t pre = 0;
-  items_run r = {s, NULL, 0, 0, 0};
-  for (Py_ssize_t k = 0; k < n; k++) {
-    PyObject *it = items[k];
-    if (it == NULL) {                    /* a run is of consecutive items */
+    if (it == NULL) {
       items_flush(&r);
       continue;
     }
     uint64_t id = item_id(it, &near, &last_tp, &pre);
-    if (r.m == r.cap && r.m) items_flush(&r);
-    if (id && r.cap == 0) {
-      Py_ssize_t cap = n - k < ITEMS_RUN_MAX ? n - k : ITEMS_RUN_MAX;
-      if ((r.ids = hr_malloc((size_t)cap * sizeof *r.ids)) != NULL) r.cap = cap;
-    }
-    if (id && r.m < r.cap) {
+    if (r.m == cap && r.m) items_flush(&r);
+    if (id && r.m < cap) {
       if (r.m == 0) r.first = k;
-      r.ids[r.m++] = id;
+      g.ids[r.m++] = id;
       continue;
     }
     items_flush(&r);
@@ -243,14 +232,6 @@ seq_items_hand(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
     else item_slow(s, it, k);
   }
   items_flush(&r);
-  hr_free(r.ids);
-}
-
-static void
-seq_items(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
-{
-  if (n >= ITEMS_HANDED) seq_items_hand(s, items, n);
-  else seq_items_write(s, items, n);
 }
 
 /* Items of the lists and tuples, and their sizes as sys.getsizeof says. */
@@ -261,10 +242,10 @@ seqs_write(void)
     seq_obj *s = &g.seqs[i];
     size_t now;
     if (PyList_CheckExact(s->op)) {
-      seq_items(s, ((PyListObject *)s->op)->ob_item, PyList_GET_SIZE(s->op));
+      seq_items_write(s, ((PyListObject *)s->op)->ob_item, PyList_GET_SIZE(s->op));
       now = sizeof(PyListObject) + (size_t)((PyListObject *)s->op)->allocated * sizeof(PyObject *);
     } else {
-      seq_items(s, ((PyTupleObject *)s->op)->ob_item, PyTuple_GET_SIZE(s->op));
+      seq_items_write(s, ((PyTupleObject *)s->op)->ob_item, PyTuple_GET_SIZE(s->op));
       now = (size_t)PyTuple_Type.tp_basicsize + (size_t)PyTuple_GET_SIZE(s->op) * sizeof(PyObject *);
     }
     now += sizeof(PyGC_Head);
@@ -485,6 +466,7 @@ rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
   rec_g.born_lookup = NULL;
   if (gc_was) PyGC_Enable();
   hr_free(g.seqs);
+  hr_free(g.ids);
   memset(&g, 0, sizeof g);
   PyErr_Restore(et, ev, tb);
   rec_g.busy = 0;
