@@ -1,4 +1,5 @@
 /* trc_writer.c — the trace writer: the producer's ring of blocks and the writer thread that drains it. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "trc_writer.h"
 
 #include <errno.h>
@@ -129,6 +130,8 @@ static int writer_store(trc_writer *w, uint64_t block, uint32_t n, int failed, i
 
 static void *writer_main(void *arg) {
   trc_writer *w = arg;
+  /* Named, so top -H and perf tell it from the thread it records. */
+  pthread_setname_np(pthread_self(), "heapreel-writer");
   uint64_t last = now_ms();      /* last block or flush request, for the flush timer */
   uint64_t txn_start = 0;
   int in_txn = 0;
