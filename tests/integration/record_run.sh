@@ -38,15 +38,6 @@ grep -q "'run_view.heapreel'" rec.err || fail "closing line does not name run_vi
 [ -f run_view.heapreel ] && ok "default trace name <script stem>.heapreel" || fail "no run_view.heapreel"
 [ "$(meta run_view.heapreel complete)" = 1 ] || fail "run_view trace not complete"
 [ "$(meta run_view.heapreel exit_status)" = 0 ] || fail "run_view exit_status is not 0"
-
-# --- the writer thread is named, so top -H and perf tell it from the program --
-cat >names.py <<'EOF'
-import os
-print(sorted(open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task")))
-EOF
-"$HEAPREEL" record names.py >names.out 2>/dev/null
-grep -q "'heapreel-writer'" names.out && ok "the writer thread is named heapreel-writer" \
-  || fail "no thread named heapreel-writer: $(cat names.out)"
 argv_json=$(meta run_view.heapreel argv)
 "$PY" -c 'import json, sys; assert json.loads(sys.argv[1]) == sys.argv[2:], sys.argv' \
   "$argv_json" "$PROGS/run_view.py" "a b" 'q"b\s' -h && ok "meta argv is the JSON of sys.argv" \
@@ -208,6 +199,15 @@ mkdir -p lonely && cp "$HEAPREEL" lonely/heapreel
 lonely/heapreel record "$PROGS/run_view.py" >rec.out 2>rec.err; rc=$?
 [ "$rc" = 1 ] && [ ! -s rec.out ] && grep -q "^heapreel: cannot run the recorder '.*/lonely/heapreel-record'" rec.err \
   && ok "missing heapreel-record: one clear line, exit 1" || { fail "missing recorder: exit $rc"; cat rec.err >&2; }
+
+# --- the writer thread is named, so top -H and perf tell it from the program --
+cat >names.py <<'EOF'
+import os
+print(sorted(open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task")))
+EOF
+"$HEAPREEL" record names.py >names.out 2>/dev/null
+grep -q "'heapreel-writer'" names.out && ok "the writer thread is named heapreel-writer" \
+  || fail "no thread named heapreel-writer: $(cat names.out)"
 
 if [ "$failures" = 0 ]; then
   rm -rf "$TMP"
