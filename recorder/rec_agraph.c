@@ -69,11 +69,9 @@ static int
 seq_push(PyObject *op, uint64_t id, size_t size)
 {
   if (g.nseq == g.capseq) {
-    size_t ncap = g.capseq ? g.capseq * 2 : 256;
-    seq_obj *ns = hr_realloc(g.seqs, ncap * sizeof *ns);
+    seq_obj *ns = hr_grow(g.seqs, &g.capseq, g.nseq + 1, sizeof *ns, 256);
     if (ns == NULL) return HR_ENOMEM;
     g.seqs = ns;
-    g.capseq = ncap;
   }
   g.seqs[g.nseq++] = (seq_obj){op, id, size};
   return HR_OK;
@@ -355,11 +353,9 @@ old_visit(PyObject *op, void *unused)
   long k = old_node(op);
   if (k < 0) return 0;
   if (og.ne == og.cape) {
-    size_t ncap = og.cape ? og.cape * 2 : 1024;
-    uint32_t(*ne)[2] = hr_realloc(og.edges, ncap * sizeof *ne);
+    uint32_t(*ne)[2] = hr_grow(og.edges, &og.cape, og.ne + 1, sizeof *ne, 1024);
     if (ne == NULL) return 0;
     og.edges = ne;
-    og.cape = ncap;
   }
   og.edges[og.ne][0] = (uint32_t)og.cur;
   og.edges[og.ne][1] = (uint32_t)k;

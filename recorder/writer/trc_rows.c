@@ -111,12 +111,10 @@ int trc_rows_register(sqlite3 *db, const char *name, trc_rows *rows) {
 }
 
 trc_row *trc_rows_add(trc_rows *rows) {
-  if (rows->n == rows->cap) {
-    size_t ncap = rows->cap ? rows->cap * 2 : 1024;
-    trc_row *nr = hr_realloc(rows->row, ncap * sizeof *nr);
+  if (rows->n == rows->cap) {   /* the call only when full: every objects row comes here */
+    trc_row *nr = hr_grow(rows->row, &rows->cap, rows->n + 1, sizeof *nr, 1024);
     if (!nr) return NULL;
     rows->row = nr;
-    rows->cap = ncap;
   }
   trc_row *r = &rows->row[rows->n++];
   memset(r, 0, sizeof *r);
