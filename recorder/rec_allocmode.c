@@ -947,6 +947,7 @@ void
 rec_allocmode_end_of_main(void)
 {
   if (g.state == ST_RECORDING) {
+    trc_writer_finishing(rec_g.w);
     region_halt();
     snapshot();
     unhandled_exception();

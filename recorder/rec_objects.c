@@ -922,7 +922,9 @@ rec_objects_end(void)
 {
   /* Every object born while recording and still alive gets its outgoing
   ** references recorded. Shadowing may track more objects; loop until the
-  ** table stops growing (new entries are either shadowed or pre-existing). */
+  ** table stops growing (new entries are either shadowed or pre-existing).
+  ** The first round brings every shadow up to date; nothing runs between
+  ** rounds, so the later ones only shadow the containers met in the last. */
   for (int round = 0; round < 64; round++) {
     size_t cap = rec_g.objs.cap, done = 0;
     rec_obj **todo = hr_malloc((rec_g.objs.n + 1) * sizeof *todo);
@@ -932,7 +934,7 @@ rec_objects_end(void)
       if (rec_g.objs.ent[i].key == 0) continue;
       rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
       if (o->alloc && o->sh == NULL && o->cont) todo[nt++] = o;
-      else if (o->sh != NULL) todo[nt++] = o;
+      else if (o->sh != NULL && round == 0) todo[nt++] = o;
     }
     uint64_t before = rec_g.next_obj;
     for (size_t i = 0; i < nt; i++) {

@@ -50,6 +50,7 @@ struct trc_writer {
   uint64_t committed;          /* blocks whose transaction has ended (committed or failed) */
   uint32_t *fill;              /* fill[slot]: entries in a published block */
   int stopping;
+  int finishing;               /* trc_writer_finishing: compress fast from now on */
   int err;                     /* first error met, HR_OK until then */
   char *errmsg;                /* owned, its message */
 
@@ -144,7 +145,7 @@ static void *writer_main(void *arg) {
       /* Half the ring or more waiting (a burst: a million-item list's
       ** end-of-run graph, a loaded machine): compress fast until it drains,
       ** rather than make the program wait. */
-      trc_wdb_hurry(w->db, w->pub - w->done >= (w->nblocks + 1) / 2);
+      trc_wdb_hurry(w->db, w->finishing || w->pub - w->done >= (w->nblocks + 1) / 2);
       pthread_mutex_unlock(&w->mu);
       if (!in_txn) txn_start = now_ms();
       in_txn = writer_store(w, block, n, failed, in_txn);
@@ -461,6 +462,12 @@ int trc_writer_sync(trc_writer *w) {
   int status = w->err;
   pthread_mutex_unlock(&w->mu);
   return status;
+}
+
+void trc_writer_finishing(trc_writer *w) {
+  pthread_mutex_lock(&w->mu);
+  w->finishing = 1;
+  pthread_mutex_unlock(&w->mu);
 }
 
 uint64_t trc_writer_events(const trc_writer *w) { return w->h.seq; }

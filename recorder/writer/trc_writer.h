@@ -166,6 +166,10 @@ uint64_t trc_writer_mark(trc_writer *w, uint64_t step, const char *label);
 void trc_writer_flush(trc_writer *w);
 /* Flush and wait until everything appended so far is committed. */
 int trc_writer_sync(trc_writer *w);
+/* The recording is ending: what is appended from now on (and the blocks
+** still waiting) is compressed fast, since the program will wait for it at
+** close rather than run alongside it. */
+void trc_writer_finishing(trc_writer *w);
 
 /* Events appended so far, and bytes of compressed chunk data written. */
 uint64_t trc_writer_events(const trc_writer *w);
