@@ -54,6 +54,7 @@ static struct {
   uintptr_t exc_op[EXC_QUEUE];  /* each held by a reference */
   int nexc, exc_queued;
   char *start_mark;        /* owned */
+  uintptr_t gc_head0;      /* the collector's generation 0 list head */
   PyThreadState *last_ts;  /* the thread that allocated last, and its id */
   uint64_t last_tid;
   rec_map threads;         /* thread id -> 1 registered, 2 named */
@@ -381,7 +382,10 @@ block_object(uintptr_t b, size_t n)
 {
   enum { GC = sizeof(PyGC_Head), DICT = GC + 2 * sizeof(PyObject *) };
   if (n < sizeof(PyObject)) return NULL;
-  if (object_at(b, n, 0)) return (PyObject *)b;
+  /* The GC object tracked last: its header's next link is generation 0's
+  ** list head, a static address that passes for a count. */
+  if ((uintptr_t)((PyObject *)b)->ob_refcnt != g.gc_head0 && object_at(b, n, 0))
+    return (PyObject *)b;
   if (n < GC + sizeof(PyObject)) return NULL;
   if (object_at(b, n, GC)) return (PyObject *)(b + GC);
   if (n < DICT + sizeof(PyObject)) return NULL;
@@ -883,6 +887,7 @@ rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
     return HR_ENOMEM;
   }
   segs_load();
+  g.gc_head0 = (uintptr_t)_PyInterpreterState_GET()->gc.generation0;
   PyThreadState *ts = PyThreadState_Get();
   trc_writer_thread(w, (uint64_t)ts->thread_id, rec_cstr_id("MainThread"),
                     (uint64_t)ts->native_thread_id);

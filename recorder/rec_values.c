@@ -89,7 +89,11 @@ static size_t text_repr(PyObject *op, int is_str, char *buf) {
   size_t n = 0;
   if (!is_str) buf[n++] = 'b';
   buf[n++] = q;
-  for (Py_ssize_t i = 0; i < keep; i++) n += put_repr_char(buf + n, CHAR_AT(i), q, is_str);
+  for (Py_ssize_t i = 0; i < keep; i++) {
+    Py_UCS4 ch = CHAR_AT(i);
+    if (ch >= ' ' && ch < 0x7f && ch != (Py_UCS4)q && ch != '\\') buf[n++] = (char)ch;  /* most */
+    else n += put_repr_char(buf + n, ch, q, is_str);
+  }
 #undef CHAR_AT
   if (keep < len) {
     memcpy(buf + n, ellipsis, sizeof ellipsis - 1);
