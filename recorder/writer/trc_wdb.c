@@ -803,6 +803,10 @@ int trc_wdb_commit(trc_wdb *w, char **errmsg) {
   return status;
 }
 
+void trc_wdb_checkpoint(trc_wdb *w) {
+  sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
 int trc_wdb_finish(trc_wdb *w, int complete, char **errmsg) {
   int status = trc_wdb_commit(w, errmsg);
   if (status != HR_OK) return status;

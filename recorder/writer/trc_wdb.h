@@ -60,6 +60,11 @@ void trc_wdb_object_rows(trc_wdb *db, int on);
 /* Commit the open transaction, if any. */
 int trc_wdb_commit(trc_wdb *db, char **errmsg);
 
+/* Copy what the WAL holds into the file now, without waiting for anything,
+** so the checkpoint at finish has little left to copy. A failure is not
+** one: finish checkpoints anyway. */
+void trc_wdb_checkpoint(trc_wdb *db);
+
 /* Free the owned payloads of a block that will not be stored. */
 void trc_wdb_drop(trc_event *ent, size_t n);
 

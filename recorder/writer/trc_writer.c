@@ -145,7 +145,8 @@ static void *writer_main(void *arg) {
       /* Half the ring or more waiting (a burst: a million-item list's
       ** end-of-run graph, a loaded machine): compress fast until it drains,
       ** rather than make the program wait. */
-      trc_wdb_hurry(w->db, w->finishing || w->pub - w->done >= (w->nblocks + 1) / 2);
+      int finishing = w->finishing;
+      trc_wdb_hurry(w->db, finishing || w->pub - w->done >= (w->nblocks + 1) / 2);
       pthread_mutex_unlock(&w->mu);
       if (!in_txn) txn_start = now_ms();
       in_txn = writer_store(w, block, n, failed, in_txn);
@@ -163,6 +164,9 @@ static void *writer_main(void *arg) {
         int status = trc_wdb_commit(w->db, &msg);
         if (status != HR_OK) set_error(w, status, msg);
         in_txn = 0;
+        /* Caught up after the program's end: the file's pages are copied
+        ** while it finalises, not after. */
+        if (!more && finishing && status == HR_OK) trc_wdb_checkpoint(w->db);
       }
       pthread_mutex_lock(&w->mu);
       if (!in_txn) {
