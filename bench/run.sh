@@ -14,6 +14,9 @@
 #   FULL_LIMIT=S  seconds a full recording may take before it is marked skipped (300)
 #   ALLOC_BASE=D  another build directory: its `record --detail alloc` runs in the same
 #                 rounds as column "alloc-base" (a before/after comparison)
+#   TOOLS="..."   the columns, plain first (default: plain full alloc tracemalloc
+#                 heaptrack); e.g. RUNS=21 TOOLS="plain alloc tracemalloc" for many
+#                 interleaved runs of the short programs without the slow tools
 set -uo pipefail
 build=${1:?usage: bench/run.sh BUILD_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,9 +29,14 @@ py=/usr/bin/python3.11
 rec=$build/heapreel-record
 hr=$build/heapreel
 programs=(bench_append bench_fib bench_stdlib bench_churn)
-tools=(plain full alloc tracemalloc heaptrack)
+read -r -a tools <<<"${TOOLS:-plain full alloc tracemalloc heaptrack}"
+[ "${tools[0]:-}" = plain ] || { echo "bench/run.sh: TOOLS must start with plain" >&2; exit 2; }
 base=${ALLOC_BASE:-}
-[ -n "$base" ] && tools=(plain full alloc alloc-base tracemalloc heaptrack)
+if [ -n "$base" ]; then  # its column right after alloc's
+  with_base=()
+  for t in "${tools[@]}"; do with_base+=("$t"); [ "$t" = alloc ] && with_base+=(alloc-base); done
+  tools=("${with_base[@]}")
+fi
 have_heaptrack=1
 command -v heaptrack >/dev/null || have_heaptrack=0
 
