@@ -251,28 +251,14 @@ seqs_write(void)
   }
 }
 
-/* A module's globals as the slots of one frame that never returns: a root. */
+/* fn(globals, file) for __main__, then for every other module whose file is
+** the user's (not the standard library's or site-packages'). */
 static void
-module_frame(PyObject *d, const char *file, uint64_t tid)
+user_modules_each(void (*fn)(PyObject *d, const char *file))
 {
-  uint64_t fid = rec_g.next_frame++;
-  uint64_t loc = trc_writer_location(rec_g.w, rec_cstr_id(file), 1, rec_cstr_id("<module>"));
-  rec_emit(TRC_EV_CALL, fid, loc, 0, tid);
-  Py_ssize_t pos = 0;
-  PyObject *k, *v;
-  while (PyDict_Next(d, &pos, &k, &v))
-    if (PyUnicode_Check(k)) rec_emit(TRC_EV_BIND, fid, TRC_SLOT_GLOBAL, rec_str_id(k), rec_obj_id(v));
-}
-
-/* The roots: __main__'s globals, then those of every other module whose
-** file is the user's (not the standard library's or site-packages'). */
-static void
-roots_write(void)
-{
-  uint64_t tid = (uint64_t)PyThreadState_Get()->thread_id;
   PyObject *m = PyImport_AddModule("__main__");          /* borrowed */
   PyObject *md = m ? PyModule_GetDict(m) : NULL;
-  if (md) module_frame(md, rec_g.opt.script ? rec_g.opt.script : "?", tid);
+  if (md) fn(md, rec_g.opt.script ? rec_g.opt.script : "?");
   PyErr_Clear();
   PyObject *mods = PyImport_GetModuleDict();             /* borrowed */
   PyObject *snap = mods ? PyDict_Values(mods) : NULL;    /* imports may not change it */
@@ -281,11 +267,24 @@ roots_write(void)
     if (!PyModule_Check(mod) || mod == m) continue;
     PyObject *f = PyModule_GetFilenameObject(mod);
     const char *file = f && PyUnicode_Check(f) ? PyUnicode_AsUTF8(f) : NULL;
-    if (file && rec_astack_file_is_user(file)) module_frame(PyModule_GetDict(mod), file, tid);
+    if (file && rec_astack_file_is_user(file)) fn(PyModule_GetDict(mod), file);
     Py_XDECREF(f);
     PyErr_Clear();
   }
   Py_XDECREF(snap);
+}
+
+/* A module's globals as the slots of one frame that never returns: a root. */
+static void
+module_frame(PyObject *d, const char *file)
+{
+  uint64_t fid = rec_g.next_frame++;
+  uint64_t loc = trc_writer_location(rec_g.w, rec_cstr_id(file), 1, rec_cstr_id("<module>"));
+  rec_emit(TRC_EV_CALL, fid, loc, 0, (uint64_t)PyThreadState_Get()->thread_id);
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  while (PyDict_Next(d, &pos, &k, &v))
+    if (PyUnicode_Check(k)) rec_emit(TRC_EV_BIND, fid, TRC_SLOT_GLOBAL, rec_str_id(k), rec_obj_id(v));
 }
 
 /* ---- objects older than the recording that hold recorded ones ---------------------------- */
@@ -364,7 +363,7 @@ old_visit(PyObject *op, void *unused)
 }
 
 static void
-old_roots(PyObject *d)
+old_roots(PyObject *d, const char *unused)
 {
   Py_ssize_t pos = 0;
   PyObject *k, *v;
@@ -381,18 +380,8 @@ old_holders_write(void)
   for (Py_ssize_t i = 0; snap && i < PyList_GET_SIZE(snap); i++)
     if (PyModule_Check(PyList_GET_ITEM(snap, i)))
       rec_map_put(&og.skip, (uintptr_t)PyModule_GetDict(PyList_GET_ITEM(snap, i)), 1);
-  PyObject *m = PyImport_AddModule("__main__");          /* borrowed */
-  if (m) old_roots(PyModule_GetDict(m));
-  for (Py_ssize_t i = 0; snap && i < PyList_GET_SIZE(snap); i++) {
-    PyObject *mod = PyList_GET_ITEM(snap, i);
-    if (!PyModule_Check(mod) || mod == m) continue;
-    PyObject *f = PyModule_GetFilenameObject(mod);
-    const char *file = f && PyUnicode_Check(f) ? PyUnicode_AsUTF8(f) : NULL;
-    if (file && rec_astack_file_is_user(file)) old_roots(PyModule_GetDict(mod));
-    Py_XDECREF(f);
-    PyErr_Clear();
-  }
   Py_XDECREF(snap);
+  user_modules_each(old_roots);
   for (og.cur = 0; og.cur < og.n; og.cur++) {
     PyObject *op = og.nodes[og.cur];
     traverseproc tr = Py_TYPE(op)->tp_traverse;
@@ -453,7 +442,7 @@ rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
   if (rec_objects_init() != HR_OK) PyErr_Clear();
   rec_g.born_lookup = born_lookup;
   sort_blocks();
-  roots_write();
+  user_modules_each(module_frame);    /* the roots */
   old_holders_write();
   rec_objects_end();
   seqs_write();
