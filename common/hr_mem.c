@@ -50,7 +50,9 @@ void hr_free(void *p) { free(p); }
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-void *hr_huge_alloc(size_t n) {
+/* n bytes mapped on their own at a 2 MiB boundary and made present;
+** huge: offered for transparent huge pages as well. */
+static void *map_present(size_t n, int huge) {
   if (n == 0 || n > SIZE_MAX - 2 * HUGE_PAGE || mem_should_fail()) return NULL;
   n = (n + 4095) & ~(size_t)4095;
   /* Over-map by one huge page, then trim to an aligned start. */
@@ -62,7 +64,7 @@ void *hr_huge_alloc(size_t n) {
   size_t tail = (size_t)(m + len - (a + n));
   if (tail) munmap(a + n, tail);
 #ifdef MADV_HUGEPAGE
-  madvise(a, n, MADV_HUGEPAGE);         /* advice only: without it, small pages */
+  if (huge) madvise(a, n, MADV_HUGEPAGE);   /* advice only: without it, small pages */
 #endif
 #ifdef MADV_POPULATE_WRITE
   if (madvise(a, n, MADV_POPULATE_WRITE) == 0) return a;
@@ -70,6 +72,10 @@ void *hr_huge_alloc(size_t n) {
   for (size_t i = 0; i < n; i += 4096) a[i] = 0;     /* older kernels: touch each page */
   return a;
 }
+
+void *hr_huge_alloc(size_t n) { return map_present(n, 1); }
+
+void *hr_present_alloc(size_t n) { return map_present(n, 0); }
 
 void hr_huge_free(void *p, size_t n) {
   if (p) munmap(p, (n + 4095) & ~(size_t)4095);

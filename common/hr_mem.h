@@ -27,6 +27,11 @@ void *hr_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first);
 ** interrupts every other CPU to flush its TLB), and unmapping it frees a few
 ** large pages. Free with hr_huge_free(p, n), the same n. */
 void *hr_huge_alloc(size_t n);
+/* The same, present at once, but not offered for huge pages: for a buffer
+** made, filled and freed in one go, where the kernel compacting memory to
+** find a huge page (tens of milliseconds at times) costs more than the
+** small pages' faults it saves. Free with hr_huge_free(p, n). */
+void *hr_present_alloc(size_t n);
 void hr_huge_free(void *p, size_t n);
 char *hr_strdup(const char *s);             /* NULL on failure or NULL input */
 char *hr_strndup(const char *s, size_t n);

@@ -158,8 +158,11 @@ item_slow(const seq_obj *s, PyObject *it, Py_ssize_t k)
 /* Sequences at least this long hand runs of ITEMS_RUN_MIN items or more
 ** to the writer thread as arrays of ids (trc_writer_items): it makes their
 ** binds while the program finishes, instead of the program waiting for
-** room in the ring. A run holds at most ITEMS_RUN_MAX ids. */
-enum { ITEMS_HANDED = 1024, ITEMS_RUN_MIN = 256, ITEMS_RUN_MAX = 1 << 16 };
+** room in the ring. A run holds at most ITEMS_RUN_MAX ids (2 MiB): each
+** handed run takes a ring block of its own, so a million items in sixteen
+** runs of 64 Ki filled the ring and the program waited for the writer
+** (7-43 ms at the end of bench_append.py), in four it does not. */
+enum { ITEMS_HANDED = 1024, ITEMS_RUN_MIN = 256, ITEMS_RUN_MAX = 1 << 18 };
 
 /* Consecutive items of one sequence with known ids, in g.ids. */
 typedef struct items_run {
@@ -176,7 +179,7 @@ items_flush(items_run *r)
   const uint64_t *ids = g.ids;
   Py_ssize_t m = r->m;
   r->m = 0;
-  uint64_t *owned = r->hand && m >= ITEMS_RUN_MIN ? hr_malloc((size_t)m * sizeof *owned) : NULL;
+  uint64_t *owned = r->hand && m >= ITEMS_RUN_MIN ? trc_writer_ids_alloc((size_t)m) : NULL;
   if (owned) {
     memcpy(owned, ids, (size_t)m * sizeof *owned);
     trc_writer_items(rec_g.w, rec_g.step, r->s->id, (uint64_t)r->first, owned, (size_t)m);

@@ -17,6 +17,7 @@
 #include "trc_codec.h"
 #include "trc_rows.h"
 #include "trc_schema.h"
+#include "trc_writer.h"
 
 /* Statements the writer thread runs for every block, prepared once. */
 enum {
@@ -335,7 +336,7 @@ static void free_payload(trc_event *e) {
     hr_free((void *)(uintptr_t)e->f[2]);
     break;
   case TRC_DIM_ITEMS:
-    hr_free((void *)(uintptr_t)e->f[3]);
+    trc_writer_ids_free((uint64_t *)(uintptr_t)e->f[3], (size_t)e->f[2]);
     break;
   default:
     break;

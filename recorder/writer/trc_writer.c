@@ -327,14 +327,28 @@ static void push_dim(trc_writer *w, int kind, uint64_t a, uint64_t b, uint64_t c
   push_record(w, kind, 0, 0, a, b, c, d, owned);
 }
 
+/* Id arrays of at least this many bytes are mapped present at once. */
+#define IDS_PRESENT_BYTES ((size_t)1 << 20)
+
+uint64_t *trc_writer_ids_alloc(size_t n) {
+  if (n > SIZE_MAX / sizeof(uint64_t)) return NULL;
+  size_t bytes = n * sizeof(uint64_t);
+  return bytes >= IDS_PRESENT_BYTES ? hr_present_alloc(bytes) : hr_malloc(bytes ? bytes : 1);
+}
+
+void trc_writer_ids_free(uint64_t *ids, size_t n) {
+  if (n * sizeof(uint64_t) >= IDS_PRESENT_BYTES) hr_huge_free(ids, n * sizeof(uint64_t));
+  else hr_free(ids);
+}
+
 uint64_t trc_writer_items(trc_writer *w, uint64_t step, uint64_t holder, uint64_t first,
                           uint64_t *ids, size_t n) {
   if (atomic_load_explicit(&w->h.attn, memory_order_relaxed) & ATTN_FAILED) {
-    hr_free(ids);
+    trc_writer_ids_free(ids, n);
     return 0;
   }
   if (n == 0) {
-    hr_free(ids);
+    trc_writer_ids_free(ids, n);
     return w->h.seq;
   }
   uint64_t seq = w->h.seq + 1;

@@ -123,11 +123,18 @@ static inline void trc_writer_run_end(trc_writer *w, const trc_writer_run *r) {
 
 /* Append n binds at once: holder's slot item[first + k] now refers to object
 ** ids[k], for k in 0..n-1, with consecutive sequence numbers; returns the
-** last, or 0 when the writer has failed. ids (hr_malloc'd, none 0) passes to
-** the writer, whose thread makes the events: for a big sequence's items,
-** which the producer then need not store one by one. */
+** last, or 0 when the writer has failed. ids (from trc_writer_ids_alloc(n),
+** none 0) passes to the writer, whose thread makes the events: for a big
+** sequence's items, which the producer then need not store one by one. */
 uint64_t trc_writer_items(trc_writer *w, uint64_t step, uint64_t holder, uint64_t first,
                           uint64_t *ids, size_t n);
+
+/* Room for n ids, for trc_writer_items; NULL when out of memory. A big
+** array is mapped present at once: its fresh pages would otherwise fault in
+** one by one, thousands for a long list, while the program waits. Freed by
+** the writer, or by trc_writer_ids_free with the same n. */
+uint64_t *trc_writer_ids_alloc(size_t n);
+void trc_writer_ids_free(uint64_t *ids, size_t n);
 
 /* Intern a string; returns its id (>= 1; equal strings give equal ids), or 0
 ** when out of memory. s is borrowed. */
