@@ -82,15 +82,19 @@ static void set_enomem(trc_writer *w, const char *what) {
 }
 
 /* Hand the current block to the writer thread; with `next`, wait for a free
-** block to fill (back-pressure), otherwise leave cur unset (closing). */
-static void publish(trc_writer *w, int next) {
+** block to fill (back-pressure), otherwise leave cur unset (closing). A
+** full block wakes a writer thread that has caught up only when a second
+** one waits too (`now`: at once): each wake is a system call for the
+** program and, on a virtual machine, an interrupt to another CPU, a tenth
+** of a millisecond at times; the flush timer still bounds the delay. */
+static void publish(trc_writer *w, int next, int now) {
   if (atomic_load_explicit(&w->h.attn, memory_order_relaxed) & ATTN_FLUSH)
     atomic_fetch_and_explicit(&w->h.attn, ~(unsigned)ATTN_FLUSH, memory_order_relaxed);
   pthread_mutex_lock(&w->mu);
   if (w->h.cur_n > 0) {
     w->fill[w->pub % w->nblocks] = w->h.cur_n;
     w->pub++;
-    pthread_cond_signal(&w->work);
+    if (now || w->pub - w->done >= 2) pthread_cond_signal(&w->work);
   }
   if (next) {
     while (w->pub - w->done >= w->nblocks) pthread_cond_wait(&w->space, &w->mu);
@@ -304,7 +308,7 @@ uint64_t trc_writer_append(trc_writer *w, int kind, uint64_t step,
     return 0;
   }
   uint64_t seq = trc_writer_put(&w->h, kind, step, a, b, c, d);
-  if (w->h.cur_n == w->h.cap || attn) publish(w, 1);
+  if (w->h.cur_n == w->h.cap || attn) publish(w, 1, attn != 0);
   return seq;
 }
 
@@ -319,7 +323,7 @@ static void push_record(trc_writer *w, int kind, uint64_t seq, uint64_t step, ui
   }
   trc_event *e = &w->h.cur[w->h.cur_n];
   *e = (trc_event){.seq = seq, .step = step, .f = {a, b, c, d}, .kind = (uint8_t)kind};
-  if (++w->h.cur_n == w->h.cap) publish(w, 1);
+  if (++w->h.cur_n == w->h.cap) publish(w, 1, 0);
 }
 
 static void push_dim(trc_writer *w, int kind, uint64_t a, uint64_t b, uint64_t c,
@@ -469,7 +473,7 @@ uint64_t trc_writer_mark(trc_writer *w, uint64_t step, const char *label) {
 }
 
 void trc_writer_flush(trc_writer *w) {
-  if (w->h.cur_n > 0) publish(w, 1);
+  if (w->h.cur_n > 0) publish(w, 1, 1);
 }
 
 int trc_writer_sync(trc_writer *w) {
@@ -499,7 +503,7 @@ int trc_writer_close(trc_writer *w, int complete, char **errmsg) {
   if (!errmsg) errmsg = &dummy;
   *errmsg = NULL;
   if (!w) return HR_OK;
-  publish(w, 0);
+  publish(w, 0, 1);
   pthread_join(w->thread, NULL);
   /* The thread has ended: everything below is this thread's alone. */
   int status = w->err;
