@@ -84,9 +84,10 @@ static void set_enomem(trc_writer *w, const char *what) {
 /* Hand the current block to the writer thread; with `next`, wait for a free
 ** block to fill (back-pressure), otherwise leave cur unset (closing). A
 ** full block wakes a writer thread that has caught up only when a second
-** one waits too (`now`: at once): each wake is a system call for the
-** program and, on a virtual machine, an interrupt to another CPU, a tenth
-** of a millisecond at times; the flush timer still bounds the delay. */
+** one waits too (`now`, or once the program is finishing: at once, as the
+** close will wait for it): each wake is a system call for the program and,
+** on a virtual machine, an interrupt to another CPU, a tenth of a
+** millisecond at times; the flush timer still bounds the delay. */
 static void publish(trc_writer *w, int next, int now) {
   if (atomic_load_explicit(&w->h.attn, memory_order_relaxed) & ATTN_FLUSH)
     atomic_fetch_and_explicit(&w->h.attn, ~(unsigned)ATTN_FLUSH, memory_order_relaxed);
@@ -94,7 +95,7 @@ static void publish(trc_writer *w, int next, int now) {
   if (w->h.cur_n > 0) {
     w->fill[w->pub % w->nblocks] = w->h.cur_n;
     w->pub++;
-    if (now || w->pub - w->done >= 2) pthread_cond_signal(&w->work);
+    if (now || w->finishing || w->pub - w->done >= 2) pthread_cond_signal(&w->work);
   }
   if (next) {
     while (w->pub - w->done >= w->nblocks) pthread_cond_wait(&w->space, &w->mu);
@@ -489,6 +490,7 @@ int trc_writer_sync(trc_writer *w) {
 void trc_writer_finishing(trc_writer *w) {
   pthread_mutex_lock(&w->mu);
   w->finishing = 1;
+  if (w->done < w->pub) pthread_cond_signal(&w->work);    /* a block left waiting (publish) */
   pthread_mutex_unlock(&w->mu);
 }
 
