@@ -98,6 +98,8 @@ static void publish(trc_writer *w, int next, int now) {
     if (now || w->finishing || w->pub - w->done >= 2) pthread_cond_signal(&w->work);
   }
   if (next) {
+    /* About to wait for the writer thread: it must be awake (a ring of one block). */
+    if (w->pub - w->done >= w->nblocks) pthread_cond_signal(&w->work);
     while (w->pub - w->done >= w->nblocks) pthread_cond_wait(&w->space, &w->mu);
   } else {
     w->stopping = 1;
