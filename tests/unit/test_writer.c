@@ -208,7 +208,7 @@ static int nfields(int kind) { return trc_kind_nfields(kind); }
 ** runs, they are stored through trc_writer_run_* wherever a run has room,
 ** and through trc_writer_append where it has none (a block's last entry).
 ** With items, now and then a batch of item binds (up to three chunks of
-** them, and with items == 2 one of 150,000: its ids in huge pages) goes
+** them, and with items == 2 one of 150,000: its ids mapped present) goes
 ** through trc_writer_items instead. */
 static void roundtrip_with(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, int sync_every,
                            int runs, int items) {
