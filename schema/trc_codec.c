@@ -16,6 +16,7 @@
 ** begins, which catches damage zlib's checksum cannot see (a bad encoder). */
 #define PAYLOAD_MAGIC 0x68      /* 'h' */
 #define PAYLOAD_VERSION 2      /* written; 1 is still read */
+#define PAYLOAD_BINDS 3        /* a run of binds to consecutive slots of one holder */
 #define VARINT_MAX 10
 #define HEADER_MAX (2 + 6 * VARINT_MAX)
 /* Worst case per event: a kind byte, a step varint and four field varints. */
@@ -322,6 +323,50 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
   return HR_OK;
 }
 
+/* Payload version 3: n binds, holder's slot (kind, first + k) to ids[k], all
+** at one step. Its header says so once; then one varint per event: the id's
+** difference from the one before. */
+int trc_codec_encode_binds(trc_codec *c, uint64_t step, uint64_t holder, uint64_t slot,
+                           uint64_t first, const uint64_t *ids, size_t n, int zlevel,
+                           const uint8_t **blob, size_t *len) {
+  if (!c) return HR_EUSAGE;
+  c->errmsg[0] = 0;
+  if (!ids || !blob || !len) return fail(c, HR_EUSAGE, "trc_codec_encode_binds: NULL argument");
+  if (n == 0 || n > TRC_CHUNK_MAX_EVENTS)
+    return fail(c, HR_EUSAGE, "a run of %zu binds is outside 1..%u", n,
+                (unsigned)TRC_CHUNK_MAX_EVENTS);
+  if (first > UINT64_MAX - (n - 1))
+    return fail(c, HR_EUSAGE, "a run of binds from slot %llu overflows",
+                (unsigned long long)first);
+  if (zlevel < Z_DEFAULT_COMPRESSION || zlevel > 9)
+    return fail(c, HR_EUSAGE, "zlib level %d out of range", zlevel);
+  if (grow(&c->col[0], &c->col_cap[0], 2 + (5 + n) * VARINT_MAX))
+    return fail(c, HR_ENOMEM, "out of memory encoding a chunk");
+  uint8_t *q = c->col[0];
+  *q++ = PAYLOAD_MAGIC;
+  *q++ = PAYLOAD_BINDS;
+  q = vput(q, n);
+  q = vput(q, step);
+  q = vput(q, holder);
+  q = vput(q, slot);
+  q = vput(q, first);
+  uint64_t prev = 0;
+  for (size_t i = 0; i < n; i++) {
+    q = vput(q, zz(ids[i] - prev));
+    prev = ids[i];
+  }
+  const uint8_t *piece[1] = {c->col[0]};
+  size_t plen[1] = {(size_t)(q - c->col[0])};
+  int rc = deflate_ready(c, zlevel);
+  if (rc == HR_OK) rc = compress_pieces(c, piece, plen, 1, len);
+  if (rc != HR_OK) {
+    if (!c->errmsg[0]) fail(c, rc, "out of memory compressing a chunk");
+    return rc;
+  }
+  *blob = c->out;
+  return HR_OK;
+}
+
 /* ---- decode ----------------------------------------------------------------- */
 
 /* Inflate blob into c->raw, never past limit bytes: the payload of `expected`
@@ -419,6 +464,47 @@ static int parse_header(trc_codec *c, const uint8_t *raw, size_t rawlen, size_t 
   return HR_OK;
 }
 
+/* Room for n decoded events in c->ev. */
+static int events_room(trc_codec *c, size_t n) {
+  if (c->ev_cap >= n) return HR_OK;
+  trc_event *p = hr_realloc(c->ev, n * sizeof *p);
+  if (!p) return fail(c, HR_ENOMEM, "out of memory decoding a chunk");
+  c->ev = p;
+  c->ev_cap = n;
+  return HR_OK;
+}
+
+/* The inflated payload version 3 in c->raw (rawlen bytes) as `expected` binds. */
+static int decode_binds(trc_codec *c, size_t rawlen, uint64_t first_seq, size_t expected,
+                        const trc_event **ev) {
+  const uint8_t *p = c->raw + 2, *end = c->raw + rawlen;
+  uint64_t count, step, holder, slot, first;
+  if (!(p = vget(p, end, &count)) || !(p = vget(p, end, &step)) ||
+      !(p = vget(p, end, &holder)) || !(p = vget(p, end, &slot)) || !(p = vget(p, end, &first)))
+    return fail(c, HR_ECORRUPT, "chunk payload truncated in its header");
+  if (count != expected)
+    return fail(c, HR_ECORRUPT, "chunk holds %llu events but its row says %zu",
+                (unsigned long long)count, expected);
+  if (first > UINT64_MAX - (expected - 1))
+    return fail(c, HR_ECORRUPT, "chunk's run of binds from slot %llu overflows",
+                (unsigned long long)first);
+  int rc = events_room(c, expected);
+  if (rc != HR_OK) return rc;
+  trc_event *out = c->ev;
+  uint64_t id = 0, z;
+  for (size_t i = 0; i < expected; i++) {
+    if (!(p = vget(p, end, &z)))
+      return fail(c, HR_ECORRUPT, "chunk payload truncated or malformed in the id column");
+    id += unzz(z);
+    out[i] = (trc_event){.seq = first_seq + i, .step = step, .kind = TRC_EV_BIND,
+                         .f = {holder, slot, first + i, id}};
+  }
+  if (p != end)
+    return fail(c, HR_ECORRUPT, "chunk id column has %zu bytes left over", (size_t)(end - p));
+  *ev = out;
+  return HR_OK;
+}
+
 int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
                      uint64_t first_seq, size_t expected, const trc_event **ev) {
   if (!c) return HR_EUSAGE;
@@ -438,18 +524,16 @@ int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
   size_t rawlen = 0;
   int rc = inflate_blob(c, blob, len, limit, &rawlen);
   if (rc != HR_OK) return rc;
+  if (rawlen >= 2 && c->raw[0] == PAYLOAD_MAGIC && c->raw[1] == PAYLOAD_BINDS)
+    return decode_binds(c, rawlen, first_seq, expected, ev);
 
   const uint8_t *col[NCOLS], *end[NCOLS];
   int version = 0;
   rc = parse_header(c, c->raw, rawlen, expected, &version, col, end);
   if (rc != HR_OK) return rc;
 
-  if (c->ev_cap < expected) {
-    trc_event *p = hr_realloc(c->ev, expected * sizeof *p);
-    if (!p) return fail(c, HR_ENOMEM, "out of memory decoding a chunk");
-    c->ev = p;
-    c->ev_cap = expected;
-  }
+  rc = events_room(c, expected);
+  if (rc != HR_OK) return rc;
 
   const uint8_t *pk = col[COL_KIND], *ps = col[COL_STEP];
   const uint8_t *pa = col[COL_A], *pb = col[COL_B], *pc = col[COL_C], *pd = col[COL_D];

@@ -3,7 +3,8 @@
 ** A chunk holds a run of events with dense sequence numbers. It is stored as
 ** one zlib stream of a columnar payload: a kind column, a step-delta column and
 ** four field columns, each value a zigzag varint of its difference from the
-** previous value of the same kind in the same column. Nothing here touches
+** previous value of the same kind in the same column; or, for a run of binds
+** to one holder's consecutive slots, the run once and each id's difference. Nothing here touches
 ** SQLite: the codec is pure memory in, memory out, and safe on hostile input.
 */
 #ifndef TRC_CODEC_H
@@ -26,6 +27,15 @@ void trc_codec_free(trc_codec *c);   /* NULL is a no-op */
 ** call on it. */
 int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
                      const uint8_t **blob, size_t *len);
+
+/* Encode n >= 1 binds at one step as one chunk (payload version 3): holder's
+** slot (kind `slot`, index first + k) refers to ids[k]. A run of a list's
+** items costs a byte or two an event before zlib, where trc_codec_encode's
+** columns cost six. The blob is what trc_codec_encode's is, and decodes to
+** the same events (kind TRC_EV_BIND). */
+int trc_codec_encode_binds(trc_codec *c, uint64_t step, uint64_t holder, uint64_t slot,
+                           uint64_t first, const uint64_t *ids, size_t n, int zlevel,
+                           const uint8_t **blob, size_t *len);
 
 /* Decode a chunk blob (borrowed) that claims to hold `expected` events
 ** starting at first_seq. On HR_OK *ev (owned by the codec, valid until the

@@ -113,7 +113,6 @@ struct trc_wdb {
   trc_rows frees;                  /* this block's frees of older objects, by id */
   uint32_t *fslot;                 /* owned scratch: frame id -> new_frames row + 1 */
   size_t fslot_cap;
-  trc_event *items;                /* owned scratch: one chunk of expanded item binds */
   int zlevel;
   int hurry;                       /* trc_wdb_hurry: level 1 for now */
   uint32_t derived;                /* DERIVED_KINDS, less the object kinds without object rows */
@@ -156,7 +155,6 @@ void trc_wdb_free(trc_wdb *w) {
   trc_rows_reset(&w->new_frames);
   trc_rows_reset(&w->frees);
   hr_free(w->fslot);
-  hr_free(w->items);
   hr_free(w->path);
   hr_free(w);
 }
@@ -649,27 +647,35 @@ static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, 
   return rc;
 }
 
+/* A chunk row: events first..last (steps lo..hi) as blob (the codec's). */
+static int store_blob(trc_wdb *w, uint64_t first, uint64_t last, uint64_t lo, uint64_t hi,
+                      const uint8_t *blob, size_t len, char **errmsg) {
+  sqlite3_stmt *st = w->st[ST_CHUNK];
+  bind_id(st, 1, first);
+  bind_id(st, 2, last);
+  bind_id(st, 3, lo);
+  bind_id(st, 4, hi);
+  bind_id(st, 5, last - first + 1);
+  sqlite3_bind_blob64(st, 6, blob, len, SQLITE_STATIC);
+  int rc = run(st);
+  sqlite3_bind_null(st, 6);        /* the blob lives in the codec's scratch */
+  return rc != SQLITE_OK ? db_fail(w, rc, errmsg) : HR_OK;
+}
+
+static int codec_fail(trc_wdb *w, int status, char **errmsg) {
+  *errmsg = hr_sprintf("cannot write trace '%s': %s", w->path, trc_codec_errmsg(w->codec));
+  return status;
+}
+
 static int store_chunk(trc_wdb *w, const trc_event *ev, size_t n, uint64_t lo, uint64_t hi,
                        uint64_t *bytes, char **errmsg) {
   const uint8_t *blob;
   size_t len;
   int status = trc_codec_encode(w->codec, ev, n, w->hurry ? 1 : w->zlevel, &blob, &len);
-  if (status != HR_OK) {
-    *errmsg = hr_sprintf("cannot write trace '%s': %s", w->path, trc_codec_errmsg(w->codec));
-    return status;
-  }
-  sqlite3_stmt *st = w->st[ST_CHUNK];
-  bind_id(st, 1, ev[0].seq);
-  bind_id(st, 2, ev[n - 1].seq);
-  bind_id(st, 3, lo);
-  bind_id(st, 4, hi);
-  bind_id(st, 5, n);
-  sqlite3_bind_blob64(st, 6, blob, len, SQLITE_STATIC);
-  int rc = run(st);
-  sqlite3_bind_null(st, 6);        /* the blob lives in the codec's scratch */
-  if (rc != SQLITE_OK) return db_fail(w, rc, errmsg);
-  *bytes = len;
-  return HR_OK;
+  if (status != HR_OK) return codec_fail(w, status, errmsg);
+  status = store_blob(w, ev[0].seq, ev[n - 1].seq, lo, hi, blob, len, errmsg);
+  if (status == HR_OK) *bytes = len;
+  return status;
 }
 
 /* Events ev[0..n) of one block as a chunk (steps lo..hi), then the rows
@@ -693,31 +699,25 @@ static int store_events(trc_wdb *w, trc_event *ev, size_t n, uint64_t lo, uint64
   return HR_OK;
 }
 
-enum { ITEMS_CHUNK = 16384 };     /* item binds per chunk */
+enum { ITEMS_CHUNK = 65536 };     /* item binds per chunk */
 
-/* A TRC_DIM_ITEMS record as bind events, a chunk at a time. They make no
-** rows. Compressed fast: they come at the end of a run, when the program
+/* A TRC_DIM_ITEMS record as chunks of binds (payload version 3). They make
+** no rows. Compressed fast: they come at the end of a run, when the program
 ** waits for the writer. */
 static int store_items(trc_wdb *w, const trc_event *r, uint64_t *bytes, char **errmsg) {
   const uint64_t *ids = (const uint64_t *)(uintptr_t)r->f[3];
   uint64_t n = r->f[2];
-  if (w->items == NULL && (w->items = hr_malloc(ITEMS_CHUNK * sizeof *w->items)) == NULL) {
-    *errmsg = hr_sprintf("cannot write trace '%s': out of memory", w->path);
-    return HR_ENOMEM;
-  }
-  int hurry = w->hurry;
-  w->hurry = 1;
   int status = HR_OK;
   for (uint64_t at = 0; at < n && status == HR_OK; at += ITEMS_CHUNK) {
     size_t m = n - at < ITEMS_CHUNK ? (size_t)(n - at) : ITEMS_CHUNK;
-    for (size_t j = 0; j < m; j++)
-      w->items[j] = (trc_event){.seq = r->seq + at + j, .step = r->step, .kind = TRC_EV_BIND,
-                                .f = {r->f[0], TRC_SLOT_ITEM, r->f[1] + at + j, ids[at + j]}};
-    uint64_t len = 0;
-    status = store_chunk(w, w->items, m, r->step, r->step, &len, errmsg);
-    *bytes += len;
+    const uint8_t *blob;
+    size_t len;
+    status = trc_codec_encode_binds(w->codec, r->step, r->f[0], TRC_SLOT_ITEM, r->f[1] + at,
+                                    ids + at, m, 1, &blob, &len);
+    if (status != HR_OK) return codec_fail(w, status, errmsg);
+    status = store_blob(w, r->seq + at, r->seq + at + m - 1, r->step, r->step, blob, len, errmsg);
+    if (status == HR_OK) *bytes += len;
   }
-  w->hurry = hurry;
   return status;
 }
 

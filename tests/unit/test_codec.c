@@ -427,7 +427,9 @@ static void test_spec_payloads(void) {
   uint8_t bad[256];
   memcpy(bad, raw, rawlen); bad[0] = 0x69;
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
-  memcpy(bad, raw, rawlen); bad[1] = 3;
+  memcpy(bad, raw, rawlen); bad[1] = 3;              /* read as a run of binds */
+  CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
+  memcpy(bad, raw, rawlen); bad[1] = 4;
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
   memcpy(bad, raw, rawlen); bad[1] = 0;
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
@@ -487,6 +489,106 @@ static void test_spec_payloads(void) {
     rejected += rc == HR_ECORRUPT;
   }
   printf("     payload damage under a valid zlib stream: %ld of %ld rejected\n", rejected, tries);
+  trc_codec_free(c);
+}
+
+/* FORMAT.md's payload version 3: binds of holder 7's items 10, 11, 12 to
+** objects 100, 101, 99 at step 5 are `68 03 03 05 07 04 0a | c8 01 02 03`. */
+static void test_spec_binds(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  const uint8_t raw[] = {0x68, 3, 3, 5, 7, TRC_SLOT_ITEM, 10, 0xc8, 0x01, 2, 3};
+  const trc_event *out;
+  REQUIRE(decode_payload(c, raw, sizeof raw, 3, &out) == HR_OK);
+  const uint64_t ids[3] = {100, 101, 99};
+  for (int i = 0; i < 3; i++)
+    CHECK(out[i].kind == TRC_EV_BIND && out[i].seq == 1 + (uint64_t)i && out[i].step == 5 &&
+          out[i].f[0] == 7 && out[i].f[1] == TRC_SLOT_ITEM && out[i].f[2] == 10 + (uint64_t)i &&
+          out[i].f[3] == ids[i]);
+  /* The codec writes exactly these bytes. */
+  const uint8_t *blob;
+  size_t len;
+  REQUIRE(trc_codec_encode_binds(c, 5, 7, TRC_SLOT_ITEM, 10, ids, 3, 1, &blob, &len) == HR_OK);
+  uint8_t back[64];
+  uLongf backlen = sizeof back;
+  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == sizeof raw &&
+        memcmp(back, raw, sizeof raw) == 0);
+
+  /* Damaged ones, each rejected. */
+  uint8_t bad[64];
+  CHECK(decode_payload(c, raw, sizeof raw, 2, &out) == HR_ECORRUPT);       /* the row says 2 */
+  CHECK(decode_payload(c, raw, sizeof raw, 4, &out) == HR_ECORRUPT);       /* the row says 4 */
+  CHECK(decode_payload(c, raw, sizeof raw - 1, 3, &out) == HR_ECORRUPT);   /* an id short */
+  CHECK(decode_payload(c, raw, 6, 3, &out) == HR_ECORRUPT);                /* in the header */
+  memcpy(bad, raw, sizeof raw); bad[sizeof raw] = 0;                        /* a byte over */
+  CHECK(decode_payload(c, bad, sizeof raw + 1, 3, &out) == HR_ECORRUPT);
+  memcpy(bad, raw, sizeof raw); bad[9] = 0x82; bad[10] = 0x00;            /* non-minimal */
+  CHECK(decode_payload(c, bad, sizeof raw, 2, &out) == HR_ECORRUPT);
+  /* Slots up to 2^64 - 1, and none past it. */
+  for (uint8_t n = 2; n <= 3; n++) {
+    uint8_t *q = bad;
+    *q++ = 0x68; *q++ = 3; *q++ = n; *q++ = 5; *q++ = 7; *q++ = TRC_SLOT_ITEM;
+    q += trc_varint_put(q, UINT64_MAX - 1);
+    for (uint8_t i = 0; i < n; i++) *q++ = 2;
+    int rc = decode_payload(c, bad, (size_t)(q - bad), n, &out);
+    CHECK(n == 2 ? rc == HR_OK && out[1].f[2] == UINT64_MAX : rc == HR_ECORRUPT);
+  }
+  CHECK(trc_codec_encode_binds(c, 5, 7, TRC_SLOT_ITEM, UINT64_MAX - 1, ids, 3, 1, &blob, &len) ==
+        HR_EUSAGE);
+  CHECK(trc_codec_encode_binds(c, 5, 7, TRC_SLOT_ITEM, 0, ids, 0, 1, &blob, &len) == HR_EUSAGE);
+
+  /* Random runs round trip, ids jumping anywhere in 64 bits; and a run and
+  ** the same binds through trc_codec_encode decode to the same events. */
+  uint64_t sd = 99;
+  enum { N = 5000 };
+  uint64_t *rid = malloc(N * sizeof *rid);
+  trc_event *ev = malloc(N * sizeof *ev), *copy = malloc(N * sizeof *copy);
+  REQUIRE(rid && ev && copy);
+  for (int round = 0; round < 20; round++) {
+    size_t n = 1 + rng_below(&sd, N);
+    uint64_t holder = rng_next(&sd), first = rng_below(&sd, 1000), step = rng_next(&sd) >> 1;
+    for (size_t i = 0; i < n; i++) {
+      rid[i] = rng_below(&sd, 4) == 0 ? rng_next(&sd) : (i ? rid[i - 1] : 0) + rng_below(&sd, 3);
+      ev[i] = (trc_event){.step = step, .kind = TRC_EV_BIND,
+                          .f = {holder, TRC_SLOT_ITEM, first + i, rid[i]}};
+    }
+    REQUIRE(trc_codec_encode_binds(c, step, holder, TRC_SLOT_ITEM, first, rid, n, 1, &blob,
+                                   &len) == HR_OK);
+    uint8_t *b3 = malloc(len);
+    REQUIRE(b3);
+    memcpy(b3, blob, len);
+    size_t len3 = len;
+    REQUIRE(trc_codec_encode(c, ev, n, 1, &blob, &len) == HR_OK);
+    CHECK(len3 < len);                       /* smaller than the columns */
+    REQUIRE(trc_codec_decode(c, blob, len, 40, n, &out) == HR_OK);
+    memcpy(copy, out, n * sizeof *copy);
+    REQUIRE(trc_codec_decode(c, b3, len3, 40, n, &out) == HR_OK);
+    CHECK(same_events(copy, out, n, 40) && same_events(ev, out, n, 40));
+    free(b3);
+  }
+  /* Random damage to a run's payload under a valid zlib stream. */
+  for (size_t i = 0; i < 60; i++) rid[i] = 1000 + i * 3;
+  REQUIRE(trc_codec_encode_binds(c, 9, 4, TRC_SLOT_ITEM, 0, rid, 60, 1, &blob, &len) == HR_OK);
+  uint8_t good[1024], dmg[1024];
+  uLongf goodlen = sizeof good;
+  REQUIRE(uncompress(good, &goodlen, blob, len) == Z_OK);
+  long rejected = 0, tries = 2000;
+  for (long t = 0; t < tries; t++) {
+    memcpy(dmg, good, goodlen);
+    size_t dl = goodlen;
+    switch (rng_below(&sd, 3)) {
+    case 0: dmg[rng_below(&sd, dl)] ^= (uint8_t)(1u << rng_below(&sd, 8)); break;
+    case 1: dmg[rng_below(&sd, dl)] = (uint8_t)rng_next(&sd); break;
+    default: dl = rng_below(&sd, dl); break;
+    }
+    int rc = decode_payload(c, dmg, dl, 60, &out);
+    CHECK(rc == HR_ECORRUPT || (rc == HR_OK && well_formed(out, 60, 1)));
+    rejected += rc == HR_ECORRUPT;
+  }
+  printf("     run-of-binds payload damage: %ld of %ld rejected\n", rejected, tries);
+  free(rid);
+  free(ev);
+  free(copy);
   trc_codec_free(c);
 }
 
@@ -623,5 +725,5 @@ static void test_out_of_memory(void) {
 
 HR_TEST_MAIN(test_varint_edges, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
              test_truncation, test_bit_flips, test_garbage, test_spec_payloads,
-             test_spec_address_prediction,
+             test_spec_address_prediction, test_spec_binds,
              test_loop_compression, test_out_of_memory)

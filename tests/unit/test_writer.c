@@ -208,7 +208,7 @@ static int nfields(int kind) { return trc_kind_nfields(kind); }
 ** runs, they are stored through trc_writer_run_* wherever a run has room,
 ** and through trc_writer_append where it has none (a block's last entry).
 ** With items, now and then a batch of item binds (up to three chunks of
-** them, and with items == 2 one of 150,000: its ids mapped present) goes
+** them, and with items == 2 one of 150,000: three chunks, its ids mapped present) goes
 ** through trc_writer_items instead. */
 static void roundtrip_with(uint32_t chunk_events, uint32_t ring_blocks, uint64_t n, int sync_every,
                            int runs, int items) {
@@ -301,8 +301,8 @@ static void roundtrip_with(uint32_t chunk_events, uint32_t ring_blocks, uint64_t
   sqlite3 *db = open_ro(path);
   REQUIRE(db);
   uint64_t chunks = 0;
-  /* Item binds come in chunks of their own, of up to 16384. */
-  uint32_t most = items && chunk_events < 16384 ? 16384 : chunk_events;
+  /* Item binds come in chunks of their own (payload version 3), of up to 65536. */
+  uint32_t most = items && chunk_events < 65536 ? 65536 : chunk_events;
   CHECK_EQ_U64(check_chunks(db, expect, n, most, &chunks), n);
   if (chunk_events) CHECK(chunks >= (n - nitems + chunk_events - 1) / chunk_events);
   if (items) CHECK(nitems > 40000);
