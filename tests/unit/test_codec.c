@@ -393,6 +393,32 @@ static void test_spec_address_prediction(void) {
   trc_codec_free(c);
 }
 
+/* Random damage to the payload of blob (n events) under a valid zlib stream:
+** every decode is rejected or well formed. Returns how many were rejected. */
+static long payload_damage(trc_codec *c, const uint8_t *blob, size_t len, size_t n, long tries,
+                           uint64_t seed) {
+  uint8_t good[8192], dmg[8200];
+  uLongf goodlen = sizeof good;
+  int ok = uncompress(good, &goodlen, blob, len) == Z_OK;
+  CHECK(ok);
+  long rejected = 0;
+  if (!ok) return 0;
+  for (long i = 0; i < tries; i++) {
+    memcpy(dmg, good, goodlen);
+    size_t dl = goodlen;
+    switch (rng_below(&seed, 3)) {
+    case 0: dmg[rng_below(&seed, dl)] ^= (uint8_t)(1u << rng_below(&seed, 8)); break;
+    case 1: dmg[rng_below(&seed, dl)] = (uint8_t)rng_next(&seed); break;
+    default: dl = rng_below(&seed, dl); break;
+    }
+    const trc_event *out;
+    int rc = decode_payload(c, dmg, dl, n, &out);
+    CHECK(rc == HR_ECORRUPT || (rc == HR_OK && well_formed(out, n, 1)));
+    rejected += rc == HR_ECORRUPT;
+  }
+  return rejected;
+}
+
 static void test_spec_payloads(void) {
   trc_codec *c = trc_codec_new();
   REQUIRE(c);
@@ -470,24 +496,7 @@ static void test_spec_payloads(void) {
   trc_event rev[60];
   rand_events(5, rev, 60);
   REQUIRE(trc_codec_encode(c, rev, 60, 1, &blob, &len) == HR_OK);
-  uint8_t good[8192];
-  uLongf goodlen = sizeof good;
-  REQUIRE(uncompress(good, &goodlen, blob, len) == Z_OK);
-  uint64_t s = 77;
-  long rejected = 0, tries = 3000;
-  for (long i = 0; i < tries; i++) {
-    uint8_t dmg[8200];
-    memcpy(dmg, good, goodlen);
-    size_t dl = goodlen;
-    switch (rng_below(&s, 3)) {
-    case 0: dmg[rng_below(&s, dl)] ^= (uint8_t)(1u << rng_below(&s, 8)); break;
-    case 1: dmg[rng_below(&s, dl)] = (uint8_t)rng_next(&s); break;
-    default: dl = rng_below(&s, dl); break;
-    }
-    int rc = decode_payload(c, dmg, dl, 60, &out);
-    CHECK(rc == HR_ECORRUPT || (rc == HR_OK && well_formed(out, 60, 1)));
-    rejected += rc == HR_ECORRUPT;
-  }
+  long tries = 3000, rejected = payload_damage(c, blob, len, 60, tries, 77);
   printf("     payload damage under a valid zlib stream: %ld of %ld rejected\n", rejected, tries);
   trc_codec_free(c);
 }
@@ -569,22 +578,7 @@ static void test_spec_binds(void) {
   /* Random damage to a run's payload under a valid zlib stream. */
   for (size_t i = 0; i < 60; i++) rid[i] = 1000 + i * 3;
   REQUIRE(trc_codec_encode_binds(c, 9, 4, TRC_SLOT_ITEM, 0, rid, 60, 1, &blob, &len) == HR_OK);
-  uint8_t good[1024], dmg[1024];
-  uLongf goodlen = sizeof good;
-  REQUIRE(uncompress(good, &goodlen, blob, len) == Z_OK);
-  long rejected = 0, tries = 2000;
-  for (long t = 0; t < tries; t++) {
-    memcpy(dmg, good, goodlen);
-    size_t dl = goodlen;
-    switch (rng_below(&sd, 3)) {
-    case 0: dmg[rng_below(&sd, dl)] ^= (uint8_t)(1u << rng_below(&sd, 8)); break;
-    case 1: dmg[rng_below(&sd, dl)] = (uint8_t)rng_next(&sd); break;
-    default: dl = rng_below(&sd, dl); break;
-    }
-    int rc = decode_payload(c, dmg, dl, 60, &out);
-    CHECK(rc == HR_ECORRUPT || (rc == HR_OK && well_formed(out, 60, 1)));
-    rejected += rc == HR_ECORRUPT;
-  }
+  long tries = 2000, rejected = payload_damage(c, blob, len, 60, tries, sd);
   printf("     run-of-binds payload damage: %ld of %ld rejected\n", rejected, tries);
   free(rid);
   free(ev);
