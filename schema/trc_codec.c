@@ -245,6 +245,19 @@ static int compress_pieces(trc_codec *c, const uint8_t *const *piece,
   return HR_OK;
 }
 
+/* The payload's pieces as one zlib stream at zlevel; *blob points into the codec. */
+static int deflate_payload(trc_codec *c, int zlevel, const uint8_t *const *piece,
+                           const size_t *plen, int npieces, const uint8_t **blob, size_t *len) {
+  int rc = deflate_ready(c, zlevel);
+  if (rc == HR_OK) rc = compress_pieces(c, piece, plen, npieces, len);
+  if (rc != HR_OK) {
+    if (!c->errmsg[0]) fail(c, rc, "out of memory compressing a chunk");
+    return rc;
+  }
+  *blob = c->out;
+  return HR_OK;
+}
+
 int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
                      const uint8_t **blob, size_t *len) {
   if (!c) return HR_EUSAGE;
@@ -313,14 +326,7 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
     piece[1 + i] = c->col[i];
     plen[1 + i] = clen[i];
   }
-  int rc = deflate_ready(c, zlevel);
-  if (rc == HR_OK) rc = compress_pieces(c, piece, plen, 1 + NCOLS, len);
-  if (rc != HR_OK) {
-    if (!c->errmsg[0]) fail(c, rc, "out of memory compressing a chunk");
-    return rc;
-  }
-  *blob = c->out;
-  return HR_OK;
+  return deflate_payload(c, zlevel, piece, plen, 1 + NCOLS, blob, len);
 }
 
 /* Payload version 3: n binds, holder's slot (kind, first + k) to ids[k], all
@@ -357,14 +363,7 @@ int trc_codec_encode_binds(trc_codec *c, uint64_t step, uint64_t holder, uint64_
   }
   const uint8_t *piece[1] = {c->col[0]};
   size_t plen[1] = {(size_t)(q - c->col[0])};
-  int rc = deflate_ready(c, zlevel);
-  if (rc == HR_OK) rc = compress_pieces(c, piece, plen, 1, len);
-  if (rc != HR_OK) {
-    if (!c->errmsg[0]) fail(c, rc, "out of memory compressing a chunk");
-    return rc;
-  }
-  *blob = c->out;
-  return HR_OK;
+  return deflate_payload(c, zlevel, piece, plen, 1, blob, len);
 }
 
 /* ---- decode ----------------------------------------------------------------- */
