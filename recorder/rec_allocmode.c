@@ -49,7 +49,6 @@ static struct {
   int segs_stale;          /* a module was made: shared objects may have been loaded */
   struct seg { uintptr_t lo, hi; } *segs;   /* writable segments of loaded objects */
   size_t nsegs;
-  destructor orig_dealloc[4];  /* list, tuple, dict, float */
   uint64_t exc_id[EXC_QUEUE];  /* exceptions made, waiting for their event */
   uintptr_t exc_op[EXC_QUEUE];  /* each held by a reference */
   int nexc, exc_queued;
@@ -744,59 +743,39 @@ drain_floats(void)
   }
 }
 
+/* After a free-list type's deallocator ran: the list it filled goes back to
+** the allocator, so the next object of that type is an allocation we see. */
 static void
-list_dealloc(PyObject *op)
+freelist_freed(PyTypeObject *tp, Py_ssize_t tuple_size)
 {
-  g.orig_dealloc[0](op);
-  drain_lists();
+  if (tp == &PyList_Type) drain_lists();
+  else if (tp == &PyTuple_Type) {
+    if (tuple_size >= 1 && tuple_size <= PyTuple_NFREELISTS) drain_tuples(tuple_size);
+  } else if (tp == &PyDict_Type) drain_dicts();
+  else if (tp == &PyFloat_Type) drain_floats();
 }
 
-static void
-tuple_dealloc(PyObject *op)
-{
-  Py_ssize_t n = Py_SIZE(op);
-  g.orig_dealloc[1](op);
-  if (n >= 1 && n <= PyTuple_NFREELISTS) drain_tuples(n);
-}
-
-static void
-dict_dealloc(PyObject *op)
-{
-  g.orig_dealloc[2](op);
-  drain_dicts();
-}
-
-static void
-float_dealloc(PyObject *op)
-{
-  g.orig_dealloc[3](op);
-  drain_floats();
-}
-
-static PyTypeObject *const k_freelist_types[4] = {&PyList_Type, &PyTuple_Type, &PyDict_Type,
-                                                  &PyFloat_Type};
-static const destructor k_freelist_wrappers[4] = {list_dealloc, tuple_dealloc, dict_dealloc,
-                                                  float_dealloc};
-
-static void
+static int
 freelists_wrap(void)
 {
+  static const rec_death_ops ops = {NULL, freelist_freed};
+  static PyTypeObject *const types[] = {&PyList_Type, &PyTuple_Type, &PyDict_Type, &PyFloat_Type};
   drain_lists();
   drain_dicts();
   drain_tuples(0);
   drain_floats();
-  for (int i = 0; i < 4; i++) {
-    g.orig_dealloc[i] = k_freelist_types[i]->tp_dealloc;
-    k_freelist_types[i]->tp_dealloc = k_freelist_wrappers[i];
-  }
+  int rc = rec_death_init();
+  for (size_t i = 0; rc == HR_OK && i < sizeof types / sizeof types[0]; i++)
+    rc = rec_dealloc_wrap(types[i]);
+  rec_death_set(&ops);
+  return rc;
 }
 
 static void
 freelists_unwrap(void)
 {
-  for (int i = 0; i < 4; i++)
-    if (g.orig_dealloc[i] && k_freelist_types[i]->tp_dealloc == k_freelist_wrappers[i])
-      k_freelist_types[i]->tp_dealloc = g.orig_dealloc[i];
+  rec_death_set(NULL);
+  rec_dealloc_unwrap_all();
 }
 
 /* ---- regions ------------------------------------------------------------------------------ */
@@ -805,7 +784,7 @@ static void
 region_begin(void)
 {
   types_learn(&PyBaseObject_Type, 0);   /* classes made while paused */
-  freelists_wrap();
+  if (freelists_wrap() != HR_OK) PyErr_Clear();   /* the free lists then hide some births */
   if (rec_gc_start() != HR_OK) PyErr_Clear();
   rec_g.active = 1;
   g.state = ST_RECORDING;

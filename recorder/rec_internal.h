@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "rec_death.h"
 #include "rec_map.h"
 #include "rec_tracer.h"
 #include "trc_writer.h"
@@ -164,8 +165,6 @@ rec_rc_check(rec_obj *o)
 uint64_t rec_type_id(PyTypeObject *tp);
 uint64_t rec_str_id(PyObject *s);            /* id of a str object's text */
 uint64_t rec_cstr_id(const char *s);
-int rec_dealloc_wrap(PyTypeObject *tp);
-void rec_dealloc_unwrap_all(void);
 void rec_objects_end(void);                  /* end of main: fill the graph */
 
 /* rec_values.c */

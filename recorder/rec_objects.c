@@ -19,18 +19,6 @@ typedef struct rec_type {
   uint64_t id;
 } rec_type;
 static rec_map g_types;
-/* Original tp_dealloc of every type we wrapped: type address -> destructor; GIL. */
-static rec_map g_orig;
-static PyTypeObject **g_wrapped;   /* wrapped types, for unwrapping; GIL */
-static size_t g_nwrapped, g_capwrapped;
-static destructor g_subtype_dealloc; /* what every Python class uses */
-
-/* Deallocations in progress on this thread, innermost last: an object and the
-** type whose original tp_dealloc is running (base-class chains re-enter). */
-#define REC_DSTACK 256
-static _Thread_local struct { PyObject *op; PyTypeObject *tp; } t_dstack[REC_DSTACK];
-static _Thread_local int t_ddepth;
-
 /* rec_obj records come from slabs and go back to a free list, so a program
 ** with a million live objects costs a few hundred allocations, not a million,
 ** and the recording ends without a million frees; GIL. */
@@ -110,87 +98,6 @@ rec_type_id(PyTypeObject *tp)
     return id;
   }
   return t->id;
-}
-
-/* ---- deallocation wrapping ---------------------------------------------- */
-
-static void obj_died(PyObject *op);
-
-/* The last g_orig lookups, direct-mapped by type address; GIL. An entry goes
-** when its type is wrapped again (a new type at a dead one's address). */
-#define REC_ORIG_CACHE 64
-static struct { PyTypeObject *tp; destructor orig; } g_orig_cache[REC_ORIG_CACHE];
-
-static inline size_t
-orig_slot(PyTypeObject *tp)
-{
-  return ((uintptr_t)tp >> 4) % REC_ORIG_CACHE;
-}
-
-static void
-rec_dealloc(PyObject *op)
-{
-  PyTypeObject *t = Py_TYPE(op);
-  int nested = t_ddepth > 0 && t_dstack[t_ddepth - 1].op == op;
-  if (nested) t = t_dstack[t_ddepth - 1].tp->tp_base;
-  destructor orig = NULL;
-  for (; t != NULL; t = t->tp_base) {
-    if (t->tp_dealloc != rec_dealloc) continue;
-    size_t c = orig_slot(t);
-    if (g_orig_cache[c].tp == t) {
-      orig = g_orig_cache[c].orig;
-      break;
-    }
-    uintptr_t *v = rec_map_get(&g_orig, (uintptr_t)t);
-    if (v) {
-      orig = (destructor)*v;
-      g_orig_cache[c].tp = t;
-      g_orig_cache[c].orig = orig;
-      break;
-    }
-  }
-  if (orig == NULL) Py_FatalError("heapreel: lost a wrapped tp_dealloc");
-  if (!nested) obj_died(op);
-  if (t_ddepth < REC_DSTACK) {
-    t_dstack[t_ddepth].op = op;
-    t_dstack[t_ddepth].tp = t;
-  }
-  t_ddepth++;
-  orig(op);
-  t_ddepth--;
-}
-
-int
-rec_dealloc_wrap(PyTypeObject *tp)
-{
-  /* Python classes share subtype_dealloc, which calls the nearest base with
-  ** another tp_dealloc: wrap that base, never subtype_dealloc itself. */
-  while (tp != NULL && tp->tp_dealloc == g_subtype_dealloc) tp = tp->tp_base;
-  if (tp == NULL || tp->tp_dealloc == rec_dealloc || tp->tp_dealloc == NULL) return HR_OK;
-  if (g_nwrapped == g_capwrapped) {
-    size_t ncap = g_capwrapped ? g_capwrapped * 2 : 64;
-    PyTypeObject **nw = hr_realloc(g_wrapped, ncap * sizeof *nw);
-    if (nw == NULL) return HR_ENOMEM;
-    g_wrapped = nw;
-    g_capwrapped = ncap;
-  }
-  if (rec_map_put(&g_orig, (uintptr_t)tp, (uintptr_t)tp->tp_dealloc) != HR_OK) return HR_ENOMEM;
-  g_orig_cache[orig_slot(tp)].tp = NULL;
-  Py_INCREF(tp);           /* a wrapped type must outlive its restoration */
-  g_wrapped[g_nwrapped++] = tp;
-  tp->tp_dealloc = rec_dealloc;
-  return HR_OK;
-}
-
-void
-rec_dealloc_unwrap_all(void)
-{
-  for (size_t i = 0; i < g_nwrapped; i++) {
-    uintptr_t *v = rec_map_get(&g_orig, (uintptr_t)g_wrapped[i]);
-    if (v) g_wrapped[i]->tp_dealloc = (destructor)*v;
-  }
-  /* Deallocations running on other threads finish through rec_dealloc, which
-  ** still needs g_orig: keep it, and keep the type references. */
 }
 
 /* ---- candidates ----------------------------------------------------------- */
@@ -899,12 +806,10 @@ rec_obj_diff(rec_obj *o, int how, PyObject *arg)
 int
 rec_objects_init(void)
 {
-  /* A throwaway class tells us subtype_dealloc's address. */
-  PyObject *c = PyObject_CallFunction((PyObject *)&PyType_Type, "s()N", "heapreel_probe",
-                                      PyDict_New());
-  if (c == NULL) return HR_EPYTHON;
-  g_subtype_dealloc = ((PyTypeObject *)c)->tp_dealloc;
-  Py_DECREF(c);
+  static const rec_death_ops ops = {obj_died, NULL};
+  int rc = rec_death_init();
+  if (rc != HR_OK) return rc;
+  rec_death_set(&ops);
   static PyTypeObject *const common[] = {
     &PyList_Type, &PyTuple_Type, &PyDict_Type, &PySet_Type, &PyFrozenSet_Type,
     &PyLong_Type, &PyFloat_Type, &PyUnicode_Type, &PyBytes_Type, &PyByteArray_Type,
@@ -950,6 +855,7 @@ rec_objects_end(void)
 void
 rec_objects_fini(void)
 {
+  rec_death_set(NULL);
   size_t cap = rec_g.objs.cap;
   for (size_t i = 0; i < cap; i++) {
     if (rec_g.objs.ent[i].key == 0) continue;
