@@ -153,7 +153,7 @@ static int
 in_segs(uintptr_t p, size_t n)
 {
   for (size_t i = 0; i < g.nsegs; i++)
-    if (p >= g.segs[i].lo && p + n <= g.segs[i].hi) return 1;
+    if (p >= g.segs[i].lo && p < g.segs[i].hi && n <= g.segs[i].hi - p) return 1;  /* p + n may wrap */
   return 0;
 }
 
@@ -181,8 +181,13 @@ type_known_slow(PyTypeObject *tp, struct tcache *tc)
     segs_load();
     if (!in_segs((uintptr_t)tp, sizeof *tp)) return 0;
   }
+  /* Its type must be a metatype, not any known type: a compiler block that
+  ** points at one of the static one-byte bytes objects has bytes there. */
   PyTypeObject *meta = ((PyObject *)tp)->ob_type;
-  if (meta != &PyType_Type && !rec_map_get(&g.types, (uintptr_t)meta)) return 0;
+  if (meta == NULL) return 0;       /* rec_map's keys are never 0 */
+  if (meta != &PyType_Type &&
+      !(rec_map_get(&g.types, (uintptr_t)meta) && (meta->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS)))
+    return 0;
   if (!(tp->tp_flags & Py_TPFLAGS_READY) || tp->tp_name == NULL) return 0;
   rec_map_put(&g.types, (uintptr_t)tp, 1);
   tc->tp = tp;
@@ -755,10 +760,23 @@ freelist_freed(PyTypeObject *tp, Py_ssize_t tuple_size)
   else if (tp == &PyFloat_Type) drain_floats();
 }
 
+/* A type dies: its address leaves the known types, so an object later
+** made there is not taken for one. */
+static void
+type_died(PyTypeObject *tp)
+{
+  rec_map_del(&g.types, (uintptr_t)tp, NULL);
+  struct tcache *tc = tcache_of(tp);
+  if (tc->tp == tp) tc->tp = NULL;
+}
+
+/* While paused the known types are kept up to date all the same. */
+static const rec_death_ops k_paused_ops = {NULL, NULL, type_died};
+
 static int
 freelists_wrap(void)
 {
-  static const rec_death_ops ops = {NULL, freelist_freed};
+  static const rec_death_ops ops = {NULL, freelist_freed, type_died};
   static PyTypeObject *const types[] = {&PyList_Type, &PyTuple_Type, &PyDict_Type, &PyFloat_Type};
   drain_lists();
   drain_dicts();
@@ -774,7 +792,7 @@ freelists_wrap(void)
 static void
 freelists_unwrap(void)
 {
-  rec_death_set(NULL);
+  rec_death_set(&k_paused_ops);
   rec_dealloc_unwrap_all();
 }
 

@@ -184,7 +184,10 @@ rec_dealloc(PyObject *op)
     run(op, tp, orig);
     return;
   }
-  if (tp == &PyType_Type) type_dying((PyTypeObject *)op);
+  if (tp == &PyType_Type) {
+    type_dying((PyTypeObject *)op);
+    if (g_ops != NULL && g_ops->type_died != NULL) g_ops->type_died((PyTypeObject *)op);
+  }
   if (g_ops != NULL && g_ops->died != NULL) g_ops->died(op);
   if (t_death.depth >= REC_DEATH_UNWIND) {
     set_aside(op, tp, orig);

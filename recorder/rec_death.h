@@ -18,6 +18,9 @@ typedef struct rec_death_ops {
   ** type (a base of the object's type, or the type itself); tuple_size is
   ** the tuple's length when tp is tuple, else 0. */
   void (*freed)(PyTypeObject *tp, Py_ssize_t tuple_size);
+  /* A type object is being deallocated (any type, wrapped or not): what is
+  ** known of its address is stale from now on. */
+  void (*type_died)(PyTypeObject *tp);
 } rec_death_ops;
 
 /* Learn subtype_dealloc's address and wrap type's own deallocator, which

@@ -806,7 +806,7 @@ rec_obj_diff(rec_obj *o, int how, PyObject *arg)
 int
 rec_objects_init(void)
 {
-  static const rec_death_ops ops = {obj_died, NULL};
+  static const rec_death_ops ops = {obj_died, NULL, NULL};
   int rc = rec_death_init();
   if (rc != HR_OK) return rc;
   rec_death_set(&ops);
