@@ -105,6 +105,7 @@ static void read_meta(ana_trace *t, ana_summary *s) {
   s->python_version = trc_reader_meta(r, "python_version");
   s->detail = trc_reader_meta(r, "detail");
   s->complete = trc_reader_complete(r);
+  s->gap = trc_reader_meta(r, "trace_gap");
   const char *v = trc_reader_meta(r, "exit_status");
   char *end;
   if (v && *v) {

@@ -21,6 +21,7 @@ typedef struct ana_summary {
   char **argv;                  /* owned: the recorded sys.argv (meta argv) */
   size_t argc;
   int complete;
+  const char *gap;              /* meta trace_gap: what the recorder could not see, or NULL */
   int has_exit_status;
   long exit_status;
   int has_duration;

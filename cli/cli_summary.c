@@ -36,6 +36,7 @@ static void print_json(const ana_summary *s) {
   cli_json_key(&j, "python_version"); cli_json_string(&j, s->python_version);
   cli_json_key(&j, "detail"); cli_json_string(&j, s->detail);
   cli_json_key(&j, "complete"); cli_json_bool(&j, s->complete);
+  cli_json_key(&j, "gap"); cli_json_string(&j, s->gap);
   cli_json_key(&j, "exit_status");
   if (s->has_exit_status) cli_json_int(&j, s->exit_status); else cli_json_null(&j);
   cli_json_key(&j, "duration_s");
@@ -84,7 +85,16 @@ static void print_text(const ana_summary *s) {
   cli_put_safe(stdout, s->python_version ? s->python_version : "?");
   fputc('\n', stdout);
   print_row("complete");
-  puts(s->complete ? "yes" : "no (the recording was cut short)");
+  if (!s->complete) {
+    puts("no (the recording was cut short)");
+  } else if (s->gap) {
+    /* The program ran to its end, but part of it was not seen. */
+    fputs("yes, with a gap: ", stdout);
+    cli_put_safe(stdout, s->gap);
+    fputc('\n', stdout);
+  } else {
+    puts("yes");
+  }
   print_row("exit status");
   if (s->has_exit_status) printf("%ld\n", s->exit_status); else puts("unknown");
   print_row("duration");

@@ -501,8 +501,13 @@ rec_frames_fini(void)
     if (g_codes.ent[i].key) code_free((rec_code *)g_codes.ent[i].val);
   rec_map_reset(&g_codes);
   rec_map_reset(&g_sources);
-  for (size_t i = 0; i < g_frames.cap; i++)
-    if (g_frames.ent[i].key) frame_free((rec_frame *)g_frames.ent[i].val);
+  for (size_t i = 0; i < g_frames.cap; i++) {
+    if (g_frames.ent[i].key == 0) continue;
+    rec_frame *fr = (rec_frame *)g_frames.ent[i].val;
+    /* The frame goes on without the recorder: its flag is the program's again. */
+    fr->fo->f_trace_opcodes = (char)rec_chain_program_opcodes(fr->fo);
+    frame_free(fr);
+  }
   rec_map_reset(&g_frames);
   while (g_frame_pool != NULL) {
     rec_frame *next = g_frame_pool->parent;

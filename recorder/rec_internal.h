@@ -185,6 +185,7 @@ typedef struct rec_thread {
   int entered;           /* a recorded frame was entered during it */
   rec_sref *before;      /* its value stack before it ran */
   int nbefore, capbefore;
+  uint64_t last_step;    /* the last step it ran */
 } rec_thread;
 
 /* One recorded frame (alive, or a suspended generator's). */
@@ -224,6 +225,23 @@ void rec_alloc_emit_mem(int force);         /* force: even a small carried peak 
 extern _Thread_local int rec_alloc_quiet;    /* the recorder's own blocks: not counted */
 int rec_gc_start(void);
 void rec_gc_stop(void);
+
+/* rec_tracer.c: a recorded thread runs another C trace function (a gap) */
+void rec_tracer_slot_lost(PyThreadState *ts);
+
+/* rec_chain.c: the program's sys.settrace behind the recorder's trace function */
+int rec_chain_start(Py_tracefunc recorder);  /* patch sys.settrace; HR_OK or HR_EPYTHON */
+void rec_chain_stop(void);
+/* ts's trace slot: func and obj, as _PyEval_SetTrace sets them, no audit event */
+void rec_chain_set_slot(PyThreadState *ts, Py_tracefunc func, PyObject *obj);
+/* Hand ts's slot to the program: its function through CPython's trampoline. */
+void rec_chain_release(PyThreadState *ts);
+/* Give event `what` to the program's trace function self (ts's c_traceobj)
+** as CPython's trampoline would; -1 with an exception when it raised. */
+int rec_chain_call(PyThreadState *ts, PyObject *self, PyFrameObject *frame, int what,
+                   PyObject *arg);
+int rec_chain_program_opcodes(PyFrameObject *f);  /* the program set f.f_trace_opcodes */
+void rec_chain_frame_new(PyFrameObject *f);       /* f starts its code: the program's flag off */
 
 /* rec_output.c */
 int rec_output_start(void);                  /* record writes to sys.stdout / sys.stderr */

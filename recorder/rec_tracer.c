@@ -17,7 +17,6 @@
 
 static rec_map g_threads;          /* PyThreadState address -> rec_thread*; GIL */
 static rec_thread *g_last_thread;  /* the one the previous event came from; GIL */
-static PyObject *g_thread_hook;    /* installs our trace in new threads; GIL */
 static PyObject *g_last_exc;       /* last exception recorded (borrowed, compared only) */
 static uint64_t g_last_exc_id;
 static uint64_t g_last_exc_type, g_last_exc_msg;
@@ -298,7 +297,7 @@ on_opcode(rec_thread *th, PyFrameObject *frame)
   if (ip > _PyCode_CODE(iframe->f_code) && _PyOpcode_Deopt[_Py_OPCODE(ip[-1])] == EXTENDED_ARG)
     oparg |= _Py_OPARG(ip[-1]) << 8;
   int line = frame->f_lineno ? frame->f_lineno : PyFrame_GetLineNumber(frame);
-  rec_g.step++;
+  th->last_step = ++rec_g.step;
   rec_emit(TRC_EV_STEP, fr->id, rec_frame_loc(fr, line), (uint64_t)op, 0);
   th->pending = fr;
   th->op = op;
@@ -333,15 +332,15 @@ on_exception(rec_frame *fr, PyObject *arg)
   g_last_exc_msg = msid;
 }
 
-static int
-rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+/* The recorder's part of one trace event. */
+static void
+record_event(PyThreadState *ts, PyFrameObject *frame, int what, PyObject *arg)
 {
-  if (!rec_g.active || rec_g.busy) return 0;
+  if (!rec_g.active || rec_g.busy) return;
   rec_g.busy = 1;
   rec_alloc_quiet = 1;
   /* An instruction boundary rarely has an exception set: save and restore
   ** one only when there is one (an error of ours is cleared either way). */
-  PyThreadState *ts = PyThreadState_Get();
   PyObject *et = NULL, *ev = NULL, *tb = NULL;
   int had_exc = ts->curexc_type != NULL;
   if (had_exc) PyErr_Fetch(&et, &ev, &tb);
@@ -352,11 +351,14 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     on_opcode(th, frame);
     break;
   case PyTrace_CALL: {
-    frame->f_trace_lines = 0;
-    if (!rec_code_is_user(frame->f_frame->f_code)) {
-      frame->f_trace_opcodes = 0;
-      break;
-    }
+    /* A frame starting its code (not a generator resumed) starts with the
+    ** program's f_trace_opcodes off, as a new frame object has it. */
+    _Py_CODEUNIT *ip = frame->f_frame->prev_instr;
+    if (_PyOpcode_Deopt[_Py_OPCODE(*ip)] == RESUME && _Py_OPARG(*ip) == 0)
+      rec_chain_frame_new(frame);
+    char program = (char)rec_chain_program_opcodes(frame);
+    frame->f_trace_opcodes = program;
+    if (!rec_code_is_user(frame->f_frame->f_code)) break;
     if (th->pending) {
       th->entered = 1;
       finish(th, 0);
@@ -365,7 +367,7 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     rec_frame *fr = rec_frame_enter(th, frame);
     if (fr == NULL) break;
     rec_cand_flush();
-    frame->f_trace_opcodes = rec_g.detail_full ? 1 : 0;
+    frame->f_trace_opcodes = rec_g.detail_full ? 1 : program;
     th->cur = fr;
     break;
   }
@@ -402,26 +404,147 @@ out:
   if (had_exc || ts->curexc_type != NULL) PyErr_Restore(et, ev, tb);
   rec_alloc_quiet = 0;
   rec_g.busy = 0;
+}
+
+/* The trace function, for the whole recording. obj is the program's own
+** trace function (sys.settrace; rec_chain.c), NULL when it has none: each
+** event goes to it as CPython would give it, around the recorder's part. */
+static int
+rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+  /* 'line' events are the program's alone: f_trace_lines is its flag. */
+  if (what == PyTrace_LINE)
+    return obj != NULL ? rec_chain_call(PyThreadState_Get(), obj, frame, what, arg) : 0;
+  PyThreadState *ts = PyThreadState_Get();
+  if (obj != NULL) {
+    /* The program sees an instruction before the recorder steps it, and a
+    ** return before the recorder closes the frame (it may change locals). */
+    if (what == PyTrace_OPCODE && rec_chain_program_opcodes(frame) &&
+        rec_chain_call(ts, obj, frame, what, arg) < 0)
+      return -1;   /* the instruction does not run: the error is raised */
+    if (what == PyTrace_RETURN) {
+      int rc = rec_chain_call(ts, obj, frame, what, arg);
+      record_event(ts, frame, what, arg);
+      return rc;
+    }
+  }
+  record_event(ts, frame, what, arg);
+  /* Read again: the recorder's work may have run code (an exception's str). */
+  obj = ts->c_traceobj;
+  if (obj != NULL && (what == PyTrace_CALL || what == PyTrace_EXCEPTION))
+    return rec_chain_call(ts, obj, frame, what, arg);
   return 0;
 }
 
-/* threading.settrace hook: the first call in a new thread installs us there. */
+/* ---- new threads ------------------------------------------------------------------ */
+
+/* _thread.start_new_thread (threading binds it at its import) gets
+** thread_start in its method entries: the same function object starts the
+** thread with thread_boot, which installs the recorder's trace function in
+** the new thread before calling the program's function. Nothing is
+** imported and threading.settrace stays the program's. */
+static PyMethodDef *g_start_defs[2];   /* "start_new_thread", "start_new"; GIL */
+static PyCFunction g_start_orig;
+static PyObject *g_boot;               /* thread_boot as a function (owned, kept) */
+
 static PyObject *
-thread_boot(PyObject *self, PyObject *args)
+thread_boot(PyObject *self, PyObject *a)
 {
-  if (rec_g.active) PyEval_SetTrace(rec_trace, NULL);
+  PyObject *func = PyTuple_GET_ITEM(a, 0), *args = PyTuple_GET_ITEM(a, 1);
+  PyObject *kwargs = PyTuple_GET_ITEM(a, 2);
+  PyThreadState *ts = PyThreadState_Get();
+  if (rec_g.active && ts->c_tracefunc == NULL) rec_chain_set_slot(ts, rec_trace, NULL);
+  PyObject *r = PyObject_Call(func, args, kwargs == Py_None ? NULL : kwargs);
+  /* What _thread's thread_run does with the function's outcome. */
+  if (r == NULL) {
+    if (PyErr_ExceptionMatches(PyExc_SystemExit)) PyErr_Clear();
+    else _PyErr_WriteUnraisableMsg("in thread started by", func);
+  }
+  Py_XDECREF(r);
   Py_RETURN_NONE;
 }
-static PyMethodDef g_thread_boot_def = {"heapreel_thread_trace", thread_boot, METH_VARARGS, NULL};
+static PyMethodDef g_boot_def = {"start_new_thread", thread_boot, METH_VARARGS, NULL};
+
+static PyObject *
+thread_start(PyObject *self, PyObject *fargs)
+{
+  PyObject *func, *args, *kwargs = NULL;
+  /* Anything the original would refuse goes to it, for its own error. */
+  if (!rec_g.active || rec_g.busy || !PyTuple_Check(fargs) ||
+      !PyArg_UnpackTuple(fargs, "start_new_thread", 2, 3, &func, &args, &kwargs) ||
+      !PyCallable_Check(func) || !PyTuple_Check(args) || (kwargs && !PyDict_Check(kwargs))) {
+    PyErr_Clear();
+    return g_start_orig(self, fargs);
+  }
+  rec_g.busy = 1;
+  rec_alloc_quiet = 1;
+  PyObject *boot = PyTuple_Pack(3, func, args, kwargs ? kwargs : Py_None);
+  PyObject *a = boot ? PyTuple_Pack(2, g_boot, boot) : NULL;
+  Py_XDECREF(boot);
+  rec_alloc_quiet = 0;
+  rec_g.busy = 0;
+  if (a == NULL) return NULL;
+  PyObject *r = g_start_orig(self, a);
+  Py_DECREF(a);
+  return r;
+}
 
 static void
-set_thread_hook(PyObject *hook)
+thread_hook_install(void)
 {
-  PyObject *threading = PyImport_ImportModule("threading");
-  PyObject *r = threading ? PyObject_CallMethod(threading, "settrace", "O", hook) : NULL;
-  Py_XDECREF(r);
-  Py_XDECREF(threading);
+  PyObject *name = PyUnicode_FromString("_thread");
+  PyObject *mod = name ? PyImport_GetModule(name) : NULL;   /* imported at start-up */
+  Py_XDECREF(name);
+  if (mod == NULL) {
+    PyErr_Clear();
+    return;
+  }
+  if (g_boot == NULL) g_boot = PyCFunction_NewEx(&g_boot_def, NULL, NULL);
+  static const char *const names[2] = {"start_new_thread", "start_new"};
+  for (int i = 0; i < 2 && g_boot != NULL; i++) {
+    PyObject *fn = PyObject_GetAttrString(mod, names[i]);
+    if (fn != NULL && PyCFunction_Check(fn)) {
+      PyMethodDef *def = ((PyCFunctionObject *)fn)->m_ml;
+      if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_FASTCALL | METH_O | METH_NOARGS)) ==
+              METH_VARARGS &&
+          (g_start_orig == NULL || def->ml_meth == g_start_orig)) {
+        g_start_orig = def->ml_meth;
+        g_start_defs[i] = def;
+        def->ml_meth = thread_start;
+      }
+    }
+    Py_XDECREF(fn);
+  }
+  Py_DECREF(mod);
   PyErr_Clear();
+}
+
+static void
+thread_hook_remove(void)
+{
+  for (int i = 0; i < 2; i++) {
+    if (g_start_defs[i] != NULL) g_start_defs[i]->ml_meth = g_start_orig;
+    g_start_defs[i] = NULL;
+  }
+}
+
+/* A thread the recorder traced runs another C trace function now (a C
+** extension's PyEval_SetTrace): its steps from here are not recorded. The
+** trace says so (meta trace_gap; `heapreel summary` shows it). */
+void
+rec_tracer_slot_lost(PyThreadState *ts)
+{
+  static int said;
+  uintptr_t *v = rec_map_get(&g_threads, (uintptr_t)ts);
+  if (said || !rec_g.active || v == NULL) return;
+  said = 1;
+  rec_thread *th = (rec_thread *)*v;
+  char buf[240];
+  snprintf(buf, sizeof buf,
+           "a C trace function (PyEval_SetTrace) replaced the recorder's in thread %llu: "
+           "its steps after step %llu were not recorded",
+           (unsigned long long)th->tid, (unsigned long long)th->last_step);
+  trc_writer_meta(rec_g.w, "trace_gap", buf);
 }
 
 /* ---- the API ------------------------------------------------------------------ */
@@ -451,22 +574,22 @@ rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
   if (rc == HR_OK) rc = rec_frames_init();
   if (rc == HR_OK) rc = rec_gc_start();
   if (rc == HR_OK) rc = rec_alloc_prepare();
+  if (rc == HR_OK) rc = rec_chain_start(rec_trace);
   if (rc != HR_OK) {
     PyErr_Clear();
     if (errmsg) *errmsg = hr_strdup("cannot install the recorder's hooks");
+    rec_chain_stop();
     rec_alloc_stop();
     rec_gc_stop();
     rec_dealloc_unwrap_all();
     return rc;
   }
-  g_thread_hook = PyCFunction_New(&g_thread_boot_def, NULL);
-  if (g_thread_hook) set_thread_hook(g_thread_hook);
-  PyErr_Clear();
+  thread_hook_install();
   thread_get(PyThreadState_Get());
   if (rec_output_start() != HR_OK) PyErr_Clear();   /* the run goes on without output rows */
   rec_alloc_start();
   rec_g.active = 1;
-  PyEval_SetTrace(rec_trace, NULL);
+  rec_chain_set_slot(PyThreadState_Get(), rec_trace, NULL);
   return HR_OK;
 }
 
@@ -491,6 +614,10 @@ rec_tracer_end_of_main(void)
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
   finish_all_threads();
+  /* A recorded thread whose slot another C trace function took. */
+  PyThreadState *me = PyThreadState_Get();
+  for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts; ts = PyThreadState_Next(ts))
+    if (ts->c_tracefunc != rec_trace) rec_tracer_slot_lost(ts);
   if (rec_g.detail_full || 1) {
     /* The reference graph the leak and cycle analyses need, complete at the
     ** "end" mark: live frames' slots, then objects born while recording. */
@@ -512,13 +639,12 @@ rec_tracer_stop(void)
   if (!rec_g.active) return;
   rec_g.active = 0;
   PyThreadState *me = PyThreadState_Get();
+  /* Each thread's slot goes back to the program: its own trace function,
+  ** through CPython's trampoline, or none. */
   for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts; ts = PyThreadState_Next(ts))
-    _PyEval_SetTrace(ts, NULL, NULL);
-  PyErr_Clear();
-  if (g_thread_hook) {
-    set_thread_hook(Py_None);
-    Py_CLEAR(g_thread_hook);
-  }
+    rec_chain_release(ts);
+  rec_chain_stop();
+  thread_hook_remove();
   rec_output_stop();
   rec_gc_stop();
   rec_alloc_stop();
