@@ -246,29 +246,23 @@ static PyMethodDef g_gc_def = {"heapreel_gc_callback", gc_callback, METH_VARARGS
 int
 rec_gc_start(void)
 {
-  PyObject *gc = PyImport_ImportModule("gc");
-  if (gc == NULL) return HR_EPYTHON;
-  PyObject *cbs = PyObject_GetAttrString(gc, "callbacks");
-  Py_DECREF(gc);
-  if (cbs == NULL) return HR_EPYTHON;
+  /* gc.callbacks is the collector's own list: no import of gc (the
+  ** program's sys.modules stays as python3.11 has it). */
+  PyObject *cbs = _PyInterpreterState_GET()->gc.callbacks;   /* borrowed */
+  if (cbs == NULL || !PyList_Check(cbs)) return HR_EPYTHON;
   g_gc_cb = PyCFunction_New(&g_gc_def, NULL);
-  int rc = g_gc_cb && PyList_Check(cbs) && PyList_Append(cbs, g_gc_cb) == 0 ? HR_OK : HR_EPYTHON;
-  Py_DECREF(cbs);
-  return rc;
+  return g_gc_cb && PyList_Append(cbs, g_gc_cb) == 0 ? HR_OK : HR_EPYTHON;
 }
 
 void
 rec_gc_stop(void)
 {
   if (g_gc_cb == NULL) return;
-  PyObject *gc = PyImport_ImportModule("gc");
-  PyObject *cbs = gc ? PyObject_GetAttrString(gc, "callbacks") : NULL;
+  PyObject *cbs = _PyInterpreterState_GET()->gc.callbacks;   /* borrowed */
   if (cbs && PyList_Check(cbs)) {
     for (Py_ssize_t i = PyList_GET_SIZE(cbs) - 1; i >= 0; i--)
       if (PyList_GET_ITEM(cbs, i) == g_gc_cb) PySequence_DelItem(cbs, i);
   }
-  Py_XDECREF(cbs);
-  Py_XDECREF(gc);
   PyErr_Clear();
   Py_CLEAR(g_gc_cb);
   rec_g.in_gc = 0;

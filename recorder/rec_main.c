@@ -384,21 +384,9 @@ static PyObject *rec_at_exit(PyObject *self, PyObject *unused) {
 static PyMethodDef rec_at_exit_def = {"_heapreel_end_of_main", rec_at_exit, METH_NOARGS, NULL};
 
 /* Register rec_at_exit with Python's atexit, leaving sys.modules as the
-** program would find it under python3.11 (atexit not imported yet). */
+** program would find it under python3.11 (atexit not imported). */
 static int register_at_exit(void) {
-  PyObject *modules = PyImport_GetModuleDict();          /* borrowed */
-  int had = PyDict_GetItemString(modules, "atexit") != NULL;
-  PyObject *atexit = PyImport_ImportModule("atexit");
-  if (atexit == NULL) return -1;
-  PyObject *fn = PyCFunction_New(&rec_at_exit_def, NULL);
-  PyObject *r = fn ? PyObject_CallMethod(atexit, "register", "O", fn) : NULL;
-  Py_XDECREF(fn);
-  Py_DECREF(atexit);
-  if (r == NULL) return -1;
-  Py_DECREF(r);
-  /* The callbacks live in the interpreter, not in the module object. */
-  if (!had && PyDict_DelItemString(modules, "atexit") < 0) return -1;
-  return 0;
+  return rec_module_at_exit(&rec_at_exit_def);
 }
 
 /* ---- starting --------------------------------------------------------------- */

@@ -1,9 +1,15 @@
 /* rec_module.c — the built-in `heapreel` module: what a recorded program can call. */
+#ifndef Py_BUILD_CORE
+#define Py_BUILD_CORE 1   /* the interpreter's atexit list (rec_module_at_exit) */
+#endif
 #include <string.h>
 
 #include "rec_allocmode.h"
 #include "rec_module.h"
 #include "rec_tracer.h"
+
+#include "internal/pycore_interp.h"
+#include "internal/pycore_pystate.h"
 
 PyDoc_STRVAR(mark_doc,
 "mark(label)\n"
@@ -98,4 +104,37 @@ PyObject *
 rec_module_init(void)
 {
   return PyModule_Create(&rec_module_def);
+}
+
+int
+rec_module_at_exit(PyMethodDef *def)
+{
+  /* What atexit.register appends (Modules/atexitmodule.c), without
+  ** importing atexit: an import would add the module to sys.modules, and
+  ** removing it again leaves a cycle for the program's gc.collect(). */
+  struct atexit_state *st = &_PyInterpreterState_GET()->atexit;
+  if (st->ncallbacks >= st->callback_len) {
+    int len = st->callback_len + 16;
+    atexit_callback **r = PyMem_Realloc(st->callbacks, sizeof *r * (size_t)len);
+    if (r == NULL) {
+      PyErr_NoMemory();
+      return -1;
+    }
+    st->callbacks = r;
+    st->callback_len = len;
+  }
+  atexit_callback *cb = PyMem_Malloc(sizeof *cb);
+  PyObject *fn = cb ? PyCFunction_New(def, NULL) : NULL;
+  PyObject *args = fn ? PyTuple_New(0) : NULL;
+  if (args == NULL) {
+    Py_XDECREF(fn);
+    PyMem_Free(cb);
+    if (!PyErr_Occurred()) PyErr_NoMemory();
+    return -1;
+  }
+  cb->func = fn;
+  cb->args = args;
+  cb->kwargs = NULL;
+  st->callbacks[st->ncallbacks++] = cb;
+  return 0;
 }

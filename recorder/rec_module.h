@@ -9,4 +9,8 @@
 ** new reference or NULL with an exception set. */
 PyObject *rec_module_init(void);
 
+/* Have the interpreter call def's function (METH_NOARGS, no self) at exit
+** as atexit.register would, importing nothing. 0, or -1 with an exception. */
+int rec_module_at_exit(PyMethodDef *def);
+
 #endif /* REC_MODULE_H */

@@ -101,7 +101,10 @@ rec_output_start(void)
   for (int i = 0; i < 4; i++)
     if (g_names[i] == NULL && (g_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
       return HR_EPYTHON;
-  PyObject *io = PyImport_ImportModule("_io");
+  /* _io is imported at start-up: looked up, not imported again. */
+  PyObject *name = PyUnicode_FromString("_io");
+  PyObject *io = name ? PyImport_GetModule(name) : NULL;
+  Py_XDECREF(name);
   PyObject *tp = io ? PyObject_GetAttrString(io, "TextIOWrapper") : NULL;
   Py_XDECREF(io);
   if (tp == NULL || !PyType_Check(tp)) {
