@@ -64,5 +64,18 @@ grep -q "^complete .*with a gap: a C trace function (PyEval_SetTrace) replaced t
 "$HEAPREEL" summary --json "$TMP/own_settrace.heapreel" | grep -q '"gap": null' \
   && ok "own_settrace: no gap" || fail "own_settrace: a gap where the recorder saw everything"
 
+# The same programs print the same with every frame recorded, and in alloc
+# detail (no trace function of the recorder's there).
+for opt in --all-frames "--detail alloc"; do
+  for name in own_settrace own_pdb own_trace own_threads; do
+    # shellcheck disable=SC2086
+    "$RECORD" $opt -o "$TMP/o.heapreel" "$PROGS/$name.py" <"$TMP/pdb.in" >"$TMP/o.out" 2>/dev/null
+    sed 's/0x[0-9a-f]*/0xADDR/g' "$TMP/o.out" >"$TMP/a"
+    sed 's/0x[0-9a-f]*/0xADDR/g' "$TMP/$name.py.out" >"$TMP/b"
+    cmp -s "$TMP/a" "$TMP/b" && ok "$name $opt: stdout as under python3.11" \
+      || fail "$name $opt: stdout differs: $(diff "$TMP/a" "$TMP/b" | head -6)"
+  done
+done
+
 [ "$failures" = 0 ] && echo "record_own_tracer: ok" || echo "record_own_tracer: $failures failed"
 [ "$failures" = 0 ]

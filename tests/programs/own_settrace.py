@@ -127,3 +127,39 @@ try:
 except TypeError as e:
     print(e)
 print(type(sys.settrace), sys.settrace.__name__, sys.settrace.__doc__[:30], sys.settrace.__self__ is sys)
+
+# ---- a tracer raising at each kind of event; f_trace_opcodes on a generator
+def raiser(kind):
+    def t(frame, event, arg):
+        if event == kind and frame.f_code.co_name == "g":
+            raise KeyError(kind)
+        frame.f_trace_opcodes = True
+        return t
+    return t
+def g():
+    a = 1
+    b = a + 1
+    return b
+for kind in ("call", "line", "opcode", "return"):
+    sys.settrace(raiser(kind))
+    try:
+        print(kind, g())
+    except KeyError as e:
+        print(kind, "raised", e, sys.gettrace())
+    sys.settrace(None)
+def gen():
+    yield 1
+    yield 2
+evs = []
+def t2(frame, event, arg):
+    evs.append((event, frame.f_code.co_name, frame.f_trace_opcodes))
+    if event == "call" and frame.f_code.co_name == "gen":
+        frame.f_trace_opcodes = True
+    return t2
+sys.settrace(t2)
+x = list(gen())
+sys.settrace(None)
+print(x, len(evs), sum(1 for e in evs if e[0] == "opcode"))
+print(evs[:6])
+import threading
+print(threading.gettrace())
