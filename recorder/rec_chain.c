@@ -27,6 +27,10 @@
 */
 #include "rec_internal.h"
 
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "frameobject.h"
 #include "internal/pycore_frame.h"
 #include "internal/pycore_pystate.h"
@@ -41,12 +45,17 @@ static PyObject *g_what[8];            /* "call", "exception", ... "opcode" (own
 static rec_map g_opcodes;              /* frame -> 1: the program set f_trace_opcodes */
 static PyObject *g_member;             /* FrameType's f_trace_opcodes member (owned) */
 static PyObject *g_getset;             /* our descriptor in its place (owned) */
+static rec_map g_cfuncs;               /* thread state -> a C extension's trace function */
+size_t rec_chain_ncfuncs;              /* its size, read on every event */
+static int g_patched;                  /* PyEval_SetTrace leads to chain_c_settrace */
 
 /* Install func and obj in ts's trace slot as _PyEval_SetTrace does, without
 ** its audit event: the program did not ask for this. */
 void
 rec_chain_set_slot(PyThreadState *ts, Py_tracefunc func, PyObject *obj)
 {
+  if (g_cfuncs.n != 0) rec_map_del(&g_cfuncs, (uintptr_t)ts, NULL);
+  rec_chain_ncfuncs = g_cfuncs.n;
   PyObject *old = ts->c_traceobj;
   ts->c_tracefunc = NULL;
   ts->c_traceobj = NULL;
@@ -58,14 +67,44 @@ rec_chain_set_slot(PyThreadState *ts, Py_tracefunc func, PyObject *obj)
   _PyThreadState_UpdateTracingState(ts);
 }
 
-/* The program's trace function of ts, as sys.gettrace() there returns it. */
-static void
-set_program(PyThreadState *ts, PyObject *obj)
+/* The program's trace function of ts becomes cfunc (a C extension's, or
+** NULL for a Python one) with obj, which sys.gettrace() returns: what
+** _PyEval_SetTrace does with the slot, the recorder's function staying in
+** it. Its audit event, and its refusal to be re-entered from the old
+** object's finaliser (a RuntimeError; Debian's 3.11 has that check). -1 with
+** an exception set when refused. */
+static int g_installing;
+
+static int
+set_program(PyThreadState *ts, Py_tracefunc cfunc, PyObject *obj)
 {
+  if (g_installing) {
+    PyErr_SetString(PyExc_RuntimeError,
+                    "Cannot install a trace function while another trace function is being installed");
+    return -1;
+  }
+  g_installing = 1;
+  if (PySys_Audit("sys.settrace", NULL) < 0) {
+    g_installing = 0;
+    return -1;
+  }
+  if (cfunc == NULL) {
+    if (g_cfuncs.n != 0) rec_map_del(&g_cfuncs, (uintptr_t)ts, NULL);
+  } else if (rec_map_put(&g_cfuncs, (uintptr_t)ts, (uintptr_t)cfunc) != HR_OK) {
+    g_installing = 0;
+    PyErr_NoMemory();
+    return -1;
+  }
+  rec_chain_ncfuncs = g_cfuncs.n;
+  /* The old object goes while the slot holds none (its finaliser runs
+  ** untraced by the program, as under CPython). */
   PyObject *old = ts->c_traceobj;
+  ts->c_traceobj = NULL;
   Py_XINCREF(obj);
-  ts->c_traceobj = obj;
   Py_XDECREF(old);
+  ts->c_traceobj = obj;
+  g_installing = 0;
+  return 0;
 }
 
 /* Whether the recorder wants every instruction of f. */
@@ -88,8 +127,18 @@ rec_chain_frame_new(PyFrameObject *f)
 }
 
 int
+rec_chain_has_cfunc(PyThreadState *ts)
+{
+  return g_cfuncs.n != 0 && rec_map_get(&g_cfuncs, (uintptr_t)ts) != NULL;
+}
+
+int
 rec_chain_call(PyThreadState *ts, PyObject *self, PyFrameObject *frame, int what, PyObject *arg)
 {
+  /* A C extension's function (PyEval_SetTrace) takes the event as is. */
+  uintptr_t *cf = g_cfuncs.n != 0 ? rec_map_get(&g_cfuncs, (uintptr_t)ts) : NULL;
+  if (cf != NULL) return ((Py_tracefunc)*cf)(self, frame, what, arg);
+  if (self == NULL) return 0;
   PyObject *callback = what == PyTrace_CALL ? self : frame->f_trace;
   if (callback == NULL) return 0;
   Py_INCREF(callback);
@@ -106,7 +155,10 @@ rec_chain_call(PyThreadState *ts, PyObject *self, PyFrameObject *frame, int what
   if (result == NULL) {
     /* The program's tracing ends here, with its audit event, as
     ** _PyEval_SetTrace(tstate, NULL, NULL) would; the recorder's goes on. */
-    if (PySys_Audit("sys.settrace", NULL) == 0) set_program(ts, NULL);
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    if (set_program(ts, NULL, NULL) < 0) PyErr_Clear();   /* the trampoline ignores it too */
+    PyErr_Restore(et, ev, tb);
     Py_CLEAR(frame->f_trace);
     return -1;
   }
@@ -124,9 +176,58 @@ chain_settrace(PyObject *self, PyObject *func)
     if (g_recorder != NULL) rec_tracer_slot_lost(ts);
     return g_settrace_orig(self, func);
   }
-  if (PySys_Audit("sys.settrace", NULL) < 0) return NULL;
-  set_program(ts, func == Py_None ? NULL : func);
+  if (set_program(ts, NULL, func == Py_None ? NULL : func) < 0) return NULL;
   Py_RETURN_NONE;
+}
+
+/* ---- PyEval_SetTrace from C extensions ------------------------------------------- */
+
+/* PyEval_SetTrace (Python/ceval.c), for a C-level tracer (coverage's
+** CTracer, _testcapi, a profiler): while the recorder holds the thread's
+** slot its function is kept beside the recorder's and gets every event as
+** it would have (rec_chain_call); its object is what sys.gettrace()
+** returns. Otherwise, or without a recorder, 3.11's own body. */
+static void
+chain_c_settrace(Py_tracefunc func, PyObject *arg)
+{
+  PyThreadState *ts = PyThreadState_Get();
+  if (g_recorder == NULL || ts->c_tracefunc != g_recorder || func == g_recorder) {
+    if (_PyEval_SetTrace(ts, func, arg) < 0) _PyErr_WriteUnraisableMsg("in PyEval_SetTrace", NULL);
+    return;
+  }
+  /* CPython's trampoline carries a Python function: ours emulates it. */
+  Py_tracefunc cfunc = func == g_trampoline ? NULL : func;
+  if (set_program(ts, cfunc, func != NULL ? arg : NULL) < 0)
+    _PyErr_WriteUnraisableMsg("in PyEval_SetTrace", NULL);
+}
+
+/* Send calls of PyEval_SetTrace to chain_c_settrace: a jump written over
+** its first instructions. The recorder runs inside the interpreter's own
+** process and C extensions reach the function through the dynamic symbol,
+** so this is the one place that sees them all. x86-64 only; elsewhere (or
+** when the page cannot be made writable) an extension's tracer takes the
+** slot and the trace marks the gap (rec_tracer_slot_lost). */
+static void
+patch_c_settrace(void)
+{
+#if defined(__x86_64__)
+  if (g_patched) return;
+  uint8_t *at = (uint8_t *)(void *)&PyEval_SetTrace;
+  uintptr_t to = (uintptr_t)(void *)&chain_c_settrace;
+  uint8_t code[12] = {0x48, 0xb8};                 /* movabs $to, %rax */
+  memcpy(code + 2, &to, 8);
+  code[10] = 0xff;                                 /* jmp *%rax */
+  code[11] = 0xe0;
+  long pg = sysconf(_SC_PAGESIZE);
+  if (pg <= 0) return;
+  uintptr_t lo = (uintptr_t)at & ~(uintptr_t)(pg - 1);
+  uintptr_t hi = ((uintptr_t)at + sizeof code + (uintptr_t)pg - 1) & ~(uintptr_t)(pg - 1);
+  if (mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) return;
+  memcpy(at, code, sizeof code);
+  mprotect((void *)lo, hi - lo, PROT_READ | PROT_EXEC);
+  __builtin___clear_cache((char *)at, (char *)at + sizeof code);
+  g_patched = 1;
+#endif
 }
 
 /* ---- frame.f_trace_opcodes as the program sees it ------------------------------ */
@@ -212,6 +313,7 @@ rec_chain_start(Py_tracefunc recorder)
   Py_XDECREF(was_obj);
   if (g_trampoline == NULL) return HR_EPYTHON;
   if (g_member == NULL && descriptor_install() != HR_OK) return HR_EPYTHON;
+  patch_c_settrace();
   g_recorder = recorder;
   g_settrace_def = def;
   g_settrace_orig = def->ml_meth;
@@ -223,9 +325,11 @@ void
 rec_chain_release(PyThreadState *ts)
 {
   if (g_recorder == NULL || ts->c_tracefunc != g_recorder) return;
+  uintptr_t *cf = g_cfuncs.n != 0 ? rec_map_get(&g_cfuncs, (uintptr_t)ts) : NULL;
+  Py_tracefunc func = cf != NULL ? (Py_tracefunc)*cf : ts->c_traceobj != NULL ? g_trampoline : NULL;
   PyObject *obj = ts->c_traceobj;
   Py_XINCREF(obj);
-  rec_chain_set_slot(ts, obj != NULL ? g_trampoline : NULL, obj);
+  rec_chain_set_slot(ts, func, obj);
   Py_XDECREF(obj);
 }
 
@@ -237,4 +341,6 @@ rec_chain_stop(void)
   /* The descriptor and the program's flags stay: frames the program flagged
   ** keep answering as it set them, and the real flags are its own from now. */
   g_recorder = NULL;
+  rec_map_reset(&g_cfuncs);
+  rec_chain_ncfuncs = 0;
 }

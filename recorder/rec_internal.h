@@ -236,10 +236,18 @@ void rec_chain_stop(void);
 void rec_chain_set_slot(PyThreadState *ts, Py_tracefunc func, PyObject *obj);
 /* Hand ts's slot to the program: its function through CPython's trampoline. */
 void rec_chain_release(PyThreadState *ts);
-/* Give event `what` to the program's trace function self (ts's c_traceobj)
-** as CPython's trampoline would; -1 with an exception when it raised. */
+/* Give event `what` to the program's trace function: a C extension's as it
+** is, a Python one (self, ts's c_traceobj) as CPython's trampoline would;
+** -1 with an exception when it raised. */
 int rec_chain_call(PyThreadState *ts, PyObject *self, PyFrameObject *frame, int what,
                    PyObject *arg);
+int rec_chain_has_cfunc(PyThreadState *ts);
+extern size_t rec_chain_ncfuncs;                 /* threads running a C extension's function */
+static inline int
+rec_chain_has(PyThreadState *ts)                 /* ts runs a trace function of the program's */
+{
+  return ts->c_traceobj != NULL || (rec_chain_ncfuncs != 0 && rec_chain_has_cfunc(ts));
+}
 int rec_chain_program_opcodes(PyFrameObject *f);  /* the program set f.f_trace_opcodes */
 void rec_chain_frame_new(PyFrameObject *f);       /* f starts its code: the program's flag off */
 

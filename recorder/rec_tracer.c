@@ -413,10 +413,10 @@ static int
 rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
   /* 'line' events are the program's alone: f_trace_lines is its flag. */
-  if (what == PyTrace_LINE)
-    return obj != NULL ? rec_chain_call(PyThreadState_Get(), obj, frame, what, arg) : 0;
   PyThreadState *ts = PyThreadState_Get();
-  if (obj != NULL) {
+  int program = obj != NULL || rec_chain_has(ts);
+  if (what == PyTrace_LINE) return program ? rec_chain_call(ts, obj, frame, what, arg) : 0;
+  if (program) {
     /* The program sees an instruction before the recorder steps it, and a
     ** return before the recorder closes the frame (it may change locals). */
     if (what == PyTrace_OPCODE && rec_chain_program_opcodes(frame) &&
@@ -430,9 +430,8 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
   }
   record_event(ts, frame, what, arg);
   /* Read again: the recorder's work may have run code (an exception's str). */
-  obj = ts->c_traceobj;
-  if (obj != NULL && (what == PyTrace_CALL || what == PyTrace_EXCEPTION))
-    return rec_chain_call(ts, obj, frame, what, arg);
+  if ((what == PyTrace_CALL || what == PyTrace_EXCEPTION) && rec_chain_has(ts))
+    return rec_chain_call(ts, ts->c_traceobj, frame, what, arg);
   return 0;
 }
 
@@ -528,9 +527,10 @@ thread_hook_remove(void)
   }
 }
 
-/* A thread the recorder traced runs another C trace function now (a C
-** extension's PyEval_SetTrace): its steps from here are not recorded. The
-** trace says so (meta trace_gap; `heapreel summary` shows it). */
+/* A thread the recorder traced runs another C trace function now (put
+** there by _PyEval_SetTrace, or by PyEval_SetTrace where rec_chain.c cannot
+** redirect it): its steps from here are not recorded. The trace says so
+** (meta trace_gap; `heapreel summary` shows it). */
 void
 rec_tracer_slot_lost(PyThreadState *ts)
 {
@@ -541,7 +541,7 @@ rec_tracer_slot_lost(PyThreadState *ts)
   rec_thread *th = (rec_thread *)*v;
   char buf[240];
   snprintf(buf, sizeof buf,
-           "a C trace function (PyEval_SetTrace) replaced the recorder's in thread %llu: "
+           "another C trace function took the recorder's place in thread %llu: "
            "its steps after step %llu were not recorded",
            (unsigned long long)th->tid, (unsigned long long)th->last_step);
   trc_writer_meta(rec_g.w, "trace_gap", buf);

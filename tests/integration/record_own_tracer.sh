@@ -1,9 +1,10 @@
 #!/bin/bash
 # record_own_tracer.sh — a program's own sys.settrace / sys.setprofile (its
-# tracers, pdb, the trace module, threading.settrace) run as under python3.11
-# while the recorder keeps recording: the same stdout and stderr, steps
-# recorded after the program's tracing ends, and a C trace function that
-# takes the recorder's place marked as a gap in the trace and in `summary`.
+# tracers, pdb, the trace module, threading.settrace, a C-level tracer) run
+# as under python3.11 while the recorder keeps recording: the same stdout and
+# stderr, steps recorded after the program's tracing ends, and a C trace
+# function the recorder cannot follow marked as a gap in the trace and in
+# `summary`.
 set -u
 . "$(dirname "$0")/../tools/test_env.sh" && test_env record_own_tracer
 printf 's\nn\nn\np c\nwhere\nc\n' >"$TMP/pdb.in"
@@ -54,13 +55,19 @@ printf 'import sys\nf = sys._getframe()\nprint(sys.gettrace(), f.f_trace, f.f_tr
 [ "$(cat "$TMP/none.out")" = "None None True False" ] && ok "no tracer: sys.gettrace() None, frame flags as python3.11's" \
   || fail "no tracer: the program read '$(cat "$TMP/none.out")', python3.11 reads 'None None True False'"
 
-# A C trace function the recorder cannot follow: the trace says so.
-same own_ctrace
-"$HEAPREEL" summary "$TMP/own_ctrace.heapreel" >"$TMP/sum.txt" 2>&1
-grep -q "^complete .*with a gap: a C trace function (PyEval_SetTrace) replaced the recorder's" "$TMP/sum.txt" \
-  && ok "own_ctrace: summary names the gap" || fail "own_ctrace: summary does not name the gap: $(head -4 "$TMP/sum.txt")"
-"$HEAPREEL" summary --json "$TMP/own_ctrace.heapreel" | grep -q '"gap": "a C trace function' \
-  && ok "own_ctrace: summary --json has the gap" || fail "own_ctrace: no gap in summary --json"
+# A C-level tracer (PyEval_SetTrace) runs beside the recorder's.
+same own_ctrace && stepped own_ctrace "# after-ctrace"
+"$HEAPREEL" summary --json "$TMP/own_ctrace.heapreel" | grep -q '"gap": null' \
+  && ok "own_ctrace: no gap" || fail "own_ctrace: a gap where the recorder saw everything"
+# One put in the slot behind PyEval_SetTrace's back cannot be followed: the
+# trace says so.
+same own_ctrace_raw
+"$HEAPREEL" summary "$TMP/own_ctrace_raw.heapreel" >"$TMP/sum.txt" 2>&1
+grep -q "^complete .*with a gap: another C trace function took the recorder's place" "$TMP/sum.txt" \
+  && ok "own_ctrace_raw: summary names the gap" \
+  || fail "own_ctrace_raw: summary does not name the gap: $(head -4 "$TMP/sum.txt")"
+"$HEAPREEL" summary --json "$TMP/own_ctrace_raw.heapreel" | grep -q '"gap": "another C trace function' \
+  && ok "own_ctrace_raw: summary --json has the gap" || fail "own_ctrace_raw: no gap in summary --json"
 "$HEAPREEL" summary --json "$TMP/own_settrace.heapreel" | grep -q '"gap": null' \
   && ok "own_settrace: no gap" || fail "own_settrace: a gap where the recorder saw everything"
 

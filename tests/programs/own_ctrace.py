@@ -1,18 +1,47 @@
-# own_ctrace.py — a C trace function (PyEval_SetTrace through ctypes) takes
-# the slot: the recorder cannot follow it, and the trace must say so.
+# own_ctrace.py — a C-level tracer (PyEval_SetTrace, as coverage's CTracer
+# or a profiler calls it; here through ctypes): it gets the events CPython
+# gives a C trace function, sys.gettrace() returns its object, and the
+# recorder keeps stepping beside it.
 import ctypes
-TRACE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
-calls = []
+import sys
+
+TRACE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.py_object, ctypes.c_int,
+                         ctypes.c_void_p)
+NAMES = ["call", "exception", "line", "return", "c_call", "c_exception", "c_return", "opcode"]
+events = []
+
+
 def seen(obj, frame, what, arg):
-    calls.append(what)
+    events.append((NAMES[what], frame.f_code.co_name, frame.f_lineno - first))
+    if what == 0 and frame.f_code.co_name == "ops":
+        frame.f_trace_opcodes = True
     return 0
+
+
+class Token:
+    pass
+
+
+token = Token()
 cb = TRACE(seen)
 set_trace = ctypes.pythonapi.PyEval_SetTrace
-set_trace.argtypes = [TRACE, ctypes.c_void_p]
+set_trace.argtypes = [TRACE, ctypes.py_object]
 set_trace.restype = None
-set_trace(cb, None)
+
+
 def f(n):
-    return n + 1
-f(1)
-set_trace(TRACE(), None)
-print(len(calls) > 0)
+    m = n + 1
+    return m
+
+
+def ops(a):
+    return a * 2
+
+
+first = sys._getframe().f_lineno
+set_trace(cb, token); r = f(1) + ops(2); same = sys.gettrace() is token; sys.settrace(None)
+print(r, same, sys.gettrace())
+for e in events:
+    print(e)
+after = [i for i in range(3)]  # after-ctrace
+print(after)

@@ -163,3 +163,29 @@ print(x, len(evs), sum(1 for e in evs if e[0] == "opcode"))
 print(evs[:6])
 import threading
 print(threading.gettrace())
+
+# ---- settrace re-entered from the old function's finaliser: refused
+def foo(*args):
+    return None
+
+
+def bar(*args):
+    return None
+
+
+class Old:
+    def __call__(self, *args):
+        return None
+
+    def __del__(self):
+        sys.settrace(bar)
+
+
+raised = []
+hook = sys.unraisablehook
+sys.unraisablehook = lambda u: raised.append((type(u.exc_value).__name__, str(u.exc_value)))
+sys.settrace(Old())
+sys.settrace(foo)
+sys.unraisablehook = hook
+print(raised, sys.gettrace() is foo)
+sys.settrace(None)
