@@ -468,8 +468,10 @@ static PyObject *
 thread_start(PyObject *self, PyObject *fargs)
 {
   PyObject *func, *args, *kwargs = NULL;
-  /* Anything the original would refuse goes to it, for its own error. */
-  if (!rec_g.active || rec_g.busy || !PyTuple_Check(fargs) ||
+  /* Anything the original would refuse goes to it, for its own error; so
+  ** do threads of a subinterpreter (the recorder follows the main one). */
+  if (!rec_g.active || rec_g.busy || PyInterpreterState_Get() != PyInterpreterState_Main() ||
+      !PyTuple_Check(fargs) ||
       !PyArg_UnpackTuple(fargs, "start_new_thread", 2, 3, &func, &args, &kwargs) ||
       !PyCallable_Check(func) || !PyTuple_Check(args) || (kwargs && !PyDict_Check(kwargs))) {
     PyErr_Clear();
