@@ -172,7 +172,7 @@ static PyObject *
 chain_settrace(PyObject *self, PyObject *func)
 {
   PyThreadState *ts = PyThreadState_Get();
-  if (ts->c_tracefunc != g_recorder || g_recorder == NULL) {
+  if (ts->c_tracefunc != g_recorder || g_recorder == NULL || !rec_g.active) {
     if (g_recorder != NULL) rec_tracer_slot_lost(ts);
     return g_settrace_orig(self, func);
   }
@@ -191,7 +191,8 @@ static void
 chain_c_settrace(Py_tracefunc func, PyObject *arg)
 {
   PyThreadState *ts = PyThreadState_Get();
-  if (g_recorder == NULL || ts->c_tracefunc != g_recorder || func == g_recorder) {
+  /* Not recording (also a forked child that stopped): the slot is anyone's. */
+  if (g_recorder == NULL || !rec_g.active || ts->c_tracefunc != g_recorder || func == g_recorder) {
     if (_PyEval_SetTrace(ts, func, arg) < 0) _PyErr_WriteUnraisableMsg("in PyEval_SetTrace", NULL);
     return;
   }
