@@ -4,8 +4,10 @@
 ** recorder's function stays in it for the whole recording; the program's
 ** Python trace function goes into c_traceobj, which is what sys.gettrace()
 ** returns, so the program reads back exactly what it set. sys.settrace's
-** method entry gets rec_chain_settrace: same function object, name, doc and
-** audit event ("sys.settrace"); it only swaps c_traceobj. The recorder's
+** method entry gets chain_settrace: same function object, name, doc and
+** audit event ("sys.settrace"); it only swaps c_traceobj. A C extension's
+** trace function (PyEval_SetTrace, redirected to chain_c_settrace) is kept
+** per thread beside it and gets the events as they come. The recorder's
 ** trace function hands each event on as 3.11's trace_trampoline
 ** (Python/sysmodule.c) would: 'call' to the global function, the others to
 ** frame.f_trace, a non-None result stored as frame.f_trace, an exception
