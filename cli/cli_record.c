@@ -20,10 +20,11 @@
 static const char usage[] =
   "usage: heapreel record " HR_RECORD_SYNOPSIS
   "\n"
-  "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would (same sys.argv, sys.path,\n"
-  "virtual environment, stdin, stdout, stderr and exit status) and record its\n"
-  "memory life into a trace. Options come before SCRIPT; everything after it\n"
-  "is the script's.\n"
+  "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would, or a module or code as\n"
+  "'python3.11 -m MODULE' and '-c CODE' would (same sys.argv, sys.path,\n"
+  "virtual environment, stdin, stdout, stderr and exit status), and record its\n"
+  "memory life into a trace. Options come before SCRIPT, -m or -c; everything\n"
+  "after them is the program's.\n"
   "\n"
   HR_RECORD_OPTIONS;
 
@@ -52,8 +53,14 @@ static int check_options(int argc, char **argv) {
     } else if (strcmp(s, "--stack-depth") == 0 || strcmp(s, "--start-at-mark") == 0) {
       if (++i >= argc) return cli_usage_error(usage, "option '%s' needs a value", s);
     } else if (strncmp(s, "--stack-depth=", 14) == 0 || strncmp(s, "--start-at-mark=", 16) == 0 ||
-               strcmp(s, "--start-paused") == 0) {
+               strcmp(s, "--start-paused") == 0 || strcmp(s, "--verbose") == 0) {
       /* checked by the recorder */
+    } else if (s[1] == 'm' || s[1] == 'c') {
+      /* -m MODULE, -c CODE: the program; the rest is its own */
+      if (s[2] == '\0' && i + 1 >= argc)
+        return cli_usage_error(usage, "option '-%c' needs %s", s[1],
+                               s[1] == 'm' ? "a module name" : "the code to run");
+      return -1;
     } else {
       return cli_usage_error(usage, "unknown option '%s'", s);
     }

@@ -7,14 +7,21 @@
 /* After "usage: heapreel record " or "usage: heapreel-record " (both 23 columns). */
 #define HR_RECORD_SYNOPSIS \
   "[-o FILE] [--all-frames] [--detail full|alloc] [--stack-depth N]\n" \
-  "                       [--start-at-mark LABEL | --start-paused] SCRIPT [ARGS...]\n"
+  "                       [--start-at-mark LABEL | --start-paused] [--verbose]\n" \
+  "                       (SCRIPT | -m MODULE | -c CODE) [ARGS...]\n"
 
 #define HR_RECORD_OPTIONS \
-  "    -o FILE               write the trace to FILE (default: <script stem>.heapreel)\n" \
+  "    -o FILE               write the trace to FILE (default: <script stem>.heapreel,\n" \
+  "                          MODULE.heapreel for -m, c.heapreel for -c)\n" \
   "    --all-frames          record standard-library and site-packages frames too\n" \
   "    --detail full|alloc   'alloc': allocations, frees, sizes and stacks only (big programs)\n" \
   "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n" \
   "    --start-at-mark LABEL alloc: record from the first heapreel.mark(LABEL) on\n" \
-  "    --start-paused        alloc: record from heapreel.start() on\n"
+  "    --start-paused        alloc: record from heapreel.start() on\n" \
+  "    --verbose             end with 'heapreel: recorded FILE: N events, SIZE' on stderr\n" \
+  "                          even when it is not a terminal (it is the program's otherwise)\n" \
+  "    -m MODULE             run MODULE as 'python3.11 -m MODULE' would (its own frames\n" \
+  "                          are recorded even when it is in the standard library)\n" \
+  "    -c CODE               run CODE as 'python3.11 -c CODE' would\n"
 
 #endif /* HR_RECORD_USAGE_H */

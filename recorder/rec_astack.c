@@ -20,6 +20,7 @@ typedef struct code_info {
   PyCodeObject *code;
   PyObject *file, *name;   /* borrowed, compared only */
   int first_line;
+  int in_main;             /* ran in __main__'s globals: the program's own module */
   int user;
   uint64_t file_sid, func_sid;   /* interned on the first new stack that needs them */
 } code_info;
@@ -64,17 +65,21 @@ rec_astack_file_is_user(const char *f)
   return 1;
 }
 
+/* The program's own module runs in __main__'s globals: its frames are the
+** user's wherever its file is (-m json.tool, -c's "<string>"). */
 static code_info *
-code_of(PyCodeObject *co)
+code_of(PyCodeObject *co, PyObject *globals)
 {
   code_info *c = &g.codes[((uintptr_t)co >> 4) & (CODE_CACHE - 1)];
+  int in_main = (const void *)globals == rec_g.opt.main_globals;
   if (c->code == co && c->file == co->co_filename && c->name == co->co_qualname &&
-      c->first_line == co->co_firstlineno)
+      c->first_line == co->co_firstlineno && c->in_main == in_main)
     return c;
   c->code = co;
   c->file = co->co_filename;
   c->name = co->co_qualname;
   c->first_line = co->co_firstlineno;
+  c->in_main = in_main;
   c->file_sid = c->func_sid = 0;
   /* ASCII file names (nearly all) are read in place; others may make
   ** CPython allocate their UTF-8 form, which the hooks pass through. */
@@ -83,7 +88,7 @@ code_of(PyCodeObject *co)
     PyErr_Clear();
     file = "?";
   }
-  c->user = rec_astack_file_is_user(file);
+  c->user = in_main || rec_astack_file_is_user(file);
   return c;
 }
 
@@ -229,7 +234,7 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
     memo_frame *e = walked < MEMO_FRAMES ? &m->fr[walked] : NULL;
     if (e) *e = (memo_frame){f, f->f_code, (uintptr_t)f->prev_instr, ~(uintptr_t)0};
     if (_PyFrame_IsIncomplete(f)) continue;
-    code_info *c = code_of(f->f_code);
+    code_info *c = code_of(f->f_code, f->f_globals);
     if (!c->user) {
       if (e) e->mask = 0;
       continue;

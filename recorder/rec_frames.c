@@ -35,11 +35,16 @@ static char *g_stdlib[2];    /* path prefixes of the standard library (owned) */
 /* Store the text of a user file in the trace the first time one of its code
 ** objects runs, so `steps`, diagrams and the stepping page show the lines the
 ** program ran even where the file no longer exists. Files that cannot be read
-** (`<string>`, `<stdin>`, removed since) are simply left out. */
+** (`<string>`, `<stdin>`, removed since) are simply left out, except -c's
+** code, the `<string>` run in __main__'s globals, whose text is known. */
 static void
-source_store(const char *file, uint64_t sid)
+source_store(const char *file, uint64_t sid, int in_main)
 {
   if (rec_map_get(&g_sources, sid) || rec_map_put(&g_sources, sid, 1) != HR_OK) return;
+  if (in_main && rec_g.opt.command != NULL && strcmp(file, "<string>") == 0) {
+    trc_writer_source(rec_g.w, sid, rec_g.opt.command, strlen(rec_g.opt.command));
+    return;
+  }
   FILE *fp = file[0] == '<' ? NULL : fopen(file, "rb");
   if (fp == NULL) return;
   char *text = NULL;
@@ -75,8 +80,12 @@ file_is_user(const char *f)
   return 1;
 }
 
+/* code: is it recorded? globals: the frame's or function's, or NULL when
+** the code is known already. The program's own module runs in __main__'s
+** globals: its frames are recorded wherever its file is (a script in the
+** standard library, -m json.tool, -m pytest's __main__, -c's "<string>"). */
 static rec_code *
-code_get(PyCodeObject *co)
+code_get(PyCodeObject *co, PyObject *globals)
 {
   uintptr_t *v = rec_map_get(&g_codes, (uintptr_t)co);
   if (v) return (rec_code *)*v;
@@ -88,10 +97,11 @@ code_get(PyCodeObject *co)
     PyErr_Clear();
     file = "?";
   }
-  cc->user = file_is_user(file);
+  int in_main = globals != NULL && (const void *)globals == rec_g.opt.main_globals;
+  cc->user = in_main || file_is_user(file);
   if (cc->user) {
     cc->file_sid = rec_cstr_id(file);
-    source_store(file, cc->file_sid);
+    source_store(file, cc->file_sid, in_main);
     cc->func_sid = rec_str_id(co->co_qualname);
     cc->def_loc = trc_writer_location(rec_g.w, cc->file_sid, (uint32_t)co->co_firstlineno,
                                       cc->func_sid);
@@ -137,9 +147,9 @@ rec_code_forget(PyObject *code)
 }
 
 int
-rec_code_is_user(PyCodeObject *co)
+rec_code_is_user(PyCodeObject *co, PyObject *globals)
 {
-  rec_code *cc = code_get(co);
+  rec_code *cc = code_get(co, globals);
   return cc != NULL && cc->user;
 }
 
@@ -148,7 +158,8 @@ rec_frames_user_call(PyObject *callable)
 {
   if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
   if (PyFunction_Check(callable))
-    return rec_code_is_user((PyCodeObject *)PyFunction_GET_CODE(callable));
+    return rec_code_is_user((PyCodeObject *)PyFunction_GET_CODE(callable),
+                            PyFunction_GET_GLOBALS(callable));
   if (PyType_Check(callable) && (((PyTypeObject *)callable)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
     /* A class whose __init__ is user code records its own effects. */
     static PyObject *init_name;   /* interned once; GIL */
@@ -158,7 +169,7 @@ rec_frames_user_call(PyObject *callable)
     }
     PyObject *init = _PyType_Lookup((PyTypeObject *)callable, init_name);
     return init != NULL && PyFunction_Check(init) &&
-           rec_code_is_user((PyCodeObject *)PyFunction_GET_CODE(init));
+           rec_code_is_user((PyCodeObject *)PyFunction_GET_CODE(init), PyFunction_GET_GLOBALS(init));
   }
   return 0;
 }
@@ -304,7 +315,7 @@ rec_frame_enter(rec_thread *th, PyFrameObject *f)
 {
   _PyInterpreterFrame *iframe = f->f_frame;
   PyCodeObject *co = iframe->f_code;
-  rec_code *cc = code_get(co);
+  rec_code *cc = code_get(co, iframe->f_globals);
   if (cc == NULL || !cc->user) return NULL;
   rec_frame *fr = rec_frame_find(f);
   if (fr != NULL) {

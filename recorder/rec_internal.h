@@ -205,7 +205,7 @@ struct rec_frame {
 };
 int rec_frames_init(void);
 void rec_frames_fini(void);
-int rec_code_is_user(PyCodeObject *co);
+int rec_code_is_user(PyCodeObject *co, PyObject *globals);
 rec_frame *rec_frame_enter(rec_thread *th, PyFrameObject *f);
 rec_frame *rec_frame_find(PyFrameObject *f);
 void rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended);

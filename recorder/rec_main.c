@@ -18,6 +18,14 @@
 **    with exit_status 130 (128 + SIGINT, what a shell reports).
 ** A recording killed without any of these (SIGKILL, os._exit, a crash) keeps
 ** what the writer committed so far, with meta complete = '0'.
+**
+** `-m MODULE` and `-c CODE` are handed to CPython's own command line parser,
+** so runpy._run_module_as_main finds and runs the module, and sys.argv and
+** sys.path[0] are what python3.11 makes them.
+**
+** stderr is the program's: heapreel adds nothing to it unless it is a
+** terminal (a progress line on a line of its own, the closing line) or
+** --verbose asks for the closing line.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -32,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +50,7 @@
 #include "hr_status.h"
 #include "rec_allocmode.h"
 #include "rec_module.h"
+#include "rec_output.h"
 #include "rec_tracer.h"
 #include "trc_writer.h"
 
@@ -58,10 +68,14 @@ extern int _Py_UnhandledKeyboardInterrupt;
 static const char usage_text[] =
   "usage: heapreel record " HR_RECORD_SYNOPSIS
   "\n"
-  "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would and record its memory life.\n"
-  "Options come before SCRIPT; everything after it is the script's.\n"
+  "Run SCRIPT as 'python3.11 SCRIPT ARGS...' would (or -m MODULE, -c CODE as\n"
+  "'python3.11 -m' and '-c' would) and record its memory life. Options come\n"
+  "before SCRIPT, -m or -c; everything after them is the program's.\n"
   "\n"
   HR_RECORD_OPTIONS;
+
+/* What runs: python3.11 SCRIPT, -m MODULE or -c CODE. */
+enum rec_kind { REC_RUN_SCRIPT = 0, REC_RUN_MODULE, REC_RUN_COMMAND };
 
 struct rec_args {
   const char *out;        /* -o, or NULL for the default (borrowed from argv) */
@@ -70,14 +84,22 @@ struct rec_args {
   int stack_depth;        /* 0: default */
   const char *start_mark; /* borrowed from argv */
   int paused;
-  int script;             /* index of SCRIPT in argv */
+  int verbose;            /* the closing line even when stderr is not a terminal */
+  int kind;               /* enum rec_kind */
+  const char *target;     /* SCRIPT, MODULE or CODE (borrowed from argv) */
+  int script;             /* index in argv of SCRIPT, or of the first ARG after -m/-c's */
 };
 
 /* The one recording of this process. Touched by the main thread only (holding
 ** the GIL while Python runs); the progress thread uses g_progress alone. */
 static struct {
   trc_writer *w;
-  char *path;             /* the trace's path (owned) */
+  char *path;             /* the trace's path as given, for messages (owned) */
+  char *abs;              /* the same made absolute before the program can chdir (owned) */
+  int verbose;
+  int kind;               /* enum rec_kind */
+  char **args;            /* -m: the module's ARGS, for the end-of-run meta (borrowed) */
+  int nargs;
   struct timespec t0;     /* when the script started */
   double duration_s;      /* script start to end of main, once ended */
   uint64_t end_step;
@@ -87,7 +109,9 @@ static struct {
 } g_run;
 
 /* Progress on a terminal: a thread asks the main thread, through a pending
-** call, to print events and size every REC_PROGRESS_EVERY_MS. */
+** call, to print events and size every REC_PROGRESS_EVERY_MS, on a line of
+** its own: never while the program's text left a line open, and wiped
+** before the program writes (rec_output.h). */
 static struct {
   pthread_t thread;
   pthread_mutex_t lock;   /* protects stop */
@@ -148,6 +172,17 @@ static char *default_trace_path(const char *script) {
   for (size_t i = n; i > b + 1; i--)                      /* ".hidden" keeps its name */
     if (script[i - 1] == '.') { e = i - 1; break; }
   return hr_sprintf("%.*s.heapreel", (int)(e - b), script + b);
+}
+
+/* path made absolute against the current directory, without resolving
+** links (the file may not exist yet). Owned; NULL when out of memory or the
+** current directory cannot be known (then path itself is the best there is). */
+static char *absolute_path(const char *path) {
+  if (path[0] == '/') return hr_strdup(path);
+  char cwd[PATH_MAX];
+  if (getcwd(cwd, sizeof cwd) == NULL) return hr_strdup(path);
+  while (path[0] == '.' && path[1] == '/') path += 2;
+  return hr_sprintf("%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/", path);
 }
 
 /* The script's sys.argv as a JSON array. Bytes above 0x7f pass through
@@ -231,12 +266,29 @@ static int parse_args(int argc, char **argv, struct rec_args *a) {
       a->start_mark = v;
     } else if (strcmp(s, "--start-paused") == 0) {
       a->paused = 1;
+    } else if (strcmp(s, "--verbose") == 0) {
+      a->verbose = 1;
+    } else if (s[1] == 'm' || s[1] == 'c') {
+      /* -m MODULE, -c CODE (or -mMODULE, -cCODE, as python3.11 takes them):
+      ** the program, and the end of heapreel's options. */
+      a->kind = s[1] == 'm' ? REC_RUN_MODULE : REC_RUN_COMMAND;
+      if (s[2] != '\0') a->target = s + 2;
+      else if (++i < argc) a->target = argv[i];
+      else {
+        rec_error("option '-%c' needs %s", s[1], s[1] == 'm' ? "a module name" : "the code to run");
+        goto usage;
+      }
+      i++;
+      break;
     } else {
       rec_error("unknown option '%s'", s);
       goto usage;
     }
   }
-  if (i >= argc) { rec_error("no script to record"); goto usage; }
+  if (a->kind == REC_RUN_SCRIPT) {
+    if (i >= argc) { rec_error("no script to record"); goto usage; }
+    a->target = argv[i];
+  }
   if ((a->start_mark || a->paused || a->stack_depth) && a->detail != REC_DETAIL_ALLOC) {
     rec_error("options '--stack-depth', '--start-at-mark' and '--start-paused' need '--detail alloc'");
     goto usage;
@@ -255,14 +307,23 @@ usage:
 
 /* ---- progress --------------------------------------------------------------- */
 
+/* Wipe the progress line; the program is about to write to the terminal. */
+static void progress_wipe(void) {
+  if (g_progress.shown) {
+    fputs("\r\033[K", stderr);
+    g_progress.shown = 0;
+  }
+}
+
 static int progress_print(void *unused) {
   atomic_store(&g_progress.queued, 0);
   if (!atomic_load(&g_progress.enabled) || g_run.w == NULL) return 0;
+  if (rec_output_terminal_mid_line()) return 0;   /* the program's line stays as it is */
   /* The file as it grows: the trace and its write-ahead log. */
   struct stat st;
-  uint64_t bytes = stat(g_run.path, &st) == 0 ? (uint64_t)st.st_size : 0;
+  uint64_t bytes = stat(g_run.abs, &st) == 0 ? (uint64_t)st.st_size : 0;
   char wal[PATH_MAX];
-  snprintf(wal, sizeof wal, "%s-wal", g_run.path);
+  snprintf(wal, sizeof wal, "%s-wal", g_run.abs);
   if (stat(wal, &st) == 0) bytes += (uint64_t)st.st_size;
   char size[32];
   format_size(bytes, size, sizeof size);
@@ -294,6 +355,8 @@ static void *progress_thread(void *unused) {
 
 static void progress_start(void) {
   if (!isatty(STDERR_FILENO)) return;
+  /* Without seeing the program's writes, a progress line could cut its text. */
+  if (rec_output_watch_terminal(progress_wipe) != HR_OK) return;
   atomic_store(&g_progress.enabled, 1);
   if (pthread_create(&g_progress.thread, NULL, progress_thread, NULL) == 0)
     g_progress.running = 1;
@@ -311,10 +374,9 @@ static void progress_stop(void) {
     pthread_join(g_progress.thread, NULL);
     g_progress.running = 0;
   }
-  if (g_progress.shown) {
-    fputs("\r\033[K", stderr);
-    g_progress.shown = 0;
-  }
+  progress_wipe();
+  /* After the end of main only with the GIL (rec_finish may run from exit). */
+  if (Py_IsInitialized() && PyGILState_Check()) rec_output_unwatch_terminal();
 }
 
 /* ---- finishing the trace ---------------------------------------------------- */
@@ -348,12 +410,35 @@ static int rec_finish(int exit_status) {
     hr_free(err);
     return status;
   }
+  /* Only on a terminal or when asked: a program's stderr stays its own. */
+  if (!g_run.verbose && !isatty(STDERR_FILENO)) return HR_OK;
   struct stat st;
   char size[32];
-  format_size(stat(g_run.path, &st) == 0 ? (uint64_t)st.st_size : 0, size, sizeof size);
-  fprintf(stderr, "heapreel: recorded '%s': %llu events, %s\n", g_run.path,
+  format_size(stat(g_run.abs, &st) == 0 ? (uint64_t)st.st_size : 0, size, sizeof size);
+  fprintf(stderr, "%sheapreel: recorded '%s': %llu events, %s\n",
+          isatty(STDERR_FILENO) && rec_output_terminal_mid_line() ? "\n" : "", g_run.path,
           (unsigned long long)events, size);
   return HR_OK;
+}
+
+/* -m: once runpy found the module, its file is the program, and sys.argv[0]
+** (meta argv is what sys.argv was when the module started). */
+static void write_module_meta(void) {
+  PyObject *m = PyImport_AddModule("__main__");           /* borrowed */
+  PyObject *f = m ? PyModule_GetFilenameObject(m) : NULL;
+  const char *file = f ? PyUnicode_AsUTF8(f) : NULL;
+  char **v = file ? hr_calloc((size_t)g_run.nargs + 1, sizeof *v) : NULL;
+  if (v != NULL) {
+    v[0] = (char *)file;
+    for (int i = 0; i < g_run.nargs; i++) v[i + 1] = g_run.args[i];
+    char *json = json_argv(g_run.nargs + 1, v);
+    if (json) trc_writer_meta(g_run.w, "argv", json);
+    trc_writer_meta(g_run.w, "program", file);
+    hr_free(json);
+    hr_free(v);
+  }
+  Py_XDECREF(f);
+  PyErr_Clear();
 }
 
 /* sys.exit() in the script: CPython finalises, then calls exit(status). */
@@ -376,6 +461,7 @@ static PyObject *rec_at_exit(PyObject *self, PyObject *unused) {
   }
   g_run.end_step = rec_tracer_step();
   g_run.ended = 1;
+  if (g_run.kind == REC_RUN_MODULE) write_module_meta();
   /* Py_RunMain will end the process with SIGINT without returning. */
   if (_Py_UnhandledKeyboardInterrupt) rec_finish(REC_EXIT_SIGINT);
   Py_RETURN_NONE;
@@ -391,6 +477,60 @@ static int register_at_exit(void) {
 
 /* ---- starting --------------------------------------------------------------- */
 
+/* The core recorded programs run must be the build of the python3.11 they
+** stand in for (Debian's, or the active venv's), or they may compute
+** something else (a recorder built before an `apt-get upgrade` kept an old
+** re module's bug). Refused before anything runs, when:
+**  - the libpython3.11 loaded is another upstream version than the headers
+**    heapreel-record was compiled with (it reads CPython's internal
+**    structures);
+**  - that python3.11 program is not of the build the core comes from.
+**    Debian's python3.11 is statically linked, not a user of
+**    libpython3.11.so, but both are made in one package build and carry its
+**    date and time (Py_GetBuildInfo: "main, Oct  7 2026, 12:35:07") as two
+**    string literals; another build of the program lacks them. Searching
+**    the 6.8 MB program costs about 1.5 ms of CPU at the start.
+** Returns 0 to go on, or the exit status. */
+static int check_python_build(void) {
+  if (Py_Version != PY_VERSION_HEX) {
+    rec_error("heapreel-record was built for Python " PY_VERSION " but runs libpython3.11 "
+              "%lu.%lu.%lu: rebuild heapreel", (Py_Version >> 24) & 0xff,
+              (Py_Version >> 16) & 0xff, (Py_Version >> 8) & 0xff);
+    return 1;
+  }
+  /* "gitid[:revision], DATE, TIME": the last two fields. */
+  const char *info = Py_GetBuildInfo();
+  const char *t = strrchr(info, ',');
+  const char *d = t;
+  while (d && d > info && d[-1] != ',') d--;
+  if (t == NULL || d == NULL || d == info) return 0;      /* not a layout we know */
+  char date[32], hms[32];
+  snprintf(date, sizeof date, "%.*s", (int)(t - d), d + (d[0] == ' '));
+  snprintf(hms, sizeof hms, "%s", t + 1 + (t[1] == ' '));
+  if (date[0] && date[strlen(date) - 1] == ',') date[strlen(date) - 1] = '\0';
+  char *program = python_program();
+  if (program == NULL) return 0;
+  int fd = open(program, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  void *map = MAP_FAILED;
+  if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0)
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (fd >= 0) close(fd);
+  if (map == MAP_FAILED) {        /* nothing to compare with: python3.11 runs as it is */
+    hr_free(program);
+    return 0;
+  }
+  /* Each literal with its terminating NUL. */
+  int same = memmem(map, (size_t)st.st_size, date, strlen(date) + 1) != NULL &&
+             memmem(map, (size_t)st.st_size, hms, strlen(hms) + 1) != NULL;
+  munmap(map, (size_t)st.st_size);
+  if (!same)
+    rec_error("'%s' is not the build of Python %s (%s %s) heapreel-record runs: rebuild "
+              "heapreel against it (python3.11 upgraded since?)", program, PY_VERSION, date, hms);
+  hr_free(program);
+  return same ? 0 : 1;
+}
+
 /* Fail before anything runs when the script cannot be opened, as python3.11
 ** does (its status 2), with heapreel's own message. */
 static int check_script(const char *script) {
@@ -404,13 +544,14 @@ static int check_script(const char *script) {
   return 0;
 }
 
-/* Configure and start CPython as `python3.11 SCRIPT ARGS...` would start. */
+/* Configure and start CPython as `python3.11 SCRIPT ARGS...` (or -m MODULE,
+** -c CODE) would start. */
 static int init_python(int argc, char **argv, const struct rec_args *a) {
   char *program = python_program();
   int nscript = argc - a->script;
   /* A script named like an option needs "--" to stay the script. */
-  int dashdash = argv[a->script][0] == '-';
-  char **pyargv = hr_calloc((size_t)nscript + 3, sizeof *pyargv);
+  int dashdash = a->kind == REC_RUN_SCRIPT && argv[a->script][0] == '-';
+  char **pyargv = hr_calloc((size_t)nscript + 4, sizeof *pyargv);
   if (program == NULL || pyargv == NULL) {
     hr_free(program);
     hr_free(pyargv);
@@ -420,6 +561,10 @@ static int init_python(int argc, char **argv, const struct rec_args *a) {
   int n = 0;
   pyargv[n++] = "python3.11";
   if (dashdash) pyargv[n++] = "--";
+  if (a->kind != REC_RUN_SCRIPT) {
+    pyargv[n++] = a->kind == REC_RUN_MODULE ? "-m" : "-c";
+    pyargv[n++] = (char *)a->target;
+  }
   for (int i = a->script; i < argc; i++) pyargv[n++] = argv[i];
 
   PyConfig config;
@@ -440,12 +585,25 @@ static int init_python(int argc, char **argv, const struct rec_args *a) {
 }
 
 /* Facts known before the script runs, so even a killed trace has them. */
+/* For -m and -c, sys.argv as python3.11 starts them: "-m" or "-c" then the
+** ARGS; runpy puts the module's file in place of "-m" (written at the end). */
 static int write_start_meta(int argc, char **argv, const struct rec_args *a) {
-  char *json = json_argv(argc - a->script, argv + a->script);
+  char *json;
+  if (a->kind == REC_RUN_SCRIPT) {
+    json = json_argv(argc - a->script, argv + a->script);
+  } else {
+    char **v = hr_calloc((size_t)(argc - a->script) + 1, sizeof *v);
+    if (v == NULL) return HR_ENOMEM;
+    v[0] = a->kind == REC_RUN_MODULE ? "-m" : "-c";
+    for (int i = a->script; i < argc; i++) v[i - a->script + 1] = argv[i];
+    json = json_argv(argc - a->script + 1, v);
+    hr_free(v);
+  }
   if (json == NULL) return HR_ENOMEM;
   trc_writer_meta(g_run.w, "argv", json);
   hr_free(json);
-  trc_writer_meta(g_run.w, "program", argv[a->script]);
+  /* -m: the module's name until its file is known; -c: "-c". */
+  trc_writer_meta(g_run.w, "program", a->kind == REC_RUN_COMMAND ? "-c" : a->target);
   trc_writer_meta(g_run.w, "python_version", Py_GetVersion());
   trc_writer_meta(g_run.w, "detail", a->detail == REC_DETAIL_ALLOC ? "alloc" : "full");
   trc_writer_meta(g_run.w, "all_frames", a->all_frames ? "1" : "0");
@@ -457,10 +615,14 @@ static int write_start_meta(int argc, char **argv, const struct rec_args *a) {
 /* Everything between a running interpreter and the script's first line. On
 ** failure the message is printed and the new trace removed. */
 static int start_recording(const struct rec_args *a, int argc, char **argv) {
-  const char *script = argv[a->script];
+  const char *script = a->kind == REC_RUN_COMMAND ? "-c" : a->target;
+  PyObject *main_mod = PyImport_AddModule("__main__");   /* borrowed */
   rec_options opt = {.all_frames = a->all_frames, .detail = a->detail, .script = script,
                      .stack_depth = a->stack_depth, .start_mark = a->start_mark,
-                     .paused = a->paused};
+                     .paused = a->paused,
+                     .main_globals = main_mod ? PyModule_GetDict(main_mod) : NULL,
+                     .command = a->kind == REC_RUN_COMMAND ? a->target : NULL};
+  PyErr_Clear();
   char *err = NULL, depth[16];
   int status = write_start_meta(argc, argv, a);
   if (status == HR_OK && (register_at_exit() < 0 || on_exit(rec_on_exit, NULL) != 0)) {
@@ -483,7 +645,7 @@ static int start_recording(const struct rec_args *a, int argc, char **argv) {
   trc_writer_close(g_run.w, 0, &werr);   /* a writer failure explains itself best */
   g_run.w = NULL;
   g_run.finished = 1;
-  unlink(g_run.path);
+  unlink(g_run.abs);
   if (werr) rec_error("%s", werr);
   else rec_error("cannot start recording '%s': %s", script, err ? err : hr_status_str(status));
   hr_free(werr);
@@ -495,11 +657,19 @@ int main(int argc, char **argv) {
   struct rec_args a;
   int rc = parse_args(argc, argv, &a);
   if (rc) return rc == 1 ? 0 : 2;
-  const char *script = argv[a.script];
-  if ((rc = check_script(script)) != 0) return rc;
+  if ((rc = check_python_build()) != 0) return rc;
+  if (a.kind == REC_RUN_SCRIPT && (rc = check_script(a.target)) != 0) return rc;
 
-  g_run.path = a.out ? hr_strdup(a.out) : default_trace_path(script);
-  if (g_run.path == NULL) { rec_error("out of memory"); return 1; }
+  g_run.verbose = a.verbose;
+  g_run.kind = a.kind;
+  g_run.args = argv + a.script;
+  g_run.nargs = argc - a.script;
+  g_run.path = a.out ? hr_strdup(a.out)
+             : a.kind == REC_RUN_SCRIPT ? default_trace_path(a.target)
+             : a.kind == REC_RUN_MODULE ? hr_sprintf("%s.heapreel", a.target)
+             : hr_strdup("c.heapreel");
+  g_run.abs = g_run.path ? absolute_path(g_run.path) : NULL;
+  if (g_run.abs == NULL) { rec_error("out of memory"); return 1; }
   char *err = NULL;
   /* Opening replaces an existing trace only once the new file is ready. */
   trc_writer_options wopt = {0};
@@ -517,22 +687,26 @@ int main(int argc, char **argv) {
     ** fault in one by one; zlib's 32 kB window makes the chunks as small. */
     wopt.chunk_events = 16384;
   }
-  if (trc_writer_open(g_run.path, &wopt, &g_run.w, &err) != HR_OK) {
+  /* The absolute path: the program may chdir before the trace is closed. */
+  if (trc_writer_open(g_run.abs, &wopt, &g_run.w, &err) != HR_OK) {
     rec_error("%s", err ? err : "cannot create trace");
     hr_free(err);
     hr_free(g_run.path);
+    hr_free(g_run.abs);
     return 1;
   }
   if (PyImport_AppendInittab("heapreel", rec_module_init) < 0 ||
       init_python(argc, argv, &a) != HR_OK) {
     trc_writer_close(g_run.w, 0, NULL);
-    unlink(g_run.path);                 /* the recording never started */
+    unlink(g_run.abs);                  /* the recording never started */
     hr_free(g_run.path);
+    hr_free(g_run.abs);
     return 1;
   }
   if (start_recording(&a, argc, argv) != HR_OK) {
     Py_FinalizeEx();
     hr_free(g_run.path);
+    hr_free(g_run.abs);
     return 1;
   }
   g_run.started = 1;
@@ -543,5 +717,6 @@ int main(int argc, char **argv) {
 
   if (rec_finish(status) != HR_OK && status == 0) status = 1;
   hr_free(g_run.path);
+  hr_free(g_run.abs);
   return status;
 }

@@ -10,17 +10,33 @@
 ** Python's allocators (no Python object is made, none is touched).
 ** Writes to the streams' binary buffers (sys.stdout.buffer.write) and to the
 ** file descriptors (os.write) are not recorded.
+**
+** The same function tells rec_main's progress line, drawn on a terminal,
+** about the program's text going to that terminal: before such a write the
+** line is wiped, and after it whether the program left its line open (the
+** progress line is drawn only on a line of its own). This needs the hook in
+** both detail levels, so recording rows and watching are two users of one
+** installed hook.
 */
 #include "rec_internal.h"
+
+#include <unistd.h>
 
 #include "internal/pycore_interp.h"
 
 #include "hr_mem.h"
 #include "hr_status.h"
+#include "rec_output.h"
 
 static PyMethodDef *g_write_def;   /* TextIOWrapper's "write" entry; GIL */
 static PyCFunction g_write_orig;   /* its original function; GIL */
 static PyObject *g_names[4];       /* "stdout", "__stdout__", "stderr", "__stderr__" (owned) */
+static int g_recording;            /* rec_output_start: write output rows; GIL */
+static struct {
+  void (*before)(void);            /* NULL: not watching */
+  int streams;                     /* bit TRC_STREAM_*: its fd is the terminal */
+  int mid_line;                    /* the program's last text there did not end a line */
+} g_term;                          /* GIL */
 
 /* Which stream self is: TRC_STREAM_STDOUT / _STDERR, or 0. */
 static int
@@ -82,8 +98,17 @@ utf8_of(PyObject *s, size_t *n, char **owned)
 static PyObject *
 output_write(PyObject *self, PyObject *arg)
 {
+  int term = g_term.before != NULL && PyUnicode_Check(arg) &&
+             (g_term.streams & (1 << stream_of(self)));
+  if (term) g_term.before();
   PyObject *r = g_write_orig(self, arg);
-  if (r == NULL || !rec_g.active || rec_g.busy || !PyUnicode_Check(arg)) return r;
+  if (term) {
+    /* A failed write may have sent part of the text: assume an open line. */
+    Py_ssize_t len = PyUnicode_READY(arg) == 0 ? PyUnicode_GET_LENGTH(arg) : -1;
+    if (r == NULL || len < 0) g_term.mid_line = 1;
+    else if (len > 0) g_term.mid_line = PyUnicode_READ_CHAR(arg, len - 1) != '\n';
+  }
+  if (r == NULL || !g_recording || !rec_g.active || rec_g.busy || !PyUnicode_Check(arg)) return r;
   int stream = stream_of(self);
   if (stream == 0) return r;
   size_t n = 0;
@@ -94,9 +119,11 @@ output_write(PyObject *self, PyObject *arg)
   return r;
 }
 
-int
-rec_output_start(void)
+/* Point TextIOWrapper.write at output_write, once for both users. */
+static int
+hook_install(void)
 {
+  if (g_write_def != NULL) return HR_OK;
   static const char *const names[4] = {"stdout", "__stdout__", "stderr", "__stderr__"};
   for (int i = 0; i < 4; i++)
     if (g_names[i] == NULL && (g_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
@@ -123,9 +150,50 @@ rec_output_start(void)
   return HR_OK;
 }
 
+static void
+hook_release(void)
+{
+  if (g_recording || g_term.before != NULL) return;
+  if (g_write_def != NULL) g_write_def->ml_meth = g_write_orig;
+  g_write_def = NULL;
+}
+
+int
+rec_output_start(void)
+{
+  int rc = hook_install();
+  if (rc == HR_OK) g_recording = 1;
+  return rc;
+}
+
 void
 rec_output_stop(void)
 {
-  if (g_write_def != NULL) g_write_def->ml_meth = g_write_orig;
-  g_write_def = NULL;
+  g_recording = 0;
+  hook_release();
+}
+
+int
+rec_output_watch_terminal(void (*before)(void))
+{
+  g_term.streams = (isatty(STDOUT_FILENO) ? 1 << TRC_STREAM_STDOUT : 0) |
+                   (isatty(STDERR_FILENO) ? 1 << TRC_STREAM_STDERR : 0);
+  g_term.mid_line = 0;
+  int rc = hook_install();
+  if (rc == HR_OK) g_term.before = before;
+  else PyErr_Clear();
+  return rc;
+}
+
+void
+rec_output_unwatch_terminal(void)
+{
+  g_term.before = NULL;
+  hook_release();
+}
+
+int
+rec_output_terminal_mid_line(void)
+{
+  return g_term.mid_line;
 }

@@ -358,7 +358,7 @@ record_event(PyThreadState *ts, PyFrameObject *frame, int what, PyObject *arg)
       rec_chain_frame_new(frame);
     char program = (char)rec_chain_program_opcodes(frame);
     frame->f_trace_opcodes = program;
-    if (!rec_code_is_user(frame->f_frame->f_code)) break;
+    if (!rec_code_is_user(frame->f_frame->f_code, frame->f_frame->f_globals)) break;
     if (th->pending) {
       th->entered = 1;
       finish(th, 0);

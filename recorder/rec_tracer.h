@@ -23,6 +23,10 @@ typedef struct rec_options {
   int stack_depth;         /* alloc mode: user frames per stack (0: default) */
   const char *start_mark;  /* alloc mode: record from the first mark with this label (borrowed) */
   int paused;              /* alloc mode: record from heapreel.start() */
+  const void *main_globals; /* the __main__ module's dict: code running with these globals
+                            ** is the program's own, even from a standard-library file
+                            ** (-m json.tool) or from -c's "<string>" (compared only) */
+  const char *command;     /* -c's CODE, the source text of its "<string>" (borrowed) */
 } rec_options;
 
 /* Start recording on the initialised interpreter. w and opt are borrowed and
