@@ -90,7 +90,7 @@ REC_OPTS="--detail alloc" same "--detail alloc -c re.match" -c "$re_code"
 # --- -m pytest on a small test file -------------------------------------------------------------------
 if "$PY" -c 'import pytest' 2>/dev/null; then
   cp "$PROGS/entry_pytest_cases.py" test_cases.py
-  for detail in alloc; do
+  for detail in full alloc; do
     "$PY" -m pytest -q -p no:cacheprovider test_cases.py >py.out 2>py.err; py_rc=$?
     "$HEAPREEL" record --detail $detail -o pytest_$detail.heapreel -m pytest -q -p no:cacheprovider test_cases.py \
       >rec.out 2>rec.err; rec_rc=$?
