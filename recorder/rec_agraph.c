@@ -261,7 +261,11 @@ user_modules_each(void (*fn)(PyObject *d, const char *file))
 {
   PyObject *m = PyImport_AddModule("__main__");          /* borrowed */
   PyObject *md = m ? PyModule_GetDict(m) : NULL;
-  if (md) fn(md, rec_g.opt.script ? rec_g.opt.script : "?");
+  /* -m: no script path; the module's file, as its code objects have it */
+  PyObject *mf = m && rec_g.opt.script == NULL ? PyModule_GetFilenameObject(m) : NULL;
+  const char *mfile = mf && PyUnicode_Check(mf) ? PyUnicode_AsUTF8(mf) : NULL;
+  if (md) fn(md, rec_g.opt.script ? rec_g.opt.script : mfile ? mfile : "?");
+  Py_XDECREF(mf);
   PyErr_Clear();
   PyObject *mods = PyImport_GetModuleDict();             /* borrowed */
   PyObject *snap = mods ? PyDict_Values(mods) : NULL;    /* imports may not change it */

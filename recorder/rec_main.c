@@ -615,7 +615,10 @@ static int write_start_meta(int argc, char **argv, const struct rec_args *a) {
 /* Everything between a running interpreter and the script's first line. On
 ** failure the message is printed and the new trace removed. */
 static int start_recording(const struct rec_args *a, int argc, char **argv) {
-  const char *script = a->kind == REC_RUN_COMMAND ? "-c" : a->target;
+  /* The main module's file as its code objects name it: -c's is "<string>",
+  ** -m's is known once runpy found it (NULL: ask __main__). */
+  const char *script = a->kind == REC_RUN_SCRIPT ? a->target
+                     : a->kind == REC_RUN_COMMAND ? "<string>" : NULL;
   PyObject *main_mod = PyImport_AddModule("__main__");   /* borrowed */
   rec_options opt = {.all_frames = a->all_frames, .detail = a->detail, .script = script,
                      .stack_depth = a->stack_depth, .start_mark = a->start_mark,
@@ -647,7 +650,7 @@ static int start_recording(const struct rec_args *a, int argc, char **argv) {
   g_run.finished = 1;
   unlink(g_run.abs);
   if (werr) rec_error("%s", werr);
-  else rec_error("cannot start recording '%s': %s", script, err ? err : hr_status_str(status));
+  else rec_error("cannot start recording '%s': %s", a->target, err ? err : hr_status_str(status));
   hr_free(werr);
   hr_free(err);
   return status;

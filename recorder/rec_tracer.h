@@ -19,7 +19,7 @@ enum rec_detail { REC_DETAIL_FULL = 0, REC_DETAIL_ALLOC = 1 };
 typedef struct rec_options {
   int all_frames;          /* record standard-library and site-packages frames too */
   int detail;              /* enum rec_detail */
-  const char *script;      /* the main script's path as given (borrowed) */
+  const char *script;      /* the main script as given, "<string>" for -c, NULL for -m (borrowed) */
   int stack_depth;         /* alloc mode: user frames per stack (0: default) */
   const char *start_mark;  /* alloc mode: record from the first mark with this label (borrowed) */
   int paused;              /* alloc mode: record from heapreel.start() */

@@ -65,6 +65,11 @@ grep -qx "\['$TMP/work/entry_view.py', 'a b', '-h', '--x=1'\]" rec.out \
 same "-m viewpkg (a package's __main__)" -m viewpkg 1
 same "-mentry_view (joined, as python3.11 takes it)" -mentry_view
 REC_OPTS="--detail alloc -o alloc_view.heapreel" same "--detail alloc -m entry_view" -m entry_view z
+bad_files=$("$SQLITE" -readonly alloc_view.heapreel \
+  "SELECT count(*) FROM locations l JOIN strings s ON s.id = l.file WHERE s.text NOT LIKE '/%' AND s.text NOT LIKE '<%'")
+"$HEAPREEL" leaks alloc_view.heapreel 2>/dev/null | grep -q "allocated at $TMP/work/entry_view.py:8 .*" \
+  && [ "$bad_files" = 0 ] && ok "--detail alloc -m: leaks at the module's file and line, no location named by the module's name" \
+  || fail "--detail alloc -m: $bad_files locations without a file path, or no leak at entry_view.py:8"
 
 # --- -c CODE [ARGS] ----------------------------------------------------------------------------------
 code='import sys
