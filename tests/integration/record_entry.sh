@@ -144,6 +144,14 @@ if [ "$rc" = 0 ] && [ "$(head -n 3 tty.screen)" = "$(cat tty.want)" ] \
 else
   fail "terminal: exit $rc, screen:"; cat tty.screen >&2
 fi
+"$PY" "$SRC/tests/tools/pty_screen.py" tty2.raw "$HEAPREEL" record -o tty2.heapreel "$PROGS/entry_stderr.py" >tty2.screen; rc=$?
+printf 'to stdout\npartial line, then its end\nno newline at the end\n' >tty2.want
+if [ "$rc" = 0 ] && [ "$(head -n 3 tty2.screen)" = "$(cat tty2.want)" ] \
+   && sed -n 4p tty2.screen | grep -Eq "^heapreel: recorded 'tty2.heapreel': [0-9]+ events, [0-9.]+ (bytes|kB|MB)$"; then
+  ok "terminal: the closing line starts a line of its own after the program's open line"
+else
+  fail "terminal, a line left open at the end: exit $rc, screen:"; cat tty2.screen >&2
+fi
 if grep -aq "heapreel: recording 'tty.heapreel'" tty.raw; then
   ok "terminal: a progress line was drawn while the program's line was closed"
 else
