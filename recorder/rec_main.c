@@ -706,14 +706,17 @@ int main(int argc, char **argv) {
     hr_free(g_run.abs);
     return 1;
   }
+  /* Before the recording starts: its hook on the program's text is the
+  ** recorder's own setup, not part of the program's run. */
+  progress_start();
   if (start_recording(&a, argc, argv) != HR_OK) {
+    progress_stop();
     Py_FinalizeEx();
     hr_free(g_run.path);
     hr_free(g_run.abs);
     return 1;
   }
   g_run.started = 1;
-  progress_start();
   clock_gettime(CLOCK_MONOTONIC, &g_run.t0);
 
   int status = Py_RunMain();          /* ends the process itself on sys.exit and Ctrl-C */
