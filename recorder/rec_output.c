@@ -16,7 +16,10 @@
 ** line is wiped, and after it whether the program left its line open (the
 ** progress line is drawn only on a line of its own). This needs the hook in
 ** both detail levels, so recording rows and watching are two users of one
-** installed hook.
+** installed hook. While watching, the write methods of _io.BufferedWriter
+** and _io.FileIO (sys.stderr.buffer is a FileIO in 3.11) are wrapped the
+** same way for sys.stdout.buffer and sys.stderr.buffer: bytes written there
+** directly, and the text layer's own flushes.
 */
 #include "rec_internal.h"
 
@@ -36,6 +39,10 @@ static struct {
   void (*before)(void);            /* NULL: not watching */
   int streams;                     /* bit TRC_STREAM_*: its fd is the terminal */
   int mid_line;                    /* the program's last text there did not end a line */
+  PyObject *buf[2];                /* sys.stdout.buffer, sys.stderr.buffer on the terminal
+                                   ** (compared only; NULL: not on it) */
+  PyMethodDef *bdef[2];            /* BufferedWriter's and FileIO's "write", while watching */
+  PyCFunction borig[2];
 } g_term;                          /* GIL */
 
 /* Which stream self is: TRC_STREAM_STDOUT / _STDERR, or 0. */
@@ -119,6 +126,65 @@ output_write(PyObject *self, PyObject *arg)
   return r;
 }
 
+/* sys.stdout.buffer.write, sys.stderr.buffer.write on the terminal. An
+** exception of the write stays as it is; the bytes are read in place. */
+static PyObject *
+buffer_write(int which, PyObject *self, PyObject *arg)
+{
+  int term = g_term.before != NULL && self != NULL &&
+             (self == g_term.buf[0] || self == g_term.buf[1]);
+  if (term) g_term.before();
+  PyObject *r = g_term.borig[which](self, arg);
+  if (term) {
+    Py_buffer view;
+    if (r == NULL) {
+      g_term.mid_line = 1;          /* part of it may have gone out */
+    } else if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+      PyErr_Clear();
+      g_term.mid_line = 1;
+    } else {
+      if (view.len > 0) g_term.mid_line = ((const char *)view.buf)[view.len - 1] != '\n';
+      PyBuffer_Release(&view);
+    }
+  }
+  return r;
+}
+
+static PyObject *
+buffered_write(PyObject *self, PyObject *arg)
+{
+  return buffer_write(0, self, arg);
+}
+
+static PyObject *
+fileio_write(PyObject *self, PyObject *arg)
+{
+  return buffer_write(1, self, arg);
+}
+
+/* The "write" entry of one of _io's static types, when it is METH_O as in
+** 3.11; NULL otherwise (PyErr cleared). */
+static PyMethodDef *
+io_write_def(const char *type)
+{
+  /* _io is imported at start-up: looked up, not imported again. */
+  PyObject *name = PyUnicode_FromString("_io");
+  PyObject *io = name ? PyImport_GetModule(name) : NULL;
+  Py_XDECREF(name);
+  PyObject *tp = io ? PyObject_GetAttrString(io, type) : NULL;
+  Py_XDECREF(io);
+  PyMethodDef *def = NULL;
+  if (tp != NULL && PyType_Check(tp)) {
+    PyObject *d = PyDict_GetItemString(((PyTypeObject *)tp)->tp_dict, "write");  /* borrowed */
+    if (d != NULL && PyObject_TypeCheck(d, &PyMethodDescr_Type)) def = ((PyMethodDescrObject *)d)->d_method;
+  }
+  Py_XDECREF(tp);   /* a static type: it outlives us */
+  if (def != NULL && (def->ml_flags & (METH_O | METH_VARARGS | METH_FASTCALL | METH_NOARGS)) != METH_O)
+    def = NULL;      /* not the 3.11 layout we know */
+  PyErr_Clear();
+  return def;
+}
+
 /* Point TextIOWrapper.write at output_write, once for both users. */
 static int
 hook_install(void)
@@ -128,22 +194,8 @@ hook_install(void)
   for (int i = 0; i < 4; i++)
     if (g_names[i] == NULL && (g_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
       return HR_EPYTHON;
-  /* _io is imported at start-up: looked up, not imported again. */
-  PyObject *name = PyUnicode_FromString("_io");
-  PyObject *io = name ? PyImport_GetModule(name) : NULL;
-  Py_XDECREF(name);
-  PyObject *tp = io ? PyObject_GetAttrString(io, "TextIOWrapper") : NULL;
-  Py_XDECREF(io);
-  if (tp == NULL || !PyType_Check(tp)) {
-    Py_XDECREF(tp);
-    return HR_EPYTHON;
-  }
-  PyObject *d = PyDict_GetItemString(((PyTypeObject *)tp)->tp_dict, "write");  /* borrowed */
-  Py_DECREF(tp);   /* a static type: it outlives us */
-  if (d == NULL || !PyObject_TypeCheck(d, &PyMethodDescr_Type)) return HR_EPYTHON;
-  PyMethodDef *def = ((PyMethodDescrObject *)d)->d_method;
-  if ((def->ml_flags & (METH_O | METH_VARARGS | METH_FASTCALL | METH_NOARGS)) != METH_O)
-    return HR_EPYTHON;   /* not the 3.11 layout we know: record no output */
+  PyMethodDef *def = io_write_def("TextIOWrapper");
+  if (def == NULL) return HR_EPYTHON;   /* record no output */
   g_write_def = def;
   g_write_orig = def->ml_meth;
   def->ml_meth = output_write;
@@ -180,15 +232,39 @@ rec_output_watch_terminal(void (*before)(void))
                    (isatty(STDERR_FILENO) ? 1 << TRC_STREAM_STDERR : 0);
   g_term.mid_line = 0;
   int rc = hook_install();
-  if (rc == HR_OK) g_term.before = before;
-  else PyErr_Clear();
-  return rc;
+  if (rc != HR_OK) {
+    PyErr_Clear();
+    return rc;
+  }
+  for (int i = 0; i < 2; i++) {
+    g_term.buf[i] = NULL;
+    if (!(g_term.streams & (1 << (i ? TRC_STREAM_STDERR : TRC_STREAM_STDOUT)))) continue;
+    PyObject *f = PySys_GetObject(i ? "stderr" : "stdout");       /* borrowed */
+    PyObject *b = f ? PyObject_GetAttrString(f, "buffer") : NULL;
+    g_term.buf[i] = b;   /* compared only: the stream keeps it */
+    Py_XDECREF(b);
+    PyErr_Clear();
+  }
+  /* Without the binary layer the text layer is still watched. */
+  static const char *const types[2] = {"BufferedWriter", "FileIO"};
+  static const PyCFunction hooks[2] = {buffered_write, fileio_write};
+  for (int i = 0; i < 2; i++) {
+    if (g_term.bdef[i] != NULL || (g_term.bdef[i] = io_write_def(types[i])) == NULL) continue;
+    g_term.borig[i] = g_term.bdef[i]->ml_meth;
+    g_term.bdef[i]->ml_meth = hooks[i];
+  }
+  g_term.before = before;
+  return HR_OK;
 }
 
 void
 rec_output_unwatch_terminal(void)
 {
   g_term.before = NULL;
+  for (int i = 0; i < 2; i++) {
+    if (g_term.bdef[i] != NULL) g_term.bdef[i]->ml_meth = g_term.borig[i];
+    g_term.bdef[i] = NULL;
+  }
   hook_release();
 }
 

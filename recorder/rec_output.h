@@ -3,10 +3,10 @@
 ** rec_main draws a progress line on stderr when stderr is a terminal. The
 ** program's own text must never be erased or run into by it: rec_output.c
 ** sees every text write to sys.stdout and sys.stderr (print, tracebacks)
-** and, for those whose file descriptor is the terminal, calls `before` ahead
-** of the write (to wipe a progress line) and remembers whether the text left
-** a line open. Writes that bypass the text layer (sys.stderr.buffer.write,
-** os.write, child processes) are not seen. All calls with the GIL held.
+** and their binary buffers (sys.stderr.buffer.write) and, for those whose
+** file descriptor is the terminal, calls `before` ahead of the write (to
+** wipe a progress line) and remembers whether the text left a line open.
+** os.write and child processes are not seen. All calls with the GIL held.
 */
 #ifndef REC_OUTPUT_H
 #define REC_OUTPUT_H

@@ -151,6 +151,14 @@ for detail in full alloc; do
     skip "terminal, $detail: no progress line was drawn in this run (a loaded machine?): only the screen was checked"
   fi
 done
+"$PY" "$SRC/tests/tools/pty_screen.py" tty3.raw "$HEAPREEL" record -o tty3.heapreel "$PROGS/entry_progress_bytes.py" >tty3.screen; rc=$?
+printf 'bytes, half a line and its end\nstdout bytes, half a line and its end\n' >tty3.want
+if [ "$rc" = 0 ] && [ "$(head -n 2 tty3.screen)" = "$(cat tty3.want)" ] \
+   && sed -n 3p tty3.screen | grep -Eq "^heapreel: recorded 'tty3.heapreel': [0-9]+ events, [0-9.]+ (bytes|kB|MB)$"; then
+  ok "terminal: half lines written as bytes to sys.stderr.buffer and sys.stdout.buffer stay intact"
+else
+  fail "terminal, bytes: exit $rc, screen:"; cat tty3.screen >&2
+fi
 "$PY" "$SRC/tests/tools/pty_screen.py" tty2.raw "$HEAPREEL" record -o tty2.heapreel "$PROGS/entry_stderr.py" >tty2.screen; rc=$?
 printf 'to stdout\npartial line, then its end\nno newline at the end\n' >tty2.want
 if [ "$rc" = 0 ] && [ "$(head -n 3 tty2.screen)" = "$(cat tty2.want)" ] \
