@@ -175,8 +175,8 @@ static char *default_trace_path(const char *script) {
 }
 
 /* path made absolute against the current directory, without resolving
-** links (the file may not exist yet). Owned; NULL when out of memory or the
-** current directory cannot be known (then path itself is the best there is). */
+** links (the file may not exist yet); path itself when the current
+** directory cannot be known. Owned; NULL when out of memory. */
 static char *absolute_path(const char *path) {
   if (path[0] == '/') return hr_strdup(path);
   char cwd[PATH_MAX];
