@@ -2,19 +2,13 @@
 #include "rec_internal.h"
 
 #include "rec_ablock.h"
+#include "rec_hooks.h"
 
 #include "internal/pycore_object.h"
 
 #include "hr_mem.h"
 #include "hr_status.h"
 
-typedef struct rec_hook {
-  PyMemAllocatorEx orig;
-  PyMemAllocatorDomain domain;
-} rec_hook;
-
-static rec_hook g_hooks[3];       /* RAW, MEM, OBJ; written only at start/stop */
-static int g_hooked;              /* GIL */
 static int g_table;               /* rec_ablock's table is this recording's; GIL */
 
 /* Blocks handed out since recording started and the byte counts. The
@@ -23,27 +17,9 @@ static int g_table;               /* rec_ablock's table is this recording's; GIL
 ** blocks, a hashed map costs a cache miss on every malloc and free, the
 ** table one leaf that the block's pool neighbours share. Only the size is
 ** kept in a word. The RAW domain runs without the GIL, so here the table,
-** like the counts, is protected by g_blk_lock, not by the GIL. */
-static int g_blk_lock;            /* a spinlock: held for a few table operations only */
+** like the counts, is protected by rec_hooks_lock, not by the GIL. */
 static size_t g_cur, g_peak;      /* bytes now, highest since the last mem event */
 static size_t g_last_cur = (size_t)-1; /* bytes in the last mem event; GIL */
-
-static inline void
-blk_lock(void)
-{
-  while (__atomic_exchange_n(&g_blk_lock, 1, __ATOMIC_ACQUIRE))
-    while (__atomic_load_n(&g_blk_lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
-}
-
-static inline void
-blk_unlock(void)
-{
-  __atomic_store_n(&g_blk_lock, 0, __ATOMIC_RELEASE);
-}
-
-/* An allocator calling another domain's allocator (pymalloc falls back on
-** the raw allocator for large blocks) must count the block once. */
-static _Thread_local int t_reent;
 
 /* Set while the recorder itself works on this thread: the blocks it asks
 ** for (formatting, size queries) are its own, not the program's, so they are
@@ -54,78 +30,47 @@ _Thread_local int rec_alloc_quiet;
 static void
 blk_add(void *p, size_t n)
 {
-  blk_lock();
+  rec_hooks_lock();
   if (rec_ablock_add((uintptr_t)p, n) != NULL) {
     g_cur += n;
     if (g_cur > g_peak) g_peak = g_cur;
   }
-  blk_unlock();
+  rec_hooks_unlock();
+}
+
+/* ---- what a full recording does in the allocator hooks (rec_hooks.h) ---- */
+
+static void
+full_got(int dom, void *p, size_t n)
+{
+  if (!rec_alloc_quiet) blk_add(p, n);
+}
+
+static uint64_t
+full_lost(int dom, void *p, size_t *n)
+{
+  rec_hooks_lock();
+  int had = rec_ablock_del((uintptr_t)p, n) != 0;
+  if (had) g_cur -= *n;
+  rec_hooks_unlock();
+  return (uint64_t)had;
 }
 
 static void
-blk_del(void *p)
+full_moved(int dom, void *old, uint64_t had, size_t old_n, void *p, size_t n)
 {
-  size_t n;
-  blk_lock();
-  if (rec_ablock_del((uintptr_t)p, &n) != 0) g_cur -= n;
-  blk_unlock();
-}
-
-static void *
-hook_malloc(void *ctx, size_t n)
-{
-  rec_hook *h = ctx;
-  if (t_reent) return h->orig.malloc(h->orig.ctx, n);
-  t_reent = 1;
-  void *p = h->orig.malloc(h->orig.ctx, n);
-  t_reent = 0;
-  if (p && !rec_alloc_quiet) blk_add(p, n);
-  return p;
-}
-
-static void *
-hook_calloc(void *ctx, size_t nelem, size_t elsize)
-{
-  rec_hook *h = ctx;
-  if (t_reent) return h->orig.calloc(h->orig.ctx, nelem, elsize);
-  t_reent = 1;
-  void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
-  t_reent = 0;
-  if (p && !rec_alloc_quiet) blk_add(p, nelem * elsize);
-  return p;
-}
-
-static void *
-hook_realloc(void *ctx, void *ptr, size_t n)
-{
-  rec_hook *h = ctx;
-  if (t_reent) return h->orig.realloc(h->orig.ctx, ptr, n);
-  size_t old = 0;
-  int had = 0;
-  if (ptr) {
-    blk_lock();
-    had = rec_ablock_del((uintptr_t)ptr, &old) != 0;
-    if (had) g_cur -= old;
-    blk_unlock();
-  }
-  t_reent = 1;
-  void *p = h->orig.realloc(h->orig.ctx, ptr, n);
-  t_reent = 0;
-  if (p && (had || !rec_alloc_quiet)) blk_add(p, n);
-  else if (!p && had) blk_add(ptr, old);
-  return p;
+  /* A block of the program's stays the program's, even grown by the recorder. */
+  if (had || !rec_alloc_quiet) blk_add(p, n);
 }
 
 static void
-hook_free(void *ctx, void *ptr)
+full_kept(int dom, void *old, uint64_t had, size_t old_n)
 {
-  rec_hook *h = ctx;
-  if (!t_reent && ptr) blk_del(ptr);
-  int saved = t_reent;
-  t_reent = 1;
-  h->orig.free(h->orig.ctx, ptr);
-  t_reent = saved;
+  blk_add(old, old_n);
 }
+
+static const rec_hook_ops k_full_ops = {NULL, full_got, full_lost, NULL, full_moved, full_kept};
+REC_HOOKS_DEFINE(k_full_hooks, k_full_ops);
 
 int
 rec_alloc_prepare(void)
@@ -138,33 +83,18 @@ rec_alloc_prepare(void)
 int
 rec_alloc_start(void)
 {
-  static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
-                                               PYMEM_DOMAIN_OBJ};
-  for (int i = 0; i < 3; i++) {
-    g_hooks[i].domain = doms[i];
-    PyMem_GetAllocator(doms[i], &g_hooks[i].orig);
-  }
-  for (int i = 0; i < 3; i++) {
-    PyMemAllocatorEx a = {&g_hooks[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
-    PyMem_SetAllocator(doms[i], &a);
-  }
-  g_hooked = 1;
+  rec_hooks_install(&k_full_hooks);
   return HR_OK;
 }
 
 void
 rec_alloc_stop(void)
 {
-  if (g_hooked) {
-    /* Blocks handed out through the wrappers are freed later through the
-    ** originals: the wrappers only ever added bookkeeping, never headers. */
-    for (int i = 0; i < 3; i++) PyMem_SetAllocator(g_hooks[i].domain, &g_hooks[i].orig);
-    g_hooked = 0;
-  }
+  rec_hooks_remove();
   if (g_table) {
-    blk_lock();
+    rec_hooks_lock();
     rec_ablock_fini();
-    blk_unlock();
+    rec_hooks_unlock();
     g_table = 0;
   }
 }
@@ -175,14 +105,14 @@ rec_alloc_born(PyObject *op)
   PyTypeObject *tp = Py_TYPE(op);
   uintptr_t block = (uintptr_t)op - _PyType_PreHeaderSize(tp);
   if (!g_table) return 0;          /* an alloc-mode recording: the table is not ours */
-  blk_lock();
+  rec_hooks_lock();
   uint64_t *w = rec_ablock_find(block);
   int born = w != NULL && *w != 0;
   if (!born && block != (uintptr_t)op) {
     w = rec_ablock_find((uintptr_t)op);
     born = w != NULL && *w != 0;
   }
-  blk_unlock();
+  rec_hooks_unlock();
   return born;
 }
 
@@ -201,15 +131,15 @@ rec_alloc_emit_mem(int force)
   if (cur == g_last_cur && __atomic_load_n(&g_peak, __ATOMIC_RELAXED) - cur < REC_MEM_SLACK &&
       !force)
     return;
-  blk_lock();
+  rec_hooks_lock();
   size_t peak = g_peak;
   cur = g_cur;
   if (cur == g_last_cur && (force ? peak == cur : peak - cur < REC_MEM_SLACK)) {
-    blk_unlock();
+    rec_hooks_unlock();
     return;
   }
   g_peak = g_cur;
-  blk_unlock();
+  rec_hooks_unlock();
   g_last_cur = cur;
   rec_emit(TRC_EV_MEM, cur, peak, 0, 0);
 }

@@ -14,27 +14,20 @@
 #include "rec_agraph.h"
 #include "rec_allocmode.h"
 #include "rec_astack.h"
+#include "rec_hooks.h"
 
 /* ---- state ---------------------------------------------------------------- */
-
-typedef struct hook {
-  PyMemAllocatorEx orig;
-  PyMemAllocatorDomain domain;
-} hook;
 
 enum { ST_OFF = 0, ST_PAUSED, ST_RECORDING, ST_DONE };
 
 #define EXC_QUEUE 64
 
-/* Protected by the GIL, except the RAW domain's fields (raw, raw_lock) and
-** the byte counters, which are updated atomically. The MEM and OBJ blocks
+/* Protected by the GIL, except the RAW domain's map (raw, under
+** rec_hooks_lock) and the byte counters, which are updated atomically. The MEM and OBJ blocks
 ** are in rec_ablock.h's table. */
 static struct {
   int state;
-  int hooked;
-  hook hooks[3];           /* RAW, MEM, OBJ */
-  rec_map raw;             /* RAW domain block -> size; raw_lock */
-  int raw_lock;            /* spinlock for raw */
+  rec_map raw;             /* RAW domain block -> size; rec_hooks_lock */
   int64_t cur;             /* MEM and OBJ bytes now (GIL) */
   int64_t cur_raw;         /* RAW bytes now (atomic: RAW calls come without the GIL) */
   int64_t hi;              /* highest total since the last mem event (relaxed atomic) */
@@ -60,7 +53,6 @@ static struct {
   int threads_queued;      /* a pending call will name new threads */
 } g;
 
-static _Thread_local int t_reent;  /* inside a hook: nested calls pass through */
 
 /* ---- byte counts and mem events ------------------------------------------------ */
 
@@ -258,8 +250,8 @@ exc_flush(void *unused)
   int rec = g.state == ST_RECORDING;
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
-  int reent = t_reent;
-  t_reent = 0;
+  int reent = rec_hooks_reent;
+  rec_hooks_reent = 0;
   for (int i = 0; i < n; i++) {
     PyObject *op = (PyObject *)g.exc_op[i];
     if (rec) {
@@ -273,7 +265,7 @@ exc_flush(void *unused)
     }
     Py_DECREF(op);
   }
-  t_reent = reent;
+  rec_hooks_reent = reent;
   PyErr_Restore(et, ev, tb);
   return 0;
 }
@@ -311,8 +303,8 @@ threads_name(void *unused)
   if (g.state == ST_OFF) return 0;
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
-  int reent = t_reent;
-  t_reent = 1;       /* nothing here is the program's */
+  int reent = rec_hooks_reent;
+  rec_hooks_reent = 1;       /* nothing here is the program's */
   PyObject *mods = PyImport_GetModuleDict();                      /* borrowed */
   PyObject *mod = mods ? PyDict_GetItemString(mods, "threading") : NULL;  /* borrowed */
   PyObject *active = mod ? PyObject_GetAttrString(mod, "_active") : NULL;
@@ -335,7 +327,7 @@ threads_name(void *unused)
   }
   Py_XDECREF(active);
   PyErr_Clear();
-  t_reent = reent;
+  rec_hooks_reent = reent;
   PyErr_Restore(et, ev, tb);
   return 0;
 }
@@ -488,19 +480,6 @@ block_gone(uintptr_t p, uint64_t w)
 
 /* ---- the hooks ------------------------------------------------------------------------ */
 
-static inline void
-raw_lock(void)
-{
-  while (__atomic_exchange_n(&g.raw_lock, 1, __ATOMIC_ACQUIRE))
-    while (__atomic_load_n(&g.raw_lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
-}
-
-static inline void
-raw_unlock(void)
-{
-  __atomic_store_n(&g.raw_lock, 0, __ATOMIC_RELEASE);
-}
-
 /* The hooks are made per domain (the domain a constant in each), so the
 ** OBJ and MEM paths carry no test of it and RAW's lock stays out of them. */
 #define HOT static inline __attribute__((always_inline))
@@ -519,9 +498,9 @@ pend_set(uintptr_t p, uint64_t *slot)
 static __attribute__((noinline)) void
 got_raw_block(void *p, size_t n)
 {
-  raw_lock();
+  rec_hooks_lock();
   int ok = rec_map_put(&g.raw, (uintptr_t)p, n) == HR_OK;
-  raw_unlock();
+  rec_hooks_unlock();
   if (ok) bytes_add_raw((int64_t)n);
 }
 
@@ -542,9 +521,9 @@ static __attribute__((noinline)) uint64_t
 lost_raw_block(void *p, size_t *size)
 {
   uintptr_t n;
-  raw_lock();
+  rec_hooks_lock();
   int had = rec_map_del(&g.raw, (uintptr_t)p, &n);
-  raw_unlock();
+  rec_hooks_unlock();
   if (!had) return 0;
   bytes_add_raw(-(int64_t)n);
   *size = n;
@@ -562,32 +541,6 @@ lost_block(int dom, void *p, size_t *size)
   mem_before_drop();
   bytes_add(-(int64_t)*size);
   return w;
-}
-
-HOT void *
-any_malloc(int dom, void *ctx, size_t n)
-{
-  hook *h = ctx;
-  if (t_reent) return h->orig.malloc(h->orig.ctx, n);
-  t_reent = 1;
-  if (dom != PYMEM_DOMAIN_RAW) resolve();
-  void *p = h->orig.malloc(h->orig.ctx, n);
-  if (p) got_block(dom, p, n);
-  t_reent = 0;
-  return p;
-}
-
-HOT void *
-any_calloc(int dom, void *ctx, size_t nelem, size_t elsize)
-{
-  hook *h = ctx;
-  if (t_reent) return h->orig.calloc(h->orig.ctx, nelem, elsize);
-  t_reent = 1;
-  if (dom != PYMEM_DOMAIN_RAW) resolve();
-  void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
-  if (p) got_block(dom, p, nelem * elsize);
-  t_reent = 0;
-  return p;
 }
 
 /* A realloc of a MEM or OBJ block (the GIL held): the old block's word w
@@ -615,94 +568,59 @@ realloc_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n
   }
 }
 
-HOT void *
-any_realloc(int dom, void *ctx, void *ptr, size_t n)
+/* A MEM or OBJ call: the block handed out last has its header by now. */
+HOT void
+any_enter(int dom)
 {
-  hook *h = ctx;
-  if (t_reent) return h->orig.realloc(h->orig.ctx, ptr, n);
-  t_reent = 1;
-  int gil = dom != PYMEM_DOMAIN_RAW;
-  if (gil) resolve();
-  size_t old_size = 0;
-  uint64_t w = ptr ? lost_block(dom, ptr, &old_size) : 0;
-  void *p = h->orig.realloc(h->orig.ctx, ptr, n);
-  if (p == NULL) {
-    if (w && !gil) got_block(dom, ptr, old_size);     /* the old block stays */
-    if (w && gil) {
-      uint64_t *slot = rec_ablock_add((uintptr_t)ptr, old_size);
-      if (slot) *slot = w, bytes_add((int64_t)old_size);
-    }
-  } else if (!gil) {
-    got_block(dom, p, n);
-  } else {
-    realloc_moved(dom, ptr, w, old_size, p, n);
-  }
-  t_reent = 0;
-  return p;
+  if (dom != PYMEM_DOMAIN_RAW) resolve();
+}
+
+/* A MEM or OBJ block about to be freed (RAW blocks hold no object). */
+HOT void
+any_freed(int dom, void *ptr, uint64_t w)
+{
+  if (dom == PYMEM_DOMAIN_RAW) return;
+  /* A code object's header is still whole until the block is freed (a
+  ** realloc'd block is never one: code objects do not change size). */
+  if (rec_ab_id(w) && Py_IS_TYPE((PyObject *)((uintptr_t)ptr + rec_ab_off(w)), &PyCode_Type))
+    rec_astack_code_gone();
+  block_gone((uintptr_t)ptr, w);
 }
 
 HOT void
-any_free(int dom, void *ctx, void *ptr)
+any_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n)
 {
-  hook *h = ctx;
-  if (t_reent || ptr == NULL) {
-    h->orig.free(h->orig.ctx, ptr);
-    return;
-  }
-  t_reent = 1;
-  size_t n;
-  if (dom != PYMEM_DOMAIN_RAW) {
-    resolve();
-    uint64_t w = lost_block(dom, ptr, &n);
-    /* A code object's header is still whole until the block is freed (a
-    ** realloc'd block is never one: code objects do not change size). */
-    if (rec_ab_id(w) && Py_IS_TYPE((PyObject *)((uintptr_t)ptr + rec_ab_off(w)), &PyCode_Type))
-      rec_astack_code_gone();
-    if (w) block_gone((uintptr_t)ptr, w);
-  } else {
-    lost_block(dom, ptr, &n);
-  }
-  h->orig.free(h->orig.ctx, ptr);
-  t_reent = 0;
+  if (dom == PYMEM_DOMAIN_RAW) got_block(dom, p, n);
+  else realloc_moved(dom, ptr, w, old_size, p, n);
 }
 
-#define HOOKS(name, dom)                                                                      \
-  static void *name##_malloc(void *c, size_t n) { return any_malloc(dom, c, n); }            \
-  static void *name##_calloc(void *c, size_t k, size_t n) { return any_calloc(dom, c, k, n); } \
-  static void *name##_realloc(void *c, void *p, size_t n) { return any_realloc(dom, c, p, n); } \
-  static void name##_free(void *c, void *p) { any_free(dom, c, p); }
-HOOKS(raw, PYMEM_DOMAIN_RAW)
-HOOKS(mem, PYMEM_DOMAIN_MEM)
-HOOKS(obj, PYMEM_DOMAIN_OBJ)
-#undef HOOKS
+/* A failed realloc: the old block stays, with its word. */
+HOT void
+any_kept(int dom, void *ptr, uint64_t w, size_t old_size)
+{
+  if (dom == PYMEM_DOMAIN_RAW) {
+    got_block(dom, ptr, old_size);
+    return;
+  }
+  uint64_t *slot = rec_ablock_add((uintptr_t)ptr, old_size);
+  if (slot) *slot = w, bytes_add((int64_t)old_size);
+}
+
+static const rec_hook_ops k_alloc_ops = {any_enter, got_block, lost_block, any_freed,
+                                         any_moved, any_kept};
+REC_HOOKS_DEFINE(k_alloc_hooks, k_alloc_ops);
 #undef HOT
 
 static void
 hooks_install(void)
 {
-  static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
-                                               PYMEM_DOMAIN_OBJ};
-  for (int i = 0; i < 3; i++) {
-    g.hooks[i].domain = doms[i];
-    PyMem_GetAllocator(doms[i], &g.hooks[i].orig);
-  }
-  PyMemAllocatorEx a[3] = {
-      {&g.hooks[0], raw_malloc, raw_calloc, raw_realloc, raw_free},
-      {&g.hooks[1], mem_malloc, mem_calloc, mem_realloc, mem_free},
-      {&g.hooks[2], obj_malloc, obj_calloc, obj_realloc, obj_free},
-  };
-  for (int i = 0; i < 3; i++) PyMem_SetAllocator(doms[i], &a[i]);
-  g.hooked = 1;
+  rec_hooks_install(&k_alloc_hooks);
 }
 
 static void
 hooks_remove(void)
 {
-  if (!g.hooked) return;
-  /* The wrappers add no header: blocks they handed out go back through the
-  ** originals. */
-  for (int i = 0; i < 3; i++) PyMem_SetAllocator(g.hooks[i].domain, &g.hooks[i].orig);
-  g.hooked = 0;
+  rec_hooks_remove();
 }
 
 /* ---- free lists ------------------------------------------------------------------------ */
@@ -817,9 +735,9 @@ region_halt(void)
   /* With the hooks still on, so the frees of the exceptions it lets go are seen. */
   if (g.nexc) exc_flush(NULL);
   threads_name(NULL);
-  t_reent = 1;
+  rec_hooks_reent = 1;
   resolve();
-  t_reent = 0;
+  rec_hooks_reent = 0;
   hooks_remove();
   freelists_unwrap();
   rec_gc_stop();
@@ -844,9 +762,9 @@ teardown(void)
   rec_objects_fini();
   rec_astack_fini();
   rec_ablock_fini();
-  raw_lock();
+  rec_hooks_lock();
   rec_map_reset(&g.raw);
-  raw_unlock();
+  rec_hooks_unlock();
   rec_map_reset(&g.types);
   memset(g.tcache, 0, sizeof g.tcache);
   rec_map_reset(&g.threads);
@@ -900,9 +818,9 @@ rec_allocmode_mark(const char *label)
 {
   if (g.state == ST_PAUSED && g.start_mark && strcmp(label, g.start_mark) == 0) region_begin();
   if (g.state != ST_RECORDING) return;
-  t_reent = 1;
+  rec_hooks_reent = 1;
   resolve();
-  t_reent = 0;
+  rec_hooks_reent = 0;
   mem_emit();
   trc_writer_mark(rec_g.w, rec_g.step, label);
 }

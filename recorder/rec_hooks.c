@@ -1,0 +1,53 @@
+/* rec_hooks.c — installs and removes the recorder's allocator hooks; their re-entry flag and lock. */
+#include "rec_hooks.h"
+
+static rec_hook g_hooks[3];        /* RAW, MEM, OBJ originals; written only at install */
+static int g_installed;            /* GIL */
+static int g_lock;                 /* rec_hooks_lock's word */
+
+_Thread_local int rec_hooks_reent;
+
+void
+rec_hooks_lock(void)
+{
+  while (__atomic_exchange_n(&g_lock, 1, __ATOMIC_ACQUIRE))
+    while (__atomic_load_n(&g_lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+}
+
+void
+rec_hooks_unlock(void)
+{
+  __atomic_store_n(&g_lock, 0, __ATOMIC_RELEASE);
+}
+
+void
+rec_hooks_install(const rec_hooks_set *set)
+{
+  static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
+                                               PYMEM_DOMAIN_OBJ};
+  if (g_installed) rec_hooks_remove();
+  for (int i = 0; i < 3; i++) {
+    g_hooks[i].domain = doms[i];
+    PyMem_GetAllocator(doms[i], &g_hooks[i].orig);
+  }
+  for (int i = 0; i < 3; i++) {
+    PyMemAllocatorEx a = set->dom[i];
+    a.ctx = &g_hooks[i];
+    PyMem_SetAllocator(doms[i], &a);
+  }
+  g_installed = 1;
+}
+
+void
+rec_hooks_remove(void)
+{
+  if (!g_installed) return;
+  for (int i = 0; i < 3; i++) PyMem_SetAllocator(g_hooks[i].domain, &g_hooks[i].orig);
+  g_installed = 0;
+}
+
+int
+rec_hooks_installed(void)
+{
+  return g_installed;
+}

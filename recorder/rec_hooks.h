@@ -1,0 +1,151 @@
+/* rec_hooks.h — the recorder's one set of allocator hooks (RAW, MEM, OBJ), for both detail levels.
+**
+** As tracemalloc does, the recorder saves the three domains' allocators,
+** installs wrappers that call them through ctx, and restores them on stop.
+** The wrappers, the re-entry flag and the lock are here, once; what a
+** detail level does with each block is a rec_hook_ops table it defines
+** once and hands over at start (rec_alloc.c for full recordings,
+** rec_allocmode.c for alloc ones).
+**
+** The wrappers are stamped out per detail level and per domain with
+** REC_HOOKS_DEFINE in the level's own file: the table is a static const
+** and the domain a constant, so the compiler calls the level's functions
+** directly (inlined where they are small) and the MEM and OBJ paths carry
+** no test of the domain: on an allocation-heavy program the hooks are a
+** large part of what alloc mode costs.
+*/
+#ifndef REC_HOOKS_H
+#define REC_HOOKS_H
+
+#ifndef Py_BUILD_CORE
+#define Py_BUILD_CORE 1
+#endif
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+
+/* One domain's original allocator, the wrappers' ctx; written only at install. */
+typedef struct rec_hook {
+  PyMemAllocatorEx orig;
+  PyMemAllocatorDomain domain;
+} rec_hook;
+
+/* What a detail level does around the original allocator. dom is
+** PYMEM_DOMAIN_RAW (called without the GIL), _MEM or _OBJ (with it). A
+** word w is the level's note of a block, 0 for a block it does not follow. */
+typedef struct rec_hook_ops {
+  void (*enter)(int dom);                            /* before any original call; may be NULL */
+  void (*got)(int dom, void *p, size_t n);           /* block p of n bytes handed out */
+  uint64_t (*lost)(int dom, void *p, size_t *n);     /* block p is going: its word and size */
+  void (*freed)(int dom, void *p, uint64_t w);       /* before p (word w != 0) is freed; may be NULL */
+  /* A realloc of old (word w, old_n bytes; NULL and 0 for realloc(NULL))
+  ** gave p of n bytes (p may be old), or failed and old stays. */
+  void (*moved)(int dom, void *old, uint64_t w, size_t old_n, void *p, size_t n);
+  void (*kept)(int dom, void *old, uint64_t w, size_t old_n);
+} rec_hook_ops;
+
+/* Set while a wrapper runs on this thread, and while the recorder works
+** with the hooks installed: an allocator calling another (pymalloc falls
+** back on the raw allocator) or the recorder's own Python calls pass
+** straight through. */
+extern _Thread_local int rec_hooks_reent;
+
+/* The spinlock of what the hooks share between threads (the RAW domain
+** runs without the GIL); held for a few table operations only. */
+void rec_hooks_lock(void);
+void rec_hooks_unlock(void);
+
+/* The wrappers of one detail level, from REC_HOOKS_DEFINE. */
+typedef struct rec_hooks_set {
+  PyMemAllocatorEx dom[3];   /* RAW, MEM, OBJ; ctx is filled in at install */
+} rec_hooks_set;
+
+/* Save the current allocators and install set's wrappers (borrowed, static). */
+void rec_hooks_install(const rec_hooks_set *set);
+/* Give the saved allocators back: the wrappers add no header, so blocks
+** they handed out are freed later through the originals. */
+void rec_hooks_remove(void);
+int rec_hooks_installed(void);
+
+#define REC_HOOKS_INLINE static inline __attribute__((always_inline))
+
+REC_HOOKS_INLINE void *
+rec_hooks_malloc(const rec_hook_ops *ops, int dom, void *ctx, size_t n)
+{
+  const rec_hook *h = ctx;
+  if (rec_hooks_reent) return h->orig.malloc(h->orig.ctx, n);
+  rec_hooks_reent = 1;
+  if (ops->enter) ops->enter(dom);
+  void *p = h->orig.malloc(h->orig.ctx, n);
+  if (p) ops->got(dom, p, n);
+  rec_hooks_reent = 0;
+  return p;
+}
+
+REC_HOOKS_INLINE void *
+rec_hooks_calloc(const rec_hook_ops *ops, int dom, void *ctx, size_t nelem, size_t elsize)
+{
+  const rec_hook *h = ctx;
+  if (rec_hooks_reent) return h->orig.calloc(h->orig.ctx, nelem, elsize);
+  rec_hooks_reent = 1;
+  if (ops->enter) ops->enter(dom);
+  void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
+  if (p) ops->got(dom, p, nelem * elsize);
+  rec_hooks_reent = 0;
+  return p;
+}
+
+REC_HOOKS_INLINE void *
+rec_hooks_realloc(const rec_hook_ops *ops, int dom, void *ctx, void *ptr, size_t n)
+{
+  const rec_hook *h = ctx;
+  if (rec_hooks_reent) return h->orig.realloc(h->orig.ctx, ptr, n);
+  rec_hooks_reent = 1;
+  if (ops->enter) ops->enter(dom);
+  size_t old_n = 0;
+  uint64_t w = ptr ? ops->lost(dom, ptr, &old_n) : 0;
+  void *p = h->orig.realloc(h->orig.ctx, ptr, n);
+  if (p != NULL) ops->moved(dom, ptr, w, old_n, p, n);
+  else if (w) ops->kept(dom, ptr, w, old_n);
+  rec_hooks_reent = 0;
+  return p;
+}
+
+REC_HOOKS_INLINE void
+rec_hooks_free(const rec_hook_ops *ops, int dom, void *ctx, void *ptr)
+{
+  const rec_hook *h = ctx;
+  if (rec_hooks_reent || ptr == NULL) {
+    h->orig.free(h->orig.ctx, ptr);
+    return;
+  }
+  rec_hooks_reent = 1;
+  if (ops->enter) ops->enter(dom);
+  size_t n;
+  uint64_t w = ops->lost(dom, ptr, &n);
+  if (w && ops->freed) ops->freed(dom, ptr, w);
+  h->orig.free(h->orig.ctx, ptr);
+  rec_hooks_reent = 0;
+}
+
+/* Define `static const rec_hooks_set set` whose wrappers run the static
+** const rec_hook_ops `ops`, one set of four functions per domain. */
+#define REC_HOOKS_DOMAIN_(set, ops, name, dom)                                                     \
+  static void *set##_##name##_malloc(void *c, size_t n) { return rec_hooks_malloc(&ops, dom, c, n); } \
+  static void *set##_##name##_calloc(void *c, size_t k, size_t n)                                  \
+  { return rec_hooks_calloc(&ops, dom, c, k, n); }                                               \
+  static void *set##_##name##_realloc(void *c, void *p, size_t n)                                  \
+  { return rec_hooks_realloc(&ops, dom, c, p, n); }                                              \
+  static void set##_##name##_free(void *c, void *p) { rec_hooks_free(&ops, dom, c, p); }
+#define REC_HOOKS_DEFINE(set, ops)                                                                 \
+  REC_HOOKS_DOMAIN_(set, ops, raw, PYMEM_DOMAIN_RAW)                                               \
+  REC_HOOKS_DOMAIN_(set, ops, mem, PYMEM_DOMAIN_MEM)                                               \
+  REC_HOOKS_DOMAIN_(set, ops, obj, PYMEM_DOMAIN_OBJ)                                               \
+  static const rec_hooks_set set = {{                                                              \
+      {NULL, set##_raw_malloc, set##_raw_calloc, set##_raw_realloc, set##_raw_free},               \
+      {NULL, set##_mem_malloc, set##_mem_calloc, set##_mem_realloc, set##_mem_free},               \
+      {NULL, set##_obj_malloc, set##_obj_calloc, set##_obj_realloc, set##_obj_free},               \
+  }}
+
+#endif /* REC_HOOKS_H */
