@@ -36,6 +36,10 @@ static struct {
   uintptr_t pend;          /* the OBJ block handed out last, not looked at yet */
   uint64_t *pend_slot;     /* its word: no block is added or removed before resolve */
   uint64_t pend_stack;
+  int pend_gc;             /* the collector was running when it was handed out */
+  const int *collecting;   /* the interpreter's gc.collecting */
+  uintptr_t held;          /* a block handed out just before a collection began */
+  uint64_t held_stack;     /* (its header is written once the collection is over) */
   uint64_t site;           /* stack of the last site event */
   rec_map types;           /* type objects known to be types -> 1 */
   struct tcache { PyTypeObject *tp; uint64_t tid; } tcache[256];  /* known types, direct-mapped */
@@ -444,24 +448,61 @@ object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op, uint64_t stack)
     born_special(tp, op, id);
 }
 
-/* Look at the block handed out last: by now its object header, if any, is
-** set. Out of line: the hooks only test g.pend. */
-static __attribute__((noinline)) void
-resolve_pending(void)
+/* Look at block p (word *slot, NULL: none) handed out with the given stack. */
+static void
+resolve_block(uintptr_t p, uint64_t *slot, uint64_t stack)
 {
-  uintptr_t p = g.pend;
-  g.pend = 0;
-  uint64_t *slot = g.pend_slot;
   if (slot == NULL || *slot == 0 || rec_ab_id(*slot)) return;
   size_t n = rec_ablock_size(p, *slot);
   PyObject *op = block_object(p, n);
-  if (op) object_born(p, slot, n, op, g.pend_stack);
+  if (op) object_born(p, slot, n, op, stack);
+}
+
+/* Look at the held block: its collection is over, or it is being freed or
+** moved (then its object, if any, is whole: a collection gc.collect() began
+** frees it, never the one a GC object's allocation began). Its slot is found
+** again, blocks came and went since. */
+static __attribute__((noinline)) void
+held_going(void)
+{
+  uintptr_t h = g.held;
+  g.held = 0;
+  resolve_block(h, rec_ablock_find(h), g.held_stack);
+}
+
+/* Look at the block handed out last: by now its object header, if any, is
+** set. Except when a collection began since: CPython 3.11 runs one inside
+** _PyObject_GC_Link, after the block of a GC object is handed out and
+** before its type and count are written, and the collector's own
+** allocations (the gc.callbacks' info dict, finalizers) come here first.
+** The block then still holds whatever its last occupant left: a header
+** read now misses the object, or finds a dead one at another offset (the
+** end-of-run graph then reads the live object through that wrong header).
+** Such a block is held until the collection is over. Out of line: the
+** hooks only test g.pend and g.held. */
+static __attribute__((noinline)) void
+resolve_pending(void)
+{
+  int gc_now = *g.collecting;
+  if (g.held && !gc_now) held_going();
+  uintptr_t p = g.pend;
+  if (p == 0) return;
+  g.pend = 0;
+  if (gc_now && !g.pend_gc) {
+    /* A block still held from the last collection (no hook ran between
+    ** its end and this one's start) has its header by now. */
+    if (g.held) held_going();
+    g.held = p;
+    g.held_stack = g.pend_stack;
+    return;
+  }
+  resolve_block(p, g.pend_slot, g.pend_stack);
 }
 
 static inline void
 resolve(void)
 {
-  if (g.pend) resolve_pending();
+  if (g.pend | g.held) resolve_pending();
 }
 
 /* Block p with word w is gone. */
@@ -492,6 +533,7 @@ pend_set(uintptr_t p, uint64_t *slot)
   g.pend = p;
   g.pend_slot = slot;
   g.pend_stack = rec_astack_of(ts);
+  g.pend_gc = *g.collecting;
   thread_seen(ts);
 }
 
@@ -536,6 +578,7 @@ HOT uint64_t
 lost_block(int dom, void *p, size_t *size)
 {
   if (dom == PYMEM_DOMAIN_RAW) return lost_raw_block(p, size);
+  if (__builtin_expect((uintptr_t)p == g.held, 0)) held_going();
   uint64_t w = rec_ablock_del((uintptr_t)p, size);
   if (!w) return 0;
   mem_before_drop();
@@ -803,6 +846,8 @@ rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
   }
   segs_load();
   g.gc_head0 = (uintptr_t)_PyInterpreterState_GET()->gc.generation0;
+  g.collecting = &_PyInterpreterState_GET()->gc.collecting;
+  g.pend = g.held = 0;
   PyThreadState *ts = PyThreadState_Get();
   trc_writer_thread(w, (uint64_t)ts->thread_id, rec_cstr_id("MainThread"),
                     (uint64_t)ts->native_thread_id);
