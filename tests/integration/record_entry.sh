@@ -151,22 +151,23 @@ for detail in full alloc; do
     skip "terminal, $detail: no progress line was drawn in this run (a loaded machine?): only the screen was checked"
   fi
 done
-"$PY" "$SRC/tests/tools/pty_screen.py" tty3.raw "$HEAPREEL" record -o tty3.heapreel "$PROGS/entry_progress_bytes.py" >tty3.screen; rc=$?
-printf 'bytes, half a line and its end\nstdout bytes, half a line and its end\n' >tty3.want
-if [ "$rc" = 0 ] && [ "$(head -n 2 tty3.screen)" = "$(cat tty3.want)" ] \
-   && sed -n 3p tty3.screen | grep -Eq "^heapreel: recorded 'tty3.heapreel': [0-9]+ events, [0-9.]+ (bytes|kB|MB)$"; then
-  ok "terminal: half lines written as bytes to sys.stderr.buffer and sys.stdout.buffer stay intact"
-else
-  fail "terminal, bytes: exit $rc, screen:"; cat tty3.screen >&2
-fi
-"$PY" "$SRC/tests/tools/pty_screen.py" tty2.raw "$HEAPREEL" record -o tty2.heapreel "$PROGS/entry_stderr.py" >tty2.screen; rc=$?
-printf 'to stdout\npartial line, then its end\nno newline at the end\n' >tty2.want
-if [ "$rc" = 0 ] && [ "$(head -n 3 tty2.screen)" = "$(cat tty2.want)" ] \
-   && sed -n 4p tty2.screen | grep -Eq "^heapreel: recorded 'tty2.heapreel': [0-9]+ events, [0-9.]+ (bytes|kB|MB)$"; then
-  ok "terminal: the closing line starts a line of its own after the program's open line"
-else
-  fail "terminal, a line left open at the end: exit $rc, screen:"; cat tty2.screen >&2
-fi
+# tty_screen NAME PROGRAM LINES WANT OK-TEXT: the program's first LINES lines
+# on a terminal are WANT, and the closing line follows on a line of its own.
+tty_screen() {
+  local name=$1 prog=$2 lines=$3 want=$4 text=$5
+  "$PY" "$SRC/tests/tools/pty_screen.py" "$name.raw" "$HEAPREEL" record -o "$name.heapreel" "$PROGS/$prog" >"$name.screen"
+  local rc=$?
+  if [ "$rc" = 0 ] && [ "$(head -n "$lines" "$name.screen")" = "$want" ] \
+     && sed -n "$((lines + 1))p" "$name.screen" | grep -Eq "^heapreel: recorded '$name.heapreel': [0-9]+ events, [0-9.]+ (bytes|kB|MB)$"; then
+    ok "terminal: $text"
+  else
+    fail "terminal, $prog: exit $rc, screen:"; cat "$name.screen" >&2
+  fi
+}
+tty_screen tty3 entry_progress_bytes.py 2 "$(printf 'bytes, half a line and its end\nstdout bytes, half a line and its end')" \
+  "half lines written as bytes to sys.stderr.buffer and sys.stdout.buffer stay intact"
+tty_screen tty2 entry_stderr.py 3 "$(printf 'to stdout\npartial line, then its end\nno newline at the end')" \
+  "the closing line starts a line of its own after the program's open line"
 
 # --- another build of python3.11 than the recorder's core: refused before anything runs -----------------
 mkdir -p fakevenv/bin && cp /bin/true fakevenv/bin/python3.11
