@@ -921,6 +921,28 @@ rec_allocmode_end_of_main(void)
   rec_allocmode_stop();
 }
 
+int
+rec_allocmode_recording(void)
+{
+  return g.state == ST_RECORDING;
+}
+
+void
+rec_allocmode_fork_child(void)
+{
+  if (g.state == ST_OFF) return;
+  if (g.state == ST_RECORDING) region_halt();   /* its events go to the inert writer */
+  teardown();
+  hr_free(g.start_mark);
+  g.start_mark = NULL;
+  /* As before any start: a recording started in this child counts its own blocks. */
+  g.cur = g.cur_raw = g.hi = g.last_cur = g.last_hi = 0;
+  g.pend = 0;
+  g.pend_slot = NULL;
+  g.pend_stack = g.site = 0;
+  g.state = ST_OFF;
+}
+
 void
 rec_allocmode_stop(void)
 {

@@ -43,5 +43,11 @@ int rec_allocmode_region_stop(void);
 
 /* 1 while an alloc-mode recording is set up (running, paused or stopped). */
 int rec_allocmode_on(void);
+/* 1 while its hooks record (not paused, not stopped). */
+int rec_allocmode_recording(void);
+
+/* In a fork's child (rec_fork.c): stop without a word, leaving alloc mode
+** as before any start (the parent's recording goes on in the parent). */
+void rec_allocmode_fork_child(void);
 
 #endif /* REC_ALLOCMODE_H */

@@ -49,6 +49,7 @@
 #include "hr_record_usage.h"
 #include "hr_status.h"
 #include "rec_allocmode.h"
+#include "rec_fork.h"
 #include "rec_module.h"
 #include "rec_output.h"
 #include "rec_tracer.h"
@@ -384,7 +385,7 @@ static void progress_stop(void) {
 /* Close the trace once: end-of-run meta, commit, the closing line. Returns
 ** HR_OK or the writer's first error (reported here). */
 static int rec_finish(int exit_status) {
-  if (g_run.finished) return HR_OK;
+  if (g_run.finished || rec_fork_foreign()) return HR_OK;
   g_run.finished = 1;
   progress_stop();
   if (!g_run.ended && Py_IsInitialized() && PyGILState_Check()) {
@@ -474,6 +475,32 @@ static PyMethodDef rec_at_exit_def = {"_heapreel_end_of_main", rec_at_exit, METH
 static int register_at_exit(void) {
   return rec_module_at_exit(&rec_at_exit_def);
 }
+
+/* ---- a forked child ------------------------------------------------------------ */
+
+/* Inside fork(): the progress thread is the parent's alone. */
+static void forked_now(void) {
+  atomic_store(&g_progress.enabled, 0);
+  g_progress.running = 0;
+  g_progress.shown = 0;
+  g_progress.stop = 0;
+  pthread_mutex_init(&g_progress.lock, NULL);
+  pthread_cond_init(&g_progress.wake, NULL);
+}
+
+/* The child's recording is w into path (both owned), or none: the parent's
+** writer, inert here, is left alone, and the child's end finishes w only. */
+static void forked_trace(trc_writer *w, char *path) {
+  g_run.w = w;
+  g_run.finished = w == NULL;
+  if (w == NULL) return;
+  hr_free(g_run.path);
+  g_run.path = path;
+  g_run.ended = 0;
+  clock_gettime(CLOCK_MONOTONIC, &g_run.t0);
+}
+
+static const rec_fork_host fork_host = {forked_now, forked_trace};
 
 /* ---- starting --------------------------------------------------------------- */
 
@@ -641,6 +668,7 @@ static int start_recording(const struct rec_args *a, int argc, char **argv) {
   } else if (status == HR_OK) {
     status = rec_tracer_start(g_run.w, &opt, &err);
   }
+  if (status == HR_OK) status = rec_fork_start(&fork_host, &err);
   if (status == HR_OK) return HR_OK;
   rec_tracer_stop();
   rec_allocmode_stop();

@@ -22,7 +22,7 @@
 /* Bits of trc_writer.attn: the one word the producer reads on every append. */
 enum {
   ATTN_FLUSH = 1,      /* the writer thread saw no block for flush_ms: publish a partial one */
-  ATTN_FAILED = 2      /* an error is recorded: appends become no-ops */
+  ATTN_FAILED = 2      /* an error is recorded (or the writer was forked): appends become no-ops */
 };
 
 struct trc_writer {
@@ -53,6 +53,12 @@ struct trc_writer {
   int finishing;               /* trc_writer_finishing: compress fast from now on */
   int err;                     /* first error met, HR_OK until then */
   char *errmsg;                /* owned, its message */
+  int db_busy;                 /* the writer thread is in SQLite or zlib, mu released */
+  int fork_hold;               /* a fork is under way: start no database work */
+
+  /* Set in a forked child (trc_writer_fork_child), which has no writer
+  ** thread: nothing waits, and the parent's file is never touched again. */
+  int forked;
 
   /* Lock-free: h.attn is written rarely and read relaxed; a late view only
   ** delays a flush or lets one more event into a writer that has already
@@ -89,6 +95,10 @@ static void set_enomem(trc_writer *w, const char *what) {
 ** on a virtual machine, an interrupt to another CPU, a tenth of a
 ** millisecond at times; the flush timer still bounds the delay. */
 static void publish(trc_writer *w, int next, int now) {
+  if (w->forked) {               /* no thread to drain the ring: drop the block */
+    w->h.cur_n = 0;
+    return;
+  }
   if (atomic_load_explicit(&w->h.attn, memory_order_relaxed) & ATTN_FLUSH)
     atomic_fetch_and_explicit(&w->h.attn, ~(unsigned)ATTN_FLUSH, memory_order_relaxed);
   pthread_mutex_lock(&w->mu);
@@ -145,6 +155,10 @@ static void *writer_main(void *arg) {
   int in_txn = 0;
   pthread_mutex_lock(&w->mu);
   for (;;) {
+    if (w->fork_hold) {          /* trc_writer_fork_prepare: SQLite stays idle until the fork */
+      pthread_cond_wait(&w->work, &w->mu);
+      continue;
+    }
     if (w->done < w->pub) {
       uint64_t block = w->done;
       uint32_t n = w->fill[block % w->nblocks];
@@ -154,6 +168,7 @@ static void *writer_main(void *arg) {
       ** rather than make the program wait. */
       int finishing = w->finishing;
       trc_wdb_hurry(w->db, finishing || w->pub - w->done >= (w->nblocks + 1) / 2);
+      w->db_busy = 1;
       pthread_mutex_unlock(&w->mu);
       if (!in_txn) txn_start = now_ms();
       in_txn = writer_store(w, block, n, failed, in_txn);
@@ -176,10 +191,9 @@ static void *writer_main(void *arg) {
         if (!more && finishing && status == HR_OK) trc_wdb_checkpoint(w->db);
       }
       pthread_mutex_lock(&w->mu);
-      if (!in_txn) {
-        w->committed = block + 1;
-        pthread_cond_broadcast(&w->space);
-      }
+      w->db_busy = 0;
+      if (!in_txn) w->committed = block + 1;
+      if (!in_txn || w->fork_hold) pthread_cond_broadcast(&w->space);
       continue;
     }
     if (w->stopping) break;
@@ -193,6 +207,90 @@ static void *writer_main(void *arg) {
   pthread_mutex_unlock(&w->mu);
   return NULL;
 }
+
+/* ---- fork ------------------------------------------------------------------------------- */
+
+/* The open writers, for the fork handlers (a child must find every writer
+** it inherits, to make it inert). */
+static struct {
+  pthread_mutex_t mu;          /* protects list and n; held from prepare to parent/child */
+  trc_writer **list;
+  size_t n, cap;
+} g_open = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static int registry_add(trc_writer *w) {
+  pthread_mutex_lock(&g_open.mu);
+  trc_writer **l = hr_grow(g_open.list, &g_open.cap, g_open.n + 1, sizeof *l, 4);
+  if (l) {
+    g_open.list = l;
+    g_open.list[g_open.n++] = w;
+  }
+  pthread_mutex_unlock(&g_open.mu);
+  return l ? HR_OK : HR_ENOMEM;
+}
+
+static void registry_remove(trc_writer *w) {
+  pthread_mutex_lock(&g_open.mu);
+  for (size_t i = 0; i < g_open.n; i++)
+    if (g_open.list[i] == w) {
+      g_open.list[i] = g_open.list[--g_open.n];
+      break;
+    }
+  pthread_mutex_unlock(&g_open.mu);
+}
+
+void trc_writer_fork_prepare(void) {
+  pthread_mutex_lock(&g_open.mu);
+  for (size_t i = 0; i < g_open.n; i++) {
+    trc_writer *w = g_open.list[i];
+    pthread_mutex_lock(&w->mu);
+    if (w->forked) continue;
+    /* SQLite's and zlib's own state must not be copied half-way through a
+    ** call: a child that opens a trace of its own would find SQLite's
+    ** global mutexes held by a thread it does not have. */
+    w->fork_hold = 1;
+    while (w->db_busy) pthread_cond_wait(&w->space, &w->mu);
+  }
+}
+
+void trc_writer_fork_parent(void) {
+  for (size_t i = 0; i < g_open.n; i++) {
+    trc_writer *w = g_open.list[i];
+    w->fork_hold = 0;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+  }
+  pthread_mutex_unlock(&g_open.mu);
+}
+
+/* The child has no writer thread and inherits the locks as prepare left
+** them (held by this thread): they are made anew, not unlocked, as the
+** conditions may count waiters that do not exist here. */
+static void sync_reinit(trc_writer *w) {
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&w->work, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_cond_init(&w->space, NULL);
+  pthread_mutex_init(&w->mu, NULL);
+}
+
+void trc_writer_fork_child(void) {
+  for (size_t i = 0; i < g_open.n; i++) {
+    trc_writer *w = g_open.list[i];
+    sync_reinit(w);
+    w->forked = 1;
+    w->fork_hold = 0;
+    w->db_busy = 0;
+    w->stopping = 1;
+    w->h.cur_n = 0;            /* the parent's unpublished events are the parent's to write */
+    atomic_fetch_or_explicit(&w->h.attn, ATTN_FAILED, memory_order_relaxed);
+  }
+  pthread_mutex_init(&g_open.mu, NULL);
+}
+
+int trc_writer_forked(const trc_writer *w) { return w != NULL && w->forked; }
 
 static void writer_free(trc_writer *w) {
   trc_intern_free(w->strings);
@@ -288,10 +386,18 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
     return status;
   }
   w->h.cur = slot(w, 0);
+  if (registry_add(w) != HR_OK) {
+    *errmsg = hr_sprintf("cannot create trace '%s': out of memory", path);
+    trc_wdb_abandon(w->db);
+    sync_destroy(w);
+    writer_free(w);
+    return HR_ENOMEM;
+  }
   int rc = pthread_create(&w->thread, NULL, writer_main, w);
   if (rc != 0) {
     *errmsg = hr_sprintf("cannot create trace '%s': cannot start writer thread: %s", path,
                          strerror(rc));
+    registry_remove(w);
     trc_wdb_abandon(w->db);
     sync_destroy(w);
     writer_free(w);
@@ -480,6 +586,7 @@ void trc_writer_flush(trc_writer *w) {
 }
 
 int trc_writer_sync(trc_writer *w) {
+  if (w->forked) return HR_OK;
   trc_writer_flush(w);
   pthread_mutex_lock(&w->mu);
   uint64_t target = w->pub;
@@ -507,6 +614,14 @@ int trc_writer_close(trc_writer *w, int complete, char **errmsg) {
   if (!errmsg) errmsg = &dummy;
   *errmsg = NULL;
   if (!w) return HR_OK;
+  registry_remove(w);
+  if (w->forked) {
+    /* The parent's file and its SQLite handle belong to the parent: a
+    ** connection must not be used across fork, not even to close it (a
+    ** close checkpoints the log and may remove it). It stays unfreed. */
+    writer_free(w);
+    return HR_OK;
+  }
   publish(w, 0, 1);
   pthread_join(w->thread, NULL);
   /* The thread has ended: everything below is this thread's alone. */

@@ -182,6 +182,20 @@ void trc_writer_finishing(trc_writer *w);
 uint64_t trc_writer_events(const trc_writer *w);
 uint64_t trc_writer_chunk_bytes(const trc_writer *w);
 
+/* Fork safety, for a process that may fork while writers are open: call
+** these from pthread_atfork's prepare, parent and child handlers. Prepare
+** waits until no writer thread is inside SQLite or zlib and holds every
+** writer's lock across the fork. In the child, which has no writer threads,
+** every writer inherited becomes inert: appends and records are dropped,
+** nothing blocks, and trc_writer_close frees only the memory, leaving the
+** parent's file and SQLite handle untouched (SQLite forbids using a
+** connection across fork). Writers opened in the child are ordinary. */
+void trc_writer_fork_prepare(void);
+void trc_writer_fork_parent(void);
+void trc_writer_fork_child(void);
+/* 1 when w was inherited across a fork (inert), else 0. */
+int trc_writer_forked(const trc_writer *w);
+
 /* Finish: commit everything, record meta complete = `complete` (1 normally),
 ** leave a single self-contained file and free the writer. Returns HR_OK or the
 ** first error met during the whole recording, with *errmsg (owned) set.

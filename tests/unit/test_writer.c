@@ -1,6 +1,7 @@
 /* test_writer.c — unit tests of the trace writer: the file it leaves, read back with plain SQL. */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -694,6 +695,72 @@ static void test_crash_safety(void) {
   sqlite3_close(db);
 }
 
+/* A process that forks while its writer works: the child inherits the
+** writer inert (appends beyond the ring's size, sync and close return at
+** once, its file is never touched) and can open a trace of its own; the
+** parent's trace holds exactly its events. */
+static int g_fork_handlers;
+static void test_fork(void) {
+  char path[4200], kid[4200];
+  tmp_path(path, sizeof path, "fork.heapreel");
+  tmp_path(kid, sizeof kid, "fork.kid.heapreel");
+  if (!g_fork_handlers)
+    REQUIRE(pthread_atfork(trc_writer_fork_prepare, trc_writer_fork_parent, trc_writer_fork_child) == 0);
+  g_fork_handlers = 1;
+  trc_writer_options opt = {.chunk_events = 1024, .ring_blocks = 2};
+  trc_writer *w = NULL;
+  REQUIRE(trc_writer_open(path, &opt, &w, NULL) == HR_OK);
+  trc_writer_meta(w, "who", "parent");
+  for (uint64_t i = 1; i <= 10000; i++) trc_writer_append(w, TRC_EV_INCREF, i, i, 2, 0, 0);
+  trc_writer_flush(w);                 /* the writer thread is busy with them at the fork */
+  fflush(stdout);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (!trc_writer_forked(w)) _exit(10);
+    for (uint64_t i = 1; i <= 100000; i++) trc_writer_append(w, TRC_EV_DECREF, i, i, 1, 0, 0);
+    trc_writer_meta(w, "who", "child");
+    trc_writer_flush(w);
+    if (trc_writer_sync(w) != HR_OK) _exit(11);
+    trc_writer *k = NULL;
+    if (trc_writer_open(kid, &opt, &k, NULL) != HR_OK) _exit(12);
+    trc_writer_meta(k, "pid", "kid");
+    for (uint64_t i = 1; i <= 3000; i++) trc_writer_append(k, TRC_EV_DECREF, i, i, 1, 0, 0);
+    if (trc_writer_close(k, 1, NULL) != HR_OK) _exit(13);
+    if (trc_writer_close(w, 1, NULL) != HR_OK) _exit(14);
+    _exit(0);
+  }
+  int status = -1;
+  for (int t = 0; t < 200 && waitpid(pid, &status, WNOHANG) == 0; t++) {
+    struct timespec ts = {0, 50 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  if (status == -1) {                  /* hung: the failure this test is for */
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    CHECK(!"the forked child hung in the writer");
+  } else {
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) fprintf(stderr, "child status %d\n", status);
+  }
+  CHECK(!trc_writer_forked(w));
+  for (uint64_t i = 10001; i <= 15000; i++) trc_writer_append(w, TRC_EV_INCREF, i, i, 2, 0, 0);
+  REQUIRE(trc_writer_close(w, 1, NULL) == HR_OK);
+  char text[64];
+  sqlite3 *db = open_ro(path);
+  REQUIRE(db);
+  CHECK_STR(q_text(db, sql_meta, "complete", text, sizeof text), "1");
+  CHECK_STR(q_text(db, sql_meta, "who", text, sizeof text), "parent");
+  CHECK_EQ_U64(check_chunks(db, NULL, 0, 1024, NULL), 15000);
+  sqlite3_close(db);
+  db = open_ro(kid);
+  REQUIRE(db);
+  CHECK_STR(q_text(db, sql_meta, "complete", text, sizeof text), "1");
+  CHECK_STR(q_text(db, sql_meta, "pid", text, sizeof text), "kid");
+  CHECK_EQ_U64(check_chunks(db, NULL, 0, 1024, NULL), 3000);
+  sqlite3_close(db);
+}
+
 /* One recording with allocation number `nth` failing (and every later one
 ** when sticky). Returns the close (or open) status. */
 static char long_text[20000];
@@ -853,4 +920,4 @@ static void test_grow(void) {
 HR_TEST_MAIN(test_grow, test_empty_trace, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_runs, test_roundtrip_items, test_roundtrip_default_chunks,
              test_roundtrip_one_block_ring, test_interning, test_derived_tables,
              test_incomplete_and_flush_timer, test_bad_kind, test_replace_only_on_success,
-             test_crash_safety, test_out_of_memory, test_remove_temp_files)
+             test_crash_safety, test_fork, test_out_of_memory, test_remove_temp_files)
