@@ -6,9 +6,9 @@
 
 /* After "usage: heapreel record " or "usage: heapreel-record " (both 23 columns). */
 #define HR_RECORD_SYNOPSIS \
-  "[-o FILE] [--all-frames] [--detail full|alloc] [--stack-depth N]\n" \
-  "                       [--start-at-mark LABEL | --start-paused] [--verbose]\n" \
-  "                       (SCRIPT | -m MODULE | -c CODE) [ARGS...]\n"
+  "[-o FILE] [--all-frames] [--detail full|alloc] [--follow-fork]\n" \
+  "                       [--stack-depth N] [--start-at-mark LABEL | --start-paused]\n" \
+  "                       [--verbose] (SCRIPT | -m MODULE | -c CODE) [ARGS...]\n"
 
 #define HR_RECORD_OPTIONS \
   "    -o FILE               write the trace to FILE (default: <script stem>.heapreel,\n" \
@@ -18,6 +18,8 @@
   "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n" \
   "    --start-at-mark LABEL alloc: record from the first heapreel.mark(LABEL) on\n" \
   "    --start-paused        alloc: record from heapreel.start() on\n" \
+  "    --follow-fork         record each forked child too, into <trace stem>.<pid>.heapreel\n" \
+  "                          (alloc detail, from the fork on); without it a child is not recorded\n" \
   "    --verbose             end with 'heapreel: recorded FILE: N events, SIZE' on stderr\n" \
   "                          even when it is not a terminal (it is the program's otherwise)\n" \
   "    -m MODULE             run MODULE as 'python3.11 -m MODULE' would (its own frames\n" \

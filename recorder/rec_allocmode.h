@@ -46,6 +46,9 @@ int rec_allocmode_on(void);
 /* 1 while its hooks record (not paused, not stopped). */
 int rec_allocmode_recording(void);
 
+/* The writer options of an alloc trace (fields it does not set are kept). */
+void rec_allocmode_writer_options(trc_writer_options *o);
+
 /* In a fork's child (rec_fork.c): stop without a word, leaving alloc mode
 ** as before any start (the parent's recording goes on in the parent). */
 void rec_allocmode_fork_child(void);

@@ -88,6 +88,7 @@ struct rec_args {
   int verbose;            /* the closing line even when stderr is not a terminal */
   int kind;               /* enum rec_kind */
   const char *target;     /* SCRIPT, MODULE or CODE (borrowed from argv) */
+  int follow_fork;
   int script;             /* index in argv of SCRIPT, or of the first ARG after -m/-c's */
 };
 
@@ -281,6 +282,8 @@ static int parse_args(int argc, char **argv, struct rec_args *a) {
       }
       i++;
       break;
+    } else if (strcmp(s, "--follow-fork") == 0) {
+      a->follow_fork = 1;
     } else {
       rec_error("unknown option '%s'", s);
       goto usage;
@@ -490,17 +493,37 @@ static void forked_now(void) {
 
 /* The child's recording is w into path (both owned), or none: the parent's
 ** writer, inert here, is left alone, and the child's end finishes w only. */
-static void forked_trace(trc_writer *w, char *path) {
+static int forked_trace(trc_writer *w, char *path) {
   g_run.w = w;
   g_run.finished = w == NULL;
-  if (w == NULL) return;
+  if (w == NULL) return 0;
+  char *abs = hr_strdup(path);       /* path is absolute (rec_fork.c) */
+  if (abs == NULL) {                  /* out of memory: the child runs unrecorded */
+    rec_allocmode_stop();
+    trc_writer_close(w, 0, NULL);
+    unlink(path);
+    hr_free(path);
+    g_run.w = NULL;
+    g_run.finished = 1;
+    return -1;
+  }
   hr_free(g_run.path);
+  hr_free(g_run.abs);
   g_run.path = path;
+  g_run.abs = abs;
   g_run.ended = 0;
   clock_gettime(CLOCK_MONOTONIC, &g_run.t0);
+  return 0;
 }
 
-static const rec_fork_host fork_host = {forked_now, forked_trace};
+/* A child recording into its own trace calls os._exit(status): for a
+** multiprocessing child the normal end, so its trace ends as at exit. */
+static void forked_exit(int status) {
+  Py_XDECREF(rec_at_exit(NULL, NULL));
+  rec_finish(status);
+}
+
+static const rec_fork_host fork_host = {forked_now, forked_trace, forked_exit};
 
 /* ---- starting --------------------------------------------------------------- */
 
@@ -668,7 +691,7 @@ static int start_recording(const struct rec_args *a, int argc, char **argv) {
   } else if (status == HR_OK) {
     status = rec_tracer_start(g_run.w, &opt, &err);
   }
-  if (status == HR_OK) status = rec_fork_start(&fork_host, &err);
+  if (status == HR_OK) status = rec_fork_start(&fork_host, g_run.w, g_run.abs, a->follow_fork, &err);
   if (status == HR_OK) return HR_OK;
   rec_tracer_stop();
   rec_allocmode_stop();
@@ -704,20 +727,7 @@ int main(int argc, char **argv) {
   char *err = NULL;
   /* Opening replaces an existing trace only once the new file is ready. */
   trc_writer_options wopt = {0};
-  /* Alloc traces keep objects in the event stream only (FORMAT.md), and
-  ** compress harder: they hold far fewer events per second. */
-  if (a.detail == REC_DETAIL_ALLOC) {
-    /* 1 KiB pages: at 4 KiB the twenty tables take 74 kB empty, more than
-    ** a whole alloc trace of a small program. A full trace keeps 4 KiB:
-    ** its objects table, most of the file, packs rows 2 % tighter so. */
-    wopt.page_size = 1024;
-    wopt.no_object_rows = 1;
-    wopt.zlevel = 6;
-    /* A quarter of the default block: the ring (8 blocks of 56-byte events)
-    ** is 7 MB, not 29 MB, of fresh pages the program's first million events
-    ** fault in one by one; zlib's 32 kB window makes the chunks as small. */
-    wopt.chunk_events = 16384;
-  }
+  if (a.detail == REC_DETAIL_ALLOC) rec_allocmode_writer_options(&wopt);
   /* The absolute path: the program may chdir before the trace is closed. */
   if (trc_writer_open(g_run.abs, &wopt, &g_run.w, &err) != HR_OK) {
     rec_error("%s", err ? err : "cannot create trace");

@@ -875,4 +875,9 @@ rec_objects_fini(void)
   hr_free(rec_g.cand);
   rec_g.cand = NULL;
   rec_g.ncand = rec_g.capcand = 0;
+  /* Type ids are the writer's: a recording started later (a forked
+  ** child's, into a trace of its own) numbers its types anew. */
+  for (size_t i = 0; i < g_types.cap; i++)
+    if (g_types.ent[i].key) hr_free((void *)g_types.ent[i].val);
+  rec_map_reset(&g_types);
 }

@@ -31,6 +31,8 @@ struct trc_writer {
   trc_writer_head h;
   /* Producer thread only (the caller of the public functions). */
   trc_intern *strings, *locations, *types, *stacks;
+  char **meta;                 /* the meta values set so far, "key\0value\0" each (owned) */
+  size_t nmeta, capmeta;
 
   /* Fixed at open, read-only afterwards: safe from both threads. */
   uint32_t nblocks;
@@ -297,6 +299,8 @@ static void writer_free(trc_writer *w) {
   trc_intern_free(w->locations);
   trc_intern_free(w->types);
   trc_intern_free(w->stacks);
+  for (size_t i = 0; i < w->nmeta; i++) hr_free(w->meta[i]);
+  hr_free(w->meta);
   hr_free(w->ring);
   hr_free(w->fill);
   hr_free(w->errmsg);
@@ -536,6 +540,28 @@ void trc_writer_source(trc_writer *w, uint64_t file_sid, const char *text, size_
   push_dim(w, TRC_DIM_SOURCE, file_sid, (uint64_t)(uintptr_t)copy, text ? n : 0, 0, copy);
 }
 
+/* Remember a meta value (kv, n bytes, borrowed), replacing its key's last. */
+static int meta_keep(trc_writer *w, const char *kv, size_t n) {
+  char *copy = hr_malloc(n);
+  if (!copy) return HR_ENOMEM;
+  memcpy(copy, kv, n);
+  size_t i = 0;
+  while (i < w->nmeta && strcmp(w->meta[i], kv) != 0) i++;   /* the keys */
+  if (i < w->nmeta) {
+    hr_free(w->meta[i]);
+  } else {
+    char **m = hr_grow(w->meta, &w->capmeta, w->nmeta + 1, sizeof *m, 16);
+    if (!m) {
+      hr_free(copy);
+      return HR_ENOMEM;
+    }
+    w->meta = m;
+    w->nmeta++;
+  }
+  w->meta[i] = copy;
+  return HR_OK;
+}
+
 void trc_writer_meta(trc_writer *w, const char *key, const char *value) {
   if (!key) return;
   if (!value) value = "";
@@ -547,7 +573,19 @@ void trc_writer_meta(trc_writer *w, const char *key, const char *value) {
   }
   memcpy(kv, key, kn + 1);
   memcpy(kv + kn + 1, value, vn + 1);
+  if (meta_keep(w, kv, kn + vn + 2) != HR_OK) {
+    hr_free(kv);
+    set_enomem(w, "storing a meta value");
+    return;
+  }
   push_dim(w, TRC_DIM_META, (uint64_t)(uintptr_t)kv, 0, 0, 0, kv);
+}
+
+void trc_writer_meta_copy(trc_writer *to, const trc_writer *from) {
+  for (size_t i = 0; i < from->nmeta; i++) {
+    const char *k = from->meta[i];
+    trc_writer_meta(to, k, k + strlen(k) + 1);
+  }
 }
 
 void trc_writer_keyframe(trc_writer *w, uint64_t step, uint64_t seq,

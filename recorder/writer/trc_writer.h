@@ -155,6 +155,9 @@ void trc_writer_source(trc_writer *w, uint64_t file_sid, const char *text,
                        size_t n);
 /* Set a run fact in the meta table (both borrowed). */
 void trc_writer_meta(trc_writer *w, const char *key, const char *value);
+/* Set on `to` every meta value set on `from` so far (a forked child's trace
+** starts with its parent's facts). */
+void trc_writer_meta_copy(trc_writer *to, const trc_writer *from);
 /* Store a keyframe: an opaque state snapshot (borrowed) valid at the start of
 ** `step`, after event seq `seq`. */
 void trc_writer_keyframe(trc_writer *w, uint64_t step, uint64_t seq,

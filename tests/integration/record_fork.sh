@@ -1,6 +1,7 @@
 # record_fork.sh — a recorded program forks as it would under python3.11: os.fork and
 # multiprocessing (fork and spawn) give the same output and status, never hang, the
-# parent's trace stays complete with the parent's events only.
+# parent's trace stays complete with the parent's events only, and --follow-fork
+# records each child into <parent trace stem>.<pid>.heapreel.
 #
 # Every run goes through `timeout`: a child blocked in the trace writer (what
 # os.fork did before the recorder was fork-safe) is a hang, status 124, a failure.
@@ -69,6 +70,25 @@ if __name__ == "__main__":
     print(len(r), sum(r))
 EOF
 
+# Workers that end by os._exit (a pool closed and joined, a Process).
+cat >pool_join.py <<'EOF'
+import multiprocessing as mp
+class Work: pass
+def f(n):
+    keep = [Work() for _ in range(n % 3)]
+    return len(keep) + sum(len(str(i)) for i in range(n))
+if __name__ == "__main__":
+    ctx = mp.get_context("fork")
+    p = ctx.Pool(2)
+    r = p.map(f, range(200))
+    p.close()
+    p.join()
+    q = ctx.Process(target=f, args=(100,))
+    q.start()
+    q.join()
+    print(len(r), sum(r), q.exitcode)
+EOF
+
 cat >pool_spawn.py <<'EOF'
 import multiprocessing as mp, sys
 def f(n):
@@ -131,7 +151,7 @@ run_both() {
 
 for detail in alloc full; do
   # --- os.fork without --follow-fork: the child stops recording at the fork --
-  if run_both fork_os $detail; then
+  if run_both fork_os $detail --verbose; then
     t=fork_os.$detail.heapreel
     [ "$(grep -c -E "$closing_re" fork_os.$detail.err)" = 1 ] && grep -q "'$t'" fork_os.$detail.err \
       && ok "fork_os ($detail): one closing line, the parent's" || fail "fork_os ($detail): closing lines: $(cat fork_os.$detail.err)"
@@ -166,6 +186,78 @@ for detail in alloc full; do
   run_both pool_spawn $detail && [ "$(head -1 pool_spawn.$detail.out)" = /usr/bin/python3.11 ] \
     && ok "pool_spawn ($detail): sys.executable is /usr/bin/python3.11, spawn works"
 done
+
+# --- --follow-fork: a trace per child, beside the parent's ------------------------------
+for detail in alloc full; do
+  mkdir -p follow.$detail && cd follow.$detail || exit 1
+  timeout $LIMIT "$HEAPREEL" record --detail $detail --follow-fork -o f.heapreel ../fork_os.py >out 2>err; rc=$?
+  [ "$rc" = 0 ] && cmp -s out ../fork_os.py.out \
+    && ok "follow-fork fork_os ($detail): same output, exit 0" || { fail "follow-fork fork_os ($detail): exit $rc"; cat err >&2; }
+  kids=$(ls f.*.heapreel 2>/dev/null)
+  if [ "$(echo "$kids" | grep -cE '^f\.[0-9]+\.heapreel$')" = 1 ]; then
+    k=$kids; pid=${k#f.}; pid=${pid%.heapreel}
+    [ "$(meta $k parent_trace)" = "$PWD/f.heapreel" ] && [ "$(meta $k parent_pid)" -gt 0 ] \
+      && [ -n "$(meta $k fork_step)" ] && [ "$(meta $k complete)" = 1 ] && [ "$(meta $k pid)" = "$pid" ] \
+      && ok "follow-fork ($detail): child trace $k: parent_trace, parent_pid, fork_step, pid, complete" \
+      || fail "follow-fork ($detail): child meta parent_trace='$(meta $k parent_trace)' parent_pid='$(meta $k parent_pid)' fork_step='$(meta $k fork_step)' pid='$(meta $k pid)' complete='$(meta $k complete)'"
+    c=$(allocs $k ChildOnly); p=$(allocs $k ParentOnly); b=$(allocs $k Before); s=$(allocs $k int)
+    [ "$c" = 300 ] && [ "$p" = 0 ] && [ "$b" = 0 ] && [ "$s" -ge 1700 ] \
+      && ok "follow-fork ($detail): the child's 300 objects and 1700+ ints (dict keys) are in its trace, none of the parent's" \
+      || fail "follow-fork ($detail): child trace allocs ChildOnly=$c ParentOnly=$p Before=$b int=$s (want 300 0 0 >=1700)"
+    "$HEAPREEL" summary $k >sum.out 2>&1 && ok "follow-fork ($detail): heapreel summary opens the child trace" \
+      || { fail "follow-fork ($detail): summary of $k failed"; cat sum.out >&2; }
+    [ "$(allocs f.heapreel ChildOnly)" = 0 ] && [ "$(allocs f.heapreel ParentOnly)" = 200 ] \
+      && [ "$(meta f.heapreel complete)" = 1 ] && ok "follow-fork ($detail): the parent's trace unchanged by the child" \
+      || fail "follow-fork ($detail): parent trace ChildOnly=$(allocs f.heapreel ChildOnly) ParentOnly=$(allocs f.heapreel ParentOnly)"
+  else
+    fail "follow-fork ($detail): want one child trace f.<pid>.heapreel, found: $(ls)"
+  fi
+  # Grandchildren: named after their parent's trace.
+  timeout $LIMIT "$HEAPREEL" record --detail $detail --follow-fork -o t.heapreel ../fork_threads.py >out 2>err; rc=$?
+  n=$(ls t.*.heapreel 2>/dev/null | grep -cE '^t\.[0-9]+\.heapreel$'); gn=$(ls t.*.heapreel 2>/dev/null | grep -cE '^t\.[0-9]+\.[0-9]+\.heapreel$')
+  [ "$rc" = 0 ] && cmp -s out ../fork_threads.py.out && [ "$n" = 20 ] && [ "$gn" = 4 ] \
+    && ok "follow-fork fork_threads ($detail): 20 child traces, 4 grandchild traces t.<pid>.<pid>.heapreel" \
+    || { fail "follow-fork fork_threads ($detail): exit $rc, $n child and $gn grandchild traces"; cat err >&2; }
+  for k in $(ls t.*.*.heapreel 2>/dev/null | grep -E '^t\.[0-9]+\.[0-9]+\.heapreel$' | head -1); do
+    [ "$(meta "$k" parent_trace)" = "$PWD/${k%.*.heapreel}.heapreel" ] \
+      && ok "follow-fork ($detail): a grandchild's parent_trace is its parent's trace" \
+      || fail "follow-fork ($detail): $k parent_trace '$(meta "$k" parent_trace)'"
+  done
+  # A pool's workers: one trace each, ended by the pool (os._exit or SIGTERM).
+  timeout $LIMIT "$HEAPREEL" record --detail $detail --follow-fork -o p.heapreel ../pool_fork.py >out 2>err; rc=$?
+  n=$(ls p.*.heapreel 2>/dev/null | wc -l)
+  [ "$rc" = 0 ] && cmp -s out ../pool_fork.py.out && [ "$n" = 2 ] \
+    && ok "follow-fork pool_fork ($detail): same output, a trace per worker ($n)" \
+    || { fail "follow-fork pool_fork ($detail): exit $rc, $n worker traces"; cat err >&2; }
+  for k in p.*.heapreel; do
+    [ -f "$k" ] || continue
+    "$HEAPREEL" summary "$k" >/dev/null 2>&1 && [ "$(meta "$k" parent_trace)" = "$PWD/p.heapreel" ] \
+      || fail "follow-fork pool_fork ($detail): $k does not open or lacks parent_trace"
+  done
+  # Workers ending by os._exit: their traces end as at any exit, complete.
+  "$PY" ../pool_join.py >want 2>/dev/null
+  timeout $LIMIT "$HEAPREEL" record --detail $detail --follow-fork -o j.heapreel ../pool_join.py >out 2>err; rc=$?
+  n=$(ls j.*.heapreel 2>/dev/null | wc -l)
+  [ "$rc" = 0 ] && cmp -s out want && [ "$n" = 3 ] \
+    && ok "follow-fork pool_join ($detail): same output, a trace per worker and the Process ($n)" \
+    || { fail "follow-fork pool_join ($detail): exit $rc, $n child traces"; cat err >&2; }
+  works=0
+  for k in j.*.heapreel; do
+    [ -f "$k" ] || continue
+    [ "$(meta "$k" complete)" = 1 ] && [ "$(meta "$k" exit_status)" = 0 ] \
+      || fail "follow-fork pool_join ($detail): $k complete='$(meta "$k" complete)' exit_status='$(meta "$k" exit_status)'"
+    works=$((works + $(allocs "$k" Work)))
+  done
+  # 200 tasks make 0, 1 or 2 Work each (199 in all), the Process 1 more.
+  [ "$works" = 200 ] && ok "follow-fork pool_join ($detail): os._exit ends each child's trace complete, all 200 Work objects recorded" \
+    || fail "follow-fork pool_join ($detail): $works Work objects in the child traces (want 200)"
+  cd "$TMP" || exit 1
+done
+
+# --- the option is documented ---------------------------------------------------------------
+"$HEAPREEL" record --help | grep -q -- "--follow-fork" && ok "record --help names --follow-fork" \
+  || fail "record --help does not name --follow-fork"
+grep -q -- "--follow-fork" "$SRC/README.md" && ok "README names --follow-fork" || fail "README does not name --follow-fork"
 
 if [ "$failures" = 0 ]; then
   rm -rf "$TMP"

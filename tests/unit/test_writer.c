@@ -697,8 +697,8 @@ static void test_crash_safety(void) {
 
 /* A process that forks while its writer works: the child inherits the
 ** writer inert (appends beyond the ring's size, sync and close return at
-** once, its file is never touched) and can open a trace of its own; the
-** parent's trace holds exactly its events. */
+** once, its file is never touched) and can open a trace of its own, with
+** the parent's meta copied; the parent's trace holds exactly its events. */
 static int g_fork_handlers;
 static void test_fork(void) {
   char path[4200], kid[4200];
@@ -724,6 +724,7 @@ static void test_fork(void) {
     if (trc_writer_sync(w) != HR_OK) _exit(11);
     trc_writer *k = NULL;
     if (trc_writer_open(kid, &opt, &k, NULL) != HR_OK) _exit(12);
+    trc_writer_meta_copy(k, w);
     trc_writer_meta(k, "pid", "kid");
     for (uint64_t i = 1; i <= 3000; i++) trc_writer_append(k, TRC_EV_DECREF, i, i, 1, 0, 0);
     if (trc_writer_close(k, 1, NULL) != HR_OK) _exit(13);
@@ -756,6 +757,8 @@ static void test_fork(void) {
   db = open_ro(kid);
   REQUIRE(db);
   CHECK_STR(q_text(db, sql_meta, "complete", text, sizeof text), "1");
+  /* The copy: the inert writer's values, never written to the parent's file. */
+  CHECK_STR(q_text(db, sql_meta, "who", text, sizeof text), "child");
   CHECK_STR(q_text(db, sql_meta, "pid", text, sizeof text), "kid");
   CHECK_EQ_U64(check_chunks(db, NULL, 0, 1024, NULL), 3000);
   sqlite3_close(db);
