@@ -151,7 +151,10 @@ exit_hook(PyObject *mod, PyObject *const *args, Py_ssize_t nargs, PyObject *kwna
       g.host && g.host->child_exit) {
     int overflow = 0;
     long status = PyLong_AsLongAndOverflow(args[0], &overflow);
-    if (!overflow && !PyErr_Occurred()) g.host->child_exit((int)status);
+    if (!overflow && !PyErr_Occurred()) {
+      g.host->child_exit((int)status);
+      g.w = NULL;                   /* closed: the original _exit ends the process now */
+    }
     PyErr_Clear();
   }
   return g_exit_orig(mod, args, nargs, kwnames);
