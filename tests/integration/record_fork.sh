@@ -131,6 +131,28 @@ print(codes)
 print(subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True).stdout.strip())
 EOF
 
+# The child's own tracer, once the recorder has left it, and the parent's.
+cat >fork_settrace.py <<'EOF'
+import os, sys
+def f(x):
+    y = x + 1
+    return y * 2
+n = []
+def tr(frame, event, arg):
+    n.append(event)
+    return tr
+sys.stdout.flush()
+pid = os.fork()
+if pid == 0:
+    sys.settrace(tr); f(1); sys.settrace(None)
+    print("child", n, sys.gettrace())
+    sys.stdout.flush()
+    os._exit(0)
+os.waitpid(pid, 0)
+sys.settrace(tr); f(2); sys.settrace(None)
+print("parent", len(n), sys.gettrace())
+EOF
+
 # run_both NAME DETAIL [RECORD OPTIONS...]: NAME.py under python3.11 and recorded
 # with --detail DETAIL into NAME.DETAIL.heapreel, both under the time limit;
 # compares status and stdout, and checks stderr is one closing line.
@@ -178,6 +200,9 @@ for detail in alloc full; do
 
   run_both fork_threads $detail && [ "$(meta fork_threads.$detail.heapreel complete)" = 1 ] \
     && ok "fork_threads ($detail): 20 forks (4 forking again) while a thread allocates, and a subprocess"
+
+  run_both fork_settrace $detail && run_both fork_settrace $detail --follow-fork \
+    && ok "fork_settrace ($detail): sys.settrace in the child and the parent as under python3.11"
 
   # --- multiprocessing ------------------------------------------------------
   run_both pool_fork $detail && [ "$(meta pool_fork.$detail.heapreel complete)" = 1 ] \
