@@ -11,7 +11,7 @@
 **
 ** Two hooks carry it. pthread_atfork handlers, inside fork() itself, keep
 ** every lock a child could inherit held by a thread it lacks (the writers',
-** the allocator hooks' spinlocks) out of that state, and make the parent's
+** the allocator hooks' spinlock) out of that state, and make the parent's
 ** writer inert in the child. A callback CPython runs in the child once the
 ** interpreter is whole again (os.register_at_fork's after_in_child, from C:
 ** the program cannot see it) stops the parent's recorder there and, when
