@@ -83,8 +83,7 @@ rec_alloc_prepare(void)
 int
 rec_alloc_start(void)
 {
-  rec_hooks_install(&k_full_hooks);
-  return HR_OK;
+  return rec_hooks_install(&k_full_hooks);
 }
 
 void

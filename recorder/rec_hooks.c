@@ -1,9 +1,14 @@
 /* rec_hooks.c — installs and removes the recorder's allocator hooks; their re-entry flag and lock. */
 #include "rec_hooks.h"
 
+#include "hr_status.h"
+
 static rec_hook g_hooks[3];        /* RAW, MEM, OBJ originals; written only at install */
 static int g_installed;            /* GIL */
 static int g_lock;                 /* rec_hooks_lock's word */
+static const rec_hooks_set *g_set; /* the wrappers installed last; GIL */
+
+int rec_hooks_bypass[3];
 
 _Thread_local int rec_hooks_reent;
 
@@ -20,29 +25,42 @@ rec_hooks_unlock(void)
   __atomic_store_n(&g_lock, 0, __ATOMIC_RELEASE);
 }
 
-void
+int
 rec_hooks_install(const rec_hooks_set *set)
 {
   static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
                                                PYMEM_DOMAIN_OBJ};
   if (g_installed) rec_hooks_remove();
+  int rc = HR_OK;
   for (int i = 0; i < 3; i++) {
+    if (rec_hooks_bypass[i]) {
+      /* Still called from under another hook, with its original saved. */
+      if (set == g_set) rec_hooks_bypass[i] = 0;
+      else rc = HR_EUSAGE;
+      continue;
+    }
     g_hooks[i].domain = doms[i];
     PyMem_GetAllocator(doms[i], &g_hooks[i].orig);
-  }
-  for (int i = 0; i < 3; i++) {
     PyMemAllocatorEx a = set->dom[i];
     a.ctx = &g_hooks[i];
     PyMem_SetAllocator(doms[i], &a);
   }
+  if (rc == HR_OK) g_set = set;
   g_installed = 1;
+  return rc;
 }
 
 void
 rec_hooks_remove(void)
 {
   if (!g_installed) return;
-  for (int i = 0; i < 3; i++) PyMem_SetAllocator(g_hooks[i].domain, &g_hooks[i].orig);
+  for (int i = 0; i < 3; i++) {
+    if (rec_hooks_bypass[i]) continue;
+    PyMemAllocatorEx cur;
+    PyMem_GetAllocator(g_hooks[i].domain, &cur);
+    if (cur.ctx == &g_hooks[i]) PyMem_SetAllocator(g_hooks[i].domain, &g_hooks[i].orig);
+    else rec_hooks_bypass[i] = 1;
+  }
   g_installed = 0;
 }
 

@@ -50,6 +50,10 @@ typedef struct rec_hook_ops {
 ** back on the raw allocator) or the recorder's own Python calls pass
 ** straight through. */
 extern _Thread_local int rec_hooks_reent;
+/* Per domain (PyMemAllocatorDomain): 1 while the recorder's wrapper is
+** stopped but another hook installed after it (tracemalloc.start() in the
+** program) still calls it: it passes every call through; GIL to write. */
+extern int rec_hooks_bypass[3];
 
 /* The spinlock of what the hooks share between threads (the RAW domain
 ** runs without the GIL); held for a few table operations only. */
@@ -61,10 +65,16 @@ typedef struct rec_hooks_set {
   PyMemAllocatorEx dom[3];   /* RAW, MEM, OBJ; ctx is filled in at install */
 } rec_hooks_set;
 
-/* Save the current allocators and install set's wrappers (borrowed, static). */
-void rec_hooks_install(const rec_hooks_set *set);
+/* Save the current allocators and install set's wrappers (borrowed,
+** static). Where a stopped wrapper of the same set still sits under
+** another hook it simply resumes. HR_OK, or HR_EUSAGE when another set's
+** wrapper sits there: that domain is then not hooked. */
+int rec_hooks_install(const rec_hooks_set *set);
 /* Give the saved allocators back: the wrappers add no header, so blocks
-** they handed out are freed later through the originals. */
+** they handed out are freed later through the originals. A domain whose
+** allocator is no longer the wrapper (the program's tracemalloc hooked
+** over it and calls it) keeps it, passing through: restoring would unhook
+** tracemalloc. */
 void rec_hooks_remove(void);
 int rec_hooks_installed(void);
 
@@ -74,7 +84,7 @@ REC_HOOKS_INLINE void *
 rec_hooks_malloc(const rec_hook_ops *ops, int dom, void *ctx, size_t n)
 {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent) return h->orig.malloc(h->orig.ctx, n);
+  if (rec_hooks_reent || rec_hooks_bypass[dom]) return h->orig.malloc(h->orig.ctx, n);
   rec_hooks_reent = 1;
   if (ops->enter) ops->enter(dom);
   void *p = h->orig.malloc(h->orig.ctx, n);
@@ -87,7 +97,7 @@ REC_HOOKS_INLINE void *
 rec_hooks_calloc(const rec_hook_ops *ops, int dom, void *ctx, size_t nelem, size_t elsize)
 {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent) return h->orig.calloc(h->orig.ctx, nelem, elsize);
+  if (rec_hooks_reent || rec_hooks_bypass[dom]) return h->orig.calloc(h->orig.ctx, nelem, elsize);
   rec_hooks_reent = 1;
   if (ops->enter) ops->enter(dom);
   void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
@@ -100,7 +110,7 @@ REC_HOOKS_INLINE void *
 rec_hooks_realloc(const rec_hook_ops *ops, int dom, void *ctx, void *ptr, size_t n)
 {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent) return h->orig.realloc(h->orig.ctx, ptr, n);
+  if (rec_hooks_reent || rec_hooks_bypass[dom]) return h->orig.realloc(h->orig.ctx, ptr, n);
   rec_hooks_reent = 1;
   if (ops->enter) ops->enter(dom);
   size_t old_n = 0;
@@ -116,7 +126,7 @@ REC_HOOKS_INLINE void
 rec_hooks_free(const rec_hook_ops *ops, int dom, void *ctx, void *ptr)
 {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent || ptr == NULL) {
+  if (rec_hooks_reent || rec_hooks_bypass[dom] || ptr == NULL) {
     h->orig.free(h->orig.ctx, ptr);
     return;
   }

@@ -153,6 +153,22 @@ sys.settrace(tr); f(2); sys.settrace(None)
 print("parent", len(n), sys.gettrace())
 EOF
 
+# The program's tracemalloc hooks the allocator over the recorder's; the
+# child's stop must leave it working (test_tracemalloc's test_fork).
+cat >fork_tracemalloc.py <<'EOF'
+import os, sys, tracemalloc
+tracemalloc.start()
+keep = bytes(23456)
+print("before", tracemalloc.get_object_traceback(keep) is not None)
+sys.stdout.flush()
+pid = os.fork()
+if pid == 0:
+    b = bytes(12345)
+    os._exit(0 if tracemalloc.get_object_traceback(b) is not None else 3)
+print("child", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+print("parent", tracemalloc.get_object_traceback(bytes(54321)) is not None)
+EOF
+
 # run_both NAME DETAIL [RECORD OPTIONS...]: NAME.py under python3.11 and recorded
 # with --detail DETAIL into NAME.DETAIL.heapreel, both under the time limit;
 # compares status and stdout, and checks stderr is one closing line.
@@ -197,6 +213,9 @@ for detail in alloc full; do
   run_both fork_exit $detail && [ "$(meta fork_exit.$detail.heapreel complete)" = 1 ] \
     && [ "$(meta fork_exit.$detail.heapreel exit_status)" = 3 ] \
     && ok "fork_exit ($detail): children by os._exit and sys.exit, parent's trace complete, exit_status 3"
+
+  run_both fork_tracemalloc $detail && [ "$(sed -n 2p fork_tracemalloc.$detail.out)" = "child 0" ] \
+    && ok "fork_tracemalloc ($detail): the program's tracemalloc still traces in the child"
 
   run_both fork_threads $detail && [ "$(meta fork_threads.$detail.heapreel complete)" = 1 ] \
     && ok "fork_threads ($detail): 20 forks (4 forking again) while a thread allocates, and a subprocess"
