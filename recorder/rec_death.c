@@ -24,6 +24,8 @@
 */
 #include "rec_death.h"
 
+#include <string.h>
+
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "rec_map.h"
@@ -65,13 +67,20 @@ typedef struct death_later {
   PyTypeObject *tp;
   destructor orig;
   int tracked;                           /* untracked by us: track again before orig */
+  PyTypeObject *held;                    /* its heap type, kept alive until then (owned) */
 } death_later;
+
+/* In-progress entries a thread keeps without an allocation: deeper nesting
+** (past REC_DEATH_UNWIND objects, each some bases deep) takes heap memory,
+** given back when the thread's outermost deallocation returns. */
+#define REC_DEATH_RUNS 256
 
 /* Per thread: only the thread holding the GIL runs deallocators, but a
 ** deallocator may let the GIL go (a file's close) and another thread's
 ** deallocations then nest on their own stack. */
 static _Thread_local struct {
-  death_run *runs;                       /* owned, grows */
+  death_run fixed[REC_DEATH_RUNS];
+  death_run *runs;                       /* fixed, or owned when it outgrew it */
   size_t nruns, capruns;
   int depth;                             /* objects whose deallocation runs */
   death_later *later;                    /* owned, grows */
@@ -126,10 +135,18 @@ type_dying(PyTypeObject *tp)
 static void
 run(PyObject *op, PyTypeObject *tp, destructor orig)
 {
+  if (t_death.runs == NULL) {
+    t_death.runs = t_death.fixed;
+    t_death.capruns = REC_DEATH_RUNS;
+  }
   if (t_death.nruns == t_death.capruns) {
-    death_run *r = hr_grow(t_death.runs, &t_death.capruns, t_death.nruns + 1, sizeof *r, 64);
+    size_t cap = t_death.capruns * 2;
+    death_run *r = t_death.runs == t_death.fixed ? hr_malloc(cap * sizeof *r)
+                                                 : hr_realloc(t_death.runs, cap * sizeof *r);
     if (r == NULL) Py_FatalError("heapreel: out of memory in a deallocation");
+    if (t_death.runs == t_death.fixed) memcpy(r, t_death.fixed, sizeof t_death.fixed);
     t_death.runs = r;
+    t_death.capruns = cap;
   }
   t_death.runs[t_death.nruns].op = op;
   t_death.runs[t_death.nruns].tp = tp;
@@ -154,7 +171,15 @@ set_aside(PyObject *op, PyTypeObject *tp, destructor orig)
   /* The collector must not meet an object whose count is zero. */
   int tracked = PyObject_GC_IsTracked(op);
   if (tracked) PyObject_GC_UnTrack(op);
-  t_death.later[t_death.nlater++] = (death_later){op, tp, orig, tracked};
+  /* A class's instance comes here from subtype_dealloc, which drops its
+  ** reference to the class as soon as we return: the class must outlive
+  ** the object (CPython's trashcan defers all of subtype_dealloc). */
+  PyTypeObject *held = NULL;
+  if (Py_TYPE(op)->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+    held = Py_TYPE(op);
+    Py_INCREF(held);
+  }
+  t_death.later[t_death.nlater++] = (death_later){op, tp, orig, tracked, held};
 }
 
 static void
@@ -166,9 +191,13 @@ drain(void)
     if (l.tracked) PyObject_GC_Track(l.op);
     t_death.depth++;
     run(l.op, l.tp, l.orig);
+    Py_XDECREF(l.held);
     t_death.depth--;
   }
   t_death.draining = 0;
+  hr_free(t_death.later);                /* a thread's memory is not kept for good */
+  t_death.later = NULL;
+  t_death.caplater = 0;
 }
 
 static void
@@ -184,7 +213,7 @@ rec_dealloc(PyObject *op)
     run(op, tp, orig);
     return;
   }
-  if (tp == &PyType_Type) {
+  if (Py_TYPE(op)->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) {   /* a class, whatever its metatype */
     type_dying((PyTypeObject *)op);
     if (g_ops != NULL && g_ops->type_died != NULL) g_ops->type_died((PyTypeObject *)op);
   }
@@ -197,6 +226,10 @@ rec_dealloc(PyObject *op)
   run(op, tp, orig);
   t_death.depth--;
   if (t_death.depth == 0 && t_death.nlater > 0 && !t_death.draining) drain();
+  if (t_death.nruns == 0 && t_death.runs != t_death.fixed && t_death.runs != NULL) {
+    hr_free(t_death.runs);
+    t_death.runs = NULL;
+  }
 }
 
 int

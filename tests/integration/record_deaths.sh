@@ -32,6 +32,9 @@ same() {
 }
 
 same types "$PROGS/death_types.py"
+# Python's debug allocator fills freed memory: a class freed before its
+# instances (a use after free) crashes at once instead of by chance.
+PYTHONMALLOC=malloc_debug same class_chain "$PROGS/death_class_chain.py"
 same deep "$PROGS/death_deep.py" 200000
 
 # A million-deep list in alloc mode, where python3.11 frees it too.
