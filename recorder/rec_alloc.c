@@ -89,6 +89,11 @@ rec_alloc_start(void)
 void
 rec_alloc_stop(void)
 {
+  if (rec_hooks_installed() && !rec_hooks_alive() && rec_g.w != NULL)
+    trc_writer_meta(rec_g.w, "trace_gap",
+                    "the allocator hooks were taken out of the chain while recording (the "
+                    "program stopped a tracemalloc started before the recorder): the byte "
+                    "counts after that are short");
   rec_hooks_remove();
   if (g_table) {
     rec_hooks_lock();

@@ -55,6 +55,7 @@ static struct {
   uint64_t last_tid;
   rec_map threads;         /* thread id -> 1 registered, 2 named */
   int threads_queued;      /* a pending call will name new threads */
+  int unhooked;            /* the hooks were found out of the allocator chain */
 } g;
 
 
@@ -781,6 +782,7 @@ region_halt(void)
   rec_hooks_reent = 1;
   resolve();
   rec_hooks_reent = 0;
+  if (!rec_hooks_alive()) g.unhooked = 1;
   hooks_remove();
   freelists_unwrap();
   rec_gc_stop();
@@ -791,7 +793,15 @@ region_halt(void)
 static void
 snapshot(void)
 {
-  rec_agraph_write(type_known);
+  /* Blocks freed while the hooks were out of the chain are still listed:
+  ** the graph would read dead memory. The trace says what is missing. */
+  if (g.unhooked)
+    trc_writer_meta(rec_g.w, "trace_gap",
+                    "the allocator hooks were taken out of the chain while recording (the "
+                    "program stopped a tracemalloc started before the recorder): frees after "
+                    "that were not seen, and the end-of-run graph was not written");
+  else
+    rec_agraph_write(type_known);
   rec_ablock_fini();
 }
 
@@ -799,6 +809,7 @@ static void
 teardown(void)
 {
   hooks_remove();
+  g.unhooked = 0;
   freelists_unwrap();
   rec_gc_stop();
   rec_dealloc_unwrap_all();

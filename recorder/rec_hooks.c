@@ -50,6 +50,34 @@ rec_hooks_install(const rec_hooks_set *set)
   return rc;
 }
 
+/* Does a call in domain i still pass through the wrapper? One small block
+** through whatever is installed now, with rec_hooks_reent set so that the
+** wrapper, when reached, only passes it on and says it was there. */
+static int
+reaches_wrapper(int i)
+{
+  PyMemAllocatorEx cur;
+  PyMem_GetAllocator(g_hooks[i].domain, &cur);
+  if (cur.ctx == &g_hooks[i]) return 1;
+  int saved = rec_hooks_reent;
+  rec_hooks_reent = REC_HOOKS_PROBE;
+  void *p = cur.malloc(cur.ctx, 1);
+  int reached = rec_hooks_reent == REC_HOOKS_PROBED;
+  rec_hooks_reent = REC_HOOKS_PROBE;
+  cur.free(cur.ctx, p);
+  rec_hooks_reent = saved;
+  return reached;
+}
+
+int
+rec_hooks_alive(void)
+{
+  if (!g_installed) return 0;
+  for (int i = 0; i < 3; i++)
+    if (!reaches_wrapper(i)) return 0;
+  return 1;
+}
+
 void
 rec_hooks_remove(void)
 {
@@ -59,7 +87,8 @@ rec_hooks_remove(void)
     PyMemAllocatorEx cur;
     PyMem_GetAllocator(g_hooks[i].domain, &cur);
     if (cur.ctx == &g_hooks[i]) PyMem_SetAllocator(g_hooks[i].domain, &g_hooks[i].orig);
-    else rec_hooks_bypass[i] = 1;
+    else if (reaches_wrapper(i)) rec_hooks_bypass[i] = 1;
+    /* else: already out of the chain; what it saved is not restored */
   }
   g_installed = 0;
 }

@@ -50,6 +50,9 @@ typedef struct rec_hook_ops {
 ** back on the raw allocator) or the recorder's own Python calls pass
 ** straight through. */
 extern _Thread_local int rec_hooks_reent;
+/* rec_hooks_reent while rec_hooks.c asks whether a call still reaches a
+** wrapper, and what a wrapper that is reached leaves there. */
+enum { REC_HOOKS_PROBE = 2, REC_HOOKS_PROBED = 3 };
 /* Per domain (PyMemAllocatorDomain): 1 while the recorder's wrapper is
 ** stopped but another hook installed after it (tracemalloc.start() in the
 ** program) still calls it: it passes every call through; GIL to write. */
@@ -70,6 +73,11 @@ typedef struct rec_hooks_set {
 ** another hook it simply resumes. HR_OK, or HR_EUSAGE when another set's
 ** wrapper sits there: that domain is then not hooked. */
 int rec_hooks_install(const rec_hooks_set *set);
+/* 1 when every domain's calls still reach the set's wrappers (installed,
+** or under another hook that calls them): the program's tracemalloc, started
+** before the recorder and stopped while it records, puts back what it had
+** saved and so unhooks the recorder without a word. GIL. */
+int rec_hooks_alive(void);
 /* Give the saved allocators back: the wrappers add no header, so blocks
 ** they handed out are freed later through the originals. A domain whose
 ** allocator is no longer the wrapper (the program's tracemalloc hooked
@@ -84,7 +92,10 @@ REC_HOOKS_INLINE void *
 rec_hooks_malloc(const rec_hook_ops *ops, int dom, void *ctx, size_t n)
 {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent || rec_hooks_bypass[dom]) return h->orig.malloc(h->orig.ctx, n);
+  if (rec_hooks_reent || rec_hooks_bypass[dom]) {
+    if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
+    return h->orig.malloc(h->orig.ctx, n);
+  }
   rec_hooks_reent = 1;
   if (ops->enter) ops->enter(dom);
   void *p = h->orig.malloc(h->orig.ctx, n);
@@ -97,7 +108,10 @@ REC_HOOKS_INLINE void *
 rec_hooks_calloc(const rec_hook_ops *ops, int dom, void *ctx, size_t nelem, size_t elsize)
 {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent || rec_hooks_bypass[dom]) return h->orig.calloc(h->orig.ctx, nelem, elsize);
+  if (rec_hooks_reent || rec_hooks_bypass[dom]) {
+    if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
+    return h->orig.calloc(h->orig.ctx, nelem, elsize);
+  }
   rec_hooks_reent = 1;
   if (ops->enter) ops->enter(dom);
   void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
@@ -110,7 +124,10 @@ REC_HOOKS_INLINE void *
 rec_hooks_realloc(const rec_hook_ops *ops, int dom, void *ctx, void *ptr, size_t n)
 {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent || rec_hooks_bypass[dom]) return h->orig.realloc(h->orig.ctx, ptr, n);
+  if (rec_hooks_reent || rec_hooks_bypass[dom]) {
+    if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
+    return h->orig.realloc(h->orig.ctx, ptr, n);
+  }
   rec_hooks_reent = 1;
   if (ops->enter) ops->enter(dom);
   size_t old_n = 0;
@@ -127,6 +144,7 @@ rec_hooks_free(const rec_hook_ops *ops, int dom, void *ctx, void *ptr)
 {
   const rec_hook *h = ctx;
   if (rec_hooks_reent || rec_hooks_bypass[dom] || ptr == NULL) {
+    if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
     h->orig.free(h->orig.ctx, ptr);
     return;
   }

@@ -274,5 +274,14 @@ run 3 record --detail alloc --start-paused -o "$TMP/never.heapreel" "$TMP/exit3.
 run 2 record --start-paused "$PROGS/alloc_region.py"
 grep -q "need '--detail alloc'" "$TMP/err" && ok "region options need --detail alloc" || fail "$(cat "$TMP/err")"
 
+# The program stops a tracemalloc that started before the recorder: the hooks
+# are out of the chain; the recording goes on, and says what it could not see.
+PYTHONTRACEMALLOC=1 "$RECORD" --detail alloc -o "$TMP/tmstop.heapreel" "$PROGS/alloc_tracemalloc_stop.py" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 0 ] && grep -qx "done 20000" "$TMP/out" && ok "tracemalloc stopped under the hooks: exit 0" \
+  || fail "tracemalloc stopped under the hooks: exit $rc $(head -c 300 "$TMP/err")"
+q "$TMP/tmstop.heapreel" "SELECT value FROM meta WHERE key = 'trace_gap'" | grep -q "allocatorhooksweretakenout" \
+  && ok "tracemalloc stopped under the hooks: the trace names the gap" || fail "no trace_gap for the lost hooks"
+
 [ "$failures" = 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
 echo "all record_alloc checks passed"
