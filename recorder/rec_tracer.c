@@ -44,10 +44,23 @@ thread_get(PyThreadState *ts)
 
 /* ---- instruction effects ------------------------------------------------------- */
 
+/* Whether stack entry k held an object before the instruction (it may be
+** gone now: the instruction consumed it). */
+static inline int
+peek_held(rec_thread *th, int k)
+{
+  return k >= 1 && k <= th->nbefore && th->before[th->nbefore - k].op != NULL;
+}
+
+/* Stack entry k as it was before the instruction, if that object is still
+** alive: a temporary the instruction dropped (a bound method, a key just
+** deleted) may be freed memory now, so it is NULL. */
 static inline PyObject *
 peek(rec_thread *th, int k)
 {
-  return k >= 1 && k <= th->nbefore ? th->before[th->nbefore - k].op : NULL;
+  if (k < 1 || k > th->nbefore) return NULL;
+  rec_sref *r = &th->before[th->nbefore - k];
+  return r->o != NULL && r->o->id == r->id ? r->op : NULL;
 }
 
 /* The container at depth k, if it is still the object recorded there. */
@@ -134,19 +147,27 @@ static void
 call_effects(rec_thread *th)
 {
   int nargs = th->oparg;
-  int is_meth = peek(th, nargs + 2) != NULL;
-  PyObject *callable = is_meth ? peek(th, nargs + 2) : peek(th, nargs + 1);
+  int is_meth = peek_held(th, nargs + 2);
+  int at = is_meth ? nargs + 2 : nargs + 1;
   int total = nargs + is_meth;
-  if (callable == NULL || rec_frames_user_call(callable)) return;
+  if (!peek_held(th, at)) return;
+  /* A callable the call dropped (a temporary) cannot be asked what it was:
+  ** every argument is diffed. */
+  PyObject *callable = peek(th, at);
   PyObject *bound_self = NULL;
-  int how;
-  if (call_is_readonly(callable, nargs, &bound_self, &how)) return;
+  int how = CALL_ANY;
+  if (callable != NULL) {
+    if (rec_frames_user_call(callable)) return;
+    if (call_is_readonly(callable, nargs, &bound_self, &how)) return;
+  }
   if (how != CALL_ANY) {
     PyObject *self = is_meth ? peek(th, total) : bound_self;
     rec_obj *o = self ? rec_obj_find(self) : NULL;
     if (o == NULL) return;
+    PyObject *first = peek(th, nargs);
     if (how == CALL_TAIL) rec_obj_diff(o, REC_DIFF_TAIL, NULL);
-    else rec_obj_diff(o, REC_DIFF_KEY, peek(th, nargs));   /* the first argument */
+    else if (first != NULL) rec_obj_diff(o, REC_DIFF_KEY, first);
+    else rec_obj_diff(o, REC_DIFF_FULL, NULL);
     return;
   }
   if (bound_self) {
@@ -174,7 +195,7 @@ container_effects(rec_thread *th)
       if (i == -1 && PyErr_Occurred()) PyErr_Clear();
       if (i < 0) i += PyList_GET_SIZE(o->op);
       rec_obj_diff(o, REC_DIFF_INDEX, (PyObject *)(intptr_t)i);
-    } else if (PyDict_Check(o->op)) {
+    } else if (PyDict_Check(o->op) && key != NULL) {
       rec_obj_diff(o, REC_DIFF_KEY, key);
     } else {
       rec_obj_diff(o, REC_DIFF_FULL, NULL);
@@ -196,7 +217,10 @@ container_effects(rec_thread *th)
     if ((o = peek_obj(th, th->oparg + 1))) rec_obj_diff(o, REC_DIFF_FULL, NULL);
     break;
   case MAP_ADD:
-    if ((o = peek_obj(th, th->oparg + 2))) rec_obj_diff(o, REC_DIFF_KEY, peek(th, 2));
+    if ((o = peek_obj(th, th->oparg + 2))) {
+      PyObject *key = peek(th, 2);
+      rec_obj_diff(o, key != NULL ? REC_DIFF_KEY : REC_DIFF_FULL, key);
+    }
     break;
   case BINARY_OP:
     if (th->oparg >= NB_INPLACE_ADD && (o = peek_obj(th, 2)))
