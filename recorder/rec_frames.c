@@ -220,7 +220,9 @@ globals_get(PyObject *dict, uint64_t holder)
     hr_free(sh);
     return NULL;
   }
-  Py_INCREF(dict);   /* the shadow must never outlive the dict it mirrors */
+  /* No reference: an exec namespace or a dropped module's dict dies as
+  ** under python3.11 (test_gc, test_module), and the shadow with it
+  ** (rec_frames_globals_died). */
   sh->kind = REC_SH_GLOBALS;
   sh->version = (uint64_t)-1;
   g->sh = sh;
@@ -228,6 +230,32 @@ globals_get(PyObject *dict, uint64_t holder)
   g->id = holder;
   rec_obj_diff(g, REC_DIFF_FULL, NULL);
   return g;
+}
+
+static void
+globals_free(rec_obj *g)
+{
+  rec_shadow *sh = g->sh;
+  hr_free(sh->pairs);
+  rec_map_reset(&sh->index);
+  hr_free(sh);
+  hr_free(g);
+}
+
+void
+rec_frames_globals_died(PyObject *dict)
+{
+  uintptr_t v;
+  if (!rec_map_del(&g_globals, (uintptr_t)dict, &v)) return;
+  rec_obj *g = (rec_obj *)v;
+  /* A frame holds its function, which holds its globals: no live frame
+  ** should name a dead dict, but none may keep a dangling shadow either. */
+  for (size_t i = 0; i < g_frames.cap; i++) {
+    if (g_frames.ent[i].key == 0) continue;
+    rec_frame *fr = (rec_frame *)g_frames.ent[i].val;
+    if (fr->glob == g) fr->glob = NULL;
+  }
+  globals_free(g);
 }
 
 rec_frame *
@@ -525,16 +553,8 @@ rec_frames_fini(void)
     hr_free(g_frame_pool);
     g_frame_pool = next;
   }
-  for (size_t i = 0; i < g_globals.cap; i++) {
-    if (g_globals.ent[i].key == 0) continue;
-    rec_obj *g = (rec_obj *)g_globals.ent[i].val;
-    rec_shadow *sh = g->sh;
-    hr_free(sh->pairs);
-    rec_map_reset(&sh->index);
-    hr_free(sh);
-    Py_DECREF(g->op);
-    hr_free(g);
-  }
+  for (size_t i = 0; i < g_globals.cap; i++)
+    if (g_globals.ent[i].key != 0) globals_free((rec_obj *)g_globals.ent[i].val);
   rec_map_reset(&g_globals);
   hr_free(g_stdlib[0]);
   hr_free(g_stdlib[1]);

@@ -214,6 +214,7 @@ void rec_frame_diff(rec_frame *fr, int op, int oparg);
 void rec_frames_end(void);                   /* end of main: bind every slot */
 void rec_code_forget(PyObject *code);
 void rec_frame_forget(PyObject *frame);
+void rec_frames_globals_died(PyObject *dict);  /* a dict dies: drop its globals shadow */
 int rec_frames_user_call(PyObject *callable);  /* a call that runs recorded code */
 
 /* rec_alloc.c */

@@ -200,11 +200,30 @@ obj_size_fast(PyObject *op)
   return 0;
 }
 
+/* sys.getsizeof calls __sizeof__: a class's own (Python code, a mock that
+** records the call) must not run for the recorder (test_descr, test_httplib).
+** Those objects get their basic size, as a class without one would. */
+static int
+sizeof_is_builtin(PyTypeObject *tp)
+{
+  static PyObject *name;   /* interned once; GIL */
+  if (name == NULL && (name = PyUnicode_InternFromString("__sizeof__")) == NULL) {
+    PyErr_Clear();
+    return 0;
+  }
+  PyObject *m = _PyType_Lookup(tp, name);   /* borrowed; no code runs */
+  return m != NULL && Py_IS_TYPE(m, &PyMethodDescr_Type);
+}
+
 static size_t
 obj_size(PyObject *op)
 {
   size_t fast = obj_size_fast(op);
   if (fast) return fast;
+  PyTypeObject *tp = Py_TYPE(op);
+  if (!sizeof_is_builtin(tp))
+    return (size_t)tp->tp_basicsize + (tp->tp_itemsize ? (size_t)Py_ABS(Py_SIZE(op)) * (size_t)tp->tp_itemsize : 0) +
+           _PyType_PreHeaderSize(tp);
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
   size_t n = _PySys_GetSizeOf(op);
@@ -339,6 +358,7 @@ obj_died(PyObject *op)
   PyTypeObject *tp = Py_TYPE(op);
   if (tp == &PyCode_Type) rec_code_forget(op);
   else if (tp == &PyFrame_Type) rec_frame_forget(op);
+  else if (PyDict_Check(op)) rec_frames_globals_died(op);
 }
 
 /* ---- shadows ------------------------------------------------------------------ */

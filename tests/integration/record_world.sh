@@ -26,6 +26,17 @@ for detail in full alloc; do
     || fail "$detail: import heapreel added $(cat "$TMP/imp.out")"
 done
 
+# The recorder calls no __sizeof__ of the program's and keeps no exec
+# namespace alive (test_descr, test_httplib's mocks, test_gc, test_module).
+"$PY" "$PROGS/world_hidden.py" >"$TMP/hidden.py.out" 2>&1
+for mode in "--detail full" "--detail alloc" "--all-frames"; do
+  # shellcheck disable=SC2086
+  "$RECORD" $mode -o "$TMP/h.heapreel" "$PROGS/world_hidden.py" >"$TMP/hidden.out" 2>&1
+  cmp -s "$TMP/hidden.out" "$TMP/hidden.py.out" \
+    && ok "$mode: no __sizeof__ call, exec namespaces and module dicts die as under python3.11" \
+    || fail "$mode: world_hidden.py differs: $(diff "$TMP/hidden.py.out" "$TMP/hidden.out" | tr '\n' ' ')"
+done
+
 "$PY" "$PROGS/deep_recursion.py" >"$TMP/deep.py.out" 2>&1
 for detail in full alloc; do
   timeout 300 "$RECORD" --detail "$detail" -o "$TMP/d.heapreel" "$PROGS/deep_recursion.py" \
