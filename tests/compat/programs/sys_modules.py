@@ -1,0 +1,3 @@
+# The modules loaded before the program imports anything: the recorder must add none.
+import sys
+print(sorted(sys.modules))
