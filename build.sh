@@ -5,6 +5,8 @@
 #   ./build.sh test    install what is missing, build, run every test (and the
 #                      same tests again under ASan + UBSan)
 #   ./build.sh bench   the benchmarks (long; never part of the tests)
+#   ./build.sh compat  every CPython test module that passes under python3.11,
+#                      run under heapreel record in each mode (long: hours)
 #   ./build.sh build   just install and build
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +16,10 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # Debian packages the build and the tests need.
 PACKAGES=(cmake make gcc pkg-config libsqlite3-dev zlib1g-dev libgraphviz-dev
           graphviz python3.11 python3.11-dev libpython3.11-dev sqlite3 librsvg2-bin)
+# ... and the tests only: the compatibility suite's corpus (tests/compat/):
+# CPython's own test suite and real libraries doing real work.
+TEST_PACKAGES=(libpython3.11-testsuite python3-pygments python3-docutils python3-yaml
+               python3-jinja2 python3-numpy python3-pytest)
 
 install_missing() {
   local missing=()
@@ -52,7 +58,7 @@ case "$cmd" in
   test)
     # The stepping page's test (tests/integration/render_html.sh) drives a
     # headless browser; only the tests need it.
-    PACKAGES+=(chromium)
+    PACKAGES+=(chromium "${TEST_PACKAGES[@]}")
     install_missing
     configure_and_build build
     run_tests build
@@ -67,8 +73,19 @@ case "$cmd" in
     echo
     bash "$ROOT/bench/bench_analyzer.sh" "$ROOT/build-release"
     ;;
+  compat)
+    # Every test_* module of CPython's suite that passes under python3.11
+    # within 60 s (less tests/compat/skip_modules.txt), in alloc, full and
+    # --all-frames mode (the last only for modules under 5 s plain), then the
+    # library cases; a table of results and CPU-time ratios, and totals.
+    PACKAGES+=("${TEST_PACKAGES[@]}")
+    install_missing
+    configure_and_build build
+    /usr/bin/python3.11 "$ROOT/tests/compat/compat.py" --heapreel "$ROOT/build/heapreel" \
+      --jobs "$JOBS" --discover corpus-b
+    ;;
   *)
-    echo "usage: ./build.sh demo|test|bench|build" >&2
+    echo "usage: ./build.sh demo|test|bench|compat|build" >&2
     exit 2
     ;;
 esac

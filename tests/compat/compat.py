@@ -16,6 +16,8 @@ A result per case and mode, worst first:
     CRASH  the recorded run died of a signal (or exited 128+N) and the plain one did not
     FAIL   exit status, stdout or stderr differ
     TRACE  the trace is not complete, or an analysis command failed
+    PLAIN  (--strict only) the plain run itself failed or timed out: a fixed
+           list's case must pass under python3.11 (else it is SKIP)
     PASS
 plus the CPU-time ratio: user+sys of the recorded run (and every child it
 waited for) over the plain run's.
@@ -29,7 +31,7 @@ Expected differences (tests/compat/known_differences.txt) are applied narrowly
 and printed loudly; see that file.
 
 usage: compat.py [--heapreel PATH] [--modes alloc,full,all] [--jobs N]
-                 [--work DIR] [--keep] [--all-frames-under SECONDS]
+                 [--work DIR] [--keep] [--strict] [--all-frames-under SECONDS]
                  [--discover [--skip-file FILE]] [CASE...]
 Exit status 0 when every case passed (skipped cases are listed, not failed).
 """
@@ -53,7 +55,7 @@ MODES = {"alloc": ["--detail", "alloc"], "full": [], "all": ["--all-frames"]}
 ANALYSES = [["summary"], ["leaks"], ["cycles"], ["peak"], ["state", "--mark", "end"]]
 PLAIN_TIMEOUT = 60          # a module that needs longer plain is not a compat case
 ANALYSIS_TIMEOUT = 300
-ORDER = {"HANG": 0, "CRASH": 1, "FAIL": 2, "TRACE": 3, "SKIP": 4, "PASS": 5}
+ORDER = {"HANG": 0, "CRASH": 1, "FAIL": 2, "TRACE": 3, "PLAIN": 4, "SKIP": 5, "PASS": 6}
 
 print_lock = threading.Lock()
 
@@ -71,8 +73,10 @@ NORMALIZE = [
     (re.compile(rb"0x[0-9a-fA-F]{6,16}"), rb"0xADDR"),
     # regrtest's log prefix: elapsed time and load average.
     (re.compile(rb"^\d+:\d\d:\d\d (load avg: \d+\.\d\d )?", re.M), rb""),
-    # regrtest's closing duration, and a test's duration once it took >= 30 s.
+    # regrtest's closing duration; the line it prints for a passing test only
+    # when the test took 30 s or more; a test's duration after its result.
     (re.compile(rb"^Total duration: .*$", re.M), rb"Total duration: T"),
+    (re.compile(rb"^test_\w+ passed in (\d+ hour ?|\d+ min ?|\d+(\.\d)? sec|\d+ ms)+\n", re.M), rb""),
     (re.compile(rb" in (\d+ hour ?|\d+ min ?|\d+(\.\d)? sec|\d+ ms)+$", re.M), rb" in T"),
     # unittest's "Ran 12 tests in 0.034s" and pytest's "3 passed in 0.12s".
     (re.compile(rb"^(Ran \d+ tests?) in \d+\.\d+s$", re.M), rb"\1 in T"),
@@ -165,8 +169,9 @@ def clean_env(tmpdir):
 # --- cases ------------------------------------------------------------------------
 
 class Case:
-    def __init__(self, name, args):
+    def __init__(self, name, args, only_modes=None):
         self.name, self.args = name, args   # args: python3.11's arguments
+        self.only_modes = only_modes        # None: every mode asked for
 
     @property
     def regrtest(self):
@@ -190,13 +195,25 @@ def load_cases_txt():
 
 
 def resolve(names):
+    """Cases from names: test_NAME, a cases.txt NAME, corpus-b (all of
+    cases.txt) or @FILE (lines "NAME [MODE,MODE]": the modes that case runs in,
+    all by default)."""
     corpus_b = load_cases_txt()
     out = []
     for n in names:
         if n.startswith("@"):
             with open(n[1:], encoding="utf-8") as f:
-                more = [w for line in f for w in [line.split("#", 1)[0].strip()] if w]
-            out.extend(resolve(more))
+                for line in f:
+                    words = line.split("#", 1)[0].split()
+                    if not words:
+                        continue
+                    for c in resolve(words[:1]):
+                        if len(words) > 1:
+                            c.only_modes = words[1].split(",")
+                            bad = [m for m in c.only_modes if m not in MODES]
+                            if bad:
+                                sys.exit(f"compat.py: {n[1:]}: unknown mode '{bad[0]}'")
+                        out.append(c)
         elif n == "corpus-b":
             out.extend(Case(k, v) for k, v in corpus_b.items())
         elif n in corpus_b:
@@ -249,12 +266,18 @@ class Result:
 
 
 def first_diff_line(a, b):
+    """Where a and b first differ: the line, and in it 100 bytes from a little
+    before the first differing byte."""
     al, bl = a.splitlines(), b.splitlines()
     for i in range(max(len(al), len(bl))):
         x = al[i] if i < len(al) else b"<end>"
         y = bl[i] if i < len(bl) else b"<end>"
         if x != y:
-            return f"line {i + 1}: python3.11 {x[:160]!r} / recorded {y[:160]!r}"
+            col = next((k for k in range(min(len(x), len(y))) if x[k] != y[k]), min(len(x), len(y)))
+            at = max(0, col - 30)
+            where = f" col {col + 1}" if at else ""
+            return (f"line {i + 1}{where}: python3.11 {x[at:at + 100]!r} / "
+                    f"recorded {y[at:at + 100]!r}")
     return ""
 
 
@@ -360,13 +383,21 @@ class Runner:
             return plains[key]
 
         base = plain_for([])
+        say(f"compat: plain {case.name}: exit {base.status}, {base.wall:.2f} s, cpu {base.cpu:.2f} s")
         if base.hung or (case.regrtest and base.status != 0):
             what = "timed out" if base.hung else f"exit {base.status}"
+            # A fixed list (--strict) must pass plain: a case that stopped
+            # passing under python3.11 is a broken suite, not a skip.
+            verdict = "PLAIN" if self.opts.strict else "SKIP"
             for mode in modes:
-                results.append(Result(case, mode, "SKIP", f"plain python3.11 {what}"))
-            say(f"compat: SKIP {case.name}: plain python3.11 {what}: not a compat case")
+                results.append(Result(case, mode, verdict, f"plain python3.11 {what}: "
+                                      f"{interesting_line(base.err) or interesting_line(base.out)}"))
+            say(f"compat: {verdict} {case.name}: plain python3.11 {what}: not a compat case")
             return results
         for mode in modes:
+            if case.only_modes is not None and mode not in case.only_modes:
+                results.append(Result(case, mode, "SKIP", "not in this list's modes for the case"))
+                continue
             if mode == "all" and case.regrtest and base.wall >= self.opts.all_frames_under:
                 results.append(Result(case, mode, "SKIP",
                                       f"plain run {base.wall:.1f} s >= {self.opts.all_frames_under} s"))
@@ -525,6 +556,8 @@ def main():
     ap.add_argument("--discover", action="store_true",
                     help="every test_* module of the installed test suite, less --skip-file's")
     ap.add_argument("--skip-file", default=os.path.join(HERE, "skip_modules.txt"))
+    ap.add_argument("--strict", action="store_true",
+                    help="a case whose plain run fails counts as failed (PLAIN), not skipped")
     ap.add_argument("cases", nargs="*")
     opts = ap.parse_args()
     modes = opts.modes.split(",")
@@ -542,6 +575,9 @@ def main():
     cases = resolve(names)
     if not cases:
         ap.error("no cases")
+    if any(c.regrtest for c in cases) and not os.path.exists(REGRTEST):
+        sys.exit(f"compat.py: cannot run CPython's test suite: no {REGRTEST} "
+                 f"(apt-get install libpython3.11-testsuite)")
     runner = Runner(opts)
     for entry, ok in runner.supports.items():
         if not ok:
