@@ -16,6 +16,8 @@ A result per case and mode, worst first:
     CRASH  the recorded run died of a signal (or exited 128+N) and the plain one did not
     FAIL   exit status, stdout or stderr differ
     TRACE  the trace is not complete, or an analysis command failed
+A recorded run gets at most --mem-limit-gb of address space (a MemoryError
+or an abort past it fails the case).
     PLAIN  (--strict only) the plain run itself failed or timed out: a fixed
            list's case must pass under python3.11 (else it is SKIP)
     PASS
@@ -38,6 +40,7 @@ Exit status 0 when every case passed (skipped cases are listed, not failed).
 import argparse
 import os
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -113,15 +116,18 @@ class Run:
         self.out, self.err, self.cpu, self.wall = out, err, cpu, wall
 
 
-def run(argv, cwd, env, timeout, out_path, err_path):
+def run(argv, cwd, env, timeout, out_path, err_path, mem_limit=0):
     """Runs argv in its own process group with stdin /dev/null; on timeout kills
     the whole group. CPU time is from wait4: the child and every descendant it
-    waited for."""
+    waited for. mem_limit: address-space bytes (RLIMIT_AS), 0 for none."""
+    def limit():
+        if mem_limit:
+            resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
     start = time.monotonic()
     with open(out_path, "wb") as out, open(err_path, "wb") as err, \
             open(os.devnull, "rb") as devnull:
         p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=devnull, stdout=out,
-                             stderr=err, start_new_session=True)
+                             stderr=err, start_new_session=True, preexec_fn=limit)
     hung = False
     while True:
         pid, wstatus, ru = os.wait4(p.pid, os.WNOHANG)
@@ -260,9 +266,9 @@ def failed_examples(text):
 # --- one case in every mode -------------------------------------------------------
 
 class Result:
-    def __init__(self, case, mode, verdict, detail="", ratio=None, wall=None):
+    def __init__(self, case, mode, verdict, detail="", ratio=None, wall=None, cpu=None):
         self.case, self.mode, self.verdict = case, mode, verdict
-        self.detail, self.ratio, self.wall = detail, ratio, wall
+        self.detail, self.ratio, self.wall, self.cpu = detail, ratio, wall, cpu
 
 
 def first_diff_line(a, b):
@@ -336,8 +342,12 @@ class Runner:
             os.unlink(trace)
         args = case.args[:1] + extra + case.args[1:] if case.regrtest else case.args
         argv = [self.heapreel, "record", "-o", trace] + MODES[mode] + args
+        # A recorder that runs away with memory must fail its case, not take
+        # the (shared) machine down with it: measured, test_types under
+        # --all-frames grew to 24 GB before the kernel killed it.
         r = run(argv, d, clean_env(tmp), timeout,
-                os.path.join(workdir, f"{mode}.out"), os.path.join(workdir, f"{mode}.err"))
+                os.path.join(workdir, f"{mode}.out"), os.path.join(workdir, f"{mode}.err"),
+                int(self.opts.mem_limit_gb * 2**30))
         r.err = strip_closing_line(r.err)
         return r, trace
 
@@ -407,7 +417,9 @@ class Runner:
                 extra += ["--ignore", pattern]
                 say(f"compat: KNOWN DIFFERENCE APPLIED: {case.name} {mode}: --ignore {pattern}: {reason}")
             plain = plain_for(extra)
-            timeout = min(self.opts.max_timeout, max(self.opts.min_timeout, 40 * plain.wall))
+            # Generous: --all-frames runs up to ~50x python3.11's CPU time, and
+            # the machine may be shared; a hang is a run that never ends.
+            timeout = min(self.opts.max_timeout, max(self.opts.min_timeout, 80 * plain.wall))
             rec, trace = self.recorded(case, mode, extra, workdir, timeout)
             ratio = rec.cpu / plain.cpu if plain.cpu > 0 else None
             results.append(self.judge(case, mode, plain, rec, trace, timeout, ratio))
@@ -417,18 +429,20 @@ class Runner:
             shutil.rmtree(workdir, ignore_errors=True)
         for r in results:
             say(f"compat: {r.verdict:5} {case.name} {r.mode}"
-                + (f" x{r.ratio:.1f}" if r.ratio else "") + (f": {r.detail}" if r.detail else ""))
+                + (f" x{r.ratio:.1f}" if r.ratio else "")
+                + (f" ({r.cpu:.1f} s cpu, {r.wall:.1f} s)" if r.cpu is not None else "")
+                + (f": {r.detail}" if r.detail else ""))
         return results
 
     def judge(self, case, mode, plain, rec, trace, timeout, ratio):
         def res(verdict, detail=""):
-            return Result(case, mode, verdict, detail, ratio, rec.wall)
+            return Result(case, mode, verdict, detail, ratio, rec.wall, rec.cpu)
         if rec.hung:
             return res("HANG", f"killed after {timeout:.0f} s; "
                                f"last stderr: {interesting_line(rec.err)}")
         crashed = rec.signaled or rec.status >= 128
         if crashed and (rec.status, rec.signaled) != (plain.status, plain.signaled):
-            return res("CRASH", f"exit {rec.status}: {interesting_line(rec.err)}")
+            return res("CRASH", f"exit {rec.status}: {interesting_line(rec.err) or '(nothing on stderr)'}")
         allowed = known_for(case, mode, "doctest", self.known)
         if allowed and rec.status != plain.status and not crashed:
             got = failed_examples(rec.out + b"\n" + rec.err)
@@ -551,11 +565,13 @@ def main():
     ap.add_argument("--all-frames-under", type=float, default=5.0,
                     help="run test modules in mode 'all' only when their plain run is this fast (s)")
     ap.add_argument("--min-timeout", type=float, default=60,
-                    help="a recorded run's timeout is 40x its plain wall time, at least this (s)")
+                    help="a recorded run's timeout is 80x its plain wall time, at least this (s)")
     ap.add_argument("--max-timeout", type=float, default=600)
     ap.add_argument("--discover", action="store_true",
                     help="every test_* module of the installed test suite, less --skip-file's")
     ap.add_argument("--skip-file", default=os.path.join(HERE, "skip_modules.txt"))
+    ap.add_argument("--mem-limit-gb", type=float, default=6,
+                    help="address-space limit of a recorded run (0: none; sanitizer builds need 0)")
     ap.add_argument("--strict", action="store_true",
                     help="a case whose plain run fails counts as failed (PLAIN), not skipped")
     ap.add_argument("cases", nargs="*")

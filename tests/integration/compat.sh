@@ -15,10 +15,12 @@ if [ ! -f /usr/lib/python3.11/test/regrtest.py ]; then
   exit 1
 fi
 subset=$SRC/tests/compat/ci_subset.txt
+memlimit=
 if [ "${HEAPREEL_SANITIZE:-OFF}" = ON ]; then
   echo "compat: SANITIZER BUILD: running the reduced subset (lines marked 'asan' in ci_subset.txt)" >&2
   grep -E '#.*\basan\b' "$subset" >"$TMP/subset.txt"
   subset=$TMP/subset.txt
+  memlimit="--mem-limit-gb 0"   # AddressSanitizer reserves terabytes of address space
 fi
 /usr/bin/python3.11 "$SRC/tests/compat/compat.py" --heapreel "$HEAPREEL" --jobs 2 --strict \
-  --work "$TMP/work" "@$subset"
+  --work "$TMP/work" $memlimit "@$subset"
