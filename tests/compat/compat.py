@@ -74,6 +74,10 @@ def say(*args):
 NORMALIZE = [
     # An address a program prints (a repr, an id in hex).
     (re.compile(rb"0x[0-9a-fA-F]{6,16}"), rb"0xADDR"),
+    # Names test.support derives from the process id: regrtest's temporary
+    # working directory and os_helper.TESTFN.
+    (re.compile(rb"test_python_\d+"), rb"test_python_PID"),
+    (re.compile(rb"@test_\d+_tmp"), rb"@test_PID_tmp"),
     # regrtest's log prefix: elapsed time and load average.
     (re.compile(rb"^\d+:\d\d:\d\d (load avg: \d+\.\d\d )?", re.M), rb""),
     # regrtest's closing duration; the line it prints for a passing test only
@@ -121,6 +125,11 @@ def run(argv, cwd, env, timeout, out_path, err_path, mem_limit=0):
     the whole group. CPU time is from wait4: the child and every descendant it
     waited for. mem_limit: address-space bytes (RLIMIT_AS), 0 for none."""
     def limit():
+        # SIGINT at its default, as from an interactive shell: a harness
+        # started in the background would hand down SIG_IGN, and Python then
+        # installs no KeyboardInterrupt handler (test_threading, test_signal,
+        # test_pdb and test_generators fail plain).
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         if mem_limit:
             resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
     start = time.monotonic()
@@ -306,7 +315,7 @@ def failed_tests(out):
 
 def interesting_line(err):
     """The first line of stderr that says what went wrong."""
-    keys = (b"Fatal Python error", b"Segmentation", b"Traceback", b"Error", b"error",
+    keys = (b"ERROR: AddressSanitizer", b"runtime error:", b"Fatal Python error", b"Segmentation", b"Traceback", b"Error", b"error",
             b"heapreel:", b"FAIL", b"failed", b"Warning")
     lines = err.splitlines()
     for k in keys:
@@ -440,8 +449,11 @@ class Runner:
         if rec.hung:
             return res("HANG", f"killed after {timeout:.0f} s; "
                                f"last stderr: {interesting_line(rec.err)}")
-        crashed = rec.signaled or rec.status >= 128
-        if crashed and (rec.status, rec.signaled) != (plain.status, plain.signaled):
+        # A sanitizer build's report (ASan aborts; UBSan may exit 1) is a crash.
+        sanitized = any(k in rec.err and k not in plain.err
+                        for k in (b"ERROR: AddressSanitizer", b": runtime error: "))
+        crashed = rec.signaled or rec.status >= 128 or sanitized
+        if sanitized or crashed and (rec.status, rec.signaled) != (plain.status, plain.signaled):
             return res("CRASH", f"exit {rec.status}: {interesting_line(rec.err) or '(nothing on stderr)'}")
         allowed = known_for(case, mode, "doctest", self.known)
         if allowed and rec.status != plain.status and not crashed:
