@@ -34,6 +34,7 @@ and printed loudly; see that file.
 
 usage: compat.py [--heapreel PATH] [--modes alloc,full,all] [--jobs N]
                  [--work DIR] [--keep] [--strict] [--all-frames-under SECONDS]
+                 [--mem-limit-gb GB] [--old-closing-line]
                  [--discover [--skip-file FILE]] [CASE...]
 Exit status 0 when every case passed (skipped cases are listed, not failed).
 """
@@ -97,10 +98,11 @@ def normalize(data):
     return data
 
 
-# `heapreel record` still writes its closing line to stderr when stderr is not a
-# terminal; it is being changed to write it on a terminal only. Until then this
-# one place drops exactly that final line from the recorded run's stderr.
-# Remove this function (and its one call) once record is silent off a terminal.
+# Recorders before issue 16 wrote their closing line ("heapreel: recorded
+# 'X': N events, SIZE") to stderr even when it was not a terminal. Only to
+# measure such a recorder (--old-closing-line) is exactly that final line
+# dropped from the recorded run's stderr; by default stderr must be the
+# program's, byte for byte.
 CLOSING_LINE = re.compile(rb"heapreel: recorded '[^\n]*': \d+ events, [0-9.]+ (bytes|kB|MB|GB)\n\Z")
 
 
@@ -357,7 +359,8 @@ class Runner:
         r = run(argv, d, clean_env(tmp), timeout,
                 os.path.join(workdir, f"{mode}.out"), os.path.join(workdir, f"{mode}.err"),
                 int(self.opts.mem_limit_gb * 2**30))
-        r.err = strip_closing_line(r.err)
+        if self.opts.old_closing_line:
+            r.err = strip_closing_line(r.err)
         return r, trace
 
     def check_trace(self, trace):
@@ -584,6 +587,8 @@ def main():
     ap.add_argument("--skip-file", default=os.path.join(HERE, "skip_modules.txt"))
     ap.add_argument("--mem-limit-gb", type=float, default=6,
                     help="address-space limit of a recorded run (0: none; sanitizer builds need 0)")
+    ap.add_argument("--old-closing-line", action="store_true",
+                    help="drop record's closing line from stderr (recorders before issue 16 only)")
     ap.add_argument("--strict", action="store_true",
                     help="a case whose plain run fails counts as failed (PLAIN), not skipped")
     ap.add_argument("cases", nargs="*")
