@@ -596,6 +596,10 @@ def main():
                     help="a case whose plain run fails counts as failed (PLAIN), not skipped")
     ap.add_argument("cases", nargs="*")
     opts = ap.parse_args()
+    # Each case runs in a directory of its own: a relative path (build/heapreel)
+    # must still name the program given.
+    if os.sep in opts.heapreel:
+        opts.heapreel = os.path.abspath(opts.heapreel)
     modes = opts.modes.split(",")
     for m in modes:
         if m not in MODES:
