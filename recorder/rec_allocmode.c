@@ -655,18 +655,6 @@ static const rec_hook_ops k_alloc_ops = {any_enter, got_block, lost_block, any_f
 REC_HOOKS_DEFINE(k_alloc_hooks, k_alloc_ops);
 #undef HOT
 
-static void
-hooks_install(void)
-{
-  rec_hooks_install(&k_alloc_hooks);
-}
-
-static void
-hooks_remove(void)
-{
-  rec_hooks_remove();
-}
-
 /* ---- free lists ------------------------------------------------------------------------ */
 
 static void
@@ -768,7 +756,7 @@ region_begin(void)
   if (rec_gc_start() != HR_OK) PyErr_Clear();
   rec_g.active = 1;
   g.state = ST_RECORDING;
-  hooks_install();
+  rec_hooks_install(&k_alloc_hooks);
 }
 
 /* Stop the hooks; the live object blocks stay in the table. */
@@ -783,7 +771,7 @@ region_halt(void)
   resolve();
   rec_hooks_reent = 0;
   if (!rec_hooks_alive()) g.unhooked = 1;
-  hooks_remove();
+  rec_hooks_remove();
   freelists_unwrap();
   rec_gc_stop();
   mem_emit();
@@ -808,7 +796,7 @@ snapshot(void)
 static void
 teardown(void)
 {
-  hooks_remove();
+  rec_hooks_remove();
   g.unhooked = 0;
   freelists_unwrap();
   rec_gc_stop();

@@ -187,18 +187,19 @@ static char *absolute_path(const char *path) {
   return hr_sprintf("%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/", path);
 }
 
-/* The script's sys.argv as a JSON array. Bytes above 0x7f pass through
-** (arguments are normally UTF-8). Owned; NULL when out of memory. */
-static char *json_argv(int argc, char **argv) {
-  size_t cap = 3;
+/* sys.argv as a JSON array: first (NULL: none; "-m", "-c" or the module's
+** file) then argv's argc strings. Bytes above 0x7f pass through (arguments
+** are normally UTF-8). Owned; NULL when out of memory. */
+static char *json_argv(const char *first, int argc, char **argv) {
+  size_t cap = 3 + (first ? 6 * strlen(first) + 3 : 0);
   for (int i = 0; i < argc; i++) cap += 6 * strlen(argv[i]) + 3;
   char *s = hr_malloc(cap), *p = s;
   if (s == NULL) return NULL;
   *p++ = '[';
-  for (int i = 0; i < argc; i++) {
-    if (i) *p++ = ',';
+  for (int i = first ? -1 : 0; i < argc; i++) {
+    if (p[-1] != '[') *p++ = ',';
     *p++ = '"';
-    for (const unsigned char *c = (const unsigned char *)argv[i]; *c; c++) {
+    for (const unsigned char *c = (const unsigned char *)(i < 0 ? first : argv[i]); *c; c++) {
       if (*c == '"' || *c == '\\') { *p++ = '\\'; *p++ = (char)*c; }
       else if (*c < 0x20) p += sprintf(p, "\\u%04x", *c);
       else *p++ = (char)*c;
@@ -431,15 +432,11 @@ static void write_module_meta(void) {
   PyObject *m = PyImport_AddModule("__main__");           /* borrowed */
   PyObject *f = m ? PyModule_GetFilenameObject(m) : NULL;
   const char *file = f ? PyUnicode_AsUTF8(f) : NULL;
-  char **v = file ? hr_calloc((size_t)g_run.nargs + 1, sizeof *v) : NULL;
-  if (v != NULL) {
-    v[0] = (char *)file;
-    for (int i = 0; i < g_run.nargs; i++) v[i + 1] = g_run.args[i];
-    char *json = json_argv(g_run.nargs + 1, v);
+  if (file != NULL) {
+    char *json = json_argv(file, g_run.nargs, g_run.args);
     if (json) trc_writer_meta(g_run.w, "argv", json);
     trc_writer_meta(g_run.w, "program", file);
     hr_free(json);
-    hr_free(v);
   }
   Py_XDECREF(f);
   PyErr_Clear();
@@ -638,17 +635,8 @@ static int init_python(int argc, char **argv, const struct rec_args *a) {
 /* For -m and -c, sys.argv as python3.11 starts them: "-m" or "-c" then the
 ** ARGS; runpy puts the module's file in place of "-m" (written at the end). */
 static int write_start_meta(int argc, char **argv, const struct rec_args *a) {
-  char *json;
-  if (a->kind == REC_RUN_SCRIPT) {
-    json = json_argv(argc - a->script, argv + a->script);
-  } else {
-    char **v = hr_calloc((size_t)(argc - a->script) + 1, sizeof *v);
-    if (v == NULL) return HR_ENOMEM;
-    v[0] = a->kind == REC_RUN_MODULE ? "-m" : "-c";
-    for (int i = a->script; i < argc; i++) v[i - a->script + 1] = argv[i];
-    json = json_argv(argc - a->script + 1, v);
-    hr_free(v);
-  }
+  const char *first = a->kind == REC_RUN_SCRIPT ? NULL : a->kind == REC_RUN_MODULE ? "-m" : "-c";
+  char *json = json_argv(first, argc - a->script, argv + a->script);
   if (json == NULL) return HR_ENOMEM;
   trc_writer_meta(g_run.w, "argv", json);
   hr_free(json);
