@@ -77,18 +77,33 @@ static const char *lower_strerror(int err, char *buf, size_t n) {
   return buf;
 }
 
-/* The recorder's path: beside the running heapreel binary. Owned; NULL when
-** it cannot be found out (errno set). */
+#ifndef HR_RECORDER_RELDIR
+#define HR_RECORDER_RELDIR "../libexec/heapreel"
+#endif
+
+/* The recorder's path: beside the running heapreel binary (the build tree),
+** else in the libexec directory an install put it in, relative to heapreel
+** (HR_RECORDER_RELDIR, from CMake). Owned; NULL when it cannot be found out
+** (errno set). When neither exists, the path beside heapreel, for the error. */
 static char *recorder_path(void) {
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n < 0) return NULL;
   self[n] = '\0';
   char *slash = strrchr(self, '/');
-  size_t dir = slash ? (size_t)(slash - self) : 0;
-  char *p = hr_sprintf("%.*s/" RECORDER_NAME, (int)dir, self);
-  if (p == NULL) errno = ENOMEM;
-  return p;
+  int dir = slash ? (int)(slash - self) : 0;
+  char *beside = hr_sprintf("%.*s/" RECORDER_NAME, dir, self);
+  if (beside == NULL || access(beside, X_OK) == 0) {
+    if (beside == NULL) errno = ENOMEM;
+    return beside;
+  }
+  char *installed = hr_sprintf("%.*s/" HR_RECORDER_RELDIR "/" RECORDER_NAME, dir, self);
+  if (installed != NULL && access(installed, X_OK) == 0) {
+    hr_free(beside);
+    return installed;
+  }
+  hr_free(installed);
+  return beside;
 }
 
 int cli_record(int argc, char **argv) {
@@ -113,8 +128,8 @@ int cli_record(int argc, char **argv) {
   int err = errno;
   char e[128];
   if (err == ENOENT)
-    cli_error("cannot run the recorder '%s': no such file (it is built and installed beside heapreel)",
-              path);
+    cli_error("cannot run the recorder '%s': no such file (it is built beside heapreel, installed in '%s' relative to it)",
+              path, HR_RECORDER_RELDIR);
   else
     cli_error("cannot run the recorder '%s': %s", path, lower_strerror(err, e, sizeof e));
   hr_free(args);
