@@ -21,7 +21,7 @@
 ** gets 'opcode' events only where it asked. f_trace_lines is left to the
 ** program (the recorder does not need 'line' events and skips them).
 **
-** Residual differences, documented in the README: FrameType.__dict__
+** Residual differences, documented in docs/recording.md: FrameType.__dict__
 ** ['f_trace_opcodes'] is a getset_descriptor, not a member_descriptor; a
 ** frame object first made while a trace function runs (none of its events
 ** seen) may show a stale True for f_trace_opcodes when a dead frame that the

@@ -301,7 +301,7 @@ done
 # --- the option is documented ---------------------------------------------------------------
 "$HEAPREEL" record --help | grep -q -- "--follow-fork" && ok "record --help names --follow-fork" \
   || fail "record --help does not name --follow-fork"
-grep -q -- "--follow-fork" "$SRC/README.md" && ok "README names --follow-fork" || fail "README does not name --follow-fork"
+grep -q -- "--follow-fork" "$SRC/docs/recording.md" && ok "docs/recording.md names --follow-fork" || fail "docs/recording.md does not name --follow-fork"
 
 if [ "$failures" = 0 ]; then
   rm -rf "$TMP"
