@@ -644,13 +644,11 @@ rec_tracer_end_of_main(void)
   PyThreadState *me = PyThreadState_Get();
   for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts; ts = PyThreadState_Next(ts))
     if (ts->c_tracefunc != rec_trace) rec_tracer_slot_lost(ts);
-  if (rec_g.detail_full || 1) {
-    /* The reference graph the leak and cycle analyses need, complete at the
-    ** "end" mark: live frames' slots, then objects born while recording. */
-    rec_frames_end();
-    rec_objects_end();
-    rec_cand_flush();
-  }
+  /* The reference graph the leak and cycle analyses need, complete at the
+  ** "end" mark: live frames' slots, then objects born while recording. */
+  rec_frames_end();
+  rec_objects_end();
+  rec_cand_flush();
   rec_alloc_emit_mem(1);
   trc_writer_mark(rec_g.w, rec_g.step, "end");
   PyErr_Restore(et, ev, tb);
