@@ -4,6 +4,9 @@
 ** function. Each test file ends with HR_TEST_MAIN(test_a, test_b, ...), which
 ** runs them and prints "N passed, N failed" as its last line; the exit status
 ** is non-zero when anything failed.
+**
+** hr_test_oom() is the one out-of-memory loop (SQLite's habit): it fails our
+** allocations 1, 2, ... N in turn through hr_mem.h's fault injection.
 */
 #ifndef HR_TEST_H
 #define HR_TEST_H
@@ -11,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "hr_mem.h"
+#include "hr_status.h"
 
 static int hr_test_failures;
 static int hr_test_checks;
@@ -28,6 +34,39 @@ static int hr_test_checks;
   _b ? _b : "(null)"); } } while (0)
 
 typedef void (*hr_test_fn)(void);
+
+/* Runs body(ctx) with the nth of heapreel's allocations failing (and, when
+** sticky, every one after it), for n = 1, 2, ... until a run makes fewer than
+** n allocations, so the failure never fired, or n reaches max. Every run must
+** return HR_OK (a failure the code could do without) or HR_ENOMEM (either
+** sign), never crash or leak (the sanitizer build checks that). Returns the
+** number of runs that reported HR_ENOMEM, and checks that the loop reached
+** an untouched run. */
+static inline long hr_test_oom(const char *what, long max, int sticky,
+                               int (*body)(void *ctx), void *ctx) {
+  long reported = 0, n = 1;
+  int untouched = 0;
+  for (; n <= max && !untouched; n++) {
+    long before = hr_mem_count();
+    hr_mem_fail_at(n, sticky);
+    int rc = body(ctx);
+    hr_mem_fail_at(0, 0);
+    untouched = hr_mem_count() - before < n;
+    hr_test_checks++;
+    if (rc == HR_ENOMEM || rc == -HR_ENOMEM) reported++;
+    else if (rc != HR_OK) {
+      hr_test_failures++;
+      fprintf(stderr, "%s: allocation %ld failing%s: status %d\n", what, n,
+              sticky ? " (and every one after)" : "", rc);
+    }
+  }
+  hr_test_checks++;
+  if (!untouched) {
+    hr_test_failures++;
+    fprintf(stderr, "%s: still failing after %ld allocations\n", what, max);
+  }
+  return reported;
+}
 
 static inline int hr_test_run(const char *const *names, const hr_test_fn *fns, int n) {
   int passed = 0, failed = 0;

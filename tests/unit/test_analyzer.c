@@ -377,6 +377,12 @@ static void test_keyframe_hostile(void) {
   ana_trace_free(t);
 }
 
+typedef struct { ana_trace *t; ana_state *s; trc_event *ev; } replay_ctx;
+static int replay_step12(void *ctx) {
+  replay_ctx *c = ctx;
+  return ana_trace_state_before_step(c->t, 12, c->s, c->ev);
+}
+
 /* Out of memory at every allocation of a replay gives HR_ENOMEM, never a crash. */
 static void test_replay_oom(void) {
   ana_trace *t = open_synth("oom.heapreel", NULL);
@@ -384,16 +390,8 @@ static void test_replay_oom(void) {
   ana_state *s = ana_state_new();
   trc_event ev;
   REQUIRE(s);
-  int failures = 0, successes = 0;
-  for (long n = 1; n < 400 && !successes; n++) {
-    hr_mem_fail_at(n, 0);
-    int rc = ana_trace_state_before_step(t, 12, s, &ev);
-    hr_mem_fail_at(0, 0);
-    if (rc == HR_OK) successes++;
-    else failures++;
-  }
-  CHECK(failures > 0);
-  CHECK(successes == 1);
+  replay_ctx ctx = {t, s, &ev};
+  CHECK(hr_test_oom("replay", 400, 0, replay_step12, &ctx) > 0);
   REQUIRE(ana_trace_state_before_step(t, 12, s, &ev) == HR_OK);
   CHECK_EQ_U64(name_of(t, s, MOD, TRC_SLOT_GLOBAL, "y"), NONE);
   ana_state_free(s);
