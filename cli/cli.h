@@ -39,6 +39,7 @@ int cli_steps(int argc, char **argv);
 int cli_state(int argc, char **argv);
 int cli_history(int argc, char **argv);
 int cli_diff(int argc, char **argv);
+int cli_growth(int argc, char **argv);
 int cli_leaks(int argc, char **argv);
 int cli_cycles(int argc, char **argv);
 int cli_peak(int argc, char **argv);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ana_point.h"
 #include "ana_stacks.h"
 #include "cli.h"
 #include "cli_out.h"
@@ -91,4 +92,36 @@ int cli_ana_parse(int argc, char **argv, const char *usage, int accepts, cli_ana
   }
   if (!a->path) return cli_usage_error(usage, "no trace given");
   return CLI_OK;
+}
+
+int cli_ana_point(ana_trace *t, const char *text, ana_point *p) {
+  int rc = ana_point_resolve(t, text, p);
+  if (rc == HR_OK) return CLI_OK;
+  cli_ana_fail(t, rc);
+  return rc == HR_EUSAGE ? CLI_USAGE : CLI_FAIL;
+}
+
+void cli_ana_json_point(cli_json *j, const ana_point *p) {
+  static const char *const kinds[] = {NULL, "step", "mark", "start", "end"};
+  cli_json_begin_object(j);
+  cli_json_key(j, "point"); cli_json_string(j, p->label);
+  cli_json_key(j, "kind"); cli_json_string(j, kinds[p->kind]);
+  cli_json_key(j, "seq"); cli_json_uint(j, p->seq);
+  cli_json_key(j, "step");
+  if (p->step) cli_json_uint(j, p->step); else cli_json_null(j);
+  cli_json_end_object(j);
+}
+
+void cli_ana_put_point(FILE *out, const ana_point *p) {
+  switch (p->kind) {
+  case ANA_POINT_STEP: fprintf(out, "before step %llu", (unsigned long long)p->step); break;
+  case ANA_POINT_MARK:
+    fputs("mark '", out);
+    cli_put_safe(out, p->kind == ANA_POINT_MARK && strncmp(p->label, "mark:", 5) == 0 ? p->label + 5 : p->label);
+    fputc('\'', out);
+    if (p->step) fprintf(out, " (step %llu)", (unsigned long long)p->step);
+    break;
+  case ANA_POINT_START: fputs("the start", out); break;
+  default: fputs("the end of the main script", out); break;
+  }
 }

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ana_point.h"
 #include "ana_trace.h"
+#include "cli_json.h"
 
 /* Open path for analysis. On failure prints "heapreel: cannot open trace
 ** 'path': why" and returns NULL. An incomplete trace opens, with a warning
@@ -43,5 +45,12 @@ int cli_parse_u64(const char *s, uint64_t *v);
 /* Write s with control characters and bytes that are not UTF-8 escaped
 ** (\n, \xNN; tabs stay), so a traced program's strings cannot drive the terminal. */
 void cli_put_safe(FILE *out, const char *s);
+
+/* Resolve a point (ana_point.h: a step, a mark, start or end) on t; on
+** failure print why and return CLI_FAIL (CLI_USAGE for an empty one). */
+int cli_ana_point(ana_trace *t, const char *text, ana_point *p);
+/* A point as JSON {point, kind, seq, step}, and as text ("mark 'warm' (step 9)"). */
+void cli_ana_json_point(cli_json *j, const ana_point *p);
+void cli_ana_put_point(FILE *out, const ana_point *p);
 
 #endif /* CLI_ANA_H */

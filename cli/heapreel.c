@@ -23,6 +23,7 @@ static const struct cli_command commands[] = {
   {"state", cli_state, "frames and heap objects just before a step, a line or a mark"},
   {"history", cli_history, "one object's life: alloc, bindings, refcount changes, free"},
   {"diff", cli_diff, "objects allocated, freed, bound and unbound between two steps"},
+  {"growth", cli_growth, "what the heap gained between two points, by type, line or stack"},
   {"leaks", cli_leaks, "objects alive at the end by allocation site, with retention paths"},
   {"cycles", cli_cycles, "reference cycles alive at the end and those the collector freed"},
   {"peak", cli_peak, "peak memory: where it was reached and what was live then"},
