@@ -12,7 +12,7 @@ struct find {
   uint64_t step_loc;
   ana_stacks *stacks;  /* alloc traces: site events name stacks */
   uint64_t site, first_free_site, peak_site;
-  uint64_t first_free_seq, first_free_step, first_free_loc;  /* since the previous mem event */
+  ana_peak_pick pick;
   uint64_t width;      /* steps per bucket */
   int in_bucket;       /* the series' current bucket has points */
   uint64_t bucket;
@@ -47,6 +47,39 @@ static void add_point(struct find *f, uint64_t step, uint64_t now, uint64_t high
   if (now < f->lo.bytes) f->lo = (ana_mem_point){step, now};
 }
 
+void ana_peak_pick_free(ana_peak_pick *k, const trc_event *ev, uint64_t location) {
+  if (k->free_seq) return;
+  k->free_seq = ev->seq;
+  k->free_step = ev->step;
+  k->free_loc = location;
+}
+
+int ana_peak_pick_mem(ana_peak_pick *k, const trc_event *ev, uint64_t location) {
+  uint64_t now = ev->f[0], high = ev->f[1] > now ? ev->f[1] : now;
+  int moved = 0;
+  /* A peak at step 0 (the recorder's own start-up, before the program's
+  ** first instruction) gives way to any later one. */
+  if (!k->found || high > k->bytes || !k->step) {
+    moved = 1;
+    k->found = 1;
+    k->bytes = high;
+    /* A high above the count now was reached before memory fell: just
+    ** before the first free since the previous mem event. */
+    k->at_free = high > now && k->free_seq;
+    if (k->at_free) {
+      k->at_seq = k->free_seq - 1;
+      k->step = k->free_step;
+      k->location = k->free_loc;
+    } else {
+      k->at_seq = ev->seq;
+      k->step = ev->step;
+      k->location = location;
+    }
+  }
+  k->free_seq = 0;
+  return moved;
+}
+
 static int find_cb(void *ctx, const trc_event *ev) {
   struct find *f = ctx;
   ana_peak *p = f->p;
@@ -60,34 +93,20 @@ static int find_cb(void *ctx, const trc_event *ev) {
     }
     break;
   case TRC_EV_FREE:
-    if (!f->first_free_seq) {
-      f->first_free_site = f->site;
-      f->first_free_seq = ev->seq;
-      f->first_free_step = ev->step;
-      f->first_free_loc = f->step_loc;
-    }
+    if (!f->pick.free_seq) f->first_free_site = f->site;
+    ana_peak_pick_free(&f->pick, ev, f->step_loc);
     break;
   case TRC_EV_MEM: {
     uint64_t now = ev->f[0], high = ev->f[1] > now ? ev->f[1] : now;
     add_point(f, ev->step, now, high);
-    /* As summary does: a peak at step 0 (the recorder's own start-up, before
-    ** the program's first instruction) gives way to any later one. */
-    if (!p->found || high > p->peak_bytes || !p->step) {
+    if (ana_peak_pick_mem(&f->pick, ev, f->step_loc)) {
       p->found = 1;
-      p->peak_bytes = high;
-      if (high > now && f->first_free_seq) {
-        p->at_seq = f->first_free_seq - 1;
-        p->step = f->first_free_step;
-        p->location = f->first_free_loc;
-        f->peak_site = f->first_free_site;
-      } else {
-        p->at_seq = ev->seq;
-        p->step = ev->step;
-        p->location = f->step_loc;
-        f->peak_site = f->site;
-      }
+      p->peak_bytes = f->pick.bytes;
+      p->at_seq = f->pick.at_seq;
+      p->step = f->pick.step;
+      p->location = f->pick.location;
+      f->peak_site = f->pick.at_free ? f->first_free_site : f->site;
     }
-    f->first_free_seq = 0;
     break;
   }
   default: break;

@@ -47,6 +47,20 @@ typedef struct ana_peak {
   uint64_t last_step;
 } ana_peak;
 
+/* Where the peak was, from the events in order: the one computation that
+** peak and summary share. Feed every free and mem event with the location
+** of the running code then (its step's, or an alloc trace's innermost site). */
+typedef struct ana_peak_pick {
+  int found;
+  uint64_t bytes, step, location;
+  uint64_t at_seq;     /* the heap at the peak is the state after this event */
+  int at_free;         /* 1: the peak is placed just before a free */
+  uint64_t free_seq, free_step, free_loc;   /* the first free since the previous mem event */
+} ana_peak_pick;
+void ana_peak_pick_free(ana_peak_pick *k, const trc_event *ev, uint64_t location);
+/* Returns 1 when this mem event moved the peak. */
+int ana_peak_pick_mem(ana_peak_pick *k, const trc_event *ev, uint64_t location);
+
 /* Fill *out from t (borrowed; must outlive *out). */
 int ana_peak_compute(ana_trace *t, ana_peak *out);
 void ana_peak_reset(ana_peak *p);

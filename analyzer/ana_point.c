@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ana_heap.h"
+#include "ana_stacks.h"
 #include "hr_status.h"
 
 static int is_number(const char *s, uint64_t *v) {
@@ -37,11 +38,12 @@ int ana_point_resolve(ana_trace *t, const char *text, ana_point *p) {
     return HR_OK;
   }
   if (is_number(text, &n)) {
+    /* An alloc trace's step numbers count allocation sites, not lines run. */
+    if (ana_trace_is_alloc(t))
+      return ana_trace_fail(t, HR_ERANGE, "step %llu: '%s' has no steps (recorded with --detail alloc); "
+                            "name a mark, 'start' or 'end'", (unsigned long long)n, ana_trace_path(t));
     trc_event ev;
     int rc = ana_trace_step_event(t, n, &ev);
-    if (rc == HR_ERANGE && trc_reader_last_step(ana_trace_reader(t)) == 0)
-      return ana_trace_fail(t, rc, "step %llu: '%s' has no steps (recorded with --detail alloc); "
-                            "name a mark, 'start' or 'end'", (unsigned long long)n, ana_trace_path(t));
     if (rc) return rc;
     p->kind = ANA_POINT_STEP;
     p->seq = ev.seq - 1;

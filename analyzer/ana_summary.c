@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "ana_map.h"
+#include "ana_peak.h"
 #include "ana_stacks.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -21,10 +22,7 @@ struct pass {
   ana_map tracked;       /* ids from track events: their frees are not the program's */
   uint64_t step_loc;     /* location of the latest step event, or (alloc
                             traces) the innermost location of the latest site */
-  uint64_t peak_loc;     /* step_loc at the peak */
-  int peak_found;
-  uint64_t free_loc;     /* alloc traces: step_loc at the first free since the last mem event */
-  int free_seen;
+  ana_peak_pick pick;    /* where the peak was, as peak finds it */
   ana_stacks *stacks;    /* alloc traces: site events name stacks */
   uint64_t frees_before_end, allocs_before_end;
   int second;            /* 1: the second half */
@@ -51,10 +49,7 @@ static int summary_one(struct pass *p, const trc_event *ev) {
     if (ev->f[0] && ana_map_put(&p->tracked, ev->f[0], (void *)1)) return HR_ENOMEM;
     break;
   case TRC_EV_FREE:
-    if (p->stacks && !p->free_seen) {
-      p->free_seen = 1;
-      p->free_loc = p->step_loc;
-    }
+    ana_peak_pick_free(&p->pick, ev, p->step_loc);
     if (ana_map_get(&p->tracked, ev->f[0])) break;
     s->objects_freed++;
     p->frees_before_end += before_end;
@@ -74,16 +69,10 @@ static int summary_one(struct pass *p, const trc_event *ev) {
   case TRC_EV_MARK: s->marks++; break;
   case TRC_EV_EXCEPTION: s->exceptions_unhandled += (ev->f[2] & TRC_EXC_UNHANDLED) != 0; break;
   case TRC_EV_MEM: {
-    uint64_t high = ev->f[1] > ev->f[0] ? ev->f[1] : ev->f[0];
-    if (high > s->peak_bytes || !s->peak_step || !p->peak_found) {
-      s->peak_bytes = high;
-      s->peak_step = ev->step;
-      /* As peak does: a high above the current count was reached just
-      ** before the first free since the previous mem event. */
-      p->peak_loc = high > ev->f[0] && p->free_seen ? p->free_loc : p->step_loc;
-      p->peak_found = 1;
+    if (ana_peak_pick_mem(&p->pick, ev, p->step_loc)) {
+      s->peak_bytes = p->pick.bytes;
+      s->peak_step = p->pick.step;
     }
-    p->free_seen = 0;
     break;
   }
   default: break;
@@ -184,11 +173,11 @@ static void merge(struct pass *p, const struct pass *q) {
   s->exceptions_unhandled += b->exceptions_unhandled;
   /* As one pass would: a later peak wins only when higher, or when the
   ** first half's is from the recorder's start-up (step 0). */
-  if (q->peak_found && (!p->peak_found || b->peak_bytes > s->peak_bytes || !s->peak_step)) {
+  if (q->pick.found && (!p->pick.found || b->peak_bytes > s->peak_bytes || !s->peak_step)) {
     s->peak_bytes = b->peak_bytes;
     s->peak_step = b->peak_step;
-    p->peak_loc = q->peak_loc ? q->peak_loc : p->step_loc;
-    p->peak_found = 1;
+    p->pick = q->pick;
+    if (!p->pick.location) p->pick.location = p->step_loc;
   }
 }
 
@@ -248,7 +237,7 @@ int ana_summary_compute(ana_trace *t, ana_summary *s) {
     }
     if (rc == HR_OK) merge(&p, &h.p);
   }
-  if (rc == HR_OK && p.peak_found) s->peak_loc = ana_trace_location(t, p.peak_loc);
+  if (rc == HR_OK && p.pick.found) s->peak_loc = ana_trace_location(t, p.pick.location);
   ana_map_reset(&p.tracked);
   ana_stacks_free(p.stacks);
   ana_map_reset(&h.p.tracked);
