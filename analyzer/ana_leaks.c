@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ana_implied.h"
 #include "ana_scc.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -155,7 +156,9 @@ int ana_leaks_compute(ana_trace *t, ana_leaks *l) {
   if (!l->heap) return ana_trace_fail(t, HR_ENOMEM, "out of memory");
   int rc = ana_heap_replay(t, l->heap, l->end_seq, NULL, NULL);
   if (rc) return rc;
-  rc = ana_heap_roots(l->heap, &l->roots, &l->nroots);
+  /* A live function holds its closure tuple and code: edges the trace implies. */
+  rc = ana_implied_add(t, l->heap, NULL);
+  if (rc == HR_OK) rc = ana_heap_roots(l->heap, &l->roots, &l->nroots);
   if (rc == HR_OK) rc = ana_heap_reach(l->heap, l->roots, l->nroots, &l->reach);
   uint64_t *reached = NULL, *unreached = NULL;
   size_t nr = 0, nu = 0;

@@ -204,7 +204,15 @@ void ana_slot_label(ana_trace *t, const ana_state *s, int kind, uint64_t arg,
   case TRC_SLOT_ELEMENT: snprintf(buf, n, "element"); break;
   case TRC_SLOT_CONTENTS: snprintf(buf, n, "cell"); break;
   case TRC_SLOT_CLOSURE: snprintf(buf, n, "closure[%llu]", a); break;
-  case TRC_SLOT_OTHER: snprintf(buf, n, "%s", ana_trace_string(t, arg)); break;
+  case TRC_SLOT_OTHER:
+    if (arg & ANA_SLOT_IMPLIED) {
+      static const char *const implied[] = {"?", "__closure__", "__code__", "co_consts"};
+      uint64_t k = arg & 0xff;
+      snprintf(buf, n, "%s", implied[k <= ANA_IMPLIED_CONSTS ? k : 0]);
+    } else {
+      snprintf(buf, n, "%s", ana_trace_string(t, arg));
+    }
+    break;
   default: snprintf(buf, n, "slot %d[%llu]", kind, a); break;
   }
 }

@@ -57,6 +57,17 @@ int ana_view_shows_slot(ana_trace *t, const ana_view *v, const ana_frame *f, con
 ** has ANA_VIEW_ALL_NAMES). */
 int ana_view_shows_ref(ana_trace *t, const ana_view *v, const ana_slot *sl);
 
+/* Slots the analyzer adds for references a trace implies but does not record
+** (ana_implied.h): kind TRC_SLOT_OTHER, arg ANA_SLOT_IMPLIED | what << 0 |
+** (the referent's id << 8, so one holder's co_consts are distinct slots),
+** far above any string id. */
+#define ANA_SLOT_IMPLIED (UINT64_C(1) << 62)
+enum ana_implied_slot {
+  ANA_IMPLIED_CLOSURE = 1,   /* a function's __closure__ tuple */
+  ANA_IMPLIED_CODE,          /* a function's __code__ */
+  ANA_IMPLIED_CONSTS         /* an enclosing code object's co_consts */
+};
+
 /* A slot's label (objgraph / refcycle style) into buf: `x` for a frame's
 ** name, `item[0]`, `key[#7]`, `value[#7]`, `attr 'name'`, `element`, `cell`,
 ** `closure[0]`, or the label of another referent. A dict slot reads its key:

@@ -41,6 +41,7 @@ int cli_history(int argc, char **argv);
 int cli_diff(int argc, char **argv);
 int cli_growth(int argc, char **argv);
 int cli_leaks(int argc, char **argv);
+int cli_referrers(int argc, char **argv);
 int cli_cycles(int argc, char **argv);
 int cli_peak(int argc, char **argv);
 int cli_render(int argc, char **argv);

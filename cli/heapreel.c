@@ -25,6 +25,7 @@ static const struct cli_command commands[] = {
   {"diff", cli_diff, "objects allocated, freed, bound and unbound between two steps"},
   {"growth", cli_growth, "what the heap gained between two points, by type, line or stack"},
   {"leaks", cli_leaks, "objects alive at the end by allocation site, with retention paths"},
+  {"referrers", cli_referrers, "who holds an object: referrers, paths from roots, retained size"},
   {"cycles", cli_cycles, "reference cycles alive at the end and those the collector freed"},
   {"peak", cli_peak, "peak memory: where it was reached and what was live then"},
   {"render", cli_render, "Graphviz diagrams of the stack and the heap: one step, a storyboard"},

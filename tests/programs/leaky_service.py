@@ -92,6 +92,10 @@ def retained(root, others):
             seen.add(id(o))
             out[id(o)] = o
             todo.extend(gc.get_referents(o))
+            # A dict whose keys are all str does not report them (they
+            # cannot make a cycle), but it holds them.
+            if type(o) is dict:
+                todo.extend(o.keys())
         return out
     mine = walk([root], None)
     elsewhere = walk(others, root)
