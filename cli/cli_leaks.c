@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ana_leakpaths.h"
 #include "ana_leaks.h"
 #include "ana_view.h"
 #include "cli.h"
@@ -11,15 +12,19 @@
 #include "hr_status.h"
 
 static const char usage[] =
-  "usage: heapreel leaks [--json] [--all] <trace>\n"
+  "usage: heapreel leaks [--json] [--all] [--by bytes|retained] [--paths <n>] <trace>\n"
   "\n"
-  "    --json    print {groups, cyclic_garbage, unreached} as JSON\n"
-  "    --all     list every group in the text output, not the biggest 20\n"
+  "    --json          print {groups, cyclic_garbage, unreached} as JSON\n"
+  "    --all           list every group in the text output, not the biggest 20\n"
+  "    --by retained   rank the reachable groups by the bytes they alone keep\n"
+  "                    alive (their retained size), not by their own bytes\n"
+  "    --paths <n>     show up to <n> distinct retention paths per group (default 1)\n"
   "\n"
   "Objects the program allocated that were alive when its main script ended\n"
   "(the mark \"end\"; without it, the end of the trace), grouped by allocation\n"
-  "site and type, biggest first, each with a retention path from a root (a\n"
-  "module global or a frame's slot). Objects no root reaches are cyclic\n"
+  "site and type, biggest first, each with the retention path from a root (a\n"
+  "module global or a frame's slot) most of its members share, and how many\n"
+  "do, and the bytes the group alone keeps alive. Objects no root reaches are cyclic\n"
   "garbage when a cycle holds them, else held by references the trace does\n"
   "not show (interpreter internals, C extensions).\n";
 
@@ -30,20 +35,42 @@ static size_t path_of(ana_trace *t, const ana_leaks *l, uint64_t obj, char (*lab
   return ana_heap_path(t, l->heap, &l->reach, l->roots, obj, labels, PATH_MAX_LABELS);
 }
 
-static void json_groups(cli_json *j, ana_trace *t, const ana_leaks *l, const ana_leak_group *g,
-                        size_t n, int with_path, int with_cycle) {
+static void json_path(cli_json *j, ana_trace *t, const ana_leaks *l, uint64_t obj) {
   static char labels[PATH_MAX_LABELS][160];
+  size_t np = path_of(t, l, obj, labels);
+  cli_json_begin_array(j);
+  for (size_t k = 0; k < np; k++) cli_json_string(j, labels[k]);
+  cli_json_end_array(j);
+}
+
+/* The most shared path as "retention", how many share it, every path and
+** the retained bytes (more: one entry per group, or NULL). */
+static void json_more(cli_json *j, ana_trace *t, const ana_leaks *l, const ana_leak_group *g,
+                      const ana_leak_more *more) {
+  uint64_t ex = more && more->npaths ? more->paths[0].example : g->example;
+  cli_json_key(j, "retention"); json_path(j, t, l, ex);
+  if (!more) return;
+  cli_json_key(j, "retention_shared_by"); cli_json_uint(j, more->npaths ? more->paths[0].count : g->count);
+  cli_json_key(j, "retained_bytes"); cli_json_uint(j, more->retained);
+  cli_json_key(j, "paths");
+  cli_json_begin_array(j);
+  for (size_t k = 0; k < more->npaths && k < 100; k++) {
+    cli_json_begin_object(j);
+    cli_json_key(j, "count"); cli_json_uint(j, more->paths[k].count);
+    cli_json_key(j, "example"); cli_json_uint(j, more->paths[k].example);
+    cli_json_key(j, "retention"); json_path(j, t, l, more->paths[k].example);
+    cli_json_end_object(j);
+  }
+  cli_json_end_array(j);
+}
+
+static void json_groups(cli_json *j, ana_trace *t, const ana_leaks *l, const ana_leak_group *g,
+                        size_t n, int with_path, int with_cycle, const ana_leaks_more *m) {
   cli_json_begin_array(j);
   for (size_t i = 0; i < n; i++) {
     cli_json_begin_object(j);
     cli_heap_json_group_keys(j, t, l->heap, &g[i]);
-    if (with_path) {
-      size_t np = path_of(t, l, g[i].example, labels);
-      cli_json_key(j, "retention");
-      cli_json_begin_array(j);
-      for (size_t k = 0; k < np; k++) cli_json_string(j, labels[k]);
-      cli_json_end_array(j);
-    }
+    if (with_path) json_more(j, t, l, &g[i], m ? &m->groups[i] : NULL);
     if (with_cycle) {
       cli_json_key(j, "in_cycle"); cli_json_uint(j, g[i].in_cycle);
     }
@@ -52,16 +79,16 @@ static void json_groups(cli_json *j, ana_trace *t, const ana_leaks *l, const ana
   cli_json_end_array(j);
 }
 
-static void print_json(ana_trace *t, const ana_leaks *l) {
+static void print_json(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m) {
   cli_json j;
   cli_json_init(&j, stdout, 2);
   cli_json_begin_object(&j);
   cli_json_key(&j, "end_is_mark"); cli_json_bool(&j, l->end_is_mark);
   cli_json_key(&j, "count"); cli_json_uint(&j, l->count);
   cli_json_key(&j, "bytes"); cli_json_uint(&j, l->bytes);
-  cli_json_key(&j, "groups"); json_groups(&j, t, l, l->groups, l->ngroups, 1, 0);
-  cli_json_key(&j, "cyclic_garbage"); json_groups(&j, t, l, l->garbage, l->ngarbage, 0, 1);
-  cli_json_key(&j, "unreached"); json_groups(&j, t, l, l->unreached, l->nunreached, 0, 0);
+  cli_json_key(&j, "groups"); json_groups(&j, t, l, l->groups, l->ngroups, 1, 0, m);
+  cli_json_key(&j, "cyclic_garbage"); json_groups(&j, t, l, l->garbage, l->ngarbage, 0, 1, NULL);
+  cli_json_key(&j, "unreached"); json_groups(&j, t, l, l->unreached, l->nunreached, 0, 0, NULL);
   cli_json_end_object(&j);
   cli_json_finish(&j);
 }
@@ -72,9 +99,27 @@ static uint64_t total(const ana_leak_group *g, size_t n, int bytes) {
   return s;
 }
 
-static void print_text(ana_trace *t, const ana_leaks *l, int all) {
+/* "      held by: a → b  (#id value)" for one member. */
+static void put_path(ana_trace *t, const ana_leaks *l, const char *lead, uint64_t obj) {
   static char labels[PATH_MAX_LABELS][160];
   char value[120];
+  size_t np = path_of(t, l, obj, labels);
+  fputs(lead, stdout);
+  for (size_t k = 0; k < np; k++) {
+    if (k) fputs(" \xe2\x86\x92 ", stdout);
+    cli_put_safe(stdout, labels[k]);
+  }
+  printf("  (#%llu", (unsigned long long)obj);
+  const char *v = ana_value_recorded(t, obj, value, sizeof value);
+  if (v) {
+    fputc(' ', stdout);
+    cli_put_safe(stdout, v);
+  }
+  fputc(')', stdout);
+}
+
+static void print_text(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m, int all,
+                       size_t npaths) {
   size_t max = all ? 0 : TEXT_GROUPS;
   printf("%llu objects, %llu bytes alive at the end of %s (allocated by the program)\n",
          (unsigned long long)l->count, (unsigned long long)l->bytes,
@@ -83,20 +128,25 @@ static void print_text(ana_trace *t, const ana_leaks *l, int all) {
          (unsigned long long)total(l->groups, l->ngroups, 0),
          (unsigned long long)total(l->groups, l->ngroups, 1), l->ngroups, l->ngroups == 1 ? "" : "s");
   for (size_t i = 0; i < l->ngroups && (!max || i < max); i++) {
-    cli_heap_put_groups(t, l->heap, &l->groups[i], 1, 0);
-    size_t np = path_of(t, l, l->groups[i].example, labels);
-    fputs("      held by: ", stdout);
-    for (size_t k = 0; k < np; k++) {
-      if (k) fputs(" \xe2\x86\x92 ", stdout);
-      cli_put_safe(stdout, labels[k]);
+    const ana_leak_group *g = &l->groups[i];
+    const ana_leak_more *gm = &m->groups[i];
+    cli_heap_put_groups(t, l->heap, g, 1, 0);
+    printf("      retains: %llu bytes (what the group alone keeps alive)\n",
+           (unsigned long long)gm->retained);
+    if (!gm->npaths) {
+      put_path(t, l, "      held by: ", g->example);
+      fputc('\n', stdout);
+      continue;
     }
-    printf("  (#%llu", (unsigned long long)l->groups[i].example);
-    const char *v = ana_value_recorded(t, l->groups[i].example, value, sizeof value);
-    if (v) {
-      fputc(' ', stdout);
-      cli_put_safe(stdout, v);
+    for (size_t k = 0; k < gm->npaths && k < npaths; k++) {
+      put_path(t, l, k ? "      also by: " : "      held by: ", gm->paths[k].example);
+      if (gm->paths[k].count == g->count) fputs(g->count == 1 ? "\n" : "  all share this path\n", stdout);
+      else printf("  %llu of %llu share this path\n", (unsigned long long)gm->paths[k].count,
+                  (unsigned long long)g->count);
     }
-    fputs(")\n", stdout);
+    if (gm->npaths > npaths)
+      printf("      ... %zu more path%s (--paths %zu)\n", gm->npaths - npaths,
+             gm->npaths - npaths == 1 ? "" : "s", gm->npaths);
   }
   if (max && l->ngroups > max)
     printf("  ... %zu more groups (--all or --json lists them all)\n", l->ngroups - max);
@@ -112,20 +162,51 @@ static void print_text(ana_trace *t, const ana_leaks *l, int all) {
 
 int cli_leaks(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
+  /* --by and --paths are this command's own; the rest is the report options'. */
+  int by_retained = 0;
+  uint64_t npaths = 1;
+  char *rest[argc + 1];
+  int nrest = 0;
+  for (int i = 0; i < argc; i++) {
+    if (i && strcmp(argv[i], "--") == 0) {
+      while (i < argc) rest[nrest++] = argv[i++];
+      break;
+    }
+    if (i && (strcmp(argv[i], "--by") == 0 || strcmp(argv[i], "--paths") == 0)) {
+      if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a value", argv[i]);
+      const char *v = argv[++i];
+      if (strcmp(argv[i - 1], "--by") == 0) {
+        if (strcmp(v, "retained") == 0) by_retained = 1;
+        else if (strcmp(v, "bytes") == 0) by_retained = 0;
+        else return cli_usage_error(usage, "--by takes bytes or retained, not '%s'", v);
+      } else if (cli_parse_u64(v, &npaths) || !npaths || npaths > 1000000) {
+        return cli_usage_error(usage, "--paths needs a number from 1, not '%s'", v);
+      }
+      continue;
+    }
+    rest[nrest++] = argv[i];
+  }
+  rest[nrest] = NULL;
   cli_ana_args a;
-  if (cli_ana_parse(argc, argv, usage, CLI_ANA_ALL, &a) != CLI_OK) return CLI_USAGE;
+  if (cli_ana_parse(nrest, rest, usage, CLI_ANA_ALL, &a) != CLI_OK) return CLI_USAGE;
   ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
   ana_leaks l;
+  ana_leaks_more m;
+  memset(&m, 0, sizeof m);
   int rc = ana_leaks_compute(t, &l);
+  if (rc == HR_OK) rc = ana_leaks_more_compute(t, &l, &m);
   if (rc) {
+    ana_leaks_more_reset(&m);
     ana_leaks_reset(&l);
     rc = cli_ana_fail(t, rc);
     ana_trace_free(t);
     return rc;
   }
-  if (a.json) print_json(t, &l);
-  else print_text(t, &l, a.all);
+  if (by_retained) ana_leaks_sort_retained(&l, &m);
+  if (a.json) print_json(t, &l, &m);
+  else print_text(t, &l, &m, a.all, (size_t)npaths);
+  ana_leaks_more_reset(&m);
   ana_leaks_reset(&l);
   ana_trace_free(t);
   if (fflush(stdout) != 0) {

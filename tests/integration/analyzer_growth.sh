@@ -69,6 +69,57 @@ run 2 growth --by size "$T"; grep -q "^heapreel: --by takes type, site or traceb
 run 1 growth --from 5 "$A"; one_line_error "has no steps"
 run 2 growth "$T" --from; grep -q "needs a value" "$TMP/err" || fail "missing value: $(cat "$TMP/err")"
 
+# --- leaks: the path most of a group shares, and what the sections hold -------------------
+run 0 leaks --json "$T"
+cp "$TMP/out" "$TMP/leaks.json"
+json_check "the ten SEEN ints: nine held as keys of SEEN, one also by the loop's global k" '
+any(g["type"] == "int" and g["line"] == int(a[0]) and g["count"] == 10 and g["retention"][0] == "global '"'"'SEEN'"'"'" and g["retention"][1].startswith("key[") and g["retention_shared_by"] == 9 and [p["count"] for p in g["paths"]] == [9, 1] and g["paths"][1]["retention"] == ["global '"'"'k'"'"'"] for g in j["groups"])' \
+  "$(line_of $P SEEN_INTS)"
+json_check "no closure tuple nor code object of a live function is among the objects held by references the trace does not show" '
+not any(g["type"] in ("tuple", "code") and g["line"] == int(a[0]) for g in j["unreached"])' "$(line_of $P 'def on_event')"
+json_check "the closure tuples are reached through each listener's __closure__" '
+any(g["type"] == "tuple" and g["count"] == 12 and g["line"] == int(a[0]) and g["retention"][-1] == "__closure__" for g in j["groups"])' \
+  "$(line_of $P 'def on_event')"
+json_check "the functions' code objects are reached through __code__" '
+all(any(g["type"] == "code" and g["line"] == int(x) and g["retention"][-1] == "__code__" for g in j["groups"]) for x in a)' \
+  "$(line_of $P '^def handle')" "$(line_of $P '^def listen')" "$(line_of $P '^def cycle')"
+want=$(sed -n 's/^retained CACHE //p' "$TMP/leaky_service.stdout")
+json_check "the cache's group retains what only the cache reaches ($want bytes, gc.get_referents)" '
+any(g["type"] == "dict" and g["line"] == int(a[0]) and g["retained_bytes"] == int(a[1]) for g in j["groups"])' \
+  "$(line_of $P '^CACHE = ')" "$want"
+cache=$("$PY" -c 'import json, sys; print(next(g["example"] for g in json.load(open(sys.argv[1]))["groups"] if g["type"] == "dict" and g["line"] == int(sys.argv[2])))' "$TMP/leaks.json" "$(line_of $P '^CACHE = ')")
+run 0 leaks --by retained --json "$T"
+json_check "leaks --by retained ranks the cache first" 'j["groups"][0]["example"] == int(a[0])' "$cache"
+run 0 leaks --paths 2 "$T"
+grep -qE "held by: global 'SEEN' → key\[1000\]  \(#[0-9]+ 1000\)  9 of 10 share this path" "$TMP/out" \
+  && grep -qE "also by: global 'k'  \(#[0-9]+ 1009\)  1 of 10 share this path" "$TMP/out" \
+  && ok "leaks text says how many share the path shown, --paths shows the others" \
+  || fail "leaks text lacks the shared paths: $(grep -A3 ':'"$(line_of $P SEEN_INTS)"' in' "$TMP/out" | head -5)"
+
+# --- referrers and retained size ------------------------------------------------------
+run 0 referrers --json "$T" "#$cache"
+json_check "referrers: the cache retains $want bytes and one path, the global CACHE, reaches it" \
+  'j["format"] == 1 and j["retained_bytes"] == int(a[0]) and j["paths"] == [["global '"'"'CACHE'"'"'"]] and j["at"]["kind"] == "end"' "$want"
+run 0 referrers --at warm --json "$T" "$cache"
+json_check "referrers --at warm: the cache then retained less (five requests)" \
+  'j["at"]["point"] == "warm" and 0 < j["retained_bytes"] < int(a[0])' "$want"
+last=$("$PY" -c 'import json, sys; print(next(p["example"] for g in json.load(open(sys.argv[1]))["groups"] if g["type"] == "int" and g["line"] == int(sys.argv[2]) for p in g["paths"] if p["count"] == 1))' "$TMP/leaks.json" "$(line_of $P SEEN_INTS)")
+run 0 referrers --json "$T" "$last"
+json_check "referrers of the last SEEN int: both paths, the global k and SEEN's key" '
+sorted(map(tuple, j["paths"])) == [("global '"'"'SEEN'"'"'", "key[1009]"), ("global '"'"'k'"'"'",)] and {"global '"'"'k'"'"'", "key[1009]"} <= {r.get("root") or r.get("slot") for r in j["referrers"]} and not j["truncated"]'
+cell=$("$PY" -c 'import json, sys; print(next(g["example"] for g in json.load(open(sys.argv[1]))["groups"] if g["type"] == "cell"))' "$TMP/leaks.json")
+run 0 referrers --json "$T" "$cell"
+json_check "referrers of a listener's cell: its function's closure[0] and its closure tuple, two paths" '
+sorted((r["holder_type"], r["slot"]) for r in j["referrers"]) == [("function", "closure[0]"), ("tuple", "item[0]")] and len(j["paths"]) == 2 and all(p[0] == "global '"'"'BUS'"'"'" for p in j["paths"])'
+run 0 referrers --max-paths 1 --json "$T" "$cell"
+json_check "--max-paths 1 stops at one path and says so" 'len(j["paths"]) == 1 and j["truncated"]'
+run 0 referrers "$T" "$cell"
+grep -q "^retained: " "$TMP/out" && grep -qF "global 'BUS' → attr 'listeners' → item[" "$TMP/out" \
+  && ok "referrers text shows the retained size and the paths" || fail "referrers text: $(head -c 500 "$TMP/out")"
+run 1 referrers "$T" 999999999; one_line_error "not alive"
+run 2 referrers "$T" x12; grep -q "an object is an id" "$TMP/err" || fail "bad object id: $(cat "$TMP/err")"
+run 2 referrers "$T"; grep -q "no object given" "$TMP/err" || fail "no object: $(cat "$TMP/err")"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed" >&2
   exit 1
