@@ -1,9 +1,10 @@
-/* cli_diff.c — `heapreel diff`: what changed between two steps. */
+/* cli_diff.c — `heapreel diff`: what differs between the states at two points. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ana_diff.h"
 #include "ana_history.h"
+#include "ana_stacks.h"
 #include "ana_view.h"
 #include "cli.h"
 #include "cli_ana.h"
@@ -11,13 +12,25 @@
 #include "hr_status.h"
 
 static const char usage[] =
-  "usage: heapreel diff --from <a> --to <b> [--json] <trace>\n"
+  "usage: heapreel diff --from <a> --to <b> [--all] [--json] <trace>\n"
   "\n"
-  "    --from <a>   compare the state just before step <a> ...\n"
-  "    --to <b>     ... with the state just before step <b>\n"
-  "    --json       print {from, to, allocated, freed, bound, unbound} as JSON\n";
+  "    --from <a>   compare the state at point <a> ...\n"
+  "    --to <b>     ... with the state at point <b>\n"
+  "    --all        list every entry in the text output, not the first 50 of each section\n"
+  "    --json       print {format, from, to, allocated, freed, changed, bound, unbound} as JSON\n"
+  "\n"
+  "A point is a step number (the state just before it runs), a mark's label\n"
+  "(heapreel.mark), mark:<label>, 'start' or 'end'. Objects new at <b>\n"
+  "(allocated), gone by <b> (freed), alive at both with other references or\n"
+  "size (changed), and the names and references bound and unbound from one\n"
+  "state to the other: not every event in between.\n";
 
-static const char *const section[] = {NULL, "allocated", "freed", "bound", "unbound"};
+#define TEXT_ITEMS 50
+
+static const char *const section[] = {NULL, "allocated", "freed", "bound", "unbound", "changed"};
+static const char *const heading[] = {NULL, "new objects", "gone objects", "bound", "unbound",
+                                      "changed objects"};
+static const int order[] = {ANA_DIFF_ALLOC, ANA_DIFF_FREE, ANA_DIFF_CHANGED, ANA_DIFF_BIND, ANA_DIFF_UNBIND};
 
 static void slot_text(ana_trace *t, const ana_diff_item *it, char *buf, size_t n) {
   char label[200];
@@ -30,40 +43,40 @@ static void slot_text(ana_trace *t, const ana_diff_item *it, char *buf, size_t n
 
 static void json_item(cli_json *j, ana_trace *t, const ana_diff_item *it) {
   char buf[256];
-  ana_loc l = ana_trace_location(t, it->location);
   cli_json_begin_object(j);
-  cli_json_key(j, "step"); cli_json_uint(j, it->step);
-  cli_json_key(j, "file"); cli_json_string(j, it->location ? l.file : NULL);
-  cli_json_key(j, "line");
-  if (it->location) cli_json_uint(j, l.line); else cli_json_null(j);
   cli_json_key(j, "object"); cli_json_uint(j, it->object);
-  if (it->kind == ANA_DIFF_ALLOC || it->kind == ANA_DIFF_FREE) {
-    cli_json_key(j, "type"); cli_json_string(j, ana_trace_type_name(t, it->type));
-    cli_json_key(j, "size"); cli_json_uint(j, it->size);
-    if (it->kind == ANA_DIFF_FREE) {
-      cli_json_key(j, "by"); cli_json_string(j, it->by_gc ? "gc" : "refcount");
-    }
-  } else {
+  if (it->kind == ANA_DIFF_BIND || it->kind == ANA_DIFF_UNBIND) {
     ana_holder_label(t, TRC_SLOT_HOLDER_IS_FRAME(it->slot_kind), it->holder, buf, sizeof buf);
     cli_json_key(j, "holder"); cli_json_string(j, buf);
     cli_json_key(j, "holder_id"); cli_json_uint(j, it->holder);
     slot_text(t, it, buf, sizeof buf);
     cli_json_key(j, "slot"); cli_json_string(j, buf);
+  } else {
+    cli_json_key(j, "type"); cli_json_string(j, ana_trace_type_name(t, it->type));
+    cli_json_key(j, "size"); cli_json_uint(j, it->size);
+    if (it->kind == ANA_DIFF_CHANGED) {
+      cli_json_key(j, "size_from"); cli_json_uint(j, it->size_from);
+    }
+    if (it->kind == ANA_DIFF_ALLOC) {
+      cli_json_key(j, "step");
+      if (it->step && !ana_trace_is_alloc(t)) cli_json_uint(j, it->step); else cli_json_null(j);
+    }
   }
   cli_json_end_object(j);
 }
 
-static void print_json(ana_trace *t, const ana_diff *d) {
+static void print_json(ana_trace *t, const ana_diff *d, const ana_point *a, const ana_point *b) {
   cli_json j;
   cli_json_init(&j, stdout, 2);
   cli_json_begin_object(&j);
-  cli_json_key(&j, "from"); cli_json_uint(&j, d->from);
-  cli_json_key(&j, "to"); cli_json_uint(&j, d->to);
-  for (int kind = ANA_DIFF_ALLOC; kind <= ANA_DIFF_UNBIND; kind++) {
-    cli_json_key(&j, section[kind]);
+  cli_json_key(&j, "format"); cli_json_uint(&j, 1);
+  cli_json_key(&j, "from"); cli_ana_json_point(&j, a);
+  cli_json_key(&j, "to"); cli_ana_json_point(&j, b);
+  for (size_t s = 0; s < sizeof order / sizeof order[0]; s++) {
+    cli_json_key(&j, section[order[s]]);
     cli_json_begin_array(&j);
     for (size_t i = 0; i < d->n; i++)
-      if (d->items[i].kind == kind) json_item(&j, t, &d->items[i]);
+      if (d->items[i].kind == order[s]) json_item(&j, t, &d->items[i]);
     cli_json_end_array(&j);
   }
   cli_json_end_object(&j);
@@ -72,74 +85,105 @@ static void print_json(ana_trace *t, const ana_diff *d) {
 
 static void print_item(ana_trace *t, const ana_diff_item *it) {
   char buf[256];
-  ana_loc l = ana_trace_location(t, it->location);
-  printf("  step %-6llu ", (unsigned long long)it->step);
-  cli_put_safe(stdout, l.file);
-  printf(":%-5u ", l.line);
-  if (it->kind == ANA_DIFF_ALLOC || it->kind == ANA_DIFF_FREE) {
-    printf(" #%llu ", (unsigned long long)it->object);
-    cli_put_safe(stdout, ana_trace_type_name(t, it->type));
-    printf("  %llu bytes%s\n", (unsigned long long)it->size,
-           it->kind == ANA_DIFF_FREE && it->by_gc ? "  by the cyclic collector" : "");
+  if (it->kind == ANA_DIFF_BIND || it->kind == ANA_DIFF_UNBIND) {
+    ana_holder_label(t, TRC_SLOT_HOLDER_IS_FRAME(it->slot_kind), it->holder, buf, sizeof buf);
+    fputs("  ", stdout);
+    cli_put_safe(stdout, buf);
+    slot_text(t, it, buf, sizeof buf);
+    fputs("  ", stdout);
+    cli_put_safe(stdout, buf);
+    printf(" %s #%llu", it->kind == ANA_DIFF_BIND ? "->" : "-/->", (unsigned long long)it->object);
+    const char *v = ana_value_recorded(t, it->object, buf, sizeof buf);
+    if (v) {
+      fputc(' ', stdout);
+      cli_put_safe(stdout, v);
+    }
+    fputc('\n', stdout);
     return;
   }
-  ana_holder_label(t, TRC_SLOT_HOLDER_IS_FRAME(it->slot_kind), it->holder, buf, sizeof buf);
-  fputc(' ', stdout);
-  cli_put_safe(stdout, buf);
-  slot_text(t, it, buf, sizeof buf);
-  fputs("  ", stdout);
-  cli_put_safe(stdout, buf);
-  printf(" %s #%llu\n", it->kind == ANA_DIFF_BIND ? "->" : "-/->", (unsigned long long)it->object);
+  printf("  #%llu ", (unsigned long long)it->object);
+  cli_put_safe(stdout, ana_trace_type_name(t, it->type));
+  if (it->kind == ANA_DIFF_CHANGED && it->size != it->size_from)
+    printf("  %llu -> %llu bytes", (unsigned long long)it->size_from, (unsigned long long)it->size);
+  else
+    printf("  %llu bytes", (unsigned long long)it->size);
+  if (it->kind == ANA_DIFF_ALLOC && it->step && !ana_trace_is_alloc(t))
+    printf("  (allocated at step %llu)", (unsigned long long)it->step);
+  const char *v = ana_value_recorded(t, it->object, buf, sizeof buf);
+  if (v) {
+    fputs("  ", stdout);
+    cli_put_safe(stdout, v);
+  }
+  fputc('\n', stdout);
 }
 
-static void print_text(ana_trace *t, const ana_diff *d) {
-  printf("from before step %llu to before step %llu\n", (unsigned long long)d->from,
-         (unsigned long long)d->to);
-  for (int kind = ANA_DIFF_ALLOC; kind <= ANA_DIFF_UNBIND; kind++) {
-    size_t n = 0;
+static void print_text(ana_trace *t, const ana_diff *d, const ana_point *a, const ana_point *b, int all) {
+  fputs("from ", stdout);
+  cli_ana_put_point(stdout, a);
+  fputs(" to ", stdout);
+  cli_ana_put_point(stdout, b);
+  fputc('\n', stdout);
+  for (size_t s = 0; s < sizeof order / sizeof order[0]; s++) {
+    int kind = order[s];
+    size_t n = 0, shown = 0;
     for (size_t i = 0; i < d->n; i++) n += d->items[i].kind == kind;
-    printf("%s (%zu)\n", section[kind], n);
-    for (size_t i = 0; i < d->n; i++)
-      if (d->items[i].kind == kind) print_item(t, &d->items[i]);
+    printf("%s (%zu)\n", heading[kind], n);
+    for (size_t i = 0; i < d->n; i++) {
+      if (d->items[i].kind != kind) continue;
+      if (!all && shown == TEXT_ITEMS) {
+        printf("  ... %zu more (--all or --json lists them all)\n", n - shown);
+        break;
+      }
+      print_item(t, &d->items[i]);
+      shown++;
+    }
   }
 }
 
 int cli_diff(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  int json = 0, dashdash = 0, has_from = 0, has_to = 0;
-  uint64_t from = 0, to = 0;
-  const char *path = NULL;
+  int json = 0, all = 0, dashdash = 0;
+  const char *from = NULL, *to = NULL, *path = NULL;
   for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    uint64_t *num = NULL;
-    if (!dashdash && strcmp(a, "--") == 0) { dashdash = 1; continue; }
-    if (!dashdash && strcmp(a, "--json") == 0) { json = 1; continue; }
-    if (!dashdash && strcmp(a, "--from") == 0) { num = &from; has_from = 1; }
-    else if (!dashdash && strcmp(a, "--to") == 0) { num = &to; has_to = 1; }
-    else if (!dashdash && a[0] == '-' && a[1]) return cli_usage_error(usage, "unknown option '%s'", a);
-    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", a);
-    else { path = a; continue; }
-    if (i + 1 >= argc || cli_parse_u64(argv[i + 1], num))
-      return cli_usage_error(usage, "option '%s' needs a step number", a);
-    i++;
+    const char *s = argv[i];
+    const char **val = NULL;
+    if (!dashdash && strcmp(s, "--") == 0) { dashdash = 1; continue; }
+    if (!dashdash && strcmp(s, "--json") == 0) { json = 1; continue; }
+    if (!dashdash && strcmp(s, "--all") == 0) { all = 1; continue; }
+    if (!dashdash && strcmp(s, "--from") == 0) val = &from;
+    else if (!dashdash && strcmp(s, "--to") == 0) val = &to;
+    else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
+    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", s);
+    else { path = s; continue; }
+    if (i + 1 >= argc || !*argv[i + 1])
+      return cli_usage_error(usage, "option '%s' needs a step, a mark, 'start' or 'end'", s);
+    *val = argv[++i];
   }
   if (!path) return cli_usage_error(usage, "no trace given");
-  if (!has_from || !has_to) return cli_usage_error(usage, "give both --from and --to");
-  if (from > to) return cli_usage_error(usage, "--from %llu is after --to %llu",
-                                        (unsigned long long)from, (unsigned long long)to);
+  if (!from || !to) return cli_usage_error(usage, "give both --from and --to");
+  uint64_t fa, fb;
+  if (cli_parse_u64(from, &fa) == 0 && cli_parse_u64(to, &fb) == 0 && fa > fb)
+    return cli_usage_error(usage, "--from %s is after --to %s", from, to);
   ana_trace *t = cli_ana_open(path);
   if (!t) return CLI_FAIL;
-  if (cli_ana_needs_full(t, "diff")) {
+  ana_point a, b;
+  int rc = cli_ana_point(t, from, &a);
+  if (rc == CLI_OK) rc = cli_ana_point(t, to, &b);
+  if (rc != CLI_OK) {
     ana_trace_free(t);
-    return CLI_FAIL;
+    return rc;
+  }
+  if (a.seq > b.seq) {
+    ana_trace_free(t);
+    return cli_usage_error(usage, "--from '%s' comes after --to '%s' in the run", from, to);
   }
   ana_diff d;
-  int rc = ana_diff_compute(t, from, to, &d);
-  if (rc == HR_OK) {
-    if (json) print_json(t, &d);
-    else print_text(t, &d);
+  int st = ana_diff_points(t, &a, &b, &d);
+  if (st == HR_OK) {
+    if (json) print_json(t, &d, &a, &b);
+    else print_text(t, &d, &a, &b, all);
   } else {
-    rc = cli_ana_fail(t, rc);
+    rc = cli_ana_fail(t, st);
   }
   ana_diff_reset(&d);
   ana_trace_free(t);

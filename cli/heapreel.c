@@ -22,7 +22,7 @@ static const struct cli_command commands[] = {
   {"steps", cli_steps, "list the steps of a trace: thread, depth, function, file:line, source"},
   {"state", cli_state, "frames and heap objects just before a step, a line or a mark"},
   {"history", cli_history, "one object's life: alloc, bindings, refcount changes, free"},
-  {"diff", cli_diff, "objects allocated, freed, bound and unbound between two steps"},
+  {"diff", cli_diff, "objects new, gone and changed, names bound and unbound between two points"},
   {"growth", cli_growth, "what the heap gained between two points, by type, line or stack"},
   {"leaks", cli_leaks, "objects alive at the end by allocation site, with retention paths"},
   {"referrers", cli_referrers, "who holds an object: referrers, paths from roots, retained size"},

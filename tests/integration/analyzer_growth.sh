@@ -120,6 +120,23 @@ run 1 referrers "$T" 999999999; one_line_error "not alive"
 run 2 referrers "$T" x12; grep -q "an object is an id" "$TMP/err" || fail "bad object id: $(cat "$TMP/err")"
 run 2 referrers "$T"; grep -q "no object given" "$TMP/err" || fail "no object: $(cat "$TMP/err")"
 
+# --- diff: the two states, not the events between ----------------------------------------
+run 0 diff --from warm --to done --json "$T"
+json_check "diff takes marks: 40 new lists, 12 functions, 12 cells" '
+j["format"] == 1 and j["from"]["point"] == "warm" and [o["type"] for o in j["allocated"]].count("list") == 40 and [o["type"] for o in j["allocated"]].count("function") == 12 and [o["type"] for o in j["allocated"]].count("cell") == 12'
+json_check "the cache dict changed: it grew and has 40 more values" '
+any(c["object"] == int(a[0]) and c["size_from"] < c["size"] for c in j["changed"]) and sum(1 for b in j["bound"] if b["holder_id"] == int(a[0]) and b["slot"].startswith("value[")) == 40' "$cache"
+json_check "names bound between the states: the global LOOP; no local of a call that came and went" '
+any(b["slot"] == "global '"'"'LOOP'"'"'" for b in j["bound"]) and not any(b["slot"].startswith("local ") for b in j["bound"] + j["unbound"])'
+json_check "nothing made and freed in between is listed" \
+  'len({o["object"] for o in j["allocated"]}) == len(j["allocated"]) and j["freed"] == []'
+run 0 diff --from warm --to done "$T"
+grep -q "^new objects (" "$TMP/out" && grep -q "^changed objects (" "$TMP/out" \
+  && ok "diff text has the new, gone and changed sections" || fail "diff text: $(head -c 400 "$TMP/out")"
+run 0 diff --from warm --to done --json "$A"
+json_check "diff on an alloc trace: the new lists between the marks" '[o["type"] for o in j["allocated"]].count("list") == 40'
+run 2 diff --from done --to warm "$T"; grep -q "comes after" "$TMP/err" || fail "reversed diff: $(cat "$TMP/err")"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed" >&2
   exit 1
