@@ -21,7 +21,7 @@ static const char usage[] =
   "usage: heapreel render <trace> (--step <n> | --line <l>[:<k>] | --mark <label>) -o <out>\n"
   "   or: heapreel render <trace> (--steps <a,b,...> | --lines <l,l:k,...> | --every line|mark)\n"
   "                       -o <dir>/ [--format svg|png|pdf|dot]\n"
-  "   or: heapreel render <trace> (--cycle <n> | --leak <n>) -o <out>\n"
+  "   or: heapreel render <trace> (--cycle <n> | --leak <n> | --referrers <object>) -o <out>\n"
   "   or: heapreel render <trace> --html <out.html> [--steps ... | --lines ... | --every ...]\n"
   "\n"
   "    -o <out>            the file to write; its extension picks the format:\n"
@@ -38,6 +38,8 @@ static const char usage[] =
   "    --cycle <n>         cycle <n> of `heapreel cycles` (alive ones first), edges\n"
   "                        labelled with their slots\n"
   "    --leak <n>          the retention path of leak group <n> of `heapreel leaks`\n"
+  "    --referrers <obj>   who holds object <obj> (#id) at the end: every path from\n"
+  "                        a root to it, as `heapreel referrers` lists them\n"
   "    --html <out.html>   one self-contained page stepping through the run: source,\n"
   "                        diagram, output so far; arrow keys or the slider step.\n"
   "                        by default every step of user code (every line change\n"
@@ -66,7 +68,7 @@ static const char usage[] =
 struct render_args {
   const char *path, *out, *mark, *list, *every, *html;
   int how;                 /* 's' step, 'l' line, 'm' mark, 'S' steps, 'L' lines, 'e' every,
-                              'c' cycle, 'k' leak */
+                              'c' cycle, 'k' leak, 'r' referrers */
   uint64_t num;            /* --step, --cycle, --leak */
   uint32_t line;
   uint64_t k;
@@ -125,7 +127,7 @@ static int valued(const char *name, int argc, char **argv, int *i, const char **
 
 static int set_how(struct render_args *a, int how) {
   if (a->how) return cli_usage_error(usage, "give only one of --step, --line, --mark, --steps, "
-                                            "--lines, --every, --cycle and --leak");
+                                            "--lines, --every, --cycle, --leak and --referrers");
   a->how = how;
   return CLI_OK;
 }
@@ -134,8 +136,9 @@ static int parse_where(struct render_args *a, int how, const char *opt, const ch
   int rc = set_how(a, how);
   if (rc) return rc;
   switch (how) {
+    case 'r': if (*val == '#') val++; /* fall through */
     case 's': case 'c': case 'k':
-      if (cli_parse_u64(val, &a->num) || ((how == 'c' || how == 'k') && !a->num))
+      if (cli_parse_u64(val, &a->num) || ((how == 'c' || how == 'k' || how == 'r') && !a->num))
         return cli_usage_error(usage, "%s needs a number, not '%s'", opt, val);
       return CLI_OK;
     case 'l':
@@ -163,7 +166,8 @@ static int check_html(const struct render_args *a) {
 static int parse_args(int argc, char **argv, struct render_args *a) {
   static const struct { const char *name; int how; } wheres[] = {
     {"--step", 's'}, {"--line", 'l'}, {"--mark", 'm'}, {"--steps", 'S'}, {"--lines", 'L'},
-    {"--every", 'e'}, {"--cycle", 'c'}, {"--leak", 'k'}};
+    {"--every", 'e'}, {"--cycle", 'c'}, {"--leak", 'k'},
+    {"--referrers", 'r'}};
   int dashdash = 0, err = 0;
   for (int i = 1; i < argc; i++) {
     const char *s = argv[i], *val = NULL;
@@ -271,6 +275,7 @@ static int render_special(rnd_ctx *c, const struct render_args *a) {
   size_t len = 0;
   int fmt = rnd_format_from_path(a->out);
   int rc = a->how == 'c' ? rnd_render_cycle(c, a->num, fmt, &bytes, &len)
+         : a->how == 'r' ? rnd_render_referrers(c, a->num, fmt, &bytes, &len)
                          : rnd_render_leak(c, a->num, fmt, &bytes, &len);
   return write_out(c, rc, a->out, bytes, len);
 }
@@ -403,7 +408,7 @@ int cli_render(int argc, char **argv) {
   }
   if (a.html) rc = render_html(t, c, &a);
   else if (a.how == 's' || a.how == 'l' || a.how == 'm') rc = render_one(t, c, &a);
-  else if (a.how == 'c' || a.how == 'k') rc = render_special(c, &a);
+  else if (a.how == 'c' || a.how == 'k' || a.how == 'r') rc = render_special(c, &a);
   else rc = render_board(t, c, &a);
   rnd_ctx_free(c);
   ana_trace_free(t);

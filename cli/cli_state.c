@@ -11,16 +11,19 @@
 #include "cli.h"
 #include "cli_ana.h"
 #include "cli_json.h"
+#include "ana_point.h"
 #include "hr_status.h"
 
 static const char usage[] =
-  "usage: heapreel state (--step <n> | --line <l>[:<k>] | --mark <label>) [--expand] [--all-names]\n"
+  "usage: heapreel state (--step <n> | --line <l>[:<k>] | --mark <label> | --at <point>)\n"
+  "                      [--expand] [--all-names]\n"
   "                      [--max-refs <n>] [--json] <trace>\n"
   "\n"
   "    --step <n>        the state just before step <n> runs\n"
   "    --line <l>[:<k>]  before the first step of the <k>-th execution (default 1)\n"
   "                      of line <l> of the main script\n"
   "    --mark <label>    where the program called heapreel.mark(<label>)\n"
+  "    --at <point>      a step number, a mark's label, mark:<label>, 'start' or 'end'\n"
   "    --expand          follow the references of objects that existed before the\n"
   "                      program (modules, classes, functions), shown as leaves otherwise\n"
   "    --all-names       also show a module's dunder names (__name__, __doc__,\n"
@@ -80,10 +83,11 @@ static int parse_args(int argc, char **argv, struct state_args *a) {
     if (!dashdash && strcmp(s, "--step") == 0) how = 's';
     else if (!dashdash && strcmp(s, "--line") == 0) how = 'l';
     else if (!dashdash && strcmp(s, "--mark") == 0) how = 'm';
+    else if (!dashdash && strcmp(s, "--at") == 0) how = 'a';
     else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
     else if (a->path) return cli_usage_error(usage, "too many arguments: '%s'", s);
     else { a->path = s; continue; }
-    if (a->how) return cli_usage_error(usage, "give only one of --step, --line and --mark");
+    if (a->how) return cli_usage_error(usage, "give only one of --step, --line, --mark and --at");
     if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a value", s);
     const char *val = argv[++i];
     a->how = how;
@@ -91,10 +95,10 @@ static int parse_args(int argc, char **argv, struct state_args *a) {
       return cli_usage_error(usage, "--step needs a step number, not '%s'", val);
     if (how == 'l' && parse_line(val, a))
       return cli_usage_error(usage, "--line needs <line> or <line>:<k>, not '%s'", val);
-    if (how == 'm') a->mark = val;
+    if (how == 'm' || how == 'a') a->mark = val;
   }
   if (!a->path) return cli_usage_error(usage, "no trace given");
-  if (!a->how) return cli_usage_error(usage, "say where: --step, --line or --mark");
+  if (!a->how) return cli_usage_error(usage, "say where: --step, --line, --mark or --at");
   return CLI_OK;
 }
 
@@ -116,10 +120,19 @@ static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, st
   uint64_t step = a->step;
   int rc;
   int alloc = ana_trace_is_alloc(t);
-  if (alloc && a->how != 'm') return HR_EUSAGE;
-  if (a->how == 'm') {
-    uint64_t seq;
-    rc = ana_trace_mark(t, a->mark, &seq, &step);
+  int how = a->how;
+  uint64_t seq = 0;
+  if (how == 'a') {
+    /* One resolver for every point (ana_point.h); a step goes the --step way. */
+    ana_point p;
+    if ((rc = ana_point_resolve(t, a->mark, &p)) != HR_OK) return rc;
+    how = p.kind == ANA_POINT_STEP ? 's' : 'p';
+    step = p.step;
+    seq = p.seq + 1;   /* the state holds the events before the mark's */
+  }
+  if (alloc && how != 'm' && how != 'p') return HR_EUSAGE;
+  if (how == 'm' || how == 'p') {
+    rc = how == 'm' ? ana_trace_mark(t, a->mark, &seq, &step) : HR_OK;
     if (rc == HR_OK && alloc) {
       uint64_t g = graph_seq(t);
       if (!g || seq < g) return HR_EUSAGE;
@@ -133,7 +146,7 @@ static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, st
     w->alloc = alloc;
     return HR_OK;
   }
-  if (a->how == 'l' && (rc = ana_trace_line_step(t, a->line, a->k, &step)) != HR_OK) return rc;
+  if (how == 'l' && (rc = ana_trace_line_step(t, a->line, a->k, &step)) != HR_OK) return rc;
   rc = ana_trace_state_before_step(t, step, s, &ev);
   if (rc == HR_OK) rc = ana_finished_add_main(t, s, ev.seq - 1);
   if (rc) return rc;

@@ -1,4 +1,5 @@
-/* rnd_special.c — diagrams of one cycle or one leak's retention path (rnd_special.h).
+/* rnd_special.c — diagrams of one cycle, one leak's retention path, or who
+** holds one object (rnd_special.h).
 **
 ** Both build a scene by hand from the analysis's answer and draw it with
 ** rnd_graph_build: a cycle is its members with every reference between them
@@ -13,6 +14,7 @@
 
 #include "ana_cycles.h"
 #include "ana_leaks.h"
+#include "ana_refs.h"
 #include "ana_state.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -182,5 +184,137 @@ int rnd_render_leak(rnd_ctx *c, uint64_t n, int fmt, char **bytes, size_t *len) 
                                                   "is reachable at the end", (unsigned long long)n, l.ngroups);
   if (rc == HR_OK) rc = leak_scene(t, &l, &l.groups[n - 1], n, &sc);
   ana_leaks_reset(&l);
+  return draw(c, rc, &sc, fmt, bytes, len);
+}
+
+/* --- who holds one object ----------------------------------------------------------- */
+
+/* One reference to draw: from a frame (a root) or an object, to an object. */
+struct ref_edge {
+  uint64_t from;     /* frame id (is_root) or object id */
+  uint8_t is_root;
+  uint8_t kind;
+  uint64_t arg;
+  uint64_t to;
+  size_t root;       /* index into the roots when is_root */
+};
+
+static int push_edge(struct ref_edge **v, size_t *n, size_t *cap, struct ref_edge e) {
+  for (size_t i = 0; i < *n; i++)
+    if ((*v)[i].from == e.from && (*v)[i].is_root == e.is_root && (*v)[i].kind == e.kind &&
+        (*v)[i].arg == e.arg && (*v)[i].to == e.to) return HR_OK;
+  if (*n == *cap) {
+    struct ref_edge *nv = hr_grow(*v, cap, *n + 1, sizeof *nv, 16);
+    if (!nv) return HR_ENOMEM;
+    *v = nv;
+  }
+  (*v)[(*n)++] = e;
+  return HR_OK;
+}
+
+static int edge_from_hop(const ana_refs *r, const ana_ref *h, uint64_t to, struct ref_edge *e) {
+  memset(e, 0, sizeof *e);
+  e->to = to;
+  e->kind = h->kind;
+  e->arg = h->arg;
+  if (h->holder) {
+    e->from = h->holder;
+    return HR_OK;
+  }
+  e->is_root = 1;
+  e->root = h->root;
+  e->from = r->roots[h->root].frame;
+  return HR_OK;
+}
+
+static int box_rows(rnd_box *x, const struct ref_edge *e, size_t ne, int is_root) {
+  size_t n = 0;
+  for (size_t i = 0; i < ne; i++) n += e[i].is_root == is_root && e[i].from == x->id;
+  x->rows = hr_calloc(n ? n : 1, sizeof *x->rows);
+  return x->rows ? HR_OK : HR_ENOMEM;
+}
+
+static int referrers_scene(ana_trace *t, const ana_refs *r, rnd_scene *sc) {
+  const ana_state *s = ana_heap_state(r->heap);
+  struct ref_edge *e = NULL;
+  size_t ne = 0, cap = 0;
+  int rc = HR_OK;
+  for (size_t p = 0; rc == HR_OK && p < r->npaths; p++)
+    for (size_t k = r->path_start[p]; rc == HR_OK && k < r->path_start[p + 1]; k++) {
+      uint64_t to = k + 1 < r->path_start[p + 1] ? r->hops[k + 1].holder : r->obj;
+      struct ref_edge ed;
+      edge_from_hop(r, &r->hops[k], to, &ed);
+      rc = push_edge(&e, &ne, &cap, ed);
+    }
+  for (size_t i = 0; rc == HR_OK && i < r->ndirect; i++) {
+    struct ref_edge ed;
+    edge_from_hop(r, &r->direct[i], r->obj, &ed);
+    rc = push_edge(&e, &ne, &cap, ed);
+  }
+  /* Boxes: each frame and object that appears, the object itself last. */
+  sc->frames = rc == HR_OK ? hr_calloc(ne + 1, sizeof *sc->frames) : NULL;
+  sc->objs = rc == HR_OK ? hr_calloc(ne + 2, sizeof *sc->objs) : NULL;
+  if (rc == HR_OK && (!sc->frames || !sc->objs)) rc = HR_ENOMEM;
+  char label[256];
+  for (size_t i = 0; rc == HR_OK && i < ne; i++) {
+    rnd_box *x = NULL;
+    if (e[i].is_root) {
+      for (size_t k = 0; k < sc->nframes && !x; k++) if (sc->frames[k].id == e[i].from) x = &sc->frames[k];
+      if (!x) {
+        const ana_root *root = &r->roots[e[i].root];
+        const ana_frame_info *fi = ana_trace_frame_info(t, root->frame);
+        x = &sc->frames[sc->nframes++];
+        x->id = root->frame;
+        x->kind = RND_K_FRAME;
+        x->refcount = -1;
+        x->active = 1;
+        x->title = hr_strdup(fi ? ana_trace_location(t, fi->location).function : "?");
+        x->sub = hr_strdup(root->live ? "live" : "returned");
+        if (!x->title || !x->sub || (rc = box_rows(x, e, ne, 1))) { rc = HR_ENOMEM; break; }
+      }
+      rc = add_row(x, ana_trace_string(t, e[i].arg), e[i].to, RND_SAME);
+    } else {
+      for (size_t k = 0; k < sc->nobjs && !x; k++) if (sc->objs[k].id == e[i].from) x = &sc->objs[k];
+      if (!x) {
+        const ana_obj *o = ana_state_obj(s, e[i].from);
+        if (!o) continue;
+        x = &sc->objs[sc->nobjs++];
+        if ((rc = rnd_scene_obj_header(t, o, x)) || (rc = box_rows(x, e, ne, 0))) break;
+      }
+      ana_heap_slot_label(t, r->heap, e[i].kind, e[i].arg, label, sizeof label);
+      rc = add_row(x, label, e[i].to, RND_SAME);
+    }
+  }
+  if (rc == HR_OK) {
+    const ana_obj *o = ana_state_obj(s, r->obj);
+    rnd_box *x = NULL;
+    for (size_t k = 0; k < sc->nobjs && !x; k++) if (sc->objs[k].id == r->obj) x = &sc->objs[k];
+    if (!x && o) {
+      x = &sc->objs[sc->nobjs++];
+      rc = rnd_scene_obj_header(t, o, x);
+    }
+    if (rc == HR_OK && x) x->mark = RND_NEW;
+  }
+  hr_free(e);
+  if (rc) return rc;
+  sc->caption = hr_sprintf("#%llu: %zu referrer%s, %zu path%s from a root%s; retains %llu bytes",
+                           (unsigned long long)r->obj, r->ndirect, r->ndirect == 1 ? "" : "s",
+                           r->npaths, r->npaths == 1 ? "" : "s", r->truncated ? " (more not drawn)" : "",
+                           (unsigned long long)r->retained_bytes);
+  sc->source = hr_strdup("who holds the marked object at the end of the main script");
+  return sc->caption && sc->source ? HR_OK : HR_ENOMEM;
+}
+
+int rnd_render_referrers(rnd_ctx *c, uint64_t obj, int fmt, char **bytes, size_t *len) {
+  ana_trace *t = rnd_ctx_trace(c);
+  ana_refs r;
+  rnd_scene sc;
+  memset(&sc, 0, sizeof sc);
+  uint64_t end;
+  int is_mark;
+  ana_heap_end(t, &end, &is_mark);
+  int rc = ana_refs_compute(t, end, obj, 32, 20, &r);
+  if (rc == HR_OK) rc = referrers_scene(t, &r, &sc);
+  ana_refs_reset(&r);
   return draw(c, rc, &sc, fmt, bytes, len);
 }

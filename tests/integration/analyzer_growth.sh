@@ -137,6 +137,21 @@ run 0 diff --from warm --to done --json "$A"
 json_check "diff on an alloc trace: the new lists between the marks" '[o["type"] for o in j["allocated"]].count("list") == 40'
 run 2 diff --from done --to warm "$T"; grep -q "comes after" "$TMP/err" || fail "reversed diff: $(cat "$TMP/err")"
 
+# --- render --referrers draws the paths; state takes any point ----------------------------
+run 0 render "$T" --referrers "#$cell" -o "$TMP/ref.dot"
+grep -q "__closure__" "$TMP/ref.dot" && grep -q "closure\[0\]" "$TMP/ref.dot" && grep -q "BUS" "$TMP/ref.dot" \
+  && ok "render --referrers draws the cell's two paths from the global BUS" || fail "render --referrers: $(head -c 300 "$TMP/ref.dot")"
+run 0 render "$T" --referrers "$cache" -o "$TMP/ref.svg"
+grep -q "<svg" "$TMP/ref.svg" && ok "render --referrers writes an SVG" || fail "no SVG from render --referrers"
+run 1 render "$T" --referrers 999999999 -o "$TMP/x.svg"; one_line_error "not alive"
+run 0 state --at warm --json "$T"
+cp "$TMP/out" "$TMP/at.json"
+run 0 state --mark warm --json "$T"
+cmp -s "$TMP/out" "$TMP/at.json" && ok "state --at warm is state --mark warm" || fail "state --at warm differs from --mark warm"
+run 0 state --at end --json "$A"
+json_check "state --at end on an alloc trace: the end-of-run graph" 'j["objects"]'
+run 1 state --at nosuch "$T"; one_line_error "no mark labelled 'nosuch'"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed" >&2
   exit 1
