@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ana_point.h"
 #include "ana_state.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -290,17 +291,30 @@ int ana_history_resolve(ana_trace *t, const char *spec, uint64_t *id) {
     return HR_OK;
   }
   unsigned long long step = strtoull(at + 1, &end, 10);
-  if (at == spec || at[1] < '0' || at[1] > '9' || *end)
+  /* NAME@POINT: a mark's label, start or end (ana_point.h) names a point too. */
+  int by_point = at[1] && (at[1] < '0' || at[1] > '9');
+  if (at == spec || !at[1] || (!by_point && *end))
     return ana_trace_fail(t, HR_EUSAGE, "'%s' is not an object id or NAME@STEP", spec);
   char *name = hr_strndup(spec, (size_t)(at - spec));
   ana_state *s = ana_state_new();
   trc_event ev;
-  int rc = name && s ? ana_trace_state_before_step(t, step, s, &ev) : HR_ENOMEM;
+  ana_point p;
+  char where[160];
+  int rc = name && s ? HR_OK : HR_ENOMEM;
+  if (rc == HR_OK && by_point) {
+    rc = ana_point_resolve(t, at + 1, &p);
+    if (rc == HR_OK) rc = ana_trace_state_at_seq(t, p.seq, s);
+    ev.f[0] = ana_state_frame_id(s);
+    snprintf(where, sizeof where, "at '%s'", at + 1);
+  } else if (rc == HR_OK) {
+    rc = ana_trace_state_before_step(t, step, s, &ev);
+    snprintf(where, sizeof where, "before step %llu", step);
+  }
   if (rc == HR_OK) {
     int found;
     *id = lookup_name(t, s, ev.f[0], name, &found);
-    if (!found) rc = ana_trace_fail(t, HR_ENOTFOUND, "no name '%s' before step %llu", name, step);
-    else if (!*id) rc = ana_trace_fail(t, HR_ENOTFOUND, "name '%s' is unbound before step %llu", name, step);
+    if (!found) rc = ana_trace_fail(t, HR_ENOTFOUND, "no name '%s' %s", name, where);
+    else if (!*id) rc = ana_trace_fail(t, HR_ENOTFOUND, "name '%s' is unbound %s", name, where);
   }
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   ana_state_free(s);

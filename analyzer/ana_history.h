@@ -59,7 +59,8 @@ int ana_history_compute(ana_trace *t, uint64_t id, ana_history *h);
 void ana_history_reset(ana_history *h);
 
 /* Resolve "ID", "#ID" or "NAME@STEP" (what NAME referred to just before
-** STEP, looked up like Python: the running frame, then globals). */
+** STEP, looked up like Python: the running frame, then globals), or
+** "NAME@POINT" for any other point of ana_point.h (a mark, start, end). */
 int ana_history_resolve(ana_trace *t, const char *spec, uint64_t *id);
 
 /* A holder for people: "frame 2 (f)" or "#5 list", into buf. */

@@ -15,7 +15,8 @@ static const char usage[] =
   "usage: heapreel history [--json] <trace> <object>\n"
   "\n"
   "    <object>  an object id (3 or #3), or NAME@STEP: what NAME referred to\n"
-  "              just before step STEP (the running frame's names, then globals)\n"
+  "              just before step STEP (the running frame's names, then globals);\n"
+  "              NAME@LABEL, NAME@start, NAME@end: at a mark or the end\n"
   "    --json    print {object, type, alloc, free, events} as JSON\n";
 
 static const char *const kind_names[] = {"?", "bind", "unbind", "incref", "decref", "return", "resize"};

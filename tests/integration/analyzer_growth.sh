@@ -152,6 +152,10 @@ run 0 state --at end --json "$A"
 json_check "state --at end on an alloc trace: the end-of-run graph" 'j["objects"]'
 run 1 state --at nosuch "$T"; one_line_error "no mark labelled 'nosuch'"
 
+run 0 history --json "$T" CACHE@warm
+json_check "history NAME@MARK: CACHE at the mark warm is the cache dict" 'j["object"] == int(a[0])' "$cache"
+run 1 history "$T" LOOP@warm; one_line_error "no name 'LOOP' at 'warm'"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed" >&2
   exit 1
