@@ -99,14 +99,13 @@ static int dominated_in_group(const ana_leaks *l, const ana_dom *d, const ana_ma
 /* Retained bytes and path shapes for the reachable groups g[0..n) into more[]. */
 static int fill(const ana_leaks *l, const ana_dom *d, int has_steps, const ana_leak_group *g,
                 size_t n, ana_leak_more *more) {
-  const int with_paths = 1;
   if (!n) return HR_OK;
   ana_map idx;
   ana_map_init(&idx);
   int rc = index_groups(&idx, g, n);
-  struct shape **sh = with_paths ? hr_calloc(n, sizeof *sh) : NULL;
-  size_t *caps = with_paths ? hr_calloc(n, sizeof *caps) : NULL;
-  if (with_paths && (!sh || !caps)) rc = HR_ENOMEM;
+  struct shape **sh = hr_calloc(n, sizeof *sh);
+  size_t *caps = hr_calloc(n, sizeof *caps);
+  if (!sh || !caps) rc = HR_ENOMEM;
   size_t nobj = 0;
   const ana_obj **all = rc == HR_OK ? ana_state_objs(ana_heap_state(l->heap), &nobj) : NULL;
   if (rc == HR_OK && !all && nobj) rc = HR_ENOMEM;
@@ -117,14 +116,12 @@ static int fill(const ana_leaks *l, const ana_dom *d, int has_steps, const ana_l
     if (gi < 0) continue;
     if (!dominated_in_group(l, d, &idx, g, gi, all[i]->id))
       more[gi].retained += ana_dom_retained(d, all[i]->id, NULL);
-    if (with_paths) {
-      uint32_t depth;
-      uint64_t h = path_shape(l, all[i]->id, &depth);
-      rc = add_shape(&more[gi], &caps[gi], &sh[gi], h, all[i]->id, depth);
-    }
+    uint32_t depth;
+    uint64_t h = path_shape(l, all[i]->id, &depth);
+    rc = add_shape(&more[gi], &caps[gi], &sh[gi], h, all[i]->id, depth);
   }
   hr_free(all);
-  for (size_t i = 0; with_paths && i < n; i++) {
+  for (size_t i = 0; sh && i < n; i++) {
     if (rc == HR_OK && more[i].npaths) {
       more[i].paths = hr_malloc(more[i].npaths * sizeof *more[i].paths);
       if (!more[i].paths) rc = HR_ENOMEM;

@@ -1,12 +1,22 @@
 /* test_dom.c — dominators and retained sizes (ana_dom.h) on hand-built heaps:
-** a diamond, a chain, a cycle, an older object, and objects no root reaches. */
+** a diamond, a chain, a cycle, an older object, and objects no root reaches;
+** then growth, diff, referrers and the leak groups' paths on the synthetic
+** trace (hr_synth.h), with every allocation failing in turn. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "ana_diff.h"
 #include "ana_dom.h"
+#include "ana_growth.h"
 #include "ana_heap.h"
+#include "ana_leakpaths.h"
+#include "ana_refs.h"
 #include "hr_mem.h"
 #include "hr_status.h"
+#include "hr_synth.h"
 #include "hr_test.h"
 
 static uint64_t seq;
@@ -95,4 +105,84 @@ static void test_empty(void) {
   ana_heap_free(h);
 }
 
-HR_TEST_MAIN(test_diamond, test_chain, test_empty)
+static ana_trace *open_synth(void) {
+  static char path[600];
+  const char *env = getenv("HEAPREEL_TEST_TMP");
+  const char *dir = env && *env ? env : "/tmp";
+  mkdir(dir, 0777);
+  snprintf(path, sizeof path, "%s/dom_%ld.heapreel", dir, (long)getpid());
+  char *err = NULL;
+  int rc = hr_synth_write(path, NULL, &err);
+  hr_free(err);
+  CHECK_EQ_U64(rc, HR_OK);
+  ana_trace *t = NULL;
+  if (rc == HR_OK) rc = ana_trace_open(path, &t, &err);
+  hr_free(err);
+  CHECK_EQ_U64(rc, HR_OK);
+  return t;
+}
+
+/* Growth from the mark "mid" to the end, and back from start. */
+static int growth_once(void *t) {
+  ana_point a, b;
+  ana_growth g;
+  memset(&g, 0, sizeof g);
+  int rc = ana_point_resolve(t, "mid", &a);
+  if (rc == HR_OK) rc = ana_point_resolve(t, "end", &b);
+  if (rc == HR_OK) rc = ana_growth_compute(t, &a, &b, ANA_GROWTH_TRACEBACK, &g);
+  ana_growth_reset(&g);
+  return rc;
+}
+static int diff_once(void *t) {
+  ana_diff d;
+  int rc = ana_diff_compute(t, 1, 12, &d);
+  ana_diff_reset(&d);
+  return rc;
+}
+static int refs_once(void *t) {
+  ana_refs r;
+  uint64_t end;
+  int is_mark;
+  ana_heap_end(t, &end, &is_mark);
+  int rc = ana_refs_compute(t, end, 4, 8, 8, &r);
+  ana_refs_reset(&r);
+  return rc;
+}
+static int leak_paths_once(void *t) {
+  ana_leaks l;
+  ana_leaks_more m;
+  memset(&m, 0, sizeof m);
+  int rc = ana_leaks_compute(t, &l);
+  if (rc == HR_OK) rc = ana_leaks_more_compute(t, &l, &m);
+  if (rc == HR_OK) ana_leaks_sort_retained(&l, &m);
+  ana_leaks_more_reset(&m);
+  ana_leaks_reset(&l);
+  return rc;
+}
+
+/* The answers on the synthetic trace, then every allocation failing in turn. */
+static void test_synth(void) {
+  ana_trace *t = open_synth();
+  REQUIRE(t);
+  CHECK_EQ_U64(growth_once(t), HR_OK);
+  CHECK_EQ_U64(diff_once(t), HR_OK);
+  /* The function f (#4), held by the global f: one path, one referrer. */
+  uint64_t end;
+  int is_mark;
+  ana_heap_end(t, &end, &is_mark);
+  ana_refs r;
+  REQUIRE(ana_refs_compute(t, end, 4, 8, 8, &r) == HR_OK);
+  CHECK_EQ_U64(r.npaths, 1);
+  CHECK_EQ_U64(r.ndirect, 1);
+  CHECK(r.retained_bytes > 0);
+  ana_refs_reset(&r);
+  CHECK_EQ_U64(ana_refs_compute(t, end, 999, 8, 8, &r), HR_ENOTFOUND);
+  ana_refs_reset(&r);
+  CHECK(hr_test_oom("growth", 3000, 0, growth_once, t) > 0);
+  CHECK(hr_test_oom("diff", 3000, 0, diff_once, t) > 0);
+  CHECK(hr_test_oom("referrers", 3000, 0, refs_once, t) > 0);
+  CHECK(hr_test_oom("leak paths", 3000, 0, leak_paths_once, t) > 0);
+  ana_trace_free(t);
+}
+
+HR_TEST_MAIN(test_diamond, test_chain, test_empty, test_synth)
