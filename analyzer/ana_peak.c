@@ -57,6 +57,7 @@ void ana_peak_pick_free(ana_peak_pick *k, const trc_event *ev, uint64_t location
 int ana_peak_pick_mem(ana_peak_pick *k, const trc_event *ev, uint64_t location) {
   uint64_t now = ev->f[0], high = ev->f[1] > now ? ev->f[1] : now;
   int moved = 0;
+  k->nmem++;
   /* A peak at step 0 (the recorder's own start-up, before the program's
   ** first instruction) gives way to any later one. */
   if (!k->found || high > k->bytes || !k->step) {
@@ -66,6 +67,7 @@ int ana_peak_pick_mem(ana_peak_pick *k, const trc_event *ev, uint64_t location) 
     /* A high above the count now was reached before memory fell: just
     ** before the first free since the previous mem event. */
     k->at_free = high > now && k->free_seq;
+    k->unresolved = high > now && !k->free_seq && k->nmem == 1;
     if (k->at_free) {
       k->at_seq = k->free_seq - 1;
       k->step = k->free_step;

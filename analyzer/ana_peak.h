@@ -55,6 +55,10 @@ typedef struct ana_peak_pick {
   uint64_t bytes, step, location;
   uint64_t at_seq;     /* the heap at the peak is the state after this event */
   int at_free;         /* 1: the peak is placed just before a free */
+  int unresolved;      /* 1: the peak is a high above the count at the first mem
+                          event fed, with no free before it: a pass over a later
+                          part of a trace places it with the earlier part's free */
+  uint64_t nmem;       /* mem events fed */
   uint64_t free_seq, free_step, free_loc;   /* the first free since the previous mem event */
 } ana_peak_pick;
 void ana_peak_pick_free(ana_peak_pick *k, const trc_event *ev, uint64_t location);

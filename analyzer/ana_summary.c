@@ -176,7 +176,14 @@ static void merge(struct pass *p, const struct pass *q) {
   if (q->pick.found && (!p->pick.found || b->peak_bytes > s->peak_bytes || !s->peak_step)) {
     s->peak_bytes = b->peak_bytes;
     s->peak_step = b->peak_step;
+    uint64_t free_seq = p->pick.free_seq, free_step = p->pick.free_step, free_loc = p->pick.free_loc;
     p->pick = q->pick;
+    /* The high the second half's first mem event carries was reached before
+    ** the first half's last free, as one pass would place it. */
+    if (q->pick.unresolved && free_seq) {
+      p->pick.step = s->peak_step = free_step;
+      p->pick.location = free_loc;
+    }
     if (!p->pick.location) p->pick.location = p->step_loc;
   }
 }
