@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ana_view.h"
 #include "hr_mem.h"
 #include "hr_status.h"
 
@@ -48,7 +49,9 @@ static uint64_t path_shape(const ana_leaks *l, uint64_t obj, uint32_t *depth) {
       h = ana_hash64(h ^ part);
       break;
     }
-    if (r->kind == TRC_SLOT_ATTR || r->kind == TRC_SLOT_OTHER) part ^= r->arg << 8;
+    /* Names count; an implied slot's referent id (ana_view.h) does not. */
+    if (r->kind == TRC_SLOT_OTHER && (r->arg & ANA_SLOT_IMPLIED)) part ^= (r->arg & 0xff) << 8;
+    else if (r->kind == TRC_SLOT_ATTR || r->kind == TRC_SLOT_OTHER) part ^= r->arg << 8;
     h = ana_hash64(h ^ part);
     r = ana_map_get(&l->reach, r->from);
   }
