@@ -64,7 +64,8 @@ case "$cmd" in
     run_tests build
     echo "build.sh: the same tests under AddressSanitizer and UndefinedBehaviorSanitizer" >&2
     configure_and_build build-asan -DHEAPREEL_SANITIZE=ON
-    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests build-asan
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$ROOT/tests/tools/lsan.supp:print_suppressions=0 \
+      UBSAN_OPTIONS=print_stacktrace=1 run_tests build-asan
     ;;
   bench)
     install_missing

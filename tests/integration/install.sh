@@ -5,6 +5,8 @@
 set -u
 . "$(dirname "$0")/../tools/test_env.sh" && test_env install --keep-on-failure
 
+HEAPREEL_EVENTS_EXT=$EXT . "$SRC/tests/tools/host_env.sh"   # sqlite3 loading a sanitizer build's extension
+
 P=$TMP/prefix
 if ! cmake --install "$BUILD" --prefix "$P" >"$TMP/install.out" 2>&1; then
   echo "FAIL: cmake --install: $(tail -3 "$TMP/install.out")" >&2; exit 1
@@ -24,7 +26,7 @@ run_from() {
   steps=$("$p/bin/heapreel" summary --json "$TMP/$where.heapreel" | $PY -c 'import json,sys; print(json.load(sys.stdin)["steps"])')
   [ "${steps:-0}" -gt 0 ] && ok "$where: recorded $steps steps" || fail "$where: summary gives no steps"
   local n
-  n=$(sqlite3 -readonly "$TMP/$where.heapreel" ".load $p/lib/heapreel/heapreel_events" \
+  n=$("${HOST_ENV[@]}" sqlite3 -readonly "$TMP/$where.heapreel" ".load $p/lib/heapreel/heapreel_events" \
         "SELECT count(*) FROM events WHERE kind = 'bind'" 2>"$TMP/$where.sql.err")
   [ "${n:-0}" -gt 0 ] && ok "$where: the installed extension reads $n binds" ||
     fail "$where: sqlite3 with the installed extension: $(head -2 "$TMP/$where.sql.err")"

@@ -5,6 +5,8 @@
 set -u
 . "$(dirname "$0")/../tools/test_env.sh" && test_env readme_commands --keep-on-failure
 
+HEAPREEL_EVENTS_EXT=$EXT . "$SRC/tests/tools/host_env.sh"   # sqlite3 loading a sanitizer build's extension
+
 R=$TMP/repo
 mkdir -p "$R/tests" && cp -r "$SRC/traces" "$R/" && cp -r "$SRC/tests/programs" "$R/tests/" && ln -s "$BUILD" "$R/build"
 
@@ -21,6 +23,7 @@ i=0
 while IFS= read -r cmd; do
   [ -n "$cmd" ] || continue
   i=$((i + 1))
+  case $cmd in sqlite3*) cmd="${HOST_ENV[*]} $cmd" ;; esac
   if (cd "$R" && bash -c "$cmd") >"$TMP/out.$i" 2>"$TMP/err.$i" </dev/null; then
     if grep -qE '^heapreel: (cannot|warning|error)|Traceback|ERROR|Error:' "$TMP/err.$i"; then
       fail "[$cmd] complained: $(head -2 "$TMP/err.$i")"
