@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <libgen.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -57,14 +59,33 @@ static char *errno_text(int err) {
   return s;
 }
 
-/* The file must be a regular file that starts like an SQLite database and is
-** as long as its header says: a trace cut short (a failed copy, a full disk)
-** is told apart from a damaged one before SQLite reads a missing page. */
-static int check_file(const char *path, char **errmsg) {
+static int check_regular(const char *path, char **errmsg) {
   struct stat st;
   if (stat(path, &st) != 0) return fail(errmsg, HR_EIO, errno_text(errno));
   if (S_ISDIR(st.st_mode)) return fail(errmsg, HR_EIO, hr_strdup("is a directory"));
   if (!S_ISREG(st.st_mode)) return fail(errmsg, HR_EIO, hr_strdup("not a regular file"));
+  return HR_OK;
+}
+
+/* Whether a non-empty write-ahead log lies beside path. */
+static int has_wal(const char *path) {
+  struct stat st;
+  char *wal = hr_sprintf("%s-wal", path);
+  int there = wal && stat(wal, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+  hr_free(wal);
+  return there;
+}
+
+/* The file must start like an SQLite database and be as long as its header
+** says: a trace cut short (a failed copy, a full disk) is told apart from a
+** damaged one before SQLite reads a missing page. With a write-ahead log
+** beside it the header may count pages that are still only in the log (a
+** checkpoint cut short writes page 1 first), and SQLite reads them there. */
+static int check_file(const char *path, char **errmsg) {
+  struct stat st;
+  int st_rc = check_regular(path, errmsg);
+  if (st_rc != HR_OK) return st_rc;
+  if (stat(path, &st) != 0) return fail(errmsg, HR_EIO, errno_text(errno));
   FILE *f = fopen(path, "rb");
   if (!f) return fail(errmsg, HR_EIO, errno_text(errno));
   unsigned char h[100];
@@ -78,12 +99,34 @@ static int check_file(const char *path, char **errmsg) {
   /* SQLite trusts the header's page count only while the version-valid-for
   ** number matches the change counter; so do we. */
   int count_valid = memcmp(h + 92, h + 24, 4) == 0 && pages > 0;
-  if (count_valid && (uint64_t)st.st_size < (uint64_t)pages * page_size)
+  if (count_valid && (uint64_t)st.st_size < (uint64_t)pages * page_size && !has_wal(path))
     return fail(errmsg, HR_ECORRUPT,
                 hr_sprintf("trace is damaged: file is truncated (%llu of %llu bytes)",
                            (unsigned long long)st.st_size,
                            (unsigned long long)pages * page_size));
   return HR_OK;
+}
+
+/* A log that could not be merged is read in place, which SQLite can do only
+** with its index file '-shm' beside it or a directory it may create it in. */
+static int check_wal_readable(const char *path, char **errmsg) {
+  if (!has_wal(path)) return HR_OK;
+  char *shm = hr_sprintf("%s-shm", path), *dir = hr_strdup(path);
+  if (!shm || !dir) {
+    hr_free(shm);
+    hr_free(dir);
+    return fail(errmsg, HR_ENOMEM, hr_strdup("out of memory"));
+  }
+  struct stat st;
+  int ok = stat(shm, &st) == 0 || access(dirname(dir), W_OK) == 0;
+  hr_free(dir);
+  int status = ok ? HR_OK
+                  : fail(errmsg, HR_EIO,
+                         hr_sprintf("its write-ahead log '%s-wal' can be read only with '%s' "
+                                    "beside it or in a writable directory: copy the trace and "
+                                    "its -wal to one", path, shm));
+  hr_free(shm);
+  return status;
 }
 
 /* Map an SQLite failure met while checking the trace to a status and a line. */
@@ -92,7 +135,7 @@ static int sql_fail(trc_reader *r, int rc, char **errmsg) {
   if (prim == SQLITE_NOMEM) return fail(errmsg, HR_ENOMEM, hr_strdup("out of memory"));
   if (prim == SQLITE_NOTADB)
     return fail(errmsg, HR_EFORMAT, hr_strdup("not a heapreel trace"));
-  if (prim == SQLITE_CORRUPT)
+  if (prim == SQLITE_CORRUPT || rc == SQLITE_IOERR_SHORT_READ)
     return fail(errmsg, HR_ECORRUPT, hr_sprintf("trace is damaged: %s", sqlite3_errmsg(r->db)));
   return fail(errmsg, HR_ESQL, hr_sprintf("cannot read trace: %s", sqlite3_errmsg(r->db)));
 }
@@ -212,11 +255,19 @@ static int query_u64(trc_reader *r, const char *sql, uint64_t *out, char **errms
 int trc_reader_open(const char *path, trc_reader **out, char **errmsg) {
   *out = NULL;
   if (errmsg) *errmsg = NULL;
-  int st = check_file(path, errmsg);
+  int st = check_regular(path, errmsg);
   if (st != HR_OK) return st;
   trc_reader *r = hr_calloc(1, sizeof *r);
   if (!r) return fail(errmsg, HR_ENOMEM, hr_strdup("out of memory"));
+  /* The log first: the file alone may look cut short while the log beside
+  ** it holds the rest. */
   (void)trc_wal_merge(path, &r->note);
+  st = check_file(path, errmsg);
+  if (st == HR_OK) st = check_wal_readable(path, errmsg);
+  if (st != HR_OK) {
+    trc_reader_free(r);
+    return st;
+  }
   /* This SQLite takes "file:" names as URIs; a path is only ever a path. */
   char *name = strncmp(path, "file:", 5) == 0 ? hr_sprintf("./%s", path) : hr_strdup(path);
   if (!name) {

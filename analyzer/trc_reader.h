@@ -24,7 +24,7 @@ void trc_reader_free(trc_reader *r);                 /* NULL is a no-op */
 /* Apply the defensive settings the reader uses to another connection on a
 ** trace (nothing in the file runs with privileges, no extension loading). */
 int trc_reader_harden(sqlite3 *db);
-/* A killed recording's 'path-wal' merged into the file, once, when the file
+/* A 'path-wal' left by a killed recording (or an interrupted checkpoint) merged into the file, once, when the file
 ** and directory can be written (trc_walmerge.c); *note gets an owned line to
 ** show when it was done, else NULL. */
 int trc_wal_merge(const char *path, char **note);

@@ -1,4 +1,4 @@
-/* trc_walmerge.c — fold a killed recording's write-ahead log into its trace.
+/* trc_walmerge.c — fold a write-ahead log left beside a trace into it.
 **
 ** The recorder writes through SQLite's WAL and, at its close, checkpoints it
 ** and switches back to a rollback journal, so a finished trace is one file.
@@ -56,8 +56,11 @@ static int is_complete(sqlite3 *db) {
 
 /* Checkpoint and switch to a rollback journal; 1 when the WAL is gone. A
 ** recording still running holds the database open, so the switch fails
-** (SQLITE_BUSY) and the file is left as it is. */
-static int merge(const char *path) {
+** (SQLITE_BUSY) and the file is left as it is. A finished recording's log
+** is merged too: a copy taken, or a kill that came, before its closing
+** checkpoint ended leaves one, and the file alone then lacks pages.
+** *complete gets whether the recording had finished. */
+static int merge(const char *path, int *complete) {
   sqlite3 *db = NULL;
   char *name = strncmp(path, "file:", 5) == 0 ? hr_sprintf("./%s", path) : hr_strdup(path);
   if (!name) return 0;
@@ -65,7 +68,7 @@ static int merge(const char *path) {
   hr_free(name);
   if (rc == SQLITE_OK) rc = trc_reader_harden(db);
   int merged = 0;
-  if (rc == SQLITE_OK && !sqlite3_db_readonly(db, "main") && is_complete(db) == 0 &&
+  if (rc == SQLITE_OK && !sqlite3_db_readonly(db, "main") && (*complete = is_complete(db)) >= 0 &&
       sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) == SQLITE_OK) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = DELETE", -1, &st, NULL) == SQLITE_OK &&
@@ -82,8 +85,10 @@ static int merge(const char *path) {
 int trc_wal_merge(const char *path, char **note) {
   *note = NULL;
   char *wal = hr_sprintf("%s-wal", path), *shm = hr_sprintf("%s-shm", path);
-  if (wal && shm && exists(wal) && writable(path, shm) && merge(path) && !exists(wal))
-    *note = hr_sprintf("merged the killed recording's write-ahead log into '%s'", path);
+  int complete = 0;
+  if (wal && shm && exists(wal) && writable(path, shm) && merge(path, &complete) && !exists(wal))
+    *note = complete ? hr_sprintf("merged the write-ahead log left beside '%s' into it", path)
+                     : hr_sprintf("merged the killed recording's write-ahead log into '%s'", path);
   hr_free(wal);
   hr_free(shm);
   return HR_OK;
