@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ana_kfcheck.h"
 #include "ana_keyframe.h"
 #include "ana_trace.h"
 #include "hr_mem.h"
@@ -114,14 +115,48 @@ static int writable(const char *path, const char **why) {
   return ok;
 }
 
-static const char sql_has_keyframes[] = "SELECT 1 FROM keyframes LIMIT 1";
-static const char sql_insert[] = "INSERT OR REPLACE INTO keyframes(step, seq, data) VALUES(?1, ?2, ?3)";
-static const char sql_meta[] = "INSERT OR REPLACE INTO meta(key, value) VALUES('keyframes', ?1)";
+static const char sql_seen[] = "SELECT value FROM meta WHERE key = 'keyframes_check'";
+static const char sql_clear[] = "DELETE FROM keyframes";
+static const char sql_insert[] = "INSERT INTO keyframes(step, seq, data) VALUES(?1, ?2, ?3)";
+static const char sql_meta[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)";
 
-/* Store the keyframes in one transaction; HR_OK, or a status with *why set. */
-static int store(const char *path, const struct kf_build *b, char *why, size_t whylen) {
+/* Whether the file's keyframe check is still `seen` (NULL: none): nobody
+** stored keyframes since this process looked. */
+static int unchanged(sqlite3 *db, const char *seen, int *same) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql_seen, -1, &st, NULL);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_step(st);
+  const char *now = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+  if (rc == SQLITE_ROW && !now) now = "";
+  *same = (!now && !seen) || (now && seen && strcmp(now, seen) == 0);
+  rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int put_meta(sqlite3 *db, const char *key, const char *value) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql_meta, -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* Store the keyframes and their check in one transaction, replacing the
+** keyframes this process saw (`seen`: their check, NULL for none); when
+** another process stored keyframes meanwhile, *stored is 0 and the file is
+** left to theirs. HR_OK, or a status with *why set. */
+static int store(const char *path, const struct kf_build *b, const char *check, const char *seen,
+                 int *stored, char *why, size_t whylen) {
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
+  *stored = 0;
   char *name = strncmp(path, "file:", 5) == 0 ? hr_sprintf("./%s", path) : hr_strdup(path);
   if (!name) return HR_ENOMEM;
   int rc = sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE, NULL);
@@ -129,17 +164,11 @@ static int store(const char *path, const struct kf_build *b, char *why, size_t w
   if (rc == SQLITE_OK) rc = trc_reader_harden(db);
   if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db, 2000);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-  int exists = 0;
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql_has_keyframes, -1, &st, NULL);
-  if (rc == SQLITE_OK) {
-    int r = sqlite3_step(st);
-    exists = r == SQLITE_ROW;
-    rc = r == SQLITE_ROW || r == SQLITE_DONE ? SQLITE_OK : r;
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  if (rc == SQLITE_OK && !exists) rc = sqlite3_prepare_v2(db, sql_insert, -1, &st, NULL);
-  for (size_t i = 0; rc == SQLITE_OK && !exists && i < b->n; i++) {
+  int same = 0;
+  if (rc == SQLITE_OK) rc = unchanged(db, seen, &same);
+  if (rc == SQLITE_OK && same) rc = sqlite3_exec(db, sql_clear, NULL, NULL, NULL);
+  if (rc == SQLITE_OK && same) rc = sqlite3_prepare_v2(db, sql_insert, -1, &st, NULL);
+  for (size_t i = 0; rc == SQLITE_OK && same && i < b->n; i++) {
     sqlite3_bind_int64(st, 1, (sqlite3_int64)b->v[i].step);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)b->v[i].seq);
     sqlite3_bind_blob(st, 3, b->v[i].data, (int)b->v[i].len, SQLITE_STATIC);
@@ -148,23 +177,19 @@ static int store(const char *path, const struct kf_build *b, char *why, size_t w
     sqlite3_reset(st);
   }
   sqlite3_finalize(st);
-  st = NULL;
-  if (rc == SQLITE_OK && !exists) rc = sqlite3_prepare_v2(db, sql_meta, -1, &st, NULL);
-  if (rc == SQLITE_OK && !exists) {
+  if (rc == SQLITE_OK && same) {
     char desc[96];
-    snprintf(desc, sizeof desc, "analyzer, every %llu events",
-             (unsigned long long)b->every);
-    sqlite3_bind_text(st, 1, desc, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    snprintf(desc, sizeof desc, "analyzer, every %llu events", (unsigned long long)b->every);
+    rc = put_meta(db, "keyframes", desc);
+    if (rc == SQLITE_OK) rc = put_meta(db, "keyframes_check", check);
   }
-  sqlite3_finalize(st);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
     snprintf(why, whylen, "%s", db ? sqlite3_errmsg(db) : "out of memory");
     if (db) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
   }
   sqlite3_close_v2(db);
+  *stored = rc == SQLITE_OK && same;
   return rc == SQLITE_OK ? HR_OK : HR_EIO;
 }
 
@@ -176,6 +201,28 @@ static uint64_t trace_bytes(const char *path) {
   if (wal && stat(wal, &sb) == 0) n += (uint64_t)sb.st_size;
   hr_free(wal);
   return n;
+}
+
+/* The keyframes' check (ana_kfcheck.h), read on the trace's own snapshot. */
+static char *kf_check_text(ana_trace *t, const struct kf_build *b) {
+  uint64_t *steps = hr_calloc(b->n, sizeof *steps), *seqs = hr_calloc(b->n, sizeof *seqs);
+  uint8_t **blobs = hr_calloc(b->n, sizeof *blobs);
+  size_t *lens = hr_calloc(b->n, sizeof *lens);
+  char *text = NULL;
+  if (steps && seqs && blobs && lens) {
+    for (size_t i = 0; i < b->n; i++) {
+      steps[i] = b->v[i].step;
+      seqs[i] = b->v[i].seq;
+      blobs[i] = b->v[i].data;
+      lens[i] = b->v[i].len;
+    }
+    text = ana_kfcheck_format(ana_trace_db(t), b->n, steps, seqs, blobs, lens);
+  }
+  hr_free(steps);
+  hr_free(seqs);
+  hr_free(blobs);
+  hr_free(lens);
+  return text;
 }
 
 int ana_trace_build_keyframes(ana_trace *t) {
@@ -206,23 +253,36 @@ int ana_trace_build_keyframes(ana_trace *t) {
              "trace itself); every replay starts from the first event", ana_trace_path(t));
     ana_trace_note(t, buf);
   }
+  char *check = NULL, *seen = NULL;
   if (rc == HR_OK && b.n) {
-    char note[420];
-    snprintf(note, sizeof note, "caching %zu keyframes in '%s' (+%.1f MB), once; "
-             "HEAPREEL_NO_CACHE=1 leaves the trace as it is", b.n, ana_trace_path(t),
-             (double)b.bytes / 1e6);
-    ana_trace_note(t, note);
+    check = kf_check_text(t, &b);
+    const char *s0 = ana_trace_keyframe_check(t);
+    seen = s0 ? hr_strdup(s0) : NULL;
+    if (!check || (s0 && !seen)) rc = HR_ENOMEM;
+  }
+  if (rc == HR_OK && b.n) {
     /* The reader's long read transaction would keep the writer from committing. */
     rc = ana_trace_pause_read(t);
+    int stored = 0;
+    char note[420];
     if (rc == HR_OK) {
-      if (store(ana_trace_path(t), &b, buf + 100, sizeof buf - 100) != HR_OK) {
+      if (store(ana_trace_path(t), &b, check, seen, &stored, buf + 100, sizeof buf - 100) != HR_OK) {
         snprintf(note, sizeof note, "keyframes cannot be cached in '%s' (%s); every replay "
                  "starts from the first event", ana_trace_path(t), buf + 100);
+        ana_trace_note(t, note);
+      } else if (stored) {
+        /* Said after the write: a process that finds keyframes stored by
+        ** another meanwhile uses those and says nothing. */
+        snprintf(note, sizeof note, "caching %zu keyframes in '%s' (+%.1f MB), once; "
+                 "HEAPREEL_NO_CACHE=1 leaves the trace as it is", b.n, ana_trace_path(t),
+                 (double)b.bytes / 1e6);
         ana_trace_note(t, note);
       }
       rc = ana_trace_resume_read(t);
     }
   }
+  hr_free(check);
+  hr_free(seen);
   for (size_t i = 0; i < b.n; i++) hr_free(b.v[i].data);
   hr_free(b.v);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ana_kfcheck.h"
 #include "ana_keyframe.h"
 #include "ana_map.h"
 #include "hr_mem.h"
@@ -34,6 +35,9 @@ struct ana_trace {
   int kf_checked;      /* 1 once keyframes were looked for (and built if missing) */
   uint64_t kf_every;   /* keyframe spacing in events when building them */
   int kf_nocache;      /* 1: build no keyframes (HEAPREEL_NO_CACHE) */
+  ana_kfcheck *kfc;    /* the keyframes' check, once read (ana_kfcheck.h) */
+  int kf_trusted;      /* 1: the keyframe rows match their check */
+  int kf_noted;        /* 1: the note about ignored keyframes was given */
   ana_trace_note_fn note_fn;
   void *note_ctx;
   char errmsg[512];
@@ -160,6 +164,7 @@ void ana_trace_free(ana_trace *t) {
   while (ana_map_next(&t->values, &pos, NULL, &v)) hr_free(v);
   ana_map_reset(&t->values);
   hr_free(t->locs);
+  ana_kfcheck_free(t->kfc);
   trc_reader_free(t->r);
   hr_free(t->path);
   hr_free(t);
@@ -631,21 +636,69 @@ int ana_trace_replay(ana_trace *t, ana_state *s, uint64_t lo, uint64_t hi) {
   return rc;
 }
 
-/* Load the nearest keyframe at or before seq into s; *from gets its seq (0: none). */
+/* Keyframes that do not match the events are never used; one note says so. */
+static void kf_distrust(ana_trace *t, const char *why) {
+  t->kf_trusted = 0;
+  if (t->kf_noted) return;
+  t->kf_noted = 1;
+  char note[700];
+  snprintf(note, sizeof note, "ignoring the keyframes cached in '%s': %s", t->path, why);
+  ana_trace_note(t, note);
+}
+
+/* Read the keyframes' check, once a snapshot. */
+static int kf_load_check(ana_trace *t) {
+  if (t->kfc) return HR_OK;
+  char why[200];
+  int rc = ana_kfcheck_load(t->db, &t->kfc, &t->kf_trusted, why, sizeof why);
+  if (rc == HR_ESQL) return sql_fail(t);
+  if (rc) return ana_trace_fail(t, rc, "out of memory");
+  if (!t->kf_trusted && why[0]) kf_distrust(t, why);
+  return HR_OK;
+}
+
+const char *ana_trace_keyframe_check(ana_trace *t) { return ana_kfcheck_text(t->kfc); }
+
+/* Load the nearest keyframe at or before seq into s; *from gets its seq (0:
+** none). A keyframe that fails its check is ignored (*from 0), never used. */
 static int load_keyframe(ana_trace *t, uint64_t seq, ana_state *s, uint64_t *from) {
   sqlite3_stmt *st = NULL;
-  int rc = HR_OK;
   *from = 0;
+  int rc = kf_load_check(t);
+  if (rc || !t->kf_trusted) return rc;
   if (sqlite3_prepare_v2(t->db, sql_keyframe, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
   if (sqlite3_step(st) == SQLITE_ROW) {
     uint64_t kstep = (uint64_t)sqlite3_column_int64(st, 0);
+    uint64_t kseq = (uint64_t)sqlite3_column_int64(st, 1);
     const void *blob = sqlite3_column_blob(st, 2);
     int n = sqlite3_column_bytes(st, 2);
-    rc = ana_keyframe_decode(s, blob, (size_t)(n > 0 ? n : 0));
-    if (rc == HR_OK) *from = (uint64_t)sqlite3_column_int64(st, 1);
-    else if (rc == HR_ECORRUPT)
-      ana_trace_fail(t, rc, "keyframe of step %llu is corrupt", (unsigned long long)kstep);
+    size_t len = (size_t)(n > 0 ? n : 0);
+    char why[200];
+    int valid = 0;
+    rc = ana_kfcheck_row(t->kfc, t->db, kstep, blob ? blob : "", len, &valid, why, sizeof why);
+    if (rc == HR_ESQL) rc = sql_fail(t);
+    else if (rc) rc = ana_trace_fail(t, rc, "out of memory");
+    if (rc == HR_OK && valid) {
+      rc = ana_keyframe_decode(s, blob, len);
+      if (rc == HR_OK && ana_state_seq(s) != kseq) {
+        snprintf(why, sizeof why, "the keyframe of step %llu holds the state at seq %llu, not %llu",
+                 (unsigned long long)kstep, (unsigned long long)ana_state_seq(s),
+                 (unsigned long long)kseq);
+        valid = 0;
+      } else if (rc == HR_ECORRUPT) {
+        snprintf(why, sizeof why, "the keyframe of step %llu cannot be decoded",
+                 (unsigned long long)kstep);
+        valid = 0;
+        rc = HR_OK;
+      }
+      if (rc == HR_OK && valid) *from = kseq;
+    }
+    if (rc == HR_OK && !valid) {
+      ana_state_reset(s);
+      kf_distrust(t, why);
+    }
+    if (rc == HR_ENOMEM && !t->errmsg[0]) ana_trace_fail(t, rc, "out of memory");
   }
   sqlite3_finalize(st);
   return rc;
@@ -653,7 +706,8 @@ static int load_keyframe(ana_trace *t, uint64_t seq, ana_state *s, uint64_t *fro
 
 static const char sql_any_keyframe[] = "SELECT 1 FROM keyframes LIMIT 1";
 
-/* Build keyframes when the trace has none and this replay would be long. */
+/* Build keyframes when the trace has none that can be used and this replay
+** would be long; keyframes that failed their check are replaced. */
 static int ensure_keyframes(ana_trace *t, uint64_t seq, uint64_t from) {
   if (t->kf_checked || seq - from <= t->kf_every + t->kf_every / 2) return HR_OK;
   t->kf_checked = 1;
@@ -662,7 +716,13 @@ static int ensure_keyframes(ana_trace *t, uint64_t seq, uint64_t from) {
   if (sqlite3_prepare_v2(t->db, sql_any_keyframe, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
   any = sqlite3_step(st) == SQLITE_ROW;
   sqlite3_finalize(st);
-  return any ? HR_OK : ana_trace_build_keyframes(t);
+  if (any && t->kf_trusted) return HR_OK;
+  int rc = ana_trace_build_keyframes(t);
+  /* The file may hold new keyframes now (ours or another process's): read
+  ** their check again. */
+  ana_kfcheck_free(t->kfc);
+  t->kfc = NULL;
+  return rc;
 }
 
 int ana_trace_state_at_seq(ana_trace *t, uint64_t seq, ana_state *s) {

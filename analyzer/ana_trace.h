@@ -118,6 +118,9 @@ int ana_trace_replay(ana_trace *t, ana_state *s, uint64_t lo, uint64_t hi);
 /* Build the keyframes and cache them in the file (ana_kfcache.c). A trace
 ** that cannot take them is no error: a note says so. */
 int ana_trace_build_keyframes(ana_trace *t);
+/* The meta `keyframes_check` text the keyframes in use were read with
+** (borrowed; NULL: none), so a build replaces only what it saw. */
+const char *ana_trace_keyframe_check(ana_trace *t);
 /* Keyframe spacing in events for a build (default ANA_KEYFRAME_EVERY); a
 ** replay longer than 1.5 times it triggers the build. */
 void ana_trace_set_keyframe_every(ana_trace *t, uint64_t every);
