@@ -155,9 +155,28 @@ int trc_reader_harden(sqlite3 *db) {
   return rc;
 }
 
+/* Anything in the file named like a relation heapreel provides would hide
+** it (SQLite finds a schema's table before an eponymous virtual one). */
+static const char sql_shadow[] =
+  "SELECT type, name FROM sqlite_schema WHERE name = 'events' COLLATE NOCASE LIMIT 1";
+
 static int check_tables(trc_reader *r, char **errmsg) {
   sqlite3_stmt *q = NULL;
-  int rc = sqlite3_prepare_v2(r->db, sql_table_exists, -1, &q, NULL);
+  int rc = sqlite3_prepare_v2(r->db, sql_shadow, -1, &q, NULL);
+  if (rc != SQLITE_OK) return sql_fail(r, rc, errmsg);
+  rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) {
+    const char *type = (const char *)sqlite3_column_text(q, 0);
+    const char *name = (const char *)sqlite3_column_text(q, 1);
+    char *msg = hr_sprintf("not a heapreel trace: it holds a %s named '%s', which would hide "
+                           "heapreel's own 'events'", type ? type : "thing", name ? name : "");
+    sqlite3_finalize(q);
+    return fail(errmsg, HR_EFORMAT, msg);
+  }
+  sqlite3_finalize(q);
+  if (rc != SQLITE_DONE) return sql_fail(r, rc, errmsg);
+  q = NULL;
+  rc = sqlite3_prepare_v2(r->db, sql_table_exists, -1, &q, NULL);
   if (rc != SQLITE_OK) return sql_fail(r, rc, errmsg);
   for (const char *const *t = trc_schema_tables; *t; t++) {
     sqlite3_bind_text(q, 1, *t, -1, SQLITE_STATIC);

@@ -14,12 +14,36 @@ enum cli_exit { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* argv[0] is the subcommand's name; returns the process exit status. */
 typedef int (*cli_fn)(int argc, char **argv);
 
-/* Print "heapreel: <message>" on stderr (lowercase, no full stop). */
+/* Print "heapreel: <message>" on stderr (lowercase, no full stop), escaped
+** for the terminal (cli_out.h) and on one line whatever it holds. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
   __attribute__((format(printf, 1, 2)))
 #endif
   ;
+
+/* "heapreel: note: <message>", "heapreel: warning: <message>" and
+** "heapreel: <message>" (a report such as "wrote 3 files"). Like cli_error,
+** the message is escaped for the terminal and is always one line. */
+void cli_note(const char *fmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 1, 2)))
+#endif
+  ;
+void cli_warning(const char *fmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 1, 2)))
+#endif
+  ;
+void cli_say(const char *fmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 1, 2)))
+#endif
+  ;
+
+/* The trace at path is incomplete: a warning says so once the command
+** ends, or the error line of a command that fails carries it. */
+void cli_set_incomplete(const char *path);
 
 /* Print a usage error and the usage lines on stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...)

@@ -16,7 +16,8 @@
 /* Notes always go to stderr; progress only when stderr is a terminal. */
 static void print_note(void *ctx, const char *msg, int is_progress) {
   if (is_progress && !isatty(STDERR_FILENO)) return;
-  fprintf(stderr, "heapreel: %s%s\n", is_progress ? "" : "note: ", msg);
+  if (is_progress) cli_say("%s", msg);
+  else cli_note("%s", msg);
 }
 
 ana_trace *cli_ana_open(const char *path) {
@@ -38,9 +39,7 @@ ana_trace *cli_ana_open(const char *path) {
   /* The opt-out of the keyframe cache: the trace file is never written. */
   const char *nocache = getenv("HEAPREEL_NO_CACHE");
   if (nocache && *nocache && strcmp(nocache, "0") != 0) ana_trace_set_cache(t, 0);
-  if (!trc_reader_complete(ana_trace_reader(t)))
-    fprintf(stderr, "heapreel: warning: trace '%s' is incomplete (the recording was cut "
-                    "short); answers cover what was recorded\n", path);
+  if (!trc_reader_complete(ana_trace_reader(t))) cli_set_incomplete(path);
   return t;
 }
 

@@ -73,44 +73,63 @@ void cli_out_u64_left(cli_out *o, uint64_t v, int width) {
   if ((size_t)width > k) cli_out_pad(o, (size_t)width - k);
 }
 
-/* Length of the UTF-8 sequence at p as cli_put_safe accepts it (lead byte
-** and continuation bytes only), 0 when it is not one. */
-static size_t safe_utf8_len(const unsigned char *p) {
+/* Length of the UTF-8 sequence at p (at most n bytes) as text for a
+** terminal accepts it (lead byte and continuation bytes), 0 when it is not
+** one or is a C1 control (U+0080..U+009F: U+009B is CSI to some terminals). */
+static size_t safe_utf8_len(const unsigned char *p, size_t n) {
   unsigned c = *p;
   size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
              : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (len > n) return 0;
   for (size_t k = 1; len > 1 && k < len; k++)
     if ((p[k] & 0xc0) != 0x80) return 0;
+  if (c == 0xc2 && p[1] < 0xa0) return 0;
   return len;
 }
 
 static const char hexdigits[] = "0123456789abcdef";
 
+size_t cli_safe_step(const unsigned char *p, size_t n, int keep_tab, char esc[4], size_t *used) {
+  unsigned c = p[0];
+  *used = 1;
+  if ((c >= 0x20 && c < 0x7f) || (c == '\t' && keep_tab)) return 0;
+  if (c >= 0x80) {
+    size_t len = safe_utf8_len(p, n);
+    if (len > 1) {
+      *used = len;
+      return 0;
+    }
+  }
+  if (c == '\n' || c == '\r' || c == '\t') {
+    esc[0] = '\\';
+    esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+    return 2;
+  }
+  esc[0] = '\\';
+  esc[1] = 'x';
+  esc[2] = hexdigits[c >> 4];
+  esc[3] = hexdigits[c & 15];
+  return 4;
+}
+
 void cli_out_safe(cli_out *o, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
-  while (*p) {
+  size_t n = strlen(s);
+  while (n) {
     const unsigned char *q = p;
     while (*q >= 0x20 && *q < 0x7f) q++;
     if (q > p) {
       cli_out_write(o, p, (size_t)(q - p));
+      n -= (size_t)(q - p);
       p = q;
       continue;
     }
-    unsigned c = *p;
-    size_t len = c >= 0x80 ? safe_utf8_len(p) : 0;
-    if (len > 1) {
-      cli_out_write(o, p, len);
-      p += len;
-      continue;
-    }
-    if (c == '\n') cli_out_write(o, "\\n", 2);
-    else if (c == '\t') cli_out_char(o, '\t');
-    else if (c == '\r') cli_out_write(o, "\\r", 2);
-    else {
-      char e[4] = {'\\', 'x', hexdigits[c >> 4], hexdigits[c & 15]};
-      cli_out_write(o, e, 4);
-    }
-    p++;
+    char esc[4];
+    size_t used, k = cli_safe_step(p, n, 1, esc, &used);
+    if (k) cli_out_write(o, esc, k);
+    else cli_out_write(o, p, used);
+    p += used;
+    n -= used;
   }
 }
 

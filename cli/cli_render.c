@@ -361,7 +361,7 @@ static int render_board(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
     return CLI_FAIL;
   }
   size_t old = clear_old_frames(a->out);
-  if (old) fprintf(stderr, "heapreel: removed %zu frame%s of an earlier storyboard from '%s'\n", old,
+  if (old) cli_say("removed %zu frame%s of an earlier storyboard from '%s'", old,
                    old == 1 ? "" : "s", a->out);
   rc = rnd_board_write(c, pts, n, a->format < 0 ? RND_FMT_SVG : a->format, a->out);
   hr_free(pts);
@@ -369,7 +369,7 @@ static int render_board(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
     cli_error("%s", rnd_ctx_errmsg(c));
     return CLI_FAIL;
   }
-  fprintf(stderr, "heapreel: wrote %zu files to '%s'\n", n, a->out);
+  cli_say("wrote %zu files to '%s'", n, a->out);
   return CLI_OK;
 }
 
@@ -385,7 +385,7 @@ static int render_html(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
     cli_error("%s", rnd_ctx_errmsg(c));
     return CLI_FAIL;
   }
-  fprintf(stderr, "heapreel: wrote '%s': %zu steps, %zu distinct diagrams, %.1f kB (%.1f kB of SVG)\n",
+  cli_say("wrote '%s': %zu steps, %zu distinct diagrams, %.1f kB (%.1f kB of SVG)",
           a->html, st.points, st.diagrams, st.page_bytes / 1000.0, st.svg_bytes / 1000.0);
   return CLI_OK;
 }

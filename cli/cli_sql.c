@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli_json.h"
+#include "cli_out.h"
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "trc_reader.h"
@@ -52,30 +53,12 @@ static void buf_put(struct buf *b, const char *s, size_t n) {
 ** UTF-8 become escapes, so a string from the traced program cannot move the
 ** cursor or break a line of the table. */
 static void put_escaped(struct buf *b, const unsigned char *s, size_t n) {
-  char tmp[8];
   for (size_t i = 0; i < n;) {
-    unsigned c = s[i];
-    size_t len = 1;
-    if (c >= 0x80) {
-      len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-      for (size_t k = 1; len && k < len; k++)
-        if (i + k >= n || (s[i + k] & 0xc0) != 0x80) len = 0;
-      if (len) {
-        buf_put(b, (const char *)s + i, len);
-        i += len;
-        continue;
-      }
-    }
-    if (c == '\n') buf_put(b, "\\n", 2);
-    else if (c == '\t') buf_put(b, "\\t", 2);
-    else if (c == '\r') buf_put(b, "\\r", 2);
-    else if (c < 0x20 || c == 0x7f || c >= 0x80) {
-      snprintf(tmp, sizeof tmp, "\\x%02x", c);
-      buf_put(b, tmp, 4);
-    } else {
-      buf_put(b, (const char *)s + i, 1);
-    }
-    i++;
+    char esc[4];
+    size_t used, k = cli_safe_step(s + i, n - i, 0, esc, &used);
+    if (k) buf_put(b, esc, k);
+    else buf_put(b, (const char *)s + i, used);
+    i += used;
   }
 }
 
@@ -285,6 +268,57 @@ static int print_json(sqlite3 *db, sqlite3_stmt *q) {
   return CLI_OK;
 }
 
+/* ---- read only ----------------------------------------------------------------- */
+
+/* Pragmas that only read, with or without an argument (a table's name). */
+static const char *const read_pragmas_arg[] = {
+  "table_info", "table_xinfo", "index_info", "index_xinfo", "index_list", "foreign_key_list",
+  "foreign_key_check", "integrity_check", "quick_check", "table_list", NULL};
+/* Pragmas that read without an argument and set something with one. */
+static const char *const read_pragmas[] = {
+  "page_count", "page_size", "freelist_count", "user_version", "application_id",
+  "schema_version", "data_version", "encoding", "journal_mode", "compile_options",
+  "function_list", "module_list", "pragma_list", "collation_list", "database_list",
+  "auto_vacuum", "max_page_count", NULL};
+
+static int listed(const char *const *list, const char *name) {
+  for (; *list; list++)
+    if (sqlite3_stricmp(*list, name) == 0) return 1;
+  return 0;
+}
+
+/* `sql` is read-only whatever the query asks: no statement that writes (to
+** the trace or to any other file: VACUUM INTO, ATTACH), no schema change,
+** no pragma that sets anything. The connection is read-only already; this
+** also stops what a read-only connection still allows. */
+static int authorize(void *ctx, int action, const char *a, const char *b, const char *db,
+                     const char *trigger) {
+  (void)ctx;
+  (void)db;
+  (void)trigger;
+  switch (action) {
+  case SQLITE_SELECT:
+  case SQLITE_READ:
+  case SQLITE_FUNCTION:
+  case SQLITE_RECURSIVE:
+  case SQLITE_TRANSACTION:
+  case SQLITE_SAVEPOINT:
+    return SQLITE_OK;
+  case SQLITE_UPDATE:
+    /* SQLite asks this of itself when it first connects an eponymous virtual
+    ** table (events, pragma_table_info); a statement that really updates the
+    ** schema writes, and is refused before it runs (run_query), besides the
+    ** connection being read-only and defensive. */
+    return a && (sqlite3_stricmp(a, "sqlite_master") == 0 || sqlite3_stricmp(a, "sqlite_schema") == 0)
+               ? SQLITE_OK : SQLITE_DENY;
+  case SQLITE_PRAGMA:
+    if (a && listed(read_pragmas_arg, a)) return SQLITE_OK;
+    return a && !b && listed(read_pragmas, a) ? SQLITE_OK : SQLITE_DENY;
+  default:
+    return SQLITE_DENY;
+  }
+}
+
 /* ---- statements -------------------------------------------------------------- */
 
 /* True when s holds nothing but blanks, semicolons and comments: the
@@ -315,6 +349,13 @@ static int run_query(sqlite3 *db, const char *sql, int json) {
     }
     sql = next;
     if (!q) continue;                /* a comment or a stray semicolon */
+    /* What the authorizer does not see (VACUUM) still shows as a statement
+    ** that writes. */
+    if (!sqlite3_stmt_readonly(q)) {
+      cli_error("cannot run query: the trace is read-only here: statements that write are refused");
+      sqlite3_finalize(q);
+      return CLI_FAIL;
+    }
     ran = 1;
     int status = CLI_OK;
     if (only_blank(next)) {
@@ -364,8 +405,13 @@ int cli_sql(int argc, char **argv) {
     hr_free(err);
     return CLI_FAIL;
   }
-  if (trc_reader_note(r)) fprintf(stderr, "heapreel: note: %s\n", trc_reader_note(r));
-  int status = run_query(trc_reader_db(r), args[1], json);
+  if (trc_reader_note(r)) cli_note("%s", trc_reader_note(r));
+  int status = CLI_OK;
+  if (sqlite3_set_authorizer(trc_reader_db(r), authorize, NULL) != SQLITE_OK) {
+    cli_error("cannot run query: %s", sqlite3_errmsg(trc_reader_db(r)));
+    status = CLI_FAIL;
+  }
+  if (status == CLI_OK) status = run_query(trc_reader_db(r), args[1], json);
   trc_reader_free(r);
   if (status == CLI_OK && (fflush(stdout) != 0 || ferror(stdout))) {
     cli_error("cannot write output: %s", hr_status_str(HR_EIO));

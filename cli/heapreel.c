@@ -1,9 +1,11 @@
 /* heapreel.c — the `heapreel` command: dispatch to subcommands from one table. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_out.h"
 
 #ifndef HEAPREEL_VERSION
 #define HEAPREEL_VERSION "unknown"
@@ -47,10 +49,89 @@ static void print_usage(FILE *out) {
   fputs("\n'heapreel <command> -h' shows the usage of one command.\n", out);
 }
 
+/* Every line heapreel writes on stderr comes here: the message may hold
+** text from the trace (a path, a name, SQLite's error, which can quote the
+** file's schema), so all of it is escaped by the one rule (cli_safe_step)
+** and it stays one line whatever it holds. */
+static void cli_vsay(const char *kind, const char *fmt, va_list ap) {
+  char small[1024], *msg = small;
+  va_list copy;
+  va_copy(copy, ap);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  if (n >= (int)sizeof small) {
+    char *big = malloc((size_t)n + 1);
+    if (big) {
+      vsnprintf(big, (size_t)n + 1, fmt, copy);
+      msg = big;
+    }
+  }
+  va_end(copy);
+  static cli_out o;
+  cli_out_init(&o, stderr);
+  cli_out_str(&o, "heapreel: ");
+  cli_out_str(&o, kind);
+  cli_out_safe(&o, n < 0 ? "(message lost)" : msg);
+  cli_out_char(&o, '\n');
+  cli_out_flush(&o);
+  fflush(stderr);
+  if (msg != small) free(msg);
+}
+
+/* A trace found incomplete at open: said once, at the end of a command that
+** worked, or on the error line of one that failed, never as a line of its
+** own before an error. */
+static char *incomplete_path;
+
+void cli_set_incomplete(const char *path) {
+  free(incomplete_path);
+  incomplete_path = strdup(path);
+}
+
+static void incomplete_text(char *buf, size_t n) {
+  snprintf(buf, n, "trace '%s' is incomplete (the recording was cut short)", incomplete_path);
+}
+
 static void cli_verror(const char *fmt, va_list ap) {
-  fputs("heapreel: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  if (!incomplete_path) {
+    cli_vsay("", fmt, ap);
+    return;
+  }
+  char msg[2048], inc[1200];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  incomplete_text(inc, sizeof inc);
+  free(incomplete_path);
+  incomplete_path = NULL;
+  cli_say("%s; %s", msg, inc);
+}
+
+static void say_incomplete(void) {
+  if (!incomplete_path) return;
+  char inc[1200];
+  incomplete_text(inc, sizeof inc);
+  free(incomplete_path);
+  incomplete_path = NULL;
+  cli_warning("%s; answers cover what was recorded", inc);
+}
+
+void cli_note(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cli_vsay("note: ", fmt, ap);
+  va_end(ap);
+}
+
+void cli_warning(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cli_vsay("warning: ", fmt, ap);
+  va_end(ap);
+}
+
+void cli_say(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cli_vsay("", fmt, ap);
+  va_end(ap);
 }
 
 void cli_error(const char *fmt, ...) {
@@ -103,7 +184,11 @@ int main(int argc, char **argv) {
     return CLI_OK;
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (strcmp(name, commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+    if (strcmp(name, commands[i].name) == 0) {
+      int status = commands[i].fn(argc - 1, argv + 1);
+      say_incomplete();
+      return status;
+    }
   if (name[0] == '-') cli_error("unknown option '%s' (see 'heapreel --help')", name);
   else cli_error("'%s' is not a heapreel command (see 'heapreel --help')", name);
   return CLI_USAGE;
