@@ -279,36 +279,21 @@ static uint64_t lookup_name(ana_trace *t, const ana_state *s, uint64_t frame, co
   return 0;
 }
 
-int ana_history_resolve(ana_trace *t, const char *spec, uint64_t *id) {
-  const char *at = strrchr(spec, '@');
-  char *end;
-  if (!at) {
-    const char *num = spec[0] == '#' ? spec + 1 : spec;
-    unsigned long long v = strtoull(num, &end, 10);
-    if (*num < '0' || *num > '9' || *end || !v)
-      return ana_trace_fail(t, HR_EUSAGE, "'%s' is not an object id or NAME@STEP", spec);
-    *id = v;
-    return HR_OK;
-  }
-  unsigned long long step = strtoull(at + 1, &end, 10);
-  /* NAME@POINT: a mark's label, start or end (ana_point.h) names a point too. */
-  int by_point = at[1] && (at[1] < '0' || at[1] > '9');
-  if (at == spec || !at[1] || (!by_point && *end))
-    return ana_trace_fail(t, HR_EUSAGE, "'%s' is not an object id or NAME@STEP", spec);
-  char *name = hr_strndup(spec, (size_t)(at - spec));
+int ana_history_name_at(ana_trace *t, const char *name, const char *point, uint64_t step,
+                        uint64_t *id) {
   ana_state *s = ana_state_new();
   trc_event ev;
   ana_point p;
   char where[160];
-  int rc = name && s ? HR_OK : HR_ENOMEM;
-  if (rc == HR_OK && by_point) {
-    rc = ana_point_resolve(t, at + 1, &p);
+  int rc = s ? HR_OK : HR_ENOMEM;
+  if (rc == HR_OK && point) {
+    rc = ana_point_resolve(t, point, &p);
     if (rc == HR_OK) rc = ana_trace_state_at_seq(t, p.seq, s);
     ev.f[0] = ana_state_frame_id(s);
-    snprintf(where, sizeof where, "at '%s'", at + 1);
+    snprintf(where, sizeof where, "at '%s'", point);
   } else if (rc == HR_OK) {
     rc = ana_trace_state_before_step(t, step, s, &ev);
-    snprintf(where, sizeof where, "before step %llu", step);
+    snprintf(where, sizeof where, "before step %llu", (unsigned long long)step);
   }
   if (rc == HR_OK) {
     int found;
@@ -318,6 +303,5 @@ int ana_history_resolve(ana_trace *t, const char *spec, uint64_t *id) {
   }
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   ana_state_free(s);
-  hr_free(name);
   return rc;
 }

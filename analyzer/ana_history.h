@@ -58,10 +58,12 @@ typedef struct ana_history {
 int ana_history_compute(ana_trace *t, uint64_t id, ana_history *h);
 void ana_history_reset(ana_history *h);
 
-/* Resolve "ID", "#ID" or "NAME@STEP" (what NAME referred to just before
-** STEP, looked up like Python: the running frame, then globals), or
-** "NAME@POINT" for any other point of ana_point.h (a mark, start, end). */
-int ana_history_resolve(ana_trace *t, const char *spec, uint64_t *id);
+/* What NAME referred to just before step `step` (point NULL), or at a point
+** of ana_point.h named by `point` (a mark, start, end), looked up like
+** Python: the running frame, then globals. The command line parses "ID",
+** "#ID" and "NAME@STEP", numbers included, in cli/. */
+int ana_history_name_at(ana_trace *t, const char *name, const char *point, uint64_t step,
+                        uint64_t *id);
 
 /* A holder for people: "frame 2 (f)" or "#5 list", into buf. */
 void ana_holder_label(ana_trace *t, int is_frame, uint64_t holder, char *buf, size_t n);

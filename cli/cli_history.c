@@ -309,21 +309,37 @@ int cli_history(int argc, char **argv) {
   }
   if (nargs == 0) return cli_usage_error(usage, "no trace given");
   if (nargs == 1) return cli_usage_error(usage, "no object given");
+  /* "ID", "#ID", "NAME@STEP" or "NAME@POINT"; numbers are parsed as
+  ** everywhere else on the command line (cli_parse_u64), so one out of
+  ** range is a usage error. */
+  const char *spec = args[1], *at = strrchr(spec, '@'), *point = NULL;
+  uint64_t id = 0, step = 0;
+  char *name = NULL;
+  if (!at) {
+    if (cli_parse_u64(spec[0] == '#' ? spec + 1 : spec, &id) || !id)
+      return cli_usage_error(usage, "'%s' is not an object id or NAME@STEP", spec);
+  } else {
+    /* After the '@', a number is a step; anything else names a point. */
+    int by_point = at[1] && (at[1] < '0' || at[1] > '9');
+    if (at == spec || (!by_point && cli_parse_u64(at + 1, &step)))
+      return cli_usage_error(usage, "'%s' is not an object id or NAME@STEP", spec);
+    if (by_point) point = at + 1;
+    name = hr_strndup(spec, (size_t)(at - spec));
+    if (!name) {
+      cli_error("%s", hr_status_str(HR_ENOMEM));
+      return CLI_FAIL;
+    }
+  }
   ana_trace *t = cli_ana_open(args[0]);
-  if (!t) return CLI_FAIL;
-  if (cli_ana_needs_full(t, "history")) {
+  if (!t || cli_ana_needs_full(t, "history")) {
+    hr_free(name);
     ana_trace_free(t);
     return CLI_FAIL;
   }
-  uint64_t id = 0;
   ana_history h;
   memset(&h, 0, sizeof h);
-  int rc = ana_history_resolve(t, args[1], &id);
-  if (rc == HR_EUSAGE) {
-    cli_usage_error(usage, "%s", ana_trace_errmsg(t));
-    ana_trace_free(t);
-    return CLI_USAGE;
-  }
+  int rc = name ? ana_history_name_at(t, name, point, step, &id) : HR_OK;
+  hr_free(name);
   if (rc == HR_OK) rc = ana_history_compute(t, id, &h);
   if (rc == HR_OK) {
     if (print_history(t, &h, json) == -2) rc = cli_ana_fail(t, HR_ENOMEM);

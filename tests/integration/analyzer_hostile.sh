@@ -83,5 +83,21 @@ for q in "PRAGMA user_version" "PRAGMA table_info(meta)" "SELECT name FROM pragm
   [ -s "$TMP/out" ] && [ ! -s "$TMP/err" ] && ok "sql reads: $q" || fail "sql read '$q': $(cat "$TMP/err")"
 done
 
+# Numbers on the command line: one parser, out of range is a usage error.
+big=99999999999999999999
+for cmd in "history @ $big" "history @ #$big" "history @ x@$big" "state --step $big" "state --max-refs $big --step 3" \
+           "state --line $big" "steps --from $big" "steps --to $big" "steps --line $big" "diff --from $big --to 3" \
+           "diff --from 1 --to $big" "render @ --step $big -o $TMP/r.svg" "render @ --steps 1,$big -o $TMP/rd/"; do
+  set -- $cmd
+  c=$1; shift
+  args=()
+  for a in "$@"; do [ "$a" = @ ] && args+=("$TMP/t.heapreel") || args+=("$a"); done
+  [[ " $* " == *" @ "* ]] || args+=("$TMP/t.heapreel")
+  "$HEAPREEL" "$c" "${args[@]}" >"$TMP/out" 2>"$TMP/err"
+  st=$?
+  [ $st = 2 ] && head -1 "$TMP/err" | grep -q "^heapreel: .*$big" && ok "$cmd: usage error, exit 2" \
+    || fail "$cmd: exit $st: $(head -1 "$TMP/err")"
+done
+
 [ "$failures" = 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
 echo "all hostile-trace checks passed"

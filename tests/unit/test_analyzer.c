@@ -644,16 +644,13 @@ static void test_history(void) {
   CHECK_EQ_U64(ana_history_compute(t, 99, &h), HR_ENOTFOUND);
 
   uint64_t id = 0;
-  CHECK(ana_history_resolve(t, "x@3", &id) == HR_OK && id == X);
-  CHECK(ana_history_resolve(t, "b@7", &id) == HR_OK && id == B);
-  CHECK(ana_history_resolve(t, "x@7", &id) == HR_OK && id == X);   /* a global, from inside f */
-  CHECK(ana_history_resolve(t, "#5", &id) == HR_OK && id == B);
-  CHECK_EQ_U64(ana_history_resolve(t, "x@10", &id), HR_ENOTFOUND);
+  CHECK(ana_history_name_at(t, "x", NULL, 3, &id) == HR_OK && id == X);
+  CHECK(ana_history_name_at(t, "b", NULL, 7, &id) == HR_OK && id == B);
+  CHECK(ana_history_name_at(t, "x", NULL, 7, &id) == HR_OK && id == X);   /* a global, from inside f */
+  CHECK_EQ_U64(ana_history_name_at(t, "x", NULL, 10, &id), HR_ENOTFOUND);
   CHECK(strstr(ana_trace_errmsg(t), "unbound") != NULL);
-  CHECK_EQ_U64(ana_history_resolve(t, "q@3", &id), HR_ENOTFOUND);
-  CHECK_EQ_U64(ana_history_resolve(t, "x@99", &id), HR_ERANGE);
-  CHECK_EQ_U64(ana_history_resolve(t, "x@", &id), HR_EUSAGE);
-  CHECK_EQ_U64(ana_history_resolve(t, "0", &id), HR_EUSAGE);
+  CHECK_EQ_U64(ana_history_name_at(t, "q", NULL, 3, &id), HR_ENOTFOUND);
+  CHECK_EQ_U64(ana_history_name_at(t, "x", NULL, 99, &id), HR_ERANGE);
   ana_trace_free(t);
 }
 
