@@ -1,4 +1,5 @@
 /* cli_sql.c — `heapreel sql`: run SQL on a trace, with the events table available. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -287,14 +288,20 @@ static int listed(const char *const *list, const char *name) {
   return 0;
 }
 
-/* `sql` is read-only whatever the query asks: no statement that writes (to
-** the trace or to any other file: VACUUM INTO, ATTACH), no schema change,
-** no pragma that sets anything. The connection is read-only already; this
-** also stops what a read-only connection still allows. */
+/* `sql` writes nothing whatever the query asks: no statement that writes
+** (to the trace or to any other file: VACUUM INTO, ATTACH), no schema
+** change, no pragma that sets anything. The connection is read-only
+** already; this also stops what a read-only connection still allows. TEMP
+** tables and views (kept in memory) stay, for queries in several steps. */
+struct auth {
+  int temp_write;        /* the statement being prepared writes TEMP objects */
+};
+
+static int is_temp(const char *db) { return db && sqlite3_stricmp(db, "temp") == 0; }
+
 static int authorize(void *ctx, int action, const char *a, const char *b, const char *db,
                      const char *trigger) {
-  (void)ctx;
-  (void)db;
+  struct auth *au = ctx;
   (void)trigger;
   switch (action) {
   case SQLITE_SELECT:
@@ -304,11 +311,28 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
   case SQLITE_TRANSACTION:
   case SQLITE_SAVEPOINT:
     return SQLITE_OK;
+  case SQLITE_CREATE_TEMP_TABLE:
+  case SQLITE_CREATE_TEMP_VIEW:
+  case SQLITE_CREATE_TEMP_INDEX:
+  case SQLITE_DROP_TEMP_TABLE:
+  case SQLITE_DROP_TEMP_VIEW:
+  case SQLITE_DROP_TEMP_INDEX:
+    au->temp_write = 1;
+    return SQLITE_OK;
+  case SQLITE_INSERT:
+  case SQLITE_DELETE:
+    if (!is_temp(db)) return SQLITE_DENY;
+    au->temp_write = 1;
+    return SQLITE_OK;
   case SQLITE_UPDATE:
+    if (is_temp(db)) {
+      au->temp_write = 1;
+      return SQLITE_OK;
+    }
     /* SQLite asks this of itself when it first connects an eponymous virtual
     ** table (events, pragma_table_info); a statement that really updates the
-    ** schema writes, and is refused before it runs (run_query), besides the
-    ** connection being read-only and defensive. */
+    ** schema is refused before it runs (run_query), besides the connection
+    ** being read-only and defensive. */
     return a && (sqlite3_stricmp(a, "sqlite_master") == 0 || sqlite3_stricmp(a, "sqlite_schema") == 0)
                ? SQLITE_OK : SQLITE_DENY;
   case SQLITE_PRAGMA:
@@ -317,6 +341,32 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
   default:
     return SQLITE_DENY;
   }
+}
+
+/* Whether the statement is a VACUUM: SQLite runs it with the authorizer
+** off (VACUUM INTO attaches and writes its file unseen), and reports
+** `VACUUM temp INTO 'f'` as read-only, so it is told by its first word. */
+static int is_vacuum(sqlite3_stmt *q) {
+  const char *s = sqlite3_sql(q);
+  while (s && *s) {
+    if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == ';') s++;
+    else if (s[0] == '-' && s[1] == '-') s += strcspn(s, "\n");
+    else if (s[0] == '/' && s[1] == '*') {
+      const char *e = strstr(s + 2, "*/");
+      s = e ? e + 2 : s + strlen(s);
+    } else {
+      return sqlite3_strnicmp(s, "vacuum", 6) == 0 && !(isalnum((unsigned char)s[6]) || s[6] == '_');
+    }
+  }
+  return 0;
+}
+
+static void query_error(sqlite3 *db) {
+  if (sqlite3_errcode(db) == SQLITE_AUTH)
+    cli_error("cannot run query: not authorized: sql reads the trace and writes nothing "
+              "(TEMP tables excepted)");
+  else
+    cli_error("cannot run query: %s", sqlite3_errmsg(db));
 }
 
 /* ---- statements -------------------------------------------------------------- */
@@ -338,21 +388,23 @@ static int only_blank(const char *s) {
   }
 }
 
-static int run_query(sqlite3 *db, const char *sql, int json) {
+static int run_query(sqlite3 *db, struct auth *au, const char *sql, int json) {
   int ran = 0;
   while (sql && *sql) {
     sqlite3_stmt *q = NULL;
     const char *next = NULL;
+    au->temp_write = 0;
     if (sqlite3_prepare_v2(db, sql, -1, &q, &next) != SQLITE_OK) {
-      cli_error("cannot run query: %s", sqlite3_errmsg(db));
+      query_error(db);
       return CLI_FAIL;
     }
     sql = next;
     if (!q) continue;                /* a comment or a stray semicolon */
-    /* What the authorizer does not see (VACUUM) still shows as a statement
-    ** that writes. */
-    if (!sqlite3_stmt_readonly(q)) {
-      cli_error("cannot run query: the trace is read-only here: statements that write are refused");
+    /* What the authorizer does not see (VACUUM, VACUUM INTO) still shows as
+    ** a statement that writes, and one that wrote nothing but TEMP objects. */
+    if (is_vacuum(q) || (!sqlite3_stmt_readonly(q) && !au->temp_write)) {
+      cli_error("cannot run query: not authorized: sql reads the trace and writes nothing "
+                "(TEMP tables excepted)");
       sqlite3_finalize(q);
       return CLI_FAIL;
     }
@@ -364,7 +416,7 @@ static int run_query(sqlite3 *db, const char *sql, int json) {
       int rc;
       while ((rc = sqlite3_step(q)) == SQLITE_ROW) {}
       if (rc != SQLITE_DONE) {
-        cli_error("cannot run query: %s", sqlite3_errmsg(db));
+        query_error(db);
         status = CLI_FAIL;
       }
     }
@@ -407,11 +459,14 @@ int cli_sql(int argc, char **argv) {
   }
   if (trc_reader_note(r)) cli_note("%s", trc_reader_note(r));
   int status = CLI_OK;
-  if (sqlite3_set_authorizer(trc_reader_db(r), authorize, NULL) != SQLITE_OK) {
+  struct auth au = {0};
+  /* TEMP objects in memory: nothing of a query lands in a file. */
+  if (sqlite3_exec(trc_reader_db(r), "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_set_authorizer(trc_reader_db(r), authorize, &au) != SQLITE_OK) {
     cli_error("cannot run query: %s", sqlite3_errmsg(trc_reader_db(r)));
     status = CLI_FAIL;
   }
-  if (status == CLI_OK) status = run_query(trc_reader_db(r), args[1], json);
+  if (status == CLI_OK) status = run_query(trc_reader_db(r), &au, args[1], json);
   trc_reader_free(r);
   if (status == CLI_OK && (fflush(stdout) != 0 || ferror(stdout))) {
     cli_error("cannot write output: %s", hr_status_str(HR_EIO));

@@ -68,7 +68,10 @@ done
 sum=$(md5sum <"$TMP/t.heapreel")
 for q in "VACUUM INTO '$TMP/copy.db'" "VACUUM" "ATTACH '$TMP/att.db' AS x" "DETACH main" \
          "INSERT INTO meta VALUES ('k', 'v')" "UPDATE meta SET value = 'x'" "DELETE FROM strings" \
-         "DROP TABLE meta" "CREATE TABLE x(a)" "CREATE TEMP TABLE x(a)" "CREATE INDEX i ON meta(value)" \
+         "DROP TABLE meta" "CREATE TABLE x(a)" "CREATE TEMP TRIGGER tr AFTER INSERT ON meta BEGIN SELECT 1; END" \
+         "CREATE INDEX i ON meta(value)" "VACUUM temp INTO '$TMP/copy.db'" "CREATE TEMP TABLE t(a); VACUUM temp INTO '$TMP/copy.db'" \
+         "/* c */ -- d
+ vacuum INTO '$TMP/copy.db'" \
          "PRAGMA user_version = 7" "PRAGMA journal_mode = WAL" "PRAGMA writable_schema = ON" \
          "PRAGMA optimize" "PRAGMA wal_checkpoint" "PRAGMA query_only = 0" "ANALYZE" "REINDEX" \
          "SELECT load_extension('$EXT')" "SELECT 1; INSERT INTO meta VALUES ('k', 'v'); SELECT 2"; do
@@ -78,7 +81,7 @@ done
 [ ! -e "$TMP/copy.db" ] && [ ! -e "$TMP/att.db" ] && ok "no file written by VACUUM INTO or ATTACH" || fail "sql wrote a file"
 [ "$(md5sum <"$TMP/t.heapreel")" = "$sum" ] && ok "the trace is unchanged" || fail "sql changed the trace"
 for q in "PRAGMA user_version" "PRAGMA table_info(meta)" "SELECT name FROM pragma_table_info('meta')" \
-         "PRAGMA integrity_check" "BEGIN; SELECT 1" "SELECT count(*) FROM events WHERE kind = 'step'"; do
+         "PRAGMA integrity_check" "BEGIN; SELECT 1" "CREATE TEMP TABLE t AS SELECT 1 AS a; INSERT INTO t VALUES (2); SELECT sum(a) FROM t" "SELECT count(*) FROM events WHERE kind = 'step'"; do
   run 0 sql "$TMP/t.heapreel" "$q"
   [ -s "$TMP/out" ] && [ ! -s "$TMP/err" ] && ok "sql reads: $q" || fail "sql read '$q': $(cat "$TMP/err")"
 done
