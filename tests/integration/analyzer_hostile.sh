@@ -86,6 +86,12 @@ for q in "PRAGMA user_version" "PRAGMA table_info(meta)" "SELECT name FROM pragm
   [ -s "$TMP/out" ] && [ ! -s "$TMP/err" ] && ok "sql reads: $q" || fail "sql read '$q': $(cat "$TMP/err")"
 done
 
+# The file's own views run nothing unsafe: no trusted schema, no extension loading.
+cp "$TMP/t.heapreel" "$TMP/view.heapreel"
+edit "$TMP/view.heapreel" "CREATE VIEW evil AS SELECT load_extension('$EXT') AS x"
+run 1 sql "$TMP/view.heapreel" "SELECT * FROM evil"
+one_line_error "cannot run query: unsafe use of load_extension()" && ok "a view of the file cannot load an extension"
+
 # Numbers on the command line: one parser, out of range is a usage error.
 big=99999999999999999999
 for cmd in "history @ $big" "history @ #$big" "history @ x@$big" "state --step $big" "state --max-refs $big --step 3" \
