@@ -210,7 +210,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--heapreel", required=True)
     ap.add_argument("--dir", required=True)
-    ap.add_argument("--mutants", type=int, default=240)
+    ap.add_argument("--mutants", type=int, default=200)
     ap.add_argument("--seed", type=int, default=19)
     ap.add_argument("--timeout", type=float, default=10)
     ap.add_argument("bases", nargs="+")
