@@ -94,6 +94,13 @@ int cli_ana_parse(int argc, char **argv, const char *usage, int accepts, cli_ana
 }
 
 int cli_ana_point(ana_trace *t, const char *text, ana_point *p) {
+  /* A step number is parsed as every number on the command line: one out
+  ** of range is a usage error, not the label of a mark nobody made. */
+  uint64_t n;
+  if (text && *text && strspn(text, "0123456789") == strlen(text) && cli_parse_u64(text, &n)) {
+    cli_error("'%s' is not a step number (out of range), a mark, 'start' or 'end'", text);
+    return CLI_USAGE;
+  }
   int rc = ana_point_resolve(t, text, p);
   if (rc == HR_OK) return CLI_OK;
   cli_ana_fail(t, rc);
