@@ -13,7 +13,7 @@ set -u
 . "$(dirname "$0")/../tools/test_env.sh" && test_env fuzz_traces --keep-on-failure
 mutants=200 timeout=10
 if grep -q '^HEAPREEL_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null; then
-  mutants=30 timeout=60
+  mutants=20 timeout=60
 fi
 mutants=${HEAPREEL_FUZZ_MUTANTS:-$mutants}
 
