@@ -5,6 +5,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -377,9 +378,14 @@ static int render_html(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
   rnd_point *pts = NULL;
   size_t n = 0;
   int rc = a->how ? board_points(t, a, &pts, &n) : rnd_html_default_points(t, &pts, &n);
+  if (rc == HR_OK && !a->how && n > RND_HTML_MAX_POINTS) rc = rnd_html_add_marks(t, &pts, &n);
   if (rc) return rc == HR_EUSAGE ? (cli_error("%s", ana_trace_errmsg(t)), CLI_USAGE) : cli_ana_fail(t, rc);
+  size_t all = n, left = rnd_html_thin(pts, &n, RND_HTML_MAX_POINTS);
+  if (left)
+    fprintf(stderr, "heapreel: the page shows %zu of %zu points, evenly spread (marks kept); "
+                    "choose others with --steps, --lines or --every\n", n, all);
   rnd_html_stats st;
-  rc = rnd_html_write(c, pts, n, a->html, &st);
+  rc = rnd_html_write(c, pts, n, left, a->html, &st);
   hr_free(pts);
   if (rc) {
     cli_error("%s", rnd_ctx_errmsg(c));
@@ -388,6 +394,29 @@ static int render_html(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
   cli_say("wrote '%s': %zu steps, %zu distinct diagrams, %.1f kB (%.1f kB of SVG)",
           a->html, st.points, st.diagrams, st.page_bytes / 1000.0, st.svg_bytes / 1000.0);
   return CLI_OK;
+}
+
+/* Progress of a long render, on a terminal only and only once it has taken
+** a few seconds: most renders finish before anything is shown. */
+struct progress { struct timespec start; int shown; };
+
+static double seconds_since(const struct timespec *t0) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void show_progress(void *arg, size_t done, size_t total) {
+  struct progress *pr = arg;
+  if (done < total && seconds_since(&pr->start) < 2.0) return;
+  if (done < total) {
+    fprintf(stderr, "\rheapreel: drawing: %zu%%", total ? done * 100 / total : 100);
+    pr->shown = 1;
+  } else if (pr->shown) {
+    fprintf(stderr, "\r\033[K");
+    pr->shown = 0;
+  }
+  fflush(stderr);
 }
 
 int cli_render(int argc, char **argv) {
@@ -406,6 +435,10 @@ int cli_render(int argc, char **argv) {
     ana_trace_free(t);
     return CLI_FAIL;
   }
+  struct progress pr;
+  memset(&pr, 0, sizeof pr);
+  clock_gettime(CLOCK_MONOTONIC, &pr.start);
+  if (isatty(STDERR_FILENO)) rnd_ctx_set_progress(c, show_progress, &pr);
   if (a.html) rc = render_html(t, c, &a);
   else if (a.how == 's' || a.how == 'l' || a.how == 'm') rc = render_one(t, c, &a);
   else if (a.how == 'c' || a.how == 'k' || a.how == 'r') rc = render_special(c, &a);

@@ -1,11 +1,11 @@
-/* rnd_board.h — storyboards: one diagram per chosen point, in numbered files,
-** with every frame and object keeping its place from file to file.
+/* rnd_board.h — storyboards: one diagram per chosen point, in numbered files.
 **
-** One layout is computed for the whole storyboard: the union of every
-** point's graph, each node as big as its biggest appearance, laid out once
-** with dot. Each point's graph then gets those positions pinned (pos="x,y!",
-** a node's top-left corner kept) and the clusters' boxes, and is drawn with
-** neato's no-op mode, which routes the edges and moves nothing.
+** Each point is laid out on its own, so each file fits its own content, as a
+** single render of that point does (a storyboard that shared one layout of
+** the whole run put one list on a page-tall canvas). Objects keep their
+** order from file to file: every point's objects are given to dot in the
+** order the storyboard first showed them, which is where dot's ordering
+** starts. What changed is measured against the previous point shown.
 */
 #ifndef RND_BOARD_H
 #define RND_BOARD_H

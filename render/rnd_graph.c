@@ -21,15 +21,15 @@
 static const rnd_palette light = {
   "white", "#1a1a1a", "#6b6b6b", "#4d4d4d", "#303030", "#D55E00", "#0072B2", "#fafafa", "#bdbdbd",
   {"#dcdcdc", "#F3E9A0", "#BFE0F5", "#B3E3D2", "#EBC6DC", "#F5D7A3", "#dddddd"},
-  {"white", "#FCF9DC", "#E9F5FD", "#E6F6F0", "#F9ECF4", "#FDF2DF", "#f5f5f5"}};
+  {"white", "#FCF9DC", "#E9F5FD", "#E6F6F0", "#F9ECF4", "#FDF2DF", "#f5f5f5"}, "#555555"};
 static const rnd_palette dark = {
   "#1b1d22", "#ececec", "#a0a0a0", "#bdbdbd", "#d0d0d0", "#FF8C42", "#56B4E9", "#22252b", "#4a4f59",
   {"#3a3f4a", "#5e5722", "#1f4e6e", "#1e5b48", "#6a3558", "#6e5220", "#4a4a4a"},
-  {"#262a31", "#34321f", "#1a3142", "#1a3a30", "#3c2436", "#3e3220", "#303030"}};
+  {"#262a31", "#34321f", "#1a3142", "#1a3a30", "#3c2436", "#3e3220", "#303030"}, "#dcdcdc"};
 static const rnd_palette print = {
   "white", "black", "#555555", "black", "black", "black", "black", "white", "#888888",
   {"#e6e6e6", "#e6e6e6", "#e6e6e6", "#e6e6e6", "#e6e6e6", "#e6e6e6", "#e6e6e6"},
-  {"white", "white", "white", "white", "white", "white", "white"}};
+  {"white", "white", "white", "white", "white", "white", "white"}, "black"};
 
 const rnd_palette *rnd_palette_of(int theme) {
   return theme == RND_THEME_DARK ? &dark : theme == RND_THEME_PRINT ? &print : &light;
@@ -54,7 +54,7 @@ static void refcount_text(rnd_buf *b, int64_t rc) {
 
 static void badge(rnd_buf *b, const rnd_box *x, const rnd_options *o, const rnd_palette *p) {
   int any = 0;
-  rnd_buf_printf(b, "<FONT POINT-SIZE=\"12\" COLOR=\"%s\">", p->muted);
+  rnd_buf_printf(b, "<FONT POINT-SIZE=\"12\" COLOR=\"%s\">", p->badge);
   if ((o->show & RND_SHOW_ID)) {
     rnd_buf_printf(b, "#%llu 0x%llx", (unsigned long long)x->id, (unsigned long long)x->address);
     any = 1;
@@ -113,7 +113,7 @@ static void frame_table(rnd_buf *b, const rnd_box *f, size_t fi, const ana_map *
                  f->active ? p->head[RND_K_SEQ] : p->head[RND_K_FRAME]);
   rnd_buf_text(b, f->title, KEY_CHARS);
   rnd_buf_printf(b, "</B></TD><TD ALIGN=\"RIGHT\" BGCOLOR=\"%s\"><FONT POINT-SIZE=\"12\" COLOR=\"%s\">",
-                 f->active ? p->head[RND_K_SEQ] : p->head[RND_K_FRAME], p->muted);
+                 f->active ? p->head[RND_K_SEQ] : p->head[RND_K_FRAME], p->badge);
   rnd_buf_text(b, f->sub, 0);
   if (f->thread_no) rnd_buf_printf(b, " · thread %u", f->thread_no);
   else if (f->off_stack) rnd_buf_puts(b, " (suspended)");

@@ -30,6 +30,7 @@ int rnd_graph_set_html(void *obj, const char *attr, const char *html);
 typedef struct rnd_palette {
   const char *bg, *fg, *muted, *line, *edge, *accent, *active, *cluster, *cluster_line;
   const char *head[RND_K_NKINDS], *body[RND_K_NKINDS];
+  const char *badge;     /* small text on a header: 4.5:1 or more on every head colour */
 } rnd_palette;
 const rnd_palette *rnd_palette_of(int theme);
 

@@ -3,6 +3,7 @@
 #include "rnd_html.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ana_map.h"
@@ -63,8 +64,10 @@ int rnd_html_default_points(ana_trace *t, rnd_point **pts, size_t *n) {
     p.lines = lines;
     rc = ana_steps_each(t, 1, 0, 0, on_step, &p);
     ana_map_reset(&p.last_line);
-    if (rc || p.n <= RND_HTML_MAX_STEPS) break;
+    /* The line-change pass is the last: whatever it found is the answer. */
+    if (rc || p.n <= RND_HTML_MAX_STEPS || lines == 1) break;
     hr_free(p.v);
+    p.v = NULL;
   }
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   if (rc == HR_OK && !p.n) rc = ana_trace_fail(t, HR_ENOTFOUND, "no step of user code to show");
@@ -72,6 +75,59 @@ int rnd_html_default_points(ana_trace *t, rnd_point **pts, size_t *n) {
   *pts = p.v;
   *n = p.n;
   return HR_OK;
+}
+
+static int cmp_point(const void *pa, const void *pb) {
+  const rnd_point *a = pa, *b = pb;
+  if (a->step != b->step) return a->step < b->step ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+int rnd_html_add_marks(ana_trace *t, rnd_point **pts, size_t *n) {
+  rnd_point *marks = NULL;
+  size_t nm = 0;
+  if (rnd_board_every_mark(t, &marks, &nm) != HR_OK) return HR_OK;   /* no marks */
+  rnd_point *v = hr_realloc(*pts, (*n + nm) * sizeof *v);
+  if (!v) { hr_free(marks); return ana_trace_fail(t, HR_ENOMEM, "out of memory"); }
+  memcpy(v + *n, marks, nm * sizeof *v);
+  hr_free(marks);
+  size_t all = *n + nm, k = 0;
+  qsort(v, all, sizeof *v, cmp_point);
+  for (size_t i = 0; i < all; i++)
+    if (!k || cmp_point(&v[k - 1], &v[i]) != 0) v[k++] = v[i];
+  *pts = v;
+  *n = k;
+  return HR_OK;
+}
+
+/* Evenly choosing k of n (k <= n) in one pass: the j-th chosen is number
+** j * (n - 1) / (k - 1), so the first and the last are always chosen. */
+struct spread { size_t k, n, seen, taken; };
+
+static int spread_next(struct spread *s) {
+  size_t at = s->k > 1 ? s->taken * (s->n - 1) / (s->k - 1) : 0;
+  int keep = s->taken < s->k && s->seen == at;
+  s->taken += keep;
+  s->seen++;
+  return keep;
+}
+
+size_t rnd_html_thin(rnd_point *pts, size_t *n, size_t max) {
+  size_t all = *n, nmarks = 0;
+  if (!max || all <= max) return 0;
+  for (size_t i = 0; i < all; i++) nmarks += pts[i].seq != 0;
+  size_t others = all - nmarks;
+  /* Marks are the program's own chapter headings: up to half the page, and
+  ** more when there are few other points. */
+  size_t km = nmarks < max / 2 ? nmarks : max / 2;
+  size_t ko = max - km;
+  if (others < ko) { ko = others; km = max - others; }
+  struct spread m = {km, nmarks, 0, 0}, o = {ko, others, 0, 0};
+  size_t k = 0;
+  for (size_t i = 0; i < all; i++)
+    if (spread_next(pts[i].seq ? &m : &o)) pts[k++] = pts[i];
+  *n = k;
+  return all - k;
 }
 
 /* --- the page's data ----------------------------------------------------------------- */
@@ -200,6 +256,7 @@ static int put_diagrams(struct page *pg, const rnd_point *pts, size_t n, uint32_
   rnd_ctx *bc = NULL;
   int rc = rnd_ctx_new(pg->t, &o, &bc);
   if (rc) return rnd_ctx_fail(pg->c, rc, hr_strdup("cannot start graphviz"));
+  rnd_ctx_copy_progress(bc, pg->c);
   char **svgs = NULL;
   size_t *lens = NULL;
   rc = rnd_board_render(bc, pts, n, RND_FMT_SVG, &svgs, &lens);
@@ -228,7 +285,7 @@ static int put_diagrams(struct page *pg, const rnd_point *pts, size_t n, uint32_
   return rc ? rnd_ctx_fail(pg->c, rc, NULL) : HR_OK;
 }
 
-static void put_header(struct page *pg) {
+static void put_header(struct page *pg, size_t left_out) {
   static const char *const themes[] = {"light", "dark", "print"};
   const rnd_options *o = rnd_ctx_options(pg->c);
   const char *path = ana_trace_path(pg->t);
@@ -236,7 +293,8 @@ static void put_header(struct page *pg) {
   base = base ? base + 1 : path;
   rnd_buf_puts(&pg->b, "{\"version\":1,\"trace\":");
   rnd_json_str(&pg->b, base, strlen(base));
-  rnd_buf_printf(&pg->b, ",\"theme\":\"%s\",\n", themes[o->theme >= 0 && o->theme <= 2 ? o->theme : 0]);
+  rnd_buf_printf(&pg->b, ",\"theme\":\"%s\",\"leftout\":%zu,\n",
+                 themes[o->theme >= 0 && o->theme <= 2 ? o->theme : 0], left_out);
 }
 
 /* The template with the data in place of DATA_MARK. */
@@ -254,8 +312,8 @@ static int assemble(struct page *pg, char **page, size_t *len) {
   return HR_OK;
 }
 
-int rnd_html_render(rnd_ctx *c, const rnd_point *pts, size_t n, char **page, size_t *len,
-                    rnd_html_stats *st) {
+int rnd_html_render(rnd_ctx *c, const rnd_point *pts, size_t n, size_t left_out, char **page,
+                    size_t *len, rnd_html_stats *st) {
   rnd_html_stats local;
   if (!st) st = &local;
   memset(st, 0, sizeof *st);
@@ -270,7 +328,7 @@ int rnd_html_render(rnd_ctx *c, const rnd_point *pts, size_t n, char **page, siz
   rnd_buf_init(&pg.b);
   uint32_t *diag = hr_calloc(n, sizeof *diag);
   int rc = diag ? HR_OK : rnd_ctx_fail(c, HR_ENOMEM, NULL);
-  if (rc == HR_OK) { put_header(&pg); rc = put_output(&pg); }
+  if (rc == HR_OK) { put_header(&pg, left_out); rc = put_output(&pg); }
   if (rc == HR_OK) rc = put_diagrams(&pg, pts, n, diag, st);
   if (rc == HR_OK) rc = put_points(&pg, pts, n, diag);
   if (rc == HR_OK) rc = put_files(&pg);
@@ -287,11 +345,11 @@ int rnd_html_render(rnd_ctx *c, const rnd_point *pts, size_t n, char **page, siz
   return rc;
 }
 
-int rnd_html_write(rnd_ctx *c, const rnd_point *pts, size_t n, const char *path,
+int rnd_html_write(rnd_ctx *c, const rnd_point *pts, size_t n, size_t left_out, const char *path,
                    rnd_html_stats *st) {
   char *page = NULL, *err = NULL;
   size_t len = 0;
-  int rc = rnd_html_render(c, pts, n, &page, &len, st);
+  int rc = rnd_html_render(c, pts, n, left_out, &page, &len, st);
   if (rc) return rc;
   rc = rnd_output_write(path, page, len, &err);
   hr_free(page);

@@ -31,6 +31,20 @@
 ** reason on t) when no user code ran. */
 int rnd_html_default_points(ana_trace *t, rnd_point **pts, size_t *n);
 
+/* A page holds at most this many points: drawing one takes two Graphviz
+** layouts (tens of milliseconds), so a page of a long run stays within a
+** minute to build and a few megabytes to load. */
+#define RND_HTML_MAX_POINTS 300
+
+/* Add every mark of the run to the n points *pts (reallocated), in run
+** order, without duplicates. HR_OK also when the run made no marks. */
+int rnd_html_add_marks(ana_trace *t, rnd_point **pts, size_t *n);
+
+/* Keep at most max (0: no limit) of the n points, in order: the marks (up to
+** half of max), the others evenly spread with the first and the last kept.
+** Returns how many were left out. */
+size_t rnd_html_thin(rnd_point *pts, size_t *n, size_t max);
+
 typedef struct rnd_html_stats {
   size_t points;        /* positions of the slider */
   size_t diagrams;      /* distinct diagrams among them */
@@ -40,11 +54,12 @@ typedef struct rnd_html_stats {
 } rnd_html_stats;
 
 /* The page for the n points (borrowed, n >= 1) drawn with c's options, into
-** *page (owned, hr_free; NUL-terminated) and *len. st may be NULL. */
-int rnd_html_render(rnd_ctx *c, const rnd_point *pts, size_t n, char **page, size_t *len,
-                    rnd_html_stats *st);
+** *page (owned, hr_free; NUL-terminated) and *len; left_out, the points the
+** caller thinned away (rnd_html_thin), is said on the page. st may be NULL. */
+int rnd_html_render(rnd_ctx *c, const rnd_point *pts, size_t n, size_t left_out, char **page,
+                    size_t *len, rnd_html_stats *st);
 /* rnd_html_render, then write the page to path whole (rnd_output_write). */
-int rnd_html_write(rnd_ctx *c, const rnd_point *pts, size_t n, const char *path,
+int rnd_html_write(rnd_ctx *c, const rnd_point *pts, size_t n, size_t left_out, const char *path,
                    rnd_html_stats *st);
 
 #endif /* RND_HTML_H */

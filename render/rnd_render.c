@@ -17,7 +17,23 @@ struct rnd_ctx {
   rnd_options o;
   GVC_t *gvc;         /* owned */
   char *err;          /* owned: the last failure's reason */
+  rnd_progress_fn progress;
+  void *progress_arg;
 };
+
+void rnd_ctx_set_progress(rnd_ctx *c, rnd_progress_fn fn, void *arg) {
+  c->progress = fn;
+  c->progress_arg = arg;
+}
+
+void rnd_ctx_progress(rnd_ctx *c, size_t done, size_t total) {
+  if (c->progress) c->progress(c->progress_arg, done, total);
+}
+
+void rnd_ctx_copy_progress(rnd_ctx *to, const rnd_ctx *from) {
+  to->progress = from->progress;
+  to->progress_arg = from->progress_arg;
+}
 
 void rnd_options_init(rnd_options *o) {
   memset(o, 0, sizeof *o);
@@ -25,6 +41,13 @@ void rnd_options_init(rnd_options *o) {
   o->max_items = RND_MAX_ITEMS;
   o->max_objects = RND_MAX_OBJECTS;
   o->theme = RND_THEME_LIGHT;
+}
+
+int rnd_point_before(const rnd_point *a, const rnd_point *b) {
+  /* A step point (seq 0) is the state before its step's first event, so
+  ** before every mark inside that step. */
+  if (a->step != b->step) return a->step < b->step;
+  return a->seq < b->seq;
 }
 
 int rnd_point_step(ana_trace *t, uint64_t step, rnd_point *p) {

@@ -60,6 +60,9 @@ typedef struct rnd_point {
   uint64_t seq;
 } rnd_point;
 
+/* Whether a comes before b in the run. */
+int rnd_point_before(const rnd_point *a, const rnd_point *b);
+
 /* Resolve a point; HR_ERANGE / HR_ENOTFOUND with the reason on t. */
 int rnd_point_step(ana_trace *t, uint64_t step, rnd_point *p);
 int rnd_point_line(ana_trace *t, uint32_t line, uint64_t k, rnd_point *p);
@@ -73,6 +76,10 @@ int rnd_ctx_new(ana_trace *t, const rnd_options *o, rnd_ctx **out);
 void rnd_ctx_free(rnd_ctx *c);                 /* NULL is a no-op */
 ana_trace *rnd_ctx_trace(rnd_ctx *c);          /* borrowed */
 const rnd_options *rnd_ctx_options(const rnd_ctx *c);
+/* Told how far a long render is: done of total units of work. */
+typedef void (*rnd_progress_fn)(void *arg, size_t done, size_t total);
+/* Call fn (NULL: none) as a storyboard or a page is drawn. */
+void rnd_ctx_set_progress(rnd_ctx *c, rnd_progress_fn fn, void *arg);
 /* The reason of the last failure, "" when none (borrowed). */
 const char *rnd_ctx_errmsg(const rnd_ctx *c);
 

@@ -150,11 +150,14 @@ static char *row_key(struct build *b, const ana_slot *sl) {
   }
 }
 
+/* Against the state shown before (b->prev): a slot is new when it now holds
+** another object than then, gone when it held one then and is unbound now. */
 static int mark_of_slot(struct build *b, uint64_t holder, const ana_slot *sl) {
   if (!b->prev) return RND_SAME;
   uint64_t key = slot_key(holder, sl->kind, sl->arg);
-  if (sl->obj) return ana_map_get(&b->binds, key) ? RND_NEW : RND_SAME;
-  return ana_map_get(&b->unbinds, key) ? RND_GONE : -1;
+  uint64_t was = ana_state_slot(b->prev, holder, sl->kind, sl->arg);
+  if (sl->obj) return ana_map_get(&b->binds, key) && was != sl->obj ? RND_NEW : RND_SAME;
+  return ana_map_get(&b->unbinds, key) && was ? RND_GONE : -1;
 }
 
 /* Fill x's rows from o's bound slots (dict keys are shown in their value's row). */
@@ -409,8 +412,9 @@ static int on_return(void *ctx, const trc_event *ev) {
   return 0;
 }
 
-/* The state at p, and the previous step's state with the events between them. */
-static int load_states(struct build *b, const rnd_point *p) {
+/* The state at p, and the state shown before it (the point since, else the
+** previous step) with the events between them. */
+static int load_states(struct build *b, const rnd_point *p, const rnd_point *since) {
   trc_event ev;
   int rc;
   uint64_t prev_step;
@@ -429,10 +433,18 @@ static int load_states(struct build *b, const rnd_point *p) {
     rc = ana_trace_scan(b->t, TRC_SCAN_STEP, p->step, p->step, on_return, b);
     if (rc) return rc;
   }
-  if (b->o->no_changes || prev_step < 1) return HR_OK;
+  if (b->o->no_changes || (!since && prev_step < 1)) return HR_OK;
   if (!(b->prev = ana_state_new())) return HR_ENOMEM;
-  if ((rc = ana_trace_state_before_step(b->t, prev_step, b->prev, &ev))) return rc;
-  uint64_t lo = ev.seq, hi = ana_state_seq(b->s);
+  uint64_t lo;
+  if (since && since->seq) {
+    if ((rc = ana_trace_state_at_seq(b->t, since->seq - 1, b->prev))) return rc;
+    ev.f[0] = ana_state_frame_id(b->prev);
+    lo = since->seq;
+  } else {
+    if ((rc = ana_trace_state_before_step(b->t, since ? since->step : prev_step, b->prev, &ev))) return rc;
+    lo = ev.seq;
+  }
+  uint64_t hi = ana_state_seq(b->s);
   if (hi >= lo && (rc = ana_trace_scan(b->t, TRC_SCAN_SEQ, lo, hi, on_change, b))) return rc;
   return ana_view_build(b->t, b->prev, ev.f[0], b->v.flags, &b->pv);
 }
@@ -461,6 +473,11 @@ static int check_focus(struct build *b) {
 }
 
 int rnd_scene_build(ana_trace *t, const rnd_point *p, const rnd_options *o, rnd_scene *sc) {
+  return rnd_scene_build_since(t, p, NULL, o, sc);
+}
+
+int rnd_scene_build_since(ana_trace *t, const rnd_point *p, const rnd_point *since,
+                          const rnd_options *o, rnd_scene *sc) {
   struct build b;
   memset(&b, 0, sizeof b);
   memset(sc, 0, sizeof *sc);
@@ -471,7 +488,7 @@ int rnd_scene_build(ana_trace *t, const rnd_point *p, const rnd_options *o, rnd_
   int flags = (o->expand ? ANA_VIEW_EXPAND : 0) | (o->all_names ? ANA_VIEW_ALL_NAMES : 0);
   int rc = (b.s = ana_state_new()) ? HR_OK : HR_ENOMEM;
   b.v.flags = flags;
-  if (rc == HR_OK) rc = load_states(&b, p);
+  if (rc == HR_OK) rc = load_states(&b, p, since);
   if (rc == HR_OK) rc = ana_view_build(t, b.s, b.frame, flags, &b.v);
   for (size_t i = 0; rc == HR_OK && i < b.v.nobjs; i++)
     rc = ana_map_put(&b.vindex, b.v.objs[i]->id, (void *)(uintptr_t)(i + 1));

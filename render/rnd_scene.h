@@ -67,8 +67,13 @@ typedef struct rnd_scene {
   size_t drawn_max; /* the max_objects limit that left them out */
 } rnd_scene;
 
-/* Build the scene of t at p with options o (both borrowed). */
+/* Build the scene of t at p with options o (both borrowed); what changed is
+** measured against the previous step. */
 int rnd_scene_build(ana_trace *t, const rnd_point *p, const rnd_options *o, rnd_scene *sc);
+/* The same with what changed measured against the point since (borrowed;
+** an earlier point of the run, the previous slide), NULL: the previous step. */
+int rnd_scene_build_since(ana_trace *t, const rnd_point *p, const rnd_point *since,
+                          const rnd_options *o, rnd_scene *sc);
 void rnd_scene_reset(rnd_scene *sc);
 /* Fill x's header (title, value, refcount, size, address, kind) from o
 ** (borrowed); rows are the caller's. HR_OK or HR_ENOMEM. */
