@@ -44,6 +44,21 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 
+# What changed is measured against the previous slide: the item a call
+# appended between two slides is marked, and `del a, b` strikes both names
+# (against the previous instruction: neither the item nor `a`). A single
+# render compares with the previous step.
+run 0 render "$TMP/lesson.heapreel" --lines 18,19,21,22 --inline-primitives -o "$TMP/changes/" --format dot
+grep -q '<B>3</B>' "$TMP/changes/002-line19.dot" || fail "the item add_item appended is not marked on the next slide"
+for name in a b; do
+  grep -q "<S>$name</S>" "$TMP/changes/004-line22.dot" || fail "del a, b: '$name' is not struck on the next slide"
+done
+grep -q '<B>n</B>' "$TMP/changes/002-line19.dot" || fail "the new name n is not marked"
+grep -q '<B>[ab]</B>' "$TMP/changes/003-line21.dot" && fail "a name bound slides ago is marked new"
+grep -q '<B>c</B>' "$TMP/changes/003-line21.dot" || fail "c, bound since the previous slide, is not marked new"
+run 0 render "$TMP/lesson.heapreel" --line 22 --inline-primitives -o "$TMP/one-22.dot"
+grep -c '<S>[ab]</S>' "$TMP/one-22.dot" | grep -qx 1 || fail "a single render should compare with the previous step"
+
 # Order: two objects both slides show keep their vertical order (within a
 # column) from slide to slide, and a list's items are drawn in slot order
 # (the arrows of items 0, 1, 2 do not cross: their heads go down in order).

@@ -2,6 +2,7 @@
 """page_check.py — drive heapreel's stepping page in headless Chromium.
 
 Usage: page_check.py CHROMIUM PAGE.html SCREENSHOT.png [--text TEXT]...
+                     [--window WxH] [--min-scale S]
 
 Starts Chromium with the DevTools protocol on a local port, loads the page
 from disk, presses the right arrow through Input.dispatchKeyEvent (a real key
@@ -10,7 +11,9 @@ the diagram changed, then presses Left, End and Home, and saves a screenshot.
 Also checks that no script ran that the page did not bring: no dialog
 opened, the document holds exactly the page's two <script> elements, the
 diagram holds no script or event handler, nothing was fetched, and each
---text appears literally in the page's visible text. Python stdlib only.
+--text appears literally in the page's visible text. With --min-scale, no
+diagram of the page is drawn smaller than S times its own size when
+fitted (the window is --window, default 1280x800). Python stdlib only.
 Prints FAIL lines and exits 1 when a check fails.
 """
 import base64, json, os, shutil, socket, struct, subprocess, sys, tempfile, time, urllib.request
@@ -146,7 +149,13 @@ def state(dt):
     return json.loads(dt.eval(STATE))
 
 
-def check(dt, page, shot, texts):
+SCALES = '''(function(){var out=[]; for (var i = 0; i < heapreel.points; i++) { heapreel.go(i);
+  var svg = document.querySelector("#diagram svg"); if (!svg) continue;
+  var vb = svg.viewBox.baseVal; out.push(svg.getBoundingClientRect().width / (vb.width * 4 / 3)); }
+  heapreel.go(0); return out;})()'''
+
+
+def check(dt, page, shot, texts, min_scale=None):
     dt.send('Page.enable')
     dt.send('Runtime.enable')
     dt.send('Network.enable')
@@ -201,6 +210,14 @@ def check(dt, page, shot, texts):
     for t in texts:
         if t not in visible:
             fail(f'{t!r} is not in the page\'s text at the last point')
+    if min_scale is not None:
+        scales = dt.eval(SCALES)
+        low = [s for s in scales if s < min_scale - 0.005]
+        if not scales:
+            fail('no diagram to measure')
+        if low:
+            fail(f'{len(low)} of {len(scales)} diagrams drawn at scale {min(low):.2f}, below {min_scale}')
+        print(f'page_check: {len(scales)} diagrams, scales {min(scales):.2f} to {max(scales):.2f}')
     dt.eval('heapreel.go(1)')
     png = base64.b64decode(dt.send('Page.captureScreenshot', format='png')['data'])
     if not png.startswith(b'\x89PNG') or len(png) < 5000:
@@ -216,10 +233,12 @@ def main():
         return 2
     chromium, page, shot = args[:3]
     texts = [args[i + 1] for i in range(3, len(args) - 1) if args[i] == '--text']
+    window = next((args[i + 1] for i in range(3, len(args) - 1) if args[i] == '--window'), '1280x800')
+    min_scale = next((float(args[i + 1]) for i in range(3, len(args) - 1) if args[i] == '--min-scale'), None)
     prof = tempfile.mkdtemp(prefix='page_check.')
     proc = subprocess.Popen([chromium, '--headless=new', '--disable-gpu', '--no-sandbox',
                              '--no-first-run', '--remote-debugging-port=0',
-                             f'--user-data-dir={prof}', '--window-size=1280,800', 'about:blank'],
+                             f'--user-data-dir={prof}', '--window-size=' + window.replace('x', ','), 'about:blank'],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         port_file = os.path.join(prof, 'DevToolsActivePort')
@@ -232,7 +251,7 @@ def main():
         port = open(port_file).read().split('\n')[0].strip()
         targets = json.load(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list', timeout=10))
         ws = next(t['webSocketDebuggerUrl'] for t in targets if t.get('type') == 'page')
-        check(DevTools(ws), page, shot, texts)
+        check(DevTools(ws), page, shot, texts, min_scale)
     except (OSError, StopIteration, ValueError) as e:
         fail(f'devtools: {e}')
     finally:
