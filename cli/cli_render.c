@@ -33,8 +33,8 @@ static const char usage[] =
   "    --steps, --lines    a storyboard: one numbered file per point in <dir>\n"
   "                        (an earlier storyboard's numbered files there are removed)\n"
   "    --every line|mark   a storyboard of every line run in the main script, or of\n"
-  "                        every mark (001-line7.svg, 002-line8.svg, ...); objects\n"
-  "                        keep their place from file to file\n"
+  "                        every mark (001-line7.svg, 002-line8.svg, ...); each\n"
+  "                        file fits its content, objects keep their order\n"
   "    --format <fmt>      the storyboard's file format (default svg)\n"
   "    --cycle <n>         cycle <n> of `heapreel cycles` (alive ones first), edges\n"
   "                        labelled with their slots\n"
@@ -45,12 +45,14 @@ static const char usage[] =
   "                        diagram, output so far; arrow keys or the slider step.\n"
   "                        by default every step of user code (every line change\n"
   "                        when there are more than 400); or the points of --steps,\n"
-  "                        --lines or --every\n"
+  "                        --lines or --every; at most 300 (marks kept, the rest\n"
+  "                        evenly spread)\n"
   "\n"
   "  what the diagram shows:\n"
   "    --show <list>       annotations, of id,size,refcount (default refcount;\n"
   "                        'none' for none)\n"
-  "    --focus <name>      only what the name <name> reaches\n"
+  "    --focus <names>     only what these names reach: one name, or several\n"
+  "                        (--focus a,b or --focus a --focus b)\n"
   "    --max-items <n>     at most <n> rows per container, then an ellipsis row\n"
   "                        (default 24; 0: all)\n"
   "    --max-objects <n>   at most <n> heap objects; the caption counts the rest\n"
@@ -64,7 +66,16 @@ static const char usage[] =
   "    --theme light|dark|print              colours (default light)\n"
   "    --no-changes        do not mark what changed since the previous step\n"
   "    --expand            follow references of objects older than the program\n"
-  "    --all-names         keep module and class dunder names (__name__, __dict__, ...)\n";
+  "    --all-names         keep module and class dunder names (__name__, __dict__, ...)\n"
+  "\n"
+  "  for a slide:\n"
+  "    --slide             the preset for projecting: --inline-primitives; functions,\n"
+  "                        classes and modules no name points at drawn as a header\n"
+  "                        only; refcounts only on the program's containers, never\n"
+  "                        'rc static'\n"
+  "    --titles <stack>,<heap>  the clusters' titles (default Frames,Objects),\n"
+  "                        e.g. --titles Stack,Heap\n"
+  "    --no-caption        no 'step N  file:line' caption above the diagram\n";
 
 struct render_args {
   const char *path, *out, *mark, *list, *every, *html;
@@ -74,8 +85,34 @@ struct render_args {
   uint32_t line;
   uint64_t k;
   int format;              /* storyboard format, -1: default */
+  char *focus;             /* owned: the --focus names, comma-joined */
+  char *titles;            /* owned: a copy of --titles, cut at its comma */
   rnd_options o;
 };
+
+/* Add --focus's names to those of earlier --focus options. */
+static int add_focus(struct render_args *a, const char *val) {
+  if (!*val || val[0] == ',' || val[strlen(val) - 1] == ',' || strstr(val, ",,"))
+    return cli_usage_error(usage, "--focus needs names, separated by commas, not '%s'", val);
+  char *joined = a->focus ? hr_sprintf("%s,%s", a->focus, val) : hr_strdup(val);
+  if (!joined) return cli_usage_error(usage, "out of memory");
+  hr_free(a->focus);
+  a->focus = joined;
+  a->o.focus = joined;
+  return CLI_OK;
+}
+
+static int set_titles(struct render_args *a, const char *val) {
+  const char *comma = strchr(val, ',');
+  if (!comma || comma == val || !comma[1] || strchr(comma + 1, ','))
+    return cli_usage_error(usage, "--titles needs two titles, <stack>,<heap>, not '%s'", val);
+  hr_free(a->titles);
+  if (!(a->titles = hr_strdup(val))) return cli_usage_error(usage, "out of memory");
+  a->titles[comma - val] = '\0';
+  a->o.title_stack = a->titles;
+  a->o.title_heap = a->titles + (comma - val) + 1;
+  return CLI_OK;
+}
 
 static int parse_line(const char *s, uint32_t *line, uint64_t *k) {
   char buf[64];
@@ -192,7 +229,13 @@ static int parse_args(int argc, char **argv, struct render_args *a) {
     else if (strcmp(s, "--all-names") == 0) a->o.all_names = 1;
     else if (valued("-o", argc, argv, &i, &a->out, &err)) { if (err) return err; }
     else if (valued("--html", argc, argv, &i, &a->html, &err)) { if (err) return err; }
-    else if (valued("--focus", argc, argv, &i, &a->o.focus, &err)) { if (err) return err; }
+    else if (strcmp(s, "--slide") == 0) { a->o.slide = 1; a->o.inline_primitives = 1; }
+    else if (strcmp(s, "--no-caption") == 0) a->o.no_caption = 1;
+    else if (valued("--focus", argc, argv, &i, &val, &err)) {
+      if (err || (err = add_focus(a, val))) return err;
+    } else if (valued("--titles", argc, argv, &i, &val, &err)) {
+      if (err || (err = set_titles(a, val))) return err;
+    }
     else if (valued("--show", argc, argv, &i, &val, &err)) {
       if (err) return err;
       if (parse_show(val, &a->o.show))
@@ -426,13 +469,18 @@ int cli_render(int argc, char **argv) {
   a.format = -1;
   rnd_options_init(&a.o);
   int rc = parse_args(argc, argv, &a);
-  if (rc) return rc;
-  ana_trace *t = cli_ana_open(a.path);
-  if (!t) return CLI_FAIL;
+  ana_trace *t = rc ? NULL : cli_ana_open(a.path);
+  if (rc || !t) {
+    hr_free(a.focus);
+    hr_free(a.titles);
+    return rc ? rc : CLI_FAIL;
+  }
   rnd_ctx *c = NULL;
   if ((rc = rnd_ctx_new(t, &a.o, &c)) != HR_OK) {
     cli_error("cannot start graphviz: %s", hr_status_str(rc));
     ana_trace_free(t);
+    hr_free(a.focus);
+    hr_free(a.titles);
     return CLI_FAIL;
   }
   struct progress pr;
@@ -445,5 +493,7 @@ int cli_render(int argc, char **argv) {
   else rc = render_board(t, c, &a);
   rnd_ctx_free(c);
   ana_trace_free(t);
+  hr_free(a.focus);
+  hr_free(a.titles);
   return rc;
 }

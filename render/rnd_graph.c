@@ -63,7 +63,12 @@ static void badge(rnd_buf *b, const rnd_box *x, const rnd_options *o, const rnd_
     rnd_buf_printf(b, "%s%llu B", any ? "  " : "", (unsigned long long)x->size);
     any = 1;
   }
-  if ((o->show & RND_SHOW_REFCOUNT) && x->refcount >= 0) {
+  /* A slide counts references only where the lesson does: the program's
+  ** own containers and instances, never a static object. */
+  int quiet = o->slide && (x->leaf || ana_refcount_is_static(x->refcount) ||
+                           (x->kind != RND_K_SEQ && x->kind != RND_K_MAP &&
+                            x->kind != RND_K_INSTANCE && x->kind != RND_K_OTHER));
+  if ((o->show & RND_SHOW_REFCOUNT) && x->refcount >= 0 && !quiet) {
     if (any) rnd_buf_puts(b, "  ");
     refcount_text(b, x->refcount);
     any = 1;
@@ -337,6 +342,14 @@ static int set_label(void *obj, char *html) {
   return rc;
 }
 
+/* s as label text (escaped, cut at KEY_CHARS); owned. */
+static char *escaped(const char *s) {
+  rnd_buf b;
+  rnd_buf_init(&b);
+  rnd_buf_text(&b, s, KEY_CHARS);
+  return rnd_buf_take(&b);
+}
+
 Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
   const rnd_palette *p = rnd_palette_of(o->theme);
   Agraph_t *g = agopen("heapreel", Agdirected, NULL);
@@ -348,8 +361,13 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
   ana_map_init(&order);
   int bad = o->no_caption ? 0 : set_label(g, caption_label(sc, p));
   /* A scene without frames (a cycle) draws no stack. */
-  Agraph_t *cs = sc->nframes ? cluster(g, "cluster_stack", "Frames", p, 0) : NULL;
-  Agraph_t *ch = cluster(g, "cluster_heap", "Objects", p, 0);
+  char *ts = escaped(o->title_stack ? o->title_stack : "Frames");
+  char *th = escaped(o->title_heap ? o->title_heap : "Objects");
+  bad |= !ts || !th;
+  Agraph_t *cs = sc->nframes && !bad ? cluster(g, "cluster_stack", ts, p, 0) : NULL;
+  Agraph_t *ch = bad ? NULL : cluster(g, "cluster_heap", th, p, 0);
+  hr_free(ts);
+  hr_free(th);
   Agraph_t *cu = NULL;
   bad |= (sc->nframes && !cs) || !ch;
   for (size_t i = 0; !bad && i < sc->nobjs; i++) {

@@ -9,7 +9,7 @@
 ** program makes can end the element or run as script.
 **
 ** The diagrams come from a storyboard (rnd_board.h) drawn without captions,
-** so objects keep their places from step to step and consecutive diagrams
+** so objects keep their order from step to step and consecutive diagrams
 ** share most of their SVG text. The page stores each distinct SVG line once
 ** and each distinct diagram as runs of line numbers (rnd_html_pack.h); the
 ** page's script (render/rnd_page.html) joins them back on demand.

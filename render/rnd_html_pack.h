@@ -1,7 +1,7 @@
 /* rnd_html_pack.h — many SVG diagrams stored compactly for the stepping page.
 **
-** Diagrams of consecutive steps drawn on one shared layout differ in a few
-** lines. A pack keeps every distinct line once (in the order first seen)
+** Diagrams of consecutive steps differ in a few lines (the objects that
+** did not change are drawn the same). A pack keeps every distinct line once (in the order first seen)
 ** and every distinct diagram once, as runs of line numbers: [start, count,
 ** start, count, ...]. A diagram seen before gets its old number. Joining a
 ** diagram's lines with "\n" gives back its bytes exactly.

@@ -43,6 +43,17 @@ void rnd_options_init(rnd_options *o) {
   o->theme = RND_THEME_LIGHT;
 }
 
+int rnd_name_in_list(const char *name, const char *list) {
+  size_t n = strlen(name);
+  for (const char *p = list; p && *p;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len == n && strncmp(p, name, n) == 0) return 1;
+    p = end ? end + 1 : NULL;
+  }
+  return 0;
+}
+
 int rnd_point_before(const rnd_point *a, const rnd_point *b) {
   /* A step point (seq 0) is the state before its step's first event, so
   ** before every mark inside that step. */

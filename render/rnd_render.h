@@ -36,7 +36,8 @@ enum rnd_format { RND_FMT_SVG = 0, RND_FMT_PNG = 1, RND_FMT_PDF = 2, RND_FMT_DOT
 typedef struct rnd_options {
   int show;              /* RND_SHOW_* bits; default RND_SHOW_REFCOUNT */
   int oldest_on_top;     /* 0 (default): the newest frame on top of the stack */
-  const char *focus;     /* borrowed; draw only what this name reaches (NULL: all) */
+  const char *focus;     /* borrowed; draw only what these names reach: one name or
+                            several, comma-separated (NULL: all) */
   uint32_t max_items;    /* rows per container before an ellipsis row; 0: all
                             (default RND_MAX_ITEMS) */
   uint32_t max_objects;  /* heap objects drawn before the rest are left out and
@@ -49,7 +50,16 @@ typedef struct rnd_options {
   int all_names;         /* keep a module's dunder names */
   int theme;             /* enum rnd_theme */
   int no_caption;        /* no step/line caption above the diagram (a page shows its own) */
+  int slide;             /* the slide preset's quiet parts: functions, classes and
+                            modules no name points at drawn as a header only;
+                            refcounts only on the program's containers, never
+                            "rc static" (the caller sets inline_primitives too) */
+  const char *title_stack, *title_heap;   /* borrowed; the clusters' titles (NULL:
+                                             "Frames", "Objects") */
 } rnd_options;
+
+/* Whether name is one of the comma-separated names of list. */
+int rnd_name_in_list(const char *name, const char *list);
 
 void rnd_options_init(rnd_options *o);
 

@@ -237,6 +237,13 @@ static int object_box(struct build *b, const ana_obj *o, rnd_box *x, int group) 
   if (rc) return rc;
   x->group = (uint8_t)group;
   x->leaf = (uint8_t)is_leaf(b, o);
+  /* A slide draws a function, class or module no name points at as its
+  ** header only: what it holds is rarely the lesson. */
+  static const char *const named[] = {"function", "type", "module", "builtin_function_or_method",
+                                      "method", "code", NULL};
+  if (b->o->slide && (uintptr_t)ana_map_get(&b->depth, o->id) > 1 &&
+      type_in(ana_trace_type_name(b->t, o->type), named))
+    x->leaf = 1;
   if (b->prev && ana_map_get(&b->born, o->id)) x->mark = RND_NEW;
   return object_rows(b, o, x);
 }
@@ -273,7 +280,7 @@ static int frame_box(struct build *b, const ana_frame *f, int on_stack, rnd_box 
     const ana_slot *sl = &f->slots.v[k];
     if (!ana_view_shows_slot(b->t, &b->v, f, sl)) continue;
     const char *name = ana_trace_string(b->t, sl->arg);
-    if (b->o->focus && strcmp(name, b->o->focus) != 0) continue;
+    if (b->o->focus && !rnd_name_in_list(name, b->o->focus)) continue;
     int m = mark_of_slot(b, f->id, sl);
     if (!sl->obj && m != RND_GONE) continue;   /* unbound before the previous step */
     rnd_row *r = &x->rows[x->nrows++];
@@ -468,8 +475,10 @@ static int check_focus(struct build *b) {
   if (!b->o->focus) return HR_OK;
   for (size_t i = 0; i < b->sc->nframes; i++)
     if (b->sc->frames[i].nrows) return HR_OK;
-  return ana_trace_fail(b->t, HR_ENOTFOUND, "no frame has a name '%s' at step %llu",
-                        b->o->focus, (unsigned long long)b->sc->step);
+  int several = strchr(b->o->focus, ',') != NULL;
+  return ana_trace_fail(b->t, HR_ENOTFOUND, "no frame has %s '%s' at step %llu",
+                        several ? "any of the names" : "a name", b->o->focus,
+                        (unsigned long long)b->sc->step);
 }
 
 int rnd_scene_build(ana_trace *t, const rnd_point *p, const rnd_options *o, rnd_scene *sc) {
