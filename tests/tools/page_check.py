@@ -13,7 +13,8 @@ opened, the document holds exactly the page's two <script> elements, the
 diagram holds no script or event handler, nothing was fetched, and each
 --text appears literally in the page's visible text. With --min-scale, no
 diagram of the page is drawn smaller than S times its own size when
-fitted (the window is --window, default 1280x800). Python stdlib only.
+fitted, nor above 1.5 (the window is --window, default 1280x800). Python
+stdlib only.
 Prints FAIL lines and exits 1 when a check fails.
 """
 import base64, json, os, shutil, socket, struct, subprocess, sys, tempfile, time, urllib.request
@@ -217,6 +218,8 @@ def check(dt, page, shot, texts, min_scale=None):
             fail('no diagram to measure')
         if low:
             fail(f'{len(low)} of {len(scales)} diagrams drawn at scale {min(low):.2f}, below {min_scale}')
+        if max(scales or [0]) > 1.505:
+            fail(f'a small diagram blown up to scale {max(scales):.2f} (at most 1.5)')
         print(f'page_check: {len(scales)} diagrams, scales {min(scales):.2f} to {max(scales):.2f}')
     dt.eval('heapreel.go(1)')
     png = base64.b64decode(dt.send('Page.captureScreenshot', format='png')['data'])
