@@ -62,10 +62,20 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 grep -q 'more points of the run are left out' "$TMP/long.html" || fail "the page has no note for the left-out points"
+grep -q 'drawing' "$TMP/err" && fail "progress written to stderr that is no terminal: $(cat "$TMP/err")"
 
-# Bounded also when the points are asked for: --every line on the same run.
-run 0 render "$TMP/long.heapreel" --every line --html "$TMP/every.html"
-grep -q "the page shows $CAP of" "$TMP/err" || fail "--every line --html was not capped: $(cat "$TMP/err")"
+# Bounded also when the points are asked for: --every line on the same run;
+# on a terminal, a render of more than two seconds shows its progress, and
+# clears it when done.
+"$PY" "$SRC/tests/tools/pty_screen.py" "$TMP/tty.raw" "$HEAPREEL" render "$TMP/long.heapreel" \
+  --every line --html "$TMP/every.html" >"$TMP/tty.screen" || fail "--every line --html on a terminal failed"
+grep -q "the page shows $CAP of" "$TMP/tty.screen" || fail "--every line --html was not capped: $(cat "$TMP/tty.screen")"
+if [ "$took" -ge 3 ]; then
+  grep -aq 'heapreel: drawing: [0-9]*%' "$TMP/tty.raw" || fail "no progress on a terminal for a ${took}-s render"
+  grep -q 'drawing' "$TMP/tty.screen" && fail "the progress line stays on the screen: $(cat "$TMP/tty.screen")"
+else
+  echo "SKIP: the render took $took s, too quick for its progress to show" >&2
+fi
 
 # Refcount badges: 4.5:1 against the header they sit on, every theme.
 for theme in light dark print; do
