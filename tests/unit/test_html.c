@@ -6,6 +6,7 @@
 #include "hr_mem.h"
 
 #include "hr_test.h"
+#include "rnd_html.h"
 #include "rnd_html_pack.h"
 #include "rnd_json.h"
 
@@ -96,4 +97,38 @@ static void test_oom(void) {
   CHECK(hr_test_oom("pack", 100, 0, pack_once, NULL) > 0);
 }
 
-HR_TEST_MAIN(test_json, test_pack, test_pack_many, test_oom)
+/* Thinning a long run's points: exactly max kept, in order, the first and
+** the last step point kept, every mark kept when they are few, and the
+** step points evenly spread. */
+static void test_thin(void) {
+  enum { N = 5000 };
+  static rnd_point v[N];
+  for (size_t i = 0; i < N; i++) {
+    v[i].step = i + 1;
+    v[i].seq = (i == 10 || i == 2500 || i == 4998) ? 100000 + i : 0;   /* three marks */
+  }
+  size_t n = N;
+  CHECK(rnd_html_thin(v, &n, 300) == N - 300);
+  CHECK(n == 300);
+  CHECK(v[0].step == 1 && v[n - 1].step == N);
+  size_t marks = 0, maxgap = 0;
+  for (size_t i = 0; i < n; i++) {
+    marks += v[i].seq != 0;
+    if (i) {
+      CHECK(v[i].step > v[i - 1].step);
+      if (v[i].step - v[i - 1].step > maxgap) maxgap = v[i].step - v[i - 1].step;
+    }
+  }
+  CHECK(marks == 3);
+  CHECK(maxgap <= 2 * N / 300);
+  /* Under the cap: nothing left out. */
+  n = 10;
+  CHECK(rnd_html_thin(v, &n, 300) == 0 && n == 10);
+  /* Marks only, more than half the cap: half the cap of them, evenly. */
+  for (size_t i = 0; i < N; i++) { v[i].step = i + 1; v[i].seq = i + 1; }
+  n = N;
+  CHECK(rnd_html_thin(v, &n, 100) == N - 100 && n == 100);
+  CHECK(v[0].seq == 1 && v[99].seq == N);
+}
+
+HR_TEST_MAIN(test_json, test_pack, test_pack_many, test_oom, test_thin)
