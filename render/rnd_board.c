@@ -120,54 +120,73 @@ static int draw_point(rnd_ctx *c, const rnd_point *p, const rnd_point *prev, ana
   return rc ? rnd_ctx_fail(c, rc, err) : HR_OK;
 }
 
-int rnd_board_render(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt,
-                     char ***out, size_t **lens) {
-  *out = NULL;
-  *lens = NULL;
-  char **bufs = hr_calloc(n ? n : 1, sizeof *bufs);
-  size_t *ls = hr_calloc(n ? n : 1, sizeof *ls);
-  int rc = bufs && ls ? HR_OK : rnd_ctx_fail(c, HR_ENOMEM, NULL);
+/* Draw the n points in order, handing each drawing (owned) to fn. */
+typedef int (*drawn_fn)(void *arg, size_t i, char *bytes, size_t len);
+
+static int board_each(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt, drawn_fn fn, void *arg) {
   ana_map seen;
   ana_map_init(&seen);
   uintptr_t nseen = 0;
+  int rc = HR_OK;
   for (size_t i = 0; rc == HR_OK && i < n; i++) {
     /* What changed is measured against the previous point shown, when it
     ** comes earlier in the run; else against the previous step. */
     const rnd_point *prev = i && rnd_point_before(&pts[i - 1], &pts[i]) ? &pts[i - 1] : NULL;
-    rc = draw_point(c, &pts[i], prev, &seen, &nseen, fmt, &bufs[i], &ls[i]);
+    char *bytes = NULL;
+    size_t len = 0;
+    rc = draw_point(c, &pts[i], prev, &seen, &nseen, fmt, &bytes, &len);
+    if (rc == HR_OK) rc = fn(arg, i, bytes, len);
     rnd_ctx_progress(c, i + 1, n);
   }
   ana_map_reset(&seen);
-  if (rc) {
-    for (size_t i = 0; bufs && i < n; i++) hr_free(bufs[i]);
-    hr_free(bufs);
-    hr_free(ls);
-    return rc;
-  }
-  *out = bufs;
-  *lens = ls;
+  return rc;
+}
+
+struct keep { char **bufs; size_t *lens; };
+
+static int keep_one(void *arg, size_t i, char *bytes, size_t len) {
+  struct keep *k = arg;
+  k->bufs[i] = bytes;
+  k->lens[i] = len;
   return HR_OK;
 }
 
-int rnd_board_write(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt, const char *dir) {
-  char **bufs = NULL;
-  size_t *lens = NULL;
-  int rc = rnd_board_render(c, pts, n, fmt, &bufs, &lens);
-  if (rc) return rc;
-  size_t dl = strlen(dir);
-  for (size_t i = 0; i < n; i++) {
-    char name[64];
-    rnd_board_name(rnd_ctx_trace(c), &pts[i], i, fmt, name, sizeof name);
-    char *path = hr_sprintf("%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", name);
-    char *err = NULL;
-    if (rc == HR_OK) {
-      rc = path ? rnd_output_write(path, bufs[i], lens[i], &err) : HR_ENOMEM;
-      if (rc) rnd_ctx_fail(c, rc, err);
-    }
-    hr_free(path);
-    hr_free(bufs[i]);
+int rnd_board_render(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt,
+                     char ***out, size_t **lens) {
+  *out = NULL;
+  *lens = NULL;
+  struct keep k = {hr_calloc(n ? n : 1, sizeof *k.bufs), hr_calloc(n ? n : 1, sizeof *k.lens)};
+  int rc = k.bufs && k.lens ? board_each(c, pts, n, fmt, keep_one, &k)
+                            : rnd_ctx_fail(c, HR_ENOMEM, NULL);
+  if (rc) {
+    for (size_t i = 0; k.bufs && i < n; i++) hr_free(k.bufs[i]);
+    hr_free(k.bufs);
+    hr_free(k.lens);
+    return rc;
   }
-  hr_free(bufs);
-  hr_free(lens);
-  return rc;
+  *out = k.bufs;
+  *lens = k.lens;
+  return HR_OK;
+}
+
+/* Each file is written as soon as it is drawn: a storyboard of thousands
+** of points never holds more than one drawing. */
+struct write_to { rnd_ctx *c; const rnd_point *pts; int fmt; const char *dir; };
+
+static int write_one(void *arg, size_t i, char *bytes, size_t len) {
+  struct write_to *w = arg;
+  char name[64];
+  rnd_board_name(rnd_ctx_trace(w->c), &w->pts[i], i, w->fmt, name, sizeof name);
+  size_t dl = strlen(w->dir);
+  char *path = hr_sprintf("%s%s%s", w->dir, dl && w->dir[dl - 1] == '/' ? "" : "/", name);
+  char *err = NULL;
+  int rc = path ? rnd_output_write(path, bytes, len, &err) : HR_ENOMEM;
+  hr_free(path);
+  hr_free(bytes);
+  return rc ? rnd_ctx_fail(w->c, rc, err) : HR_OK;
+}
+
+int rnd_board_write(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt, const char *dir) {
+  struct write_to w = {c, pts, fmt, dir};
+  return board_each(c, pts, n, fmt, write_one, &w);
 }

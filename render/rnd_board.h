@@ -28,7 +28,8 @@ void rnd_board_name(ana_trace *t, const rnd_point *p, size_t i, int fmt, char *b
 ** buffers (owned, each hr_free'd, then the arrays) and their lengths. */
 int rnd_board_render(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt,
                      char ***out, size_t **lens);
-/* rnd_board_render, then write each file into dir (which exists). */
+/* Draw the n points and write each file into dir (which exists) as soon as
+** it is drawn, so that a long storyboard holds one drawing at a time. */
 int rnd_board_write(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt, const char *dir);
 
 #endif /* RND_BOARD_H */
