@@ -9,10 +9,11 @@
 #include "cli_ana.h"
 #include "cli_heap.h"
 #include "cli_json.h"
+#include "cli_pertest.h"
 #include "hr_status.h"
 
 static const char usage[] =
-  "usage: heapreel leaks [--json] [--all] [--by bytes|retained] [--paths <n>] <trace>\n"
+  "usage: heapreel leaks [--json] [--all] [--by bytes|retained] [--paths <n>] [--per-test] <trace>\n"
   "\n"
   "    --json          print {groups, cyclic_garbage, unreached} as JSON\n"
   "    --all           list every group in the text output, not the biggest 20\n"
@@ -162,8 +163,8 @@ static void print_text(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m
 
 int cli_leaks(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  /* --by and --paths are this command's own; the rest is the report options'. */
-  int by_retained = 0;
+  /* --by, --paths and --per-test are this command's own; the rest is the report options'. */
+  int by_retained = 0, per_test = 0;
   uint64_t npaths = 1;
   char *rest[argc + 1];
   int nrest = 0;
@@ -171,6 +172,10 @@ int cli_leaks(int argc, char **argv) {
     if (i && strcmp(argv[i], "--") == 0) {
       while (i < argc) rest[nrest++] = argv[i++];
       break;
+    }
+    if (i && strcmp(argv[i], "--per-test") == 0) {
+      per_test = 1;
+      continue;
     }
     if (i && (strcmp(argv[i], "--by") == 0 || strcmp(argv[i], "--paths") == 0)) {
       if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a value", argv[i]);
@@ -195,7 +200,8 @@ int cli_leaks(int argc, char **argv) {
   ana_leaks_more m;
   memset(&m, 0, sizeof m);
   int rc = ana_leaks_compute(t, &l);
-  if (rc == HR_OK) rc = ana_leaks_more_compute(t, &l, &m);
+  /* Per test needs no retained sizes: the dominator tree is left out. */
+  if (rc == HR_OK && !per_test) rc = ana_leaks_more_compute(t, &l, &m);
   if (rc) {
     ana_leaks_more_reset(&m);
     ana_leaks_reset(&l);
@@ -203,9 +209,13 @@ int cli_leaks(int argc, char **argv) {
     ana_trace_free(t);
     return rc;
   }
-  if (by_retained) ana_leaks_sort_retained(&l, &m);
-  if (a.json) print_json(t, &l, &m);
-  else print_text(t, &l, &m, a.all, (size_t)npaths);
+  int status = CLI_OK;
+  if (per_test) status = cli_pertest_print(t, &l, a.json, a.all);
+  else {
+    if (by_retained) ana_leaks_sort_retained(&l, &m);
+    if (a.json) print_json(t, &l, &m);
+    else print_text(t, &l, &m, a.all, (size_t)npaths);
+  }
   ana_leaks_more_reset(&m);
   ana_leaks_reset(&l);
   ana_trace_free(t);
@@ -213,5 +223,5 @@ int cli_leaks(int argc, char **argv) {
     cli_error("cannot write output: %s", hr_status_str(HR_EIO));
     return CLI_FAIL;
   }
-  return CLI_OK;
+  return status;
 }

@@ -3,6 +3,7 @@
 #define Py_BUILD_CORE 1   /* the interpreter's atexit list (rec_module_at_exit) */
 #endif
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rec_allocmode.h"
 #include "rec_module.h"
@@ -100,10 +101,51 @@ static struct PyModuleDef rec_module_def = {
   .m_methods = rec_module_methods,
 };
 
+/* The first sys.path entry holding the pure-Python heapreel package (a new
+** reference to "<entry>/heapreel"), or NULL without an exception when none
+** does. The built-in module shadows that package; taking its directory as
+** its own __path__ lets `heapreel.pytest_plugin` and `heapreel.reader` be
+** imported under the recorder as they are under a plain python3.11. */
+static PyObject *
+package_dir(void)
+{
+  PyObject *path = PySys_GetObject("path");   /* borrowed */
+  if (path == NULL || !PyList_Check(path)) return NULL;
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(path); i++) {
+    PyObject *e = PyList_GET_ITEM(path, i);
+    if (!PyUnicode_Check(e)) continue;
+    const char *s = PyUnicode_AsUTF8(e);
+    if (s == NULL) {
+      PyErr_Clear();
+      continue;
+    }
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf, "%s/heapreel/__init__.py", *s ? s : ".");
+    struct stat st;
+    if (n <= 0 || (size_t)n >= sizeof buf || stat(buf, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    buf[n - strlen("/__init__.py")] = '\0';
+    PyObject *dir = PyUnicode_DecodeFSDefault(buf);
+    if (dir == NULL) PyErr_Clear();
+    return dir;
+  }
+  return NULL;
+}
+
 PyObject *
 rec_module_init(void)
 {
-  return PyModule_Create(&rec_module_def);
+  PyObject *m = PyModule_Create(&rec_module_def);
+  if (m == NULL) return NULL;
+  PyObject *dir = package_dir();
+  PyObject *list = PyList_New(dir ? 1 : 0);
+  if (list == NULL || PyModule_AddObject(m, "__path__", list) < 0) {
+    Py_XDECREF(dir);
+    Py_XDECREF(list);
+    Py_DECREF(m);
+    return NULL;
+  }
+  if (dir) PyList_SET_ITEM(list, 0, dir);
+  return m;
 }
 
 int
