@@ -69,5 +69,6 @@ int cli_referrers(int argc, char **argv);
 int cli_cycles(int argc, char **argv);
 int cli_peak(int argc, char **argv);
 int cli_render(int argc, char **argv);
+int cli_flamegraph(int argc, char **argv);
 
 #endif /* CLI_H */
