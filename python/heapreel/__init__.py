@@ -35,3 +35,11 @@ def open(path, heapreel=None):   # noqa: A001 - the reader's entry point, as the
     """A Trace reading the trace file at `path` (see heapreel.reader.Trace)."""
     from heapreel.reader import Trace
     return Trace(path, heapreel=heapreel)
+
+
+def __getattr__(name):
+    # The reader's names, imported on first use: `import heapreel` stays one module.
+    if name in ("Trace", "HeapreelError", "reader"):
+        from heapreel import reader
+        return reader if name == "reader" else getattr(reader, name)
+    raise AttributeError(f"module 'heapreel' has no attribute {name!r}")

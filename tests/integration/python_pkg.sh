@@ -67,5 +67,66 @@ for mode in full alloc; do
   grep -q "test_clean" "$TMP/out" && fail "$mode text names a clean test: $(cat "$TMP/out")"
 done
 run 1 leaks --per-test "$TMP/marks.heapreel"; one_line_error "no test marks in"
+
+# The reader: the same answers as the --json outputs, a connection with the
+# events table, and a state diagram read back as SVG.
+record_or_die "$TMP/leak.heapreel" "$PROGS/leak_listeners.py"
+for cmd in summary leaks cycles peak; do "$HEAPREEL" $cmd --json "$TMP/leak.heapreel" >"$TMP/$cmd.json"; done
+HEAPREEL=$HEAPREEL HEAPREEL_EVENTS_EXT=$EXT PYTHONPATH=$PKG $PY - "$TMP" <<'PY' || fail "the reader"
+import json, os, sys
+tmp = sys.argv[1]
+before = set(sys.modules)
+import heapreel
+t = heapreel.open(os.path.join(tmp, 'leak.heapreel'))
+for name in ('summary', 'leaks', 'cycles', 'peak'):
+    want = json.load(open(os.path.join(tmp, name + '.json')))
+    got = getattr(t, name)()
+    assert got == want, f'{name}(): {str(got)[:200]} != {str(want)[:200]}'
+st = t.state(mark='end')
+assert st['frames'] and 'objects' in st, str(st)[:200]
+svg = t.svg(mark='end')
+assert svg.lstrip().startswith('<?xml') and '</svg>' in svg, svg[:100]
+db = t.connect()
+n = db.execute("SELECT count(*) FROM events WHERE kind = 'alloc'").fetchone()[0]
+assert n > 0, n
+try:
+    db.execute("CREATE TABLE x (a)")
+    raise AssertionError('the connection is not read-only')
+except heapreel.reader.sqlite3.OperationalError:
+    pass
+try:
+    t.state(step=10 ** 9)
+    raise AssertionError('a step out of range did not raise')
+except heapreel.HeapreelError as e:
+    assert 'step' in str(e), e
+try:
+    heapreel.open(os.path.join(tmp, 'no-such.heapreel'))
+    raise AssertionError('a missing trace did not raise')
+except FileNotFoundError:
+    pass
+PY
+
+# The install step: the package into the Python directory, with a note of
+# where the command and the extension went; the staged tree's reader finds
+# both from PATH.
+if command -v cmake >/dev/null; then
+  DESTDIR=$TMP/root cmake --install "$BUILD" >"$TMP/install.out" 2>&1 || fail "cmake --install: $(tail -3 "$TMP/install.out")"
+  pydir=$(sed -n 's/^HEAPREEL_PYTHON_DIR:PATH=//p' "$BUILD/CMakeCache.txt")
+  bindir=$($PY -c 'import sys; sys.path.insert(0, sys.argv[1]); from heapreel import _install; print(_install.BINDIR)' "$TMP/root$pydir")
+  for f in heapreel/__init__.py heapreel/pytest_plugin.py heapreel/reader.py heapreel/_install.py; do
+    [ -f "$TMP/root$pydir/$f" ] || fail "the install step did not put $f into $pydir"
+  done
+  [ -x "$TMP/root$bindir/heapreel" ] || fail "no heapreel in the staged $bindir"
+  (unset HEAPREEL HEAPREEL_EVENTS_EXT; cd "$TMP" && PATH=$TMP/root$bindir:/usr/bin:/bin PYTHONPATH=$TMP/root$pydir $PY -c '
+import heapreel, sys
+t = heapreel.open("leak.heapreel")
+assert heapreel.__file__.startswith(sys.argv[1]), heapreel.__file__
+assert t.heapreel.startswith(sys.argv[1]), t.heapreel
+assert t.connect().execute("SELECT count(*) FROM events").fetchone()[0] > 0
+' "$TMP/root") || fail "the staged install's reader"
+else
+  skip "no cmake: the install step was not checked"
+fi
+
 [ "$failures" = 0 ] && echo "python_pkg: all checks passed"
 exit $((failures > 0))
