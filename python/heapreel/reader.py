@@ -12,8 +12,8 @@ parsed, so the answers are the command line's, to the byte. The command is
 the one given, else $HEAPREEL, else the one installed with this package,
 else `heapreel` on PATH. The events extension (heapreel_events.so) is
 $HEAPREEL_EVENTS_EXT, else the one beside that command (a build tree),
-else the one installed with it (found from the command's place too, so an
-installed tree can be moved).
+else the one installed with it. Installed places are found from this
+package's own place, so an installed tree can be staged or moved.
 """
 import json
 import os
@@ -42,7 +42,8 @@ def find_heapreel(explicit=None):
     cands = [explicit, os.environ.get("HEAPREEL")]
     inst = _installed()
     if inst is not None:
-        cands.append(os.path.join(inst.BINDIR, "heapreel"))
+        here = os.path.dirname(os.path.abspath(inst.__file__))
+        cands.append(os.path.normpath(os.path.join(here, inst.BIN_FROM_PKG, "heapreel")))
     cands.append(shutil.which("heapreel"))
     for c in cands:
         if c and os.path.isfile(c) and os.access(c, os.X_OK):
@@ -58,9 +59,8 @@ def find_events_extension(heapreel=None):
     if heapreel:
         cands.append(os.path.join(os.path.dirname(heapreel), "heapreel_events.so"))
         if inst is not None:
-            cands.append(os.path.join(os.path.dirname(heapreel), inst.EXT_FROM_BIN, "heapreel_events.so"))
-    if inst is not None:
-        cands.append(os.path.join(inst.EXTDIR, "heapreel_events.so"))
+            cands.append(os.path.normpath(os.path.join(os.path.dirname(heapreel), inst.EXT_FROM_BIN,
+                                                       "heapreel_events.so")))
     for c in cands:
         if c and os.path.isfile(c):
             return os.path.abspath(c)
