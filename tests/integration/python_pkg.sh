@@ -8,6 +8,8 @@
 set -u
 . "$(dirname "$0")/../tools/test_env.sh" && test_env python_pkg
 PKG=$SRC/python
+# Pythons that load the events extension (a sanitizer build's needs its runtime first).
+HEAPREEL_EVENTS_EXT=${HEAPREEL_EVENTS_EXT:-$EXT} . "$SRC/tests/tools/host_env.sh"
 
 # Plain python3.11: no-ops, the same errors as the recorder's module, and
 # importing the package imports nothing else.
@@ -72,7 +74,7 @@ run 1 leaks --per-test "$TMP/marks.heapreel"; one_line_error "no test marks in"
 # events table, and a state diagram read back as SVG.
 record_or_die "$TMP/leak.heapreel" "$PROGS/leak_listeners.py"
 for cmd in summary leaks cycles peak; do "$HEAPREEL" $cmd --json "$TMP/leak.heapreel" >"$TMP/$cmd.json"; done
-HEAPREEL=$HEAPREEL HEAPREEL_EVENTS_EXT=$EXT PYTHONPATH=$PKG $PY - "$TMP" <<'PY' || fail "the reader"
+"${HOST_ENV[@]}" env HEAPREEL=$HEAPREEL HEAPREEL_EVENTS_EXT=$EXT PYTHONPATH=$PKG $PY - "$TMP" <<'PY' || fail "the reader"
 import json, os, sys
 tmp = sys.argv[1]
 before = set(sys.modules)
@@ -120,7 +122,7 @@ if command -v cmake >/dev/null; then
     for f in __init__.py pytest_plugin.py reader.py _install.py; do
       [ -f "$root/$pydir/heapreel/$f" ] || fail "the install step did not put heapreel/$f into $pydir"
     done
-    (unset HEAPREEL HEAPREEL_EVENTS_EXT; cd "$TMP" && PATH=/usr/bin:/bin PYTHONPATH=$root/$pydir $PY -c '
+    (unset HEAPREEL HEAPREEL_EVENTS_EXT; cd "$TMP" && "${HOST_ENV[@]}" env PATH=/usr/bin:/bin PYTHONPATH=$root/$pydir $PY -c '
 import heapreel, sys
 root = sys.argv[1]
 assert heapreel.__file__.startswith(root), heapreel.__file__
