@@ -40,10 +40,10 @@ int cli_flamegraph(int argc, char **argv) {
     if (!dashdash && strcmp(s, "--") == 0) dashdash = 1;
     else if (!dashdash && strcmp(s, "--leaks") == 0) leaks = 1;
     else if (!dashdash && strcmp(s, "-o") == 0) {
-      if (i + 1 >= argc) return cli_usage_error(usage, "option '-o' needs a value");
+      if (i + 1 >= argc) return cli_usage_error(usage, "option '-o' needs a file");
       out = argv[++i];
     } else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
-    else if (path) return cli_usage_error(usage, "more than one trace given: '%s'", s);
+    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", s);
     else path = s;
   }
   if (!path) return cli_usage_error(usage, "no trace given");
