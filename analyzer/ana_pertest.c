@@ -95,7 +95,8 @@ int ana_pertest_compute(ana_trace *t, const ana_leaks *l, ana_pertest *p) {
   int has_steps = trc_reader_last_step(ana_trace_reader(t)) > 0;
   if (!first || !owner || !ids) rc = HR_ENOMEM;
   for (size_t i = 0; rc == HR_OK && i < n; i++) {
-    owner[i] = all[i]->preexisting || !ana_heap_is_programs(l->heap, all[i], has_steps)
+    owner[i] = all[i]->preexisting || !ana_heap_is_programs(l->heap, all[i], has_steps) ||
+               strcmp(ana_trace_type_name(t, all[i]->type), "code") == 0
              ? -1 : test_of(p, all[i]->alloc_seq);
     if (owner[i] >= 0) first[owner[i] + 1]++;
   }

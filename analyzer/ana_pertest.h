@@ -6,9 +6,11 @@
 ** run (ana_leaks: the mark "end", else the trace's last event) and a root
 ** still reaches it. Objects of a test that no root reaches are counted
 ** apart: cyclic garbage the collector would free, or objects held where the
-** trace does not look (a function's constants, interpreter caches), which
-** would name every test that builds a comprehension. Tests run one after
-** another, so each object belongs to at most one test.
+** trace does not look (interpreter caches). Code objects belong to no
+** test: a comprehension's or a nested function's is made by compiling, yet
+** a trace may report it at the first call that runs it, held by its
+** function's constants, which would name every test that has one. Tests
+** run one after another, so each object belongs to at most one test.
 */
 #ifndef ANA_PERTEST_H
 #define ANA_PERTEST_H
