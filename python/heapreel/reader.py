@@ -118,9 +118,14 @@ class Trace:
         """`heapreel peak --json`."""
         return self._json("peak")
 
-    def growth(self, start, end, by=None):
-        """`heapreel growth --from START --to END --json` (steps or marks)."""
-        return self._json("growth", "--from", start, "--to", end, *(["--by", by] if by else []))
+    def growth(self, start=None, end=None, by=None):
+        """`heapreel growth --json` from START to END (steps, marks, "start", "end";
+        by default the whole run), by "site" (default), "type" or "traceback"."""
+        args = []
+        for opt, v in (("--from", start), ("--to", end), ("--by", by)):
+            if v is not None:
+                args += [opt, v]
+        return self._json("growth", *args)
 
     def render(self, out, step=None, line=None, mark=None):
         """Draw the state at one point into out (.svg .png .pdf .dot); returns out."""

@@ -73,17 +73,19 @@ run 1 leaks --per-test "$TMP/marks.heapreel"; one_line_error "no test marks in"
 # The reader: the same answers as the --json outputs, a connection with the
 # events table, and a state diagram read back as SVG.
 record_or_die "$TMP/leak.heapreel" "$PROGS/leak_listeners.py"
-for cmd in summary leaks cycles peak; do "$HEAPREEL" $cmd --json "$TMP/leak.heapreel" >"$TMP/$cmd.json"; done
+for cmd in summary leaks cycles peak growth; do "$HEAPREEL" $cmd --json "$TMP/leak.heapreel" >"$TMP/$cmd.json"; done
+"$HEAPREEL" growth --by type --from start --to end --json "$TMP/leak.heapreel" >"$TMP/growth_type.json"
 "${HOST_ENV[@]}" env HEAPREEL=$HEAPREEL HEAPREEL_EVENTS_EXT=$EXT PYTHONPATH=$PKG $PY - "$TMP" <<'PY' || fail "the reader"
 import json, os, sys
 tmp = sys.argv[1]
 before = set(sys.modules)
 import heapreel
 t = heapreel.open(os.path.join(tmp, 'leak.heapreel'))
-for name in ('summary', 'leaks', 'cycles', 'peak'):
+for name in ('summary', 'leaks', 'cycles', 'peak', 'growth'):
     want = json.load(open(os.path.join(tmp, name + '.json')))
     got = getattr(t, name)()
     assert got == want, f'{name}(): {str(got)[:200]} != {str(want)[:200]}'
+assert t.growth('start', 'end', by='type') == json.load(open(os.path.join(tmp, 'growth_type.json')))
 st = t.state(mark='end')
 assert st['frames'] and 'objects' in st, str(st)[:200]
 svg = t.svg(mark='end')
