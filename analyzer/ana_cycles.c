@@ -111,6 +111,8 @@ struct snap {
   size_t nheld, capheld;
   uint64_t *ids;       /* the run's collector frees */
   size_t nids, capids;
+  uint64_t *frames;    /* frames called inside the run: finalizers (__del__) */
+  size_t nframes, capframes;
   size_t runs;         /* runs that freed objects */
 };
 
@@ -133,8 +135,14 @@ static int end_run(struct snap *sn, ana_heap *h) {
   }
   for (size_t i = 0; rc == HR_OK && i < sn->nheld; i++) rc = ana_heap_apply(h, &sn->held[i]);
   sn->in_run = 0;
-  sn->nheld = sn->nids = 0;
+  sn->nheld = sn->nids = sn->nframes = 0;
   return rc;
+}
+
+static int run_frame(const struct snap *sn, uint64_t frame) {
+  for (size_t i = sn->nframes; i-- > 0;)
+    if (sn->frames[i] == frame) return 1;
+  return 0;
 }
 
 static int snap_hook(void *ctx, ana_heap *h, const trc_event *ev) {
@@ -155,10 +163,13 @@ static int snap_hook(void *ctx, ana_heap *h, const trc_event *ev) {
     }
     return 0;
   }
-  /* A run ends at its end event; a start with no end before it, or a new
-  ** instruction (a run lies inside one), ends it too in a damaged trace, so
-  ** what is held stays bounded by one step's events. */
-  if (is_gc || ev->kind == TRC_EV_STEP) {
+  /* A run ends at its end event. Finalizers (__del__) run inside it, with
+  ** steps of frames called in the run; a start with no end before it, or a
+  ** step of a frame older than the run, ends it too in a damaged trace, so
+  ** what is held stays bounded by one step's events and its finalizers'. */
+  if (ev->kind == TRC_EV_CALL && push_u64(&sn->frames, &sn->nframes, &sn->capframes, ev->f[0]))
+    return HR_ENOMEM;
+  if (is_gc || (ev->kind == TRC_EV_STEP && !run_frame(sn, ev->f[0]))) {
     int rc = end_run(sn, h);
     if (rc) return rc;
     return is_gc && ev->f[1] == TRC_GC_END ? 0 : snap_hook(ctx, h, ev);
@@ -369,6 +380,7 @@ int ana_cycles_compute(ana_trace *t, ana_cycles *c) {
   c->gc_runs = sn.runs;
   hr_free(sn.held);
   hr_free(sn.ids);
+  hr_free(sn.frames);
 
   struct build alive = {t, sn.b.has_steps, &c->alive, &c->nalive, 0};
   if (rc == HR_OK) rc = add_cycles(&alive, ana_heap_state(h), NULL, 0, c->end_seq + 1, 0);
