@@ -7,6 +7,7 @@
 
 #include "ana_heap.h"
 #include "ana_scc.h"
+#include "ana_stacks.h"
 #include "ana_view.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -15,6 +16,7 @@
 
 struct build {
   ana_trace *t;
+  ana_heap *h;         /* borrowed: the heap the cycles are found in */
   int has_steps;       /* the trace has steps: step-0 objects are not the program's */
   ana_cycle **v;       /* the list being built (alive or collected) */
   size_t *n, cap;
@@ -26,6 +28,7 @@ static int cmp_u64(const void *a, const void *b) {
 }
 
 static void cycle_reset(ana_cycle *c) {
+  for (size_t i = 0; i < c->nedges; i++) hr_free(c->edges[i].label);
   hr_free(c->members);
   hr_free(c->types);
   hr_free(c->edges);
@@ -33,8 +36,10 @@ static void cycle_reset(ana_cycle *c) {
   hr_free(c->shape);
 }
 
-/* One cycle from component ids[0..n) (ascending) of s. */
-static int make_cycle(const ana_state *s, const uint64_t *ids, size_t n, uint64_t at_seq, ana_cycle *c) {
+/* One cycle from component ids[0..n) (ascending) of b's heap. */
+static int make_cycle(const struct build *b, const uint64_t *ids, size_t n, uint64_t at_seq,
+                      ana_cycle *c) {
+  const ana_state *s = ana_heap_state(b->h);
   memset(c, 0, sizeof *c);
   c->at_seq = at_seq;
   c->members = hr_malloc(n * sizeof *c->members);
@@ -46,6 +51,11 @@ static int make_cycle(const ana_state *s, const uint64_t *ids, size_t n, uint64_
   for (size_t i = 0; i < n; i++) {
     const ana_obj *o = ana_state_obj(s, ids[i]);
     c->types[i] = o ? o->type : 0;
+    if (o && !o->preexisting && o->alloc_seq >= c->made_seq) {
+      const ana_site *site = ana_heap_site_of(b->h, o->id);
+      c->made_seq = o->alloc_seq;
+      c->made_location = site ? site->location : 0;
+    }
     for (uint32_t k = 0; o && k < o->slots.n; k++) {
       const ana_slot *sl = &o->slots.v[k];
       if (!sl->obj || !bsearch(&sl->obj, ids, n, sizeof *ids, cmp_u64)) continue;
@@ -59,14 +69,23 @@ static int make_cycle(const ana_state *s, const uint64_t *ids, size_t n, uint64_
       e->kind = sl->kind;
       e->arg = sl->arg;
       e->obj = sl->obj;
+      e->label = NULL;
+      if (sl->kind == TRC_SLOT_KEY || sl->kind == TRC_SLOT_VALUE) {
+        /* The key's value is in this heap; the trace may not say it later
+        ** (an alloc trace has no objects rows to look it up by). */
+        char buf[200];
+        ana_slot_label(b->t, s, sl->kind, sl->arg, buf, sizeof buf);
+        if (!(e->label = hr_strdup(buf))) return HR_ENOMEM;
+      }
     }
   }
   return HR_OK;
 }
 
 /* Append the cycles of s among nodes (NULL: all objects) to b's list. */
-static int add_cycles(struct build *b, const ana_state *s, const uint64_t *nodes, size_t n,
-                      uint64_t at_seq, uint64_t gc_step) {
+static int add_cycles(struct build *b, const uint64_t *nodes, size_t n, uint64_t at_seq,
+                      uint64_t gc_step) {
+  const ana_state *s = ana_heap_state(b->h);
   ana_scc scc;
   int rc = ana_scc_find(s, nodes, n, &scc);
   for (size_t k = 0; rc == HR_OK && k < scc.ncomp; k++) {
@@ -89,7 +108,7 @@ static int add_cycles(struct build *b, const ana_state *s, const uint64_t *nodes
       b->cap = ncap;
     }
     ana_cycle *c = &(*b->v)[*b->n];
-    rc = make_cycle(s, ids, m, at_seq, c);
+    rc = make_cycle(b, ids, m, at_seq, c);
     c->gc_step = gc_step;
     (*b->n)++;
   }
@@ -114,7 +133,51 @@ struct snap {
   uint64_t *frames;    /* frames called inside the run: finalizers (__del__) */
   size_t nframes, capframes;
   size_t runs;         /* runs that freed objects */
+  ana_map groups;      /* hash of (type, site location) -> group index + 1 */
+  ana_gc_group **freed;
+  size_t *nfreed, capfreed;
+  uint64_t nfree, collected;
 };
+
+static uint64_t group_key(uint64_t type, uint64_t location, uint64_t probe) {
+  uint64_t k = ana_hash64(type * 0x9e3779b97f4a7c15ull ^ ana_hash64(location + probe * 0x632be59bd9b4e019ull));
+  return k ? k : 1;
+}
+
+/* Count collector free ev (its object still in h) in its type and site's group. */
+static int count_free(struct snap *sn, ana_heap *h, const trc_event *ev, uint64_t run_seq) {
+  const ana_obj *o = ana_state_obj(ana_heap_state(h), ev->f[0]);
+  const ana_site *site = o ? ana_heap_site_of(h, o->id) : NULL;
+  uint64_t type = o ? o->type : 0, loc = site ? site->location : 0;
+  ana_gc_group *g = NULL;
+  uint64_t probe = 0, key;
+  for (;; probe++) {
+    key = group_key(type, loc, probe);
+    uintptr_t k = (uintptr_t)ana_map_get(&sn->groups, key);
+    if (!k) break;
+    g = &(*sn->freed)[k - 1];
+    if (g->type == type && g->location == loc) break;
+    g = NULL;
+  }
+  if (!g) {
+    if (*sn->nfreed == sn->capfreed) {
+      ana_gc_group *nv = hr_grow(*sn->freed, &sn->capfreed, *sn->nfreed + 1, sizeof *nv, 16);
+      if (!nv) return HR_ENOMEM;
+      *sn->freed = nv;
+    }
+    g = &(*sn->freed)[(*sn->nfreed)++];
+    memset(g, 0, sizeof *g);
+    g->type = type;
+    g->location = loc;
+    g->example = ev->f[0];
+    if (ana_map_put(&sn->groups, key, (void *)(uintptr_t)*sn->nfreed)) return HR_ENOMEM;
+  }
+  g->count++;
+  if (!g->runs || g->last_run != run_seq) g->runs++;
+  g->last_run = run_seq;
+  sn->nfree++;
+  return HR_OK;
+}
 
 static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x) {
   if (*n == *cap) {
@@ -131,7 +194,7 @@ static int end_run(struct snap *sn, ana_heap *h) {
   int rc = HR_OK;
   if (sn->nids) {
     sn->runs++;
-    rc = add_cycles(&sn->b, ana_heap_state(h), sn->ids, sn->nids, sn->run_seq, sn->run_step);
+    rc = add_cycles(&sn->b, sn->ids, sn->nids, sn->run_seq, sn->run_step);
   }
   for (size_t i = 0; rc == HR_OK && i < sn->nheld; i++) rc = ana_heap_apply(h, &sn->held[i]);
   sn->in_run = 0;
@@ -149,6 +212,7 @@ static int snap_hook(void *ctx, ana_heap *h, const trc_event *ev) {
   struct snap *sn = ctx;
   int is_gc = ev->kind == TRC_EV_GC;
   int gc_free = ev->kind == TRC_EV_FREE && (ev->f[1] & TRC_FREE_GC);
+  if (is_gc && ev->f[1] == TRC_GC_END) sn->collected += ev->f[2];
   if (!sn->in_run) {
     if (is_gc && ev->f[1] == TRC_GC_START) {
       sn->in_run = 1;
@@ -159,7 +223,8 @@ static int snap_hook(void *ctx, ana_heap *h, const trc_event *ev) {
     /* A collector free outside start / end (a damaged trace): the heap just before it. */
     if (gc_free) {
       sn->runs++;
-      return add_cycles(&sn->b, ana_heap_state(h), &ev->f[0], 1, ev->seq, ev->step);
+      int rc = count_free(sn, h, ev, ev->seq);
+      return rc ? rc : add_cycles(&sn->b, &ev->f[0], 1, ev->seq, ev->step);
     }
     return 0;
   }
@@ -174,7 +239,9 @@ static int snap_hook(void *ctx, ana_heap *h, const trc_event *ev) {
     if (rc) return rc;
     return is_gc && ev->f[1] == TRC_GC_END ? 0 : snap_hook(ctx, h, ev);
   }
-  if (gc_free && push_u64(&sn->ids, &sn->nids, &sn->capids, ev->f[0])) return HR_ENOMEM;
+  if (gc_free && (push_u64(&sn->ids, &sn->nids, &sn->capids, ev->f[0]) ||
+                  count_free(sn, h, ev, sn->run_seq)))
+    return HR_ENOMEM;
   if (sn->nheld == sn->capheld) {
     trc_event *nv = hr_grow(sn->held, &sn->capheld, sn->nheld + 1, sizeof *nv, 256);
     if (!nv) return HR_ENOMEM;
@@ -289,7 +356,8 @@ static int find_loop(ana_cycle *c) {
 }
 
 void ana_cycles_edge_label(ana_trace *t, const ana_cyc_edge *e, char *buf, size_t n) {
-  ana_slot_label(t, NULL, e->kind, e->arg, buf, n);
+  if (e->label) snprintf(buf, n, "%s", e->label);
+  else ana_slot_label(t, NULL, e->kind, e->arg, buf, n);
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -350,6 +418,12 @@ static int finish(ana_trace *t, ana_cycle *v, size_t n) {
 
 /* --- the whole computation ---------------------------------------------------------- */
 
+static int cmp_group(const void *a, const void *b) {
+  const ana_gc_group *x = a, *y = b;
+  if (x->count != y->count) return x->count > y->count ? -1 : 1;
+  return x->example < y->example ? -1 : x->example > y->example;
+}
+
 static int mark_reachable(ana_heap *h, ana_cycles *c) {
   ana_root *roots = NULL;
   size_t nroots = 0;
@@ -372,18 +446,27 @@ int ana_cycles_compute(ana_trace *t, ana_cycles *c) {
   struct snap sn;
   memset(&sn, 0, sizeof sn);
   sn.b.t = t;
+  sn.b.h = h;
   sn.b.has_steps = trc_reader_last_step(ana_trace_reader(t)) > 0;
+  c->has_steps = !ana_trace_is_alloc(t);
+  ana_map_init(&sn.groups);
+  sn.freed = &c->freed;
+  sn.nfreed = &c->nfreed;
   sn.b.v = &c->collected;
   sn.b.n = &c->ncollected;
   int rc = h ? ana_heap_replay(t, h, c->end_seq, snap_hook, &sn) : HR_ENOMEM;
   if (rc == HR_OK && sn.in_run) rc = end_run(&sn, h);   /* the trace ends inside a run */
   c->gc_runs = sn.runs;
+  c->freed_objects = sn.nfree;
+  c->gc_collected = sn.collected;
+  ana_map_reset(&sn.groups);
+  if (c->nfreed) qsort(c->freed, c->nfreed, sizeof *c->freed, cmp_group);
   hr_free(sn.held);
   hr_free(sn.ids);
   hr_free(sn.frames);
 
-  struct build alive = {t, sn.b.has_steps, &c->alive, &c->nalive, 0};
-  if (rc == HR_OK) rc = add_cycles(&alive, ana_heap_state(h), NULL, 0, c->end_seq + 1, 0);
+  struct build alive = {t, h, sn.b.has_steps, &c->alive, &c->nalive, 0};
+  if (rc == HR_OK) rc = add_cycles(&alive, NULL, 0, c->end_seq + 1, 0);
   if (rc == HR_OK) rc = mark_reachable(h, c);
   ana_heap_free(h);
 
@@ -408,5 +491,6 @@ void ana_cycles_reset(ana_cycles *c) {
   for (size_t i = 0; i < c->ncollected; i++) cycle_reset(&c->collected[i]);
   hr_free(c->alive);
   hr_free(c->collected);
+  hr_free(c->freed);
   memset(c, 0, sizeof *c);
 }

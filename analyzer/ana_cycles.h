@@ -22,6 +22,9 @@
 typedef struct ana_cyc_edge {
   uint64_t holder, arg, obj;
   uint8_t kind;        /* enum trc_slot */
+  char *label;         /* owned: a dict slot's label with its key's value
+                          (`value['me']`), read from the heap the cycle was
+                          found in; NULL for other slots */
 } ana_cyc_edge;
 
 typedef struct ana_cycle {
@@ -39,7 +42,23 @@ typedef struct ana_cycle {
   size_t *loop;        /* owned: edge indexes of one cycle, the closing edge first */
   size_t nloop;
   char *shape;         /* owned: member types and loop slots, ids left out */
+  uint64_t made_location; /* location of the newest member's allocation (its
+                          site); on a trace without steps the cycle closed
+                          there or later, the binds being the end's */
+  uint64_t made_seq;   /* that member's alloc seq */
 } ana_cycle;
+
+/* What the collector freed, by type and allocation site: on a trace without
+** steps (--detail alloc) no reference is recorded while the program runs, so
+** this is all that can be said of a run's garbage; on a full trace it counts
+** the cycles' members and what they held. */
+typedef struct ana_gc_group {
+  uint64_t type, location;  /* location: the allocation site's (0: unknown) */
+  uint64_t count;           /* objects */
+  uint64_t runs;            /* gc runs that freed some */
+  uint64_t example;         /* one object's id */
+  uint64_t last_run;        /* the seq of the latest run counted */
+} ana_gc_group;
 
 typedef struct ana_cycles {
   ana_cycle *alive;    /* owned, by smallest member id */
@@ -47,6 +66,11 @@ typedef struct ana_cycles {
   ana_cycle *collected;/* owned, in gc order */
   size_t ncollected;
   uint64_t gc_runs;    /* gc runs before the end that freed objects */
+  ana_gc_group *freed; /* owned: the collector's frees by type and site, most first */
+  size_t nfreed;
+  uint64_t freed_objects; /* collector frees in the trace */
+  uint64_t gc_collected;  /* the sum of the gc end events' counts */
+  int has_steps;       /* 0: an alloc trace (closing binds are not known) */
   uint64_t end_seq;
   int end_is_mark;
 } ana_cycles;

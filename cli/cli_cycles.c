@@ -27,7 +27,15 @@ static const char usage[] =
 #define TEXT_CYCLES 10
 #define JSON_CYCLES 1000
 
-static void json_cycle(cli_json *j, ana_trace *t, const ana_cycle *c, int alive) {
+static void json_loc(cli_json *j, ana_trace *t, uint64_t location) {
+  ana_loc l = ana_trace_location(t, location);
+  cli_json_key(j, "file"); cli_json_string(j, location ? l.file : NULL);
+  cli_json_key(j, "line");
+  if (location) cli_json_uint(j, l.line); else cli_json_null(j);
+  cli_json_key(j, "function"); cli_json_string(j, location ? l.function : NULL);
+}
+
+static void json_cycle(cli_json *j, ana_trace *t, const ana_cycle *c, int alive, int has_steps) {
   char buf[200];
   cli_json_begin_object(j);
   cli_json_key(j, "members");
@@ -58,13 +66,20 @@ static void json_cycle(cli_json *j, ana_trace *t, const ana_cycle *c, int alive)
     cli_json_end_object(j);
   }
   cli_json_end_array(j);
-  ana_loc l = ana_trace_location(t, c->close_location);
-  int known = c->close_seq && c->close_location;
+  /* Without steps the binds are the end's: the line is where the newest
+  ** member was made, and the cycle closed there or later. */
+  uint64_t loc = has_steps ? (c->close_seq ? c->close_location : 0) : c->made_location;
+  ana_loc l = ana_trace_location(t, loc);
   cli_json_key(j, "step");
-  if (c->close_seq) cli_json_uint(j, c->close_step); else cli_json_null(j);
-  cli_json_key(j, "file"); cli_json_string(j, known ? l.file : NULL);
+  if (c->close_seq && has_steps) cli_json_uint(j, c->close_step); else cli_json_null(j);
+  cli_json_key(j, "file"); cli_json_string(j, loc ? l.file : NULL);
   cli_json_key(j, "line");
-  if (known) cli_json_uint(j, l.line); else cli_json_null(j);
+  if (loc) cli_json_uint(j, l.line); else cli_json_null(j);
+  cli_json_key(j, "line_is"); cli_json_string(j, has_steps ? "closing bind" : "newest member made");
+  cli_json_key(j, "made");
+  cli_json_begin_object(j);
+  json_loc(j, t, c->made_location);
+  cli_json_end_object(j);
   cli_json_key(j, "edges"); cli_json_uint(j, c->nedges);
   if (alive) {
     cli_json_key(j, "reachable"); cli_json_bool(j, c->reachable);
@@ -118,9 +133,10 @@ static shape_count *shapes(const ana_cycle *v, size_t n, size_t *ns) {
   return out;
 }
 
-static void json_list(cli_json *j, ana_trace *t, const ana_cycle *v, size_t n, int alive) {
+static void json_list(cli_json *j, ana_trace *t, const ana_cycle *v, size_t n, int alive,
+                      int has_steps) {
   cli_json_begin_array(j);
-  for (size_t i = 0; i < n && i < JSON_CYCLES; i++) json_cycle(j, t, &v[i], alive);
+  for (size_t i = 0; i < n && i < JSON_CYCLES; i++) json_cycle(j, t, &v[i], alive, has_steps);
   cli_json_end_array(j);
 }
 
@@ -147,8 +163,23 @@ static void print_json(ana_trace *t, const ana_cycles *c) {
   cli_json_key(&j, "alive_count"); cli_json_uint(&j, c->nalive);
   cli_json_key(&j, "collected_count"); cli_json_uint(&j, c->ncollected);
   cli_json_key(&j, "gc_runs"); cli_json_uint(&j, c->gc_runs);
-  cli_json_key(&j, "alive"); json_list(&j, t, c->alive, c->nalive, 1);
-  cli_json_key(&j, "collected"); json_list(&j, t, c->collected, c->ncollected, 0);
+  cli_json_key(&j, "gc_collected"); cli_json_uint(&j, c->gc_collected);
+  cli_json_key(&j, "freed_objects"); cli_json_uint(&j, c->freed_objects);
+  cli_json_key(&j, "alive"); json_list(&j, t, c->alive, c->nalive, 1, c->has_steps);
+  cli_json_key(&j, "collected"); json_list(&j, t, c->collected, c->ncollected, 0, c->has_steps);
+  cli_json_key(&j, "freed_by_site");
+  cli_json_begin_array(&j);
+  for (size_t i = 0; i < c->nfreed && i < JSON_CYCLES; i++) {
+    const ana_gc_group *g = &c->freed[i];
+    cli_json_begin_object(&j);
+    cli_json_key(&j, "type"); cli_json_string(&j, ana_trace_type_name(t, g->type));
+    cli_json_key(&j, "count"); cli_json_uint(&j, g->count);
+    cli_json_key(&j, "runs"); cli_json_uint(&j, g->runs);
+    json_loc(&j, t, g->location);
+    cli_json_key(&j, "example"); cli_json_uint(&j, g->example);
+    cli_json_end_object(&j);
+  }
+  cli_json_end_array(&j);
   cli_json_key(&j, "shapes");
   cli_json_begin_object(&j);
   cli_json_key(&j, "alive"); json_shapes(&j, c->alive, c->nalive);
@@ -158,7 +189,7 @@ static void print_json(ana_trace *t, const ana_cycles *c) {
   cli_json_finish(&j);
 }
 
-static void print_cycle(ana_trace *t, const ana_cycle *c, int alive) {
+static void print_cycle(ana_trace *t, const ana_cycle *c, int alive, int has_steps) {
   char buf[200], value[120];
   printf("  %zu member%s:", c->nmembers, c->nmembers == 1 ? "" : "s");
   for (size_t i = 0; i < c->nmembers && i < 8; i++) {
@@ -175,7 +206,12 @@ static void print_cycle(ana_trace *t, const ana_cycle *c, int alive) {
   if (alive) printf("  (%s)\n", c->reachable ? "reached from a root" : "unreachable: garbage");
   else printf("  (collected by the gc run at step %llu)\n", (unsigned long long)c->gc_step);
   fputs("      ", stdout);
-  if (c->close_seq) {
+  if (!has_steps) {
+    /* An alloc trace's references are the end's: no bind says when it closed. */
+    fputs("newest member made at ", stdout);
+    cli_heap_put_loc(stdout, t, c->made_location);
+    fputs(" (closed there or later): ", stdout);
+  } else if (c->close_seq) {
     printf("closed at step %llu (", (unsigned long long)c->close_step);
     cli_heap_put_loc(stdout, t, c->close_location);
     fputs("): ", stdout);
@@ -194,9 +230,9 @@ static void print_cycle(ana_trace *t, const ana_cycle *c, int alive) {
 }
 
 static void print_kind(ana_trace *t, const char *title, const ana_cycle *v, size_t n, int alive,
-                       int all) {
+                       int all, int has_steps) {
   printf("%s: %zu cycle%s\n", title, n, n == 1 ? "" : "s");
-  for (size_t i = 0; i < n && (all || i < TEXT_CYCLES); i++) print_cycle(t, &v[i], alive);
+  for (size_t i = 0; i < n && (all || i < TEXT_CYCLES); i++) print_cycle(t, &v[i], alive, has_steps);
   if (!all && n > TEXT_CYCLES) printf("  ... %zu more (--all or --json lists them)\n", n - TEXT_CYCLES);
   size_t ns;
   shape_count *sc = n > 1 ? shapes(v, n, &ns) : NULL;
@@ -209,6 +245,34 @@ static void print_kind(ana_trace *t, const char *title, const ana_cycle *v, size
     }
   }
   hr_free(sc);
+}
+
+/* The collector's frees by type and site. An alloc trace records no
+** reference while the program runs, so this is what it knows of the
+** collected cycles; a full trace lists it after the cycles. */
+static void print_freed(ana_trace *t, const ana_cycles *c, int all) {
+  if (!c->has_steps) {
+    printf("freed by the cyclic collector: %llu object%s in %llu gc run%s (the runs counted %llu)\n",
+           (unsigned long long)c->freed_objects, c->freed_objects == 1 ? "" : "s",
+           (unsigned long long)c->gc_runs, c->gc_runs == 1 ? "" : "s",
+           (unsigned long long)c->gc_collected);
+    if (c->nfreed)
+      puts("  an alloc trace records no references while the program runs: the collected\n"
+           "  cycles' shapes are not known; what they were made of, by type and allocation site:");
+  } else if (c->nfreed) {
+    printf("  every object the collector freed (%llu), by type and allocation site:\n",
+           (unsigned long long)c->freed_objects);
+  }
+  for (size_t i = 0; i < c->nfreed && (all || i < TEXT_CYCLES); i++) {
+    const ana_gc_group *g = &c->freed[i];
+    printf("    %llu ", (unsigned long long)g->count);
+    cli_put_safe(stdout, ana_trace_type_name(t, g->type));
+    fputs("  allocated at ", stdout);
+    cli_heap_put_loc(stdout, t, g->location);
+    printf("  (%llu run%s)\n", (unsigned long long)g->runs, g->runs == 1 ? "" : "s");
+  }
+  if (!all && c->nfreed > TEXT_CYCLES)
+    printf("    ... %zu more (--all or --json lists them)\n", c->nfreed - TEXT_CYCLES);
 }
 
 int cli_cycles(int argc, char **argv) {
@@ -229,9 +293,10 @@ int cli_cycles(int argc, char **argv) {
     print_json(t, &c);
   } else {
     print_kind(t, c.end_is_mark ? "alive at the end of the main script" : "alive at the end of the trace",
-               c.alive, c.nalive, 1, a.all);
+               c.alive, c.nalive, 1, a.all, c.has_steps);
     fputc('\n', stdout);
-    print_kind(t, "freed by the cyclic collector", c.collected, c.ncollected, 0, a.all);
+    if (c.has_steps) print_kind(t, "freed by the cyclic collector", c.collected, c.ncollected, 0, a.all, 1);
+    print_freed(t, &c, a.all);
   }
   ana_cycles_reset(&c);
   ana_trace_free(t);

@@ -151,6 +151,10 @@ rec_alloc_emit_mem(int force)
 /* ---- gc ----------------------------------------------------------------- */
 
 static PyObject *g_gc_cb;          /* our callable in gc.callbacks; GIL */
+/* The start phase's info dict and arguments, held until the stop phase: the
+** collector makes them for its callbacks before the run and drops them right
+** after, so they would die inside the run and pass for its garbage. GIL. */
+static PyObject *g_gc_start_args;
 
 static PyObject *
 gc_callback(PyObject *self, PyObject *args)
@@ -167,11 +171,13 @@ gc_callback(PyObject *self, PyObject *args)
     if (phase[0] == 's' && phase[1] == 't' && phase[2] == 'a') {
       rec_emit(TRC_EV_GC, gen, TRC_GC_START, 0, 0);
       rec_g.in_gc = 1;
+      Py_XSETREF(g_gc_start_args, Py_NewRef(args));
     } else {
       rec_g.in_gc = 0;
       rec_emit(TRC_EV_GC, gen, TRC_GC_END, col, 0);
     }
   }
+  if (!rec_g.in_gc) Py_CLEAR(g_gc_start_args);   /* freed outside the run */
   Py_RETURN_NONE;
 }
 
@@ -200,4 +206,5 @@ rec_gc_stop(void)
   PyErr_Clear();
   Py_CLEAR(g_gc_cb);
   rec_g.in_gc = 0;
+  Py_CLEAR(g_gc_start_args);
 }

@@ -30,4 +30,28 @@ json_check "full: Fin collected in the second run, with the second ring" \
 json_check "full: the dict alive at the end closes through value['me'] on line $keep" \
   'len(j["alive"]) == 1 and j["alive"][0]["closing_slots"] == ["value['"'"'me'"'"']"] and j["alive"][0]["line"] == int(a[0])' "$keep"
 
+json_check "full: the collector freed what gc.collect() counted ($collected)" \
+  'j["freed_objects"] == j["gc_collected"] == sum(int(x) for x in a[0].split(","))' "$collected"
+cp "$TMP/out" "$TMP/full.json"
+
+# --- alloc trace: no references while the program runs, the end's graph --------------------
+run 0 cycles --json "$TMP/alloc.heapreel"
+cp "$TMP/out" "$TMP/alloc.json"
+json_check "alloc: the collector freed what gc.collect() counted ($collected), not 0" \
+  'j["freed_objects"] == j["gc_collected"] == sum(int(x) for x in a[0].split(",")) and j["gc_runs"] == 2' "$collected"
+json_check "alloc: 8 Cells in 2 runs, made in chain's list comprehension" \
+  'any(g["type"] == "Cell" and g["count"] == 8 and g["runs"] == 2 and g["function"] == "chain.<locals>.<listcomp>" for g in j["freed_by_site"])'
+json_check "alloc and full agree on what the collector freed, by type, site and count" \
+  'sorted((g["type"], g["line"], g["count"]) for g in j["freed_by_site"]) == sorted((g["type"], g["line"], g["count"]) for g in json.load(open(a[0]))["freed_by_site"])' "$TMP/full.json"
+json_check "alloc: the alive dict's slot is value['me'], as in the full trace" \
+  'len(j["alive"]) == 1 and j["alive"][0]["closing_slots"] == ["value['"'"'me'"'"']"]'
+json_check "alloc: the alive cycle's line is where its newest member was made (the line before $keep), said so" \
+  'j["alive"][0]["line"] == int(a[0]) - 1 and j["alive"][0]["step"] is None and j["alive"][0]["line_is"] == "newest member made"' "$keep"
+run 0 cycles "$TMP/alloc.heapreel"
+grep -q "^freed by the cyclic collector: 10 objects in 2 gc runs" "$TMP/out" \
+  && ok "alloc text: the collector's objects and runs, never '0 cycles'" || fail "alloc text: $(head -c 600 "$TMP/out")"
+grep -q "before the script's first line" "$TMP/out" && fail "alloc text places the alive cycle before the script's first line"
+grep -q "8 Cell  allocated at .*cycles_del_ring.py:[0-9]* in chain.<locals>.<listcomp>  (2 runs)" "$TMP/out" \
+  && ok "alloc text: the Cells by allocation site" || fail "alloc text lacks the Cells' site: $(head -c 900 "$TMP/out")"
+
 exit $((failures > 0))
