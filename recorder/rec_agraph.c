@@ -435,6 +435,26 @@ key_values(void)
   rec_map_reset(&done);
 }
 
+/* The tracked objects' reference counts as CPython has them (an alloc
+** says one, a track nothing) and the names of the classes, functions and
+** modules the program made, so `state` and `render` at the end read as on
+** a full trace. Counts of 1 after an alloc need no event. */
+static void
+counts_and_names(void)
+{
+  for (size_t i = 0; i < rec_g.objs.cap; i++) {
+    if (!rec_g.objs.ent[i].key) continue;
+    rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
+    Py_ssize_t rc = Py_REFCNT(o->op);
+    if (!o->alloc || rc != 1) rec_emit(TRC_EV_INCREF, o->id, (uint64_t)rc, 0, 0);
+    o->rc = rc;
+    if (!o->alloc || !(PyType_Check(o->op) || PyFunction_Check(o->op) || PyModule_Check(o->op)))
+      continue;
+    uint64_t v = rec_value_id(o->op);
+    if (v) rec_emit(TRC_EV_VALUE, o->id, v, 0, 0);
+  }
+}
+
 void
 rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
 {
@@ -454,6 +474,7 @@ rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
   rec_objects_end();
   seqs_write();
   key_values();
+  counts_and_names();
   rec_cand_flush();
   rec_g.born_lookup = NULL;
   if (gc_was) PyGC_Enable();

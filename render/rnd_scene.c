@@ -427,9 +427,18 @@ static int load_states(struct build *b, const rnd_point *p, const rnd_point *sin
   uint64_t prev_step;
   if (p->seq) {
     if ((rc = ana_trace_state_at_seq(b->t, p->seq - 1, b->s))) return rc;
-    if (!ana_trace_is_alloc(b->t) && (rc = ana_finished_add_main(b->t, b->s, p->seq - 1))) return rc;
     b->frame = ana_state_frame_id(b->s);
     b->location = ana_state_location(b->s);
+    if (ana_trace_is_alloc(b->t)) {
+      /* An alloc trace has references only in its end-of-run graph, whose
+      ** module frames start it, and no steps to compare with. */
+      if (!ana_state_nframes(b->s))
+        return ana_trace_fail(b->t, HR_EUSAGE, "an alloc trace shows the heap only at the end of "
+                                               "the main script (--mark end); record with "
+                                               "--detail full for earlier points");
+      return HR_OK;
+    }
+    if ((rc = ana_finished_add_main(b->t, b->s, p->seq - 1))) return rc;
     prev_step = p->step;
   } else {
     if ((rc = ana_trace_state_before_step(b->t, p->step, b->s, &ev))) return rc;
@@ -457,6 +466,10 @@ static int load_states(struct build *b, const rnd_point *p, const rnd_point *sin
 }
 
 static int build_caption(struct build *b) {
+  if (ana_trace_is_alloc(b->t) && !b->location) {
+    b->sc->caption = hr_strdup("the end of the main script (alloc detail: the objects alive then)");
+    return b->sc->caption ? HR_OK : HR_ENOMEM;
+  }
   ana_loc at = ana_trace_location(b->t, b->location);
   const char *base = strrchr(at.file, '/');
   base = base ? base + 1 : at.file;
