@@ -21,6 +21,7 @@ struct ana_heap {
   uint64_t cur_frame;   /* the running frame: the latest step's, or its caller once it returned */
   ana_trace *t;         /* borrowed, set by ana_heap_replay: an alloc trace's stacks come from it */
   ana_stacks *stacks;   /* alloc traces: loaded at the first site event */
+  int all_frames;       /* alloc traces: recorded with --all-frames (meta all_frames) */
   uint64_t site_stack;  /* alloc traces: the stack of the latest site event */
   uint64_t *scratch;    /* stack being built */
   uint32_t capscratch;
@@ -81,8 +82,9 @@ int ana_heap_is_programs(const ana_heap *h, const ana_obj *o, int has_steps) {
 
 /* --- sites ------------------------------------------------------------------------ */
 
-static int site_equal(const ana_site *a, uint64_t loc, const uint64_t *stack, uint32_t depth) {
-  return a->location == loc && a->depth == depth &&
+static int site_equal(const ana_site *a, uint64_t loc, const uint64_t *stack, uint32_t depth,
+                      int importer) {
+  return a->location == loc && a->depth == depth && a->importer == importer &&
          (!depth || memcmp(a->stack, stack, depth * sizeof *stack) == 0);
 }
 
@@ -100,10 +102,17 @@ static int scratch_reserve(ana_heap *h, uint32_t n) {
 ** the step's part). */
 static int current_site(ana_heap *h, uint32_t *id) {
   uint32_t depth = 0;
+  int importer = 0;
   uint64_t loc = h->step_loc;
   if (h->stacks) {
     if (scratch_reserve(h, 4096)) return HR_ENOMEM;
     depth = ana_stacks_get(h->stacks, h->site_stack, h->scratch, h->capscratch);
+    /* The import system's code above the program's frames: its caches and
+    ** the compiler's objects, not the program's own (ana_heap_is_programs). */
+    if (depth && strncmp(ana_trace_location(h->t, h->scratch[depth - 1]).file, "<frozen importlib.", 18) == 0) {
+      importer = 1;
+      if (depth > 1 && !h->all_frames) depth--;
+    }
     loc = depth ? h->scratch[depth - 1] : 0;
     goto intern;
   }
@@ -124,13 +133,13 @@ static int current_site(ana_heap *h, uint32_t *id) {
     h->scratch[depth - 1 - i] = x;
   }
 intern:;
-  uint64_t key = ana_hash64(loc ^ (uint64_t)depth << 48);
+  uint64_t key = ana_hash64(loc ^ (uint64_t)depth << 48 ^ (uint64_t)importer << 47);
   for (uint32_t i = 0; i < depth; i++) key = ana_hash64(key ^ h->scratch[i]);
   for (;;) {
     if (!key) key = 1;
     uint32_t sid = (uint32_t)(uintptr_t)ana_map_get(&h->site_index, key);
     if (!sid) break;
-    if (site_equal(&h->sites[sid - 1], loc, h->scratch, depth)) {
+    if (site_equal(&h->sites[sid - 1], loc, h->scratch, depth, importer)) {
       *id = sid;
       return HR_OK;
     }
@@ -146,6 +155,7 @@ intern:;
   ana_site *st = &h->sites[h->nsites];
   st->location = loc;
   st->depth = depth;
+  st->importer = (uint8_t)importer;
   st->stack = hr_malloc((depth ? depth : 1) * sizeof *st->stack);
   if (!st->stack) return HR_ENOMEM;
   if (depth) memcpy(st->stack, h->scratch, depth * sizeof *st->stack);
@@ -261,6 +271,8 @@ static int replay_cb(void *ctx, const trc_event *ev, size_t n) {
 int ana_heap_replay(ana_trace *t, ana_heap *h, uint64_t hi, ana_heap_hook hook, void *ctx) {
   struct replay r = {h, hook, ctx};
   h->t = t;
+  const char *af = trc_reader_meta(ana_trace_reader(t), "all_frames");
+  h->all_frames = af && strcmp(af, "1") == 0;
   int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, hi, replay_cb, &r);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   return rc;
@@ -381,11 +393,44 @@ void ana_heap_slot_label(ana_trace *t, const ana_heap *h, int kind, uint64_t arg
   ana_slot_label(t, h->s, kind, arg, buf, n);
 }
 
+/* The module a file holds, as its importer names it: the file's base name
+** less ".py", a package's directory for its __init__.py. */
+static void module_of_file(const char *file, char *buf, size_t n) {
+  const char *base = strrchr(file, '/');
+  const char *dir = file;
+  size_t dlen = 0;
+  if (base) {
+    dlen = (size_t)(base - file);
+    base++;
+  } else {
+    base = file;
+  }
+  size_t len = strlen(base);
+  if (len > 3 && strcmp(base + len - 3, ".py") == 0) len -= 3;
+  if (len == 8 && strncmp(base, "__init__", 8) == 0 && dlen) {
+    const char *p = dir + dlen;
+    while (p > dir && p[-1] != '/') p--;
+    base = p;
+    len = (size_t)(dir + dlen - p);
+  }
+  snprintf(buf, n, "%.*s", (int)len, base);
+}
+
 void ana_heap_root_label(ana_trace *t, const ana_root *r, char *buf, size_t n) {
   const char *name = ana_trace_string(t, r->arg);
   const char *kind = trc_slot_name(r->kind);
   if (r->kind == TRC_SLOT_GLOBAL) {
-    snprintf(buf, n, "global '%s'", name);
+    /* Another module's global says whose it is: `global 'helper._registry'`. */
+    const ana_frame_info *fi = ana_trace_frame_info(t, r->frame);
+    ana_loc l = fi ? ana_trace_location(t, fi->location) : (ana_loc){"?", "?", 0, 0};
+    uint64_t main = ana_trace_main_file(t);
+    char mod[128];
+    if (fi && main && l.file_sid && l.file_sid != main && strcmp(l.file, "?") != 0) {
+      module_of_file(l.file, mod, sizeof mod);
+      snprintf(buf, n, "global '%s.%s'", mod, name);
+    } else {
+      snprintf(buf, n, "global '%s'", name);
+    }
     return;
   }
   const ana_frame_info *fi = ana_trace_frame_info(t, r->frame);

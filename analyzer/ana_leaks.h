@@ -38,6 +38,8 @@ typedef struct ana_leaks {
   uint64_t end_seq;
   int end_is_mark;
   uint64_t count, bytes;      /* everything alive that the program allocated */
+  uint64_t import_count, import_bytes; /* left out: made by the import system, no root
+                                 reaches them (alloc traces) */
 } ana_leaks;
 
 /* Fill *out from t (borrowed, must outlive *out). */

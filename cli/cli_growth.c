@@ -50,7 +50,7 @@ static void print_json(ana_trace *t, const ana_growth *g, const ana_point *a, co
       const ana_site *s = ana_heap_site(g->heap, r->site);
       if (g->by == ANA_GROWTH_SITE) {
         /* By line: the stack of one allocation there would say more than the row means. */
-        ana_site line = {r->location, NULL, 0};
+        ana_site line = {.location = r->location};
         cli_heap_json_site(&j, t, s ? &line : NULL);
       } else {
         cli_heap_json_site(&j, t, s);

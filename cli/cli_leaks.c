@@ -90,6 +90,11 @@ static void print_json(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m
   cli_json_key(&j, "groups"); json_groups(&j, t, l, l->groups, l->ngroups, 1, 0, m);
   cli_json_key(&j, "cyclic_garbage"); json_groups(&j, t, l, l->garbage, l->ngarbage, 0, 1, NULL);
   cli_json_key(&j, "unreached"); json_groups(&j, t, l, l->unreached, l->nunreached, 0, 0, NULL);
+  cli_json_key(&j, "import_system");
+  cli_json_begin_object(&j);
+  cli_json_key(&j, "count"); cli_json_uint(&j, l->import_count);
+  cli_json_key(&j, "bytes"); cli_json_uint(&j, l->import_bytes);
+  cli_json_end_object(&j);
   cli_json_end_object(&j);
   cli_json_finish(&j);
 }
@@ -159,6 +164,10 @@ static void print_text(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m
          (unsigned long long)total(l->unreached, l->nunreached, 0),
          (unsigned long long)total(l->unreached, l->nunreached, 1));
   cli_heap_put_groups(t, l->heap, l->unreached, l->nunreached, max);
+  if (l->import_count)
+    printf("\nnot counted: %llu objects, %llu bytes the import system made and keeps itself\n"
+           "(its finders' caches, the compiler's node types)\n",
+           (unsigned long long)l->import_count, (unsigned long long)l->import_bytes);
 }
 
 int cli_leaks(int argc, char **argv) {

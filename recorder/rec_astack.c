@@ -22,6 +22,7 @@ typedef struct code_info {
   int first_line;
   int in_main;             /* ran in __main__'s globals: the program's own module */
   int user;
+  int importer;            /* the import system's own code (<frozen importlib._bootstrap...>) */
   uint64_t file_sid, func_sid;   /* interned on the first new stack that needs them */
 } code_info;
 #define CODE_CACHE 4096
@@ -89,6 +90,7 @@ code_of(PyCodeObject *co, PyObject *globals)
     file = "?";
   }
   c->user = in_main || rec_astack_file_is_user(file);
+  c->importer = !c->user && strncmp(file, "<frozen importlib.", 18) == 0;
   return c;
 }
 
@@ -99,20 +101,29 @@ mix(uint64_t h, uint64_t v)
   return h * 0xff51afd7ed558ccdull;
 }
 
+/* fr[0..n) are the user frames, innermost first; imp, when not NULL, is the
+** import system's code running above them: it ends the stack at its first
+** line (any of its instructions gives the same stack, as the memo has it),
+** so what the import machinery and the compiler make under a user line
+** (caches, the compiler's node types) can be told from the program's. */
 static uint64_t
-stack_build(_PyInterpreterFrame **fr, code_info **ci, int n)
+stack_build(_PyInterpreterFrame **fr, code_info **ci, int n, code_info *imp, PyCodeObject *impco)
 {
   uint64_t parent = 0;
-  for (int i = n - 1; i >= 0; i--) {          /* outermost first */
-    code_info *c = ci[i];
-    PyCodeObject *co = fr[i]->f_code;
+  for (int i = n - 1; i >= -1; i--) {         /* outermost first */
+    if (i < 0 && imp == NULL) break;
+    code_info *c = i < 0 ? imp : ci[i];
+    PyCodeObject *co = i < 0 ? impco : fr[i]->f_code;
     if (c->file_sid == 0) {
       c->file_sid = rec_str_id(co->co_filename);
       c->func_sid = rec_str_id(co->co_qualname);
     }
-    int off = (int)((fr[i]->prev_instr - _PyCode_CODE(co)) * (int)sizeof(_Py_CODEUNIT));
-    int line = PyCode_Addr2Line(co, off < 0 ? 0 : off);
-    if (line < 0) line = co->co_firstlineno;
+    int line = co->co_firstlineno;
+    if (i >= 0) {
+      int off = (int)((fr[i]->prev_instr - _PyCode_CODE(co)) * (int)sizeof(_Py_CODEUNIT));
+      line = PyCode_Addr2Line(co, off < 0 ? 0 : off);
+      if (line < 0) line = co->co_firstlineno;
+    }
     uint64_t loc = trc_writer_location(g.w, c->file_sid, (uint32_t)line, c->func_sid);
     parent = trc_writer_stack(g.w, parent, loc);
     if (parent == 0) return 0;
@@ -200,13 +211,14 @@ memo_hit(const memo *m, _PyInterpreterFrame *f)
 }
 
 static uint64_t
-stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, code_info **ci, int n)
+stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, code_info **ci, int n,
+             code_info *imp, PyCodeObject *impco)
 {
   if (g.capraw == 0 && raw_grow() != HR_OK) return 0;
   size_t mask = g.capraw - 1, j = (size_t)h1 & mask;
   for (; g.raw[j].id; j = (j + 1) & mask)
     if (g.raw[j].h1 == h1 && g.raw[j].h2 == h2 && raw_current(&g.raw[j])) return g.raw[j].id & ID_MASK;
-  uint64_t id = stack_build(fr, ci, n);
+  uint64_t id = stack_build(fr, ci, n, imp, impco);
   if (id == 0) return 0;
   if ((g.nraw + 1) * 2 > g.capraw) {
     if (raw_grow() != HR_OK) return id;
@@ -226,6 +238,9 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
   _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
   code_info *ci[REC_ASTACK_MAX_DEPTH];
   int n = 0, walked = 0;
+  code_info *imp = NULL;       /* the import system's code when it is the innermost frame */
+  int innermost = 1;
+  PyCodeObject *impco = NULL;
   uint64_t h1 = 0x243F6A8885A308D3ull, h2 = 0x13198A2E03707344ull;
   /* The walk is bounded: deep recursion through folded frames costs at most
   ** 1024 steps per allocation. */
@@ -237,8 +252,16 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
     code_info *c = code_of(f->f_code, f->f_globals);
     if (!c->user) {
       if (e) e->mask = 0;
+      if (innermost && c->importer) {   /* only the innermost: not a module's body it runs */
+        imp = c;
+        impco = f->f_code;
+        h1 = mix(h1, (uint64_t)(uintptr_t)impco);
+        h2 = mix(h2 ^ 0x2545F491u, (uint64_t)(uintptr_t)impco);
+      }
+      innermost = 0;
       continue;
     }
+    innermost = 0;
     fr[n] = f;
     ci[n] = c;
     n++;
@@ -247,7 +270,7 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
     h2 = mix(h2 ^ 0x5bd1e995u, (uint64_t)(uintptr_t)f->prev_instr);
     h2 = mix(h2, (uint64_t)(uintptr_t)f->f_code);
   }
-  uint64_t id = n ? stack_intern(h1, h2, fr, ci, n) : 0;
+  uint64_t id = n ? stack_intern(h1, h2, fr, ci, n, imp, impco) : 0;
   m->n = walked <= MEMO_FRAMES && walked > 0 ? walked : 0;
   m->to_end = f == NULL;
   m->id = id;
