@@ -165,8 +165,8 @@ static void print_text(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m
          (unsigned long long)total(l->unreached, l->nunreached, 1));
   cli_heap_put_groups(t, l->heap, l->unreached, l->nunreached, max);
   if (l->import_count)
-    printf("\nnot counted: %llu objects, %llu bytes the import system made and keeps itself\n"
-           "(its finders' caches, the compiler's node types)\n",
+    printf("\nnot counted: %llu objects, %llu bytes the import system made and no root reaches\n"
+           "(library modules it ran, its finders' caches, the compiler's node types)\n",
            (unsigned long long)l->import_count, (unsigned long long)l->import_bytes);
 }
 

@@ -99,9 +99,14 @@ sort_block(uintptr_t p, uint64_t w)
   if (k->tp != Py_TYPE(op)) {
     /* whether an object is a container depends on its type only */
     k->tp = Py_TYPE(op);
-    k->cont = rec_obj_is_container(op);
+    /* A class made while recording is a heap type: its dict (methods,
+    ** class attributes) is followed as a full recording follows it. */
+    k->cont = rec_obj_is_container(op) || PyType_Check(op);
   }
-  if (k->cont) rec_obj_adopt(op, id, size);
+  if (k->cont) {
+    rec_obj *o = rec_obj_adopt(op, id, size);
+    if (o != NULL && PyType_Check(op)) o->cont = 1;
+  }
 }
 
 /* Every block of the table in its order: lists and tuples kept for

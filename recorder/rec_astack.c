@@ -104,8 +104,9 @@ mix(uint64_t h, uint64_t v)
 /* fr[0..n) are the user frames, innermost first; imp, when not NULL, is the
 ** import system's code running above them: it ends the stack at its first
 ** line (any of its instructions gives the same stack, as the memo has it),
-** so what the import machinery and the compiler make under a user line
-** (caches, the compiler's node types) can be told from the program's. */
+** so what the import machinery, the compiler and the library modules it
+** runs make under a user line (caches, the compiler's node types, a
+** module's functions) can be told from the program's. */
 static uint64_t
 stack_build(_PyInterpreterFrame **fr, code_info **ci, int n, code_info *imp, PyCodeObject *impco)
 {
@@ -238,8 +239,7 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
   _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
   code_info *ci[REC_ASTACK_MAX_DEPTH];
   int n = 0, walked = 0;
-  code_info *imp = NULL;       /* the import system's code when it is the innermost frame */
-  int innermost = 1;
+  code_info *imp = NULL;       /* the import system's code above every user frame */
   PyCodeObject *impco = NULL;
   uint64_t h1 = 0x243F6A8885A308D3ull, h2 = 0x13198A2E03707344ull;
   /* The walk is bounded: deep recursion through folded frames costs at most
@@ -252,16 +252,17 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
     code_info *c = code_of(f->f_code, f->f_globals);
     if (!c->user) {
       if (e) e->mask = 0;
-      if (innermost && c->importer) {   /* only the innermost: not a module's body it runs */
+      /* The import system anywhere above the program's frames: its own code,
+      ** or a library module's body it runs (a user module's body is the
+      ** program's, and ends the search). */
+      if (n == 0 && imp == NULL && c->importer) {
         imp = c;
         impco = f->f_code;
         h1 = mix(h1, (uint64_t)(uintptr_t)impco);
         h2 = mix(h2 ^ 0x2545F491u, (uint64_t)(uintptr_t)impco);
       }
-      innermost = 0;
       continue;
     }
-    innermost = 0;
     fr[n] = f;
     ci[n] = c;
     n++;

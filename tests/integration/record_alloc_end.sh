@@ -34,6 +34,16 @@ assert "Request" in txt["Request"] and txt["handle"].startswith("handle") and "j
 ' "$TMP/out" "$counts"
 done
 
+# A class made while recording is followed into its dict, as in a full trace;
+# what `import json` ran (the library's module body) is not the program's.
+for m in alloc full; do
+  run 0 leaks --json "$TMP/$m.heapreel"
+  json_check "$m: no leak group made by the import of json" \
+    'not any(g["line"] == int(a[0]) and g["type"] != "module" for g in j["groups"] + j["unreached"] + j["cyclic_garbage"])' "$(line_of $prog '^import json')"
+  json_check "$m: Request.__init__ is held by global 'Request' → attr '__init__', not unreached" \
+    'any(g["type"] == "function" and g["retention"] == ["global '"'"'Request'"'"'", "attr '"'"'__init__'"'"'"] for g in j["groups"]) and not any(g["type"] == "function" and g["file"] == j["groups"][0]["file"] for g in j["unreached"] + j["cyclic_garbage"])'
+done
+
 run 0 render "$TMP/alloc.heapreel" --mark end -o "$TMP/end.dot"
 [ -s "$TMP/end.dot" ] && ok "render --mark end draws an alloc trace" || fail "render --mark end: $(cat "$TMP/err")"
 grep -q "Request" "$TMP/end.dot" && grep -q "rc 404" "$TMP/end.dot" \
