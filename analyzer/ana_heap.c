@@ -21,7 +21,6 @@ struct ana_heap {
   uint64_t cur_frame;   /* the running frame: the latest step's, or its caller once it returned */
   ana_trace *t;         /* borrowed, set by ana_heap_replay: an alloc trace's stacks come from it */
   ana_stacks *stacks;   /* alloc traces: loaded at the first site event */
-  int all_frames;       /* alloc traces: recorded with --all-frames (meta all_frames) */
   uint64_t site_stack;  /* alloc traces: the stack of the latest site event */
   uint64_t *scratch;    /* stack being built */
   uint32_t capscratch;
@@ -107,12 +106,8 @@ static int current_site(ana_heap *h, uint32_t *id) {
   if (h->stacks) {
     if (scratch_reserve(h, 4096)) return HR_ENOMEM;
     depth = ana_stacks_get(h->stacks, h->site_stack, h->scratch, h->capscratch);
-    /* The import system's code above the program's frames: its caches and
-    ** the compiler's objects, not the program's own (ana_heap_is_programs). */
-    if (depth && strncmp(ana_trace_location(h->t, h->scratch[depth - 1]).file, "<frozen importlib.", 18) == 0) {
-      importer = 1;
-      if (depth > 1 && !h->all_frames) depth--;
-    }
+    /* Made by the import system's code above the program's frames. */
+    importer = ana_stacks_importer(h->stacks, h->site_stack);
     loc = depth ? h->scratch[depth - 1] : 0;
     goto intern;
   }
@@ -271,8 +266,6 @@ static int replay_cb(void *ctx, const trc_event *ev, size_t n) {
 int ana_heap_replay(ana_trace *t, ana_heap *h, uint64_t hi, ana_heap_hook hook, void *ctx) {
   struct replay r = {h, hook, ctx};
   h->t = t;
-  const char *af = trc_reader_meta(ana_trace_reader(t), "all_frames");
-  h->all_frames = af && strcmp(af, "1") == 0;
   int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, hi, replay_cb, &r);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   return rc;

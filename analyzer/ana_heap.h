@@ -29,10 +29,8 @@ typedef struct ana_site {
   uint64_t location;   /* location of the alloc's step (0: none yet) */
   uint64_t *stack;     /* owned: each frame's current location, outermost first */
   uint32_t depth;
-  uint8_t importer;    /* made by the import system's code (an alloc trace's
-                          stack ends in a <frozen importlib.*> frame; that
-                          frame is left out of the stack unless the trace
-                          has all frames) */
+  uint8_t importer;    /* made by the import system's code: an alloc trace's
+                          stack ended in its frame (ana_stacks_importer) */
 } ana_site;
 
 /* A root: a slot of a frame (live, or a returned module frame's global). */

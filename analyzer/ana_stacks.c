@@ -12,6 +12,9 @@
 
 struct ana_stacks {
   uint64_t *parent, *location;  /* indexed by id; 0 = none */
+  uint8_t *importer;            /* indexed by id: its innermost frame is the import
+                                   system's (<frozen importlib.*>), left out by
+                                   ana_stacks_get unless the trace has all frames */
   uint64_t n;                   /* ids 1..n - 1 */
 };
 
@@ -65,6 +68,17 @@ int ana_stacks_load(ana_trace *t, ana_stacks **out) {
     }
   }
   sqlite3_finalize(st);
+  const char *af = trc_reader_meta(ana_trace_reader(t), "all_frames");
+  int all_frames = af && strcmp(af, "1") == 0;
+  s->importer = hr_calloc(s->n, 1);
+  if (!s->importer) {
+    ana_stacks_free(s);
+    return ana_trace_fail(t, HR_ENOMEM, "out of memory");
+  }
+  for (uint64_t id = 1; id < s->n; id++)
+    if (s->location[id] &&
+        strncmp(ana_trace_location(t, s->location[id]).file, "<frozen importlib.", 18) == 0)
+      s->importer[id] = all_frames ? 1 : 2;
   *out = s;
   return HR_OK;
 }
@@ -73,10 +87,17 @@ void ana_stacks_free(ana_stacks *s) {
   if (!s) return;
   hr_free(s->parent);
   hr_free(s->location);
+  hr_free(s->importer);
   hr_free(s);
 }
 
+int ana_stacks_importer(const ana_stacks *s, uint64_t id) {
+  return id && id < s->n && s->importer[id];
+}
+
 uint32_t ana_stacks_get(const ana_stacks *s, uint64_t id, uint64_t *buf, uint32_t cap) {
+  /* The import system's frame ends a stack only to say who made the object. */
+  if (id && id < s->n && s->importer[id] == 2 && s->parent[id]) id = s->parent[id];
   uint32_t depth = 0;
   for (uint64_t k = id; k && k < s->n && depth < ANA_STACK_DEPTH_MAX; k = s->parent[k]) depth++;
   uint32_t n = depth < cap ? depth : cap, i = depth;

@@ -24,6 +24,12 @@ void ana_stacks_free(ana_stacks *s);   /* NULL is a no-op */
 ** unknown id or 0. */
 uint32_t ana_stacks_get(const ana_stacks *s, uint64_t id, uint64_t *buf, uint32_t cap);
 
+/* 1 when stack id's innermost frame is the import system's: the recorder
+** ends a stack so when the import machinery, the compiler or a library
+** module's body it runs made the object (rec_astack.c). ana_stacks_get
+** leaves that frame out unless the trace was recorded with --all-frames. */
+int ana_stacks_importer(const ana_stacks *s, uint64_t id);
+
 /* 1 when t was recorded with --detail alloc (meta detail = alloc). */
 int ana_trace_is_alloc(ana_trace *t);
 
