@@ -62,10 +62,10 @@ for mode in full alloc; do
   json_check "$mode: leaks --per-test names test_leaky and no other" \
     'j["tests_marked"] == 3 and [t["nodeid"] for t in j["tests"]] == ["test_leaky.py::test_leaky"]'
   json_check "$mode: its Payload, list and 50 ints, held by the module's _CACHE" \
-    'sorted((g["type"], g["count"]) for g in j["tests"][0]["groups"]) == [("Payload", 1), ("int", 50), ("list", 1)] and all(g["retention"][0] == "global '"'"'_CACHE'"'"'" for g in j["tests"][0]["groups"])'
+    'sorted((g["type"], g["count"]) for g in j["tests"][0]["groups"]) == [("Payload", 1), ("int", 50), ("list", 1)] and all(g["retention"][0] == "global '"'"'test_leaky._CACHE'"'"'" for g in j["tests"][0]["groups"])'
   run 0 leaks --per-test "$TMP/pt_$mode.heapreel"
   grep -q "^test_leaky.py::test_leaky: 52 objects" "$TMP/out" || fail "$mode text: $(head -5 "$TMP/out")"
-  grep -q "held by: global '_CACHE' → item\[0\]" "$TMP/out" || fail "$mode text: no retention path"
+  grep -q "held by: global 'test_leaky._CACHE' → item\[0\]" "$TMP/out" || fail "$mode text: no retention path"
   grep -q "test_clean" "$TMP/out" && fail "$mode text names a clean test: $(cat "$TMP/out")"
 done
 run 1 leaks --per-test "$TMP/marks.heapreel"; one_line_error "no test marks in"
