@@ -54,7 +54,7 @@ static int check_options(int argc, char **argv) {
       if (++i >= argc) return cli_usage_error(usage, "option '%s' needs a value", s);
     } else if (strncmp(s, "--stack-depth=", 14) == 0 || strncmp(s, "--start-at-mark=", 16) == 0 ||
                strcmp(s, "--start-paused") == 0 || strcmp(s, "--verbose") == 0 ||
-               strcmp(s, "--follow-fork") == 0) {
+               strcmp(s, "--follow-fork") == 0 || strcmp(s, "--force") == 0) {
       /* checked by the recorder */
     } else if (s[1] == 'm' || s[1] == 'c') {
       /* -m MODULE, -c CODE: the program; the rest is its own */

@@ -6,13 +6,16 @@
 
 /* After "usage: heapreel record " or "usage: heapreel-record " (both 23 columns). */
 #define HR_RECORD_SYNOPSIS \
-  "[-o FILE] [--all-frames] [--detail full|alloc] [--follow-fork]\n" \
-  "                       [--stack-depth N] [--start-at-mark LABEL | --start-paused]\n" \
-  "                       [--verbose] (SCRIPT | -m MODULE | -c CODE) [ARGS...]\n"
+  "[-o FILE [--force]] [--all-frames] [--detail full|alloc]\n" \
+  "                       [--follow-fork] [--stack-depth N]\n" \
+  "                       [--start-at-mark LABEL | --start-paused] [--verbose]\n" \
+  "                       (SCRIPT | -m MODULE | -c CODE) [ARGS...]\n"
 
 #define HR_RECORD_OPTIONS \
   "    -o FILE               write the trace to FILE (default: <script stem>.heapreel,\n" \
-  "                          MODULE.heapreel for -m, c.heapreel for -c)\n" \
+  "                          MODULE.heapreel for -m, c.heapreel for -c); a trace there is\n" \
+  "                          replaced, anything else is an error\n" \
+  "    --force               let -o replace a regular file that is not a trace\n" \
   "    --all-frames          record standard-library and site-packages frames too\n" \
   "    --detail full|alloc   'alloc': allocations, frees, sizes and stacks only (big programs)\n" \
   "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n" \

@@ -15,6 +15,7 @@
 #include "rec_astack.h"
 #include "rec_fork.h"
 #include "rec_hooks.h"
+#include "trc_target.h"
 
 /* Written by the main thread with the GIL (start, the child callback) and
 ** read by the fork handlers, which run in the thread calling fork(): the
@@ -96,7 +97,9 @@ follow_open(const rec_options *popt, uint64_t fork_step, uint64_t fork_event, pi
     note("record a forked child", g.trace, "out of memory");
     return NULL;
   }
-  if (trc_writer_open(path, &wopt, &w, &err) != HR_OK) {
+  /* The child's name is made up: what is there must be a trace to replace. */
+  if (trc_target_check(path, NULL, 0, &err) != HR_OK ||
+      trc_writer_open(path, &wopt, &w, &err) != HR_OK) {
     fprintf(stderr, "heapreel: %s\n", err ? err : "cannot create trace");
     hr_free(err);
     hr_free(path);

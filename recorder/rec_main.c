@@ -53,6 +53,7 @@
 #include "rec_module.h"
 #include "rec_output.h"
 #include "rec_tracer.h"
+#include "trc_target.h"
 #include "trc_writer.h"
 
 /* Set by CPython when the main script ended with an uncaught
@@ -89,6 +90,7 @@ struct rec_args {
   int kind;               /* enum rec_kind */
   const char *target;     /* SCRIPT, MODULE or CODE (borrowed from argv) */
   int follow_fork;
+  int force;              /* --force: -o may replace a file that is not a trace */
   int script;             /* index in argv of SCRIPT, or of the first ARG after -m/-c's */
 };
 
@@ -285,6 +287,8 @@ static int parse_args(int argc, char **argv, struct rec_args *a) {
       break;
     } else if (strcmp(s, "--follow-fork") == 0) {
       a->follow_fork = 1;
+    } else if (strcmp(s, "--force") == 0) {
+      a->force = 1;
     } else {
       rec_error("unknown option '%s'", s);
       goto usage;
@@ -713,6 +717,15 @@ int main(int argc, char **argv) {
   g_run.abs = g_run.path ? absolute_path(g_run.path) : NULL;
   if (g_run.abs == NULL) { rec_error("out of memory"); return 1; }
   char *err = NULL;
+  /* Before anything is created: the path must be free, empty or a trace. */
+  if (trc_target_check(g_run.path, a.kind == REC_RUN_SCRIPT ? a.target : NULL, a.force, &err) !=
+      HR_OK) {
+    rec_error("%s", err ? err : "cannot write the trace");
+    hr_free(err);
+    hr_free(g_run.path);
+    hr_free(g_run.abs);
+    return 2;
+  }
   /* Opening replaces an existing trace only once the new file is ready. */
   trc_writer_options wopt = {0};
   if (a.detail == REC_DETAIL_ALLOC) rec_allocmode_writer_options(&wopt);
