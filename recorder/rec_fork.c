@@ -129,8 +129,7 @@ follow_open(const rec_options *popt, uint64_t fork_step, uint64_t fork_event, pi
   if (status != HR_OK) {
     rec_allocmode_stop();
     char *werr = NULL;
-    trc_writer_close(w, 0, &werr);
-    unlink(path);
+    trc_writer_discard(w, &werr);
     note("record a forked child into", path, werr ? werr : err ? err : hr_status_str(status));
     hr_free(werr);
     hr_free(err);
@@ -141,8 +140,9 @@ follow_open(const rec_options *popt, uint64_t fork_step, uint64_t fork_event, pi
   return w;
 }
 
-/* os._exit in a child that records into its own trace: the trace is
-** finished first, as at any other end of the program. The posix module's
+/* os._exit in a process that records into its own trace (the main one, or
+** a followed child): the trace is finished first, as at any other end of
+** the program. The posix module's
 ** method entry, which the os._exit function object points to, gets our
 ** function (in this process only): the program sees the same object. */
 static _PyCFunctionFastWithKeywords g_exit_orig;
@@ -282,6 +282,7 @@ rec_fork_start(const rec_fork_host *host, trc_writer *w, const char *path, int f
   g.trace = abs;
   g.follow = follow;
   g.pid = getpid();
+  hook_exit();                      /* os._exit ends the main program's trace too */
   return HR_OK;
 }
 

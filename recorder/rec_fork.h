@@ -31,8 +31,9 @@ typedef struct rec_fork_host {
   ** child's end finishes nothing. The parent's writer is left as it is.
   ** Returns 0, or -1 when it could not take w (closed and removed). */
   int (*child_trace)(trc_writer *w, char *path);
-  /* With the GIL, in a child recording into its own trace: the program
-  ** calls os._exit(status), the way multiprocessing's children end. */
+  /* With the GIL, in a process recording into its own trace (the main
+  ** one, a followed child): the program calls os._exit(status), the way
+  ** multiprocessing's children end. */
   void (*child_exit)(int status);
 } rec_fork_host;
 

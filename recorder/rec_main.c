@@ -16,8 +16,12 @@
 **    of finalisation, after the main script and the joining of threads) sees
 **    _Py_UnhandledKeyboardInterrupt already set and finishes the trace there
 **    with exit_status 130 (128 + SIGINT, what a shell reports).
-** A recording killed without any of these (SIGKILL, os._exit, a crash) keeps
-** what the writer committed so far, with meta complete = '0'.
+**  - os._exit(status): its function is hooked (rec_fork.c) and finishes the
+**    trace first, with that status;
+**  - a fatal signal (SIGSEGV, SIGABRT, ...): rec_crash.c commits what the
+**    writer holds, leaving meta complete = '0', and lets the signal kill.
+** A recording killed with SIGKILL keeps what the writer committed so far,
+** with meta complete = '0'.
 **
 ** `-m MODULE` and `-c CODE` are handed to CPython's own command line parser,
 ** so runpy._run_module_as_main finds and runs the module, and sys.argv and
@@ -49,6 +53,7 @@
 #include "hr_record_usage.h"
 #include "hr_status.h"
 #include "rec_allocmode.h"
+#include "rec_crash.h"
 #include "rec_fork.h"
 #include "rec_module.h"
 #include "rec_output.h"
@@ -395,6 +400,7 @@ static void progress_stop(void) {
 static int rec_finish(int exit_status) {
   if (g_run.finished || rec_fork_foreign()) return HR_OK;
   g_run.finished = 1;
+  rec_crash_writer(NULL);
   progress_stop();
   if (!g_run.ended && Py_IsInitialized() && PyGILState_Check()) {
     rec_tracer_stop();
@@ -448,7 +454,12 @@ static void write_module_meta(void) {
 
 /* sys.exit() in the script: CPython finalises, then calls exit(status). */
 static void rec_on_exit(int status, void *unused) {
-  if (g_run.started) rec_finish(status);
+  /* A trace that could not be written turns success into 1, as at a
+  ** normal end; the rest of exit is skipped but for stdio's buffers. */
+  if (g_run.started && rec_finish(status) != HR_OK && status == 0) {
+    fflush(NULL);
+    _exit(1);
+  }
 }
 
 /* Python's atexit runs this first thing in finalisation (after the program's
@@ -496,13 +507,14 @@ static void forked_now(void) {
 ** writer, inert here, is left alone, and the child's end finishes w only. */
 static int forked_trace(trc_writer *w, char *path) {
   g_run.w = w;
+  rec_crash_writer(w);
   g_run.finished = w == NULL;
   if (w == NULL) return 0;
   char *abs = hr_strdup(path);       /* path is absolute (rec_fork.c) */
   if (abs == NULL) {                  /* out of memory: the child runs unrecorded */
     rec_allocmode_stop();
-    trc_writer_close(w, 0, NULL);
-    unlink(path);
+    rec_crash_writer(NULL);
+    trc_writer_discard(w, NULL);
     hr_free(path);
     g_run.w = NULL;
     g_run.finished = 1;
@@ -517,11 +529,12 @@ static int forked_trace(trc_writer *w, char *path) {
   return 0;
 }
 
-/* A child recording into its own trace calls os._exit(status): for a
-** multiprocessing child the normal end, so its trace ends as at exit. */
+/* The program calls os._exit(status): for a multiprocessing child the
+** normal end, and in any process the end of the program, so its trace ends
+** as at exit, with that status (1 for a 0 when the trace failed). */
 static void forked_exit(int status) {
   Py_XDECREF(rec_at_exit(NULL, NULL));
-  rec_finish(status);
+  if (rec_finish(status) != HR_OK && status == 0) _exit(1);
 }
 
 static const rec_fork_host fork_host = {forked_now, forked_trace, forked_exit};
@@ -684,14 +697,20 @@ static int start_recording(const struct rec_args *a, int argc, char **argv) {
     status = rec_tracer_start(g_run.w, &opt, &err);
   }
   if (status == HR_OK) status = rec_fork_start(&fork_host, g_run.w, g_run.abs, a->follow_fork, &err);
-  if (status == HR_OK) return HR_OK;
+  if (status == HR_OK && rec_crash_start() != HR_OK) {
+    err = hr_strdup("cannot install the fatal signal handlers");
+    status = HR_EPYTHON;
+  }
+  if (status == HR_OK) {
+    rec_crash_writer(g_run.w);
+    return HR_OK;
+  }
   rec_tracer_stop();
   rec_allocmode_stop();
   char *werr = NULL;
-  trc_writer_close(g_run.w, 0, &werr);   /* a writer failure explains itself best */
+  trc_writer_discard(g_run.w, &werr);    /* a writer failure explains itself best */
   g_run.w = NULL;
   g_run.finished = 1;
-  unlink(g_run.abs);
   if (werr) rec_error("%s", werr);
   else rec_error("cannot start recording '%s': %s", a->target, err ? err : hr_status_str(status));
   hr_free(werr);
@@ -739,8 +758,7 @@ int main(int argc, char **argv) {
   }
   if (PyImport_AppendInittab("heapreel", rec_module_init) < 0 ||
       init_python(argc, argv, &a) != HR_OK) {
-    trc_writer_close(g_run.w, 0, NULL);
-    unlink(g_run.abs);                  /* the recording never started */
+    trc_writer_discard(g_run.w, NULL);  /* the recording never started */
     hr_free(g_run.path);
     hr_free(g_run.abs);
     return 1;

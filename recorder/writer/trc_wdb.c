@@ -117,6 +117,13 @@ struct trc_wdb {
   int hurry;                       /* trc_wdb_hurry: level 1 for now */
   uint32_t derived;                /* DERIVED_KINDS, less the object kinds without object rows */
   char *path;                      /* owned, for messages */
+  /* The trace that was at path before, kept under a hidden name beside it
+  ** (a hard link) until this one is finished, and put back if this one
+  ** fails; NULL when there was none. side: path's -wal and -shm. All owned
+  ** and made at create, so a signal handler needs no allocation. */
+  char *previous, *previous_wal;   /* previous_wal: its -wal, kept too (a killed one) */
+  char *side[2];
+  int settled;                     /* trc_wdb_settle ran */
 };
 
 static int status_of(int rc) {
@@ -143,8 +150,44 @@ static void remove_beside(const char *path) {
     if ((size_t)snprintf(p, sizeof p, "%s%s", path, suffix[i]) < sizeof p) unlink(p);
 }
 
+/* "<dir>/.<name>.previous" for path "<dir>/<name>". Owned; NULL when out of memory. */
+static char *previous_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+  return hr_sprintf("%.*s.%s.previous", (int)dir, path, path + dir);
+}
+
+/* Keep the trace at path (checked by trc_target before: a trace, or empty)
+** under a hidden name while the new one is written. A link, so it costs no
+** room on a full disk; where links are not supported nothing is kept. */
+static char *keep_previous(const char *path, char **wal) {
+  *wal = NULL;
+  struct stat st;
+  if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return NULL;
+  char *prev = previous_name(path);
+  if (!prev) return NULL;
+  /* One left by a recording killed with SIGKILL is stale: replaced. */
+  if (link(path, prev) != 0 && !(errno == EEXIST && unlink(prev) == 0 && link(path, prev) == 0)) {
+    hr_free(prev);
+    return NULL;
+  }
+  char *from = hr_sprintf("%s-wal", path), *to = hr_sprintf("%s-wal", prev);
+  if (from && to) unlink(to);
+  if (from && to && link(from, to) == 0) {
+    *wal = to;
+    to = NULL;
+  }
+  hr_free(from);
+  hr_free(to);
+  return prev;
+}
+
 void trc_wdb_free(trc_wdb *w) {
   if (!w) return;
+  hr_free(w->previous);
+  hr_free(w->previous_wal);
+  hr_free(w->side[0]);
+  hr_free(w->side[1]);
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(w->st[i]);
   sqlite3_close(w->db);
   trc_codec_free(w->codec);
@@ -159,16 +202,51 @@ void trc_wdb_free(trc_wdb *w) {
   hr_free(w);
 }
 
+static void close_db(trc_wdb *w) {
+  for (int i = 0; i < ST_COUNT; i++) {
+    sqlite3_finalize(w->st[i]);
+    w->st[i] = NULL;
+  }
+  sqlite3_close(w->db);
+  w->db = NULL;
+}
+
 void trc_wdb_abandon(trc_wdb *w) {
   if (!w) return;
-  char *path = w->path;
-  w->path = NULL;
-  trc_wdb_free(w);
-  if (path) {
-    unlink(path);
-    remove_beside(path);
+  close_db(w);
+  if (w->path) {
+    unlink(w->path);
+    remove_beside(w->path);
   }
-  hr_free(path);
+  trc_wdb_settle(w, 1);
+  trc_wdb_free(w);
+}
+
+void trc_wdb_keep(trc_wdb *w) {
+  trc_wdb_settle(w, 0);
+}
+
+int trc_wdb_restore(trc_wdb *w) {
+  if (!w || !w->previous) return 0;
+  /* Closed first: a closing connection may still write (checkpoint). */
+  close_db(w);
+  trc_wdb_settle(w, 1);
+  return 1;
+}
+
+void trc_wdb_settle(trc_wdb *w, int failed) {
+  if (!w || !w->previous || w->settled) return;
+  w->settled = 1;
+  if (failed) {
+    /* The failed trace's log must not be replayed into the previous one. */
+    for (int i = 0; i < 2; i++)
+      if (w->side[i]) unlink(w->side[i]);
+    if (w->previous_wal && w->side[0]) rename(w->previous_wal, w->side[0]);
+    rename(w->previous, w->path);
+  } else {
+    unlink(w->previous);
+    if (w->previous_wal) unlink(w->previous_wal);
+  }
 }
 
 /* Run a one-row pragma and check that its answer is `want` (NULL: any). */
@@ -285,13 +363,25 @@ int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **o
     trc_wdb_free(w);
     return status_of(rc);
   }
+  w->side[0] = hr_sprintf("%s-wal", path);
+  w->side[1] = hr_sprintf("%s-shm", path);
+  if (!w->side[0] || !w->side[1]) {
+    *errmsg = hr_sprintf("cannot create trace '%s': out of memory", path);
+    unlink(tmp);
+    hr_free(tmp);
+    trc_wdb_free(w);
+    return HR_ENOMEM;
+  }
   /* A journal or WAL left by an earlier killed recording would be replayed
-  ** into the new file: remove them before the new file takes the name. */
+  ** into the new file: kept aside with the previous trace they belong to,
+  ** then removed before the new file takes the name. */
+  w->previous = keep_previous(path, &w->previous_wal);
   remove_beside(path);
   if (rename(tmp, path) != 0) {
     *errmsg = hr_sprintf("cannot create trace '%s': %s", path, strerror(errno));
     unlink(tmp);
     hr_free(tmp);
+    if (w->previous) unlink(w->previous);
     trc_wdb_free(w);
     return HR_EIO;
   }
@@ -312,10 +402,9 @@ int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **o
   if (rc != SQLITE_OK) {
     *errmsg = hr_sprintf("cannot create trace '%s': %s", path,
                          w->db ? sqlite3_errmsg(w->db) : sqlite3_errstr(rc));
-    trc_wdb_free(w);
-    unlink(path);
-    remove_beside(path);
-    return status_of(rc);
+    int status = status_of(rc);
+    trc_wdb_abandon(w);
+    return status;
   }
   *out = w;
   return HR_OK;

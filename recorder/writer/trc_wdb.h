@@ -36,8 +36,10 @@ enum trc_dim_kind {
 typedef struct trc_wdb trc_wdb;
 
 /* Build the trace under a temporary name beside path, rename it over path and
-** reopen it in WAL mode. On failure nothing is left at path or beside it and
-** *errmsg (owned) says why. */
+** reopen it in WAL mode. A trace already at path (and its -wal) is kept
+** aside under a hidden name, "<dir>/.<name>.previous", until trc_wdb_keep
+** or trc_wdb_restore says which of the two stays. On failure path is as it
+** was and *errmsg (owned) says why. */
 int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **out,
                    char **errmsg);
 
@@ -72,8 +74,21 @@ void trc_wdb_drop(trc_event *ent, size_t n);
 ** self-contained file (journal_mode DELETE). */
 int trc_wdb_finish(trc_wdb *db, int complete, char **errmsg);
 
-/* Close the connection, delete the file (the recording never started) and
-** free db; NULL is a no-op. */
+/* The new trace stays at path: the previous one kept aside is removed. */
+void trc_wdb_keep(trc_wdb *db);
+
+/* The new trace failed: close the connection and put the previous trace
+** back at path. Returns 1 when there was one (db must then only be freed),
+** 0 when there was none (nothing done). */
+int trc_wdb_restore(trc_wdb *db);
+
+/* trc_wdb_keep (failed 0) or the file half of trc_wdb_restore (failed 1)
+** without closing or allocating anything: unlink and rename only, for a
+** process about to die of a signal. Runs once; later calls do nothing. */
+void trc_wdb_settle(trc_wdb *db, int failed);
+
+/* Close the connection, delete the file (the recording never started), put
+** a previous trace back, and free db; NULL is a no-op. */
 void trc_wdb_abandon(trc_wdb *db);
 
 /* Close the connection and free db; NULL is a no-op. */

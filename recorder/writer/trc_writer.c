@@ -107,6 +107,7 @@ static void publish(trc_writer *w, int next, int now) {
   if (w->h.cur_n > 0) {
     w->fill[w->pub % w->nblocks] = w->h.cur_n;
     w->pub++;
+    w->h.cur_n = 0;              /* now, so trc_writer_crash never publishes it twice */
     if (now || w->finishing || w->pub - w->done >= 2) pthread_cond_signal(&w->work);
   }
   if (next) {
@@ -647,6 +648,15 @@ uint64_t trc_writer_chunk_bytes(const trc_writer *w) {
   return atomic_load_explicit(&((trc_writer *)w)->chunk_bytes, memory_order_relaxed);
 }
 
+/* A failed recording with no trace before it: what was committed stays. */
+static void complete_failed_note(char **msg) {
+  char *m = hr_sprintf("%s (the trace keeps what was written before, marked incomplete)",
+                       *msg ? *msg : "");
+  if (!m) return;   /* out of memory: the bare message */
+  hr_free(*msg);
+  *msg = m;
+}
+
 int trc_writer_close(trc_writer *w, int complete, char **errmsg) {
   char *dummy = NULL;
   if (!errmsg) errmsg = &dummy;
@@ -674,11 +684,83 @@ int trc_writer_close(trc_writer *w, int complete, char **errmsg) {
     finish_msg = NULL;
   }
   hr_free(finish_msg);
+  if (status != HR_OK && !msg) msg = hr_strdup(hr_status_str(status));
+  /* A failed recording gives the path back to the trace that was there. */
+  if (status == HR_OK) {
+    trc_wdb_keep(w->db);
+  } else if (trc_wdb_restore(w->db)) {
+    char *m = hr_sprintf("%s (the trace that was there is kept as it was)", msg ? msg : "");
+    if (m) {
+      hr_free(msg);
+      msg = m;
+    }
+  } else {
+    complete_failed_note(&msg);
+  }
   trc_wdb_free(w->db);
   sync_destroy(w);
   writer_free(w);
-  if (status != HR_OK && !msg) msg = hr_strdup(hr_status_str(status));
   if (errmsg != &dummy) *errmsg = msg;
   else hr_free(msg);
   return status;
+}
+
+int trc_writer_discard(trc_writer *w, char **errmsg) {
+  char *dummy = NULL;
+  if (!errmsg) errmsg = &dummy;
+  *errmsg = NULL;
+  if (!w) return HR_OK;
+  registry_remove(w);
+  if (w->forked) {              /* the parent's file: left alone (trc_writer_close) */
+    writer_free(w);
+    return HR_OK;
+  }
+  publish(w, 0, 1);
+  pthread_join(w->thread, NULL);
+  int status = w->err;
+  char *msg = w->errmsg;
+  w->errmsg = NULL;
+  trc_wdb_abandon(w->db);
+  sync_destroy(w);
+  writer_free(w);
+  if (errmsg != &dummy) *errmsg = msg;
+  else hr_free(msg);
+  return status;
+}
+
+/* Sleep about 1 ms; nanosleep is async-signal-safe. */
+static void crash_nap(void) {
+  struct timespec ts = {0, 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+void trc_writer_crash(trc_writer *w, unsigned timeout_ms) {
+  if (!w || w->forked) return;
+  int failed;
+  /* The writer thread itself crashed: nobody is left to store anything. */
+  if (!pthread_equal(pthread_self(), w->thread)) {
+    /* A thread that crashed inside publish holds mu: then the blocks
+    ** already handed over are all there is. */
+    if (pthread_mutex_trylock(&w->mu) == 0) {
+      /* No append from now on: the block being filled goes to the writer. */
+      atomic_fetch_or_explicit(&w->h.attn, ATTN_FAILED, memory_order_relaxed);
+      if (w->h.cur && w->h.cur_n > 0 && w->pub - w->done < w->nblocks) {
+        w->fill[w->pub % w->nblocks] = w->h.cur_n;
+        w->pub++;
+        w->h.cur_n = 0;
+      }
+      w->stopping = 1;
+      pthread_cond_signal(&w->work);
+      pthread_mutex_unlock(&w->mu);
+    }
+    uint64_t target = __atomic_load_n(&w->pub, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < timeout_ms; i++) {
+      if (__atomic_load_n(&w->committed, __ATOMIC_ACQUIRE) >= target &&
+          !__atomic_load_n(&w->db_busy, __ATOMIC_ACQUIRE))
+        break;
+      crash_nap();
+    }
+  }
+  failed = __atomic_load_n(&w->err, __ATOMIC_ACQUIRE) != HR_OK;
+  trc_wdb_settle(w->db, failed);
 }

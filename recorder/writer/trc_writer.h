@@ -44,7 +44,12 @@ typedef struct trc_writer_options {
 } trc_writer_options;
 
 /* Create the trace at path (an existing file is replaced only once the new
-** one is ready: it is built under a temporary name beside it and renamed).
+** one is ready: it is built under a temporary name beside it and renamed;
+** trc_target_check says what may be replaced). A trace that was at path is
+** kept aside under a hidden name, "<dir>/.<name>.previous", until the new
+** one is closed: a recording that fails puts it back, so a full disk never
+** costs the trace of an earlier run. A recording killed with SIGKILL leaves
+** its own trace at path, incomplete, and the previous one under that name.
 ** opt is borrowed, NULL for defaults. On failure *errmsg (owned, may be NULL)
 ** says why, and nothing is left at path. */
 int trc_writer_open(const char *path, const trc_writer_options *opt,
@@ -201,8 +206,24 @@ int trc_writer_forked(const trc_writer *w);
 
 /* Finish: commit everything, record meta complete = `complete` (1 normally),
 ** leave a single self-contained file and free the writer. Returns HR_OK or the
-** first error met during the whole recording, with *errmsg (owned) set.
+** first error met during the whole recording, with *errmsg (owned) set, one
+** line that also says what is left at the path: the trace that was there
+** before, put back, or when there was none, this one as far as it got.
 ** trc_writer_close(NULL, ...) returns HR_OK. */
 int trc_writer_close(trc_writer *w, int complete, char **errmsg);
+
+/* The recording never started: stop, delete the new file and put back the
+** trace that was at the path, if any. Returns the writer's first error, if
+** any (*errmsg owned). */
+int trc_writer_discard(trc_writer *w, char **errmsg);
+
+/* The process is dying of a fatal signal (or must end now): hand the block
+** being filled to the writer thread, wait up to timeout_ms for it to commit
+** everything, then leave the new trace at the path (incomplete) or, if the
+** writer had failed, the previous one. Only lock-free steps, a trylock and
+** a condition signal, unlink and rename: meant for a signal handler, where
+** the crashing thread may hold the writer's lock (then the blocks already
+** handed over are all that is committed). Appends stop for good. */
+void trc_writer_crash(trc_writer *w, unsigned timeout_ms);
 
 #endif /* TRC_WRITER_H */
