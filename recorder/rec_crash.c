@@ -14,7 +14,9 @@
 /* A stack overflow (deep C recursion) must still find room to run the handler. */
 #define REC_CRASH_STACK (64 * 1024)
 
-static const int g_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+#define NSIG_FATAL 5
+static const int g_signals[NSIG_FATAL] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+static struct sigaction g_old[NSIG_FATAL];   /* what was there before: run after ours */
 
 static _Atomic(trc_writer *) g_writer;
 static atomic_int g_saving;       /* a thread is in the handler */
@@ -29,11 +31,11 @@ static void on_fatal(int sig) {
     struct timespec ts = {0, 10000000L};
     for (int i = 0; i < REC_CRASH_WAIT_MS / 10 + 100; i++) nanosleep(&ts, NULL);
   }
-  /* The default action, as without heapreel: the signal, blocked while this
-  ** handler runs, is delivered at its return (a fault would also recur). */
-  struct sigaction dfl = {.sa_handler = SIG_DFL};
-  sigemptyset(&dfl.sa_mask);
-  sigaction(sig, &dfl, NULL);
+  /* The action there before (the default, as without heapreel): the signal,
+  ** blocked while this handler runs, is delivered to it at its return (a
+  ** fault would also recur). */
+  for (int i = 0; i < NSIG_FATAL; i++)
+    if (g_signals[i] == sig) sigaction(sig, &g_old[i], NULL);
   raise(sig);
   errno = saved_errno;
 }
@@ -52,13 +54,8 @@ int rec_crash_start(void) {
   }
   struct sigaction sa = {.sa_handler = on_fatal, .sa_flags = SA_ONSTACK};
   sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < sizeof g_signals / sizeof g_signals[0]; i++) {
-    struct sigaction old;
-    /* A handler already there (the embedding environment's) stays. */
-    if (sigaction(g_signals[i], NULL, &old) != 0) return HR_EPYTHON;
-    if (old.sa_handler != SIG_DFL) continue;
-    if (sigaction(g_signals[i], &sa, NULL) != 0) return HR_EPYTHON;
-  }
+  for (int i = 0; i < NSIG_FATAL; i++)
+    if (sigaction(g_signals[i], &sa, &g_old[i]) != 0) return HR_EPYTHON;
   done = 1;
   return HR_OK;
 }

@@ -5,7 +5,8 @@
 ** handler. Their handler hands what the writer holds to its thread, waits a
 ** bounded time for it to commit (trc_writer_crash), then lets the signal
 ** kill the process as it would have: same signal, same core dump, so the
-** status a shell sees is python3.11's. Installed after the interpreter
+** status a shell sees is python3.11's (a handler that was there before,
+** a sanitizer's, runs after it). Installed after the interpreter
 ** started, so the program's `signal.getsignal` still reports SIG_DFL; a
 ** program that installs its own handler (faulthandler chains back to this
 ** one) keeps it.

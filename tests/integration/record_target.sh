@@ -90,4 +90,40 @@ rm -f ran.txt
   && ok "an existing trace is replaced without --force" \
   || fail "-o over a trace: exit $rc, detail '$(meta copy.py detail 2>&1)': $(cat err.txt)"
 
+[ -z "$(ls -A | grep '\.previous')" ] && ok "no previous trace left aside after finished recordings" \
+  || fail "left aside: $(ls -A | grep previous)"
+
+# --- a full disk (a file size limit) mid-run -----------------------------------------
+# The program makes a trace of a few MB; 400 kB of file size is allowed. The
+# recorder (as python3.11) ignores SIGXFSZ, so a write past it fails (EFBIG).
+cat >big.py <<'EOF2'
+import sys
+keep = [{"k": i, "v": [i, str(i)]} for i in range(150000)]
+print("big done")
+sys.exit(int(sys.argv[1]))
+EOF2
+"$HEAPREEL" record -o prev.heapreel app.py >out.txt 2>err.txt || fail "cannot record app.py"
+sum_prev=$(md5sum <prev.heapreel)
+for status in 0 5; do
+  (ulimit -f 400; exec "$HEAPREEL" record -o prev.heapreel big.py $status) >out.txt 2>err.txt; rc=$?
+  want=$([ $status = 0 ] && echo 1 || echo $status)
+  if [ "$rc" = "$want" ] && [ "$(md5sum <prev.heapreel)" = "$sum_prev" ] && grep -q "big done" out.txt &&
+     [ "$(wc -l <err.txt)" = 1 ] && grep -q "prev.heapreel.*kept as it was" err.txt &&
+     [ "$(meta prev.heapreel program)" = app.py ] && [ "$(meta prev.heapreel complete)" = 1 ] &&
+     [ ! -e prev.heapreel-wal ] && [ ! -e .prev.heapreel.previous ]; then
+    ok "disk full, program status $status: previous trace intact, exit $rc, one line ($(cat err.txt))"
+  else
+    fail "disk full, program status $status: exit $rc (want $want), trace $( [ "$(md5sum <prev.heapreel)" = "$sum_prev" ] && echo intact || echo changed), program '$(meta prev.heapreel program 2>&1)', files: $(ls -A | grep prev), stderr: $(head -c 400 err.txt)"
+  fi
+done
+# No trace before: the failed one keeps what was committed, marked incomplete.
+(ulimit -f 400; exec "$HEAPREEL" record -o fresh.heapreel big.py 0) >out.txt 2>err.txt; rc=$?
+"$HEAPREEL" summary fresh.heapreel >sum.txt 2>sum.err; src=$?
+if [ "$rc" = 1 ] && [ "$(wc -l <err.txt)" = 1 ] && grep -q "marked incomplete" err.txt && [ "$src" = 0 ] &&
+   grep -q "^complete *no" sum.txt; then
+  ok "disk full, no trace before: one line, exit 1, the trace opens as incomplete"
+else
+  fail "disk full, no trace before: exit $rc, summary exit $src, stderr: $(head -c 300 err.txt) $(head -c 300 sum.err)"
+fi
+
 exit $((failures > 0))
