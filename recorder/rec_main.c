@@ -17,7 +17,8 @@
 **    _Py_UnhandledKeyboardInterrupt already set and finishes the trace there
 **    with exit_status 130 (128 + SIGINT, what a shell reports).
 **  - os._exit(status): its function is hooked (rec_fork.c) and finishes the
-**    trace first, with that status;
+**    trace first, with that status, meta complete = '0' (the program's
+**    finalisation never runs);
 **  - a fatal signal (SIGSEGV, SIGABRT, ...): rec_crash.c commits what the
 **    writer holds, leaving meta complete = '0', and lets the signal kill.
 ** A recording killed with SIGKILL keeps what the writer committed so far,
@@ -115,6 +116,7 @@ static struct {
   int started;            /* the script is about to run or has run */
   int ended;              /* the atexit hook saw the end of the main script */
   int finished;           /* the trace is closed */
+  int child;              /* a forked child recording into a trace of its own */
 } g_run;
 
 /* Progress on a terminal: a thread asks the main thread, through a pending
@@ -525,15 +527,18 @@ static int forked_trace(trc_writer *w, char *path) {
   g_run.path = path;
   g_run.abs = abs;
   g_run.ended = 0;
+  g_run.child = 1;
   clock_gettime(CLOCK_MONOTONIC, &g_run.t0);
   return 0;
 }
 
-/* The program calls os._exit(status): for a multiprocessing child the
-** normal end, and in any process the end of the program, so its trace ends
-** as at exit, with that status (1 for a 0 when the trace failed). */
+/* The program calls os._exit(status). For a multiprocessing child the
+** normal end, so its trace ends as at exit. The main program skips its
+** finalisation (atexit functions, the teardown of modules): its trace keeps
+** everything up to the call, with the status, and says it was cut short.
+** A 0 becomes 1 when the trace failed. */
 static void forked_exit(int status) {
-  Py_XDECREF(rec_at_exit(NULL, NULL));
+  if (g_run.child) Py_XDECREF(rec_at_exit(NULL, NULL));
   if (rec_finish(status) != HR_OK && status == 0) _exit(1);
 }
 

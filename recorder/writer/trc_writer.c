@@ -61,6 +61,9 @@ struct trc_writer {
   /* Set in a forked child (trc_writer_fork_child), which has no writer
   ** thread: nothing waits, and the parent's file is never touched again. */
   int forked;
+  /* trc_writer_crash ran: what follows is lost, the trace never complete
+  ** (should the process live on, an earlier handler having returned). */
+  volatile int crashed;
 
   /* Lock-free: h.attn is written rarely and read relaxed; a late view only
   ** delays a flush or lets one more event into a writer that has already
@@ -677,7 +680,7 @@ int trc_writer_close(trc_writer *w, int complete, char **errmsg) {
   char *msg = w->errmsg;
   w->errmsg = NULL;
   char *finish_msg = NULL;
-  int finish = trc_wdb_finish(w->db, complete && status == HR_OK, &finish_msg);
+  int finish = trc_wdb_finish(w->db, complete && status == HR_OK && !w->crashed, &finish_msg);
   if (status == HR_OK && finish != HR_OK) {
     status = finish;
     msg = finish_msg;
@@ -737,6 +740,7 @@ static void crash_nap(void) {
 void trc_writer_crash(trc_writer *w, unsigned timeout_ms) {
   if (!w || w->forked) return;
   int failed;
+  w->crashed = 1;
   /* The writer thread itself crashed: nobody is left to store anything. */
   if (!pthread_equal(pthread_self(), w->thread)) {
     /* A thread that crashed inside publish holds mu: then the blocks
