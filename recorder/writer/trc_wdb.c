@@ -163,7 +163,10 @@ static char *previous_name(const char *path) {
 static char *keep_previous(const char *path, char **wal) {
   *wal = NULL;
   struct stat st;
-  if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return NULL;
+  /* A symlink is kept as itself (link does not follow it): put back, it
+  ** points where it pointed. */
+  if (lstat(path, &st) != 0 || !(S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size > 0)))
+    return NULL;
   char *prev = previous_name(path);
   if (!prev) return NULL;
   /* One left by a recording killed with SIGKILL is stale: replaced. */
