@@ -12,7 +12,7 @@ set -u
 cd "$TMP" || exit 1
 # A sanitizer build's own handlers would turn the program's death into a
 # report and another status; python3.11's signals are what is compared.
-[ "${HEAPREEL_SANITIZE:-OFF}" = ON ] &&
+{ [ "${HEAPREEL_SANITIZE:-OFF}" = ON ] || ldd "$RECORD" 2>/dev/null | grep -q libasan; } &&
   export ASAN_OPTIONS="${ASAN_OPTIONS:-}:handle_segv=0:handle_abort=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0"
 
 cat >crash.py <<'PY'
