@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+#include "hr_opt.h"
+
 enum cli_exit { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 /* argv[0] is the subcommand's name; returns the process exit status. */
@@ -51,6 +53,11 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)))
 #endif
   ;
+
+/* hr_opts_next, printing its usage error and usage on stderr: the next
+** option's id, 0 when the options are over, -1 after a usage error (exit
+** with CLI_USAGE). */
+int cli_opts_next(hr_opts *o, const char *usage);
 
 /* If argv holds -h or --help, print usage on stdout and return 1. */
 int cli_help_requested(int argc, char **argv, const char *usage);

@@ -58,13 +58,7 @@ int cli_ana_fail(ana_trace *t, int status) {
 }
 
 int cli_parse_u64(const char *s, uint64_t *v) {
-  if (!s || *s < '0' || *s > '9') return -1;
-  char *end;
-  errno = 0;
-  unsigned long long x = strtoull(s, &end, 10);
-  if (errno || *end) return -1;
-  *v = x;
-  return 0;
+  return hr_parse_u64(s, 0, UINT64_MAX, v);
 }
 
 void cli_put_safe(FILE *out, const char *s) {
@@ -74,22 +68,36 @@ void cli_put_safe(FILE *out, const char *s) {
   cli_out_flush(&o);
 }
 
+enum { OPT_JSON = 1, OPT_ALL, OPT_PLOT };
+
 int cli_ana_parse(int argc, char **argv, const char *usage, int accepts, cli_ana_args *a) {
-  int dashdash = 0;
+  const hr_opt all[] = {
+    {"json", 0, 0, OPT_JSON, NULL},
+    {"all", 0, 0, OPT_ALL, NULL},
+    {"plot", 0, 1, OPT_PLOT, "a file"},
+    {NULL, 0, 0, 0, NULL},
+  };
+  /* The table holds what this command accepts, in the same order. */
+  hr_opt table[4];
+  int n = 0;
+  table[n++] = all[0];
+  if (accepts & CLI_ANA_ALL) table[n++] = all[1];
+  if (accepts & CLI_ANA_PLOT) table[n++] = all[2];
+  table[n] = all[3];
   memset(a, 0, sizeof *a);
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    if (!dashdash && strcmp(s, "--") == 0) dashdash = 1;
-    else if (!dashdash && strcmp(s, "--json") == 0) a->json = 1;
-    else if (!dashdash && (accepts & CLI_ANA_ALL) && strcmp(s, "--all") == 0) a->all = 1;
-    else if (!dashdash && (accepts & CLI_ANA_PLOT) && strcmp(s, "--plot") == 0) {
-      if (i + 1 >= argc) return cli_usage_error(usage, "option '--plot' needs a file");
-      a->plot = argv[++i];
-    } else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
-    else if (a->path) return cli_usage_error(usage, "too many arguments: '%s'", s);
-    else a->path = s;
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, table, 0);
+  int id;
+  while ((id = cli_opts_next(&o, usage)) > 0) {
+    if (id == OPT_JSON) a->json = 1;
+    else if (id == OPT_ALL) a->all = 1;
+    else a->plot = o.arg;
   }
-  if (!a->path) return cli_usage_error(usage, "no trace given");
+  if (id < 0) return CLI_USAGE;
+  int i = hr_opts_index(&o);
+  if (i >= argc) return cli_usage_error(usage, "no trace given");
+  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
+  a->path = argv[i];
   return CLI_OK;
 }
 

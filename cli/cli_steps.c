@@ -65,23 +65,31 @@ struct steps_args {
   const char *path;
 };
 
+enum { OPT_JSON = 1, OPT_FROM, OPT_TO, OPT_LINE };
+static const hr_opt options[] = {
+  {"from", 0, 1, OPT_FROM, "a number"},
+  {"to", 0, 1, OPT_TO, "a number"},
+  {"line", 0, 1, OPT_LINE, "a number"},
+  {"json", 0, 0, OPT_JSON, NULL},
+  {NULL, 0, 0, 0, NULL},
+};
+
 static int parse_args(int argc, char **argv, struct steps_args *a) {
-  int dashdash = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    uint64_t *num = NULL;
-    if (!dashdash && strcmp(s, "--") == 0) { dashdash = 1; continue; }
-    if (!dashdash && strcmp(s, "--json") == 0) { a->json = 1; continue; }
-    if (!dashdash && strcmp(s, "--from") == 0) { num = &a->from; a->has_from = 1; }
-    else if (!dashdash && strcmp(s, "--to") == 0) { num = &a->to; a->has_to = 1; }
-    else if (!dashdash && strcmp(s, "--line") == 0) num = &a->line;
-    else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
-    else if (a->path) return cli_usage_error(usage, "too many arguments: '%s'", s);
-    else { a->path = s; continue; }
-    if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a number", s);
-    if (cli_parse_u64(argv[++i], num) || !*num || (num == &a->line && *num > UINT32_MAX))
-      return cli_usage_error(usage, "option '%s' needs a positive number, not '%s'", s, argv[i]);
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, options, 0);
+  int id;
+  while ((id = cli_opts_next(&o, usage)) > 0) {
+    uint64_t *num = id == OPT_FROM ? &a->from : id == OPT_TO ? &a->to : &a->line;
+    if (id == OPT_JSON) { a->json = 1; continue; }
+    if (id == OPT_FROM) a->has_from = 1;
+    if (id == OPT_TO) a->has_to = 1;
+    if (hr_parse_u64(o.arg, 1, id == OPT_LINE ? UINT32_MAX : UINT64_MAX, num))
+      return cli_usage_error(usage, "option '%s' needs a positive number, not '%s'", o.name, o.arg);
   }
+  if (id < 0) return CLI_USAGE;
+  int i = hr_opts_index(&o);
+  if (i < argc) a->path = argv[i];
+  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
   if (!a->path) return cli_usage_error(usage, "no trace given");
   if (a->has_from && a->has_to && a->from > a->to)
     return cli_usage_error(usage, "--from %llu is after --to %llu", (unsigned long long)a->from,

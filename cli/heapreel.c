@@ -151,6 +151,12 @@ int cli_usage_error(const char *usage, const char *fmt, ...) {
   return CLI_USAGE;
 }
 
+int cli_opts_next(hr_opts *o, const char *usage) {
+  int id = hr_opts_next(o);
+  if (id < 0) cli_usage_error(usage, "%s", o->err);
+  return id;
+}
+
 int cli_help_requested(int argc, char **argv, const char *usage) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) break;
