@@ -142,23 +142,28 @@ static void print_text(ana_trace *t, const ana_diff *d, const ana_point *a, cons
 
 int cli_diff(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  int json = 0, all = 0, dashdash = 0;
+  enum { OPT_JSON = 1, OPT_ALL, OPT_FROM, OPT_TO };
+  static const hr_opt options[] = {
+    {"from", 0, 1, OPT_FROM, "a step, a mark, 'start' or 'end'"},
+    {"to", 0, 1, OPT_TO, "a step, a mark, 'start' or 'end'"},
+    {"all", 0, 0, OPT_ALL, NULL},
+    {"json", 0, 0, OPT_JSON, NULL},
+    {NULL, 0, 0, 0, NULL},
+  };
+  int json = 0, all = 0, id;
   const char *from = NULL, *to = NULL, *path = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    const char **val = NULL;
-    if (!dashdash && strcmp(s, "--") == 0) { dashdash = 1; continue; }
-    if (!dashdash && strcmp(s, "--json") == 0) { json = 1; continue; }
-    if (!dashdash && strcmp(s, "--all") == 0) { all = 1; continue; }
-    if (!dashdash && strcmp(s, "--from") == 0) val = &from;
-    else if (!dashdash && strcmp(s, "--to") == 0) val = &to;
-    else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
-    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", s);
-    else { path = s; continue; }
-    if (i + 1 >= argc || !*argv[i + 1])
-      return cli_usage_error(usage, "option '%s' needs a step, a mark, 'start' or 'end'", s);
-    *val = argv[++i];
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, options, 0);
+  while ((id = cli_opts_next(&o, usage)) > 0) {
+    if (id == OPT_JSON) json = 1;
+    else if (id == OPT_ALL) all = 1;
+    else if (id == OPT_FROM) from = o.arg;
+    else to = o.arg;
   }
+  if (id < 0) return CLI_USAGE;
+  int i = hr_opts_index(&o);
+  if (i < argc) path = argv[i];
+  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
   if (!path) return cli_usage_error(usage, "no trace given");
   if (!from || !to) return cli_usage_error(usage, "give both --from and --to");
   uint64_t fa, fb;

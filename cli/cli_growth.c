@@ -112,31 +112,33 @@ static void print_text(ana_trace *t, const ana_growth *g, const ana_point *a, co
 
 int cli_growth(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  int json = 0, all = 0, dashdash = 0, by = ANA_GROWTH_SITE;
+  enum { OPT_JSON = 1, OPT_ALL, OPT_FROM, OPT_TO, OPT_BY };
+  static const hr_opt options[] = {
+    {"from", 0, 1, OPT_FROM, "a value"},
+    {"to", 0, 1, OPT_TO, "a value"},
+    {"by", 0, 1, OPT_BY, "a value"},
+    {"all", 0, 0, OPT_ALL, NULL},
+    {"json", 0, 0, OPT_JSON, NULL},
+    {NULL, 0, 0, 0, NULL},
+  };
+  int json = 0, all = 0, by = ANA_GROWTH_SITE, id;
   const char *from = "start", *to = "end", *path = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    const char **val = NULL;
-    const char *by_text = NULL;
-    if (!dashdash && strcmp(s, "--") == 0) { dashdash = 1; continue; }
-    if (!dashdash && strcmp(s, "--json") == 0) { json = 1; continue; }
-    if (!dashdash && strcmp(s, "--all") == 0) { all = 1; continue; }
-    if (!dashdash && strcmp(s, "--from") == 0) val = &from;
-    else if (!dashdash && strcmp(s, "--to") == 0) val = &to;
-    else if (!dashdash && strcmp(s, "--by") == 0) val = &by_text;
-    else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
-    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", s);
-    else { path = s; continue; }
-    if (i + 1 >= argc || !*argv[i + 1])
-      return cli_usage_error(usage, "option '%s' needs a value", s);
-    *val = argv[++i];
-    if (val == &by_text) {
-      if (strcmp(by_text, "type") == 0) by = ANA_GROWTH_TYPE;
-      else if (strcmp(by_text, "site") == 0) by = ANA_GROWTH_SITE;
-      else if (strcmp(by_text, "traceback") == 0) by = ANA_GROWTH_TRACEBACK;
-      else return cli_usage_error(usage, "--by takes type, site or traceback, not '%s'", by_text);
-    }
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, options, 0);
+  while ((id = cli_opts_next(&o, usage)) > 0) {
+    if (id == OPT_JSON) json = 1;
+    else if (id == OPT_ALL) all = 1;
+    else if (id == OPT_FROM) from = o.arg;
+    else if (id == OPT_TO) to = o.arg;
+    else if (strcmp(o.arg, "type") == 0) by = ANA_GROWTH_TYPE;
+    else if (strcmp(o.arg, "site") == 0) by = ANA_GROWTH_SITE;
+    else if (strcmp(o.arg, "traceback") == 0) by = ANA_GROWTH_TRACEBACK;
+    else return cli_usage_error(usage, "--by takes type, site or traceback, not '%s'", o.arg);
   }
+  if (id < 0) return CLI_USAGE;
+  int i = hr_opts_index(&o);
+  if (i < argc) path = argv[i];
+  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
   if (!path) return cli_usage_error(usage, "no trace given");
   ana_trace *t = cli_ana_open(path);
   if (!t) return CLI_FAIL;

@@ -297,15 +297,16 @@ static int print_history(ana_trace *t, const ana_history *h, int json) {
 
 int cli_history(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  int json = 0, dashdash = 0, nargs = 0;
+  static const hr_opt options[] = {{"json", 0, 0, 1, NULL}, {NULL, 0, 0, 0, NULL}};
+  int json = 0, nargs = 0, opt;
   const char *args[2] = {NULL, NULL};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!dashdash && strcmp(a, "--") == 0) dashdash = 1;
-    else if (!dashdash && strcmp(a, "--json") == 0) json = 1;
-    else if (!dashdash && a[0] == '-' && a[1]) return cli_usage_error(usage, "unknown option '%s'", a);
-    else if (nargs == 2) return cli_usage_error(usage, "too many arguments: '%s'", a);
-    else args[nargs++] = a;
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, options, 0);
+  while ((opt = cli_opts_next(&o, usage)) > 0) json = 1;
+  if (opt < 0) return CLI_USAGE;
+  for (int i = hr_opts_index(&o); i < argc; i++) {
+    if (nargs == 2) return cli_usage_error(usage, "too many arguments: '%s'", argv[i]);
+    args[nargs++] = argv[i];
   }
   if (nargs == 0) return cli_usage_error(usage, "no trace given");
   if (nargs == 1) return cli_usage_error(usage, "no object given");

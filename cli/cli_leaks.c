@@ -172,37 +172,37 @@ static void print_text(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m
 
 int cli_leaks(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  /* --by, --paths and --per-test are this command's own; the rest is the report options'. */
-  int by_retained = 0, per_test = 0;
+  enum { OPT_JSON = 1, OPT_ALL, OPT_BY, OPT_PATHS, OPT_PER_TEST };
+  static const hr_opt options[] = {
+    {"json", 0, 0, OPT_JSON, NULL},
+    {"all", 0, 0, OPT_ALL, NULL},
+    {"by", 0, 1, OPT_BY, "a value"},
+    {"paths", 0, 1, OPT_PATHS, "a value"},
+    {"per-test", 0, 0, OPT_PER_TEST, NULL},
+    {NULL, 0, 0, 0, NULL},
+  };
+  int by_retained = 0, per_test = 0, id;
   uint64_t npaths = 1;
-  char *rest[argc + 1];
-  int nrest = 0;
-  for (int i = 0; i < argc; i++) {
-    if (i && strcmp(argv[i], "--") == 0) {
-      while (i < argc) rest[nrest++] = argv[i++];
-      break;
-    }
-    if (i && strcmp(argv[i], "--per-test") == 0) {
-      per_test = 1;
-      continue;
-    }
-    if (i && (strcmp(argv[i], "--by") == 0 || strcmp(argv[i], "--paths") == 0)) {
-      if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a value", argv[i]);
-      const char *v = argv[++i];
-      if (strcmp(argv[i - 1], "--by") == 0) {
-        if (strcmp(v, "retained") == 0) by_retained = 1;
-        else if (strcmp(v, "bytes") == 0) by_retained = 0;
-        else return cli_usage_error(usage, "--by takes bytes or retained, not '%s'", v);
-      } else if (cli_parse_u64(v, &npaths) || !npaths || npaths > 1000000) {
-        return cli_usage_error(usage, "--paths needs a number from 1, not '%s'", v);
-      }
-      continue;
-    }
-    rest[nrest++] = argv[i];
-  }
-  rest[nrest] = NULL;
   cli_ana_args a;
-  if (cli_ana_parse(nrest, rest, usage, CLI_ANA_ALL, &a) != CLI_OK) return CLI_USAGE;
+  memset(&a, 0, sizeof a);
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, options, 0);
+  while ((id = cli_opts_next(&o, usage)) > 0) {
+    if (id == OPT_JSON) a.json = 1;
+    else if (id == OPT_ALL) a.all = 1;
+    else if (id == OPT_PER_TEST) per_test = 1;
+    else if (id == OPT_PATHS) {
+      if (hr_parse_u64(o.arg, 1, 1000000, &npaths))
+        return cli_usage_error(usage, "--paths needs a number from 1, not '%s'", o.arg);
+    } else if (strcmp(o.arg, "retained") == 0) by_retained = 1;
+    else if (strcmp(o.arg, "bytes") == 0) by_retained = 0;
+    else return cli_usage_error(usage, "--by takes bytes or retained, not '%s'", o.arg);
+  }
+  if (id < 0) return CLI_USAGE;
+  int i = hr_opts_index(&o);
+  if (i >= argc) return cli_usage_error(usage, "no trace given");
+  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
+  a.path = argv[i];
   ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
   ana_leaks l;

@@ -117,28 +117,30 @@ static void print_text(ana_trace *t, const ana_refs *r, const ana_point *at) {
 
 int cli_referrers(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  int json = 0, dashdash = 0;
+  enum { OPT_JSON = 1, OPT_AT, OPT_DEPTH, OPT_MAX_PATHS };
+  static const hr_opt options[] = {
+    {"at", 0, 1, OPT_AT, "a value"},
+    {"depth", 0, 1, OPT_DEPTH, "a value"},
+    {"max-paths", 0, 1, OPT_MAX_PATHS, "a value"},
+    {"json", 0, 0, OPT_JSON, NULL},
+    {NULL, 0, 0, 0, NULL},
+  };
+  int json = 0, id;
   const char *at_text = "end", *path = NULL, *obj_text = NULL;
   uint64_t depth = 32, max_paths = 100, obj = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    if (!dashdash && strcmp(s, "--") == 0) { dashdash = 1; continue; }
-    if (!dashdash && strcmp(s, "--json") == 0) { json = 1; continue; }
-    if (!dashdash && (strcmp(s, "--at") == 0 || strcmp(s, "--depth") == 0 || strcmp(s, "--max-paths") == 0)) {
-      if (i + 1 >= argc || !*argv[i + 1]) return cli_usage_error(usage, "option '%s' needs a value", s);
-      const char *val = argv[++i];
-      if (strcmp(s, "--at") == 0) at_text = val;
-      else if (cli_parse_u64(val, strcmp(s, "--depth") == 0 ? &depth : &max_paths) ||
-               (strcmp(s, "--depth") == 0 ? depth : max_paths) == 0 ||
-               (strcmp(s, "--depth") == 0 ? depth : max_paths) > 100000)
-        return cli_usage_error(usage, "%s needs a number from 1 to 100000, not '%s'", s, val);
-      continue;
-    }
-    if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
-    if (!path) path = s;
-    else if (!obj_text) obj_text = s;
-    else return cli_usage_error(usage, "too many arguments: '%s'", s);
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, options, 0);
+  while ((id = cli_opts_next(&o, usage)) > 0) {
+    if (id == OPT_JSON) json = 1;
+    else if (id == OPT_AT) at_text = o.arg;
+    else if (hr_parse_u64(o.arg, 1, 100000, id == OPT_DEPTH ? &depth : &max_paths))
+      return cli_usage_error(usage, "%s needs a number from 1 to 100000, not '%s'", o.name, o.arg);
   }
+  if (id < 0) return CLI_USAGE;
+  int i = hr_opts_index(&o);
+  if (i < argc) path = argv[i];
+  if (i + 1 < argc) obj_text = argv[i + 1];
+  if (i + 2 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 2]);
   if (!path) return cli_usage_error(usage, "no trace given");
   if (!obj_text) return cli_usage_error(usage, "no object given");
   if (cli_parse_u64(obj_text[0] == '#' ? obj_text + 1 : obj_text, &obj) || !obj)

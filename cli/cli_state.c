@@ -65,38 +65,47 @@ static int parse_line(const char *s, struct state_args *a) {
   return 0;
 }
 
+enum { OPT_JSON = 1, OPT_EXPAND, OPT_ALL_NAMES, OPT_MAX_REFS, OPT_STEP, OPT_LINE, OPT_MARK, OPT_AT };
+static const hr_opt options[] = {
+  {"step", 0, 1, OPT_STEP, "a value"},
+  {"line", 0, 1, OPT_LINE, "a value"},
+  {"mark", 0, 1, OPT_MARK, "a value"},
+  {"at", 0, 1, OPT_AT, "a value"},
+  {"expand", 0, 0, OPT_EXPAND, NULL},
+  {"all-names", 0, 0, OPT_ALL_NAMES, NULL},
+  {"max-refs", 0, 1, OPT_MAX_REFS, "a value"},
+  {"json", 0, 0, OPT_JSON, NULL},
+  {NULL, 0, 0, 0, NULL},
+};
+
 static int parse_args(int argc, char **argv, struct state_args *a) {
-  int dashdash = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    int how = 0;
-    if (!dashdash && strcmp(s, "--") == 0) { dashdash = 1; continue; }
-    if (!dashdash && strcmp(s, "--json") == 0) { a->json = 1; continue; }
-    if (!dashdash && strcmp(s, "--expand") == 0) { a->expand = 1; continue; }
-    if (!dashdash && strcmp(s, "--all-names") == 0) { a->all_names = 1; continue; }
-    if (!dashdash && strcmp(s, "--max-refs") == 0) {
-      if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a value", s);
-      if (cli_parse_u64(argv[++i], &a->max_refs) || a->max_refs > UINT32_MAX)
-        return cli_usage_error(usage, "--max-refs needs a count, not '%s'", argv[i]);
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, options, 0);
+  int id;
+  while ((id = cli_opts_next(&o, usage)) > 0) {
+    const char *val = o.arg;
+    switch (id) {
+    case OPT_JSON: a->json = 1; continue;
+    case OPT_EXPAND: a->expand = 1; continue;
+    case OPT_ALL_NAMES: a->all_names = 1; continue;
+    case OPT_MAX_REFS:
+      if (hr_parse_u64(val, 0, UINT32_MAX, &a->max_refs))
+        return cli_usage_error(usage, "--max-refs needs a count, not '%s'", val);
       continue;
+    default: break;
     }
-    if (!dashdash && strcmp(s, "--step") == 0) how = 's';
-    else if (!dashdash && strcmp(s, "--line") == 0) how = 'l';
-    else if (!dashdash && strcmp(s, "--mark") == 0) how = 'm';
-    else if (!dashdash && strcmp(s, "--at") == 0) how = 'a';
-    else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
-    else if (a->path) return cli_usage_error(usage, "too many arguments: '%s'", s);
-    else { a->path = s; continue; }
     if (a->how) return cli_usage_error(usage, "give only one of --step, --line, --mark and --at");
-    if (i + 1 >= argc) return cli_usage_error(usage, "option '%s' needs a value", s);
-    const char *val = argv[++i];
-    a->how = how;
-    if (how == 's' && (cli_parse_u64(val, &a->step)))
+    a->how = id == OPT_STEP ? 's' : id == OPT_LINE ? 'l' : id == OPT_MARK ? 'm' : 'a';
+    if (id == OPT_STEP && cli_parse_u64(val, &a->step))
       return cli_usage_error(usage, "--step needs a step number, not '%s'", val);
-    if (how == 'l' && parse_line(val, a))
+    if (id == OPT_LINE && parse_line(val, a))
       return cli_usage_error(usage, "--line needs <line> or <line>:<k>, not '%s'", val);
-    if (how == 'm' || how == 'a') a->mark = val;
+    if (id == OPT_MARK || id == OPT_AT) a->mark = val;
   }
+  if (id < 0) return CLI_USAGE;
+  int i = hr_opts_index(&o);
+  if (i < argc) a->path = argv[i];
+  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
   if (!a->path) return cli_usage_error(usage, "no trace given");
   if (!a->how) return cli_usage_error(usage, "say where: --step, --line, --mark or --at");
   return CLI_OK;
