@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "hr_mem.h"
+#include "hr_record_opts.h"
 #include "hr_record_usage.h"
 
 #define RECORDER_NAME "heapreel-record"
@@ -28,46 +29,16 @@ static const char usage[] =
   "\n"
   HR_RECORD_OPTIONS;
 
-/* Check the options before SCRIPT (the recorder parses them again); returns
-** 0 to go on, or the exit status. */
+/* Check the options before SCRIPT with the table the recorder parses them
+** by (hr_record_opts.h); returns -1 to go on, or the exit status. */
 static int check_options(int argc, char **argv) {
-  int i = 1;
-  for (; i < argc; i++) {
-    const char *s = argv[i];
-    if (strcmp(s, "--") == 0) { i++; break; }
-    if (s[0] != '-' || s[1] == '\0') break;
-    if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-      fputs(usage, stdout);
-      return CLI_OK;
-    } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0) {
-      if (++i >= argc) return cli_usage_error(usage, "option '%s' needs a file name", s);
-      if (argv[i][0] == '\0') return cli_usage_error(usage, "empty trace file name");
-    } else if (strncmp(s, "-o", 2) == 0 || strncmp(s, "--output=", 9) == 0) {
-      /* -oFILE, --output=FILE */
-    } else if (strcmp(s, "--all-frames") == 0) {
-    } else if (strcmp(s, "--detail") == 0 || strncmp(s, "--detail=", 9) == 0) {
-      const char *v = s[8] == '=' ? s + 9 : (++i < argc ? argv[i] : NULL);
-      if (v == NULL) return cli_usage_error(usage, "option '--detail' needs 'full' or 'alloc'");
-      if (strcmp(v, "full") != 0 && strcmp(v, "alloc") != 0)
-        return cli_usage_error(usage, "unknown detail '%s' (expected 'full' or 'alloc')", v);
-    } else if (strcmp(s, "--stack-depth") == 0 || strcmp(s, "--start-at-mark") == 0) {
-      if (++i >= argc) return cli_usage_error(usage, "option '%s' needs a value", s);
-    } else if (strncmp(s, "--stack-depth=", 14) == 0 || strncmp(s, "--start-at-mark=", 16) == 0 ||
-               strcmp(s, "--start-paused") == 0 || strcmp(s, "--verbose") == 0 ||
-               strcmp(s, "--follow-fork") == 0 || strcmp(s, "--force") == 0) {
-      /* checked by the recorder */
-    } else if (s[1] == 'm' || s[1] == 'c') {
-      /* -m MODULE, -c CODE: the program; the rest is its own */
-      if (s[2] == '\0' && i + 1 >= argc)
-        return cli_usage_error(usage, "option '-%c' needs %s", s[1],
-                               s[1] == 'm' ? "a module name" : "the code to run");
-      return -1;
-    } else {
-      return cli_usage_error(usage, "unknown option '%s'", s);
-    }
+  hr_record_args a;
+  char err[320];
+  switch (hr_record_parse(argc, argv, &a, err, sizeof err)) {
+  case HR_RECORD_HELP: fputs(usage, stdout); return CLI_OK;
+  case HR_RECORD_USAGE: return cli_usage_error(usage, "%s", err);
+  default: return -1;
   }
-  if (i >= argc) return cli_usage_error(usage, "no script to record");
-  return -1;
 }
 
 /* strerror with a lowercase first letter, as heapreel's messages are. */

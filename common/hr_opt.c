@@ -14,13 +14,16 @@ void hr_opts_init(hr_opts *o, int argc, char **argv, const hr_opt *table, int in
   /* '+': stop at the first operand; ':': report a missing value apart from
   ** an unknown option, and print nothing (the caller does). */
   char *s = o->shorts;
+  int k = 0;
   if (in_order) *s++ = '+';
   *s++ = ':';
   for (int i = 0; table[i].name && i < HR_OPT_MAX; i++) {
-    o->lo[i].name = table[i].name;
-    o->lo[i].has_arg = table[i].has_arg ? required_argument : no_argument;
-    o->lo[i].flag = NULL;
-    o->lo[i].val = 256 + i;
+    if (table[i].name[0]) {
+      o->lo[k].name = table[i].name;
+      o->lo[k].has_arg = table[i].has_arg ? required_argument : no_argument;
+      o->lo[k].flag = NULL;
+      o->lo[k++].val = 256 + i;
+    }
     if (table[i].short_name) {
       *s++ = table[i].short_name;
       if (table[i].has_arg) *s++ = ':';
@@ -42,7 +45,7 @@ static int prefix_matches(const hr_opts *o, const char *text) {
   size_t n = strcspn(text, "=");
   int k = 0;
   for (int i = 0; o->table[i].name && i < HR_OPT_MAX; i++)
-    if (strncmp(o->table[i].name, text, n) == 0) k++;
+    if (o->table[i].name[0] && strncmp(o->table[i].name, text, n) == 0) k++;
   return k;
 }
 

@@ -16,7 +16,7 @@
 enum { HR_OPT_MAX = 24 };          /* options in one table */
 
 typedef struct hr_opt {
-  const char *name;    /* long name without "--"; NULL ends the table */
+  const char *name;    /* long name without "--", "" for none; NULL ends the table */
   char short_name;     /* 0 when it has none */
   int has_arg;         /* 1: takes a value */
   int id;              /* what hr_opts_next returns for it (non-zero) */

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "hr_mem.h"
+#include "hr_record_opts.h"
 #include "hr_record_usage.h"
 #include "hr_status.h"
 #include "rec_allocmode.h"
@@ -236,89 +237,36 @@ static char *python_program(void) {
 
 /* ---- arguments ------------------------------------------------------------ */
 
-/* Returns 0 to run, 1 when -h was answered, 2 after a usage error. */
+/* Returns 0 to run, 1 when -h was answered, 2 after a usage error. The
+** options are the table `heapreel record` checked them by (hr_record_opts.h). */
 static int parse_args(int argc, char **argv, struct rec_args *a) {
+  hr_record_args p;
+  char err[320];
+  int rc = hr_record_parse(argc, argv, &p, err, sizeof err);
+  if (rc == HR_RECORD_HELP) {
+    fputs(usage_text, stdout);
+    return 1;
+  }
+  if (rc != HR_RECORD_RUN) {
+    rec_error("%s", err);
+    fputs(usage_text, stderr);
+    return 2;
+  }
   memset(a, 0, sizeof *a);
-  a->detail = REC_DETAIL_FULL;
-  int i = 1;
-  for (; i < argc; i++) {
-    const char *s = argv[i];
-    if (strcmp(s, "--") == 0) { i++; break; }
-    if (s[0] != '-' || s[1] == '\0') break;              /* SCRIPT ("-" is a name) */
-    if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-      fputs(usage_text, stdout);
-      return 1;
-    } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0) {
-      if (++i >= argc) { rec_error("option '%s' needs a file name", s); goto usage; }
-      a->out = argv[i];
-    } else if (strncmp(s, "-o", 2) == 0) {
-      a->out = s + 2;
-    } else if (strncmp(s, "--output=", 9) == 0) {
-      a->out = s + 9;
-    } else if (strcmp(s, "--all-frames") == 0) {
-      a->all_frames = 1;
-    } else if (strcmp(s, "--detail") == 0 || strncmp(s, "--detail=", 9) == 0) {
-      const char *v = s[8] == '=' ? s + 9 : (++i < argc ? argv[i] : NULL);
-      if (v == NULL) { rec_error("option '--detail' needs 'full' or 'alloc'"); goto usage; }
-      if (strcmp(v, "full") == 0) a->detail = REC_DETAIL_FULL;
-      else if (strcmp(v, "alloc") == 0) a->detail = REC_DETAIL_ALLOC;
-      else { rec_error("unknown detail '%s' (expected 'full' or 'alloc')", v); goto usage; }
-    } else if (strcmp(s, "--stack-depth") == 0 || strncmp(s, "--stack-depth=", 14) == 0) {
-      const char *v = s[13] == '=' ? s + 14 : (++i < argc ? argv[i] : NULL);
-      char *end = NULL;
-      long n = v ? strtol(v, &end, 10) : 0;
-      if (v == NULL || *v == '\0' || *end != '\0' || n < 1 || n > 128) {
-        rec_error("option '--stack-depth' needs a number from 1 to 128");
-        goto usage;
-      }
-      a->stack_depth = (int)n;
-    } else if (strcmp(s, "--start-at-mark") == 0 || strncmp(s, "--start-at-mark=", 16) == 0) {
-      const char *v = s[15] == '=' ? s + 16 : (++i < argc ? argv[i] : NULL);
-      if (v == NULL) { rec_error("option '--start-at-mark' needs a label"); goto usage; }
-      a->start_mark = v;
-    } else if (strcmp(s, "--start-paused") == 0) {
-      a->paused = 1;
-    } else if (strcmp(s, "--verbose") == 0) {
-      a->verbose = 1;
-    } else if (s[1] == 'm' || s[1] == 'c') {
-      /* -m MODULE, -c CODE (or -mMODULE, -cCODE, as python3.11 takes them):
-      ** the program, and the end of heapreel's options. */
-      a->kind = s[1] == 'm' ? REC_RUN_MODULE : REC_RUN_COMMAND;
-      if (s[2] != '\0') a->target = s + 2;
-      else if (++i < argc) a->target = argv[i];
-      else {
-        rec_error("option '-%c' needs %s", s[1], s[1] == 'm' ? "a module name" : "the code to run");
-        goto usage;
-      }
-      i++;
-      break;
-    } else if (strcmp(s, "--follow-fork") == 0) {
-      a->follow_fork = 1;
-    } else if (strcmp(s, "--force") == 0) {
-      a->force = 1;
-    } else {
-      rec_error("unknown option '%s'", s);
-      goto usage;
-    }
-  }
-  if (a->kind == REC_RUN_SCRIPT) {
-    if (i >= argc) { rec_error("no script to record"); goto usage; }
-    a->target = argv[i];
-  }
-  if ((a->start_mark || a->paused || a->stack_depth) && a->detail != REC_DETAIL_ALLOC) {
-    rec_error("options '--stack-depth', '--start-at-mark' and '--start-paused' need '--detail alloc'");
-    goto usage;
-  }
-  if (a->start_mark && a->paused) {
-    rec_error("options '--start-at-mark' and '--start-paused' exclude each other");
-    goto usage;
-  }
-  if (a->out && *a->out == '\0') { rec_error("empty trace file name"); goto usage; }
-  a->script = i;
+  a->out = p.out;
+  a->all_frames = p.all_frames;
+  a->detail = p.alloc ? REC_DETAIL_ALLOC : REC_DETAIL_FULL;
+  a->stack_depth = p.stack_depth;
+  a->start_mark = p.start_mark;
+  a->paused = p.paused;
+  a->verbose = p.verbose;
+  a->kind = p.kind == HR_RECORD_MODULE ? REC_RUN_MODULE
+          : p.kind == HR_RECORD_COMMAND ? REC_RUN_COMMAND : REC_RUN_SCRIPT;
+  a->target = p.target;
+  a->follow_fork = p.follow_fork;
+  a->force = p.force;
+  a->script = p.script;
   return 0;
-usage:
-  fputs(usage_text, stderr);
-  return 2;
 }
 
 /* ---- progress --------------------------------------------------------------- */
