@@ -152,17 +152,6 @@ static int parse_u32(const char *s, uint32_t *v) {
   return 0;
 }
 
-/* An option that takes a value: returns 1 and sets *val when argv[*i] is one. */
-static int valued(const char *name, int argc, char **argv, int *i, const char **val, int *err) {
-  if (strcmp(argv[*i], name) != 0) return 0;
-  if (*i + 1 >= argc) {
-    *err = cli_usage_error(usage, "option '%s' needs a value", name);
-    return 1;
-  }
-  *val = argv[++*i];
-  return 1;
-}
-
 static int set_how(struct render_args *a, int how) {
   if (a->how) return cli_usage_error(usage, "give only one of --step, --line, --mark, --steps, "
                                             "--lines, --every, --cycle, --leak and --referrers");
@@ -201,76 +190,107 @@ static int check_html(const struct render_args *a) {
   return CLI_OK;
 }
 
-static int parse_args(int argc, char **argv, struct render_args *a) {
-  static const struct { const char *name; int how; } wheres[] = {
-    {"--step", 's'}, {"--line", 'l'}, {"--mark", 'm'}, {"--steps", 'S'}, {"--lines", 'L'},
-    {"--every", 'e'}, {"--cycle", 'c'}, {"--leak", 'k'},
-    {"--referrers", 'r'}};
-  int dashdash = 0, err = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i], *val = NULL;
-    if (dashdash || s[0] != '-' || !s[1]) {
-      if (a->path) return cli_usage_error(usage, "too many arguments: '%s'", s);
-      a->path = s;
-      continue;
-    }
-    if (strcmp(s, "--") == 0) { dashdash = 1; continue; }
-    int done = 0;
-    for (size_t w = 0; w < sizeof wheres / sizeof wheres[0] && !done; w++)
-      if (valued(wheres[w].name, argc, argv, &i, &val, &err)) {
-        done = 1;
-        if (err || (err = parse_where(a, wheres[w].how, s, val))) return err;
-      }
-    if (done) continue;
-    if (strcmp(s, "--all-objects") == 0) a->o.all_objects = 1;
-    else if (strcmp(s, "--inline-primitives") == 0) a->o.inline_primitives = 1;
-    else if (strcmp(s, "--no-changes") == 0) a->o.no_changes = 1;
-    else if (strcmp(s, "--expand") == 0) a->o.expand = 1;
-    else if (strcmp(s, "--all-names") == 0) a->o.all_names = 1;
-    else if (valued("-o", argc, argv, &i, &a->out, &err)) { if (err) return err; }
-    else if (valued("--html", argc, argv, &i, &a->html, &err)) { if (err) return err; }
-    else if (strcmp(s, "--slide") == 0) { a->o.slide = 1; a->o.inline_primitives = 1; }
-    else if (strcmp(s, "--no-caption") == 0) a->o.no_caption = 1;
-    else if (valued("--focus", argc, argv, &i, &val, &err)) {
-      if (err || (err = add_focus(a, val))) return err;
-    } else if (valued("--titles", argc, argv, &i, &val, &err)) {
-      if (err || (err = set_titles(a, val))) return err;
-    }
-    else if (valued("--show", argc, argv, &i, &val, &err)) {
-      if (err) return err;
-      if (parse_show(val, &a->o.show))
-        return cli_usage_error(usage, "--show takes id,size,refcount or none, not '%s'", val);
-    } else if (valued("--max-items", argc, argv, &i, &val, &err)) {
-      if (err) return err;
-      if (parse_u32(val, &a->o.max_items))
-        return cli_usage_error(usage, "--max-items needs a number (0: all), not '%s'", val);
-    } else if (valued("--max-objects", argc, argv, &i, &val, &err)) {
-      if (err) return err;
-      if (parse_u32(val, &a->o.max_objects))
-        return cli_usage_error(usage, "--max-objects needs a number (0: all), not '%s'", val);
-    } else if (valued("--depth", argc, argv, &i, &val, &err)) {
-      if (err) return err;
-      if (parse_u32(val, &a->o.depth) || !a->o.depth)
-        return cli_usage_error(usage, "--depth needs a number above 0, not '%s'", val);
-    } else if (valued("--theme", argc, argv, &i, &val, &err)) {
-      if (err) return err;
-      if (strcmp(val, "light") == 0) a->o.theme = RND_THEME_LIGHT;
-      else if (strcmp(val, "dark") == 0) a->o.theme = RND_THEME_DARK;
-      else if (strcmp(val, "print") == 0) a->o.theme = RND_THEME_PRINT;
-      else return cli_usage_error(usage, "--theme takes light, dark or print, not '%s'", val);
-    } else if (valued("--stack-order", argc, argv, &i, &val, &err)) {
-      if (err) return err;
-      if (strcmp(val, "newest-top") == 0) a->o.oldest_on_top = 0;
-      else if (strcmp(val, "oldest-top") == 0) a->o.oldest_on_top = 1;
-      else return cli_usage_error(usage, "--stack-order takes newest-top or oldest-top, not '%s'", val);
-    } else if (valued("--format", argc, argv, &i, &val, &err)) {
-      if (err) return err;
-      char name[16];
-      snprintf(name, sizeof name, "x.%s", val);
-      if ((a->format = rnd_format_from_path(name)) < 0)
-        return cli_usage_error(usage, "--format takes svg, png, pdf or dot, not '%s'", val);
-    } else return cli_usage_error(usage, "unknown option '%s'", s);
+enum {
+  OPT_OUT = 1, OPT_HTML, OPT_FOCUS, OPT_SHOW, OPT_MAX_ITEMS, OPT_MAX_OBJECTS, OPT_DEPTH, OPT_THEME,
+  OPT_STACK_ORDER, OPT_FORMAT, OPT_ALL_OBJECTS, OPT_INLINE, OPT_NO_CHANGES, OPT_EXPAND, OPT_ALL_NAMES,
+  OPT_SLIDE, OPT_TITLES, OPT_NO_CAPTION,
+  /* where: the id is the letter parse_where takes */
+  OPT_STEP = 's', OPT_LINE = 'l', OPT_MARK = 'm', OPT_STEPS = 'S', OPT_LINES = 'L', OPT_EVERY = 'e',
+  OPT_CYCLE = 'c', OPT_LEAK = 'k', OPT_REFERRERS = 'r',
+};
+static const hr_opt options[] = {
+  {"", 'o', 1, OPT_OUT, "a value"},
+  {"step", 0, 1, OPT_STEP, "a value"},
+  {"line", 0, 1, OPT_LINE, "a value"},
+  {"mark", 0, 1, OPT_MARK, "a value"},
+  {"steps", 0, 1, OPT_STEPS, "a value"},
+  {"lines", 0, 1, OPT_LINES, "a value"},
+  {"every", 0, 1, OPT_EVERY, "a value"},
+  {"cycle", 0, 1, OPT_CYCLE, "a value"},
+  {"leak", 0, 1, OPT_LEAK, "a value"},
+  {"referrers", 0, 1, OPT_REFERRERS, "a value"},
+  {"html", 0, 1, OPT_HTML, "a value"},
+  {"format", 0, 1, OPT_FORMAT, "a value"},
+  {"show", 0, 1, OPT_SHOW, "a value"},
+  {"focus", 0, 1, OPT_FOCUS, "a value"},
+  {"max-items", 0, 1, OPT_MAX_ITEMS, "a value"},
+  {"max-objects", 0, 1, OPT_MAX_OBJECTS, "a value"},
+  {"depth", 0, 1, OPT_DEPTH, "a value"},
+  {"stack-order", 0, 1, OPT_STACK_ORDER, "a value"},
+  {"theme", 0, 1, OPT_THEME, "a value"},
+  {"all-objects", 0, 0, OPT_ALL_OBJECTS, NULL},
+  {"inline-primitives", 0, 0, OPT_INLINE, NULL},
+  {"no-changes", 0, 0, OPT_NO_CHANGES, NULL},
+  {"expand", 0, 0, OPT_EXPAND, NULL},
+  {"all-names", 0, 0, OPT_ALL_NAMES, NULL},
+  {"slide", 0, 0, OPT_SLIDE, NULL},
+  {"titles", 0, 1, OPT_TITLES, "a value"},
+  {"no-caption", 0, 0, OPT_NO_CAPTION, NULL},
+  {NULL, 0, 0, 0, NULL},
+};
+
+/* One option with its value; CLI_OK, or CLI_USAGE after printing why. */
+static int apply_option(struct render_args *a, int id, const char *opt, const char *val) {
+  switch (id) {
+  case OPT_OUT: a->out = val; return CLI_OK;
+  case OPT_HTML: a->html = val; return CLI_OK;
+  case OPT_FOCUS: return add_focus(a, val);
+  case OPT_TITLES: return set_titles(a, val);
+  case OPT_SLIDE: a->o.slide = 1; a->o.inline_primitives = 1; return CLI_OK;
+  case OPT_NO_CAPTION: a->o.no_caption = 1; return CLI_OK;
+  case OPT_ALL_OBJECTS: a->o.all_objects = 1; return CLI_OK;
+  case OPT_INLINE: a->o.inline_primitives = 1; return CLI_OK;
+  case OPT_NO_CHANGES: a->o.no_changes = 1; return CLI_OK;
+  case OPT_EXPAND: a->o.expand = 1; return CLI_OK;
+  case OPT_ALL_NAMES: a->o.all_names = 1; return CLI_OK;
+  case OPT_SHOW:
+    if (parse_show(val, &a->o.show))
+      return cli_usage_error(usage, "--show takes id,size,refcount or none, not '%s'", val);
+    return CLI_OK;
+  case OPT_MAX_ITEMS:
+    if (parse_u32(val, &a->o.max_items))
+      return cli_usage_error(usage, "--max-items needs a number (0: all), not '%s'", val);
+    return CLI_OK;
+  case OPT_MAX_OBJECTS:
+    if (parse_u32(val, &a->o.max_objects))
+      return cli_usage_error(usage, "--max-objects needs a number (0: all), not '%s'", val);
+    return CLI_OK;
+  case OPT_DEPTH:
+    if (parse_u32(val, &a->o.depth) || !a->o.depth)
+      return cli_usage_error(usage, "--depth needs a number above 0, not '%s'", val);
+    return CLI_OK;
+  case OPT_THEME:
+    if (strcmp(val, "light") == 0) a->o.theme = RND_THEME_LIGHT;
+    else if (strcmp(val, "dark") == 0) a->o.theme = RND_THEME_DARK;
+    else if (strcmp(val, "print") == 0) a->o.theme = RND_THEME_PRINT;
+    else return cli_usage_error(usage, "--theme takes light, dark or print, not '%s'", val);
+    return CLI_OK;
+  case OPT_STACK_ORDER:
+    if (strcmp(val, "newest-top") == 0) a->o.oldest_on_top = 0;
+    else if (strcmp(val, "oldest-top") == 0) a->o.oldest_on_top = 1;
+    else return cli_usage_error(usage, "--stack-order takes newest-top or oldest-top, not '%s'", val);
+    return CLI_OK;
+  case OPT_FORMAT: {
+    char name[16];
+    snprintf(name, sizeof name, "x.%s", val);
+    if ((a->format = rnd_format_from_path(name)) < 0)
+      return cli_usage_error(usage, "--format takes svg, png, pdf or dot, not '%s'", val);
+    return CLI_OK;
   }
+  default: return parse_where(a, id, opt, val);
+  }
+}
+
+static int parse_args(int argc, char **argv, struct render_args *a) {
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, options, 0);
+  int id, rc;
+  while ((id = cli_opts_next(&o, usage)) > 0)
+    if ((rc = apply_option(a, id, o.name, o.arg)) != CLI_OK) return rc;
+  if (id < 0) return CLI_USAGE;
+  int i = hr_opts_index(&o);
+  if (i < argc) a->path = argv[i];
+  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
   if (!a->path) return cli_usage_error(usage, "no trace given");
   if (a->html) return check_html(a);
   if (!a->how) return cli_usage_error(usage, "say what to draw: --step, --line, --mark, --steps, "

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { HR_OPT_MAX = 24 };          /* options in one table */
+enum { HR_OPT_MAX = 40 };          /* options in one table */
 
 typedef struct hr_opt {
   const char *name;    /* long name without "--", "" for none; NULL ends the table */
