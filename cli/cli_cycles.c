@@ -15,7 +15,7 @@
 static const char usage[] =
   "usage: heapreel cycles [--json] [--all] <trace>\n"
   "\n"
-  "    --json    print {alive, collected, shapes} as JSON\n"
+  "    --json    print {format, alive, collected, shapes} as JSON\n"
   "    --all     list every cycle in the text output, not the first 10 of each kind\n"
   "\n"
   "Reference cycles (strongly connected components with more than one member\n"
@@ -158,7 +158,7 @@ static void json_shapes(cli_json *j, const ana_cycle *v, size_t n) {
 static void print_json(ana_trace *t, const ana_cycles *c) {
   cli_json j;
   cli_json_init(&j, stdout, 2);
-  cli_json_begin_object(&j);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "end_is_mark"); cli_json_bool(&j, c->end_is_mark);
   cli_json_key(&j, "alive_count"); cli_json_uint(&j, c->nalive);
   cli_json_key(&j, "collected_count"); cli_json_uint(&j, c->ncollected);

@@ -68,8 +68,7 @@ static void json_item(cli_json *j, ana_trace *t, const ana_diff_item *it) {
 static void print_json(ana_trace *t, const ana_diff *d, const ana_point *a, const ana_point *b) {
   cli_json j;
   cli_json_init(&j, stdout, 2);
-  cli_json_begin_object(&j);
-  cli_json_key(&j, "format"); cli_json_uint(&j, 1);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "from"); cli_ana_json_point(&j, a);
   cli_json_key(&j, "to"); cli_ana_json_point(&j, b);
   for (size_t s = 0; s < sizeof order / sizeof order[0]; s++) {

@@ -31,8 +31,7 @@ static const char *const by_name[] = {NULL, "type", "site", "traceback"};
 static void print_json(ana_trace *t, const ana_growth *g, const ana_point *a, const ana_point *b) {
   cli_json j;
   cli_json_init(&j, stdout, 2);
-  cli_json_begin_object(&j);
-  cli_json_key(&j, "format"); cli_json_uint(&j, 1);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "from"); cli_ana_json_point(&j, a);
   cli_json_key(&j, "to"); cli_ana_json_point(&j, b);
   cli_json_key(&j, "by"); cli_json_string(&j, by_name[g->by]);

@@ -17,7 +17,7 @@ static const char usage[] =
   "    <object>  an object id (3 or #3), or NAME@STEP: what NAME referred to\n"
   "              just before step STEP (the running frame's names, then globals);\n"
   "              NAME@LABEL, NAME@start, NAME@end: at a mark or the end\n"
-  "    --json    print {object, type, alloc, free, events} as JSON\n";
+  "    --json    print {format, object, type, alloc, free, events} as JSON\n";
 
 static const char *const kind_names[] = {"?", "bind", "unbind", "incref", "decref", "return", "resize"};
 
@@ -155,7 +155,7 @@ static void print_json(hist_out *w, const ana_history *h) {
   ana_trace *t = w->t;
   cli_json j;
   cli_json_init_out(&j, &w->o, 2);
-  cli_json_begin_object(&j);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "object"); cli_json_uint(&j, h->object);
   cli_json_key(&j, "type"); cli_json_string(&j, ana_trace_type_name(t, h->type));
   cli_json_key(&j, "value");

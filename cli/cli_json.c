@@ -167,3 +167,9 @@ int cli_json_finish(cli_json *j) {
   if (j->o && cli_out_flush(j->o) != 0) return -1;
   return fflush(j->out) == 0 && !ferror(j->out) ? 0 : -1;
 }
+
+void cli_json_begin_document(cli_json *j) {
+  cli_json_begin_object(j);
+  cli_json_key(j, "format");
+  cli_json_uint(j, CLI_JSON_FORMAT);
+}

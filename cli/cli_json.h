@@ -26,6 +26,13 @@ typedef struct cli_json {
   int after_key;                     /* a key was written; its value comes next */
 } cli_json;
 
+/* The version of every --json document's shape: its top-level "format"
+** key. Raised when a key changes meaning or goes away, not when one is added. */
+enum { CLI_JSON_FORMAT = 1 };
+
+/* Open a --json document: the top-level object and its "format" key. */
+void cli_json_begin_document(cli_json *j);
+
 /* pretty_depth 0: all on one line; 1: a top-level array or object has one
 ** element per line, deeper containers stay inline; and so on. */
 void cli_json_init(cli_json *j, FILE *out, int pretty_depth);

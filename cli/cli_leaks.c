@@ -15,7 +15,7 @@
 static const char usage[] =
   "usage: heapreel leaks [--json] [--all] [--by bytes|retained] [--paths <n>] [--per-test] <trace>\n"
   "\n"
-  "    --json          print {groups, cyclic_garbage, unreached} as JSON\n"
+  "    --json          print {format, groups, cyclic_garbage, unreached} as JSON\n"
   "    --all           list every group in the text output, not the biggest 20\n"
   "    --by retained   rank the reachable groups by the bytes they alone keep\n"
   "                    alive (their retained size), not by their own bytes\n"
@@ -83,7 +83,7 @@ static void json_groups(cli_json *j, ana_trace *t, const ana_leaks *l, const ana
 static void print_json(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m) {
   cli_json j;
   cli_json_init(&j, stdout, 2);
-  cli_json_begin_object(&j);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "end_is_mark"); cli_json_bool(&j, l->end_is_mark);
   cli_json_key(&j, "count"); cli_json_uint(&j, l->count);
   cli_json_key(&j, "bytes"); cli_json_uint(&j, l->bytes);

@@ -15,7 +15,7 @@
 static const char usage[] =
   "usage: heapreel peak [--json] [--plot <out.svg>] [--all] <trace>\n"
   "\n"
-  "    --json            print {peak_bytes, step, file, line, stack, live_by_site} as JSON\n"
+  "    --json            print {format, peak_bytes, step, file, line, stack, live_by_site} as JSON\n"
   "    --plot <out.svg>  draw bytes over steps as an SVG line chart, the peak marked\n"
   "                      and the marks (heapreel.mark) labelled on the step axis\n"
   "    --all             list every site in the text output, not the biggest 20\n"
@@ -30,7 +30,7 @@ static void print_json(ana_trace *t, const ana_peak *p) {
   ana_loc l = ana_trace_location(t, p->location);
   cli_json j;
   cli_json_init(&j, stdout, 2);
-  cli_json_begin_object(&j);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "peak_bytes"); cli_json_uint(&j, p->peak_bytes);
   cli_json_key(&j, "step");
   if (ana_trace_is_alloc(t)) cli_json_null(&j); else cli_json_uint(&j, p->step);

@@ -22,7 +22,7 @@ static size_t path_of(ana_trace *t, const ana_leaks *l, uint64_t obj) {
 static void print_json(ana_trace *t, const ana_leaks *l, const ana_pertest *p) {
   cli_json j;
   cli_json_init(&j, stdout, 2);
-  cli_json_begin_object(&j);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "end_is_mark"); cli_json_bool(&j, l->end_is_mark);
   cli_json_key(&j, "tests_marked"); cli_json_uint(&j, p->ntests);
   cli_json_key(&j, "tests");

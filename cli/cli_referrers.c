@@ -37,8 +37,7 @@ static void print_json(ana_trace *t, const ana_refs *r, const ana_point *at) {
   const ana_obj *o = ana_state_obj(ana_heap_state(r->heap), r->obj);
   cli_json j;
   cli_json_init(&j, stdout, 2);
-  cli_json_begin_object(&j);
-  cli_json_key(&j, "format"); cli_json_uint(&j, 1);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "at"); cli_ana_json_point(&j, at);
   cli_json_key(&j, "object"); cli_json_uint(&j, r->obj);
   cli_json_key(&j, "type"); cli_json_string(&j, ana_trace_type_name(t, o->type));

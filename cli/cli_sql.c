@@ -13,7 +13,7 @@
 static const char usage[] =
   "usage: heapreel sql [--json] <trace> <query>\n"
   "\n"
-  "    --json    print the rows as a JSON array of objects keyed by column name\n"
+  "    --json    print {format, rows} as JSON, rows an array of objects keyed by column name\n"
   "\n"
   "<query> may hold several statements; the rows of the last one are printed.\n"
   "The events table and queries are read-only (`state` may add a keyframe cache\n"
@@ -233,7 +233,9 @@ oom:
 
 static int print_json(sqlite3 *db, sqlite3_stmt *q) {
   cli_json j;
-  cli_json_init(&j, stdout, 1);
+  cli_json_init(&j, stdout, 2);
+  cli_json_begin_document(&j);
+  cli_json_key(&j, "rows");
   cli_json_begin_array(&j);
   int ncol = sqlite3_column_count(q);
   int rc;
@@ -262,6 +264,7 @@ static int print_json(sqlite3 *db, sqlite3_stmt *q) {
     return CLI_FAIL;
   }
   cli_json_end_array(&j);
+  cli_json_end_object(&j);
   if (cli_json_finish(&j) != 0) {
     cli_error("cannot write output: %s", hr_status_str(HR_EIO));
     return CLI_FAIL;

@@ -31,7 +31,7 @@ static const char usage[] =
   "                      and what only they refer to\n"
   "    --max-refs <n>    follow at most <n> references of each object, in slot\n"
   "                      order (default 100; 0: all); the rest are counted\n"
-  "    --json            print {step, file, line, function, frames, objects} as JSON\n";
+  "    --json            print {format, step, file, line, function, frames, objects} as JSON\n";
 
 struct state_args {
   const char *path, *mark, *line_arg;
@@ -261,7 +261,7 @@ static void print_json(ana_trace *t, const ana_state *s, const struct where *w, 
   cli_json j;
   ana_loc at = ana_trace_location(t, w->location);
   cli_json_init(&j, stdout, 2);
-  cli_json_begin_object(&j);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "step"); cli_json_uint(&j, w->step);
   cli_json_key(&j, "file"); cli_json_string(&j, at.file);
   cli_json_key(&j, "line"); cli_json_uint(&j, at.line);

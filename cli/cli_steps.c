@@ -15,9 +15,10 @@ static const char usage[] =
   "    --from <n>    start at step <n> (default 1)\n"
   "    --to <n>      stop after step <n> (default the last step)\n"
   "    --line <l>    only steps at line <l> of the main script\n"
-  "    --json        print a JSON array of {step, thread, thread_no, depth, function, file,\n"
-  "                  line, source}: thread is the recorded ident, thread_no the number\n"
-  "                  the text shows (1 the main thread, 2, ... in order of appearance)\n";
+  "    --json        print {format, steps} as JSON, steps an array of {step, thread,\n"
+  "                  thread_no, depth, function, file, line, source}: thread is the\n"
+  "                  recorded ident, thread_no the number the text shows (1 the main\n"
+  "                  thread, 2, ... in order of appearance)\n";
 
 struct out {
   int json;
@@ -130,12 +131,15 @@ int cli_steps(int argc, char **argv) {
     return rc;
   }
   if (o.json) {
-    cli_json_init(&o.j, stdout, 1);
+    cli_json_init(&o.j, stdout, 2);
+    cli_json_begin_document(&o.j);
+    cli_json_key(&o.j, "steps");
     cli_json_begin_array(&o.j);
   }
   rc = ana_steps_each(t, a.from, a.to, (uint32_t)a.line, row_cb, &o);
   if (o.json) {
     cli_json_end_array(&o.j);
+    cli_json_end_object(&o.j);
     cli_json_finish(&o.j);
   }
   if (rc) rc = cli_ana_fail(t, rc);

@@ -23,7 +23,7 @@ static const char usage[] =
 static void print_json(const ana_summary *s) {
   cli_json j;
   cli_json_init(&j, stdout, 1);
-  cli_json_begin_object(&j);
+  cli_json_begin_document(&j);
   cli_json_key(&j, "program"); cli_json_string(&j, s->program);
   cli_json_key(&j, "argv");
   if (s->argv) {

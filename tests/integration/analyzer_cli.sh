@@ -41,10 +41,10 @@ run 0 steps "$T"
 [ "$(wc -l <"$TMP/out")" = 12 ] || fail "steps printed $(wc -l <"$TMP/out") lines, expected 12"
 text_has "synth.py:4  |     b = [a]"
 run 0 steps --from 5 --to 7 --json "$T"
-json_is 'len(j) == 3 and [r["step"] for r in j] == [5, 6, 7]'
-json_is 'j[1] == {"step": 6, "thread": 1, "thread_no": 1, "depth": 1, "function": "f", "file": "synth.py", "line": 4, "source": "    b = [a]"}'
+json_is 'j["format"] == 1 and len(j["steps"]) == 3 and [r["step"] for r in j["steps"]] == [5, 6, 7]'
+json_is 'j["steps"][1] == {"step": 6, "thread": 1, "thread_no": 1, "depth": 1, "function": "f", "file": "synth.py", "line": 4, "source": "    b = [a]"}'
 run 0 steps --line 7 --json "$T"
-json_is '[r["step"] for r in j] == [5, 8]'
+json_is '[r["step"] for r in j["steps"]] == [5, 8]'
 
 # --- state -------------------------------------------------------------------------
 run 0 state --step 7 "$T"

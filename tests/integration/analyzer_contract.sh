@@ -18,7 +18,7 @@ run 0 summary --json "$D"
 json_check "summary keys" 'has(j, "steps", "events", "objects_allocated", "objects_freed", "objects_alive_at_end", "peak_bytes", "peak_step", "gc_runs", "exit_status", "complete")'
 last=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["steps"])' "$TMP/out")
 run 0 steps --json "$D"
-json_check "steps keys" 'isinstance(j, list) and j and all(has(r, "step", "thread", "depth", "function", "file", "line", "source") for r in j)'
+json_check "steps keys" 'j["format"] == 1 and j["steps"] and all(has(r, "step", "thread", "depth", "function", "file", "line", "source") for r in j["steps"])'
 run 0 state --json --step "$last" "$D"
 json_check "state keys" 'has(j, "step", "file", "line", "function", "frames", "objects") and j["frames"] and j["objects"]'
 json_check "state frame keys" 'all(has(f, "id", "function", "file", "line", "slots") and all(has(s, "name", "object") for s in f["slots"]) for f in j["frames"])'

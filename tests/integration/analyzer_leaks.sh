@@ -84,7 +84,7 @@ run 0 peak --json --plot "$TMP/peak.svg" "$TMP/peak_batch.heapreel"
 json_check "peak is in run_batch, at its batch line or the sum that follows" \
   'j["function"].startswith("run_batch") and j["line"] in (int(a[0]), int(a[0]) + 1) and j["stack"][1]["function"] == "run_batch"' "$pline"
 json_check "peak step is inside the biggest batch (between marks 'batch 60' and 'batch 20')" \
-  '(m := {r["label"]: r["step"] for r in json.loads(a[0])}) is not None and m["batch 60"] < j["step"] < m["batch 20"]' "$marks"
+  '(m := {r["label"]: r["step"] for r in json.loads(a[0])["rows"]}) is not None and m["batch 60"] < j["step"] < m["batch 20"]' "$marks"
 json_check "peak bytes within 10% of tracemalloc's peak ($tm)" \
   'abs(j["peak_bytes"] - int(a[0])) <= 0.10 * int(a[0])' "$tm"
 json_check "live at the peak: the 60 buffers of the biggest batch, by their site" \

@@ -13,7 +13,7 @@ printf 'import json\ns = json.dumps({"a": 1})\nprint(s)\n' >"$TMP/js.py"
   || fail "recording js.py with --all-frames failed: $(tail -c 300 "$TMP/rec.err")"
 run 0 steps --json "$TMP/jsall.heapreel" --line 1
 json_check "steps --line 1 finds the script's first line" \
-  'j and all(s["file"].endswith("/js.py") and s["line"] == 1 for s in j)'
+  'j["steps"] and all(s["file"].endswith("/js.py") and s["line"] == 1 for s in j["steps"])'
 run 0 state --json "$TMP/jsall.heapreel" --line 3
 json_check "state --line 3 stands at js.py:3 with s bound" \
   'j["file"].endswith("/js.py") and j["line"] == 3 and any(sl["name"] == "s" and sl["object"] for f in j["frames"] for sl in f["slots"])'

@@ -22,7 +22,7 @@ tmp = sys.argv[1]
 printed = dict(line.split() for line in open(tmp + '/rec.out'))
 want = {int(printed['main']): 1, int(printed['first']): 2, int(printed['second']): 3}
 got = {}
-for r in json.load(open(tmp + '/steps.json')):
+for r in json.load(open(tmp + '/steps.json'))['steps']:
     got.setdefault(r['thread'], set()).add(r['thread_no'])
 bad = []
 if set(got) != set(want):

@@ -94,7 +94,7 @@ pycheck "every item of long and short lists and tuples is bound as CPython holds
 import json, sys
 view = json.load(open(sys.argv[1]))
 addr, freed, items = {}, set(), {}
-for e in json.load(open(sys.argv[2])):
+for e in json.load(open(sys.argv[2]))["rows"]:
     if e["kind"] in ("alloc", "track"):
         addr[e["object"]] = e["address"]
     elif e["kind"] == "free":

@@ -16,7 +16,7 @@ rec=$("$HEAPREEL" sql --json "$TMP/m.heapreel" \
         - (SELECT bytes FROM events WHERE kind = 'mem'
            AND seq < (SELECT seq FROM markers WHERE label = 'base') ORDER BY seq DESC LIMIT 1) AS d,
           (SELECT max(seq) FROM events WHERE kind = 'mem') < (SELECT seq FROM markers WHERE label = 'end') AS before_end" \
-  | "$PY" -c 'import json, sys; r = json.load(sys.stdin)[0]; print(r["d"], r["before_end"])')
+  | "$PY" -c 'import json, sys; r = json.load(sys.stdin)["rows"][0]; print(r["d"], r["before_end"])')
 set -- $rec
 echo "tracemalloc: $tm bytes added after 'base'; trace: $1 bytes"
 status=0

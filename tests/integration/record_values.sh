@@ -62,7 +62,7 @@ grep -q "int  7 " "$TMP/default.txt" || fail "text state lacks 'int  7': $(grep 
 "$HEAPREEL" steps --json "$TMP/v.heapreel" >"$TMP/steps.json" || fail "steps --json failed"
 /usr/bin/python3.11 - "$TMP/steps.json" "$PROG" <<'PY' || fail "steps do not carry the program's source lines"
 import json, sys
-steps = json.load(open(sys.argv[1]))
+steps = json.load(open(sys.argv[1]))['steps']
 lines = open(sys.argv[2]).read().split('\n')
 bad = [s for s in steps if s['file'] == sys.argv[2] and s['source'] != lines[s['line'] - 1]]
 mine = [s for s in steps if s['file'] == sys.argv[2]]

@@ -48,7 +48,7 @@ run "$HEAPREEL" sql --json "$T" "SELECT seq, step, kind, slot, label, message, x
 expect_eq "json rc" "$rc" 0
 printf '%s' "$out" | "$PY" -c '
 import json, sys
-rows = json.load(sys.stdin)
+rows = json.load(sys.stdin)["rows"]
 assert [r["kind"] for r in rows] == ["mark", "bind", "exception"], rows
 mark, bind, exc = rows
 assert mark["label"] == "start" and mark["slot"] is None and isinstance(mark["seq"], int)
@@ -58,13 +58,16 @@ assert all(r["b"] == "00ff" and r["f"] == 2.5 and r["n"] is None for r in rows)
 ' || fail "json content: $out"
 
 run "$HEAPREEL" sql --json "$T" "SELECT * FROM events WHERE 0"
-expect_eq "json empty" "$out" "[]"
+expect_eq "json empty" "$out" "{
+  \"format\": 1,
+  \"rows\": []
+}"
 
 # the vtab agrees with itself across chunk boundaries, in JSON too
 run "$HEAPREEL" sql --json "$T" "SELECT seq FROM events WHERE seq > 60 AND seq <= 130 ORDER BY seq"
 printf '%s' "$out" | "$PY" -c '
 import json, sys
-assert [r["seq"] for r in json.load(sys.stdin)] == list(range(61, 131))
+assert [r["seq"] for r in json.load(sys.stdin)["rows"]] == list(range(61, 131))
 ' || fail "json range"
 
 # --- exit codes and messages -------------------------------------------------
@@ -115,9 +118,12 @@ expect_eq "corrupt lines" "$(printf '%s\n' "$err" | wc -l)" 1
 total=$("$SQLITE" "$T" "SELECT max(last_seq) FROM chunks")
 run "$HEAPREEL" sql --json "$TMP/bad.heapreel" "SELECT count(*) AS n FROM events WHERE seq > $last"
 expect_eq "around the damage rc" "$rc" 0
-expect_eq "around the damage" "$out" "[
-  {\"n\": $((total - last))}
-]"
+expect_eq "around the damage" "$out" "{
+  \"format\": 1,
+  \"rows\": [
+    {\"n\": $((total - last))}
+  ]
+}"
 
 # --- the loadable extension ----------------------------------------------------
 . "$HEAPREEL_SOURCE/tests/tools/host_env.sh"
