@@ -59,6 +59,10 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 ** with CLI_USAGE). */
 int cli_opts_next(hr_opts *o, const char *usage);
 
+/* The operands after the options into args[0..max) (borrowed from argv):
+** how many, or -1 after printing "too many arguments" and usage. */
+int cli_opts_operands(const hr_opts *o, const char *usage, const char **args, int max);
+
 /* If argv holds -h or --help, print usage on stdout and return 1. */
 int cli_help_requested(int argc, char **argv, const char *usage);
 

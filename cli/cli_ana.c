@@ -94,10 +94,8 @@ int cli_ana_parse(int argc, char **argv, const char *usage, int accepts, cli_ana
     else a->plot = o.arg;
   }
   if (id < 0) return CLI_USAGE;
-  int i = hr_opts_index(&o);
-  if (i >= argc) return cli_usage_error(usage, "no trace given");
-  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
-  a->path = argv[i];
+  if (cli_opts_operands(&o, usage, &a->path, 1) < 0) return CLI_USAGE;
+  if (!a->path) return cli_usage_error(usage, "no trace given");
   return CLI_OK;
 }
 

@@ -160,9 +160,7 @@ int cli_diff(int argc, char **argv) {
     else to = o.arg;
   }
   if (id < 0) return CLI_USAGE;
-  int i = hr_opts_index(&o);
-  if (i < argc) path = argv[i];
-  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
+  if (cli_opts_operands(&o, usage, &path, 1) < 0) return CLI_USAGE;
   if (!path) return cli_usage_error(usage, "no trace given");
   if (!from || !to) return cli_usage_error(usage, "give both --from and --to");
   uint64_t fa, fb;

@@ -135,9 +135,7 @@ int cli_growth(int argc, char **argv) {
     else return cli_usage_error(usage, "--by takes type, site or traceback, not '%s'", o.arg);
   }
   if (id < 0) return CLI_USAGE;
-  int i = hr_opts_index(&o);
-  if (i < argc) path = argv[i];
-  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
+  if (cli_opts_operands(&o, usage, &path, 1) < 0) return CLI_USAGE;
   if (!path) return cli_usage_error(usage, "no trace given");
   ana_trace *t = cli_ana_open(path);
   if (!t) return CLI_FAIL;

@@ -304,10 +304,7 @@ int cli_history(int argc, char **argv) {
   hr_opts_init(&o, argc, argv, options, 0);
   while ((opt = cli_opts_next(&o, usage)) > 0) json = 1;
   if (opt < 0) return CLI_USAGE;
-  for (int i = hr_opts_index(&o); i < argc; i++) {
-    if (nargs == 2) return cli_usage_error(usage, "too many arguments: '%s'", argv[i]);
-    args[nargs++] = argv[i];
-  }
+  if ((nargs = cli_opts_operands(&o, usage, args, 2)) < 0) return CLI_USAGE;
   if (nargs == 0) return cli_usage_error(usage, "no trace given");
   if (nargs == 1) return cli_usage_error(usage, "no object given");
   /* "ID", "#ID", "NAME@STEP" or "NAME@POINT"; numbers are parsed as

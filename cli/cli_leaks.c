@@ -199,10 +199,8 @@ int cli_leaks(int argc, char **argv) {
     else return cli_usage_error(usage, "--by takes bytes or retained, not '%s'", o.arg);
   }
   if (id < 0) return CLI_USAGE;
-  int i = hr_opts_index(&o);
-  if (i >= argc) return cli_usage_error(usage, "no trace given");
-  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
-  a.path = argv[i];
+  if (cli_opts_operands(&o, usage, &a.path, 1) < 0) return CLI_USAGE;
+  if (!a.path) return cli_usage_error(usage, "no trace given");
   ana_trace *t = cli_ana_open(a.path);
   if (!t) return CLI_FAIL;
   ana_leaks l;

@@ -136,10 +136,10 @@ int cli_referrers(int argc, char **argv) {
       return cli_usage_error(usage, "%s needs a number from 1 to 100000, not '%s'", o.name, o.arg);
   }
   if (id < 0) return CLI_USAGE;
-  int i = hr_opts_index(&o);
-  if (i < argc) path = argv[i];
-  if (i + 1 < argc) obj_text = argv[i + 1];
-  if (i + 2 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 2]);
+  const char *args[2] = {NULL, NULL};
+  if (cli_opts_operands(&o, usage, args, 2) < 0) return CLI_USAGE;
+  path = args[0];
+  obj_text = args[1];
   if (!path) return cli_usage_error(usage, "no trace given");
   if (!obj_text) return cli_usage_error(usage, "no object given");
   if (cli_parse_u64(obj_text[0] == '#' ? obj_text + 1 : obj_text, &obj) || !obj)

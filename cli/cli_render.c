@@ -288,9 +288,7 @@ static int parse_args(int argc, char **argv, struct render_args *a) {
   while ((id = cli_opts_next(&o, usage)) > 0)
     if ((rc = apply_option(a, id, o.name, o.arg)) != CLI_OK) return rc;
   if (id < 0) return CLI_USAGE;
-  int i = hr_opts_index(&o);
-  if (i < argc) a->path = argv[i];
-  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
+  if (cli_opts_operands(&o, usage, &a->path, 1) < 0) return CLI_USAGE;
   if (!a->path) return cli_usage_error(usage, "no trace given");
   if (a->html) return check_html(a);
   if (!a->how) return cli_usage_error(usage, "say what to draw: --step, --line, --mark, --steps, "

@@ -103,9 +103,7 @@ static int parse_args(int argc, char **argv, struct state_args *a) {
     if (id == OPT_MARK || id == OPT_AT) a->mark = val;
   }
   if (id < 0) return CLI_USAGE;
-  int i = hr_opts_index(&o);
-  if (i < argc) a->path = argv[i];
-  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
+  if (cli_opts_operands(&o, usage, &a->path, 1) < 0) return CLI_USAGE;
   if (!a->path) return cli_usage_error(usage, "no trace given");
   if (!a->how) return cli_usage_error(usage, "say where: --step, --line, --mark or --at");
   return CLI_OK;

@@ -88,9 +88,7 @@ static int parse_args(int argc, char **argv, struct steps_args *a) {
       return cli_usage_error(usage, "option '%s' needs a positive number, not '%s'", o.name, o.arg);
   }
   if (id < 0) return CLI_USAGE;
-  int i = hr_opts_index(&o);
-  if (i < argc) a->path = argv[i];
-  if (i + 1 < argc) return cli_usage_error(usage, "too many arguments: '%s'", argv[i + 1]);
+  if (cli_opts_operands(&o, usage, &a->path, 1) < 0) return CLI_USAGE;
   if (!a->path) return cli_usage_error(usage, "no trace given");
   if (a->has_from && a->has_to && a->from > a->to)
     return cli_usage_error(usage, "--from %llu is after --to %llu", (unsigned long long)a->from,

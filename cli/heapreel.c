@@ -157,6 +157,18 @@ int cli_opts_next(hr_opts *o, const char *usage) {
   return id;
 }
 
+int cli_opts_operands(const hr_opts *o, const char *usage, const char **args, int max) {
+  int n = 0;
+  for (int i = hr_opts_index(o); i < o->argc; i++) {
+    if (n == max) {
+      cli_usage_error(usage, "too many arguments: '%s'", o->argv[i]);
+      return -1;
+    }
+    args[n++] = o->argv[i];
+  }
+  return n;
+}
+
 int cli_help_requested(int argc, char **argv, const char *usage) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) break;
