@@ -33,19 +33,21 @@ static int ends_with(const char *s, const char *suffix) {
 
 int cli_flamegraph(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
+  enum { OPT_OUT = 1, OPT_LEAKS };
+  static const hr_opt options[] = {
+    {"", 'o', 1, OPT_OUT, "a file"},
+    {"leaks", 0, 0, OPT_LEAKS, NULL},
+    {NULL, 0, 0, 0, NULL},
+  };
   const char *path = NULL, *out = NULL;
-  int leaks = 0, dashdash = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    if (!dashdash && strcmp(s, "--") == 0) dashdash = 1;
-    else if (!dashdash && strcmp(s, "--leaks") == 0) leaks = 1;
-    else if (!dashdash && strcmp(s, "-o") == 0) {
-      if (i + 1 >= argc) return cli_usage_error(usage, "option '-o' needs a file");
-      out = argv[++i];
-    } else if (!dashdash && s[0] == '-' && s[1]) return cli_usage_error(usage, "unknown option '%s'", s);
-    else if (path) return cli_usage_error(usage, "too many arguments: '%s'", s);
-    else path = s;
+  int leaks = 0, id;
+  hr_opts o;
+  hr_opts_init(&o, argc, argv, options, 0);
+  while ((id = cli_opts_next(&o, usage)) > 0) {
+    if (id == OPT_OUT) out = o.arg;
+    else leaks = 1;
   }
+  if (id < 0 || cli_opts_operands(&o, usage, &path, 1) < 0) return CLI_USAGE;
   if (!path) return cli_usage_error(usage, "no trace given");
   if (!out) return cli_usage_error(usage, "no output given: -o <out.html> or -o <out.svg>");
   int svg = ends_with(out, ".svg");

@@ -30,6 +30,10 @@ void hr_opts_init(hr_opts *o, int argc, char **argv, const hr_opt *table, int in
     }
   }
   *s = '\0';
+  /* A table longer than HR_OPT_MAX would lose options silently: refuse it. */
+  int n = 0;
+  while (n <= HR_OPT_MAX && table[n].name) n++;
+  o->too_long = n > HR_OPT_MAX;
   optind = 0;              /* glibc: start afresh, re-reading POSIXLY_CORRECT and the '+' */
   opterr = 0;
 }
@@ -50,6 +54,10 @@ static int prefix_matches(const hr_opts *o, const char *text) {
 }
 
 int hr_opts_next(hr_opts *o) {
+  if (o->too_long) {
+    snprintf(o->err, sizeof o->err, "more than %d options in one table", HR_OPT_MAX);
+    return -1;
+  }
   int c = getopt_long(o->argc, o->argv, o->shorts, o->lo, NULL);
   o->arg = optarg;
   if (c == -1) return 0;

@@ -30,6 +30,7 @@ typedef struct hr_opts {
   const char *arg;     /* the current option's value (borrowed from argv) */
   char name[64];       /* the current option as written: "--from", "-o" */
   char err[320];       /* the message after a usage error */
+  int too_long;        /* the table has more than HR_OPT_MAX options */
   struct option lo[HR_OPT_MAX + 1];
   char shorts[3 * HR_OPT_MAX + 3];
 } hr_opts;

@@ -48,6 +48,7 @@ declare -A want=(
   ["render --max-items"]="1|--step 20 -o x.dot" ["render --max-objects"]="2|--step 20 -o x.dot"
   ["render --depth"]="1|--step 20 -o x.dot" ["render --stack-order"]="oldest-top|--step 20 -o x.dot"
   ["render --theme"]="dark|--step 20 -o x.dot"
+  ["render --titles"]="Stack,Heap|--step 20 -o x.dot"
   ["record --detail"]="alloc|-o r.heapreel" ["record --stack-depth"]="4|--detail alloc -o r.heapreel"
   ["record --start-at-mark"]="m1|--detail alloc -o r.heapreel"
 )
