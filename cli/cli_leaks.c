@@ -87,6 +87,8 @@ static void print_json(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m
   cli_json_key(&j, "end_is_mark"); cli_json_bool(&j, l->end_is_mark);
   cli_json_key(&j, "count"); cli_json_uint(&j, l->count);
   cli_json_key(&j, "bytes"); cli_json_uint(&j, l->bytes);
+  /* Both detail levels size what is alive at the end as sys.getsizeof does. */
+  cli_json_key(&j, "sizes"); cli_json_string(&j, "sys.getsizeof");
   cli_json_key(&j, "groups"); json_groups(&j, t, l, l->groups, l->ngroups, 1, 0, m);
   cli_json_key(&j, "cyclic_garbage"); json_groups(&j, t, l, l->garbage, l->ngarbage, 0, 1, NULL);
   cli_json_key(&j, "unreached"); json_groups(&j, t, l, l->unreached, l->nunreached, 0, 0, NULL);
@@ -127,7 +129,7 @@ static void put_path(ana_trace *t, const ana_leaks *l, const char *lead, uint64_
 static void print_text(ana_trace *t, const ana_leaks *l, const ana_leaks_more *m, int all,
                        size_t npaths) {
   size_t max = all ? 0 : TEXT_GROUPS;
-  printf("%llu objects, %llu bytes alive at the end of %s (allocated by the program)\n",
+  printf("%llu objects, %llu bytes (sys.getsizeof) alive at the end of %s (allocated by the program)\n",
          (unsigned long long)l->count, (unsigned long long)l->bytes,
          l->end_is_mark ? "the main script" : "the trace");
   printf("\nreachable: %llu objects, %llu bytes in %zu group%s\n",

@@ -15,7 +15,7 @@
 static const char usage[] =
   "usage: heapreel peak [--json] [--plot <out.svg>] [--all] <trace>\n"
   "\n"
-  "    --json            print {format, peak_bytes, step, file, line, stack, live_by_site} as JSON\n"
+  "    --json            print {format, peak_bytes, step, file, line, stack, live_by_site, sizes} as JSON\n"
   "    --plot <out.svg>  draw bytes over steps as an SVG line chart, the peak marked\n"
   "                      and the marks (heapreel.mark) labelled on the step axis\n"
   "    --all             list every site in the text output, not the biggest 20\n"
@@ -25,6 +25,15 @@ static const char usage[] =
   "then, grouped by allocation site and type.\n";
 
 #define TEXT_GROUPS 20
+
+/* What an object's bytes are at the peak. A full trace follows each
+** object's sys.getsizeof as it changes; an alloc trace knows an object's own
+** block then, not the buffers it holds (a list's items, a dict's table):
+** those count in the peak's total, each object its own block. */
+static const char *sizes_of(ana_trace *t) {
+  return ana_trace_is_alloc(t) ? "allocator blocks: each object's own, without its buffers"
+                               : "sys.getsizeof";
+}
 
 static void print_json(ana_trace *t, const ana_peak *p) {
   ana_loc l = ana_trace_location(t, p->location);
@@ -41,6 +50,8 @@ static void print_json(ana_trace *t, const ana_peak *p) {
   cli_json_key(&j, "stack"); cli_heap_json_stack(&j, t, p->stack, p->depth);
   cli_json_key(&j, "live_count"); cli_json_uint(&j, p->live_count);
   cli_json_key(&j, "live_bytes"); cli_json_uint(&j, p->live_bytes);
+  cli_json_key(&j, "sizes");
+  cli_json_string(&j, ana_trace_is_alloc(t) ? "allocator blocks" : "sys.getsizeof");
   cli_json_key(&j, "live_by_site");
   cli_json_begin_array(&j);
   for (size_t i = 0; i < p->nlive; i++) {
@@ -65,8 +76,8 @@ static void print_text(ana_trace *t, const ana_peak *p, int all) {
     cli_heap_put_stack(stdout, t, p->stack, p->depth);
     fputc('\n', stdout);
   }
-  printf("\nlive then, allocated by the program: %llu objects, %llu bytes (sys.getsizeof)\n",
-         (unsigned long long)p->live_count, (unsigned long long)p->live_bytes);
+  printf("\nlive then, allocated by the program: %llu objects, %llu bytes (%s)\n",
+         (unsigned long long)p->live_count, (unsigned long long)p->live_bytes, sizes_of(t));
   cli_heap_put_groups(t, p->heap, p->live, p->nlive, all ? 0 : TEXT_GROUPS);
 }
 

@@ -77,6 +77,35 @@ seq_push(PyObject *op, uint64_t id, size_t size)
   return HR_OK;
 }
 
+/* The object's block of `size` bytes is not what sys.getsizeof says at the
+** end (an int from a fixed-size block, a bytearray's or a set's buffer, a
+** str's cached UTF-8): a resize event, so the end-of-run sizes are the ones
+** a full trace has. */
+static inline void
+size_at_end(PyObject *op, uint64_t id, size_t size)
+{
+  size_t now = rec_obj_size(op);
+  if (now != size) rec_emit(TRC_EV_RESIZE, id, now, 0, 0);
+}
+
+/* The same for a live int or str, inline for the common ones: an int's
+** digits, a compact ASCII str with no other representation is its block. */
+static inline void
+scalar_size_at_end(PyObject *op, uintptr_t p, uint64_t w)
+{
+  size_t now;
+  if (Py_IS_TYPE(op, &PyLong_Type)) {
+    Py_ssize_t n = Py_SIZE(op);
+    n = n < 0 ? -n : n;
+    now = offsetof(PyLongObject, ob_digit) + (size_t)(n ? n : 1) * sizeof(digit);
+  } else if (PyUnicode_IS_COMPACT_ASCII(op) && ((PyASCIIObject *)op)->wstr == NULL) {
+    return;
+  } else {
+    now = rec_obj_size(op);
+  }
+  if (now != rec_ablock_size(p, w)) rec_emit(TRC_EV_RESIZE, rec_ab_id(w), now, 0, 0);
+}
+
 /* One block holding an object, other than a live int or str (sort_blocks). */
 static void
 sort_block(uintptr_t p, uint64_t w)
@@ -84,7 +113,10 @@ sort_block(uintptr_t p, uint64_t w)
   uint64_t id = rec_ab_id(w);
   if (!id) return;
   PyObject *op = (PyObject *)(p + rec_ab_off(w));
-  if (live_scalar(op)) return;
+  if (live_scalar(op)) {
+    scalar_size_at_end(op, p, w);
+    return;
+  }
   /* Dead on a free list we do not empty: its count is 0. */
   if (Py_REFCNT(op) <= 0 || !g.type_ok(Py_TYPE(op))) {
     rec_emit(TRC_EV_FREE, id, 0, 0, 0);
@@ -104,8 +136,10 @@ sort_block(uintptr_t p, uint64_t w)
     k->cont = rec_obj_is_container(op) || PyType_Check(op);
   }
   if (k->cont) {
-    rec_obj *o = rec_obj_adopt(op, id, size);
+    rec_obj *o = rec_obj_adopt(op, id, size);   /* its size follows its diff */
     if (o != NULL && PyType_Check(op)) o->cont = 1;
+  } else {
+    size_at_end(op, id, size);
   }
 }
 
@@ -124,7 +158,11 @@ sort_blocks(void)
   while ((lf = rec_ablock_next_leaf(&it, &page)) != NULL) {
     for (size_t k = 0; k < REC_AB_LEAF_WORDS; k++) {
       if ((lf[k] & REC_AB_ID_MASK) == 0) continue;        /* no block, or no object in it */
-      if (live_scalar((PyObject *)(page + (k << 4) + rec_ab_off(lf[k])))) continue;
+      PyObject *op = (PyObject *)(page + (k << 4) + rec_ab_off(lf[k]));
+      if (live_scalar(op)) {
+        scalar_size_at_end(op, page | (k << 4), lf[k]);
+        continue;
+      }
       sort_block(page | (k << 4), lf[k]);
     }
   }

@@ -373,7 +373,10 @@ object_at(uintptr_t b, size_t n, size_t off)
   if (tp == NULL || ((uintptr_t)tp & 7) != 0) return 0;
   struct tcache *tc = tcache_of(tp);
   if (tc->tp != tp && !type_known_slow(tp, tc)) return 0;
-  return _PyType_PreHeaderSize(tp) == off && (size_t)tp->tp_basicsize + off <= n;
+  /* An exact str is compact: a header and its characters, often less
+  ** than tp_basicsize (the size of a legacy string). */
+  size_t need = tp == &PyUnicode_Type ? sizeof(PyASCIIObject) + 1 : (size_t)tp->tp_basicsize;
+  return _PyType_PreHeaderSize(tp) == off && need + off <= n;
 }
 
 /* The object block b of n bytes holds, or NULL: the first offset a

@@ -137,6 +137,9 @@ rec_obj *rec_obj_adopt(PyObject *op, uint64_t id, size_t size); /* alloc event w
 void rec_obj_shadow(rec_obj *o);             /* start recording its slots */
 void rec_obj_diff(rec_obj *o, int how, PyObject *arg);
 int rec_obj_is_container(PyObject *op);
+/* What sys.getsizeof(op) says, without running a class's own __sizeof__
+** (such an object gets its basic size). */
+size_t rec_obj_size(PyObject *op);
 void rec_cand_add(PyObject *op, uint64_t id);  /* check op's count if it is still that object */
 static inline void
 rec_cand_obj(rec_obj *o)         /* check o's count after this instruction */

@@ -215,8 +215,8 @@ sizeof_is_builtin(PyTypeObject *tp)
   return m != NULL && Py_IS_TYPE(m, &PyMethodDescr_Type);
 }
 
-static size_t
-obj_size(PyObject *op)
+size_t
+rec_obj_size(PyObject *op)
 {
   size_t fast = obj_size_fast(op);
   if (fast) return fast;
@@ -277,7 +277,7 @@ rec_obj_see(PyObject *op)
   rec_dealloc_wrap(Py_TYPE(op));
   o->alloc = rec_alloc_born(op) || rec_map_get(&rec_g.reborn, (uintptr_t)op) != NULL;
   o->cont = (uint8_t)(rec_obj_is_container(op) || (o->alloc && class_is_recorded(op)));
-  o->size = obj_size(op);
+  o->size = rec_obj_size(op);
   rec_emit(o->alloc ? TRC_EV_ALLOC : TRC_EV_TRACK, o->id, rec_type_id(Py_TYPE(op)),
            o->size, (uint64_t)(uintptr_t)op);
   /* Scalars and the named objects (functions, classes, modules) have a value;
@@ -774,7 +774,7 @@ rec_obj_shadow(rec_obj *o)
 static void
 obj_resized(rec_obj *o)
 {
-  size_t now = obj_size(o->op);
+  size_t now = rec_obj_size(o->op);
   if (now == o->size) return;
   o->size = now;
   rec_emit(TRC_EV_RESIZE, o->id, now, 0, 0);
