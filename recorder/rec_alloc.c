@@ -3,6 +3,7 @@
 
 #include "rec_ablock.h"
 #include "rec_hooks.h"
+#include "rec_ptm.h"
 
 #include "internal/pycore_object.h"
 
@@ -80,10 +81,22 @@ rec_alloc_prepare(void)
   return HR_OK;
 }
 
+/* Bytes an extension reported (rec_ptm.c), counted as tracemalloc counts them. */
+static void
+full_ext_bytes(int64_t delta)
+{
+  rec_hooks_lock();
+  g_cur += (size_t)delta;
+  if (g_cur > g_peak) g_peak = g_cur;
+  rec_hooks_unlock();
+}
+
 int
 rec_alloc_start(void)
 {
-  return rec_hooks_install(&k_full_hooks);
+  int rc = rec_hooks_install(&k_full_hooks);
+  rec_ptm_count(full_ext_bytes);
+  return rc;
 }
 
 void
@@ -95,6 +108,7 @@ rec_alloc_stop(void)
                     "program stopped a tracemalloc started before the recorder): the byte "
                     "counts after that are short");
   rec_hooks_remove();
+  rec_ptm_count(NULL);
   if (g_table) {
     rec_hooks_lock();
     rec_ablock_fini();

@@ -15,6 +15,7 @@
 #include "rec_allocmode.h"
 #include "rec_astack.h"
 #include "rec_hooks.h"
+#include "rec_ptm.h"
 
 /* ---- state ---------------------------------------------------------------- */
 
@@ -79,6 +80,13 @@ bytes_add_raw(int64_t n)
   int64_t now = __atomic_add_fetch(&g.cur_raw, n, __ATOMIC_RELAXED) +
                 __atomic_load_n(&g.cur, __ATOMIC_RELAXED);
   if (now > __atomic_load_n(&g.hi, __ATOMIC_RELAXED)) __atomic_store_n(&g.hi, now, __ATOMIC_RELAXED);
+}
+
+/* Bytes an extension reported (rec_ptm.c), from any thread, like RAW's. */
+static void
+bytes_ext(int64_t n)
+{
+  bytes_add_raw(n);
 }
 
 static inline int64_t
@@ -760,6 +768,7 @@ region_begin(void)
   rec_g.active = 1;
   g.state = ST_RECORDING;
   rec_hooks_install(&k_alloc_hooks);
+  rec_ptm_count(bytes_ext);
 }
 
 /* Stop the hooks; the live object blocks stay in the table. */
@@ -775,6 +784,7 @@ region_halt(void)
   rec_hooks_reent = 0;
   if (!rec_hooks_alive()) g.unhooked = 1;
   rec_hooks_remove();
+  rec_ptm_count(NULL);
   freelists_unwrap();
   rec_gc_stop();
   mem_emit();
@@ -800,6 +810,7 @@ static void
 teardown(void)
 {
   rec_hooks_remove();
+  rec_ptm_count(NULL);
   g.unhooked = 0;
   freelists_unwrap();
   rec_gc_stop();

@@ -1,0 +1,115 @@
+#!/bin/bash
+# record_alloc_agree.sh — an alloc trace counts what a full trace of the same
+# program counts: every object born (short strs, ints, floats, tuples), the
+# sizes sys.getsizeof gives at the end, the buffers C extensions report
+# through PyTraceMalloc_Track (numpy), the same leak groups.
+. "$(dirname "$0")/../tools/test_env.sh" && test_env record_alloc_agree --keep-on-failure
+. "$SRC/tests/tools/cli_checks.sh"
+ok() { echo "ok: $*"; }
+cmp_tool=$SRC/tests/tools/alloc_vs_full.py
+
+# both PROGRAM [RECORD OPTIONS]: $TMP/NAME.full and NAME.alloc, with leaks and peak JSON
+both() {
+  local p=$1 n=${1%.py}; shift
+  (cd "$PROGS" && "$RECORD" -o "$TMP/$n.full" "$p" >"$TMP/$n.full.out" 2>"$TMP/$n.full.err") \
+    || fail "full recording of $p: $(tail -2 "$TMP/$n.full.err")"
+  (cd "$PROGS" && "$RECORD" --detail alloc "$@" -o "$TMP/$n.alloc" "$p" >"$TMP/$n.alloc.out" 2>"$TMP/$n.alloc.err") \
+    || fail "alloc recording of $p: $(tail -2 "$TMP/$n.alloc.err")"
+  for d in full alloc; do
+    "$HEAPREEL" leaks --json "$TMP/$n.$d" >"$TMP/$n.$d.leaks" || fail "leaks $n.$d"
+    "$HEAPREEL" peak --json "$TMP/$n.$d" >"$TMP/$n.$d.peak" || fail "peak $n.$d"
+  done
+}
+
+# --- every object born is an alloc event -----------------------------------------------
+both alloc_births.py
+"$PY" - "$TMP/alloc_births.full.leaks" "$TMP/alloc_births.alloc.leaks" "$PROGS/" <<'PYEOF' \
+  && ok "objects alive at the end by type: alloc trace = full trace = what the program holds" \
+  || fail "objects by type differ"
+import json, sys
+def by_type(p):
+    j, out = json.load(open(p)), {}
+    for key in ("groups", "cyclic_garbage", "unreached"):
+        for g in j[key]:
+            if (g["file"] or "").startswith(sys.argv[3]):
+                out[g["type"]] = out.get(g["type"], 0) + g["count"]
+    return out
+f, a = by_type(sys.argv[1]), by_type(sys.argv[2])
+N = 2000
+# six lists of strs and the last loop's s (a few one-character ones are CPython's shared singletons)
+want = {"str": (6 * N - 10, 6 * N + 1), "float": (N, N), "tuple": (N, N), "dict": (N, N), "list": (12, 12)}
+for t, (lo, hi) in want.items():
+    assert f.get(t) == a.get(t), (t, f.get(t), a.get(t))
+    assert lo <= a.get(t, 0) <= hi, (t, a.get(t), lo, hi)
+assert f.get("int") == a.get("int") and a["int"] >= N, (f.get("int"), a.get("int"))
+print("by type:", {t: a[t] for t in sorted(want)})
+PYEOF
+# Born, not only alive: 14,000 strs made by the program's lines (the last loop's die at once).
+born=$("$HEAPREEL" sql "$TMP/alloc_births.alloc" "SELECT count(*) FROM events e JOIN types t ON t.id = e.type
+  JOIN strings s ON s.id = t.name WHERE e.kind = 'alloc' AND s.text = 'str'" | tail -1 | tr -d ' ')
+[ "${born:-0}" -ge 13980 ] && ok "str alloc events: $born (the program made 14,000)" \
+  || fail "str alloc events: $born, the program made 14,000"
+
+# --- sizes: sys.getsizeof at the end -----------------------------------------------------
+both alloc_sizes.py
+read -r bufs cache tags nums <"$TMP/alloc_sizes.full.out"
+"$PY" - "$TMP/alloc_sizes.alloc.leaks" "$PROGS/alloc_sizes.py" "$bufs" "$cache" "$tags" "$nums" <<'PYEOF' \
+  && ok "leaks ranks 30 bytearray(1024) first at their sys.getsizeof ($bufs bytes); dict, set, ints as the program measures" \
+  || fail "alloc leaks sizes"
+import json, sys
+j = json.load(open(sys.argv[1]))
+src = open(sys.argv[2]).read().splitlines()
+line = lambda tag: next(i + 1 for i, l in enumerate(src) if tag in l)
+bufs, cache, tags, nums = map(int, sys.argv[3:7])
+assert j["sizes"] == "sys.getsizeof", j["sizes"]
+g = j["groups"]
+assert (g[0]["type"], g[0]["line"], g[0]["count"], g[0]["bytes"]) == ("bytearray", line("# BUFS"), 30, bufs), g[0]
+def one(t, ln):
+    m = [x for x in g if x["type"] == t and x["line"] == ln]
+    assert len(m) == 1, (t, ln, m)
+    return m[0]["bytes"]
+assert one("dict", line("cache = {}")) == cache, one("dict", line("cache = {}"))
+assert one("set", line("# TAGS")) == tags
+assert one("int", line("# NUMS")) == nums
+PYEOF
+run 0 peak "$TMP/alloc_sizes.alloc"
+grep -q "(allocator blocks: each object's own, without its buffers)" "$TMP/out" \
+  && ok "peak on an alloc trace says its sizes are allocator blocks" || fail "peak's sizes: $(grep 'live then' "$TMP/out")"
+
+# --- the same leak groups as a full trace --------------------------------------------------
+for p in leak_cache alloc_births alloc_sizes; do
+  [ -f "$TMP/$p.full" ] || both $p.py
+  # every reachable group of ten objects or more; leak_cache's, every one
+  min=10; [ $p = leak_cache ] && min=1
+  "$PY" "$cmp_tool" "$TMP/$p.full.leaks" "$TMP/$p.alloc.leaks" - - "$PROGS/" groups $min >"$TMP/cmp.out" \
+    && ok "$p: leak groups (site, type, count, bytes) equal a full trace's: $(cat "$TMP/cmp.out")" \
+    || fail "$p: $(cat "$TMP/cmp.out")"
+done
+
+# --- memory C extensions report (numpy) ------------------------------------------------------
+if ! "$PY" -c 'import numpy' 2>/dev/null; then
+  echo "SKIP: numpy is not importable by $PY (apt-get install python3-numpy): the PyTraceMalloc_Track checks did not run"
+else
+  tm=$(cd "$PROGS" && "$PY" alloc_numpy.py)   # tracemalloc's peak, from the same point of the program
+  both alloc_numpy.py --start-at-mark compute
+  "$PY" - "$tm" "$TMP/alloc_numpy.alloc.peak" "$TMP/alloc_numpy.alloc.leaks" <<'PYEOF' \
+    && ok "alloc peak from the mark within 2 % of tracemalloc's ($tm bytes); the arrays lead leaks" \
+    || fail "numpy alloc peak"
+import json, sys
+tm = int(sys.argv[1]); p = json.load(open(sys.argv[2]))["peak_bytes"]
+assert abs(p - tm) <= tm * 0.02, (p, tm)
+g = json.load(open(sys.argv[3]))["groups"]
+assert g[0]["type"] == "ndarray" and g[0]["bytes"] >= 8_000_000, g[0]
+PYEOF
+  # A full trace counts from the first line: its peak over the bytes at the mark.
+  at_mark=$("$HEAPREEL" sql "$TMP/alloc_numpy.full" "SELECT bytes FROM events WHERE kind = 'mem' AND seq <
+    (SELECT seq FROM markers WHERE label = 'compute') ORDER BY seq DESC LIMIT 1" | tail -1 | tr -d ' ')
+  "$PY" - "$tm" "$TMP/alloc_numpy.full.peak" "${at_mark:-0}" <<'PYEOF' \
+    && ok "full peak over the bytes at the mark within 2 % of tracemalloc's" || fail "numpy full peak"
+import json, sys
+tm = int(sys.argv[1]); p = json.load(open(sys.argv[2]))["peak_bytes"] - int(sys.argv[3])
+assert abs(p - tm) <= tm * 0.02, (p, tm)
+PYEOF
+fi
+
+[ "$failures" = 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
