@@ -29,19 +29,22 @@ both alloc_births.py
 import json, sys
 def by_type(p):
     j, out = json.load(open(p)), {}
-    for key in ("groups", "cyclic_garbage", "unreached"):
-        for g in j[key]:
-            if (g["file"] or "").startswith(sys.argv[3]):
-                out[g["type"]] = out.get(g["type"], 0) + g["count"]
+    # What the program's globals hold (the alloc trace also lists one
+    # interpreter tuple no root reaches, another matter).
+    for g in j["groups"]:
+        if (g["file"] or "").startswith(sys.argv[3]):
+            out[g["type"]] = out.get(g["type"], 0) + g["count"]
     return out
 f, a = by_type(sys.argv[1]), by_type(sys.argv[2])
 N = 2000
-# six lists of strs and the last loop's s (a few one-character ones are CPython's shared singletons)
-want = {"str": (6 * N - 10, 6 * N + 1), "float": (N, N), "tuple": (N, N), "dict": (N, N), "list": (12, 12)}
+# six lists of strs, and the last loop's t, f and s (a few one-character ones are CPython's shared singletons)
+want = {"str": (6 * N - 10, 6 * N + 1), "float": (N, N + 1), "tuple": (N, N + 1), "dict": (N, N), "list": (12, 12)}
 for t, (lo, hi) in want.items():
     assert f.get(t) == a.get(t), (t, f.get(t), a.get(t))
     assert lo <= a.get(t, 0) <= hi, (t, a.get(t), lo, hi)
-assert f.get("int") == a.get("int") and a["int"] >= N, (f.get("int"), a.get("int"))
+# A full trace also counts the constant N (the code object's, made before
+# the first line in the alloc trace's view): one int apart at most.
+assert abs(f.get("int", 0) - a.get("int", 0)) <= 1 and a["int"] >= N, (f.get("int"), a.get("int"))
 print("by type:", {t: a[t] for t in sorted(want)})
 PYEOF
 # Born, not only alive: 14,000 strs made by the program's lines (the last loop's die at once).
