@@ -5,7 +5,7 @@ The leaks and peak of a full and an alloc trace of the same program, as
 program's own files allocated (file, line, type, count, bytes) and the
 peak (within 1 %) must agree. KINDS (comma-separated, default all three)
 names which of leaks' lists count: groups, cyclic_garbage, unreached; a
-peak of '-' is not compared. MIN_COUNT (default 1): groups of fewer objects
+peak (or leaks) of '-' is not compared. MIN_COUNT (default 1): groups of fewer objects
 in both traces are left out. Prints each difference; exits 1 on any."""
 import json
 import sys
@@ -28,7 +28,7 @@ def groups(j):
     return out
 
 
-f, a = groups(full), groups(alloc)
+f, a = (groups(full), groups(alloc)) if full and alloc else ({}, {})
 bad = []
 for k in sorted(set(f) | set(a), key=str):
     if max(f.get(k, (0, 0))[0], a.get(k, (0, 0))[0]) < min_count:
