@@ -28,10 +28,10 @@ static const char usage[] =
 
 /* What an object's bytes are at the peak. A full trace follows each
 ** object's sys.getsizeof as it changes; an alloc trace knows an object's own
-** block then, not the buffers it holds (a list's items, a dict's table):
-** those count in the peak's total, each object its own block. */
+** block then (an int's sys.getsizeof), not the buffers it holds (a list's
+** items, a dict's table): those count in the peak's total only. */
 static const char *sizes_of(ana_trace *t) {
-  return ana_trace_is_alloc(t) ? "allocator blocks: each object's own, without its buffers"
+  return ana_trace_is_alloc(t) ? "each object's own block, without the buffers it holds"
                                : "sys.getsizeof";
 }
 
@@ -51,7 +51,7 @@ static void print_json(ana_trace *t, const ana_peak *p) {
   cli_json_key(&j, "live_count"); cli_json_uint(&j, p->live_count);
   cli_json_key(&j, "live_bytes"); cli_json_uint(&j, p->live_bytes);
   cli_json_key(&j, "sizes");
-  cli_json_string(&j, ana_trace_is_alloc(t) ? "allocator blocks" : "sys.getsizeof");
+  cli_json_string(&j, ana_trace_is_alloc(t) ? "object blocks" : "sys.getsizeof");
   cli_json_key(&j, "live_by_site");
   cli_json_begin_array(&j);
   for (size_t i = 0; i < p->nlive; i++) {

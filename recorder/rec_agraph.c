@@ -88,21 +88,15 @@ size_at_end(PyObject *op, uint64_t id, size_t size)
   if (now != size) rec_emit(TRC_EV_RESIZE, id, now, 0, 0);
 }
 
-/* The same for a live int or str, inline for the common ones: an int's
-** digits, a compact ASCII str with no other representation is its block. */
+/* The same for a live str (an int's alloc event has its size already): a
+** compact ASCII one with no other representation is its block. */
 static inline void
 scalar_size_at_end(PyObject *op, uintptr_t p, uint64_t w)
 {
-  size_t now;
-  if (Py_IS_TYPE(op, &PyLong_Type)) {
-    Py_ssize_t n = Py_SIZE(op);
-    n = n < 0 ? -n : n;
-    now = offsetof(PyLongObject, ob_digit) + (size_t)(n ? n : 1) * sizeof(digit);
-  } else if (PyUnicode_IS_COMPACT_ASCII(op) && ((PyASCIIObject *)op)->wstr == NULL) {
+  if (Py_IS_TYPE(op, &PyLong_Type) ||
+      (PyUnicode_IS_COMPACT_ASCII(op) && ((PyASCIIObject *)op)->wstr == NULL))
     return;
-  } else {
-    now = rec_obj_size(op);
-  }
+  size_t now = rec_obj_size(op);
   if (now != rec_ablock_size(p, w)) rec_emit(TRC_EV_RESIZE, rec_ab_id(w), now, 0, 0);
 }
 

@@ -455,7 +455,12 @@ object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op, uint64_t stack)
   if (stack != g.site) site_changed(stack);
   struct tcache *tc = tcache_of(tp);
   uint64_t tid = tc->tp == tp && tc->tid ? tc->tid : type_id_slow(tp, tc);
-  rec_emit(TRC_EV_ALLOC, id, tid, n, (uint64_t)(uintptr_t)op);
+  /* An int's size is what sys.getsizeof says, as a full trace has it: most
+  ** come from fixed 32-byte blocks. Its digits are set by now and it never
+  ** changes, so the end of the run need not say it again for every one. */
+  size_t sz = n;
+  if (tp == &PyLong_Type) sz = rec_int_size(op);
+  rec_emit(TRC_EV_ALLOC, id, tid, sz, (uint64_t)(uintptr_t)op);
   if ((fl & (Py_TPFLAGS_TYPE_SUBCLASS | Py_TPFLAGS_BASE_EXC_SUBCLASS)) || tp == &PyModule_Type)
     born_special(tp, op, id);
 }

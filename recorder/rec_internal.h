@@ -140,6 +140,14 @@ int rec_obj_is_container(PyObject *op);
 /* What sys.getsizeof(op) says, without running a class's own __sizeof__
 ** (such an object gets its basic size). */
 size_t rec_obj_size(PyObject *op);
+/* sys.getsizeof of an exact int. */
+static inline size_t
+rec_int_size(PyObject *op)
+{
+  Py_ssize_t n = Py_SIZE(op);   /* 0 has one digit's room */
+  n = n < 0 ? -n : n;
+  return offsetof(PyLongObject, ob_digit) + (size_t)(n ? n : 1) * sizeof(digit);
+}
 void rec_cand_add(PyObject *op, uint64_t id);  /* check op's count if it is still that object */
 static inline void
 rec_cand_obj(rec_obj *o)         /* check o's count after this instruction */

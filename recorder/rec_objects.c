@@ -180,11 +180,7 @@ static size_t
 obj_size_fast(PyObject *op)
 {
   PyTypeObject *tp = Py_TYPE(op);
-  if (tp == &PyLong_Type) {
-    Py_ssize_t n = Py_SIZE(op);   /* 0 has one digit's room */
-    n = n < 0 ? -n : n;
-    return offsetof(PyLongObject, ob_digit) + (size_t)(n ? n : 1) * sizeof(digit);
-  }
+  if (tp == &PyLong_Type) return rec_int_size(op);
   if (tp == &PyList_Type)
     return sizeof(PyListObject) + (size_t)((PyListObject *)op)->allocated * sizeof(PyObject *) +
            _PyType_PreHeaderSize(tp);

@@ -93,8 +93,8 @@ assert one("set", line("# TAGS")) == tags
 assert one("int", line("# NUMS")) == nums
 PYEOF
 run 0 peak "$TMP/alloc_sizes.alloc"
-grep -q "(allocator blocks: each object's own, without its buffers)" "$TMP/out" \
-  && ok "peak on an alloc trace says its sizes are allocator blocks" || fail "peak's sizes: $(grep 'live then' "$TMP/out")"
+grep -q "(each object's own block, without the buffers it holds)" "$TMP/out" \
+  && ok "peak on an alloc trace says its sizes are object blocks" || fail "peak's sizes: $(grep 'live then' "$TMP/out")"
 
 # --- the same leak groups as a full trace --------------------------------------------------
 for p in leak_cache alloc_births alloc_sizes; do
