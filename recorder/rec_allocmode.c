@@ -212,7 +212,10 @@ static void
 types_learn(PyTypeObject *tp, int depth)
 {
   if (depth > 64 || rec_map_put(&g.types, (uintptr_t)tp, 1) != HR_OK) return;
-  PyObject *subs = PyObject_CallMethod((PyObject *)tp, "__subclasses__", NULL);
+  /* type.__subclasses__(tp): tp.__subclasses__() on `type` itself finds the
+  ** unbound method, so the metaclasses (ABCMeta, EnumType) and every class
+  ** they made before recording would stay unknown, and their instances unborn. */
+  PyObject *subs = PyObject_CallMethod((PyObject *)&PyType_Type, "__subclasses__", "O", (PyObject *)tp);
   if (subs == NULL) {
     PyErr_Clear();
     return;
@@ -673,6 +676,10 @@ REC_HOOKS_DEFINE(k_alloc_hooks, k_alloc_ops);
 
 /* ---- free lists ------------------------------------------------------------------------ */
 
+/* CPython keeps dead list, tuple, dict and float objects for reuse, and
+** one slice: each is given back to the allocator once its type's
+** deallocator ran, so the next one is born through it. */
+
 static void
 drain_lists(void)
 {
@@ -714,6 +721,15 @@ drain_floats(void)
   }
 }
 
+static void
+drain_slice(void)
+{
+  PyInterpreterState *in = _PyInterpreterState_GET();
+  PySliceObject *sl = in->slice_cache;
+  in->slice_cache = NULL;
+  if (sl != NULL) PyObject_GC_Del(sl);
+}
+
 /* After a free-list type's deallocator ran: the list it filled goes back to
 ** the allocator, so the next object of that type is an allocation we see. */
 static void
@@ -724,6 +740,7 @@ freelist_freed(PyTypeObject *tp, Py_ssize_t tuple_size)
     if (tuple_size >= 1 && tuple_size <= PyTuple_NFREELISTS) drain_tuples(tuple_size);
   } else if (tp == &PyDict_Type) drain_dicts();
   else if (tp == &PyFloat_Type) drain_floats();
+  else if (tp == &PySlice_Type) drain_slice();
 }
 
 /* A type dies: its address leaves the known types, so an object later
@@ -743,7 +760,9 @@ static int
 freelists_wrap(void)
 {
   static const rec_death_ops ops = {NULL, freelist_freed, type_died};
-  static PyTypeObject *const types[] = {&PyList_Type, &PyTuple_Type, &PyDict_Type, &PyFloat_Type};
+  static PyTypeObject *const types[] = {&PyList_Type, &PyTuple_Type, &PyDict_Type, &PyFloat_Type,
+                                         &PySlice_Type};
+  drain_slice();
   drain_lists();
   drain_dicts();
   drain_tuples(0);

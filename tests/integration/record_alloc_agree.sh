@@ -97,10 +97,12 @@ grep -q "(each object's own block, without the buffers it holds)" "$TMP/out" \
   && ok "peak on an alloc trace says its sizes are object blocks" || fail "peak's sizes: $(grep 'live then' "$TMP/out")"
 
 # --- the same leak groups as a full trace --------------------------------------------------
-for p in leak_cache alloc_births alloc_sizes; do
+# alloc_kinds: instances of classes whose metaclass existed before the
+# recording (Fraction), slices from CPython's one-slice cache, wide strs.
+for p in leak_cache alloc_births alloc_sizes alloc_kinds; do
   [ -f "$TMP/$p.full" ] || both $p.py
-  # every reachable group of ten objects or more; leak_cache's, every one
-  min=10; [ $p = leak_cache ] && min=1
+  # every reachable group of ten objects or more; leak_cache's and alloc_kinds', every one
+  min=10; [ $p = leak_cache ] || [ $p = alloc_kinds ] && min=1
   # and the peak within 1 % where the program, not start-up, makes it
   peaks="- -"; [ $p = alloc_births ] && peaks="$TMP/$p.full.peak $TMP/$p.alloc.peak"
   "$PY" "$cmp_tool" "$TMP/$p.full.leaks" "$TMP/$p.alloc.leaks" $peaks "$PROGS/" groups $min >"$TMP/cmp.out" \
