@@ -22,6 +22,11 @@ def groups(j):
         for g in j[key]:
             if not (g["file"] or "").startswith(prog_dir):
                 continue
+            # A function's code object is the compiler's, made before the
+            # first line: an alloc trace leaves it out, a full trace counts
+            # it at the def line once a path reaches it (function -> __code__).
+            if g["type"] == "code":
+                continue
             k = (g["file"][len(prog_dir):], g["line"], g["type"])
             c, b = out.get(k, (0, 0))
             out[k] = (c + g["count"], b + g["bytes"])
