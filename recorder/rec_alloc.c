@@ -177,11 +177,17 @@ gc_callback(PyObject *self, PyObject *args)
   PyObject *info;
   if (!PyArg_ParseTuple(args, "sO", &phase, &info)) return NULL;
   if (rec_g.active && PyDict_Check(info)) {
+    /* The lookups make and drop a str for each key: the recorder's own
+    ** objects, not the program's, and at the stop phase still inside the
+    ** run (they would pass for its garbage). The hooks let them through. */
+    int reent = rec_hooks_reent;
+    rec_hooks_reent = 1;
     PyObject *g = PyDict_GetItemString(info, "generation");
     PyObject *c = PyDict_GetItemString(info, "collected");
     uint64_t gen = g ? (uint64_t)PyLong_AsLong(g) : 0;
     uint64_t col = c ? (uint64_t)PyLong_AsLong(c) : 0;
     if (PyErr_Occurred()) PyErr_Clear();
+    rec_hooks_reent = reent;
     if (phase[0] == 's' && phase[1] == 't' && phase[2] == 'a') {
       rec_emit(TRC_EV_GC, gen, TRC_GC_START, 0, 0);
       rec_g.in_gc = 1;
