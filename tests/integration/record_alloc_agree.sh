@@ -63,7 +63,7 @@ PYEOF
 "$PY" - "$TMP/born.full" "$TMP/born.alloc" <<'PYEOF' && ok "objects born by type: the alloc trace sees what the full trace sees" \
   || fail "objects born by type differ"
 import json, sys
-f, a = ({r["type"]: r["n"] for r in json.load(open(p))} for p in sys.argv[1:3])
+f, a = ({r["type"]: r["n"] for r in json.load(open(p))["rows"]} for p in sys.argv[1:3])
 for t in ("str", "float", "tuple", "list", "dict"):
     assert f[t] - 5 <= a.get(t, 0) <= f[t] * 1.25, (t, f[t], a.get(t))
 assert a["int"] >= f["int"] - 5, (f["int"], a["int"])
