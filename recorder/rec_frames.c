@@ -469,8 +469,18 @@ rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended)
     return;
   }
   if (rec_g.detail_full) {
+    PyObject **lp = fr->fo->f_frame ? fr->fo->f_frame->localsplus : NULL;
     for (int i = 0; i < fr->n; i++) {
       rec_ref *r = &fr->slots[i];
+      /* A cell or free slot holds the cell itself: clearing the frame drops
+      ** that reference after this event, so the caller's next instruction
+      ** sees the cell's count fall (a closure's cell goes back to 1). */
+      PyObject *cell = NULL;
+      if (lp && (fr->cc->kinds[i] & (CO_FAST_CELL | CO_FAST_FREE))) slot_value(fr, lp, i, &cell);
+      if (cell) {
+        rec_obj *co = rec_obj_find(cell);
+        if (co) rec_cand_obj(co);
+      }
       if (r->op == NULL) continue;
       int kind = (fr->cc->kinds[i] & (CO_FAST_CELL | CO_FAST_FREE)) ? TRC_SLOT_CELL : TRC_SLOT_LOCAL;
       rec_emit(TRC_EV_UNBIND, fr->id, kind, fr->cc->names[i], r->id);

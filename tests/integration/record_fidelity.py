@@ -164,6 +164,12 @@ def main():
             v = m["slots"].get((c[0], "contents", "cell")) if c else None
             got = m["objs"][v[0]]["addr"] if v and v[0] in m["objs"] else None
             report(got == int(args[2]), desc + " (trace: %s)" % got)
+        elif what == "cellrc":
+            # the reference count of a function's closure[i] cell
+            oid = resolve(m, args[0])
+            c = m["slots"].get((oid, "closure", "closure[%s]" % args[1]))
+            got = m["rc"].get(c[0]) if c else None
+            report(got == int(args[2]), desc + " (trace: %s)" % got)
         elif what == "genlocals":
             # the slots of FUNC's one frame (a suspended generator's included)
             fids = [f for f, (fn, th) in FRAMES.items() if fn == args[0]]

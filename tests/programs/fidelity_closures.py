@@ -28,6 +28,9 @@ chk("m_counter", "closure", "counter", *cells(counter))
 chk("m_counter", "cell", "counter", 0, id(counter.__closure__[0].cell_contents))
 chk("m_counter", "cell", "counter", 1, id(counter.__closure__[1].cell_contents))
 chk("m_counter", "rc", "counter", sys.getrefcount(counter) - 1)
+# make_counter's frame held the cells too: they drop back to 1 when it returns
+chk("m_counter", "cellrc", "counter", 0, sys.getrefcount(counter.__closure__[0]) - 1)
+chk("m_counter", "cellrc", "counter", 1, sys.getrefcount(counter.__closure__[1]) - 1)
 chk("m_counter", "attrs", "make_counter",
     "__defaults__=%d" % id(make_counter.__defaults__),
     "__kwdefaults__=%d" % id(make_counter.__kwdefaults__))
