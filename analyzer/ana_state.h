@@ -61,6 +61,10 @@ typedef struct ana_obj {
   ana_slots slots;   /* outgoing references */
 } ana_obj;
 
+/* Whether o's value is known: an intvalue of 0 (the int 0) is a value, and
+** so is any value event's text ('', False, 0.0 have string ids too). */
+static inline int ana_obj_has_value(const ana_obj *o) { return o->value != 0 || o->is_int; }
+
 typedef struct ana_frame {
   uint64_t id, location, parent, thread; /* location: the code's first line */
   uint64_t call_seq, call_step;

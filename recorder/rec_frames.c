@@ -426,7 +426,7 @@ slots_diff(rec_frame *fr)
       }
     }
     if (cell) {
-      rec_obj *co = rec_obj_see(cell);
+      rec_obj *co = rec_cell_see(cell, fr->cc->names[i]);
       if (co) {
         rec_obj_diff(co, REC_DIFF_FULL, NULL);
         rec_cand_add(cell, co->id);

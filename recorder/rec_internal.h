@@ -132,6 +132,7 @@ rec_obj_find(PyObject *op)
   return o != NULL ? o : rec_obj_find_slow(op);
 }
 rec_obj *rec_obj_see(PyObject *op);          /* track when new; NULL on failure */
+rec_obj *rec_cell_see(PyObject *cell, uint64_t name); /* rec_obj_see, a new cell named `name` */
 uint64_t rec_obj_id(PyObject *op);           /* id, tracking when new; 0 for NULL */
 rec_obj *rec_obj_adopt(PyObject *op, uint64_t id, size_t size); /* alloc event written elsewhere */
 void rec_obj_shadow(rec_obj *o);             /* start recording its slots */

@@ -239,6 +239,20 @@ class_is_recorded(PyObject *op)
   return PyType_Check(op) && (((PyTypeObject *)op)->tp_flags & Py_TPFLAGS_HEAPTYPE);
 }
 
+/* A cell is named after the variable it holds (co_cellvars, co_freevars):
+** the name is known where the cell is first met, in a frame's slots or a
+** function's closure, and nowhere else. */
+static uint64_t g_cell_name;
+
+rec_obj *
+rec_cell_see(PyObject *cell, uint64_t name)
+{
+  g_cell_name = name;
+  rec_obj *o = rec_obj_see(cell);
+  g_cell_name = 0;
+  return o;
+}
+
 rec_obj *
 rec_obj_see(PyObject *op)
 {
@@ -283,7 +297,7 @@ rec_obj_see(PyObject *op)
   if (rec_value_int(op, &iv)) {
     rec_emit(TRC_EV_INTVALUE, o->id, (uint64_t)iv, 0, 0);
   } else {
-    uint64_t value = rec_value_id(op);
+    uint64_t value = g_cell_name && PyCell_Check(op) ? g_cell_name : rec_value_id(op);
     if (value) rec_emit(TRC_EV_VALUE, o->id, value, 0, 0);
   }
   /* An alloc says the object holds one reference (FORMAT.md): only another
@@ -723,9 +737,18 @@ func_full(rec_obj *o)
   PyFunctionObject *f = (PyFunctionObject *)o->op;
   rec_g.stamp++;
   PyObject *cl = f->func_closure;
+  /* 3.11 keeps the free variables' names last in co_localsplusnames. */
+  PyCodeObject *co = PyCode_Check(f->func_code) ? (PyCodeObject *)f->func_code : NULL;
+  PyObject *names = co ? co->co_localsplusnames : NULL;
+  Py_ssize_t first = co ? co->co_nlocalsplus - co->co_nfreevars : 0;
   if (cl != NULL && PyTuple_Check(cl))
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cl); i++)
-      pair_see(o, REC_FUNC_KEY_CELL(i), KEY_FUNC, PyTuple_GET_ITEM(cl, i));
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cl); i++) {
+      PyObject *cell = PyTuple_GET_ITEM(cl, i);
+      if (names && PyTuple_Check(names) && first >= 0 && first + i < PyTuple_GET_SIZE(names) &&
+          PyCell_Check(cell) && rec_obj_find(cell) == NULL)
+        rec_cell_see(cell, rec_str_id(PyTuple_GET_ITEM(names, first + i)));
+      pair_see(o, REC_FUNC_KEY_CELL(i), KEY_FUNC, cell);
+    }
   if (f->func_defaults != NULL)
     pair_see(o, REC_FUNC_KEY_DEFAULTS, KEY_FUNC, f->func_defaults);
   if (f->func_kwdefaults != NULL)

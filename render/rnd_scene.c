@@ -99,7 +99,7 @@ static int is_leaf(struct build *b, const ana_obj *o) {
 static const char *inline_value(struct build *b, uint64_t id, char *buf, size_t n) {
   if (!b->o->inline_primitives) return NULL;
   const ana_obj *x = ana_state_obj(b->s, id);
-  if (!x || !x->value) return NULL;
+  if (!x || !ana_obj_has_value(x)) return NULL;
   if (kind_of(ana_trace_type_name(b->t, x->type), x) != RND_K_SCALAR) return NULL;
   return ana_value_short(b->t, x, buf, n);
 }
@@ -202,7 +202,8 @@ static int object_rows(struct build *b, const ana_obj *o, rnd_box *x) {
 static int named_title(ana_trace *t, const char *type, const ana_obj *o, rnd_box *x) {
   static const char *const kinds[][2] = {
     {"function", "function"}, {"type", "class"}, {"module", "module"},
-    {"builtin_function_or_method", "builtin"}, {"method", "method"}, {"code", "code"}};
+    {"builtin_function_or_method", "builtin"}, {"method", "method"}, {"code", "code"},
+    {"cell", "cell"}};   /* a cell by the variable it holds: `cell count` */
   if (!o->value) return 0;
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
     if (strcmp(type, kinds[i][0]) != 0) continue;
@@ -226,7 +227,7 @@ int rnd_scene_obj_header(ana_trace *t, const ana_obj *o, rnd_box *x) {
   x->kind = (uint8_t)kind_of(type, o);
   if (named_title(t, type, o, x)) return x->title ? HR_OK : HR_ENOMEM;
   x->title = hr_strdup(type);
-  int valued = o->value || o->is_int;   /* an intvalue of 0 is a value too */
+  int valued = ana_obj_has_value(o);
   if (valued && ana_value_short(t, o, val, sizeof val)) x->sub = hr_strdup(val);
   return !x->title || (valued && !x->sub) ? HR_ENOMEM : HR_OK;
 }
