@@ -110,10 +110,13 @@ static void key_cell(rnd_buf *b, const rnd_row *r, const rnd_palette *p, int rig
 
 static void frame_table(rnd_buf *b, const rnd_box *f, size_t fi, const ana_map *drawn,
                         const rnd_palette *p) {
-  const char *border = f->active ? p->active : p->line;
+  /* A frame that just returned (its value not bound yet) is dashed and muted. */
+  int gone = f->mark == RND_GONE;
+  const char *border = f->active ? p->active : gone ? p->muted : p->line;
   rnd_buf_printf(b, "<TR><TD><TABLE BORDER=\"%d\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
-                 "CELLPADDING=\"5\" COLOR=\"%s\" BGCOLOR=\"%s\">",
-                 f->active ? 3 : 1, border, p->body[RND_K_FRAME]);
+                 "CELLPADDING=\"5\" COLOR=\"%s\" BGCOLOR=\"%s\"%s>",
+                 f->active ? 3 : 1, border, gone ? p->cluster : p->body[RND_K_FRAME],
+                 gone ? " STYLE=\"dashed\"" : "");
   rnd_buf_printf(b, "<TR><TD ALIGN=\"LEFT\" BGCOLOR=\"%s\"><B>",
                  f->active ? p->head[RND_K_SEQ] : p->head[RND_K_FRAME]);
   rnd_buf_text(b, f->title, KEY_CHARS);
@@ -129,7 +132,7 @@ static void frame_table(rnd_buf *b, const rnd_box *f, size_t fi, const ana_map *
     snprintf(port, sizeof port, "f%zur%u", fi, k);
     rnd_buf_puts(b, "<TR>");
     key_cell(b, r, p, 0);
-    value_cell(b, r, port, r->obj && ana_map_get(drawn, r->obj), p->body[RND_K_FRAME], p);
+    value_cell(b, r, port, r->obj && ana_map_get(drawn, r->obj), gone ? p->cluster : p->body[RND_K_FRAME], p);
     rnd_buf_puts(b, "</TR>");
   }
   if (!f->nrows)
@@ -152,7 +155,7 @@ static char *object_label(const rnd_box *x, const ana_map *drawn, const rnd_opti
                           const rnd_palette *p) {
   rnd_buf b;
   rnd_buf_init(&b);
-  int ghost = x->mark == RND_GONE, dim = x->group == RND_G_UNREACHED;
+  int ghost = x->mark == RND_GONE, dim = x->group != RND_G_HEAP;
   const char *head = ghost || dim ? p->cluster : p->head[x->kind];
   const char *body = ghost || dim ? p->cluster : p->body[x->kind];
   const char *border = x->mark == RND_NEW ? p->accent : ghost || dim ? p->muted : p->line;
@@ -368,14 +371,22 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
   Agraph_t *ch = bad ? NULL : cluster(g, "cluster_heap", th, p, 0);
   hr_free(ts);
   hr_free(th);
-  Agraph_t *cu = NULL;
+  Agraph_t *cu = NULL, *cx = NULL;
   bad |= (sc->nframes && !cs) || !ch;
+  /* Garbage still alive awaits the collector; ghosts alone were its victims. */
+  int awaiting = 0;
+  for (size_t i = 0; i < sc->nobjs; i++)
+    awaiting |= sc->objs[i].group == RND_G_UNREACHED && sc->objs[i].mark != RND_GONE;
   for (size_t i = 0; !bad && i < sc->nobjs; i++) {
     const rnd_box *x = &sc->objs[i];
     Agraph_t *c = ch;
     if (x->group == RND_G_UNREACHED) {
-      if (!cu) cu = cluster(g, "cluster_unreached", "Unreachable, awaiting the collector", p, 1);
+      if (!cu) cu = cluster(g, "cluster_unreached", awaiting ? "Garbage: unreachable, awaiting the collector"
+                                                            : "Garbage, freed by the collector", p, 1);
       if (!(c = cu)) { bad = 1; break; }
+    } else if (x->group == RND_G_HIDDEN) {
+      if (!cx) cx = cluster(g, "cluster_hidden", "Alive, reached only through what is not drawn", p, 1);
+      if (!(c = cx)) { bad = 1; break; }
     }
     char name[32];
     snprintf(name, sizeof name, "o%llu", (unsigned long long)x->id);
@@ -397,6 +408,15 @@ Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
       ** through the frames above, over their text. */
       if (h) bad |= add_edge(g, stack, port, "e", h, &f->rows[k], p, &nedges);
     }
+  }
+  /* Garbage and hidden objects sit in the objects' column, right of the
+  ** stack, not left of it: an invisible edge from the stack ranks them. */
+  for (size_t i = 0; !bad && stack && i < sc->nobjs; i++) {
+    if (sc->objs[i].group == RND_G_HEAP) continue;
+    char name[32];
+    snprintf(name, sizeof name, "e%u", nedges++);
+    Agedge_t *e = agedge(g, stack, ana_map_get(&drawn, sc->objs[i].id), name, 1);
+    bad |= !e || agsafeset(e, "style", "invis", "") != 0;
   }
   size_t *first = NULL;
   uint8_t *back = bad ? NULL : back_rows(sc, &order, &first);

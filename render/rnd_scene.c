@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ana_finished.h"
+#include "ana_garbage.h"
 #include "ana_map.h"
 #include "ana_stacks.h"
 #include "ana_state.h"
@@ -28,6 +29,8 @@ struct build {
   ana_map binds, unbinds;   /* slot key -> 1: slots bound / unbound since the previous step */
   ana_map born, freed;      /* object id -> 1: allocated / freed since the previous step */
   uint64_t ret_obj;         /* the running frame returns this object in this step */
+  uint64_t held_frame, held_obj; /* a callee returned held_obj in the previous step */
+  ana_map garbage, pgarbage;/* object id -> 1: garbage now / at the previous step */
   uint64_t *queue;          /* object ids in breadth-first order */
   size_t nq, capq;
   size_t cap_objs;
@@ -304,17 +307,71 @@ static int frame_box(struct build *b, const ana_frame *f, int on_stack, rnd_box 
   return HR_OK;
 }
 
+/* A callee that returned in the previous step an object nothing holds yet
+** but the value stack (the caller has not bound it): the frame, drawn as
+** returned, with its `return` row, so the value does not vanish for a step. */
+static int held_return(struct build *b, int *has) {
+  *has = 0;
+  const ana_obj *o = b->held_obj ? ana_state_obj(b->s, b->held_obj) : NULL;
+  if (!o || o->preexisting || b->o->focus) return HR_OK;
+  uint64_t holders = 0;   /* recorded references to it: slots of frames and objects */
+  size_t n = 0, nf = 0;
+  const ana_frame **frames = ana_state_frames(b->s, &nf);
+  if (!frames && ana_state_nframes(b->s)) return HR_ENOMEM;
+  for (size_t i = 0; i < nf; i++)
+    for (uint32_t k = 0; k < frames[i]->slots.n; k++) holders += frames[i]->slots.v[k].obj == o->id;
+  hr_free(frames);
+  const ana_obj **all = ana_state_objs(b->s, &n);
+  if (!all && ana_state_nobjs(b->s)) return HR_ENOMEM;
+  for (size_t i = 0; i < n && !holders; i++)
+    for (uint32_t k = 0; k < all[i]->slots.n; k++) holders += all[i]->slots.v[k].obj == o->id;
+  hr_free(all);
+  *has = holders == 0;
+  return HR_OK;
+}
+
+static int returned_frame_box(struct build *b, rnd_box *x) {
+  const ana_frame_info *fi = ana_trace_frame_info(b->t, b->held_frame);
+  ana_loc code = ana_trace_location(b->t, fi ? fi->location : 0);
+  const char *name = code.function ? strrchr(code.function, '.') : NULL;
+  name = name && name[1] && code.function[0] != '<' ? name + 1 : code.function ? code.function : "?";
+  x->id = b->held_frame;
+  x->kind = RND_K_FRAME;
+  x->refcount = -1;
+  x->mark = RND_GONE;
+  x->title = hr_strdup(name);
+  x->sub = hr_strdup("returned");
+  x->rows = hr_calloc(1, sizeof *x->rows);
+  if (!x->title || !x->sub || !x->rows) return HR_ENOMEM;
+  rnd_row *r = &x->rows[x->nrows++];
+  r->key = hr_strdup("return");
+  r->is_return = 1;
+  char val[512];
+  const char *iv = inline_value(b, b->held_obj, val, sizeof val);
+  if (iv) r->text = hr_strdup(iv);
+  else r->obj = b->held_obj;
+  return !r->key || (iv && !r->text) ? HR_ENOMEM : HR_OK;
+}
+
 static int build_frames(struct build *b) {
   rnd_scene *sc = b->sc;
   size_t n = b->v.nframes;
-  sc->frames = n ? hr_calloc(n, sizeof *sc->frames) : NULL;
-  if (n && !sc->frames) return HR_ENOMEM;
+  int held = 0, rc = held_return(b, &held);
+  if (rc) return rc;
+  sc->frames = n + held ? hr_calloc(n + held, sizeof *sc->frames) : NULL;
+  if (n + held && !sc->frames) return HR_ENOMEM;
+  /* The returned frame where it was: above the running one, newest on top. */
+  if (held && !b->o->oldest_on_top && (rc = returned_frame_box(b, &sc->frames[sc->nframes++])))
+    return rc;
   for (size_t i = 0; i < n; i++) {
     /* The running stack first (newest or oldest on top), then other live frames. */
     size_t ns = b->v.nstack, src = i;
     if (i < ns && !b->o->oldest_on_top) src = ns - 1 - i;
     int rc = frame_box(b, b->v.frames[src], src < ns, &sc->frames[sc->nframes++]);
     if (rc) return rc;
+    if (held && b->o->oldest_on_top && i + 1 == ns &&
+        (rc = returned_frame_box(b, &sc->frames[sc->nframes++])))
+      return rc;
   }
   return HR_OK;
 }
@@ -355,12 +412,38 @@ static int build_reachable(struct build *b) {
   return HR_OK;
 }
 
-/* Objects the previous step's diagram showed and that were freed since: ghosts. */
+static int ghost_box(struct build *b, const ana_obj *o, int group);
+
+/* Objects the previous step's diagram showed, and the previous step's
+** garbage, that were freed since: ghosts (the collector's victims among the
+** garbage). */
 static int build_ghosts(struct build *b) {
-  char val[512];
+  int rc;
   for (size_t i = 0; b->prev && i < b->pv.nobjs; i++) {
     const ana_obj *o = b->pv.objs[i];
     if (!ana_map_get(&b->freed, o->id) || ana_state_obj(b->s, o->id)) continue;
+    if (ana_map_get(&b->pgarbage, o->id)) continue;   /* below, with the garbage */
+    if ((rc = ghost_box(b, o, RND_G_HEAP))) return rc;
+  }
+  if (!b->prev || !b->pgarbage.n) return HR_OK;
+  size_t n = 0, drawn = 0;
+  const ana_obj **all = ana_state_objs(b->prev, &n);   /* by id: a stable order */
+  if (!all && n) return HR_ENOMEM;
+  for (size_t i = 0; i < n && drawn < UNREACHED_MAX; i++) {
+    const ana_obj *o = all[i];
+    if (!ana_map_get(&b->pgarbage, o->id) || !ana_map_get(&b->freed, o->id) ||
+        ana_state_obj(b->s, o->id))
+      continue;
+    if ((rc = ghost_box(b, o, RND_G_UNREACHED))) { hr_free(all); return rc; }
+    drawn++;
+  }
+  hr_free(all);
+  return HR_OK;
+}
+
+static int ghost_box(struct build *b, const ana_obj *o, int group) {
+  char val[512];
+  {
     rnd_box *x = new_obj_box(b);
     if (!x) return HR_ENOMEM;
     const char *type = ana_trace_type_name(b->t, o->type);
@@ -371,6 +454,7 @@ static int build_ghosts(struct build *b) {
     x->kind = (uint8_t)kind_of(type, o);
     x->mark = RND_GONE;
     x->leaf = 1;
+    x->group = (uint8_t)group;
     if (!named_title(b->t, type, o, x)) {
       x->title = hr_strdup(type);
       if (ana_value_short(b->t, o, val, sizeof val)) x->sub = hr_strdup(val);
@@ -380,19 +464,24 @@ static int build_ghosts(struct build *b) {
   return HR_OK;
 }
 
+/* The garbage no reference in the trace reaches, always; with --all-objects
+** also the live objects reached only through what is not drawn. */
 static int build_unreached(struct build *b) {
   size_t n = 0, drawn = 0;
   const ana_obj **all = ana_state_objs(b->s, &n);
   if (!all && n) return HR_ENOMEM;
   int rc = HR_OK;
-  for (size_t i = 0; i < n && rc == HR_OK && drawn < UNREACHED_MAX; i++) {
-    const ana_obj *o = all[i];
-    if (ana_map_get(&b->depth, o->id) || (o->preexisting && !b->o->expand)) continue;
-    rnd_box *x = new_obj_box(b);
-    if (!x) { rc = HR_ENOMEM; break; }
-    rc = object_box(b, o, x, RND_G_UNREACHED);
-    drawn++;
-  }
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < n && rc == HR_OK && drawn < UNREACHED_MAX; i++) {
+      const ana_obj *o = all[i];
+      int garbage = ana_map_get(&b->garbage, o->id) != NULL;
+      if (ana_map_get(&b->depth, o->id) || (o->preexisting && !b->o->expand)) continue;
+      if (pass == 0 ? !garbage : garbage || !b->o->all_objects) continue;
+      rnd_box *x = new_obj_box(b);
+      if (!x) { rc = HR_ENOMEM; break; }
+      rc = object_box(b, o, x, garbage ? RND_G_UNREACHED : RND_G_HIDDEN);
+      drawn++;
+    }
   hr_free(all);
   return rc;
 }
@@ -409,6 +498,18 @@ static int on_change(void *ctx, const trc_event *ev) {
     case TRC_EV_FREE: return ana_map_put(&b->freed, ev->f[0], one);
     default: return 0;
   }
+}
+
+/* A callee of the running frame returning in the previous step. */
+static int on_callee_return(void *ctx, const trc_event *ev) {
+  struct build *b = ctx;
+  if (ev->kind != TRC_EV_RETURN || ev->f[0] == b->frame || !ev->f[1]) return 0;
+  const ana_frame_info *fi = ana_trace_frame_info(b->t, ev->f[0]);
+  if (fi && fi->parent == b->frame) {
+    b->held_frame = ev->f[0];
+    b->held_obj = ev->f[1];
+  }
+  return 0;
 }
 
 static int on_return(void *ctx, const trc_event *ev) {
@@ -448,8 +549,11 @@ static int load_states(struct build *b, const rnd_point *p, const rnd_point *sin
     b->location = ev.f[1];
     prev_step = p->step - 1;
     rc = ana_trace_scan(b->t, TRC_SCAN_STEP, p->step, p->step, on_return, b);
+    if (rc == HR_OK && p->step > 1)
+      rc = ana_trace_scan(b->t, TRC_SCAN_STEP, p->step - 1, p->step - 1, on_callee_return, b);
     if (rc) return rc;
   }
+  if ((rc = ana_garbage_find(b->s, &b->garbage))) return rc;
   if (b->o->no_changes || (!since && prev_step < 1)) return HR_OK;
   if (!(b->prev = ana_state_new())) return HR_ENOMEM;
   uint64_t lo;
@@ -463,6 +567,8 @@ static int load_states(struct build *b, const rnd_point *p, const rnd_point *sin
   }
   uint64_t hi = ana_state_seq(b->s);
   if (hi >= lo && (rc = ana_trace_scan(b->t, TRC_SCAN_SEQ, lo, hi, on_change, b))) return rc;
+  /* The previous garbage matters only for the ghosts of what was freed since. */
+  if (b->freed.n && (rc = ana_garbage_find(b->prev, &b->pgarbage))) return rc;
   return ana_view_build(b->t, b->prev, ev.f[0], b->v.flags, &b->pv);
 }
 
@@ -520,7 +626,7 @@ int rnd_scene_build_since(ana_trace *t, const rnd_point *p, const rnd_point *sin
   if (rc == HR_OK) rc = check_focus(&b);
   if (rc == HR_OK) rc = build_reachable(&b);
   if (rc == HR_OK) rc = build_ghosts(&b);
-  if (rc == HR_OK && o->all_objects) rc = build_unreached(&b);
+  if (rc == HR_OK) rc = build_unreached(&b);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   ana_view_reset(&b.v);
   ana_view_reset(&b.pv);
@@ -532,6 +638,8 @@ int rnd_scene_build_since(ana_trace *t, const rnd_point *p, const rnd_point *sin
   ana_map_reset(&b.unbinds);
   ana_map_reset(&b.born);
   ana_map_reset(&b.freed);
+  ana_map_reset(&b.garbage);
+  ana_map_reset(&b.pgarbage);
   hr_free(b.queue);
   ana_threads_reset(&b.threads);
   if (rc) rnd_scene_reset(sc);

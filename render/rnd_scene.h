@@ -2,9 +2,13 @@
 **
 ** The scene is built from the analyzer's state at a point and its view
 ** (ana_view.h): the stack's frames in drawing order, the heap objects the
-** frames reach (within --focus, --depth and --max-items), the unreachable
-** live objects (--all-objects), and what changed since the previous step:
-** new bindings and objects, objects freed (ghosts) and names just unbound.
+** frames reach (within --focus, --depth and --max-items), the garbage no
+** reference in the trace reaches (cycles awaiting the collector), with
+** --all-objects the other live objects, and what changed since the previous
+** step: new bindings and objects, objects freed (ghosts, the collector's
+** victims among them) and names just unbound. A value a call just returned
+** that nothing holds yet but the value stack stays on its frame's `return`
+** row, the frame drawn as returned.
 ** Strings in a scene are raw (unescaped); rnd_graph escapes them.
 */
 #ifndef RND_SCENE_H
@@ -27,7 +31,11 @@ enum rnd_kind {            /* what colour a box gets */
   RND_K_CODE, RND_K_OTHER, RND_K_NKINDS
 };
 
-enum rnd_group { RND_G_HEAP = 0, RND_G_UNREACHED = 1 };
+enum rnd_group {
+  RND_G_HEAP = 0,
+  RND_G_UNREACHED = 1,     /* garbage: no reference in the trace reaches it (ana_garbage.h) */
+  RND_G_HIDDEN = 2         /* --all-objects: alive, reached only through what is not drawn */
+};
 
 typedef struct rnd_row {
   char *key;        /* owned: the left cell (name, index, dict key, attribute) */
