@@ -626,7 +626,8 @@ int rnd_scene_build_since(ana_trace *t, const rnd_point *p, const rnd_point *sin
   if (rc == HR_OK) rc = check_focus(&b);
   if (rc == HR_OK) rc = build_reachable(&b);
   if (rc == HR_OK) rc = build_ghosts(&b);
-  if (rc == HR_OK) rc = build_unreached(&b);
+  /* --focus shows what one name reaches: the garbage only with --all-objects. */
+  if (rc == HR_OK && (!o->focus || o->all_objects)) rc = build_unreached(&b);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   ana_view_reset(&b.v);
   ana_view_reset(&b.pv);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ana_cycles.h"
+#include "ana_garbage.h"
 #include "ana_leaks.h"
 #include "ana_peak.h"
 #include "ana_scc.h"
@@ -73,6 +74,41 @@ static void test_scc_shapes(void) {
   ana_state_free(s);
 }
 
+/* Garbage is what no reference reaches, counting the references the trace
+** cannot see through the objects' counts. */
+static int garbage_once(void *s);
+
+static void test_garbage(void) {
+  ana_state *s = ana_state_new();
+  REQUIRE(s);
+  ev(s, TRC_EV_CALL, 1, 1, 0, 1);
+  for (uint64_t i = 1; i <= 8; i++) ev(s, TRC_EV_ALLOC, i, 1, 56, 0x1000 + i);
+  ev(s, TRC_EV_TRACK, 9, 1, 56, 0x2000);
+  ev(s, TRC_EV_BIND, 1, TRC_SLOT_LOCAL, 5, 1);   /* a name holds 1, 1 holds 2 */
+  ev(s, TRC_EV_BIND, 1, TRC_SLOT_ITEM, 0, 2);
+  ev(s, TRC_EV_BIND, 3, TRC_SLOT_ITEM, 0, 4);    /* 3 <-> 4: garbage */
+  ev(s, TRC_EV_BIND, 4, TRC_SLOT_ITEM, 0, 3);
+  ev(s, TRC_EV_BIND, 5, TRC_SLOT_ITEM, 0, 6);    /* 5 on the value stack holds 6 */
+  ev(s, TRC_EV_BIND, 7, TRC_SLOT_ITEM, 0, 8);    /* 7 <-> 8, 7 held from outside too */
+  ev(s, TRC_EV_BIND, 8, TRC_SLOT_ITEM, 0, 7);
+  ev(s, TRC_EV_INCREF, 7, 2, 0, 0);
+  ev(s, TRC_EV_BIND, 9, TRC_SLOT_ITEM, 0, 9);    /* older than the program */
+  ana_map g;
+  ana_map_init(&g);
+  REQUIRE(ana_garbage_find(s, &g) == HR_OK);
+  CHECK_EQ_U64(g.n, 2);
+  CHECK(ana_map_get(&g, 3) && ana_map_get(&g, 4));
+  ana_map_reset(&g);
+  /* One decref later 7 and 8 are garbage too. */
+  ev(s, TRC_EV_DECREF, 7, 1, 0, 0);
+  REQUIRE(ana_garbage_find(s, &g) == HR_OK);
+  CHECK_EQ_U64(g.n, 4);
+  CHECK(ana_map_get(&g, 7) && ana_map_get(&g, 8) && !ana_map_get(&g, 5));
+  ana_map_reset(&g);
+  CHECK(hr_test_oom("garbage", 200, 0, garbage_once, s) > 0);
+  ana_state_free(s);
+}
+
 static void test_synth_cycles(void) {
   ana_trace *t = open_synth("cycles.heapreel");
   REQUIRE(t);
@@ -125,6 +161,13 @@ static int cycles_once(void *t) {
   ana_cycles_reset(&c);
   return rc;
 }
+static int garbage_once(void *s) {
+  ana_map g;
+  ana_map_init(&g);
+  int rc = ana_garbage_find(s, &g);
+  ana_map_reset(&g);
+  return rc;
+}
 static int leaks_once(void *t) {
   ana_leaks l;
   int rc = ana_leaks_compute(t, &l);
@@ -148,4 +191,4 @@ static void test_heap_oom(void) {
   ana_trace_free(t);
 }
 
-HR_TEST_MAIN(test_scc_shapes, test_synth_cycles, test_synth_leaks_and_peak, test_heap_oom)
+HR_TEST_MAIN(test_scc_shapes, test_garbage, test_synth_cycles, test_synth_leaks_and_peak, test_heap_oom)
