@@ -47,15 +47,9 @@ void cli_out_i64(cli_out *o, int64_t v);
 /* v left-justified in a field of `width` (printf's %-Nllu). */
 void cli_out_u64_left(cli_out *o, uint64_t v, int width);
 void cli_out_pad(cli_out *o, size_t n);            /* n spaces */
-/* The one rule that makes text from a trace safe for a terminal, for every
-** output and every message: printable ASCII and UTF-8 (but C1 controls)
-** pass, tabs pass when keep_tab, anything else is an escape (\n, \r, \t,
-** \xNN). For the text at p[0..n) (n >= 1): *used gets the bytes taken;
-** returns 0 when they pass as they are, else the escape's length in esc. */
-size_t cli_safe_step(const unsigned char *p, size_t n, int keep_tab, char esc[4], size_t *used);
-/* s made safe for a terminal, exactly as cli_put_safe writes it. */
+/* s made safe for a terminal (hr_term_step), exactly as cli_put_safe writes it. */
 void cli_out_safe(cli_out *o, const char *s);
-/* s[0..n) as a quoted JSON string, exactly as cli_json writes strings. */
+/* s[0..n) as a quoted JSON string (hr_json_step), exactly as cli_json writes strings. */
 void cli_out_json_string(cli_out *o, const char *s, size_t n);
 
 #endif /* CLI_OUT_H */

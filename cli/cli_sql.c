@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_json.h"
 #include "cli_out.h"
+#include "hr_escape.h"
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "trc_reader.h"
@@ -56,7 +57,7 @@ static void buf_put(struct buf *b, const char *s, size_t n) {
 static void put_escaped(struct buf *b, const unsigned char *s, size_t n) {
   for (size_t i = 0; i < n;) {
     char esc[4];
-    size_t used, k = cli_safe_step(s + i, n - i, 0, esc, &used);
+    size_t used, k = hr_term_step(s + i, n - i, 0, esc, &used);
     if (k) buf_put(b, esc, k);
     else buf_put(b, (const char *)s + i, used);
     i += used;

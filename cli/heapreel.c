@@ -52,7 +52,7 @@ static void print_usage(FILE *out) {
 
 /* Every line heapreel writes on stderr comes here: the message may hold
 ** text from the trace (a path, a name, SQLite's error, which can quote the
-** file's schema), so all of it is escaped by the one rule (cli_safe_step)
+** file's schema), so all of it is escaped by the one rule (hr_term_step)
 ** and it stays one line whatever it holds. */
 static void cli_vsay(const char *kind, const char *fmt, va_list ap) {
   char small[1024], *msg = small;

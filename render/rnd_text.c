@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hr_mem.h"
+#include "hr_utf8.h"
 
 void rnd_buf_init(rnd_buf *b) { memset(b, 0, sizeof *b); }
 
@@ -52,25 +53,6 @@ void rnd_buf_printf(rnd_buf *b, const char *fmt, ...) {
   b->n += (size_t)len;
 }
 
-size_t rnd_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp) {
-  unsigned c = p[0];
-  size_t len;
-  uint32_t v, min;
-  if (c < 0x80) { *cp = c; return 1; }
-  if (c >= 0xc2 && c <= 0xdf) { len = 2; v = c & 0x1f; min = 0x80; }
-  else if (c >= 0xe0 && c <= 0xef) { len = 3; v = c & 0x0f; min = 0x800; }
-  else if (c >= 0xf0 && c <= 0xf4) { len = 4; v = c & 0x07; min = 0x10000; }
-  else return 0;
-  if (len > n) return 0;
-  for (size_t k = 1; k < len; k++) {
-    if ((p[k] & 0xc0) != 0x80) return 0;
-    v = (v << 6) | (p[k] & 0x3f);
-  }
-  if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return 0;
-  *cp = v;
-  return len;
-}
-
 void rnd_buf_text(rnd_buf *b, const char *s, size_t max_chars) {
   const unsigned char *p = (const unsigned char *)(s ? s : "");
   size_t chars = 0;
@@ -80,7 +62,7 @@ void rnd_buf_text(rnd_buf *b, const char *s, size_t max_chars) {
       return;
     }
     uint32_t cp;
-    size_t len = rnd_utf8_seq(p, SIZE_MAX, &cp);   /* the NUL ends a short sequence */
+    size_t len = hr_utf8_seq(p, SIZE_MAX, &cp);   /* the NUL ends a short sequence */
     chars++;
     if (len == 0) { rnd_buf_puts(b, "&#xFFFD;"); p++; continue; }
     if (len > 1) {

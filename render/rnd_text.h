@@ -31,10 +31,6 @@ void rnd_buf_printf(rnd_buf *b, const char *fmt, ...)
 /* Append s (borrowed, any bytes) escaped for an HTML-like label, keeping at
 ** most max_chars characters (0: no limit) and marking a cut with an ellipsis. */
 void rnd_buf_text(rnd_buf *b, const char *s, size_t max_chars);
-/* The length of the strict UTF-8 sequence at p (at most n bytes left; a NUL
-** also ends it), 0 when it is not one: no overlong forms, no surrogates,
-** nothing above U+10FFFF. *cp gets the code point. */
-size_t rnd_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp);
 /* Hand over the contents (owned by the caller) and reset b; NULL after an
 ** allocation failure. */
 char *rnd_buf_take(rnd_buf *b);
