@@ -50,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hr_escape.h"
 #include "hr_mem.h"
 #include "hr_record_opts.h"
 #include "hr_record_usage.h"
@@ -198,10 +199,12 @@ static char *absolute_path(const char *path) {
 }
 
 /* sys.argv as a JSON array: first (NULL: none; "-m", "-c" or the module's
-** file) then argv's argc strings. Bytes above 0x7f pass through (arguments
-** are normally UTF-8). Owned; NULL when out of memory. */
+** file) then argv's argc strings, escaped as every JSON heapreel writes:
+** UTF-8 passes, each byte that is not strict UTF-8 becomes \ufffd (an
+** argument is bytes, meta must stay valid JSON for json_extract). Owned;
+** NULL when out of memory. */
 static char *json_argv(const char *first, int argc, char **argv) {
-  size_t cap = 3 + (first ? 6 * strlen(first) + 3 : 0);
+  size_t cap = 3 + (first ? 6 * strlen(first) + 3 : 0);   /* 6: the longest escape per byte */
   for (int i = 0; i < argc; i++) cap += 6 * strlen(argv[i]) + 3;
   char *s = hr_malloc(cap), *p = s;
   if (s == NULL) return NULL;
@@ -209,10 +212,13 @@ static char *json_argv(const char *first, int argc, char **argv) {
   for (int i = first ? -1 : 0; i < argc; i++) {
     if (p[-1] != '[') *p++ = ',';
     *p++ = '"';
-    for (const unsigned char *c = (const unsigned char *)(i < 0 ? first : argv[i]); *c; c++) {
-      if (*c == '"' || *c == '\\') { *p++ = '\\'; *p++ = (char)*c; }
-      else if (*c < 0x20) p += sprintf(p, "\\u%04x", *c);
-      else *p++ = (char)*c;
+    const unsigned char *c = (const unsigned char *)(i < 0 ? first : argv[i]);
+    for (size_t n = strlen((const char *)c); n;) {
+      size_t used, k = hr_json_step(c, n, 0, p, &used);
+      if (k == 0) memcpy(p, c, used);
+      p += k ? k : used;
+      c += used;
+      n -= used;
     }
     *p++ = '"';
   }
