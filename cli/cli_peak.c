@@ -10,6 +10,7 @@
 #include "cli_ana.h"
 #include "cli_heap.h"
 #include "cli_json.h"
+#include "hr_escape.h"
 #include "hr_status.h"
 
 static const char usage[] =
@@ -83,16 +84,16 @@ static void print_text(ana_trace *t, const ana_peak *p, int all) {
 
 /* --- the plot ------------------------------------------------------------------------- */
 
-/* Text for SVG: markup characters escaped, control bytes dropped. */
+/* Text for SVG, escaped as the diagrams' labels are (hr_xml_step). */
 static void svg_text(FILE *out, const char *s) {
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '<') fputs("&lt;", out);
-    else if (c == '>') fputs("&gt;", out);
-    else if (c == '&') fputs("&amp;", out);
-    else if (c == '"') fputs("&quot;", out);
-    else if (c == '\'') fputs("&#39;", out);
-    else if (c >= 0x20 && c != 0x7f) fputc(c, out);
+  const unsigned char *p = (const unsigned char *)s;
+  for (size_t n = strlen(s); n;) {
+    char esc[8];
+    size_t used, k = hr_xml_step(p, n, esc, &used);
+    if (k) fwrite(esc, 1, k, out);
+    else fwrite(p, 1, used, out);
+    p += used;
+    n -= used;
   }
 }
 

@@ -1,7 +1,8 @@
-/* hr_escape.c — terminal and JSON escapes (hr_escape.h). */
+/* hr_escape.c — terminal, JSON and XML escapes (hr_escape.h). */
 #include "hr_escape.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "hr_utf8.h"
 
@@ -31,7 +32,7 @@ size_t hr_term_step(const unsigned char *p, size_t n, int keep_tab, char esc[4],
   return 4;
 }
 
-static size_t two(char esc[6], char c) {
+static size_t two(char *esc, char c) {
   esc[0] = '\\';
   esc[1] = c;
   return 2;
@@ -62,5 +63,36 @@ size_t hr_json_step(const unsigned char *p, size_t n, int flags, char esc[6], si
   if (cp < 0x20 || cp == 0x7f) return u4(esc, cp);
   if (html && (cp == '<' || cp == '>' || cp == '&' || cp == 0x2028 || cp == 0x2029))
     return u4(esc, cp);
+  return 0;
+}
+
+static size_t lit(char esc[8], const char *s) {
+  size_t k = strlen(s);
+  memcpy(esc, s, k);
+  return k;
+}
+
+size_t hr_xml_step(const unsigned char *p, size_t n, char esc[8], size_t *used) {
+  uint32_t cp;
+  size_t len = hr_utf8_seq(p, n, &cp);
+  *used = len ? len : 1;
+  if (len == 0 || cp == 0xfffe || cp == 0xffff) return lit(esc, "&#xFFFD;");
+  switch (cp) {
+  case '&': return lit(esc, "&amp;");
+  case '<': return lit(esc, "&lt;");
+  case '>': return lit(esc, "&gt;");
+  case '"': return lit(esc, "&quot;");
+  case '\'': return lit(esc, "&#39;");
+  case '\n': return two(esc, 'n');
+  case '\t': return two(esc, 't');
+  case '\r': return two(esc, 'r');
+  }
+  if (cp < 0x20 || cp == 0x7f) {
+    esc[0] = '\\';
+    esc[1] = 'x';
+    esc[2] = hexdigits[cp >> 4];
+    esc[3] = hexdigits[cp & 15];
+    return 4;
+  }
   return 0;
 }

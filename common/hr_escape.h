@@ -1,5 +1,5 @@
 /* hr_escape.h — the escapes that make a traced program's bytes safe to
-** show: for a terminal and for a JSON string. Each is one step over the
+** show: for a terminal, in a JSON string and in XML. Each is one step over the
 ** text, so every writer (a FILE buffer, a growable string, a fixed buffer)
 ** applies the same rule with its own sink.
 */
@@ -23,5 +23,13 @@ size_t hr_term_step(const unsigned char *p, size_t n, int keep_tab, char esc[4],
 ** always valid JSON whatever the input's bytes. Same contract as
 ** hr_term_step; the escape is at most 6 bytes. */
 size_t hr_json_step(const unsigned char *p, size_t n, int flags, char esc[6], size_t *used);
+
+/* XML text and attribute values (SVG, Graphviz's HTML-like labels): the
+** markup characters become entities (&amp; &lt; &gt; &quot; &#39;),
+** controls become visible \n, \t, \r, \xNN (XML 1.0 forbids most of
+** them), and each byte that is not strict UTF-8, and the non-characters
+** U+FFFE and U+FFFF that XML forbids, become &#xFFFD;. Same contract as
+** hr_term_step; the escape is at most 8 bytes. */
+size_t hr_xml_step(const unsigned char *p, size_t n, char esc[8], size_t *used);
 
 #endif /* HR_ESCAPE_H */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "hr_mem.h"
-#include "hr_utf8.h"
+#include "hr_escape.h"
 
 void rnd_buf_init(rnd_buf *b) { memset(b, 0, sizeof *b); }
 
@@ -61,31 +61,12 @@ void rnd_buf_text(rnd_buf *b, const char *s, size_t max_chars) {
       rnd_buf_puts(b, "\xe2\x80\xa6");
       return;
     }
-    uint32_t cp;
-    size_t len = hr_utf8_seq(p, SIZE_MAX, &cp);   /* the NUL ends a short sequence */
+    char esc[8];
+    size_t used, k = hr_xml_step(p, SIZE_MAX, esc, &used);   /* the NUL ends a short sequence */
     chars++;
-    if (len == 0) { rnd_buf_puts(b, "&#xFFFD;"); p++; continue; }
-    if (len > 1) {
-      /* XML forbids the non-characters U+FFFE and U+FFFF. */
-      if (cp == 0xfffe || cp == 0xffff) rnd_buf_puts(b, "&#xFFFD;");
-      else put(b, (const char *)p, len);
-      p += len;
-      continue;
-    }
-    switch (cp) {
-      case '&': rnd_buf_puts(b, "&amp;"); break;
-      case '<': rnd_buf_puts(b, "&lt;"); break;
-      case '>': rnd_buf_puts(b, "&gt;"); break;
-      case '"': rnd_buf_puts(b, "&quot;"); break;
-      case '\'': rnd_buf_puts(b, "&#39;"); break;
-      case '\n': rnd_buf_puts(b, "\\n"); break;
-      case '\t': rnd_buf_puts(b, "\\t"); break;
-      case '\r': rnd_buf_puts(b, "\\r"); break;
-      default:
-        if (cp < 0x20 || cp == 0x7f) rnd_buf_printf(b, "\\x%02x", cp);
-        else put(b, (const char *)p, 1);
-    }
-    p++;
+    if (k) put(b, esc, k);
+    else put(b, (const char *)p, used);
+    p += used;
   }
 }
 

@@ -72,6 +72,17 @@ pts = [float(y) for x, y in re.findall(r"([0-9.]+),([0-9.]+)", re.search(r'class
 cy = float(re.search(r'class="peak" cx="[0-9.]+" cy="([0-9.]+)"', svg).group(1))
 sys.exit(0 if pts and min(pts + [cy]) >= top - 0.01 else 1)
 PYEOF
+# A trace path with bytes that are not UTF-8 and a control: the title is
+# escaped as the diagrams' labels are, so the SVG stays well-formed XML.
+odd="$TMP/l$(printf '\377\001<')t.heapreel"
+cp "$TMP/lt.heapreel" "$odd"
+run 0 peak "$odd" --plot "$TMP/odd.svg"
+"$PY" - "$TMP/odd.svg" <<'PYEOF' && ok "plot title of a non-UTF-8 path is well-formed XML" || fail "plot title: $(grep -a '<title>' "$TMP/odd.svg")"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+title = root.find("{http://www.w3.org/2000/svg}title").text
+sys.exit(0 if "l\ufffd\\x01<t.heapreel" in title else 1)
+PYEOF
 run 2 peak "$TMP/lt.heapreel" --plot "$TMP/out.png"
 one_line_error "--plot writes SVG only"
 [ -e "$TMP/out.png" ] && fail "peak --plot out.png wrote a file" || ok "peak --plot out.png writes nothing"

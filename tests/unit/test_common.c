@@ -1,5 +1,5 @@
 /* test_common.c — the shared text rules of common/: the strict UTF-8
-** validator and the terminal and JSON escapes every output goes through. */
+** validator and the terminal, JSON and XML escapes every output goes through. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,13 +47,14 @@ static void test_utf8(void) {
 }
 
 /* s escaped through a step function into a static buffer. */
-static const char *run(int json, int arg, const char *s, size_t n) {
+static const char *run(int json, int arg, const char *s, size_t n) {   /* json 2: XML */
   static char out[512];
   const unsigned char *p = (const unsigned char *)s;
   size_t o = 0;
   while (n) {
-    char esc[6];
-    size_t used, k = json ? hr_json_step(p, n, arg, esc, &used)
+    char esc[8];
+    size_t used, k = json == 2 ? hr_xml_step(p, n, esc, &used)
+                   : json ? hr_json_step(p, n, arg, esc, &used)
                           : hr_term_step(p, n, arg, esc, &used);
     if (k) memcpy(out + o, esc, k);
     else memcpy(out + o, p, used);
@@ -66,6 +67,7 @@ static const char *run(int json, int arg, const char *s, size_t n) {
 }
 #define TERM(lit, tab) run(0, tab, lit, sizeof(lit) - 1)
 #define JSON(lit, fl) run(1, fl, lit, sizeof(lit) - 1)
+#define XML(lit) run(2, 0, lit, sizeof(lit) - 1)
 
 static void test_term(void) {
   CHECK_STR(TERM("plain text", 0), "plain text");
@@ -106,4 +108,18 @@ static void test_json(void) {
   CHECK_STR(JSON("\xf4\x90\x80\x80", HR_JSON_HTML), "\\ufffd\\ufffd\\ufffd\\ufffd");
 }
 
-HR_TEST_MAIN(test_utf8, test_term, test_json)
+static void test_xml(void) {
+  CHECK_STR(XML("a<b>&\"c\"'d'"), "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;");
+  CHECK_STR(XML("h\xc3\xa9 \xe2\x86\x92"), "h\xc3\xa9 \xe2\x86\x92");
+  /* Controls are visible; C1 controls are XML characters and pass. */
+  CHECK_STR(XML("a\nb\tc\rd\x01\x1b\x7f"), "a\\nb\\tc\\rd\\x01\\x1b\\x7f");
+  CHECK_STR(XML("\xc2\x9b"), "\xc2\x9b");
+  /* Not strict UTF-8, and the non-characters XML forbids: U+FFFD. */
+  CHECK_STR(XML("\xff"), "&#xFFFD;");
+  CHECK_STR(XML("\xc0\xaf"), "&#xFFFD;&#xFFFD;");
+  CHECK_STR(XML("\xed\xa0\x80"), "&#xFFFD;&#xFFFD;&#xFFFD;");
+  CHECK_STR(XML("a\xe2\x86"), "a&#xFFFD;&#xFFFD;");
+  CHECK_STR(XML("\xef\xbf\xbe\xef\xbf\xbf\xef\xbf\xbd"), "&#xFFFD;&#xFFFD;\xef\xbf\xbd");
+}
+
+HR_TEST_MAIN(test_utf8, test_term, test_json, test_xml)
