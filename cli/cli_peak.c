@@ -11,6 +11,7 @@
 #include "cli_heap.h"
 #include "cli_json.h"
 #include "hr_escape.h"
+#include "hr_size.h"
 #include "hr_status.h"
 
 static const char usage[] =
@@ -97,12 +98,6 @@ static void svg_text(FILE *out, const char *s) {
   }
 }
 
-static void human_bytes(uint64_t b, char *buf, size_t n) {
-  if (b >= 10ull << 20) snprintf(buf, n, "%.1f MiB", (double)b / (1 << 20));
-  else if (b >= 10ull << 10) snprintf(buf, n, "%.1f KiB", (double)b / (1 << 10));
-  else snprintf(buf, n, "%llu B", (unsigned long long)b);
-}
-
 enum { W = 900, H = 420, ML = 80, MR = 30, MT = 40, MB = 90 };
 
 static double px(const ana_peak *p, uint64_t step) {
@@ -151,7 +146,7 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
   uint64_t top = plot_max(p);
   for (int k = 0; k <= 2; k++) {
     uint64_t b = top / 2 * (uint64_t)k;
-    human_bytes(b, buf, sizeof buf);
+    hr_size_format(b, buf, sizeof buf);
     fprintf(out, "<text class=\"ytick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
             ML - 6, py(p, b) + 4, buf);
   }
@@ -171,7 +166,7 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
     fputs("</text>\n", out);
   }
   if (top > p->peak_bytes && p->nseries && p->series[0].bytes == top) {
-    human_bytes(top, buf, sizeof buf);
+    hr_size_format(top, buf, sizeof buf);
     fprintf(out, "<text class=\"note\" x=\"%d\" y=\"%d\" fill=\"#666\">the line starts at %s: the "
                  "interpreter's start-up before the program's first step, which the peak leaves out</text>\n",
             ML + 6, MT - 14, buf);
@@ -181,7 +176,7 @@ static int write_plot(ana_trace *t, const ana_peak *p, const char *path) {
     fprintf(out, "%s%.1f,%.1f", i ? " " : "", px(p, p->series[i].step), py(p, p->series[i].bytes));
   fputs("\"/>\n", out);
   double x = px(p, p->step), y = py(p, p->peak_bytes);
-  human_bytes(p->peak_bytes, buf, sizeof buf);
+  hr_size_format(p->peak_bytes, buf, sizeof buf);
   ana_loc l = ana_trace_location(t, p->location);
   fprintf(out, "<circle class=\"peak\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#d33\"/>\n", x, y);
   fprintf(out, "<text class=\"peak\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" fill=\"#d33\">peak %s",

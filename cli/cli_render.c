@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cli_ana.h"
 #include "hr_mem.h"
+#include "hr_size.h"
 #include "hr_status.h"
 #include "rnd_board.h"
 #include "rnd_html.h"
@@ -459,8 +460,10 @@ static int render_html(ana_trace *t, rnd_ctx *c, const struct render_args *a) {
     cli_error("%s", rnd_ctx_errmsg(c));
     return CLI_FAIL;
   }
-  cli_say("wrote '%s': %zu steps, %zu distinct diagrams, %.1f kB (%.1f kB of SVG)",
-          a->html, st.points, st.diagrams, st.page_bytes / 1000.0, st.svg_bytes / 1000.0);
+  char page[HR_SIZE_LEN], svg[HR_SIZE_LEN];
+  cli_say("wrote '%s': %zu steps, %zu distinct diagrams, %s (%s of SVG)", a->html, st.points,
+          st.diagrams, hr_size_format(st.page_bytes, page, sizeof page),
+          hr_size_format(st.svg_bytes, svg, sizeof svg));
   return CLI_OK;
 }
 

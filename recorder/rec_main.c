@@ -54,6 +54,7 @@
 #include "hr_mem.h"
 #include "hr_record_opts.h"
 #include "hr_record_usage.h"
+#include "hr_size.h"
 #include "hr_status.h"
 #include "rec_allocmode.h"
 #include "rec_crash.h"
@@ -164,14 +165,6 @@ static double elapsed_s(const struct timespec *t0) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-/* "123 bytes", "45.6 kB", "1.2 MB", "3.4 GB" (decimal units). */
-static void format_size(uint64_t n, char *buf, size_t len) {
-  if (n < 1000) snprintf(buf, len, "%llu bytes", (unsigned long long)n);
-  else if (n < 1000000) snprintf(buf, len, "%.1f kB", (double)n / 1e3);
-  else if (n < 1000000000) snprintf(buf, len, "%.1f MB", (double)n / 1e6);
-  else snprintf(buf, len, "%.1f GB", (double)n / 1e9);
 }
 
 /* The default trace path: the script's file name without its last extension,
@@ -296,7 +289,7 @@ static int progress_print(void *unused) {
   snprintf(wal, sizeof wal, "%s-wal", g_run.abs);
   if (stat(wal, &st) == 0) bytes += (uint64_t)st.st_size;
   char size[32];
-  format_size(bytes, size, sizeof size);
+  hr_size_format(bytes, size, sizeof size);
   fprintf(stderr, "\r\033[Kheapreel: recording '%s': %llu events, %s", g_run.path,
           (unsigned long long)trc_writer_events(g_run.w), size);
   g_progress.shown = 1;
@@ -385,7 +378,7 @@ static int rec_finish(int exit_status) {
   if (!g_run.verbose && !isatty(STDERR_FILENO)) return HR_OK;
   struct stat st;
   char size[32];
-  format_size(stat(g_run.abs, &st) == 0 ? (uint64_t)st.st_size : 0, size, sizeof size);
+  hr_size_format(stat(g_run.abs, &st) == 0 ? (uint64_t)st.st_size : 0, size, sizeof size);
   fprintf(stderr, "%sheapreel: recorded '%s': %llu events, %s\n",
           isatty(STDERR_FILENO) && rec_output_terminal_mid_line() ? "\n" : "", g_run.path,
           (unsigned long long)events, size);

@@ -72,6 +72,8 @@ pts = [float(y) for x, y in re.findall(r"([0-9.]+),([0-9.]+)", re.search(r'class
 cy = float(re.search(r'class="peak" cx="[0-9.]+" cy="([0-9.]+)"', svg).group(1))
 sys.exit(0 if pts and min(pts + [cy]) >= top - 0.01 else 1)
 PYEOF
+grep -Eq '>peak [0-9.]+ (bytes|kB|MB|GB)' "$TMP/p.svg" && ! grep -q 'iB' "$TMP/p.svg" \
+  && ok "plot sizes in SI units, as the recorder shows them" || fail "plot sizes: $(grep -o '>peak [^<(]*' "$TMP/p.svg")"
 # A trace path with bytes that are not UTF-8 and a control: the title is
 # escaped as the diagrams' labels are, so the SVG stays well-formed XML.
 odd="$TMP/l$(printf '\377\001<')t.heapreel"

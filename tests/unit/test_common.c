@@ -1,10 +1,12 @@
 /* test_common.c — the shared text rules of common/: the strict UTF-8
-** validator and the terminal, JSON and XML escapes every output goes through. */
+** validator, the terminal, JSON and XML escapes every output goes through,
+** and the size formatter. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hr_escape.h"
+#include "hr_size.h"
 #include "hr_test.h"
 #include "hr_utf8.h"
 
@@ -122,4 +124,17 @@ static void test_xml(void) {
   CHECK_STR(XML("\xef\xbf\xbe\xef\xbf\xbf\xef\xbf\xbd"), "&#xFFFD;&#xFFFD;\xef\xbf\xbd");
 }
 
-HR_TEST_MAIN(test_utf8, test_term, test_json, test_xml)
+static void test_size(void) {
+  char b[HR_SIZE_LEN];
+  CHECK_STR(hr_size_format(0, b, sizeof b), "0 bytes");
+  CHECK_STR(hr_size_format(999, b, sizeof b), "999 bytes");
+  CHECK_STR(hr_size_format(1000, b, sizeof b), "1.0 kB");
+  CHECK_STR(hr_size_format(45600, b, sizeof b), "45.6 kB");
+  CHECK_STR(hr_size_format(10240, b, sizeof b), "10.2 kB");      /* SI, not KiB */
+  CHECK_STR(hr_size_format(1200000, b, sizeof b), "1.2 MB");
+  CHECK_STR(hr_size_format(3400000000ull, b, sizeof b), "3.4 GB");
+  CHECK_STR(hr_size_format(UINT64_MAX, b, sizeof b), "18446744073.7 GB");
+  CHECK(strlen(b) < HR_SIZE_LEN);
+}
+
+HR_TEST_MAIN(test_utf8, test_term, test_json, test_xml, test_size)
