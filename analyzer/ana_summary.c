@@ -113,7 +113,7 @@ static void read_meta(ana_trace *t, ana_summary *s) {
     }
   }
   v = trc_reader_meta(r, "argv");
-  if (v && ana_json_string_array(v, &s->argv, &s->argc) != HR_OK) {
+  if (v && ana_json_string_array(ana_trace_db(t), v, &s->argv, &s->argc) != HR_OK) {
     s->argv = NULL;
     s->argc = 0;
   }
@@ -273,115 +273,57 @@ void ana_summary_reset(ana_summary *s) {
 
 /* --- meta argv: a JSON array of strings ------------------------------------------ */
 
-static const char *skip_ws(const char *p) {
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-  return p;
-}
+/* SQLite's JSON functions parse it: the same parser `heapreel sql` users
+** query meta with, so the two never disagree about what the text says. */
+static const char sql_string_array[] =
+  "SELECT CASE WHEN json_valid(?1) AND json_type(?1) = 'array' THEN 1 ELSE 0 END, "
+  "       (SELECT count(*) FROM json_each(?1) WHERE json_valid(?1) AND type <> 'text')";
+static const char sql_elements[] = "SELECT value FROM json_each(?1) ORDER BY key";
 
-static int hex4(const char *p, unsigned *v) {
-  *v = 0;
-  for (int i = 0; i < 4; i++) {
-    char c = p[i];
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    if (d < 0) return -1;
-    *v = *v * 16 + (unsigned)d;
-  }
-  return 0;
-}
-
-static size_t put_utf8(char *o, unsigned cp) {
-  if (cp < 0x80) { o[0] = (char)cp; return 1; }
-  if (cp < 0x800) { o[0] = (char)(0xc0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
-  if (cp < 0x10000) {
-    o[0] = (char)(0xe0 | cp >> 12); o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    o[2] = (char)(0x80 | (cp & 0x3f));
-    return 3;
-  }
-  o[0] = (char)(0xf0 | cp >> 18); o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-  o[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f));
-  return 4;
-}
-
-/* One JSON string at *pp (just past its opening quote) into a new string.
-** Output never exceeds input length: every escape is at least as long as
-** what it stands for. */
-static char *json_string(const char **pp) {
-  const char *p = *pp;
-  char *out = hr_malloc(strlen(p) + 1), *o = out;
-  if (!out) return NULL;
-  for (;;) {
-    char c = *p++;
-    if (c == '"') break;
-    if (c == '\0' || (unsigned char)c < 0x20) goto bad;
-    if (c != '\\') { *o++ = c; continue; }
-    c = *p++;
-    switch (c) {
-    case '"': case '\\': case '/': *o++ = c; break;
-    case 'b': *o++ = '\b'; break;
-    case 'f': *o++ = '\f'; break;
-    case 'n': *o++ = '\n'; break;
-    case 'r': *o++ = '\r'; break;
-    case 't': *o++ = '\t'; break;
-    case 'u': {
-      unsigned cp, lo;
-      if (hex4(p, &cp)) goto bad;
-      p += 4;
-      if (cp >= 0xd800 && cp < 0xdc00 && p[0] == '\\' && p[1] == 'u' && !hex4(p + 2, &lo) &&
-          lo >= 0xdc00 && lo < 0xe000) {
-        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-        p += 6;
-      } else if (cp >= 0xd800 && cp < 0xe000) {
-        cp = 0xfffd;    /* a lone surrogate */
-      }
-      o += put_utf8(o, cp);
-      break;
-    }
-    default: goto bad;
-    }
-  }
-  *o = '\0';
-  *pp = p;
-  return out;
-bad:
-  hr_free(out);
-  return NULL;
-}
-
-int ana_json_string_array(const char *json, char ***out, size_t *n) {
-  *out = NULL;
-  *n = 0;
-  const char *p = skip_ws(json);
-  if (*p++ != '[') return HR_ECORRUPT;
+/* Each text of q's rows into a new array (owned); HR_ENOMEM or HR_ECORRUPT. */
+static int collect(sqlite3_stmt *q, char ***out, size_t *n) {
   char **arr = NULL;
   size_t cnt = 0, cap = 0;
-  int rc = HR_OK;
-  p = skip_ws(p);
-  if (*p == ']') p++;
-  else for (;;) {
-    if (*p++ != '"') { rc = HR_ECORRUPT; break; }
-    char *s = json_string(&p);
-    if (!s) { rc = HR_ECORRUPT; break; }
-    if (cnt == cap) {
+  int rc, st = HR_OK;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    const char *v = (const char *)sqlite3_column_text(q, 0);
+    char *dup = hr_strdup(v ? v : "");
+    if (dup && cnt == cap) {
       size_t ncap = cap ? cap * 2 : 8;
       char **na = hr_realloc(arr, ncap * sizeof *na);
-      if (!na) { hr_free(s); rc = HR_ENOMEM; break; }
-      arr = na;
-      cap = ncap;
+      if (na) { arr = na; cap = ncap; }
+      else { hr_free(dup); dup = NULL; }
     }
-    arr[cnt++] = s;
-    p = skip_ws(p);
-    if (*p == ']') { p++; break; }
-    if (*p++ != ',') { rc = HR_ECORRUPT; break; }
-    p = skip_ws(p);
+    if (!dup) { st = HR_ENOMEM; break; }
+    arr[cnt++] = dup;
   }
-  if (rc == HR_OK && *skip_ws(p)) rc = HR_ECORRUPT;
-  if (rc) {
+  if (st == HR_OK && rc != SQLITE_DONE) st = rc == SQLITE_NOMEM ? HR_ENOMEM : HR_ECORRUPT;
+  if (st) {
     for (size_t i = 0; i < cnt; i++) hr_free(arr[i]);
     hr_free(arr);
-    return rc;
+    return st;
   }
   *out = arr;
   *n = cnt;
   return HR_OK;
+}
+
+int ana_json_string_array(sqlite3 *db, const char *json, char ***out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  sqlite3_stmt *q = NULL;
+  int rc = sqlite3_prepare_v2(db, sql_string_array, -1, &q, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(q, 1, json, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_step(q);
+  int st = rc == SQLITE_ROW ? HR_OK : rc == SQLITE_NOMEM ? HR_ENOMEM : HR_ECORRUPT;
+  if (st == HR_OK && (sqlite3_column_int(q, 0) != 1 || sqlite3_column_int64(q, 1) != 0))
+    st = HR_ECORRUPT;
+  sqlite3_finalize(q);
+  q = NULL;
+  if (st) return st;
+  rc = sqlite3_prepare_v2(db, sql_elements, -1, &q, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(q, 1, json, -1, SQLITE_STATIC);
+  st = rc == SQLITE_OK ? collect(q, out, n) : rc == SQLITE_NOMEM ? HR_ENOMEM : HR_ECORRUPT;
+  sqlite3_finalize(q);
+  return st;
 }

@@ -48,7 +48,8 @@ int ana_summary_compute(ana_trace *t, ana_summary *out);
 void ana_summary_reset(ana_summary *s);   /* frees argv */
 
 /* Parse a JSON array of strings (borrowed) into *out (owned, each string and
-** the array hr_malloc'd). HR_ECORRUPT when it is not one. */
-int ana_json_string_array(const char *json, char ***out, size_t *n);
+** the array hr_malloc'd) with db's JSON functions (json_valid, json_each).
+** HR_ECORRUPT when it is not one, HR_ENOMEM. */
+int ana_json_string_array(sqlite3 *db, const char *json, char ***out, size_t *n);
 
 #endif /* ANA_SUMMARY_H */

@@ -463,19 +463,33 @@ static void test_summary(void) {
 static void test_json_argv(void) {
   char **v;
   size_t n;
-  REQUIRE(ana_json_string_array(" [\"a\\\"b\", \"\\u00e9\\n\", \"\\ud83d\\ude00\"] ", &v, &n) == HR_OK);
+  sqlite3 *db = NULL;
+  REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
+  REQUIRE(ana_json_string_array(db, " [\"a\\\"b\", \"\\u00e9\\n\", \"\\ud83d\\ude00\"] ", &v, &n) == HR_OK);
   REQUIRE(n == 3);
   CHECK_STR(v[0], "a\"b");
   CHECK_STR(v[1], "\xc3\xa9\n");
   CHECK_STR(v[2], "\xf0\x9f\x98\x80");
   for (size_t i = 0; i < n; i++) hr_free(v[i]);
   hr_free(v);
-  REQUIRE(ana_json_string_array("[]", &v, &n) == HR_OK);
+  REQUIRE(ana_json_string_array(db, "[]", &v, &n) == HR_OK);
   CHECK_EQ_U64(n, 0);
-  CHECK(ana_json_string_array("[\"a\"", &v, &n) == HR_ECORRUPT);
-  CHECK(ana_json_string_array("[\"a\\x\"]", &v, &n) == HR_ECORRUPT);
-  CHECK(ana_json_string_array("[1]", &v, &n) == HR_ECORRUPT);
-  CHECK(ana_json_string_array("[\"a\"] x", &v, &n) == HR_ECORRUPT);
+  CHECK(ana_json_string_array(db, "[\"a\"", &v, &n) == HR_ECORRUPT);
+  CHECK(ana_json_string_array(db, "[\"a\\x\"]", &v, &n) == HR_ECORRUPT);
+  CHECK(ana_json_string_array(db, "[1]", &v, &n) == HR_ECORRUPT);
+  CHECK(ana_json_string_array(db, "[\"a\"] x", &v, &n) == HR_ECORRUPT);
+  CHECK(ana_json_string_array(db, "{\"a\": \"b\"}", &v, &n) == HR_ECORRUPT);
+  CHECK(ana_json_string_array(db, "[\"a\", null]", &v, &n) == HR_ECORRUPT);
+  CHECK(ana_json_string_array(db, "[\"a\x01" "b\"]", &v, &n) == HR_ECORRUPT);
+  /* Order is the array's, past ten elements too. */
+  REQUIRE(ana_json_string_array(db, "[\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"]",
+                                &v, &n) == HR_OK);
+  REQUIRE(n == 12);
+  CHECK_STR(v[2], "2");
+  CHECK_STR(v[10], "10");
+  for (size_t i = 0; i < n; i++) hr_free(v[i]);
+  hr_free(v);
+  sqlite3_close(db);
 }
 
 static int count_rows(void *ctx, const ana_step_row *r) {
