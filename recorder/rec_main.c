@@ -145,13 +145,28 @@ static void rec_error(const char *fmt, ...)
 #endif
   ;
 
+/* s on stderr, escaped by the rule of every heapreel message (hr_term_step):
+** a path or an argument cannot move the cursor or forge a line. */
+static void put_safe(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  for (size_t n = strlen(s); n;) {
+    char esc[4];
+    size_t used, k = hr_term_step(p, n, 1, esc, &used);
+    fwrite(k ? esc : (const char *)p, 1, k ? k : used, stderr);
+    p += used;
+    n -= used;
+  }
+}
+
 static void rec_error(const char *fmt, ...) {
+  char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  fputs("heapreel: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  int n = vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  fputs("heapreel: ", stderr);
+  put_safe(n < 0 ? "(message lost)" : msg);
+  fputc('\n', stderr);
 }
 
 /* strerror with a lowercase first letter, as heapreel's messages are. */
@@ -290,8 +305,9 @@ static int progress_print(void *unused) {
   if (stat(wal, &st) == 0) bytes += (uint64_t)st.st_size;
   char size[32];
   hr_size_format(bytes, size, sizeof size);
-  fprintf(stderr, "\r\033[Kheapreel: recording '%s': %llu events, %s", g_run.path,
-          (unsigned long long)trc_writer_events(g_run.w), size);
+  fputs("\r\033[Kheapreel: recording '", stderr);
+  put_safe(g_run.path);
+  fprintf(stderr, "': %llu events, %s", (unsigned long long)trc_writer_events(g_run.w), size);
   g_progress.shown = 1;
   return 0;
 }
@@ -379,9 +395,10 @@ static int rec_finish(int exit_status) {
   struct stat st;
   char size[32];
   hr_size_format(stat(g_run.abs, &st) == 0 ? (uint64_t)st.st_size : 0, size, sizeof size);
-  fprintf(stderr, "%sheapreel: recorded '%s': %llu events, %s\n",
-          isatty(STDERR_FILENO) && rec_output_terminal_mid_line() ? "\n" : "", g_run.path,
-          (unsigned long long)events, size);
+  fprintf(stderr, "%sheapreel: recorded '",
+          isatty(STDERR_FILENO) && rec_output_terminal_mid_line() ? "\n" : "");
+  put_safe(g_run.path);
+  fprintf(stderr, "': %llu events, %s\n", (unsigned long long)events, size);
   return HR_OK;
 }
 

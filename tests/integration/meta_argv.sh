@@ -48,6 +48,17 @@ else
   ok "the check refuses an argv written with raw \\xff"
 fi
 
+# The recorder's own messages escape what they quote, as heapreel's do: a
+# trace name or an option with ESC cannot clear the screen.
+"$HEAPREEL" record --verbose -o "$(printf 'e\033[2J.heapreel')" -c 'pass' >/dev/null 2>esc.err
+"$HEAPREEL" record "$(printf -- '--x\033[2J')" -c 'pass' >/dev/null 2>>esc.err
+if ! grep -q "$(printf '\033')" esc.err && grep -qF "recorded 'e\x1b[2J.heapreel'" esc.err \
+   && grep -qF "unknown option '--x\x1b[2J'" esc.err; then
+  ok "the recorder's messages escape ESC in a trace name and an option"
+else
+  fail "the recorder's messages: $(od -c esc.err | head -5)"
+fi
+
 if [ "$failures" = 0 ]; then
   cd / && rm -rf "$TMP"
   echo "meta_argv: all passed"
