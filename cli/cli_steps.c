@@ -10,10 +10,11 @@
 #include "hr_status.h"
 
 static const char usage[] =
-  "usage: heapreel steps [--from <n>] [--to <n>] [--line <l>] [--json] <trace>\n"
+  "usage: heapreel steps [--from <point>] [--to <point>] [--line <l>] [--json] <trace>\n"
   "\n"
-  "    --from <n>    start at step <n> (default 1)\n"
-  "    --to <n>      stop after step <n> (default the last step)\n"
+  "    --from <point>  start at step <point>: a step number, a mark's label (the step\n"
+  "                    it was made at), 'start' or 'end' (default 1)\n"
+  "    --to <point>    stop after step <point> (default the last step)\n"
   "    --line <l>    only steps at line <l> of the main script\n"
   "    --json        print {format, steps} as JSON, steps an array of {step, thread,\n"
   "                  thread_no, depth, function, file, line, source}: thread is the\n"
@@ -63,13 +64,14 @@ struct steps_args {
   uint64_t from, to;
   uint64_t line;
   int has_from, has_to, json;
+  const char *from_text, *to_text;   /* borrowed from argv: a point, resolved on the trace */
   const char *path;
 };
 
 enum { OPT_JSON = 1, OPT_FROM, OPT_TO, OPT_LINE };
 static const hr_opt options[] = {
-  {"from", 0, 1, OPT_FROM, "a number"},
-  {"to", 0, 1, OPT_TO, "a number"},
+  {"from", 0, 1, OPT_FROM, "a step or a mark"},
+  {"to", 0, 1, OPT_TO, "a step or a mark"},
   {"line", 0, 1, OPT_LINE, "a number"},
   {"json", 0, 0, OPT_JSON, NULL},
   {NULL, 0, 0, 0, NULL},
@@ -80,25 +82,48 @@ static int parse_args(int argc, char **argv, struct steps_args *a) {
   hr_opts_init(&o, argc, argv, options, 0);
   int id;
   while ((id = cli_opts_next(&o, usage)) > 0) {
-    uint64_t *num = id == OPT_FROM ? &a->from : id == OPT_TO ? &a->to : &a->line;
     if (id == OPT_JSON) { a->json = 1; continue; }
-    if (id == OPT_FROM) a->has_from = 1;
-    if (id == OPT_TO) a->has_to = 1;
-    if (hr_parse_u64(o.arg, 1, id == OPT_LINE ? UINT32_MAX : UINT64_MAX, num))
+    if (id == OPT_FROM) { a->has_from = 1; a->from_text = o.arg; continue; }
+    if (id == OPT_TO) { a->has_to = 1; a->to_text = o.arg; continue; }
+    if (hr_parse_u64(o.arg, 1, UINT32_MAX, &a->line))
       return cli_usage_error(usage, "option '%s' needs a positive number, not '%s'", o.name, o.arg);
   }
   if (id < 0) return CLI_USAGE;
   if (cli_opts_operands(&o, usage, &a->path, 1) < 0) return CLI_USAGE;
   if (!a->path) return cli_usage_error(usage, "no trace given");
-  if (a->has_from && a->has_to && a->from > a->to)
-    return cli_usage_error(usage, "--from %llu is after --to %llu", (unsigned long long)a->from,
-                           (unsigned long long)a->to);
+  return CLI_OK;
+}
+
+/* --from and --to as steps: a number as it is (0 is refused), a mark as
+** the step it was made at, start as 1 and end as the last step. Returns
+** CLI_OK or the exit status, with the message printed. */
+static int resolve_range(ana_trace *t, struct steps_args *a, uint64_t last) {
+  const char *texts[2] = {a->from_text, a->to_text};
+  uint64_t *steps[2] = {&a->from, &a->to};
+  for (int i = 0; i < 2; i++) {
+    if (!texts[i]) continue;
+    uint64_t n;
+    if (strspn(texts[i], "0123456789") == strlen(texts[i]) && hr_parse_u64(texts[i], 1, UINT64_MAX, &n)) {
+      cli_error("option '--%s' needs a step from 1, a mark, 'start' or 'end', not '%s'",
+                i ? "to" : "from", texts[i]);
+      return CLI_USAGE;
+    }
+    ana_point p;
+    int rc = cli_ana_point(t, texts[i], &p);
+    if (rc != CLI_OK) return rc;
+    *steps[i] = p.kind == ANA_POINT_START ? 1 : p.step ? p.step : last;
+  }
+  if (a->has_from && a->has_to && a->from > a->to) {
+    cli_error("--from %s (step %llu) is after --to %s (step %llu)", a->from_text,
+              (unsigned long long)a->from, a->to_text, (unsigned long long)a->to);
+    return CLI_USAGE;
+  }
   return CLI_OK;
 }
 
 int cli_steps(int argc, char **argv) {
   if (cli_help_requested(argc, argv, usage)) return CLI_OK;
-  struct steps_args a = {1, 0, 0, 0, 0, 0, NULL};
+  struct steps_args a = {1, 0, 0, 0, 0, 0, NULL, NULL, NULL};
   int rc = parse_args(argc, argv, &a);
   if (rc) return rc;
   ana_trace *t = cli_ana_open(a.path);
@@ -108,6 +133,10 @@ int cli_steps(int argc, char **argv) {
     return CLI_FAIL;
   }
   uint64_t last = trc_reader_last_step(ana_trace_reader(t));
+  if ((rc = resolve_range(t, &a, last)) != CLI_OK) {
+    ana_trace_free(t);
+    return rc;
+  }
   if (a.from > last) {
     cli_error("step %llu is out of range (steps are 1 to %llu)", (unsigned long long)a.from,
               (unsigned long long)last);

@@ -62,6 +62,11 @@ run 0 state --line 9 --json "$T"
 json_is 'j["step"] == 10 and {s["name"]: s["object"] for s in j["frames"][0]["slots"]}["x"] is None'
 run 0 state --mark mid --json "$T"
 json_is 'j["step"] == 4 and j["line"] == 6'
+# steps takes points as every command does: a mark is the step it was made at.
+run 0 steps --from mid --to 6 --json "$T"
+json_is '[s["step"] for s in j["steps"]] == [4, 5, 6]'
+run 0 steps --from=end --json "$T"
+json_is '[s["step"] for s in j["steps"]] == [12]'
 # A keyframed trace answers the same.
 run 0 state --step 10 --json "$T"; cp "$TMP/out" "$TMP/plain.json"
 run 0 state --step 10 --json "$TMP/kf.heapreel"
@@ -116,7 +121,7 @@ run 1 summary "$TMP/junk.heapreel";         one_line_error "cannot open trace"
 run 2 summary;                               grep -q "^usage: heapreel summary" "$TMP/err" || fail "no usage"
 run 2 summary --bogus "$T"
 run 2 summary "$T" extra
-run 2 steps --from x "$T"
+run 1 steps --from x "$T";                     grep -q "no mark labelled 'x'" "$TMP/err" || fail "steps --from x: $(cat "$TMP/err")"
 run 2 steps --from 5 --to 2 "$T"
 run 2 state "$T"
 run 2 state --step 1 --mark end "$T"
