@@ -43,6 +43,11 @@ void cli_say(const char *fmt, ...)
 #endif
   ;
 
+/* The end of a command that printed results: stdout flushed; returns rc, or
+** CLI_FAIL with one line when the output could not be written (a full disk,
+** a closed pipe). */
+int cli_end_output(int rc);
+
 /* The trace at path is incomplete: a warning says so once the command
 ** ends, or the error line of a command that fails carries it. */
 void cli_set_incomplete(const char *path);

@@ -113,6 +113,15 @@ int cli_ana_point(ana_trace *t, const char *text, ana_point *p) {
   return rc == HR_EUSAGE ? CLI_USAGE : CLI_FAIL;
 }
 
+int cli_ana_range(ana_trace *t, const char *usage, const char *from, const char *to, ana_point *a,
+                  ana_point *b) {
+  int rc = cli_ana_point(t, from, a);
+  if (rc == CLI_OK) rc = cli_ana_point(t, to, b);
+  if (rc == CLI_OK && a->seq > b->seq)
+    rc = cli_usage_error(usage, "--from '%s' comes after --to '%s' in the run", from, to);
+  return rc;
+}
+
 void cli_ana_json_point(cli_json *j, const ana_point *p) {
   static const char *const kinds[] = {NULL, "step", "mark", "start", "end"};
   cli_json_begin_object(j);

@@ -49,6 +49,11 @@ void cli_put_safe(FILE *out, const char *s);
 /* Resolve a point (ana_point.h: a step, a mark, start or end) on t; on
 ** failure print why and return CLI_FAIL (CLI_USAGE for an empty one). */
 int cli_ana_point(ana_trace *t, const char *text, ana_point *p);
+
+/* --from and --to (borrowed texts) resolved on t into *a and *b, and *a not
+** after *b: CLI_OK, or the exit status with the message (and usage) printed. */
+int cli_ana_range(ana_trace *t, const char *usage, const char *from, const char *to, ana_point *a,
+                  ana_point *b);
 /* A point as JSON {point, kind, seq, step}, and as text ("mark 'warm' (step 9)"). */
 void cli_ana_json_point(cli_json *j, const ana_point *p);
 void cli_ana_put_point(FILE *out, const ana_point *p);

@@ -300,9 +300,5 @@ int cli_cycles(int argc, char **argv) {
   }
   ana_cycles_reset(&c);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return CLI_OK;
+  return cli_end_output(CLI_OK);
 }

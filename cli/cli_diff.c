@@ -169,15 +169,10 @@ int cli_diff(int argc, char **argv) {
   ana_trace *t = cli_ana_open(path);
   if (!t) return CLI_FAIL;
   ana_point a, b;
-  int rc = cli_ana_point(t, from, &a);
-  if (rc == CLI_OK) rc = cli_ana_point(t, to, &b);
+  int rc = cli_ana_range(t, usage, from, to, &a, &b);
   if (rc != CLI_OK) {
     ana_trace_free(t);
     return rc;
-  }
-  if (a.seq > b.seq) {
-    ana_trace_free(t);
-    return cli_usage_error(usage, "--from '%s' comes after --to '%s' in the run", from, to);
   }
   ana_diff d;
   int st = ana_diff_points(t, &a, &b, &d);
@@ -189,9 +184,5 @@ int cli_diff(int argc, char **argv) {
   }
   ana_diff_reset(&d);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return rc;
+  return cli_end_output(rc);
 }

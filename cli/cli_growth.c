@@ -140,15 +140,10 @@ int cli_growth(int argc, char **argv) {
   ana_trace *t = cli_ana_open(path);
   if (!t) return CLI_FAIL;
   ana_point a, b;
-  int rc = cli_ana_point(t, from, &a);
-  if (rc == CLI_OK) rc = cli_ana_point(t, to, &b);
+  int rc = cli_ana_range(t, usage, from, to, &a, &b);
   if (rc != CLI_OK) {
     ana_trace_free(t);
     return rc;
-  }
-  if (a.seq > b.seq) {
-    ana_trace_free(t);
-    return cli_usage_error(usage, "--from '%s' comes after --to '%s' in the run", from, to);
   }
   ana_growth g;
   int st = ana_growth_compute(t, &a, &b, by, &g);
@@ -161,9 +156,5 @@ int cli_growth(int argc, char **argv) {
   }
   ana_growth_reset(&g);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return rc;
+  return cli_end_output(rc);
 }

@@ -346,9 +346,5 @@ int cli_history(int argc, char **argv) {
   }
   ana_history_reset(&h);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return rc;
+  return cli_end_output(rc);
 }

@@ -228,9 +228,5 @@ int cli_leaks(int argc, char **argv) {
   ana_leaks_more_reset(&m);
   ana_leaks_reset(&l);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return status;
+  return cli_end_output(status);
 }

@@ -222,9 +222,5 @@ int cli_peak(int argc, char **argv) {
   }
   ana_peak_reset(&p);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return status;
+  return cli_end_output(status);
 }

@@ -163,9 +163,5 @@ int cli_referrers(int argc, char **argv) {
   }
   ana_refs_reset(&r);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return rc;
+  return cli_end_output(rc);
 }

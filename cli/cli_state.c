@@ -395,9 +395,5 @@ int cli_state(int argc, char **argv) {
   ana_threads_reset(&w.threads);
   ana_state_free(s);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return rc;
+  return cli_end_output(rc);
 }

@@ -172,9 +172,5 @@ int cli_steps(int argc, char **argv) {
   if (rc) rc = cli_ana_fail(t, rc);
   ana_threads_reset(&o.threads);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return rc;
+  return cli_end_output(rc);
 }

@@ -153,9 +153,5 @@ int cli_summary(int argc, char **argv) {
   else print_text(&s);
   ana_summary_reset(&s);
   ana_trace_free(t);
-  if (fflush(stdout) != 0) {
-    cli_error("cannot write output: %s", hr_status_str(HR_EIO));
-    return CLI_FAIL;
-  }
-  return CLI_OK;
+  return cli_end_output(CLI_OK);
 }

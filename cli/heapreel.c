@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_out.h"
+#include "hr_status.h"
 
 #ifndef HEAPREEL_VERSION
 #define HEAPREEL_VERSION "unknown"
@@ -211,4 +212,10 @@ int main(int argc, char **argv) {
   if (name[0] == '-') cli_error("unknown option '%s' (see 'heapreel --help')", name);
   else cli_error("'%s' is not a heapreel command (see 'heapreel --help')", name);
   return CLI_USAGE;
+}
+
+int cli_end_output(int rc) {
+  if (fflush(stdout) == 0) return rc;
+  cli_error("cannot write output: %s", hr_status_str(HR_EIO));
+  return CLI_FAIL;
 }
