@@ -11,10 +11,10 @@ typing SEARCH in the search box highlights exactly the frames whose name
 holds it; nothing is fetched, no dialog opens, the document holds the
 page's two scripts. Prints FAIL lines and exits 1 when a check fails.
 """
-import base64, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import base64, json, os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from page_check import DevTools  # noqa: E402
+from page_check import with_chromium  # noqa: E402
 
 failures = []
 
@@ -111,32 +111,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     chromium, page, shot, total, function, term = sys.argv[1:]
-    prof = tempfile.mkdtemp(prefix='flame_check.')
-    proc = subprocess.Popen([chromium, '--headless=new', '--disable-gpu', '--no-sandbox',
-                             '--no-first-run', '--remote-debugging-port=0',
-                             f'--user-data-dir={prof}', '--window-size=1280,800', 'about:blank'],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        port_file = os.path.join(prof, 'DevToolsActivePort')
-        end = time.time() + 30
-        while not (os.path.exists(port_file) and open(port_file).read().count('\n') >= 1):
-            if time.time() > end or proc.poll() is not None:
-                fail('chromium did not open its DevTools port')
-                return 1
-            time.sleep(0.1)
-        port = open(port_file).read().split('\n')[0].strip()
-        targets = json.load(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list', timeout=10))
-        ws = next(t['webSocketDebuggerUrl'] for t in targets if t.get('type') == 'page')
-        check(DevTools(ws), page, shot, int(total), function, term)
-    except (OSError, StopIteration, ValueError) as e:
-        fail(f'devtools: {e}')
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(prof, ignore_errors=True)
+    with_chromium(chromium, '1280x800', lambda dt: check(dt, page, shot, int(total), function, term), fail)
     return 1 if failures else 0
 
 

@@ -238,6 +238,15 @@ def main():
     texts = [args[i + 1] for i in range(3, len(args) - 1) if args[i] == '--text']
     window = next((args[i + 1] for i in range(3, len(args) - 1) if args[i] == '--window'), '1280x800')
     min_scale = next((float(args[i + 1]) for i in range(3, len(args) - 1) if args[i] == '--min-scale'), None)
+    return with_chromium(chromium, window, lambda dt: check(dt, page, shot, texts, min_scale))
+
+
+def with_chromium(chromium, window, run, failed=None):
+    """Start headless Chromium with a window of WxH, run(DevTools client of
+    its page), and stop it whatever happened. Returns 1 when run or the
+    browser failed (failures listed through failed, else this module's fail),
+    else 0."""
+    failed = failed or fail
     prof = tempfile.mkdtemp(prefix='page_check.')
     proc = subprocess.Popen([chromium, '--headless=new', '--disable-gpu', '--no-sandbox',
                              '--no-first-run', '--remote-debugging-port=0',
@@ -248,15 +257,15 @@ def main():
         end = time.time() + 30
         while not (os.path.exists(port_file) and open(port_file).read().count('\n') >= 1):
             if time.time() > end or proc.poll() is not None:
-                fail('chromium did not open its DevTools port')
+                failed('chromium did not open its DevTools port')
                 return 1
             time.sleep(0.1)
         port = open(port_file).read().split('\n')[0].strip()
         targets = json.load(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list', timeout=10))
         ws = next(t['webSocketDebuggerUrl'] for t in targets if t.get('type') == 'page')
-        check(DevTools(ws), page, shot, texts, min_scale)
+        run(DevTools(ws))
     except (OSError, StopIteration, ValueError) as e:
-        fail(f'devtools: {e}')
+        failed(f'devtools: {e}')
     finally:
         proc.terminate()
         try:
