@@ -28,7 +28,7 @@ static const char usage[] =
   "\n"
   "    -o <out>            the file to write; its extension picks the format:\n"
   "                        .svg, .png, .pdf, or .dot (the graph before layout)\n"
-  "    --step <n>          the state just before step <n> runs\n"
+  "    --step <n>          the state just before step <n> runs (a mark's label: as --mark)\n"
   "    --line <l>[:<k>]    before the <k>-th execution (default 1) of line <l>\n"
   "    --mark <label>      where the program called heapreel.mark(<label>)\n"
   "    --steps, --lines    a storyboard: one numbered file per point in <dir>\n"
@@ -165,8 +165,18 @@ static int parse_where(struct render_args *a, int how, const char *opt, const ch
   int rc = set_how(a, how);
   if (rc) return rc;
   switch (how) {
-    case 'r': if (*val == '#') val++; /* fall through */
-    case 's': case 'c': case 'k':
+    case 's':
+      /* A step, or a point named as every command names one: a mark's
+      ** label ('end' included) is --mark's. */
+      if (*val && strspn(val, "0123456789") != strlen(val)) {
+        a->how = 'm';
+        a->mark = val;
+        return CLI_OK;
+      }
+      /* fall through */
+    case 'r': if (how == 'r' && *val == '#') val++;
+    /* fall through */
+    case 'c': case 'k':
       if (cli_parse_u64(val, &a->num) || ((how == 'c' || how == 'k' || how == 'r') && !a->num))
         return cli_usage_error(usage, "%s needs a number, not '%s'", opt, val);
       return CLI_OK;

@@ -111,6 +111,12 @@ else echo "SKIP: running as root, a read-only directory is writable"; fi
 run 1 render "$TMP/missing.heapreel" --step 3 -o "$TMP/x.svg"; one_line_error "cannot open trace"
 run 1 render "$T" --line 1000 -o "$TMP/x.svg"; one_line_error "line 1000"
 run 1 render "$T" --mark nope -o "$TMP/x.svg"; one_line_error "nope"
+run 1 render "$T" --step nope -o "$TMP/x.svg"; one_line_error "nope"
+# --step takes a point as every command does: a mark's label is --mark's.
+run 0 render "$T" --step end -o "$TMP/step-end.dot"
+run 0 render "$T" --mark end -o "$TMP/mark-end.dot"
+cmp -s "$TMP/step-end.dot" "$TMP/mark-end.dot" && ok "render --step end is --mark end" \
+  || fail "render --step end differs from --mark end"
 run 1 render "$T" --line 5 --focus nobody -o "$TMP/x.svg"; one_line_error "nobody"
 run 2 render "$T" --step 3
 run 2 render "$T" -o "$TMP/x.svg"
