@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ana_finished.h"
 #include "ana_point.h"
 #include "ana_state.h"
 #include "hr_mem.h"
@@ -262,21 +263,35 @@ void ana_holder_label(ana_trace *t, int is_frame, uint64_t holder, char *buf, si
            ana_trace_type_name(t, ana_trace_object_type(t, holder)));
 }
 
-/* NAME in the running frame of s, then as a global of its callers. */
+/* NAME in the slots of f (only its globals unless any_kind). */
+static const ana_slot *slot_named(ana_trace *t, const ana_frame *f, const char *name,
+                                  int any_kind) {
+  for (uint32_t k = 0; k < f->slots.n; k++) {
+    const ana_slot *sl = &f->slots.v[k];
+    if (!any_kind && sl->kind != TRC_SLOT_GLOBAL) continue;
+    if (strcmp(ana_trace_string(t, sl->arg), name) == 0) return sl;
+  }
+  return NULL;
+}
+
+/* NAME in the running frame of s, then as a global of its callers, then as
+** a global the main script left when its frame had returned (the end). */
 static uint64_t lookup_name(ana_trace *t, const ana_state *s, uint64_t frame, const char *name,
                             int *found) {
   int depth = 0;
-  *found = 0;
-  for (const ana_frame *f = ana_state_frame(s, frame); f && depth < 100000;
+  const ana_slot *sl = NULL;
+  for (const ana_frame *f = ana_state_frame(s, frame); f && !sl && depth < 100000;
        f = ana_state_frame(s, f->parent), depth++)
-    for (uint32_t k = 0; k < f->slots.n; k++) {
-      const ana_slot *sl = &f->slots.v[k];
-      if (depth && sl->kind != TRC_SLOT_GLOBAL) continue;
-      if (strcmp(ana_trace_string(t, sl->arg), name) != 0) continue;
-      *found = 1;
-      return sl->obj;
-    }
-  return 0;
+    sl = slot_named(t, f, name, depth == 0);
+  if (!sl) {
+    size_t n = 0;
+    const ana_frame **all = ana_state_frames(s, &n);
+    for (size_t i = 0; i < n && !sl; i++)
+      if (all[i]->finished) sl = slot_named(t, all[i], name, 0);
+    hr_free((void *)all);
+  }
+  *found = sl != NULL;
+  return sl ? sl->obj : 0;
 }
 
 int ana_history_name_at(ana_trace *t, const char *name, const char *point, uint64_t step,
@@ -289,6 +304,7 @@ int ana_history_name_at(ana_trace *t, const char *name, const char *point, uint6
   if (rc == HR_OK && point) {
     rc = ana_point_resolve(t, point, &p);
     if (rc == HR_OK) rc = ana_trace_state_at_seq(t, p.seq, s);
+    if (rc == HR_OK) rc = ana_finished_add_main(t, s, p.seq);
     ev.f[0] = ana_state_frame_id(s);
     snprintf(where, sizeof where, "at '%s'", point);
   } else if (rc == HR_OK) {

@@ -155,6 +155,9 @@ run 1 state --at nosuch "$T"; one_line_error "no mark labelled 'nosuch'"
 run 0 history --json "$T" CACHE@warm
 json_check "history NAME@MARK: CACHE at the mark warm is the cache dict" 'j["object"] == int(a[0])' "$cache"
 run 1 history "$T" LOOP@warm; one_line_error "no name 'LOOP' at 'warm'"
+# At the end the main script's frame has returned: its globals still name.
+run 0 history --json "$T" CACHE@end
+json_check "history NAME@end: CACHE at the end is the cache dict" 'j["object"] == int(a[0])' "$cache"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed" >&2
