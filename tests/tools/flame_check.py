@@ -11,10 +11,10 @@ typing SEARCH in the search box highlights exactly the frames whose name
 holds it; nothing is fetched, no dialog opens, the document holds the
 page's two scripts. Prints FAIL lines and exits 1 when a check fails.
 """
-import base64, json, os, sys
+import json, os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from page_check import with_chromium  # noqa: E402
+from page_check import check_sealed, save_screenshot, with_chromium  # noqa: E402
 
 failures = []
 
@@ -90,20 +90,8 @@ def check(dt, page, shot, total, function, term):
     if term not in dt.eval('document.getElementById("status").textContent') and \
             'match' not in dt.eval('document.getElementById("status").textContent'):
         fail('the search does not say what matched')
-    for ev in dt.events:
-        if ev.get('method') == 'Page.javascriptDialogOpening':
-            fail(f'a dialog opened: {ev["params"].get("message")!r}')
-        if ev.get('method') == 'Network.requestWillBeSent':
-            url = ev['params']['request']['url']
-            if not url.startswith('file://' + os.path.abspath(page)):
-                fail(f'the page fetched {url[:120]}')
-    if dt.eval('document.getElementsByTagName("script").length') != 2:
-        fail('the document does not hold exactly the page\'s two scripts')
-    png = base64.b64decode(dt.send('Page.captureScreenshot', format='png')['data'])
-    if not png.startswith(b'\x89PNG') or len(png) < 3000:
-        fail('the screenshot is not a PNG of a drawn page')
-    with open(shot, 'wb') as f:
-        f.write(png)
+    check_sealed(dt, page, fail)
+    save_screenshot(dt, shot, 3000, fail)
 
 
 def main():

@@ -188,16 +188,7 @@ def check(dt, page, shot, texts, min_scale=None):
     key(dt, 'Home', 36)
     key(dt, 'ArrowRight', 39)
     # What the program made must stay text: no dialog, no new script, no handler.
-    for ev in dt.events:
-        if ev.get('method') == 'Page.javascriptDialogOpening':
-            fail(f'a dialog opened: {ev["params"].get("message")!r}')
-        if ev.get('method') == 'Network.requestWillBeSent':
-            url = ev['params']['request']['url']
-            if not url.startswith('file://' + os.path.abspath(page)):
-                fail(f'the page fetched {url[:120]}')
-    nscripts = dt.eval('document.getElementsByTagName("script").length')
-    if nscripts != 2:
-        fail(f'the document holds {nscripts} <script> elements, the page brings 2')
+    check_sealed(dt, page)
     bad = dt.eval('''(function(){var n=0; document.querySelectorAll("#diagram *, #source *, #output *")
         .forEach(function(e){ if (e.localName === "script") n++;
           for (var i = 0; i < e.attributes.length; i++) if (/^on/i.test(e.attributes[i].name)) n++; });
@@ -222,9 +213,30 @@ def check(dt, page, shot, texts, min_scale=None):
             fail(f'a small diagram blown up to scale {max(scales):.2f} (at most 1.5)')
         print(f'page_check: {len(scales)} diagrams, scales {min(scales):.2f} to {max(scales):.2f}')
     dt.eval('heapreel.go(1)')
+    save_screenshot(dt, shot, 5000)
+
+
+def check_sealed(dt, page, failed=None):
+    """A self-contained page stayed sealed: no dialog opened, nothing but the
+    page itself was fetched, and the document holds only its two scripts."""
+    failed = failed or fail
+    for ev in dt.events:
+        if ev.get('method') == 'Page.javascriptDialogOpening':
+            failed(f'a dialog opened: {ev["params"].get("message")!r}')
+        if ev.get('method') == 'Network.requestWillBeSent':
+            url = ev['params']['request']['url']
+            if not url.startswith('file://' + os.path.abspath(page)):
+                failed(f'the page fetched {url[:120]}')
+    nscripts = dt.eval('document.getElementsByTagName("script").length')
+    if nscripts != 2:
+        failed(f'the document holds {nscripts} <script> elements, the page brings 2')
+
+
+def save_screenshot(dt, shot, min_bytes, failed=None):
+    """The page as a PNG in shot; a PNG under min_bytes is an empty page."""
     png = base64.b64decode(dt.send('Page.captureScreenshot', format='png')['data'])
-    if not png.startswith(b'\x89PNG') or len(png) < 5000:
-        fail('the screenshot is not a PNG of a drawn page')
+    if not png.startswith(b'\x89PNG') or len(png) < min_bytes:
+        (failed or fail)('the screenshot is not a PNG of a drawn page')
     with open(shot, 'wb') as f:
         f.write(png)
 
