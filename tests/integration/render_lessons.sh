@@ -12,19 +12,7 @@
 set -u
 . "$(dirname "$0")/../tools/test_env.sh" && test_env render_lessons
 GOLDEN=$SRC/tests/golden
-sort_clusters() {
-  python3 -c '
-import re, sys
-text = sys.stdin.read()
-blocks = re.findall(r"^\tsubgraph \S+ \{\n.*?^\t\}\n", text, re.M | re.S)
-rest = text
-for b in blocks:
-    rest = rest.replace(b, "", 1)
-head, sep, tail = rest.rpartition("\n}")
-sys.stdout.write(head + "\n" + "".join(sorted(blocks)).rstrip("\n") + sep + tail)
-'
-}
-normalize() { sed -E 's/rc 10⁹\+[0-9]+/rc 10⁹+N/g; s/rc [0-9]{3,}</rc N</g' | sort_clusters; }
+. "$SRC/tests/tools/golden_dot.sh"
 
 # The step after FUNC's frame returned a value, or after the collector freed objects.
 step_after() {
@@ -65,18 +53,7 @@ while read -r golden prog point rest; do
   case "$golden" in ''|'#'*) continue ;; esac
   # shellcheck disable=SC2086
   render_case "$golden" "$prog" "$point" $rest || continue
-  normalize <"$TMP/$golden.raw.dot" >"$TMP/$golden.dot"
-  if [ -n "${HEAPREEL_REGEN_GOLDEN:-}" ]; then
-    cp "$TMP/$golden.dot" "$GOLDEN/$golden.dot"
-    echo "render_lessons: wrote $GOLDEN/$golden.dot"
-    continue
-  fi
-  if [ ! -f "$GOLDEN/$golden.dot" ]; then fail "no golden file $GOLDEN/$golden.dot"; continue; fi
-  if ! diff -u "$GOLDEN/$golden.dot" "$TMP/$golden.dot" >"$TMP/diff"; then
-    fail "$golden differs from its golden DOT:"
-    head -40 "$TMP/diff" >&2
-  fi
-  dot -Tcanon "$TMP/$golden.dot" >/dev/null 2>"$TMP/dot.err" || fail "dot rejects $golden.dot: $(cat "$TMP/dot.err")"
+  compare_golden "$golden" "$golden" || continue
 done <"$GOLDEN/lessons.txt"
 
 D=$TMP
