@@ -660,25 +660,34 @@ static void complete_failed_note(char **msg) {
   *msg = m;
 }
 
+/* The start of close and discard: the writer thread handed its last block
+** and ended, its status in *status and its message (owned) in *msg.
+** Returns 0 when w was a forked child's copy, already freed: the parent's
+** file and its SQLite handle belong to the parent, and a connection must not
+** be used across fork, not even to close it (a close checkpoints the log and
+** may remove it), so it stays unfreed. */
+static int writer_stop(trc_writer *w, int *status, char **msg) {
+  registry_remove(w);
+  if (w->forked) {
+    writer_free(w);
+    return 0;
+  }
+  publish(w, 0, 1);
+  pthread_join(w->thread, NULL);
+  /* The thread has ended: everything after is the caller's alone. */
+  *status = w->err;
+  *msg = w->errmsg;
+  w->errmsg = NULL;
+  return 1;
+}
+
 int trc_writer_close(trc_writer *w, int complete, char **errmsg) {
   char *dummy = NULL;
   if (!errmsg) errmsg = &dummy;
   *errmsg = NULL;
-  if (!w) return HR_OK;
-  registry_remove(w);
-  if (w->forked) {
-    /* The parent's file and its SQLite handle belong to the parent: a
-    ** connection must not be used across fork, not even to close it (a
-    ** close checkpoints the log and may remove it). It stays unfreed. */
-    writer_free(w);
-    return HR_OK;
-  }
-  publish(w, 0, 1);
-  pthread_join(w->thread, NULL);
-  /* The thread has ended: everything below is this thread's alone. */
-  int status = w->err;
-  char *msg = w->errmsg;
-  w->errmsg = NULL;
+  int status;
+  char *msg;
+  if (!w || !writer_stop(w, &status, &msg)) return HR_OK;
   char *finish_msg = NULL;
   int finish = trc_wdb_finish(w->db, complete && status == HR_OK && !w->crashed, &finish_msg);
   if (status == HR_OK && finish != HR_OK) {
@@ -712,17 +721,9 @@ int trc_writer_discard(trc_writer *w, char **errmsg) {
   char *dummy = NULL;
   if (!errmsg) errmsg = &dummy;
   *errmsg = NULL;
-  if (!w) return HR_OK;
-  registry_remove(w);
-  if (w->forked) {              /* the parent's file: left alone (trc_writer_close) */
-    writer_free(w);
-    return HR_OK;
-  }
-  publish(w, 0, 1);
-  pthread_join(w->thread, NULL);
-  int status = w->err;
-  char *msg = w->errmsg;
-  w->errmsg = NULL;
+  int status;
+  char *msg;
+  if (!w || !writer_stop(w, &status, &msg)) return HR_OK;
   trc_wdb_abandon(w->db);
   sync_destroy(w);
   writer_free(w);
