@@ -72,7 +72,7 @@ run_in() {
   fi
 }
 
-commands=$("$HEAPREEL" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on = 0}')
+commands=$(heapreel_commands)
 checked=0
 for c in $commands; do
   # Options followed by a value word in the help: --opt <x>, --opt X, --opt a|b.

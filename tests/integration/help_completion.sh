@@ -17,7 +17,7 @@ expect() {  # WHAT GOT WANT
   if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got [$2], want [$3]"; fi
 }
 
-commands=$("$HEAPREEL" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on = 0}')
+commands=$(heapreel_commands)
 want=$(printf '%s\n' $commands --help --version | sort | tr '\n' ' ')
 expect "commands" "$(complete_words heapreel '')" "$want"
 

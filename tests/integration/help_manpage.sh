@@ -15,7 +15,7 @@ else
   sed -e 's/\\-/-/g' -e 's/\\e/\\/g' "$PAGE" >"$TMP/page.txt"
 fi
 
-commands=$("$HEAPREEL" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on = 0}')
+commands=$(heapreel_commands)
 [ "$(echo $commands | wc -w)" -ge 10 ] || fail "too few commands in heapreel --help: $commands"
 options_of() { "$@" | grep -oE '(^|[][ (|,])--?[a-zA-Z][a-zA-Z0-9-]*' | sed -E 's/^[][ (|,]//' | sort -u; }
 

@@ -32,7 +32,7 @@ declare -A args=(
   [summary]="" [steps]="" [state]="--at m1" [history]="@OBJ" [diff]="--from 1 --to end" [growth]=""
   [leaks]="" [referrers]="@OBJ" [cycles]="" [peak]="" [sql]="@SQL"
 )
-commands=$("$HEAPREEL" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on = 0}')
+commands=$(heapreel_commands)
 for c in $commands; do
   "$HEAPREEL" "$c" --help | grep -q -- '--json' || continue
   if [ -z "${args[$c]+set}" ]; then fail "$c takes --json: give it arguments in this test"; continue; fi

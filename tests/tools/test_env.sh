@@ -47,6 +47,9 @@ test_env() {
   failures=0
 }
 
+# heapreel_commands: the commands `heapreel --help` lists, one a line.
+heapreel_commands() { "$HEAPREEL" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on = 0}'; }
+
 # record_or_die TRACE PROGRAM [ARGS...]: records PROGRAM into TRACE, the
 # program's stdout in $TMP/rec.out and stderr in $TMP/rec.err; a recording
 # that fails ends the test (FAIL and exit 1), since nothing after it can run.
