@@ -1,6 +1,6 @@
 /* trc_rows.h — bulk rows: an array of integer rows that SQLite reads as a table.
 **
-** Private to recorder/writer. A statement run once per block
+** Private to the writer. A statement run once per block
 ** (`INSERT INTO objects SELECT ... FROM <name>`) costs about half of what
 ** binding and stepping an INSERT per row does, and the objects table takes a
 ** row per object. The table is an eponymous virtual table registered on the

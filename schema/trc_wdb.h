@@ -1,6 +1,6 @@
 /* trc_wdb.h — the trace writer's SQLite side: creating the file, storing blocks, finishing it.
 **
-** Private to recorder/writer. A block is an array of ring entries: events
+** Private to the writer. A block is an array of ring entries: events
 ** (kind 1..TRC_EV_KIND_MAX, seq already assigned) interleaved with dimension
 ** entries (kind >= TRC_DIM_FIRST) that carry interned strings, locations and
 ** the other small records in their fields. Everything here runs on one thread
