@@ -1,200 +1,444 @@
 #!/usr/bin/env bash
 # run.sh — the benchmark suite, side by side in one run: ./build.sh bench
 #
-# For each program (tests/programs/bench_*.py: the million-append loop,
-# fib(22), a stdlib-heavy script, 2 GB allocated with a 200 MB peak) the wall
-# time and peak RSS (/usr/bin/time -f '%e %M') of plain python3.11, heapreel
-# record (full), heapreel record --detail alloc, python3.11 -X tracemalloc and
-# heaptrack (PYTHONMALLOC=malloc), as ratios to plain python measured in the
-# same run, median of RUNS runs; then trace sizes (bytes per event and per
-# allocation) and the analyzer's timings on the largest trace.
+#   bash bench/run.sh BUILD_DIR
 #
-#   RUNS=N        runs per measurement (default 3)
-#   QUICK=1       one run each, and skip the writer and codec micro-benchmarks
-#   FULL_LIMIT=S  seconds a full recording may take before it is marked skipped (300)
-#   ALLOC_BASE=D  another build directory: its `record --detail alloc` runs in the same
-#                 rounds as column "alloc-base" (a before/after comparison)
-#   TOOLS="..."   the columns, plain first (default: plain full alloc tracemalloc
-#                 heaptrack); e.g. RUNS=21 TOOLS="plain alloc tracemalloc" for many
-#                 interleaved runs of the short programs without the slow tools
+# Each program (tests/programs/bench_*.py: the million-append loop at module
+# level and inside a function, fib(22), a stdlib-heavy script, 2 GB allocated
+# with a 200 MB peak) runs under plain python3.11, heapreel record (full),
+# heapreel record --detail alloc, python3.11 -X tracemalloc and heaptrack
+# (PYTHONMALLOC=malloc), interleaved round by round (the order rotating), and
+# each run's wall time, CPU time (user + system, every thread and waited-for
+# child: bench/measure.py) and peak RSS are taken. Ratios are to plain python
+# in the same round, median over the rounds: on a shared machine a neighbour
+# slows a whole round alike, and a recorder's second thread shows up in wall
+# time whenever the cores are busy, so the CPU ratio is the one to compare.
+# Then the full traces' bytes per event, events and nanoseconds of CPU per
+# recorded instruction, the alloc traces against heaptrack's, the analyzer on
+# the largest trace, the bounded-work loop, and the budgets with PASS or FAIL.
+# The output is Markdown: it drops into docs/performance.md as it is.
+#
+#   RUNS=N          rounds (default 3)
+#   QUICK=1         one round, and no writer and codec micro-benchmarks
+#   FULL_LIMIT=S    seconds a full recording may take before the program's full
+#                   column is marked skipped (default 300)
+#   TOOLS="..."     the columns, plain first (default: plain full alloc
+#                   tracemalloc heaptrack); heaptrack missing: skipped, said so
+#   ALLOC_BASE=D    another build directory: its `record --detail alloc` runs in
+#                   the same rounds as column "alloc-base" (before/after)
+#   BENCH_PROGRAMS="..."  names in tests/programs or paths of .py files
+#                   (default: the five bench_* programs)
+#   BOUNDED_SIZES="10 1000000"  container sizes of the bounded-work loop
+#                   (bench/bounded.py), smallest first; BOUNDED_REPS=20000
+#                   iterations; BOUNDED_SIZES= (empty) leaves it out;
+#                   BOUNDED_OPS="list_item dict_set_del ...": each operation
+#                   alone instead of the mixed loop, where bounded.py has them
+#   BENCH_KEEP=DIR  copy the last round's traces there (PROG.TOOL.heapreel),
+#                   as recorded, before the analyzer adds its keyframes
 set -uo pipefail
-build=${1:?usage: bench/run.sh BUILD_DIR}
+usage="usage: bench/run.sh BUILD_DIR"
+[ $# = 1 ] || { echo "$usage" >&2; exit 2; }
+build=$(cd "$1" 2>/dev/null && pwd) || { echo "bench/run.sh: cannot open build directory '$1'" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
+quick=${QUICK:-0}
 runs=${RUNS:-3}
-[ "${QUICK:-0}" = 1 ] && runs=1
+[ "$quick" = 1 ] && runs=1
 full_limit=${FULL_LIMIT:-300}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-py=/usr/bin/python3.11
+py=$bench_py
 rec=$build/heapreel-record
 hr=$build/heapreel
-programs=(bench_append bench_fib bench_stdlib bench_churn)
+for f in "$rec" "$hr"; do
+  [ -x "$f" ] || { echo "bench/run.sh: no $(basename "$f") in '$build'" >&2; exit 2; }
+done
+case $runs in ''|*[!0-9]*|0) echo "bench/run.sh: RUNS must be a positive number, not '$runs'" >&2; exit 2 ;; esac
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
 read -r -a tools <<<"${TOOLS:-plain full alloc tracemalloc heaptrack}"
 [ "${tools[0]:-}" = plain ] || { echo "bench/run.sh: TOOLS must start with plain" >&2; exit 2; }
+for t in "${tools[@]}"; do
+  case $t in plain|full|alloc|tracemalloc|heaptrack) ;;
+    *) echo "bench/run.sh: unknown tool '$t' in TOOLS (plain full alloc tracemalloc heaptrack)" >&2; exit 2 ;;
+  esac
+done
 base=${ALLOC_BASE:-}
 if [ -n "$base" ]; then  # its column right after alloc's
+  [ -x "$base/heapreel-record" ] || { echo "bench/run.sh: no heapreel-record in ALLOC_BASE '$base'" >&2; exit 2; }
   with_base=()
   for t in "${tools[@]}"; do with_base+=("$t"); [ "$t" = alloc ] && with_base+=(alloc-base); done
   tools=("${with_base[@]}")
 fi
 have_heaptrack=1
-command -v heaptrack >/dev/null || have_heaptrack=0
+if ! command -v heaptrack >/dev/null; then
+  have_heaptrack=0
+  [[ " ${tools[*]} " = *" heaptrack "* ]] &&
+    echo "bench/run.sh: SKIP heaptrack: not installed (apt-get install heaptrack); its column says so" >&2
+fi
 
-if [ "${QUICK:-0}" != 1 ]; then
-  echo "== trace writer: 50M synthetic events"
+# Programs: names in tests/programs, or paths of .py files.
+declare -A SCRIPT
+programs=()
+for p in ${BENCH_PROGRAMS:-bench_append bench_append_fn bench_fib bench_stdlib bench_churn}; do
+  case $p in
+    */*|*.py) s=$p ;;
+    *) s=$root/tests/programs/$p.py ;;
+  esac
+  [ -f "$s" ] || { echo "bench/run.sh: no benchmark program '$s'" >&2; exit 2; }
+  name=$(basename "${p%.py}")
+  programs+=("$name")
+  SCRIPT[$name]=$(cd "$(dirname "$s")" && pwd)/$(basename "$s")
+done
+
+# The command that reproduces this run, for the header.
+command="bash bench/run.sh $1"
+for v in BENCH_PROGRAMS TOOLS ALLOC_BASE FULL_LIMIT QUICK RUNS; do
+  [ -n "${!v+x}" ] && command="$v=\"${!v}\" $command"
+done
+echo "## Benchmarks"
+echo
+machine_header "$command" "$build"
+echo
+
+if [ "$quick" != 1 ]; then
+  echo "### Trace writer alone: 50 M synthetic events"
+  echo
+  echo '```'
   "$build/bench/bench_writer" 50000000 "$work/writer.heapreel"
   rm -f "$work/writer.heapreel"
+  echo '```'
   echo
-  echo "== chunk codec"
+  echo "### Chunk codec"
+  echo
+  echo '```'
   "$build/bench/bench_codec"
+  echo '```'
   echo
 fi
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "nan"}'; }
-calc() { awk "BEGIN { print $1 }"; }
-
-# run_tool TOOL PROG: one run; prints "seconds maxrss_kb", or "skip" past the limit.
-run_tool() {
-  local tool=$1 prog=$2 script=$root/tests/programs/$2.py out=$work/time
-  local -a cmd
+# command_of TOOL PROG: the command line of one run (in ${cmd[@]}).
+command_of() {
+  local tool=$1 prog=$2 script=${SCRIPT[$2]}
   case $tool in
     plain) cmd=("$py" "$script") ;;
-    full) cmd=(timeout "$full_limit" "$rec" -o "$work/$prog.full.heapreel" "$script") ;;
+    full) cmd=("$rec" -o "$work/$prog.full.heapreel" "$script") ;;
     alloc) cmd=("$rec" --detail alloc -o "$work/$prog.alloc.heapreel" "$script") ;;
     alloc-base) cmd=("$base/heapreel-record" --detail alloc -o "$work/$prog.alloc-base.heapreel" "$script") ;;
     tracemalloc) cmd=("$py" -X tracemalloc "$script") ;;
     heaptrack) cmd=(env PYTHONMALLOC=malloc heaptrack -o "$work/$prog.heaptrack" "$py" "$script") ;;
   esac
-  rm -f "$work/$prog.heaptrack"*
-  # Wall time from the shell's microsecond clock: /usr/bin/time's %e has
-  # 10 ms steps, as long as fib(22) runs. time gives the peak RSS.
-  local t0=$EPOCHREALTIME
-  /usr/bin/time -f '%M' -o "$out" "${cmd[@]}" >/dev/null 2>"$work/stderr"
-  local rc=$? t1=$EPOCHREALTIME
-  if [ "$tool" = full ] && [ $rc = 124 ]; then echo skip; return; fi
-  echo "$(calc "${t1/,/.} - ${t0/,/.}") $(tail -1 "$out")"
 }
 
-declare -A T M
+# W, C, R: wall seconds, CPU seconds, peak RSS kB of PROG.TOOL.ROUND;
+# ST[PROG.TOOL]: na (not installed), skip (over FULL_LIMIT) or fail.
+declare -A W C R ST
+nt=${#tools[@]}
 for prog in "${programs[@]}"; do
   for tool in "${tools[@]}"; do
-    [ "$tool" = heaptrack ] && [ $have_heaptrack = 0 ] && { T[$prog.$tool]=na; continue; }
-    # Interleaved runs keep the tools' conditions alike on a shared machine.
-    : >"$work/t.$tool"; : >"$work/m.$tool"
+    [ "$tool" = heaptrack ] && [ $have_heaptrack = 0 ] && ST[$prog.$tool]=na
   done
   for i in $(seq "$runs"); do
-    for tool in "${tools[@]}"; do
-      [ "${T[$prog.$tool]:-}" = na ] && continue
-      [ "${T[$prog.$tool]:-}" = skip ] && continue
-      r=$(run_tool "$tool" "$prog")
-      if [ "$r" = skip ]; then T[$prog.$tool]=skip; continue; fi
-      echo "${r% *}" >>"$work/t.$tool"
-      echo "${r#* }" >>"$work/m.$tool"
+    for k in $(seq 0 $((nt - 1))); do
+      # The order rotates, so that no tool always runs right after another
+      # (a recording's file still being flushed, a warm cache).
+      tool=${tools[$(((k + i - 1) % nt))]}
+      [ -n "${ST[$prog.$tool]:-}" ] && continue
+      command_of "$tool" "$prog"
+      rm -f "$work/$prog.$tool".*
+      limit=0
+      [ "$tool" = full ] && limit=$full_limit
+      read -r wall cpu rss status <<<"$(measure "$limit" "${cmd[@]}")"
+      case $status in
+        0) W[$prog.$tool.$i]=$wall C[$prog.$tool.$i]=$cpu R[$prog.$tool.$i]=$rss ;;
+        timeout) ST[$prog.$tool]=skip ;;
+        *) ST[$prog.$tool]=fail
+           echo "bench/run.sh: $tool on $prog failed (status ${status:-?}): $(tail -c 300 "$work/stderr")" >&2 ;;
+      esac
     done
   done
-  for tool in "${tools[@]}"; do
-    case ${T[$prog.$tool]:-} in na|skip) continue ;; esac
-    T[$prog.$tool]=$(median <"$work/t.$tool")
-    M[$prog.$tool]=$(median <"$work/m.$tool")
-  done
-  # Keep this program's traces for the size table.
-  for f in "$work/$prog".*; do [ -e "$f" ] && cp "$f" "$work/keep.${f##*/}"; done
+  # The last round's traces stay for the size tables.
+  for f in "$work/$prog".*; do [ -e "$f" ] && mv "$f" "$work/keep.${f##*/}"; done
 done
+if [ -n "${BENCH_KEEP:-}" ]; then
+  mkdir -p "$BENCH_KEEP" || exit 1
+  for f in "$work"/keep.*; do [ -e "$f" ] && cp "$f" "$BENCH_KEEP/${f##*/keep.}"; done
+fi
 
-echo "== wall time and peak RSS, median of $runs run(s); ratios to plain python3.11 in the same run"
-printf "%-13s %14s" program "plain s/MB"
-for tool in "${tools[@]:1}"; do printf " %22s" "$tool"; done
+# stats PROG TOOL: medians over the rounds (mwall mcpu mrss) and medians of
+# the per-round ratios to plain (rwall rcpu rrss).
+stats() {
+  local prog=$1 tool=$2 i
+  mwall=$(for i in $(seq "$runs"); do echo "${W[$prog.$tool.$i]:-}"; done | grep . | median)
+  mcpu=$(for i in $(seq "$runs"); do echo "${C[$prog.$tool.$i]:-}"; done | grep . | median)
+  mrss=$(for i in $(seq "$runs"); do echo "${R[$prog.$tool.$i]:-}"; done | grep . | median)
+  ratio() {  # ARRAY-NAME: the median of the paired ratios
+    local -n a=$1
+    for i in $(seq "$runs"); do
+      [ -n "${a[$prog.$tool.$i]:-}" ] && [ -n "${a[$prog.plain.$i]:-}" ] &&
+        calc "${a[$prog.$tool.$i]} / ${a[$prog.plain.$i]}"
+    done | median
+  }
+  rwall=$(ratio W) rcpu=$(ratio C) rrss=$(ratio R)
+}
+# status_text PROG TOOL: why a cell has no figures, or nothing.
+status_text() {
+  case ${ST[$1.$2]:-} in
+    na) echo "not installed" ;;
+    skip) echo "skipped (>${full_limit} s)" ;;
+    fail) echo "failed" ;;
+  esac
+}
+
+echo "### Recording: time and memory, ratios to plain python3.11 in the same round"
+echo
+echo "Median of $runs round(s); CPU is user + system of every thread and child."
+echo
+echo "| program | tool | CPU s | CPU ratio | wall s | wall ratio | peak RSS MB | RSS ratio |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+declare -A CPU_RATIO CPU_MED
+for prog in "${programs[@]}"; do
+  for tool in "${tools[@]}"; do
+    why=$(status_text "$prog" "$tool")
+    if [ -n "$why" ]; then
+      printf "| %s | %s | %s | | | | | |\n" "$prog" "$tool" "$why"
+      continue
+    fi
+    stats "$prog" "$tool"
+    CPU_MED[$prog.$tool]=$mcpu CPU_RATIO[$prog.$tool]=$rcpu
+    if [ "$tool" = plain ]; then
+      printf "| %s | %s | %.3f | | %.3f | | %.1f | |\n" "$prog" "$tool" "$mcpu" "$mwall" "$(calc "$mrss / 1024")"
+    else
+      printf "| %s | %s | %.3f | %.2fx | %.3f | %.2fx | %.1f | %.2fx |\n" "$prog" "$tool" \
+        "$mcpu" "$rcpu" "$mwall" "$rwall" "$(calc "$mrss / 1024")" "$rrss"
+    fi
+  done
+done
+echo
+echo "CPU ratios at a glance:"
+echo
+printf "| program | plain CPU s |"
+for tool in "${tools[@]:1}"; do printf " %s |" "$tool"; done
+echo
+printf "|---|---:|"
+for tool in "${tools[@]:1}"; do printf -- "---:|"; done
 echo
 for prog in "${programs[@]}"; do
-  p=${T[$prog.plain]} pm=${M[$prog.plain]}
-  printf "%-13s %7.3fs %5dM" "$prog" "$p" $((pm / 1024))
+  printf "| %s | %s |" "$prog" "$(printf '%.3f' "${CPU_MED[$prog.plain]:-nan}")"
   for tool in "${tools[@]:1}"; do
-    v=${T[$prog.$tool]}
-    case $v in
-      na) printf " %22s" "not installed" ;;
-      skip) printf " %22s" "skipped (>${full_limit}s)" ;;
-      *) printf " %6.3fs %5.1fx %5.1fx" "$v" "$(calc "$v / $p")" \
-           "$(calc "${M[$prog.$tool]} / $pm")" ;;
-    esac
+    why=$(status_text "$prog" "$tool")
+    if [ -n "$why" ]; then printf " %s |" "$why"; else printf " %.2fx |" "${CPU_RATIO[$prog.$tool]}"; fi
   done
   echo
 done
-echo "(each tool: seconds, time ratio, peak-RSS ratio)"
 echo
 
-events() { "$hr" sql "$1" "SELECT coalesce(max(last_seq), 0) FROM chunks" | tail -1 | tr -d ' '; }
-allocs() { "$hr" sql "$1" "SELECT count(*) FROM events WHERE kind = 'alloc'" | tail -1 | tr -d ' '; }
-echo "== trace sizes (the last run's files)"
-printf "%-13s %-10s %12s %12s %12s %10s %10s %13s\n" program trace bytes events allocs "B/event" "B/alloc" "vs heaptrack"
+# summary_of TRACE: "events steps objects" of a trace, from `heapreel summary --json`.
+summary_of() {
+  "$hr" summary --json "$1" 2>/dev/null | "$py" -c '
+import json, sys
+j = json.load(sys.stdin)
+print(j["events"], j["steps"], j.get("objects_allocated", 0))' 2>/dev/null || echo "0 0 0"
+}
+
+declare -A BPE NS_ADDED
 largest= largest_size=0
-for prog in "${programs[@]}"; do
-  # heaptrack's file first: every heapreel trace of the program is compared with it.
-  hf=$(ls "$work/keep.$prog.heaptrack"* 2>/dev/null | head -1)
-  hs=0 ha=0
-  if [ -n "$hf" ]; then
-    hs=$(stat -c %s "$hf")
-    ha=$( (zstdcat "$hf" 2>/dev/null || zcat "$hf" 2>/dev/null) | grep -c '^+')
-  fi
-  kinds=(full alloc)
-  [ -n "$base" ] && kinds=(full alloc alloc-base)
-  for kind in "${kinds[@]}"; do
-    f=$work/keep.$prog.$kind.heapreel
-    [ -f "$f" ] || { printf "%-13s %-10s %12s\n" "$prog" "$kind" "(none)"; continue; }
-    s=$(stat -c %s "$f") e=$(events "$f") a=$(allocs "$f")
-    vs=-
-    [ "$hs" -gt 0 ] && vs=$(calc "$s / $hs" | awk '{printf "%.2fx", $1}')
-    printf "%-13s %-10s %12d %12d %12d %10.3f %10.3f %13s\n" "$prog" "$kind" "$s" "$e" "$a" \
-      "$(calc "$s / ($e ? $e : 1)")" "$(calc "$s / ($a ? $a : 1)")" "$vs"
-    [ "$kind" != alloc-base ] && [ "$s" -gt "$largest_size" ] && largest=$f largest_size=$s
+if [[ " ${tools[*]} " = *" full "* ]]; then
+  echo "### Full traces (the last round's)"
+  echo
+  echo "Instructions are the trace's step events. ns/instr: the recorded run's CPU"
+  echo "over its instructions, and what recording added to plain python's CPU over them."
+  echo
+  echo "| program | bytes | events | instructions | bytes/event | events/instr | ns CPU/instr | ns CPU/instr added |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  for prog in "${programs[@]}"; do
+    f=$work/keep.$prog.full.heapreel
+    if [ -n "$(status_text "$prog" full)" ] || [ ! -f "$f" ]; then
+      why=$(status_text "$prog" full)
+      printf "| %s | %s | | | | | | |\n" "$prog" "${why:-no trace}"
+      continue
+    fi
+    s=$(stat -c %s "$f")
+    read -r e steps objs <<<"$(summary_of "$f")"
+    [ "$s" -gt "$largest_size" ] && largest=$f largest_size=$s
+    BPE[$prog]=$(calc "$s / ($e ? $e : 1)")
+    ns_total=$(calc "${CPU_MED[$prog.full]} / ($steps ? $steps : 1) * 1e9")
+    NS_ADDED[$prog]=$(calc "(${CPU_MED[$prog.full]} - ${CPU_MED[$prog.plain]}) / ($steps ? $steps : 1) * 1e9")
+    printf "| %s | %d | %d | %d | %.3f | %.2f | %.0f | %.0f |\n" "$prog" "$s" "$e" "$steps" \
+      "${BPE[$prog]}" "$(calc "$e / ($steps ? $steps : 1)")" "$ns_total" "${NS_ADDED[$prog]}"
   done
-  [ "$hs" -gt 0 ] && printf "%-13s %-10s %12d %12s %12d %10s %10.3f %13s\n" "$prog" heaptrack \
-    "$hs" - "$ha" - "$(calc "$hs / ($ha ? $ha : 1)")" 1.00x
-done
-echo "(allocs: heapreel counts the Python objects the program made while recording;"
-echo " heaptrack counts every malloc under PYTHONMALLOC=malloc, interpreter start-up"
-echo " included, its own '+' records. The same program makes the same allocations, so"
-echo " 'vs heaptrack' — trace bytes over heaptrack's file bytes — is the per-allocation"
-echo " comparison; B/alloc divides by each tool's own count.)"
-echo
-
-echo "== analyzer on the largest trace: ${largest##*/keep.} ($largest_size bytes)"
-t_an() {  # label, heapreel args...
-  local label=$1; shift
-  local s
-  /usr/bin/time -f '%e' -o "$work/an.time" "$hr" "$@" >/dev/null 2>&1
-  s=$(tail -1 "$work/an.time")
-  printf "  %-10s %8ss\n" "$label" "$s"
-}
-if [ -n "$largest" ]; then
-  last=$("$hr" sql "$largest" "SELECT max(last_step) FROM chunks" | tail -1 | tr -d ' ')
-  t_an summary summary "$largest"
-  if [ "$("$hr" sql "$largest" "SELECT value FROM meta WHERE key='detail'" | tail -1 | tr -d ' ')" = alloc ]; then
-    t_an "state" state --mark end "$largest"
-  else
-    t_an "state" state --step $((last / 2 > 0 ? last / 2 : 1)) "$largest"
-  fi
-  t_an leaks leaks "$largest"
-  t_an cycles cycles "$largest"
-  t_an peak peak "$largest"
+  echo
 fi
-# Per-instruction work bounded by what the instruction touches: the same loop
-# (item rebound, append + pop, set add + discard, dict rebind, pop, re-add)
-# over containers of 10 and of 1,000,000 elements, recorded; the program
-# times its own loop (setup excluded) and prints nanoseconds per iteration.
-reps=${BOUNDED_REPS:-20000}
-echo
-printf "== recording cost per loop iteration by container size, median of %d runs (%d iterations)\n" "$runs" "$reps"
-# Plain python in the same run: its own loop is slower over the big containers
-# too (each iteration touches another item: cache misses), which the
-# recorder's work, touching that item's record, shares.
-bounded() {  # N RUNNER...: median ns/iteration
-  local n=$1; shift
-  for i in $(seq "$runs"); do "$@" "$root/bench/bounded.py" "$n" "$reps" 2>/dev/null; done | median
+
+if [[ " ${tools[*]} " = *" alloc"* ]]; then
+  echo "### Alloc traces against heaptrack's file"
+  echo
+  echo "| program | trace | bytes | events | allocations | bytes/alloc | bytes vs heaptrack |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  for prog in "${programs[@]}"; do
+    # heaptrack's file first: each alloc trace of the program is compared with it.
+    hf=$(ls "$work/keep.$prog.heaptrack"* 2>/dev/null | head -1)
+    hs=0 ha=0
+    if [ -n "$hf" ]; then
+      hs=$(stat -c %s "$hf")
+      ha=$( (zstdcat "$hf" 2>/dev/null || zcat "$hf" 2>/dev/null) | grep -c '^+')
+    fi
+    for kind in alloc alloc-base; do
+      f=$work/keep.$prog.$kind.heapreel
+      [ -f "$f" ] || continue
+      s=$(stat -c %s "$f")
+      read -r e steps a <<<"$(summary_of "$f")"
+      vs=-
+      [ "$hs" -gt 0 ] && vs=$(calc "$s / $hs" | awk '{printf "%.2fx", $1}')
+      printf "| %s | %s | %d | %d | %d | %.3f | %s |\n" "$prog" "$kind" "$s" "$e" "$a" \
+        "$(calc "$s / ($a ? $a : 1)")" "$vs"
+      [ -z "$largest" ] && [ "$kind" = alloc ] && [ "$s" -gt "$largest_size" ] && largest=$f largest_size=$s
+    done
+    [ "$hs" -gt 0 ] && printf "| %s | heaptrack | %d | | %d | %.3f | 1.00x |\n" "$prog" "$hs" "$ha" \
+      "$(calc "$hs / ($ha ? $ha : 1)")"
+  done
+  echo
+  echo "heapreel's allocations are the Python objects the program made while"
+  echo "recording; heaptrack's, every malloc under PYTHONMALLOC=malloc with the"
+  echo "interpreter's start-up (its '+' records). The same program makes the same"
+  echo "allocations, so 'bytes vs heaptrack' is the per-allocation comparison."
+  echo
+fi
+
+# analyze LABEL ARGS...: one run of heapreel ARGS, a table row of CPU and wall
+# seconds; sets an_cpu.
+analyze() {
+  local label=$1 wall cpu rss status; shift
+  read -r wall cpu rss status <<<"$(measure 0 "$hr" "$@")"
+  [ "$status" = 0 ] || echo "bench/run.sh: heapreel $1 failed (status $status): $(tail -c 300 "$work/stderr")" >&2
+  an_cpu=$cpu
+  printf "| %s | %.3f | %.3f |\n" "$label" "$cpu" "$wall"
 }
-small=$(bounded 10 "$build/heapreel-record" -o "$work/bounded.heapreel")
-big=$(bounded 1000000 "$build/heapreel-record" -o "$work/bounded.heapreel")
-psmall=$(bounded 10 "$py")
-pbig=$(bounded 1000000 "$py")
-printf "%-22s %12s %12s\n" "ns per iteration" recorded plain "10 elements" "$small" "$psmall" \
-  "1,000,000 elements" "$big" "$pbig"
-printf "ratio 1M / 10: %.2f recorded, %.2f plain\n" "$(calc "$big / $small")" "$(calc "$pbig / $psmall")"
+declare -A AN
+if [ -n "$largest" ]; then
+  read -r e steps objs <<<"$(summary_of "$largest")"
+  echo "### The analyzer on the largest trace: ${largest##*/keep.}"
+  echo
+  echo "$largest_size bytes, $e events, $steps steps; each command once. bench/bench_analyzer.sh"
+  echo "times every command on the million-append trace, median of its runs."
+  echo
+  echo "| command | CPU s | wall s |"
+  echo "|---|---:|---:|"
+  analyze summary summary "$largest"
+  if [ "$steps" -gt 0 ]; then at=(--step $((steps / 2 > 0 ? steps / 2 : 1))); else at=(--mark end); fi
+  analyze "first \`state ${at[*]}\` (builds the keyframes)" state "${at[@]}" "$largest"
+  AN[first]=$an_cpu
+  size_kf=$(stat -c %s "$largest")
+  analyze "second \`state ${at[*]}\`" state "${at[@]}" "$largest"
+  AN[second]=$an_cpu
+  # An object from the middle of the run (ids count up from 1).
+  id=$(((objs + 1) / 2 > 0 ? (objs + 1) / 2 : 1))
+  analyze "\`sql 'SELECT 1'\` (opening the trace)" sql "$largest" "SELECT 1"
+  analyze "first \`SELECT * FROM objects WHERE id = $id\`" sql "$largest" "SELECT * FROM objects WHERE id = $id"
+  analyze "\`SELECT * FROM objects WHERE id = $id\` again" sql "$largest" "SELECT * FROM objects WHERE id = $id"
+  AN[lookup]=$an_cpu
+  analyze leaks leaks "$largest"
+  analyze cycles cycles "$largest"
+  analyze peak peak "$largest"
+  size_end=$(stat -c %s "$largest")
+  echo
+  printf "File size: %d bytes as recorded, %d after the first state (%+.1f %%), %d at the end.\n" \
+    "$largest_size" "$size_kf" "$(calc "($size_kf - $largest_size) * 100 / $largest_size")" "$size_end"
+  echo
+fi
+
+# Per-instruction work bounded by what the instruction touches: the same
+# work over containers of each size, recorded and plain. bench/bounded.py
+# prints nanoseconds per iteration of its mixed loop, or "OP ns" per
+# operation for the operations named in BOUNDED_OPS (where it knows them).
+read -r -a sizes <<<"${BOUNDED_SIZES-10 1000000}"
+reps=${BOUNDED_REPS:-20000}
+read -r -a bops <<<"${BOUNDED_OPS:-}"
+declare -A BOUNDED_RATIO  # OP: recorded ns at the biggest size over the smallest
+bounded_order=()
+if [ ${#sizes[@]} -ge 2 ]; then
+  echo "### Recording cost by container size (bench/bounded.py)"
+  echo
+  # bounded_runs TAG N RUNNER...: $runs runs, "OP ns" lines in $work/bd.TAG.N
+  # ("loop" for the mixed loop's one figure).
+  bounded_runs() {
+    local tag=$1 n=$2 i; shift 2
+    for i in $(seq "$runs"); do
+      "$@" "$root/bench/bounded.py" "$n" "$reps" "${bops[@]}" 2>>"$work/bounded.err"
+    done | awk 'NF == 1 {print "loop", $1} NF == 2' >"$work/bd.$tag.$n"
+  }
+  # bounded_median TAG N OP: the median ns of OP.
+  bounded_median() { awk -v op="$3" '$1 == op {print $2}' "$work/bd.$1.$2" | median; }
+  for n in "${sizes[@]}"; do
+    bounded_runs rec "$n" "$rec" -o "$work/bounded.heapreel"
+    bounded_runs plain "$n" "$py"
+  done
+  small=${sizes[0]} big=${sizes[${#sizes[@]} - 1]}
+  mapfile -t bounded_order < <(awk '!seen[$1]++ {print $1}' "$work/bd.rec.$small")
+  if [ ${#bounded_order[@]} = 0 ]; then
+    echo "bench/run.sh: bench/bounded.py printed nothing: $(tail -c 300 "$work/bounded.err")" >&2
+  fi
+  echo "Nanoseconds per iteration (the mixed loop) or per operation, median of $runs"
+  echo "run(s) of $reps; plain python in the same run (its own loop slows over big"
+  echo "containers too: cache misses, which the recorder shares)."
+  echo
+  printf "| work |"
+  for n in "${sizes[@]}"; do printf " recorded, %s |" "$n"; done
+  printf " recorded ratio |"
+  for n in "${sizes[@]}"; do printf " plain, %s |" "$n"; done
+  echo " plain ratio |"
+  printf "|---|"
+  for n in "${sizes[@]}" x "${sizes[@]}" x; do printf -- "---:|"; done
+  echo
+  for op in "${bounded_order[@]}"; do
+    printf "| %s |" "$op"
+    for n in "${sizes[@]}"; do printf " %s |" "$(bounded_median rec "$n" "$op")"; done
+    BOUNDED_RATIO[$op]=$(calc "$(bounded_median rec "$big" "$op") / $(bounded_median rec "$small" "$op")")
+    printf " %.2fx |" "${BOUNDED_RATIO[$op]}"
+    for n in "${sizes[@]}"; do printf " %s |" "$(bounded_median plain "$n" "$op")"; done
+    printf " %.2fx |\n" "$(calc "$(bounded_median plain "$big" "$op") / $(bounded_median plain "$small" "$op")")"
+  done
+  echo
+fi
+
+# The budgets of full recording: CPU ratio to plain in the same round, CPU
+# per recorded instruction, trace bytes per event, bounded work.
+verdict() {  # VALUE OP LIMIT: PASS or FAIL
+  awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
+    ok = (op == "<=") ? v <= l : v < l; print ok ? "PASS" : "FAIL" }'
+}
+budget_row() {  # BUDGET PROG VALUE-OR-EMPTY FORMAT OP LIMIT WHY-MISSING
+  local what=$1 prog=$2 v=$3 fmt=$4 op=$5 limit=$6 why=$7
+  if [ -z "$v" ] || [ "$v" = nan ]; then
+    printf "| %s | %s | %s | SKIP |\n" "$what" "$prog" "${why:-not measured}"
+  else
+    printf "| %s | %s | $fmt | %s |\n" "$what" "$prog" "$v" "$(verdict "$v" "$op" "$limit")"
+  fi
+}
+if [[ " ${tools[*]} " = *" full "* ]]; then
+  echo "### Budgets of full recording"
+  echo
+  echo "| budget | program | measured | verdict |"
+  echo "|---|---|---:|---|"
+  for prog in "${programs[@]}"; do
+    case $prog in
+      bench_fib|bench_stdlib|bench_churn) limit=10 ;;
+      bench_append|bench_append_fn) limit=20 ;;
+      *) continue ;;
+    esac
+    budget_row "CPU ratio to plain <= ${limit}x" "$prog" "${CPU_RATIO[$prog.full]:-}" "%.2fx" "<=" "$limit" \
+      "$(status_text "$prog" full)"
+  done
+  for prog in "${programs[@]}"; do
+    budget_row "ns CPU added per instruction <= 150" "$prog" "${NS_ADDED[$prog]:-}" "%.0f" "<=" 150 \
+      "$(status_text "$prog" full)"
+  done
+  for prog in "${programs[@]}"; do
+    budget_row "bytes per event < 1.0" "$prog" "${BPE[$prog]:-}" "%.3f" "<" 1.0 "$(status_text "$prog" full)"
+  done
+  for op in "${bounded_order[@]}"; do
+    budget_row "bounded work: $big / $small elements <= 1.5x" "$op" "${BOUNDED_RATIO[$op]}" "%.2fx" "<=" 1.5 ""
+  done
+  [ ${#bounded_order[@]} = 0 ] && budget_row "bounded work <= 1.5x" bench/bounded.py "" "" "" "" "not measured"
+  echo
+fi
+echo "Load average at the end: $(load_average)."
