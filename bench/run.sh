@@ -92,7 +92,7 @@ done
 
 # The command that reproduces this run, for the header.
 command="bash bench/run.sh $1"
-for v in BENCH_PROGRAMS TOOLS ALLOC_BASE FULL_LIMIT QUICK RUNS; do
+for v in BENCH_KEEP BOUNDED_OPS BOUNDED_REPS BOUNDED_SIZES BENCH_PROGRAMS TOOLS ALLOC_BASE FULL_LIMIT QUICK RUNS; do
   [ -n "${!v+x}" ] && command="$v=\"${!v}\" $command"
 done
 echo "## Benchmarks"
