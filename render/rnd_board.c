@@ -1,5 +1,6 @@
 /* rnd_board.c — storyboards with one shared layout (rnd_board.h). */
 #include "rnd_board.h"
+#include "rnd_board_order.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +102,7 @@ static void sort_objs(rnd_scene *sc, const ana_map *seen) {
 }
 
 static int draw_point(rnd_ctx *c, const rnd_point *p, const rnd_point *prev, ana_map *seen,
-                      uintptr_t *nseen, int fmt, char **bytes, size_t *len) {
+                      uintptr_t *nseen, rnd_order *order, int fmt, char **bytes, size_t *len) {
   rnd_scene sc;
   const rnd_options *o = rnd_ctx_options(c);
   ana_trace *t = rnd_ctx_trace(c);
@@ -112,8 +113,17 @@ static int draw_point(rnd_ctx *c, const rnd_point *p, const rnd_point *prev, ana
   if (rc) { rnd_scene_reset(&sc); return rnd_ctx_fail(c, rc, NULL); }
   sort_objs(&sc, seen);
   Agraph_t *g = rnd_graph_build(&sc, o);
+  if (!g) {
+    rnd_scene_reset(&sc);
+    return rnd_ctx_fail(c, HR_ENOMEM, hr_strdup("out of memory"));
+  }
+  /* A graph Graphviz cannot lay out is drawn unconstrained, and fails below. */
+  rc = rnd_order_constrain(order, rnd_ctx_gvc(c), g, &sc);
   rnd_scene_reset(&sc);
-  if (!g) return rnd_ctx_fail(c, HR_ENOMEM, hr_strdup("out of memory"));
+  if (rc == HR_ENOMEM) {
+    agclose(g);
+    return rnd_ctx_fail(c, rc, NULL);
+  }
   char *err = NULL;
   rc = rnd_output_render(rnd_ctx_gvc(c), g, fmt, NULL, 0, bytes, len, &err);
   agclose(g);
@@ -127,6 +137,8 @@ static int board_each(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt, drawn
   ana_map seen;
   ana_map_init(&seen);
   uintptr_t nseen = 0;
+  rnd_order order;
+  rnd_order_init(&order);
   int rc = HR_OK;
   for (size_t i = 0; rc == HR_OK && i < n; i++) {
     /* What changed is measured against the previous point shown, when it
@@ -134,11 +146,12 @@ static int board_each(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt, drawn
     const rnd_point *prev = i && rnd_point_before(&pts[i - 1], &pts[i]) ? &pts[i - 1] : NULL;
     char *bytes = NULL;
     size_t len = 0;
-    rc = draw_point(c, &pts[i], prev, &seen, &nseen, fmt, &bytes, &len);
+    rc = draw_point(c, &pts[i], prev, &seen, &nseen, &order, fmt, &bytes, &len);
     if (rc == HR_OK) rc = fn(arg, i, bytes, len);
     rnd_ctx_progress(c, i + 1, n);
   }
   ana_map_reset(&seen);
+  rnd_order_reset(&order);
   return rc;
 }
 

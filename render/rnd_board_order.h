@@ -1,0 +1,38 @@
+/* rnd_board_order.h — one vertical order of objects for a whole storyboard.
+**
+** Each slide of a storyboard is laid out on its own (it fits its own
+** content), but a reader follows the objects from slide to slide: two
+** objects in the same column must not swap places. dot chooses the order
+** within a column anew for each graph, so a slide is laid out twice: a first
+** layout tells which objects share a column (a rank, within one cluster)
+** and where dot would put the objects the storyboard has not shown yet;
+** those join the storyboard's order next to their neighbours there. The
+** second layout is constrained: the objects of each column, in the
+** storyboard's order, are chained by invisible same-rank edges, which dot
+** keeps in order when it does not re-run its crossing minimisation over the
+** clusters (remincross=false).
+*/
+#ifndef RND_BOARD_ORDER_H
+#define RND_BOARD_ORDER_H
+
+#include <graphviz/gvc.h>
+
+#include "ana_map.h"
+#include "rnd_scene.h"
+
+typedef struct rnd_order {
+  ana_map at;          /* object id -> index in ids + 1 */
+  uint64_t *ids;       /* every object shown so far, top to bottom */
+  size_t n, cap;
+} rnd_order;
+
+void rnd_order_init(rnd_order *o);
+void rnd_order_reset(rnd_order *o);
+
+/* Lay g (the graph of sc, both borrowed) out once with gvc, add the objects
+** it shows for the first time to o, then constrain g so that dot keeps o's
+** order in every column. The layout is freed again. HR_OK, HR_ENOMEM, or
+** HR_EIO when Graphviz cannot lay g out (g is then left unconstrained). */
+int rnd_order_constrain(rnd_order *o, GVC_t *gvc, Agraph_t *g, const rnd_scene *sc);
+
+#endif /* RND_BOARD_ORDER_H */
