@@ -59,58 +59,73 @@ grep -q '<B>c</B>' "$TMP/changes/003-line21.dot" || fail "c, bound since the pre
 run 0 render "$TMP/lesson.heapreel" --line 22 --inline-primitives -o "$TMP/one-22.dot"
 grep -c '<S>[ab]</S>' "$TMP/one-22.dot" | grep -qx 1 || fail "a single render should compare with the previous step"
 
-# Order: two objects both slides show keep their vertical order (within a
-# column) from slide to slide, and a list's items are drawn in slot order
-# (the arrows of items 0, 1, 2 do not cross: their heads go down in order).
+# Order: two objects both slides show in one column keep their vertical
+# order from slide to slide, unless a container took one of them in since
+# the previous slide (it moves next to its new neighbours: the arrow that
+# took it is marked). On the 41-line lesson, before: 151 of 1,443 such
+# pairs swapped (ints and lists jumping as dot re-chose each column's order).
 run 0 render "$A" --every line -o "$TMP/every/"
 names=$(cd "$TMP/every" && ls | tr '\n' ' ')
 [ "$names" = "001-line2.svg 002-line3.svg 003-line4.svg 004-line5.svg 005-line6.svg 006-line7.svg 007-line8.svg 008-line9.svg " ] ||
   fail "--every line wrote: $names"
-/usr/bin/python3.11 - "$TMP/every" <<'PY' || failures=$((failures + 1))
-import os, re, sys, xml.etree.ElementTree as ET
+run 0 render "$TMP/lesson.heapreel" --every line -o "$TMP/slots/"
+run 0 render "$TMP/lesson.heapreel" --every line --slide -o "$TMP/slide/"
+/usr/bin/python3.11 - "$TMP/every" "$TMP/slots" "$TMP/slide" <<'PY' || failures=$((failures + 1))
+import os, sys, xml.etree.ElementTree as ET
 NS = '{http://www.w3.org/2000/svg}'
-def nodes(path):
+def read(path):
     root = ET.parse(path).getroot()
-    out = {}
+    nodes, taken = {}, set()
     for g in root.iter(NS + 'g'):
-        if g.get('class') != 'node':
-            continue
-        xs, ys = [], []
-        for poly in g.iter(NS + 'polygon'):
-            for pt in poly.get('points').split():
-                x, y = pt.split(',')
-                xs.append(float(x)); ys.append(float(y))
-        out[g.find(NS + 'title').text] = (min(xs), min(ys), max(xs))
-    return out
-bad, compared = [], 0
+        title = g.find(NS + 'title').text if g.find(NS + 'title') is not None else ''
+        if g.get('class') == 'node' and title != 'stack':
+            xs, ys = [], []
+            for poly in g.iter(NS + 'polygon'):
+                for pt in poly.get('points').split():
+                    x, y = pt.split(',')
+                    xs.append(float(x)); ys.append(float(y))
+            nodes[title] = ((min(xs) + max(xs)) / 2, min(ys))
+        elif g.get('class') == 'edge' and title.startswith('o'):
+            # an arrow from a container marked new: it took the head in
+            path = g.find(NS + 'path')
+            if path is not None and path.get('stroke-width') == '2.8':
+                taken.add(title.split('->')[1].split(':')[0])
+    return nodes, taken
+total = 0
 for d in sys.argv[1:]:
     files = sorted(os.listdir(d))
-    maps = [nodes(os.path.join(d, f)) for f in files]
-    for i in range(len(maps) - 1):
-        a, b = maps[i], maps[i + 1]
-        shared = sorted(set(a) & set(b) - {'stack'})
-        for p in shared:
-            for q in shared:
-                if p >= q:
-                    continue
-                # the same column in both slides: their left edges agree
+    slides = [read(os.path.join(d, f)) for f in files]
+    compared = swaps = moved = 0
+    for i in range(len(slides) - 1):
+        (a, _), (b, taken) = slides[i], slides[i + 1]
+        shared = sorted(set(a) & set(b))
+        for x, p in enumerate(shared):
+            for q in shared[x + 1:]:
+                # the same column in both slides: their centres line up
                 if abs(a[p][0] - a[q][0]) > 1 or abs(b[p][0] - b[q][0]) > 1:
                     continue
-                compared += 1
-                if (a[p][1] < a[q][1]) != (b[p][1] < b[q][1]):
-                    bad.append(f'{p} and {q} swap places between {files[i]} and {files[i + 1]}')
-if compared < 10:
-    bad.append(f'only {compared} pairs compared')
-for b in bad[:10]:
-    print('FAIL: order:', b, file=sys.stderr)
-sys.exit(1 if bad else 0)
+                if (a[p][1] < a[q][1]) == (b[p][1] < b[q][1]):
+                    compared += 1
+                elif p in taken or q in taken:
+                    moved += 1
+                else:
+                    compared += 1
+                    swaps += 1
+                    print(f'FAIL: order: {p} and {q} swap places between {files[i]} and {files[i + 1]}',
+                          file=sys.stderr)
+    print(f'render_board: {os.path.basename(d)}: {swaps} of {compared} pairs in one column swap '
+          f'places ({moved} more move with an object a container took in)')
+    if compared < 30:
+        print(f'FAIL: order: only {compared} pairs compared in {d}', file=sys.stderr)
+        swaps += 1
+    total += swaps
+sys.exit(1 if total else 0)
 PY
 
 # Items in slot order: a container's items that nothing else points at are
 # drawn top to bottom in index order, so their arrows do not cross (with a
 # layout of the whole run, 64 of the lesson's 69 such containers had them
 # stacked the other way). At most one in ten may differ (dot's choice).
-run 0 render "$TMP/lesson.heapreel" --every line -o "$TMP/slots/"
 /usr/bin/python3.11 - "$TMP/slots" <<'PY' || failures=$((failures + 1))
 import os, re, sys, xml.etree.ElementTree as ET
 NS = '{http://www.w3.org/2000/svg}'
