@@ -112,18 +112,10 @@ static int draw_point(rnd_ctx *c, const rnd_point *p, const rnd_point *prev, ana
     if (!ana_map_get(seen, sc.objs[k].id)) rc = ana_map_put(seen, sc.objs[k].id, (void *)++*nseen);
   if (rc) { rnd_scene_reset(&sc); return rnd_ctx_fail(c, rc, NULL); }
   sort_objs(&sc, seen);
-  Agraph_t *g = rnd_graph_build(&sc, o);
-  if (!g) {
-    rnd_scene_reset(&sc);
-    return rnd_ctx_fail(c, HR_ENOMEM, hr_strdup("out of memory"));
-  }
-  /* A graph Graphviz cannot lay out is drawn unconstrained, and fails below. */
-  rc = rnd_order_constrain(order, rnd_ctx_gvc(c), g, &sc);
+  Agraph_t *g = NULL;
+  rc = rnd_order_graph(order, rnd_ctx_gvc(c), &sc, o, &g);
   rnd_scene_reset(&sc);
-  if (rc == HR_ENOMEM) {
-    agclose(g);
-    return rnd_ctx_fail(c, rc, NULL);
-  }
+  if (rc) return rnd_ctx_fail(c, rc, hr_strdup("out of memory"));
   char *err = NULL;
   rc = rnd_output_render(rnd_ctx_gvc(c), g, fmt, NULL, 0, bytes, len, &err);
   agclose(g);

@@ -7,6 +7,7 @@
 
 #include "hr_mem.h"
 #include "hr_status.h"
+#include "rnd_graph.h"
 
 void rnd_order_init(rnd_order *o) {
   memset(o, 0, sizeof *o);
@@ -126,46 +127,135 @@ static int chain(Agraph_t *g, struct placed *v, size_t n) {
   return HR_OK;
 }
 
-int rnd_order_constrain(rnd_order *o, GVC_t *gvc, Agraph_t *g, const rnd_scene *sc) {
-  if (sc->nobjs < 2) return HR_OK;
-  struct placed *v = hr_calloc(sc->nobjs, sizeof *v);
-  if (!v) return HR_ENOMEM;
-  if (gvLayout(gvc, g, "dot") != 0) {
-    hr_free(v);
-    return HR_EIO;
-  }
-  /* An object a container took in since the previous slide is placed anew,
-  ** where dot puts it next to that container's other items: a list's items
-  ** stay in slot order. Everything else keeps its place. */
-  ana_map moved;
-  ana_map_init(&moved);
+/* Chain every column of v (sorted by cmp_placed) in the storyboard's order;
+** with known_only, only the objects already in it (the others stay free).
+** dot's last pass over the whole graph (remincross) would reorder within
+** clusters without regard to the chains: it is turned off. */
+static int hold(Agraph_t *g, const struct placed *v, size_t n, int known_only) {
+  if (!agattr(g, AGRAPH, "remincross", "false")) return HR_ENOMEM;
+  struct placed *run = hr_calloc(n + 1, sizeof *run);
+  if (!run) return HR_ENOMEM;
   int rc = HR_OK;
-  for (size_t i = 0; rc == HR_OK && i < sc->nobjs; i++)
-    for (uint32_t k = 0; rc == HR_OK && k < sc->objs[i].nrows; k++) {
-      const rnd_row *r = &sc->objs[i].rows[k];
-      if (r->mark == RND_NEW && r->obj) rc = ana_map_put(&moved, r->obj, (void *)1);
-    }
-  size_t n = 0;
-  for (size_t i = 0; i < sc->nobjs; i++) {
-    Agnode_t *x = node_of(g, sc->objs[i].id);
-    if (!x) continue;
-    uint64_t id = sc->objs[i].id;
-    v[n++] = (struct placed){id, sc->objs[i].group, ND_rank(x), ND_coord(x).y,
-                             ana_map_get(&moved, id) ? 0 : (uintptr_t)ana_map_get(&o->at, id)};
-  }
-  gvFreeLayout(gvc, g);
-  qsort(v, n, sizeof *v, cmp_placed);
-  if (rc == HR_OK) rc = admit(o, v, n, &moved);
-  ana_map_reset(&moved);
   for (size_t i = 0; rc == HR_OK && i < n;) {
-    size_t j = i + 1;
-    while (j < n && v[j].group == v[i].group && v[j].rank == v[i].rank) j++;
-    if (j - i > 1) rc = chain(g, v + i, j - i);
+    size_t m = 0, j = i;
+    for (; j < n && v[j].group == v[i].group && v[j].rank == v[i].rank; j++)
+      if (v[j].known || !known_only) run[m++] = v[j];
+    if (m > 1) rc = chain(g, run, m);
     i = j;
   }
-  /* dot's last pass over the whole graph would reorder within clusters
-  ** without regard to the chains. */
-  if (rc == HR_OK && !agattr(g, AGRAPH, "remincross", "false")) rc = HR_ENOMEM;
-  hr_free(v);
+  hr_free(run);
   return rc;
+}
+
+/* Fill moved (see rnd_order_graph) from the rows of sc's frames and objects. */
+static int count_arrows(const rnd_scene *sc, ana_map *moved) {
+  ana_map seen;    /* id -> 1: every arrow to it so far is new; 2: one is not */
+  ana_map_init(&seen);
+  int rc = HR_OK;
+  for (int pass = 0; pass < 2 && rc == HR_OK; pass++) {
+    const rnd_box *boxes = pass ? sc->objs : sc->frames;
+    size_t nb = pass ? sc->nobjs : sc->nframes;
+    for (size_t i = 0; rc == HR_OK && i < nb; i++)
+      for (uint32_t k = 0; rc == HR_OK && k < boxes[i].nrows; k++) {
+        const rnd_row *r = &boxes[i].rows[k];
+        if (!r->obj) continue;
+        uintptr_t was = (uintptr_t)ana_map_get(&seen, r->obj);
+        rc = ana_map_put(&seen, r->obj, (void *)(uintptr_t)(was == 2 || r->mark != RND_NEW ? 2 : 1));
+        if (rc == HR_OK && pass && r->mark == RND_NEW) rc = ana_map_put(moved, r->obj, (void *)1);
+      }
+  }
+  size_t pos = 0;
+  uint64_t id;
+  void *val;
+  while (rc == HR_OK && ana_map_next(&seen, &pos, &id, &val))
+    if ((uintptr_t)val == 1) rc = ana_map_put(moved, id, (void *)1);
+  ana_map_reset(&seen);
+  return rc;
+}
+
+/* Where the last layout put each object of v: its rank and height. */
+static void read_layout(Agraph_t *g, struct placed *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    Agnode_t *x = node_of(g, v[i].id);
+    v[i].rank = ND_rank(x);
+    v[i].y = ND_coord(x).y;
+  }
+}
+
+/* Whether some column holds both a newcomer and two objects already in the
+** storyboard's order: those two may come out of a free layout swapped, which
+** would misplace the newcomer among them. */
+static int needs_second_look(const struct placed *v, size_t n) {
+  for (size_t i = 0; i < n;) {
+    size_t known = 0, fresh = 0, j = i;
+    for (; j < n && v[j].group == v[i].group && v[j].rank == v[i].rank; j++) {
+      known += v[j].known != 0;
+      fresh += !v[j].known;
+    }
+    if (known > 1 && fresh) return 1;
+    i = j;
+  }
+  return 0;
+}
+
+static int lay_out(GVC_t *gvc, Agraph_t *g, struct placed *v, size_t n) {
+  if (gvLayout(gvc, g, "dot") != 0) return HR_EIO;
+  read_layout(g, v, n);
+  gvFreeLayout(gvc, g);
+  qsort(v, n, sizeof *v, cmp_placed);
+  return HR_OK;
+}
+
+int rnd_order_graph(rnd_order *o, GVC_t *gvc, const rnd_scene *sc, const rnd_options *opt,
+                    Agraph_t **out) {
+  *out = NULL;
+  Agraph_t *g = rnd_graph_build(sc, opt);
+  if (!g) return HR_ENOMEM;
+  if (sc->nobjs < 2) {
+    *out = g;
+    return HR_OK;
+  }
+  struct placed *v = hr_calloc(sc->nobjs, sizeof *v);
+  if (!v) {
+    agclose(g);
+    return HR_ENOMEM;
+  }
+  /* An object is placed anew, where dot puts it next to its new neighbours,
+  ** when a container took it in since the previous slide (a list's items
+  ** stay in slot order), or when every arrow to it is new (a list a call
+  ** built and returned, now bound by the caller). Everything else keeps its
+  ** place. moved: the ids placed anew. */
+  ana_map moved;
+  ana_map_init(&moved);
+  int rc = count_arrows(sc, &moved);
+  size_t n = 0;
+  for (size_t i = 0; i < sc->nobjs; i++) {
+    uint64_t id = sc->objs[i].id;
+    if (!node_of(g, id)) continue;
+    v[n++] = (struct placed){id, sc->objs[i].group, 0, 0,
+                             ana_map_get(&moved, id) ? 0 : (uintptr_t)ana_map_get(&o->at, id)};
+  }
+  /* First a free layout, for the columns; then, when newcomers share a
+  ** column with known objects, one with the known ones held in order, so
+  ** that each newcomer lands where dot puts it among them. */
+  if (rc == HR_OK) rc = lay_out(gvc, g, v, n);
+  if (rc == HR_OK && needs_second_look(v, n)) {
+    rc = hold(g, v, n, 1);
+    if (rc == HR_OK) rc = lay_out(gvc, g, v, n);
+    agclose(g);   /* the final chains start from a graph without these */
+    g = rc == HR_OK ? rnd_graph_build(sc, opt) : NULL;
+    if (rc == HR_OK && !g) rc = HR_ENOMEM;
+  }
+  if (rc == HR_OK) rc = admit(o, v, n, &moved);
+  if (rc == HR_OK) rc = hold(g, v, n, 0);
+  ana_map_reset(&moved);
+  hr_free(v);
+  /* A graph Graphviz cannot lay out is handed on as it is, to fail there. */
+  if (rc == HR_EIO) rc = HR_OK;
+  if (rc != HR_OK) {
+    if (g) agclose(g);
+    return rc;
+  }
+  *out = g;
+  return HR_OK;
 }

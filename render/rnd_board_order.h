@@ -29,10 +29,12 @@ typedef struct rnd_order {
 void rnd_order_init(rnd_order *o);
 void rnd_order_reset(rnd_order *o);
 
-/* Lay g (the graph of sc, both borrowed) out once with gvc, add the objects
-** it shows for the first time to o, then constrain g so that dot keeps o's
-** order in every column. The layout is freed again. HR_OK, HR_ENOMEM, or
-** HR_EIO when Graphviz cannot lay g out (g is then left unconstrained). */
-int rnd_order_constrain(rnd_order *o, GVC_t *gvc, Agraph_t *g, const rnd_scene *sc);
+/* The graph of sc drawn with opt (both borrowed; rnd_graph_build) into
+** *out (owned: agclose), constrained so that dot keeps o's order in every
+** column. sc's objects not in o yet join it, where a first layout puts them
+** (each layout is freed again). HR_OK or HR_ENOMEM; a graph Graphviz
+** cannot lay out comes back unconstrained, to fail when it is rendered. */
+int rnd_order_graph(rnd_order *o, GVC_t *gvc, const rnd_scene *sc, const rnd_options *opt,
+                    Agraph_t **out);
 
 #endif /* RND_BOARD_ORDER_H */
