@@ -112,6 +112,7 @@ static int draw_point(rnd_ctx *c, const rnd_point *p, const rnd_point *prev, ana
     if (!ana_map_get(seen, sc.objs[k].id)) rc = ana_map_put(seen, sc.objs[k].id, (void *)++*nseen);
   if (rc) { rnd_scene_reset(&sc); return rnd_ctx_fail(c, rc, NULL); }
   sort_objs(&sc, seen);
+  rnd_order_pin(order, &sc);
   Agraph_t *g = NULL;
   rc = rnd_order_graph(order, rnd_ctx_gvc(c), &sc, o, &g);
   rnd_scene_reset(&sc);

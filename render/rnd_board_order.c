@@ -12,10 +12,12 @@
 void rnd_order_init(rnd_order *o) {
   memset(o, 0, sizeof *o);
   ana_map_init(&o->at);
+  ana_map_init(&o->col);
 }
 
 void rnd_order_reset(rnd_order *o) {
   ana_map_reset(&o->at);
+  ana_map_reset(&o->col);
   hr_free(o->ids);
   memset(o, 0, sizeof *o);
 }
@@ -206,12 +208,47 @@ static int lay_out(GVC_t *gvc, Agraph_t *g, struct placed *v, size_t n) {
   return HR_OK;
 }
 
+void rnd_order_pin(const rnd_order *o, rnd_scene *sc) {
+  /* Objects with a column of their own whatever their arrows: those a frame
+  ** points at, and garbage and hidden ones (ranked by an invisible arrow
+  ** from the stack, rnd_graph.c). Another, without the arrows that rank it,
+  ** would slip left into the stack's column. */
+  ana_map framed;
+  ana_map_init(&framed);
+  int rc = HR_OK;
+  for (size_t i = 0; rc == HR_OK && i < sc->nframes; i++)
+    for (uint32_t k = 0; rc == HR_OK && k < sc->frames[i].nrows; k++)
+      if (sc->frames[i].rows[k].obj) rc = ana_map_put(&framed, sc->frames[i].rows[k].obj, (void *)1);
+  for (size_t i = 0; rc == HR_OK && i < sc->nobjs; i++)
+    if (sc->objs[i].group != RND_G_HEAP) rc = ana_map_put(&framed, sc->objs[i].id, (void *)1);
+  for (size_t i = 0; rc == HR_OK && i < sc->nobjs; i++) {
+    uintptr_t from = (uintptr_t)ana_map_get(&o->col, sc->objs[i].id);
+    for (uint32_t k = 0; from && k < sc->objs[i].nrows; k++) {
+      rnd_row *r = &sc->objs[i].rows[k];
+      uintptr_t to = r->obj ? (uintptr_t)ana_map_get(&o->col, r->obj) : 0;
+      r->back = to && to < from && ana_map_get(&framed, r->obj);
+    }
+  }
+  ana_map_reset(&framed);   /* out of memory: fewer columns kept, nothing worse */
+}
+
+/* Remember v's columns for the next slide's rnd_order_pin. */
+static int keep_columns(rnd_order *o, const struct placed *v, size_t n) {
+  ana_map_reset(&o->col);
+  int rc = HR_OK;
+  for (size_t i = 0; rc == HR_OK && i < n; i++)
+    if (v[i].rank >= 0)
+      rc = ana_map_put(&o->col, v[i].id, (void *)(uintptr_t)(v[i].rank + 1));
+  return rc;
+}
+
 int rnd_order_graph(rnd_order *o, GVC_t *gvc, const rnd_scene *sc, const rnd_options *opt,
                     Agraph_t **out) {
   *out = NULL;
   Agraph_t *g = rnd_graph_build(sc, opt);
   if (!g) return HR_ENOMEM;
   if (sc->nobjs < 2) {
+    ana_map_reset(&o->col);
     *out = g;
     return HR_OK;
   }
@@ -247,6 +284,7 @@ int rnd_order_graph(rnd_order *o, GVC_t *gvc, const rnd_scene *sc, const rnd_opt
     if (rc == HR_OK && !g) rc = HR_ENOMEM;
   }
   if (rc == HR_OK) rc = admit(o, v, n, &moved);
+  if (rc == HR_OK) rc = keep_columns(o, v, n);
   if (rc == HR_OK) rc = hold(g, v, n, 0);
   ana_map_reset(&moved);
   hr_free(v);

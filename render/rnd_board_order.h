@@ -22,12 +22,20 @@
 
 typedef struct rnd_order {
   ana_map at;          /* object id -> index in ids + 1 */
+  ana_map col;         /* object id -> its rank (column) on the previous slide + 1 */
   uint64_t *ids;       /* every object shown so far, top to bottom */
   size_t n, cap;
 } rnd_order;
 
 void rnd_order_init(rnd_order *o);
 void rnd_order_reset(rnd_order *o);
+
+/* Keep columns: mark back (rnd_row) each arrow of sc from an object to one
+** that was left of it on the previous slide and that keeps a column of its
+** own without that arrow (a frame points at it, or it is garbage). Without it, an arrow a new
+** reference adds would push that object a column right: `a.append(b)`
+** after `b = [a]` swapped the two lists' columns. */
+void rnd_order_pin(const rnd_order *o, rnd_scene *sc);
 
 /* The graph of sc drawn with opt (both borrowed; rnd_graph_build) into
 ** *out (owned: agclose), constrained so that dot keeps o's order in every

@@ -268,6 +268,7 @@ static int add_edge(Agraph_t *g, Agnode_t *tail, const char *port, const char *c
   snprintf(tp, sizeof tp, "%s:%s", port, compass);
   agsafeset(e, "tailport", tp, "");
   agsafeset(e, "headport", "h", "");
+  if (r->back) agsafeset(e, "constraint", "false", "true");
   if (r->mark == RND_NEW) {
     agsafeset(e, "color", (char *)p->accent, "");
     agsafeset(e, "penwidth", "2.8", "");
@@ -293,8 +294,13 @@ static void walk_from(const rnd_scene *sc, const ana_map *order, size_t start, u
       continue;
     }
     uint32_t r = w->k++;
-    uintptr_t h = (uintptr_t)ana_map_get(order, sc->objs[w->i].rows[r].obj);
+    const rnd_row *row = &sc->objs[w->i].rows[r];
+    uintptr_t h = (uintptr_t)ana_map_get(order, row->obj);
     if (!h) continue;
+    if (row->back) {   /* points back whatever the walk finds */
+      back[first[w->i] + r] = 1;
+      continue;
+    }
     if (state[h - 1] == 1) {
       back[first[w->i] + r] = 1;
     } else if (!state[h - 1]) {
@@ -353,9 +359,35 @@ static char *escaped(const char *s) {
   return rnd_buf_take(&b);
 }
 
+/* cgraph's default ids of named objects are the addresses of their interned
+** names, and it keeps subgraphs in id order: dot then met the clusters in
+** an order that changed with the heap's layout, and laid the same graph out
+** differently (a storyboard's items came out of slot order when unrelated
+** allocations changed). Declining to map a subgraph's name makes cgraph
+** give it the next anonymous id and keep the name itself: subgraphs come
+** in the order they were made. Nodes and edges are iterated in the order
+** they were made whatever their ids, and keep the default. */
+static long map_id(void *state, int objtype, char *str, IDTYPE *id, int createflag) {
+  if (objtype == AGRAPH && str) return 0;
+  return AgIdDisc.map(state, objtype, str, id, createflag);
+}
+
+static Agraph_t *open_graph(void) {
+  static Agiddisc_t ids;
+  static Agdisc_t disc;
+  if (!ids.map) {   /* AgIdDisc's members are not constants to start from */
+    ids = AgIdDisc;
+    ids.map = map_id;
+    disc.mem = &AgMemDisc;
+    disc.id = &ids;
+    disc.io = &AgIoDisc;
+  }
+  return agopen("heapreel", Agdirected, &disc);
+}
+
 Agraph_t *rnd_graph_build(const rnd_scene *sc, const rnd_options *o) {
   const rnd_palette *p = rnd_palette_of(o->theme);
-  Agraph_t *g = agopen("heapreel", Agdirected, NULL);
+  Agraph_t *g = open_graph();
   if (!g) return NULL;
   graph_defaults(g, p);
   ana_map drawn;   /* object id -> its node */

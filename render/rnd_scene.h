@@ -43,6 +43,8 @@ typedef struct rnd_row {
   uint64_t obj;     /* the object the row refers to, 0 when none (inline, unbound) */
   uint8_t mark;     /* enum rnd_mark */
   uint8_t is_return;/* a returning frame's return value */
+  uint8_t back;     /* drawn pointing back: its arrow does not put the object
+                    ** right of the row's (a storyboard keeps the object's column) */
 } rnd_row;
 
 typedef struct rnd_box {
