@@ -82,9 +82,9 @@ void rnd_board_name(ana_trace *t, const rnd_point *p, size_t i, int fmt, char *b
 }
 
 /* --- drawing ----------------------------------------------------------------------- */
-/* Objects in the order the storyboard first showed them: dot starts each
-** point's ordering from the order nodes are made, so an object keeps its
-** place among the others from one point to the next. */
+/* Objects in the order the storyboard first showed them: dot starts its
+** ordering from the order nodes are made, so a point's first, free layout
+** (rnd_board_order.h) starts near the previous point's. */
 static int cmp_seen(const void *pa, const void *pb, const ana_map *seen) {
   const rnd_box *a = pa, *b = pb;
   uintptr_t x = (uintptr_t)ana_map_get(seen, a->id), y = (uintptr_t)ana_map_get(seen, b->id);

@@ -3,9 +3,9 @@
 ** Each point is laid out on its own, so each file fits its own content, as a
 ** single render of that point does (a storyboard that shared one layout of
 ** the whole run put one list on a page-tall canvas). Objects keep their
-** order from file to file: every point's objects are given to dot in the
-** order the storyboard first showed them, which is where dot's ordering
-** starts. What changed is measured against the previous point shown.
+** order within a column, and their column, from file to file
+** (rnd_board_order.h). What changed is measured against the previous point
+** shown.
 */
 #ifndef RND_BOARD_H
 #define RND_BOARD_H
