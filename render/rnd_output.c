@@ -73,6 +73,32 @@ static int write_dot(Agraph_t *g, char **bytes, size_t *len, char **errmsg) {
   return rc;
 }
 
+/* A caption wider than the drawing: dot widens the drawing by as much on
+** each side, so the frames stood out from the left edge under a caption
+** that starts at it. Move the drawing's box (and the caption with it) so
+** that the drawing starts where the caption does. */
+static void align_left(Agraph_t *g) {
+  if (!GD_label(g)) return;
+  double left = GD_bb(g).UR.x;
+  for (int i = 1; i <= GD_n_cluster(g); i++)
+    if (GD_bb(GD_clust(g)[i]).LL.x < left) left = GD_bb(GD_clust(g)[i]).LL.x;
+  for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n)) {
+    double x = ND_coord(n).x - ND_width(n) * 72 / 2;
+    if (x < left) left = x;
+    for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e))
+      for (int i = 0; ED_spl(e) && i < ED_spl(e)->size; i++) {
+        const bezier *bz = &ED_spl(e)->list[i];
+        for (int k = 0; k < bz->size; k++)
+          if (bz->list[k].x < left) left = bz->list[k].x;
+      }
+  }
+  double gap = left - GD_bb(g).LL.x;
+  if (gap < 1) return;
+  GD_bb(g).LL.x += gap;
+  GD_bb(g).UR.x += gap;
+  GD_label(g)->pos.x += gap;
+}
+
 int rnd_output_render(GVC_t *gvc, Agraph_t *g, int fmt, const char *engine, int laid_out,
                       char **bytes, size_t *len, char **errmsg) {
   *bytes = NULL;
@@ -85,6 +111,7 @@ int rnd_output_render(GVC_t *gvc, Agraph_t *g, int fmt, const char *engine, int 
                          last_error[0] ? last_error : "unknown error");
     return HR_EIO;
   }
+  if (!laid_out) align_left(g);
   char *data = NULL;
   unsigned int n = 0;
   int rc = HR_OK;

@@ -45,5 +45,23 @@ head -1 "$TMP/err" | grep -q "^heapreel: --titles needs two titles" || fail "--t
 run 2 render "$L" --line 30 --focus a,,b -o "$TMP/x.dot"
 head -1 "$TMP/err" | grep -q "^heapreel: --focus needs names" || fail "--focus a,,b: $(head -1 "$TMP/err")"
 
+# A caption wider than the drawing: the drawing starts under the caption's
+# start, as it does under a narrower one (dot widened the drawing by as much
+# on each side: the frames stood 60 pt right of the caption's left edge).
+record_or_die "$TMP/alias.heapreel" "$PROGS/lesson_aliasing.py"
+run 0 render "$TMP/alias.heapreel" --line 6 --slide -o "$TMP/alias.svg"
+run 0 render "$L" --line 41 --slide -o "$TMP/wide.svg"
+for f in alias wide; do
+  "$PY" - "$TMP/$f.svg" <<'PY' || fail "$f.svg: the drawing does not start under the caption"
+import re, sys
+svg = open(sys.argv[1]).read()
+caption = float(re.search(r'<text text-anchor="start" x="([-\d.]+)"', svg).group(1))
+path = re.search(r'<title>cluster_stack</title>\s*<path [^>]* d="([^"]+)"', svg).group(1)
+left = min(float(x) for x in re.findall(r'([-\d.]+),[-\d.]+', path))
+print(f'{sys.argv[1]}: caption at x={caption}, frames from x={left}')
+sys.exit(0 if abs(caption - left) < 15 else 1)
+PY
+done
+
 [ "$failures" = 0 ] && echo "render_slide: all checks passed"
 exit $((failures > 0))
