@@ -63,8 +63,10 @@ static int admit(rnd_order *o, struct placed *v, size_t n, const ana_map *moved)
   struct slot *s = hr_calloc(o->n + fresh, sizeof *s);
   if (!s) return HR_ENOMEM;
   size_t m = 0;
-  for (size_t i = 0; i < o->n; i++)
+  for (size_t i = 0; i < o->n; i++) {
     if (!ana_map_get(moved, o->ids[i])) s[m++] = (struct slot){(double)i, 0, o->ids[i]};
+    else ana_map_del(&o->at, o->ids[i]);   /* back below if this slide draws it */
+  }
   for (size_t i = 0; i < n; i++) {
     if (v[i].known) continue;
     double key = (double)o->n;   /* a column of newcomers only: at the end */
@@ -280,8 +282,8 @@ int rnd_order_graph(rnd_order *o, GVC_t *gvc, const rnd_scene *sc, const rnd_opt
     rc = hold(g, v, n, 1);
     if (rc == HR_OK) rc = lay_out(gvc, g, v, n);
     agclose(g);   /* the final chains start from a graph without these */
-    g = rc == HR_OK ? rnd_graph_build(sc, opt) : NULL;
-    if (rc == HR_OK && !g) rc = HR_ENOMEM;
+    g = rnd_graph_build(sc, opt);
+    if (!g) rc = HR_ENOMEM;
   }
   if (rc == HR_OK) rc = admit(o, v, n, &moved);
   if (rc == HR_OK) rc = keep_columns(o, v, n);
