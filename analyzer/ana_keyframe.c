@@ -1,6 +1,7 @@
 /* ana_keyframe.c — encoding and decoding state snapshots (KEYFRAMES.md). */
 #include "ana_keyframe.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -9,7 +10,9 @@
 #include "trc_codec.h"
 
 #define KF_MAGIC 0x4B
-#define KF_VERSION 3      /* 2 added object values, 3 int values; 1 and 2 are still read */
+/* 2 added object values, 3 int values (both row by row, full snapshots
+** only, still read); 4 is columnar and may be a delta. */
+#define KF_VERSION 4
 
 /* --- a growable byte buffer -------------------------------------------------- */
 
@@ -20,47 +23,74 @@ typedef struct kbuf {
 } kbuf;
 
 static void put_u(kbuf *b, uint64_t v) {
-  if (b->oom) return;
   if (b->cap - b->n < 10) {
-    size_t ncap = b->cap ? b->cap * 2 : 4096;
+    if (b->oom) return;
+    size_t ncap = b->cap ? b->cap * 2 : 256;
     uint8_t *np = hr_realloc(b->p, ncap);
     if (!np) {
       b->oom = 1;
+      b->n = 0;
       return;
     }
     b->p = np;
     b->cap = ncap;
   }
-  b->n += trc_varint_put(b->p + b->n, v);
+  if (v < 0x80) b->p[b->n++] = (uint8_t)v;
+  else b->n += trc_varint_put(b->p + b->n, v);
 }
 
 static void put_z(kbuf *b, uint64_t now, uint64_t prev) {
   put_u(b, trc_zigzag((int64_t)(now - prev)));
 }
 
-static void put_slots(kbuf *b, const ana_slots *t, int bound_only, uint64_t *prev_obj) {
-  put_u(b, bound_only ? t->nbound : t->n);
-  uint64_t prev_arg = 0;
-  for (uint32_t i = 0; i < t->n; i++) {
-    const ana_slot *e = &t->v[i];
-    if (bound_only && !e->obj) continue;
-    put_u(b, e->kind);
-    put_z(b, e->arg, prev_arg);
-    put_z(b, e->obj, *prev_obj);
-    prev_arg = e->arg;
-    *prev_obj = e->obj;
-  }
+/* --- version 4: columns ------------------------------------------------------------
+** Each field of the object records has its own column, so runs of equal
+** deltas (ids one apart, addresses 32 apart, a list's items) sit together
+** and deflate to almost nothing. */
+enum {
+  C_HDR,      /* seq, step, frame, location, nframes, nfreed, nrec */
+  C_FRAME,    /* every frame, row by row, with its slots */
+  C_FREED,    /* ids freed since the base, ascending: id - previous */
+  C_ID,       /* record ids, ascending: id - previous */
+  C_FLAGS,    /* 1: new (else changed), 2: preexisting, 4: is_int */
+  C_TYPE, C_SIZE,
+  C_ADDR,     /* zz(address - previous record's) */
+  C_ASEQ,     /* zz(alloc_seq - previous record's) */
+  C_ASTEP,    /* zz(alloc_step - previous record's) */
+  C_REF,      /* refcount + 1 */
+  C_VAL,      /* zz(value - previous record's) */
+  C_SLOTN,    /* kept, nmods, nappends */
+  C_MPOS,     /* rebound positions below kept, ascending: pos - previous (first: pos) */
+  C_SKIND,    /* appended entries' kinds */
+  C_SARG,     /* appended entries: zz(arg - previous in the record), from 0 */
+  C_SOBJ,     /* rebound and appended entries: zz(obj - previous in the blob) */
+  NCOLS
+};
+
+typedef struct kcols {
+  kbuf c[NCOLS];
+  uint64_t prev_id, prev_addr, prev_aseq, prev_astep, prev_val, prev_obj;
+} kcols;
+
+static int cols_oom(const kcols *k) {
+  for (int i = 0; i < NCOLS; i++)
+    if (k->c[i].oom) return 1;
+  return 0;
 }
 
-static void put_frames(kbuf *b, const ana_state *s, uint64_t *prev_obj) {
+static void cols_free(kcols *k) {
+  for (int i = 0; i < NCOLS; i++) hr_free(k->c[i].p);
+}
+
+static void put_frames(kcols *k, const ana_state *s, int *oom) {
   size_t n;
   const ana_frame **fr = ana_state_frames(s, &n);
+  kbuf *b = &k->c[C_FRAME];
   if (!fr && ana_state_nframes(s)) {
-    b->oom = 1;
+    *oom = 1;
     return;
   }
-  put_u(b, n);
-  uint64_t prev = 0;
+  uint64_t prev = 0, prev_obj = 0;
   for (size_t i = 0; i < n; i++) {
     const ana_frame *f = fr[i];
     put_u(b, f->id - prev);
@@ -72,91 +102,213 @@ static void put_frames(kbuf *b, const ana_state *s, uint64_t *prev_obj) {
     put_u(b, f->call_step);
     put_u(b, f->cur_location);
     put_u(b, f->cur_step);
-    put_slots(b, &f->slots, 0, prev_obj);
+    put_u(b, f->slots.n);
+    uint64_t prev_arg = 0;
+    for (uint32_t j = 0; j < f->slots.n; j++) {
+      const ana_slot *e = &f->slots.v[j];
+      put_u(b, e->kind);
+      put_z(b, e->arg, prev_arg);
+      put_z(b, e->obj, prev_obj);
+      prev_arg = e->arg;
+      prev_obj = e->obj;
+    }
   }
   hr_free(fr);
 }
 
-static void put_objs(kbuf *b, const ana_state *s, uint64_t *prev_obj) {
-  size_t n;
-  const ana_obj **ob = ana_state_objs(s, &n);
-  if (!ob && ana_state_nobjs(s)) {
-    b->oom = 1;
-    return;
+/* One object record: its fields, then its slots as `kept` entries of the
+** base, the rebound ones among them (mods, ascending), and the entries
+** from `kept` on. */
+static void put_record(kcols *k, const ana_obj *o, int is_new, uint32_t kept,
+                       const ana_slot_touch *mods, size_t nmods) {
+  put_u(&k->c[C_ID], o->id - k->prev_id);
+  k->prev_id = o->id;
+  put_u(&k->c[C_FLAGS], (uint64_t)(is_new | o->preexisting << 1 | o->is_int << 2));
+  put_u(&k->c[C_TYPE], o->type);
+  put_u(&k->c[C_SIZE], o->size);
+  put_z(&k->c[C_ADDR], o->address, k->prev_addr);
+  k->prev_addr = o->address;
+  put_z(&k->c[C_ASEQ], o->alloc_seq, k->prev_aseq);
+  k->prev_aseq = o->alloc_seq;
+  put_z(&k->c[C_ASTEP], o->alloc_step, k->prev_astep);
+  k->prev_astep = o->alloc_step;
+  put_u(&k->c[C_REF], (uint64_t)(o->refcount + 1));
+  put_z(&k->c[C_VAL], o->value, k->prev_val);
+  k->prev_val = o->value;
+  put_u(&k->c[C_SLOTN], kept);
+  put_u(&k->c[C_SLOTN], nmods);
+  put_u(&k->c[C_SLOTN], o->slots.n - kept);
+  uint32_t prev_pos = 0;
+  for (size_t i = 0; i < nmods; i++) {
+    put_u(&k->c[C_MPOS], mods[i].pos - prev_pos);
+    prev_pos = mods[i].pos;
+    uint64_t obj = o->slots.v[mods[i].pos].obj;
+    put_z(&k->c[C_SOBJ], obj, k->prev_obj);
+    k->prev_obj = obj;
   }
-  put_u(b, n);
-  uint64_t prev = 0, prev_addr = 0, prev_seq = 0;
-  for (size_t i = 0; i < n; i++) {
-    const ana_obj *o = ob[i];
-    put_u(b, o->id - prev);
-    prev = o->id;
-    put_u(b, o->type);
-    put_u(b, o->size);
-    put_z(b, o->address, prev_addr);
-    prev_addr = o->address;
-    put_z(b, o->alloc_seq, prev_seq);
-    prev_seq = o->alloc_seq;
-    put_u(b, o->alloc_step);
-    put_u(b, (uint64_t)(o->refcount + 1));
-    put_u(b, o->preexisting);
-    put_u(b, o->value);
-    put_u(b, o->is_int);
-    put_slots(b, &o->slots, 1, prev_obj);
+  uint64_t prev_arg = 0;
+  for (uint32_t j = kept; j < o->slots.n; j++) {
+    const ana_slot *e = &o->slots.v[j];
+    put_u(&k->c[C_SKIND], e->kind);
+    put_z(&k->c[C_SARG], e->arg, prev_arg);
+    put_z(&k->c[C_SOBJ], e->obj, k->prev_obj);
+    prev_arg = e->arg;
+    k->prev_obj = e->obj;
   }
-  hr_free(ob);
 }
 
-/* Deflate raw into a new blob prefixed with the raw length. */
-static int deflate_blob(const kbuf *raw, uint8_t **data, size_t *len) {
+/* The payload 'K' 4 base_seq ncols lengths... columns..., deflated into a
+** new blob prefixed with the payload's length. */
+static int finish(kcols *k, uint64_t base_seq, uint8_t **data, size_t *len) {
+  uint8_t head[16 + 10 * NCOLS];
+  size_t h = 0;
+  head[h++] = KF_MAGIC;
+  head[h++] = KF_VERSION;
+  h += trc_varint_put(head + h, base_seq);
+  h += trc_varint_put(head + h, NCOLS);
+  uint64_t raw = 0;
+  for (int i = 0; i < NCOLS; i++) {
+    h += trc_varint_put(head + h, k->c[i].n);
+    raw += k->c[i].n;
+  }
+  raw += h;
+  if (raw > ANA_KEYFRAME_MAX_RAW) return HR_ENOMEM;
   z_stream z;
   memset(&z, 0, sizeof z);
   z.zalloc = trc_zalloc;
   z.zfree = trc_zfree;
   if (deflateInit(&z, 1) != Z_OK) return HR_ENOMEM;
-  size_t cap = 10 + deflateBound(&z, (uLong)raw->n);
+  size_t cap = 10 + deflateBound(&z, (uLong)raw);
   uint8_t *out = hr_malloc(cap);
   if (!out) {
     deflateEnd(&z);
     return HR_ENOMEM;
   }
-  size_t hdr = trc_varint_put(out, raw->n);
-  z.next_in = raw->p;
-  z.avail_in = (uInt)raw->n;
-  z.next_out = out + hdr;
-  z.avail_out = (uInt)(cap - hdr);
-  int zr = deflate(&z, Z_FINISH);
-  size_t total = hdr + z.total_out;
+  size_t pre = trc_varint_put(out, raw);
+  z.next_out = out + pre;
+  z.avail_out = (uInt)(cap - pre);
+  int zr = Z_OK;
+  for (int i = -1; i < NCOLS && zr == Z_OK; i++) {
+    int last = i == NCOLS - 1;
+    z.next_in = i < 0 ? head : k->c[i].p;
+    z.avail_in = (uInt)(i < 0 ? h : k->c[i].n);
+    if (z.avail_in || last) zr = deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
+  }
+  size_t total = pre + z.total_out;
   deflateEnd(&z);
   if (zr != Z_STREAM_END) {
     hr_free(out);
     return HR_ENOMEM;
   }
-  *data = out;
+  uint8_t *shrunk = hr_realloc(out, total);
+  *data = shrunk ? shrunk : out;
   *len = total;
   return HR_OK;
 }
 
+static int encode(const ana_state *s, kcols *k, uint64_t base_seq, size_t nfreed, size_t nrec,
+                  uint8_t **data, size_t *len) {
+  int oom = 0;
+  kbuf *hd = &k->c[C_HDR];
+  put_u(hd, ana_state_seq(s));
+  put_u(hd, ana_state_step(s));
+  put_u(hd, ana_state_frame_id(s));
+  put_u(hd, ana_state_location(s));
+  put_u(hd, ana_state_nframes(s));
+  put_u(hd, nfreed);
+  put_u(hd, nrec);
+  put_frames(k, s, &oom);
+  if (oom || cols_oom(k)) return HR_ENOMEM;
+  return finish(k, base_seq, data, len);
+}
+
 int ana_keyframe_encode(const ana_state *s, uint8_t **data, size_t *len) {
-  kbuf b = {0};
-  uint64_t prev_obj = 0;
+  kcols k;
+  memset(&k, 0, sizeof k);
   *data = NULL;
   *len = 0;
-  put_u(&b, 0);    /* room for the two header bytes, overwritten below */
-  put_u(&b, 0);
-  put_u(&b, ana_state_seq(s));
-  put_u(&b, ana_state_step(s));
-  put_u(&b, ana_state_frame_id(s));
-  put_u(&b, ana_state_location(s));
-  put_frames(&b, s, &prev_obj);
-  put_objs(&b, s, &prev_obj);
-  if (b.oom || b.n > ANA_KEYFRAME_MAX_RAW || b.n > UINT32_MAX) {
-    hr_free(b.p);
-    return HR_ENOMEM;
+  size_t n;
+  const ana_obj **ob = ana_state_objs(s, &n);
+  if (!ob && ana_state_nobjs(s)) return HR_ENOMEM;
+  for (size_t i = 0; i < n; i++) put_record(&k, ob[i], 1, 0, NULL, 0);
+  hr_free(ob);
+  int rc = encode(s, &k, 0, 0, n, data, len);
+  cols_free(&k);
+  return rc;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int cmp_touch(const void *a, const void *b) {
+  const ana_slot_touch *x = a, *y = b;
+  if (x->obj != y->obj) return x->obj < y->obj ? -1 : 1;
+  return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* A sorted copy of n items without repeats; *out NULL when n is 0. */
+static int sorted_unique(const void *v, size_t n, size_t size, int (*cmp)(const void *, const void *),
+                         void **out, size_t *nout) {
+  *out = NULL;
+  *nout = 0;
+  if (!n) return HR_OK;
+  char *a = hr_malloc(n * size);
+  if (!a) return HR_ENOMEM;
+  memcpy(a, v, n * size);
+  qsort(a, n, size, cmp);
+  size_t k = 1;
+  for (size_t i = 1; i < n; i++)
+    if (cmp(a + (k - 1) * size, a + i * size) != 0) memcpy(a + k++ * size, a + i * size, size);
+  *out = a;
+  *nout = k;
+  return HR_OK;
+}
+
+int ana_keyframe_encode_delta(const ana_state *s, uint8_t **data, size_t *len, size_t *nrec) {
+  ana_changes c;
+  *data = NULL;
+  *len = 0;
+  *nrec = 0;
+  if (!ana_state_changes(s, &c)) return HR_EUSAGE;
+  uint64_t *touched = NULL, *freed = NULL;
+  ana_slot_touch *mods = NULL;
+  size_t nt = 0, nf = 0, nm = 0;
+  int rc = sorted_unique(c.touched, c.ntouched, sizeof *touched, cmp_u64, (void **)&touched, &nt);
+  if (rc == HR_OK) rc = sorted_unique(c.freed, c.nfreed, sizeof *freed, cmp_u64, (void **)&freed, &nf);
+  if (rc == HR_OK) rc = sorted_unique(c.slots, c.nslots, sizeof *mods, cmp_touch, (void **)&mods, &nm);
+  kcols k;
+  memset(&k, 0, sizeof k);
+  if (rc == HR_OK) {
+    uint64_t prev = 0;
+    for (size_t i = 0; i < nf; i++) {
+      put_u(&k.c[C_FREED], freed[i] - prev);
+      prev = freed[i];
+    }
+    size_t m = 0, n = 0;
+    uint32_t epoch = ana_state_epoch(s);
+    for (size_t i = 0; i < nt; i++) {
+      const ana_obj *o = ana_state_obj(s, touched[i]);
+      if (!o || o->mark != epoch) continue;   /* made and freed since the mark */
+      int is_new = o->born;
+      uint32_t kept = is_new || o->base_n > o->slots.n ? 0 : o->base_n;
+      while (m < nm && mods[m].obj < o->id) m++;
+      size_t m0 = m;
+      while (m < nm && mods[m].obj == o->id) m++;
+      /* Rebound entries past `kept` are written with the appended ones. */
+      size_t nmods = 0;
+      while (m0 + nmods < m && mods[m0 + nmods].pos < kept) nmods++;
+      put_record(&k, o, is_new, kept, mods + m0, nmods);
+      n++;
+    }
+    rc = encode(s, &k, c.base_seq, nf, n, data, len);
+    *nrec = n;
   }
-  b.p[0] = KF_MAGIC;
-  b.p[1] = KF_VERSION;
-  int rc = deflate_blob(&b, data, len);
-  hr_free(b.p);
+  cols_free(&k);
+  hr_free(touched);
+  hr_free(freed);
+  hr_free(mods);
   return rc;
 }
 
@@ -170,9 +322,10 @@ typedef struct kin {
 static uint64_t get_u(kin *in) {
   uint64_t v = 0;
   /* Most values are one byte: small deltas, counts, flags. */
-  if (!in->bad && in->p < in->end && *in->p < 0x80) return *in->p++;
+  if (in->p < in->end && *in->p < 0x80) return *in->p++;
   if (in->bad || trc_varint_get(&in->p, in->end, &v)) {
     in->bad = 1;
+    in->p = in->end;
     return 0;
   }
   return v;
@@ -188,6 +341,42 @@ static uint64_t get_count(kin *in) {
   if (n > (uint64_t)(in->end - in->p)) in->bad = 1;
   return in->bad ? 0 : n;
 }
+
+/* Inflate the blob's stream into a new buffer of exactly the stated
+** length, or (want > 0) just its first `want` bytes at most. */
+static int inflate_blob(const uint8_t *p, size_t len, size_t want, uint8_t **raw, size_t *rawlen) {
+  const uint8_t *q = p, *end = p + len;
+  uint64_t n;
+  if (trc_varint_get(&q, end, &n) || n < 2 || n > ANA_KEYFRAME_MAX_RAW) return HR_ECORRUPT;
+  size_t cap = want && want < n ? want : (size_t)n;
+  uint8_t *out = hr_malloc(cap);
+  if (!out) return HR_ENOMEM;
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  z.zalloc = trc_zalloc;
+  z.zfree = trc_zfree;
+  if (inflateInit(&z) != Z_OK) {
+    hr_free(out);
+    return HR_ENOMEM;
+  }
+  z.next_in = (Bytef *)q;
+  z.avail_in = (uInt)(end - q);
+  z.next_out = out;
+  z.avail_out = (uInt)cap;
+  int zr = inflate(&z, cap < n ? Z_SYNC_FLUSH : Z_FINISH);
+  int ok = cap < n ? (zr == Z_OK || zr == Z_BUF_ERROR) && z.total_out == cap
+                   : zr == Z_STREAM_END && z.total_out == n && z.avail_in == 0;
+  inflateEnd(&z);
+  if (!ok) {
+    hr_free(out);
+    return zr == Z_MEM_ERROR ? HR_ENOMEM : HR_ECORRUPT;
+  }
+  *raw = out;
+  *rawlen = cap;
+  return HR_OK;
+}
+
+/* --- versions 1 to 3: one full snapshot, row by row ----------------------------- */
 
 static int get_slots(kin *in, ana_slots *t, int allow_unbound, uint64_t *prev_obj) {
   uint64_t n = get_count(in), prev_arg = 0;
@@ -206,8 +395,9 @@ static int get_slots(kin *in, ana_slots *t, int allow_unbound, uint64_t *prev_ob
   return in->bad ? HR_ECORRUPT : HR_OK;
 }
 
-static int get_frames(kin *in, ana_state *s, uint64_t *prev_obj) {
-  uint64_t n = get_count(in), prev = 0;
+/* Frames, row by row (every version). */
+static int get_frames(kin *in, ana_state *s, uint64_t n, uint64_t *prev_obj) {
+  uint64_t prev = 0;
   for (uint64_t i = 0; i < n; i++) {
     ana_frame f = {0};
     f.id = prev + get_u(in);
@@ -230,7 +420,7 @@ static int get_frames(kin *in, ana_state *s, uint64_t *prev_obj) {
   return in->bad ? HR_ECORRUPT : HR_OK;
 }
 
-static int get_objs(kin *in, ana_state *s, uint64_t *prev_obj, int version) {
+static int get_objs_v3(kin *in, ana_state *s, uint64_t *prev_obj, int version) {
   uint64_t n = get_count(in), prev = 0, prev_addr = 0, prev_seq = 0;
   for (uint64_t i = 0; i < n; i++) {
     ana_obj o = {0};
@@ -262,56 +452,178 @@ static int get_objs(kin *in, ana_state *s, uint64_t *prev_obj, int version) {
   return in->bad ? HR_ECORRUPT : HR_OK;
 }
 
-/* Inflate the blob's stream into a new buffer of exactly the stated length. */
-static int inflate_blob(const uint8_t *p, size_t len, uint8_t **raw, size_t *rawlen) {
-  const uint8_t *q = p, *end = p + len;
-  uint64_t n;
-  if (trc_varint_get(&q, end, &n) || n < 2 || n > ANA_KEYFRAME_MAX_RAW) return HR_ECORRUPT;
-  uint8_t *out = hr_malloc((size_t)n);
-  if (!out) return HR_ENOMEM;
-  z_stream z;
-  memset(&z, 0, sizeof z);
-  z.zalloc = trc_zalloc;
-  z.zfree = trc_zfree;
-  if (inflateInit(&z) != Z_OK) {
-    hr_free(out);
+static int decode_v3(ana_state *s, const uint8_t *raw, size_t rawlen) {
+  kin in = {raw + 2, raw + rawlen, 0};
+  uint64_t seq = get_u(&in), step = get_u(&in);
+  uint64_t frame = get_u(&in), loc = get_u(&in);
+  uint64_t prev_obj = 0;
+  ana_state_reset(s);
+  int rc = get_frames(&in, s, get_count(&in), &prev_obj);
+  if (rc == HR_OK) rc = get_objs_v3(&in, s, &prev_obj, raw[1]);
+  if (rc == HR_OK && (in.bad || in.p != in.end)) rc = HR_ECORRUPT;
+  if (rc == HR_OK) ana_state_set_position(s, seq, step, frame, loc);
+  return rc;
+}
+
+/* --- version 4 ------------------------------------------------------------------ */
+
+/* One record's slots: keep the first `kept` entries (all of them, or none),
+** rebind some of those, append the rest. */
+static int get_record_slots(kin *c, ana_slots *t, uint64_t *prev_obj) {
+  uint64_t kept = get_u(&c[C_SLOTN]), nmods = get_u(&c[C_SLOTN]);
+  uint64_t napp = get_u(&c[C_SLOTN]);
+  if (c[C_SLOTN].bad || (kept && kept != t->n) || nmods > kept ||
+      nmods > (uint64_t)(c[C_MPOS].end - c[C_MPOS].p) ||
+      napp > (uint64_t)(c[C_SKIND].end - c[C_SKIND].p))
+    return HR_ECORRUPT;
+  if (!kept && t->n) ana_slots_reset(t);
+  uint64_t pos = 0;
+  for (uint64_t i = 0; i < nmods; i++) {
+    uint64_t d = get_u(&c[C_MPOS]);
+    if (i && !d) return HR_ECORRUPT;
+    pos += d;
+    uint64_t obj = *prev_obj = get_z(&c[C_SOBJ], *prev_obj);
+    if (pos >= kept || c[C_MPOS].bad || c[C_SOBJ].bad) return HR_ECORRUPT;
+    ana_slot *e = &t->v[pos];
+    if (e->obj && !obj) t->nbound--;
+    if (!e->obj && obj) t->nbound++;
+    e->obj = obj;
+  }
+  if (napp > 1 && t->n + napp <= UINT32_MAX / 2 && ana_slots_reserve(t, (uint32_t)(t->n + napp)))
     return HR_ENOMEM;
+  uint64_t prev_arg = 0;
+  for (uint64_t i = 0; i < napp; i++) {
+    uint64_t kind = get_u(&c[C_SKIND]);
+    uint64_t arg = prev_arg = get_z(&c[C_SARG], prev_arg);
+    uint64_t obj = *prev_obj = get_z(&c[C_SOBJ], *prev_obj);
+    if (c[C_SKIND].bad || c[C_SARG].bad || c[C_SOBJ].bad || kind < TRC_SLOT_LOCAL ||
+        kind > TRC_SLOT_MAX)
+      return HR_ECORRUPT;
+    if (ana_slots_add(t, (int)kind, arg, obj)) return HR_ENOMEM;
   }
-  z.next_in = (Bytef *)q;
-  z.avail_in = (uInt)(end - q);
-  z.next_out = out;
-  z.avail_out = (uInt)n;
-  int zr = inflate(&z, Z_FINISH);
-  int ok = zr == Z_STREAM_END && z.total_out == n && z.avail_in == 0;
-  inflateEnd(&z);
-  if (!ok) {
-    hr_free(out);
-    return zr == Z_MEM_ERROR ? HR_ENOMEM : HR_ECORRUPT;
-  }
-  *raw = out;
-  *rawlen = (size_t)n;
   return HR_OK;
 }
 
-int ana_keyframe_decode(ana_state *s, const void *data, size_t len) {
+static int get_records(kin *c, ana_state *s, uint64_t nrec) {
+  uint64_t prev = 0, prev_addr = 0, prev_aseq = 0, prev_astep = 0, prev_val = 0, prev_obj = 0;
+  for (uint64_t i = 0; i < nrec; i++) {
+    uint64_t d = get_u(&c[C_ID]);
+    if (i && !d) return HR_ECORRUPT;
+    ana_obj o = {0};
+    o.id = prev += d;
+    uint64_t flags = get_u(&c[C_FLAGS]);
+    o.type = get_u(&c[C_TYPE]);
+    o.size = get_u(&c[C_SIZE]);
+    o.address = prev_addr = get_z(&c[C_ADDR], prev_addr);
+    o.alloc_seq = prev_aseq = get_z(&c[C_ASEQ], prev_aseq);
+    o.alloc_step = prev_astep = get_z(&c[C_ASTEP], prev_astep);
+    o.refcount = (int64_t)get_u(&c[C_REF]) - 1;
+    o.value = prev_val = get_z(&c[C_VAL], prev_val);
+    o.preexisting = (uint8_t)(flags >> 1 & 1);
+    o.is_int = (uint8_t)(flags >> 2 & 1);
+    for (int k = C_ID; k <= C_VAL; k++)
+      if (c[k].bad) return HR_ECORRUPT;
+    if (!o.id || flags > 7) return HR_ECORRUPT;
+    int rc;
+    if (flags & 1) {
+      if (ana_state_obj(s, o.id)) return HR_ECORRUPT;
+      rc = get_record_slots(c, &o.slots, &prev_obj);
+      if (rc == HR_OK) rc = ana_state_add_obj(s, &o);
+      if (rc) {
+        ana_slots_reset(&o.slots);
+        return rc;
+      }
+    } else {
+      ana_obj *e = ana_state_obj_edit(s, o.id);
+      if (!e) return HR_ECORRUPT;
+      e->type = o.type;
+      e->size = o.size;
+      e->address = o.address;
+      e->alloc_seq = o.alloc_seq;
+      e->alloc_step = o.alloc_step;
+      e->refcount = o.refcount;
+      e->value = o.value;
+      e->preexisting = o.preexisting;
+      e->is_int = o.is_int;
+      if ((rc = get_record_slots(c, &e->slots, &prev_obj)) != HR_OK) return rc;
+    }
+  }
+  return HR_OK;
+}
+
+static int apply_v4(ana_state *s, const uint8_t *raw, size_t rawlen) {
+  kin in = {raw + 2, raw + rawlen, 0};
+  uint64_t base = get_u(&in), ncols = get_u(&in);
+  if (in.bad || ncols != NCOLS) return HR_ECORRUPT;
+  if (base ? ana_state_seq(s) != base : 0) return HR_ECORRUPT;
+  kin c[NCOLS];
+  const uint8_t *at = NULL;
+  uint64_t lens[NCOLS];
+  for (int i = 0; i < NCOLS; i++) lens[i] = get_u(&in);
+  if (in.bad) return HR_ECORRUPT;
+  at = in.p;
+  for (int i = 0; i < NCOLS; i++) {
+    if (lens[i] > (uint64_t)(in.end - at)) return HR_ECORRUPT;
+    c[i] = (kin){at, at + lens[i], 0};
+    at += lens[i];
+  }
+  if (at != in.end) return HR_ECORRUPT;
+  kin *hd = &c[C_HDR];
+  uint64_t seq = get_u(hd), step = get_u(hd), frame = get_u(hd), loc = get_u(hd);
+  uint64_t nframes = get_u(hd), nfreed = get_u(hd), nrec = get_u(hd);
+  if (hd->bad || hd->p != hd->end || nframes > lens[C_FRAME] || nfreed > lens[C_FREED] ||
+      nrec > lens[C_ID] || (base && seq <= base))
+    return HR_ECORRUPT;
+  if (!base) ana_state_reset(s);
+  ana_state_drop_frames(s);
+  uint64_t prev_obj = 0;
+  int rc = get_frames(&c[C_FRAME], s, nframes, &prev_obj);
+  uint64_t prev = 0;
+  for (uint64_t i = 0; rc == HR_OK && i < nfreed; i++) {
+    uint64_t d = get_u(&c[C_FREED]);
+    if ((i && !d) || c[C_FREED].bad || !ana_state_del_obj(s, prev += d)) rc = HR_ECORRUPT;
+  }
+  if (rc == HR_OK) rc = get_records(c, s, nrec);
+  for (int i = 0; rc == HR_OK && i < NCOLS; i++)
+    if (c[i].bad || c[i].p != c[i].end) rc = HR_ECORRUPT;
+  if (rc == HR_OK) ana_state_set_position(s, seq, step, frame, loc);
+  return rc;
+}
+
+int ana_keyframe_base(const void *data, size_t len, uint64_t *base_seq) {
   uint8_t *raw = NULL;
   size_t rawlen = 0;
-  ana_state_reset(s);
+  *base_seq = 0;
   if (len > UINT32_MAX) return HR_ECORRUPT;
-  int rc = inflate_blob(data, len, &raw, &rawlen);
+  int rc = inflate_blob(data, len, 12, &raw, &rawlen);
   if (rc) return rc;
-  kin in = {raw + 2, raw + rawlen, 0};
-  if (raw[0] != KF_MAGIC || raw[1] < 1 || raw[1] > KF_VERSION) rc = HR_ECORRUPT;
-  if (rc == HR_OK) {
-    uint64_t seq = get_u(&in), step = get_u(&in);
-    uint64_t frame = get_u(&in), loc = get_u(&in);
-    uint64_t prev_obj = 0;
-    rc = get_frames(&in, s, &prev_obj);
-    if (rc == HR_OK) rc = get_objs(&in, s, &prev_obj, raw[1]);
-    if (rc == HR_OK && (in.bad || in.p != in.end)) rc = HR_ECORRUPT;
-    if (rc == HR_OK) ana_state_set_position(s, seq, step, frame, loc);
+  if (rawlen < 2 || raw[0] != KF_MAGIC || raw[1] < 1 || raw[1] > KF_VERSION) rc = HR_ECORRUPT;
+  if (rc == HR_OK && raw[1] >= 4) {
+    kin in = {raw + 2, raw + rawlen, 0};
+    *base_seq = get_u(&in);
+    if (in.bad) rc = HR_ECORRUPT;
   }
   hr_free(raw);
+  return rc;
+}
+
+int ana_keyframe_apply(ana_state *s, const void *data, size_t len) {
+  uint8_t *raw = NULL;
+  size_t rawlen = 0;
+  int rc = len > UINT32_MAX ? HR_ECORRUPT : inflate_blob(data, len, 0, &raw, &rawlen);
+  if (rc == HR_OK && (raw[0] != KF_MAGIC || raw[1] < 1 || raw[1] > KF_VERSION)) rc = HR_ECORRUPT;
+  if (rc == HR_OK) rc = raw[1] >= 4 ? apply_v4(s, raw, rawlen) : decode_v3(s, raw, rawlen);
+  hr_free(raw);
+  if (rc) ana_state_reset(s);
+  return rc;
+}
+
+int ana_keyframe_decode(ana_state *s, const void *data, size_t len) {
+  uint64_t base = 0;
+  ana_state_reset(s);
+  int rc = ana_keyframe_base(data, len, &base);
+  if (rc == HR_OK && base) rc = HR_ECORRUPT;   /* a delta needs its base */
+  if (rc == HR_OK) rc = ana_keyframe_apply(s, data, len);
   if (rc) ana_state_reset(s);
   return rc;
 }

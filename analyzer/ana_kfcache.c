@@ -34,67 +34,68 @@ typedef struct kf_blob {
   size_t len;
 } kf_blob;
 
+/* A delta chain is cut by a full keyframe once the records the deltas since
+** the last full one carry pass twice the live objects (churn: most of them
+** were freed again), or it is this long, so restoring any keyframe costs
+** at most about three full decodes. */
+#define KF_CHAIN_MAX 256
+
 struct kf_build {
   ana_state *s;
   kf_blob *v;
   size_t n, cap;
   uint64_t last_seq;   /* seq of the previous keyframe (0: none) */
-  uint64_t every;      /* current spacing; doubles each time the keyframes are thinned */
+  uint64_t every;      /* spacing in events */
   uint64_t bytes;      /* sum of the kept blobs' lengths */
-  uint64_t budget;     /* bytes the cache may take (the trace's own size) */
-  int full;            /* even one keyframe is over the budget: keep none */
-  int rc;
+  uint64_t budget;     /* bytes the cache may take */
+  uint64_t chain_recs; /* object records in the deltas since the last full keyframe */
+  size_t chain_len;    /* deltas since the last full keyframe */
+  uint64_t stop_step;  /* the budget was reached before this step's keyframe (0: never) */
 };
 
-/* Keep the cache within its budget: while the kept keyframes are larger than
-** it, drop every other one (the 2nd, 4th, ...) and double the spacing, so the
-** keyframes stay evenly spread and a replay stays bounded (by the larger
-** spacing). A single keyframe over the budget means caching nothing. */
-static void thin(struct kf_build *b) {
-  while (b->bytes > b->budget && b->n) {
-    if (b->n == 1) {
-      hr_free(b->v[0].data);
-      b->n = 0;
-      b->bytes = 0;
-      b->full = 1;
-      return;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < b->n; i++) {
-      if (i % 2) {
-        b->bytes -= b->v[i].len;
-        hr_free(b->v[i].data);
-      } else {
-        b->v[k++] = b->v[i];
-      }
-    }
-    b->n = k;
-    b->every *= 2;
-    b->last_seq = b->v[k - 1].seq;
+/* Snapshot the state before step `step` (its step event has seq `seq`). */
+static int snapshot(struct kf_build *b, uint64_t step, uint64_t seq) {
+  if (b->n == b->cap) {
+    kf_blob *nv = hr_grow(b->v, &b->cap, b->n + 1, sizeof *nv, 32);
+    if (!nv) return HR_ENOMEM;
+    b->v = nv;
   }
+  kf_blob *k = &b->v[b->n];
+  size_t nrec = 0;
+  int full = !b->n || b->chain_len >= KF_CHAIN_MAX ||
+             b->chain_recs > 2 * (uint64_t)ana_state_nobjs(b->s) + 4096;
+  int rc = full ? ana_keyframe_encode(b->s, &k->data, &k->len)
+                : ana_keyframe_encode_delta(b->s, &k->data, &k->len, &nrec);
+  if (rc) return rc;
+  if (b->bytes + k->len > b->budget) {
+    /* The keyframes so far stay usable: a replay past the last one is
+    ** longer, never wrong. */
+    hr_free(k->data);
+    b->stop_step = step;
+    return ANA_SCAN_STOP;
+  }
+  b->chain_recs = full ? 0 : b->chain_recs + nrec;
+  b->chain_len = full ? 0 : b->chain_len + 1;
+  k->step = step;
+  k->seq = seq - 1;
+  b->n++;
+  b->last_seq = seq - 1;
+  b->bytes += k->len;
+  return ana_state_mark(b->s);
 }
 
-static int build_cb(void *ctx, const trc_event *ev) {
+static int build_cb(void *ctx, const trc_event *ev, size_t n) {
   struct kf_build *b = ctx;
-  /* The state before step N is everything before its step event. */
-  if (!b->full && ev->kind == TRC_EV_STEP && ev->seq > 1 &&
-      ev->seq - 1 >= b->last_seq + b->every) {
-    if (b->n == b->cap) {
-      kf_blob *nv = hr_grow(b->v, &b->cap, b->n + 1, sizeof *nv, 32);
-      if (!nv) return HR_ENOMEM;
-      b->v = nv;
+  for (size_t i = 0; i < n; i++) {
+    /* The state before step N is everything before its step event. */
+    if (ev[i].kind == TRC_EV_STEP && ev[i].seq > 1 && ev[i].seq - 1 >= b->last_seq + b->every) {
+      int rc = snapshot(b, ev[i].step, ev[i].seq);
+      if (rc) return rc;
     }
-    kf_blob *k = &b->v[b->n];
-    int rc = ana_keyframe_encode(b->s, &k->data, &k->len);
+    int rc = ana_state_apply(b->s, &ev[i]);
     if (rc) return rc;
-    k->step = ev->step;
-    k->seq = ev->seq - 1;
-    b->n++;
-    b->last_seq = ev->seq - 1;
-    b->bytes += k->len;
-    thin(b);
   }
-  return ana_state_apply(b->s, ev);
+  return 0;
 }
 
 /* Whether the trace's file and its directory (for SQLite's journal) can be
@@ -193,13 +194,17 @@ static int store(const char *path, const struct kf_build *b, const char *check, 
   return rc == SQLITE_OK ? HR_OK : HR_EIO;
 }
 
-/* The trace's size on disk: the file and a write-ahead log beside it. */
-static uint64_t trace_bytes(const char *path) {
-  struct stat sb;
-  uint64_t n = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-  char *wal = hr_sprintf("%s-wal", path);
-  if (wal && stat(wal, &sb) == 0) n += (uint64_t)sb.st_size;
-  hr_free(wal);
+/* The events' own size: the chunks' data, which is what a trace holds
+** when the dimension tables are small. */
+static uint64_t events_bytes(ana_trace *t) {
+  sqlite3_stmt *st = NULL;
+  uint64_t n = 0;
+  /* length() of a blob reads its size from the record header, not the blob. */
+  if (sqlite3_prepare_v2(ana_trace_db(t), "SELECT sum(length(data)) FROM chunks", -1, &st, NULL) ==
+          SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = (uint64_t)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
   return n;
 }
 
@@ -244,13 +249,16 @@ int ana_trace_build_keyframes(ana_trace *t) {
   struct kf_build b;
   memset(&b, 0, sizeof b);
   b.every = ana_trace_keyframe_every(t);
-  b.budget = trace_bytes(ana_trace_path(t));
+  b.budget = events_bytes(t) / ANA_KEYFRAME_BUDGET;
+  if (b.budget < ANA_KEYFRAME_MIN_BUDGET) b.budget = ANA_KEYFRAME_MIN_BUDGET;
   b.s = ana_state_new();
-  int rc = b.s ? ana_trace_scan(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(r), build_cb, &b) : HR_ENOMEM;
+  int rc = b.s ? ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, trc_reader_last_seq(r), build_cb, &b)
+               : HR_ENOMEM;
   ana_state_free(b.s);
-  if (rc == HR_OK && b.full) {
-    snprintf(buf, sizeof buf, "keyframes are not cached in '%s' (one would be larger than the "
-             "trace itself); every replay starts from the first event", ana_trace_path(t));
+  if (rc == HR_OK && !b.n && b.stop_step) {
+    snprintf(buf, sizeof buf, "keyframes are not cached in '%s' (one would take more than a "
+             "quarter of the events' size); every replay starts from the first event",
+             ana_trace_path(t));
     ana_trace_note(t, buf);
   }
   char *check = NULL, *seen = NULL;
@@ -264,7 +272,7 @@ int ana_trace_build_keyframes(ana_trace *t) {
     /* The reader's long read transaction would keep the writer from committing. */
     rc = ana_trace_pause_read(t);
     int stored = 0;
-    char note[420];
+    char note[640];
     if (rc == HR_OK) {
       if (store(ana_trace_path(t), &b, check, seen, &stored, buf + 100, sizeof buf - 100) != HR_OK) {
         snprintf(note, sizeof note, "keyframes cannot be cached in '%s' (%s); every replay "
@@ -273,9 +281,13 @@ int ana_trace_build_keyframes(ana_trace *t) {
       } else if (stored) {
         /* Said after the write: a process that finds keyframes stored by
         ** another meanwhile uses those and says nothing. */
-        snprintf(note, sizeof note, "caching %zu keyframes in '%s' (+%.1f MB), once; "
+        char upto[96] = "";
+        if (b.stop_step)
+          snprintf(upto, sizeof upto, " (up to step %llu: more would pass their budget, a "
+                   "quarter of the events' size)", (unsigned long long)b.stop_step);
+        snprintf(note, sizeof note, "caching %zu keyframes in '%s' (+%.1f MB)%s, once; "
                  "HEAPREEL_NO_CACHE=1 leaves the trace as it is", b.n, ana_trace_path(t),
-                 (double)b.bytes / 1e6);
+                 (double)b.bytes / 1e6, upto);
         ana_trace_note(t, note);
       }
       rc = ana_trace_resume_read(t);

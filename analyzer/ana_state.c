@@ -39,12 +39,41 @@ typedef struct obj_table {
   size_t slab_used;    /* entries used in slabs (the newest) */
 } obj_table;
 
+/* A growable array of fixed-size items. */
+typedef struct vec {
+  void *v;
+  size_t n, cap;
+} vec;
+
+static int vec_push(vec *a, const void *item, size_t size) {
+  if (a->n == a->cap) {
+    void *nv = hr_grow(a->v, &a->cap, a->n + 1, size, 256);
+    if (!nv) return HR_ENOMEM;
+    a->v = nv;
+  }
+  memcpy((char *)a->v + a->n * size, item, size);
+  a->n++;
+  return HR_OK;
+}
+
+static void vec_free(vec *a) {
+  hr_free(a->v);
+  memset(a, 0, sizeof *a);
+}
+
 struct ana_state {
   ana_map frames;      /* frame id -> ana_frame * (owned) */
   obj_table objs;
   uint64_t seq, step;
   uint64_t frame, location;  /* of the latest step event */
   uint64_t anomalies;
+  /* Change tracking since the mark (ana_state_mark); off until then. */
+  int track;
+  uint32_t epoch;
+  uint64_t mark_seq;
+  vec touched;         /* uint64_t ids made or changed */
+  vec freed;           /* uint64_t ids present at the mark, freed */
+  vec slot_touch;      /* ana_slot_touch */
 };
 
 /* --- slot tables ------------------------------------------------------------ */
@@ -131,9 +160,11 @@ int ana_slots_add(ana_slots *t, int kind, uint64_t arg, uint64_t obj) {
   return HR_OK;
 }
 
-int ana_slots_set(ana_slots *t, int kind, uint64_t arg, uint64_t obj, uint64_t *old) {
+/* ana_slots_set; *at gets the position of an entry that was there, else -1. */
+static int slots_set(ana_slots *t, int kind, uint64_t arg, uint64_t obj, uint64_t *old, long *at) {
   long pos = ana_slots_find(t, kind, arg);
   *old = 0;
+  *at = pos;
   if (pos >= 0) {
     ana_slot *e = &t->v[pos];
     *old = e->obj;
@@ -144,6 +175,11 @@ int ana_slots_set(ana_slots *t, int kind, uint64_t arg, uint64_t obj, uint64_t *
   }
   if (!obj) return HR_OK;
   return ana_slots_add(t, kind, arg, obj);
+}
+
+int ana_slots_set(ana_slots *t, int kind, uint64_t arg, uint64_t obj, uint64_t *old) {
+  long at;
+  return slots_set(t, kind, arg, obj, old, &at);
 }
 
 int ana_slots_compact(ana_slots *t) {
@@ -283,7 +319,14 @@ ana_state *ana_state_new(void) {
   return s;
 }
 
-void ana_state_reset(ana_state *s) {
+static void track_off(ana_state *s) {
+  s->track = 0;
+  vec_free(&s->touched);
+  vec_free(&s->freed);
+  vec_free(&s->slot_touch);
+}
+
+void ana_state_drop_frames(ana_state *s) {
   size_t pos = 0;
   void *v;
   while (ana_map_next(&s->frames, &pos, NULL, &v)) {
@@ -291,6 +334,11 @@ void ana_state_reset(ana_state *s) {
     hr_free(v);
   }
   ana_map_reset(&s->frames);
+}
+
+void ana_state_reset(ana_state *s) {
+  track_off(s);
+  ana_state_drop_frames(s);
   obj_reset(&s->objs);
   s->seq = s->step = s->frame = s->location = s->anomalies = 0;
 }
@@ -299,6 +347,15 @@ void ana_state_free(ana_state *s) {
   if (!s) return;
   ana_state_reset(s);
   hr_free(s);
+}
+
+/* Note that o changes (before it does): the first change in an epoch
+** records the slot count it had at the mark. */
+static int touch(ana_state *s, ana_obj *o) {
+  if (!s->track || o->mark == s->epoch) return HR_OK;
+  o->mark = s->epoch;
+  o->base_n = o->born ? 0 : o->slots.n;
+  return vec_push(&s->touched, &o->id, sizeof o->id);
 }
 
 static int on_call(ana_state *s, const trc_event *ev) {
@@ -348,22 +405,28 @@ static int on_alloc(ana_state *s, const trc_event *ev, int preexisting) {
   ** older object's count is unknown until it changes. */
   no.refcount = preexisting ? -1 : 1;
   no.preexisting = (uint8_t)preexisting;
-  return ana_state_add_obj(s, &no);
+  if (!s->track) return ana_state_add_obj(s, &no);
+  no.born = 1;
+  no.mark = s->epoch;
+  int rc = vec_push(&s->touched, &no.id, sizeof no.id);
+  return rc ? rc : ana_state_add_obj(s, &no);
 }
 
-static void on_free(ana_state *s, const trc_event *ev) {
+static int on_free(ana_state *s, const trc_event *ev) {
   ana_obj *o = obj_del(&s->objs, ev->f[0]);
   if (!o) {
     s->anomalies++;
-    return;
+    return HR_OK;
   }
+  int rc = s->track && !o->born ? vec_push(&s->freed, &o->id, sizeof o->id) : HR_OK;
   obj_release(&s->objs, o);
+  return rc;
 }
 
 static int on_bind(ana_state *s, const trc_event *ev, int bind) {
   int kind = (int)ev->f[1];
   ana_slots *t;
-  int is_obj = 0;
+  ana_obj *o = NULL;
   if (kind < TRC_SLOT_LOCAL || kind > TRC_SLOT_MAX) {
     s->anomalies++;
     return HR_OK;
@@ -372,50 +435,61 @@ static int on_bind(ana_state *s, const trc_event *ev, int bind) {
     ana_frame *f = ana_map_get(&s->frames, ev->f[0]);
     t = f ? &f->slots : NULL;
   } else {
-    ana_obj *o = obj_get(&s->objs, ev->f[0]);
+    o = obj_get(&s->objs, ev->f[0]);
     t = o ? &o->slots : NULL;
-    is_obj = 1;
   }
   if (!t) {
     s->anomalies++;
     return HR_OK;
   }
   uint64_t old;
-  int rc = ana_slots_set(t, kind, ev->f[2], bind ? ev->f[3] : 0, &old);
+  long pos = -1;
+  int rc = o ? touch(s, o) : HR_OK;
+  if (rc == HR_OK) rc = slots_set(t, kind, ev->f[2], bind ? ev->f[3] : 0, &old, &pos);
   if (rc) return rc;
   if (!bind && old != ev->f[3]) s->anomalies++;   /* unbound something else */
+  if (o && s->track && pos >= 0 && (uint64_t)pos < o->base_n) {
+    ana_slot_touch st = {o->id, (uint32_t)pos};
+    if ((rc = vec_push(&s->slot_touch, &st, sizeof st)) != HR_OK) return rc;
+  }
   /* Objects shed unbound slots once they dominate (a list that shrank);
   ** frames keep them so a deleted name shows as unbound. */
-  if (is_obj && t->n >= 32 && t->nbound * 2 < t->n) rc = ana_slots_compact(t);
+  if (o && t->n >= 32 && t->nbound * 2 < t->n) {
+    rc = ana_slots_compact(t);
+    o->base_n = 0;   /* positions moved: a delta rewrites its slots */
+  }
   return rc;
 }
 
-static void on_refcount(ana_state *s, const trc_event *ev) {
+static int on_refcount(ana_state *s, const trc_event *ev) {
   ana_obj *o = obj_get(&s->objs, ev->f[0]);
   if (!o) {
     s->anomalies++;
-    return;
+    return HR_OK;
   }
   o->refcount = (int64_t)ev->f[1];
+  return touch(s, o);
 }
 
-static void on_resize(ana_state *s, const trc_event *ev) {
+static int on_resize(ana_state *s, const trc_event *ev) {
   ana_obj *o = obj_get(&s->objs, ev->f[0]);
   if (!o) {
     s->anomalies++;
-    return;
+    return HR_OK;
   }
   o->size = ev->f[1];
+  return touch(s, o);
 }
 
-static void on_value(ana_state *s, const trc_event *ev) {
+static int on_value(ana_state *s, const trc_event *ev) {
   ana_obj *o = obj_get(&s->objs, ev->f[0]);
   if (!o) {
     s->anomalies++;
-    return;
+    return HR_OK;
   }
   o->value = ev->f[1];
   o->is_int = ev->kind == TRC_EV_INTVALUE;
+  return touch(s, o);
 }
 
 static void on_step(ana_state *s, const trc_event *ev) {
@@ -443,11 +517,11 @@ int ana_state_apply(ana_state *s, const trc_event *ev) {
   case TRC_EV_ALLOC: rc = on_alloc(s, ev, 0); break;
   case TRC_EV_TRACK: rc = on_alloc(s, ev, 1); break;
   case TRC_EV_INCREF:
-  case TRC_EV_DECREF: on_refcount(s, ev); break;
-  case TRC_EV_FREE: on_free(s, ev); break;
-  case TRC_EV_RESIZE: on_resize(s, ev); break;
+  case TRC_EV_DECREF: rc = on_refcount(s, ev); break;
+  case TRC_EV_FREE: rc = on_free(s, ev); break;
+  case TRC_EV_RESIZE: rc = on_resize(s, ev); break;
   case TRC_EV_VALUE:
-  case TRC_EV_INTVALUE: on_value(s, ev); break;
+  case TRC_EV_INTVALUE: rc = on_value(s, ev); break;
   default: break;   /* gc, mark, exception, mem: no state of their own */
   }
   return rc;
@@ -566,6 +640,14 @@ int ana_state_add_obj(ana_state *s, const ana_obj *o) {
   return HR_OK;
 }
 
+ana_obj *ana_state_obj_edit(ana_state *s, uint64_t id) { return obj_get(&s->objs, id); }
+
+int ana_state_del_obj(ana_state *s, uint64_t id) {
+  ana_obj *o = obj_del(&s->objs, id);
+  if (o) obj_release(&s->objs, o);
+  return o != NULL;
+}
+
 void ana_state_set_position(ana_state *s, uint64_t seq, uint64_t step,
                             uint64_t frame, uint64_t location) {
   s->seq = seq;
@@ -573,3 +655,34 @@ void ana_state_set_position(ana_state *s, uint64_t seq, uint64_t step,
   s->frame = frame;
   s->location = location;
 }
+
+/* --- change tracking ------------------------------------------------------------ */
+
+int ana_state_mark(ana_state *s) {
+  const uint64_t *ids = s->touched.v;
+  for (size_t i = 0; i < s->touched.n; i++) {
+    ana_obj *o = obj_get(&s->objs, ids[i]);
+    if (o) o->born = 0;
+  }
+  s->touched.n = s->freed.n = s->slot_touch.n = 0;
+  /* Objects start in epoch 0, which is never current. */
+  if (++s->epoch == 0) s->epoch = 1;
+  s->mark_seq = s->seq;
+  s->track = 1;
+  return HR_OK;
+}
+
+int ana_state_changes(const ana_state *s, ana_changes *out) {
+  memset(out, 0, sizeof *out);
+  if (!s->track) return 0;
+  out->base_seq = s->mark_seq;
+  out->touched = s->touched.v;
+  out->ntouched = s->touched.n;
+  out->freed = s->freed.v;
+  out->nfreed = s->freed.n;
+  out->slots = s->slot_touch.v;
+  out->nslots = s->slot_touch.n;
+  return 1;
+}
+
+uint32_t ana_state_epoch(const ana_state *s) { return s->epoch; }

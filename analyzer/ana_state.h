@@ -56,8 +56,12 @@ typedef struct ana_obj {
                         the int itself when is_int */
   uint8_t is_int;    /* 1: value came from an intvalue event */
   uint8_t preexisting; /* 1: from a track event */
+  uint8_t born;      /* change tracking: made since the mark */
   uint32_t tag;      /* the replaying analysis's own (ana_heap: allocation
                         site); 0 from replay and keyframes */
+  uint32_t mark;     /* change tracking: the epoch it last changed in */
+  uint32_t base_n;   /* change tracking: entries its slots had at the mark
+                        (0 when made since or its slots were compacted) */
   ana_slots slots;   /* outgoing references */
 } ana_obj;
 
@@ -114,6 +118,35 @@ int ana_state_set_tag(ana_state *s, uint64_t id, uint32_t tag);
 ** follows TRC_SLOT_HOLDER_IS_FRAME(kind). */
 uint64_t ana_state_slot(const ana_state *s, uint64_t holder, int kind, uint64_t arg);
 
+/* --- change tracking, for delta keyframes (ana_keyframe.h) -------------------- */
+/* Once ana_state_mark is called, the state records what changes after it:
+** the objects made or changed, the objects present at the mark and freed
+** since, and the slots below an object's base_n rebound. A delta keyframe
+** is written from these; the next mark starts a new epoch. */
+typedef struct ana_slot_touch {
+  uint64_t obj;
+  uint32_t pos;      /* position in obj's slots, below its base_n then */
+} ana_slot_touch;
+
+typedef struct ana_changes {
+  uint64_t base_seq;            /* seq of the state at the mark */
+  const uint64_t *touched;      /* made or changed since, unsorted, may repeat */
+  size_t ntouched;
+  const uint64_t *freed;        /* present at the mark, freed since */
+  size_t nfreed;
+  const ana_slot_touch *slots;  /* unsorted, may repeat */
+  size_t nslots;
+} ana_changes;
+
+/* Make the current state the base of the changes (and start tracking).
+** HR_OK. */
+int ana_state_mark(ana_state *s);
+/* The changes since the mark (borrowed until the next apply or mark);
+** 0 when tracking is off (no mark since the last reset). */
+int ana_state_changes(const ana_state *s, ana_changes *out);
+/* The epoch objects changed since the mark carry in their `mark`. */
+uint32_t ana_state_epoch(const ana_state *s);
+
 /* --- slot tables, shared with the keyframe decoder -------------------------- */
 /* Bind kind/arg to obj (0 unbinds). Returns HR_OK or HR_ENOMEM; *old gets the
 ** previous object (0 when none). */
@@ -135,6 +168,12 @@ void ana_slots_reset(ana_slots *t);
 ** for id 0 or an id already present) they stay the caller's. */
 int ana_state_add_frame(ana_state *s, const ana_frame *f);
 int ana_state_add_obj(ana_state *s, const ana_obj *o);
+/* A live object to edit in place (its id must stay), NULL when absent. */
+ana_obj *ana_state_obj_edit(ana_state *s, uint64_t id);
+/* Remove a live object; 0 when there is none with that id. */
+int ana_state_del_obj(ana_state *s, uint64_t id);
+/* Remove every frame. */
+void ana_state_drop_frames(ana_state *s);
 /* Set the position fields that ana_state_seq ... ana_state_location return. */
 void ana_state_set_position(ana_state *s, uint64_t seq, uint64_t step,
                             uint64_t frame, uint64_t location);

@@ -617,11 +617,10 @@ int ana_trace_line_step(ana_trace *t, uint32_t line, uint64_t k, uint64_t *step)
 /* --- state ----------------------------------------------------------------------- */
 
 /* Keyframes are keyed by step and their seqs grow with their steps: walking
-** the primary key down reads no blob but the one chosen (ordering by seq
-** would sort every row, blobs and all). */
+** the primary key down from the target reads no blob but those of the chain
+** (ordering by seq would sort every row, blobs and all). */
 static const char sql_keyframe[] =
-  "SELECT step, seq, data FROM keyframes WHERE step = "
-  "(SELECT step FROM keyframes WHERE seq <= ?1 ORDER BY step DESC LIMIT 1)";
+  "SELECT step, seq, data FROM keyframes WHERE seq <= ?1 ORDER BY step DESC";
 static int apply_cb(void *ctx, const trc_event *ev, size_t n) {
   for (size_t i = 0; i < n; i++) {
     int rc = ana_state_apply(ctx, &ev[i]);
@@ -659,48 +658,122 @@ static int kf_load_check(ana_trace *t) {
 
 const char *ana_trace_keyframe_check(ana_trace *t) { return ana_kfcheck_text(t->kfc); }
 
-/* Load the nearest keyframe at or before seq into s; *from gets its seq (0:
-** none). A keyframe that fails its check is ignored (*from 0), never used. */
-static int load_keyframe(ana_trace *t, uint64_t seq, ana_state *s, uint64_t *from) {
+/* One keyframe of a chain, newest first as read. */
+typedef struct kf_link {
+  uint64_t step, seq, base;
+  void *blob;          /* owned copy */
+  size_t len;
+} kf_link;
+
+static void free_chain(kf_link *v, size_t n) {
+  for (size_t i = 0; i < n; i++) hr_free(v[i].blob);
+  hr_free(v);
+}
+
+/* Read the chain that restores the nearest keyframe at or before seq: that
+** keyframe, and the ones before it back to a full one, each a delta over
+** the one before it. *why says why there is none that holds together. */
+static int read_chain(ana_trace *t, uint64_t seq, kf_link **out, size_t *nout, char *why, size_t whylen) {
   sqlite3_stmt *st = NULL;
-  *from = 0;
-  int rc = kf_load_check(t);
-  if (rc || !t->kf_trusted) return rc;
+  kf_link *v = NULL;
+  size_t n = 0, cap = 0;
+  int rc = HR_OK;
+  *out = NULL;
+  *nout = 0;
   if (sqlite3_prepare_v2(t->db, sql_keyframe, -1, &st, NULL) != SQLITE_OK) return sql_fail(t);
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
-  if (sqlite3_step(st) == SQLITE_ROW) {
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)(seq > INT64_MAX ? INT64_MAX : seq));
+  int step_rc;
+  while ((step_rc = sqlite3_step(st)) == SQLITE_ROW) {
     uint64_t kstep = (uint64_t)sqlite3_column_int64(st, 0);
     uint64_t kseq = (uint64_t)sqlite3_column_int64(st, 1);
     const void *blob = sqlite3_column_blob(st, 2);
-    int n = sqlite3_column_bytes(st, 2);
-    size_t len = (size_t)(n > 0 ? n : 0);
-    char why[200];
-    int valid = 0;
-    rc = ana_kfcheck_row(t->kfc, t->db, kstep, blob ? blob : "", len, &valid, why, sizeof why);
-    if (rc == HR_ESQL) rc = sql_fail(t);
-    else if (rc) rc = ana_trace_fail(t, rc, "out of memory");
-    if (rc == HR_OK && valid) {
-      rc = ana_keyframe_decode(s, blob, len);
-      if (rc == HR_OK && ana_state_seq(s) != kseq) {
-        snprintf(why, sizeof why, "the keyframe of step %llu holds the state at seq %llu, not %llu",
-                 (unsigned long long)kstep, (unsigned long long)ana_state_seq(s),
-                 (unsigned long long)kseq);
-        valid = 0;
-      } else if (rc == HR_ECORRUPT) {
-        snprintf(why, sizeof why, "the keyframe of step %llu cannot be decoded",
-                 (unsigned long long)kstep);
-        valid = 0;
-        rc = HR_OK;
+    int len = sqlite3_column_bytes(st, 2);
+    if (n && kseq != v[n - 1].base) {
+      snprintf(why, whylen, "the keyframe of step %llu does not follow the one before it",
+               (unsigned long long)v[n - 1].step);
+      break;
+    }
+    if (n == cap) {
+      kf_link *nv = hr_grow(v, &cap, n + 1, sizeof *nv, 8);
+      if (!nv) {
+        rc = HR_ENOMEM;
+        break;
       }
-      if (rc == HR_OK && valid) *from = kseq;
+      v = nv;
     }
-    if (rc == HR_OK && !valid) {
-      ana_state_reset(s);
-      kf_distrust(t, why);
+    kf_link *k = &v[n];
+    k->step = kstep;
+    k->seq = kseq;
+    k->len = (size_t)(len > 0 ? len : 0);
+    k->blob = hr_malloc(k->len ? k->len : 1);
+    if (!k->blob) {
+      rc = HR_ENOMEM;
+      break;
     }
-    if (rc == HR_ENOMEM && !t->errmsg[0]) ana_trace_fail(t, rc, "out of memory");
+    if (k->len) memcpy(k->blob, blob, k->len);
+    n++;
+    int brc = ana_keyframe_base(k->blob, k->len, &k->base);
+    if (brc == HR_ENOMEM) {
+      rc = brc;
+      break;
+    }
+    if (brc || (k->base && k->base >= kseq)) {
+      snprintf(why, whylen, "the keyframe of step %llu cannot be decoded", (unsigned long long)kstep);
+      break;
+    }
+    if (!k->base) break;   /* a full keyframe: the chain is complete */
   }
   sqlite3_finalize(st);
+  if (rc == HR_OK && step_rc != SQLITE_ROW && step_rc != SQLITE_DONE) rc = sql_fail(t);
+  if (rc == HR_OK && !why[0] && n && v[n - 1].base)
+    snprintf(why, whylen, "the keyframe of step %llu has no full keyframe before it",
+             (unsigned long long)v[n - 1].step);
+  if (rc || why[0]) {
+    free_chain(v, n);
+    return rc == HR_ENOMEM ? ana_trace_fail(t, rc, "out of memory") : rc;
+  }
+  *out = v;
+  *nout = n;
+  return HR_OK;
+}
+
+/* Load the nearest keyframe at or before seq into s; *from gets its seq (0:
+** none). Keyframes that fail their check are ignored (*from 0), never used. */
+static int load_keyframe(ana_trace *t, uint64_t seq, ana_state *s, uint64_t *from) {
+  *from = 0;
+  int rc = kf_load_check(t);
+  if (rc || !t->kf_trusted) return rc;
+  char why[200] = "";
+  kf_link *v = NULL;
+  size_t n = 0;
+  rc = read_chain(t, seq, &v, &n, why, sizeof why);
+  /* Oldest first: each checked against its entry and the chunks before it,
+  ** then applied over the one before. */
+  for (size_t i = n; rc == HR_OK && !why[0] && i-- > 0;) {
+    int valid = 0;
+    rc = ana_kfcheck_row(t->kfc, t->db, v[i].step, v[i].blob, v[i].len, &valid, why, sizeof why);
+    if (rc == HR_ESQL) rc = sql_fail(t);
+    else if (rc) rc = ana_trace_fail(t, rc, "out of memory");
+    if (rc || !valid) break;
+    rc = ana_keyframe_apply(s, v[i].blob, v[i].len);
+    if (rc == HR_OK && ana_state_seq(s) != v[i].seq) {
+      snprintf(why, sizeof why, "the keyframe of step %llu holds the state at seq %llu, not %llu",
+               (unsigned long long)v[i].step, (unsigned long long)ana_state_seq(s),
+               (unsigned long long)v[i].seq);
+    } else if (rc == HR_ECORRUPT) {
+      snprintf(why, sizeof why, "the keyframe of step %llu cannot be decoded",
+               (unsigned long long)v[i].step);
+      rc = HR_OK;
+    } else if (rc == HR_ENOMEM) {
+      ana_trace_fail(t, rc, "out of memory");
+    }
+  }
+  if (rc == HR_OK && !why[0] && n) *from = v[0].seq;
+  if (rc == HR_OK && why[0]) {
+    ana_state_reset(s);
+    kf_distrust(t, why);
+  }
+  free_chain(v, n);
   return rc;
 }
 
