@@ -248,6 +248,33 @@ static int cmp_touch(const void *a, const void *b) {
   return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* Sort ids: least significant byte first, skipping the bytes all share
+** (ids cluster, so two or three passes), with qsort for a few. */
+static int sort_ids(uint64_t *a, size_t n) {
+  if (n < 256) {
+    qsort(a, n, sizeof *a, cmp_u64);
+    return HR_OK;
+  }
+  uint64_t *tmp = hr_malloc(n * sizeof *tmp);
+  if (!tmp) return HR_ENOMEM;
+  uint64_t diff = 0;
+  for (size_t i = 1; i < n; i++) diff |= a[i] ^ a[0];
+  uint64_t *src = a, *dst = tmp;
+  for (int shift = 0; shift < 64; shift += 8) {
+    if (!(diff >> shift & 0xff)) continue;
+    size_t count[257] = {0};
+    for (size_t i = 0; i < n; i++) count[(src[i] >> shift & 0xff) + 1]++;
+    for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+    for (size_t i = 0; i < n; i++) dst[count[src[i] >> shift & 0xff]++] = src[i];
+    uint64_t *x = src;
+    src = dst;
+    dst = x;
+  }
+  if (src != a) memcpy(a, src, n * sizeof *a);
+  hr_free(tmp);
+  return HR_OK;
+}
+
 /* A sorted copy of n items without repeats; *out NULL when n is 0. */
 static int sorted_unique(const void *v, size_t n, size_t size, int (*cmp)(const void *, const void *),
                          void **out, size_t *nout) {
@@ -257,7 +284,14 @@ static int sorted_unique(const void *v, size_t n, size_t size, int (*cmp)(const 
   char *a = hr_malloc(n * size);
   if (!a) return HR_ENOMEM;
   memcpy(a, v, n * size);
-  qsort(a, n, size, cmp);
+  if (cmp == cmp_u64) {
+    if (sort_ids((uint64_t *)(void *)a, n)) {
+      hr_free(a);
+      return HR_ENOMEM;
+    }
+  } else {
+    qsort(a, n, size, cmp);
+  }
   size_t k = 1;
   for (size_t i = 1; i < n; i++)
     if (cmp(a + (k - 1) * size, a + i * size) != 0) memcpy(a + k++ * size, a + i * size, size);

@@ -67,6 +67,9 @@ struct ana_state {
   uint64_t seq, step;
   uint64_t frame, location;  /* of the latest step event */
   uint64_t anomalies;
+  /* The frame looked up last: steps and binds mostly name the same one. */
+  uint64_t hot_id;
+  ana_frame *hot;
   /* Change tracking since the mark (ana_state_mark); off until then. */
   int track;
   uint32_t epoch;
@@ -334,6 +337,8 @@ void ana_state_drop_frames(ana_state *s) {
     hr_free(v);
   }
   ana_map_reset(&s->frames);
+  s->hot_id = 0;
+  s->hot = NULL;
 }
 
 void ana_state_reset(ana_state *s) {
@@ -347,6 +352,16 @@ void ana_state_free(ana_state *s) {
   if (!s) return;
   ana_state_reset(s);
   hr_free(s);
+}
+
+static ana_frame *frame_get(ana_state *s, uint64_t id) {
+  if (id == s->hot_id && id) return s->hot;
+  ana_frame *f = ana_map_get(&s->frames, id);
+  if (f) {
+    s->hot_id = id;
+    s->hot = f;
+  }
+  return f;
 }
 
 /* Note that o changes (before it does): the first change in an epoch
@@ -380,6 +395,10 @@ static int on_call(ana_state *s, const trc_event *ev) {
 
 static void on_return(ana_state *s, const trc_event *ev) {
   ana_frame *f = ana_map_del(&s->frames, ev->f[0]);
+  if (ev->f[0] == s->hot_id) {
+    s->hot_id = 0;
+    s->hot = NULL;
+  }
   if (!f) {
     s->anomalies++;
     return;
@@ -432,7 +451,7 @@ static int on_bind(ana_state *s, const trc_event *ev, int bind) {
     return HR_OK;
   }
   if (TRC_SLOT_HOLDER_IS_FRAME(kind)) {
-    ana_frame *f = ana_map_get(&s->frames, ev->f[0]);
+    ana_frame *f = frame_get(s, ev->f[0]);
     t = f ? &f->slots : NULL;
   } else {
     o = obj_get(&s->objs, ev->f[0]);
@@ -496,7 +515,7 @@ static void on_step(ana_state *s, const trc_event *ev) {
   s->step = ev->step;
   s->frame = ev->f[0];
   s->location = ev->f[1];
-  ana_frame *f = ana_map_get(&s->frames, ev->f[0]);
+  ana_frame *f = frame_get(s, ev->f[0]);
   if (!f) {
     s->anomalies++;
     return;
