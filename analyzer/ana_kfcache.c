@@ -4,8 +4,10 @@
 ** replay engine), so the analyzer makes them: the first time a replay would
 ** start more than 1.5 spacings (ANA_KEYFRAME_EVERY events unless set) before
 ** its target, one pass over the trace snapshots the state before a step
-** every spacing and stores the snapshots in the `keyframes` table, with meta
-** `keyframes` saying who made them. Later opens find them there.
+** every spacing (most snapshots as deltas over the one before) and stores
+** them in the `keyframes` table, with meta `keyframes` saying who made
+** them, until they would take more than a quarter of the events' size.
+** Later opens find them there.
 **
 ** The analyzer otherwise never writes, and the file is untrusted, so the
 ** write is kept narrow: only a finished recording (a cut-short one may still
@@ -19,7 +21,6 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ana_kfcheck.h"
