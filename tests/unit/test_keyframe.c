@@ -104,14 +104,21 @@ static trc_event next_event(gen *g) {
 
 /* Whether a and b hold the same state: their full encodings are equal
 ** (every field, every slot in order, unbound ones too). */
-static int same(const ana_state *a, const ana_state *b) {
+static int compare(const ana_state *a, const ana_state *b, int *eq) {
   uint8_t *da = NULL, *db = NULL;
   size_t la = 0, lb = 0;
-  int eq = ana_keyframe_encode(a, &da, &la) == HR_OK && ana_keyframe_encode(b, &db, &lb) == HR_OK &&
-           la == lb && memcmp(da, db, la) == 0;
+  int rc = ana_keyframe_encode(a, &da, &la);
+  if (rc == HR_OK) rc = ana_keyframe_encode(b, &db, &lb);
+  *eq = rc == HR_OK && la == lb && memcmp(da, db, la) == 0 &&
+        ana_state_nobjs(a) == ana_state_nobjs(b) && ana_state_seq(a) == ana_state_seq(b);
   hr_free(da);
   hr_free(db);
-  return eq && ana_state_nobjs(a) == ana_state_nobjs(b) && ana_state_seq(a) == ana_state_seq(b);
+  return rc;
+}
+
+static int same(const ana_state *a, const ana_state *b) {
+  int eq = 0;
+  return compare(a, b, &eq) == HR_OK && eq;
 }
 
 typedef struct blob {
@@ -294,4 +301,40 @@ static void test_delta_hostile(void) {
   ana_state_free(b);
 }
 
-HR_TEST_MAIN(test_delta_chains, test_delta_size, test_delta_hostile)
+/* Out of memory anywhere in tracking, encoding a full keyframe and a
+** delta, and applying them: HR_ENOMEM, never a crash or a leak. */
+static int oom_body(void *ctx) {
+  (void)ctx;
+  rng = 99;
+  gen g;
+  memset(&g, 0, sizeof g);
+  ana_state *a = ana_state_new(), *b = ana_state_new();
+  uint8_t *k0 = NULL, *k1 = NULL;
+  size_t n0 = 0, n1 = 0, nrec = 0;
+  int rc = a && b ? HR_OK : HR_ENOMEM;
+  for (int i = 0; rc == HR_OK && i < 600; i++) {
+    trc_event ev = next_event(&g);
+    rc = ana_state_apply(a, &ev);
+    if (rc == HR_OK && i == 300) {
+      rc = ana_keyframe_encode(a, &k0, &n0);
+      if (rc == HR_OK) rc = ana_state_mark(a);
+    }
+  }
+  if (rc == HR_OK) rc = ana_keyframe_encode_delta(a, &k1, &n1, &nrec);
+  if (rc == HR_OK) rc = ana_keyframe_apply(b, k0, n0);
+  if (rc == HR_OK) rc = ana_keyframe_apply(b, k1, n1);
+  int eq = 0;
+  if (rc == HR_OK) rc = compare(a, b, &eq);
+  if (rc == HR_OK && !eq) rc = HR_ECORRUPT;
+  hr_free(k0);
+  hr_free(k1);
+  ana_state_free(a);
+  ana_state_free(b);
+  return rc;
+}
+
+static void test_delta_oom(void) {
+  CHECK(hr_test_oom("delta keyframes", 5000, 0, oom_body, NULL) > 0);
+}
+
+HR_TEST_MAIN(test_delta_chains, test_delta_size, test_delta_hostile, test_delta_oom)
