@@ -48,8 +48,9 @@ static void put_z(kbuf *b, uint64_t now, uint64_t prev) {
 ** deltas (ids one apart, addresses 32 apart, a list's items) sit together
 ** and deflate to almost nothing. */
 enum {
-  C_HDR,      /* seq, step, frame, location, nframes, nfreed, nrec */
-  C_FRAME,    /* every frame, row by row, with its slots */
+  C_HDR,      /* seq, step, frame, location, nframes, nffreed, nfreed, nrec */
+  C_FRAME,    /* frame records, row by row, with their slots */
+  C_FFREED,   /* frames returned since the base, ascending: id - previous */
   C_FREED,    /* ids freed since the base, ascending: id - previous */
   C_ID,       /* record ids, ascending: id - previous */
   C_FLAGS,    /* 1: new (else changed), 2: preexisting, 4: is_int */
@@ -82,38 +83,48 @@ static void cols_free(kcols *k) {
   for (int i = 0; i < NCOLS; i++) hr_free(k->c[i].p);
 }
 
-static void put_frames(kcols *k, const ana_state *s, int *oom) {
-  size_t n;
-  const ana_frame **fr = ana_state_frames(s, &n);
+/* A holder's slots as `kept` entries of the base's (all or none), the
+** rebound ones among them (mods, ascending), and the entries from `kept`
+** on, into the given columns (all one column for frames). */
+static void put_slot_delta(kbuf *n, kbuf *pos, kbuf *kind, kbuf *arg, kbuf *obj, uint64_t *prev_obj,
+                           const ana_slots *t, uint32_t kept, const ana_slot_touch *mods,
+                           size_t nmods) {
+  put_u(n, kept);
+  put_u(n, nmods);
+  put_u(n, t->n - kept);
+  uint32_t prev_pos = 0;
+  for (size_t i = 0; i < nmods; i++) {
+    put_u(pos, mods[i].pos - prev_pos);
+    prev_pos = mods[i].pos;
+    put_z(obj, t->v[mods[i].pos].obj, *prev_obj);
+    *prev_obj = t->v[mods[i].pos].obj;
+  }
+  uint64_t prev_arg = 0;
+  for (uint32_t j = kept; j < t->n; j++) {
+    const ana_slot *e = &t->v[j];
+    put_u(kind, e->kind);
+    put_z(arg, e->arg, prev_arg);
+    put_z(obj, e->obj, *prev_obj);
+    prev_arg = e->arg;
+    *prev_obj = e->obj;
+  }
+}
+
+/* One frame record, row by row in the frames column. */
+static void put_frame(kcols *k, const ana_frame *f, int is_new, uint32_t kept,
+                      const ana_slot_touch *mods, size_t nmods, uint64_t *prev_id, uint64_t *prev_obj) {
   kbuf *b = &k->c[C_FRAME];
-  if (!fr && ana_state_nframes(s)) {
-    *oom = 1;
-    return;
-  }
-  uint64_t prev = 0, prev_obj = 0;
-  for (size_t i = 0; i < n; i++) {
-    const ana_frame *f = fr[i];
-    put_u(b, f->id - prev);
-    prev = f->id;
-    put_u(b, f->location);
-    put_u(b, f->parent);
-    put_u(b, f->thread);
-    put_u(b, f->call_seq);
-    put_u(b, f->call_step);
-    put_u(b, f->cur_location);
-    put_u(b, f->cur_step);
-    put_u(b, f->slots.n);
-    uint64_t prev_arg = 0;
-    for (uint32_t j = 0; j < f->slots.n; j++) {
-      const ana_slot *e = &f->slots.v[j];
-      put_u(b, e->kind);
-      put_z(b, e->arg, prev_arg);
-      put_z(b, e->obj, prev_obj);
-      prev_arg = e->arg;
-      prev_obj = e->obj;
-    }
-  }
-  hr_free(fr);
+  put_u(b, f->id - *prev_id);
+  *prev_id = f->id;
+  put_u(b, (uint64_t)is_new);
+  put_u(b, f->location);
+  put_u(b, f->parent);
+  put_u(b, f->thread);
+  put_u(b, f->call_seq);
+  put_u(b, f->call_step);
+  put_u(b, f->cur_location);
+  put_u(b, f->cur_step);
+  put_slot_delta(b, b, b, b, b, prev_obj, &f->slots, kept, mods, nmods);
 }
 
 /* One object record: its fields, then its slots as `kept` entries of the
@@ -135,26 +146,8 @@ static void put_record(kcols *k, const ana_obj *o, int is_new, uint32_t kept,
   put_u(&k->c[C_REF], (uint64_t)(o->refcount + 1));
   put_z(&k->c[C_VAL], o->value, k->prev_val);
   k->prev_val = o->value;
-  put_u(&k->c[C_SLOTN], kept);
-  put_u(&k->c[C_SLOTN], nmods);
-  put_u(&k->c[C_SLOTN], o->slots.n - kept);
-  uint32_t prev_pos = 0;
-  for (size_t i = 0; i < nmods; i++) {
-    put_u(&k->c[C_MPOS], mods[i].pos - prev_pos);
-    prev_pos = mods[i].pos;
-    uint64_t obj = o->slots.v[mods[i].pos].obj;
-    put_z(&k->c[C_SOBJ], obj, k->prev_obj);
-    k->prev_obj = obj;
-  }
-  uint64_t prev_arg = 0;
-  for (uint32_t j = kept; j < o->slots.n; j++) {
-    const ana_slot *e = &o->slots.v[j];
-    put_u(&k->c[C_SKIND], e->kind);
-    put_z(&k->c[C_SARG], e->arg, prev_arg);
-    put_z(&k->c[C_SOBJ], e->obj, k->prev_obj);
-    prev_arg = e->arg;
-    k->prev_obj = e->obj;
-  }
+  put_slot_delta(&k->c[C_SLOTN], &k->c[C_MPOS], &k->c[C_SKIND], &k->c[C_SARG], &k->c[C_SOBJ],
+                 &k->prev_obj, &o->slots, kept, mods, nmods);
 }
 
 /* The payload 'K' 4 base_seq ncols lengths... columns..., deflated into a
@@ -206,19 +199,18 @@ static int finish(kcols *k, uint64_t base_seq, uint8_t **data, size_t *len) {
   return HR_OK;
 }
 
-static int encode(const ana_state *s, kcols *k, uint64_t base_seq, size_t nfreed, size_t nrec,
-                  uint8_t **data, size_t *len) {
-  int oom = 0;
+static int encode(const ana_state *s, kcols *k, uint64_t base_seq, size_t nframes, size_t nffreed,
+                  size_t nfreed, size_t nrec, uint8_t **data, size_t *len) {
   kbuf *hd = &k->c[C_HDR];
   put_u(hd, ana_state_seq(s));
   put_u(hd, ana_state_step(s));
   put_u(hd, ana_state_frame_id(s));
   put_u(hd, ana_state_location(s));
-  put_u(hd, ana_state_nframes(s));
+  put_u(hd, nframes);
+  put_u(hd, nffreed);
   put_u(hd, nfreed);
   put_u(hd, nrec);
-  put_frames(k, s, &oom);
-  if (oom || cols_oom(k)) return HR_ENOMEM;
+  if (cols_oom(k)) return HR_ENOMEM;
   return finish(k, base_seq, data, len);
 }
 
@@ -227,12 +219,17 @@ int ana_keyframe_encode(const ana_state *s, uint8_t **data, size_t *len) {
   memset(&k, 0, sizeof k);
   *data = NULL;
   *len = 0;
-  size_t n;
+  size_t nf, n;
+  const ana_frame **fr = ana_state_frames(s, &nf);
+  if (!fr && ana_state_nframes(s)) return HR_ENOMEM;
+  uint64_t prev_id = 0, prev_obj = 0;
+  for (size_t i = 0; i < nf; i++) put_frame(&k, fr[i], 1, 0, NULL, 0, &prev_id, &prev_obj);
+  hr_free(fr);
   const ana_obj **ob = ana_state_objs(s, &n);
-  if (!ob && ana_state_nobjs(s)) return HR_ENOMEM;
-  for (size_t i = 0; i < n; i++) put_record(&k, ob[i], 1, 0, NULL, 0);
+  int rc = !ob && ana_state_nobjs(s) ? HR_ENOMEM : HR_OK;
+  for (size_t i = 0; rc == HR_OK && i < n; i++) put_record(&k, ob[i], 1, 0, NULL, 0);
   hr_free(ob);
-  int rc = encode(s, &k, 0, 0, n, data, len);
+  if (rc == HR_OK) rc = encode(s, &k, 0, nf, 0, 0, n, data, len);
   cols_free(&k);
   return rc;
 }
@@ -300,49 +297,88 @@ static int sorted_unique(const void *v, size_t n, size_t size, int (*cmp)(const 
   return HR_OK;
 }
 
+/* The sorted, unique copies of one kind of holder's changes. */
+typedef struct kchanges {
+  uint64_t *touched, *freed;
+  ana_slot_touch *mods;
+  size_t nt, nf, nm;
+} kchanges;
+
+static int changes_sorted(kchanges *c, const uint64_t *t, size_t nt, const uint64_t *f, size_t nf,
+                          const ana_slot_touch *m, size_t nm) {
+  memset(c, 0, sizeof *c);
+  int rc = sorted_unique(t, nt, sizeof *t, cmp_u64, (void **)&c->touched, &c->nt);
+  if (rc == HR_OK) rc = sorted_unique(f, nf, sizeof *f, cmp_u64, (void **)&c->freed, &c->nf);
+  if (rc == HR_OK) rc = sorted_unique(m, nm, sizeof *m, cmp_touch, (void **)&c->mods, &c->nm);
+  return rc;
+}
+
+static void changes_free(kchanges *c) {
+  hr_free(c->touched);
+  hr_free(c->freed);
+  hr_free(c->mods);
+}
+
+static void put_freed(kbuf *b, const uint64_t *ids, size_t n) {
+  uint64_t prev = 0;
+  for (size_t i = 0; i < n; i++) {
+    put_u(b, ids[i] - prev);
+    prev = ids[i];
+  }
+}
+
+/* The rebound entries of holder id below kept: mods[*m ...), *m moved past id. */
+static size_t holder_mods(const kchanges *c, size_t *m, uint64_t id, uint32_t kept, size_t *first) {
+  while (*m < c->nm && c->mods[*m].obj < id) (*m)++;
+  *first = *m;
+  while (*m < c->nm && c->mods[*m].obj == id) (*m)++;
+  /* Rebound entries past `kept` are written with the appended ones. */
+  size_t n = 0;
+  while (*first + n < *m && c->mods[*first + n].pos < kept) n++;
+  return n;
+}
+
 int ana_keyframe_encode_delta(const ana_state *s, uint8_t **data, size_t *len, size_t *nrec) {
-  ana_changes c;
+  ana_changes ch;
   *data = NULL;
   *len = 0;
   *nrec = 0;
-  if (!ana_state_changes(s, &c)) return HR_EUSAGE;
-  uint64_t *touched = NULL, *freed = NULL;
-  ana_slot_touch *mods = NULL;
-  size_t nt = 0, nf = 0, nm = 0;
-  int rc = sorted_unique(c.touched, c.ntouched, sizeof *touched, cmp_u64, (void **)&touched, &nt);
-  if (rc == HR_OK) rc = sorted_unique(c.freed, c.nfreed, sizeof *freed, cmp_u64, (void **)&freed, &nf);
-  if (rc == HR_OK) rc = sorted_unique(c.slots, c.nslots, sizeof *mods, cmp_touch, (void **)&mods, &nm);
+  if (!ana_state_changes(s, &ch)) return HR_EUSAGE;
+  kchanges co, cf;
+  int rc = changes_sorted(&co, ch.touched, ch.ntouched, ch.freed, ch.nfreed, ch.slots, ch.nslots);
+  int rcf = changes_sorted(&cf, ch.ftouched, ch.nftouched, ch.ffreed, ch.nffreed, ch.fslots, ch.nfslots);
+  if (rc == HR_OK) rc = rcf;
   kcols k;
   memset(&k, 0, sizeof k);
+  uint32_t epoch = ana_state_epoch(s);
   if (rc == HR_OK) {
-    uint64_t prev = 0;
-    for (size_t i = 0; i < nf; i++) {
-      put_u(&k.c[C_FREED], freed[i] - prev);
-      prev = freed[i];
+    size_t m = 0, nframes = 0, n = 0, first;
+    uint64_t prev_id = 0, prev_obj = 0;
+    for (size_t i = 0; i < cf.nt; i++) {
+      const ana_frame *f = ana_state_frame(s, cf.touched[i]);
+      if (!f || f->mark != epoch) continue;   /* called and returned since the mark */
+      uint32_t kept = f->born || f->base_n > f->slots.n ? 0 : f->base_n;
+      size_t nm = holder_mods(&cf, &m, f->id, kept, &first);
+      put_frame(&k, f, f->born, kept, cf.mods + first, nm, &prev_id, &prev_obj);
+      nframes++;
     }
-    size_t m = 0, n = 0;
-    uint32_t epoch = ana_state_epoch(s);
-    for (size_t i = 0; i < nt; i++) {
-      const ana_obj *o = ana_state_obj(s, touched[i]);
+    put_freed(&k.c[C_FFREED], cf.freed, cf.nf);
+    put_freed(&k.c[C_FREED], co.freed, co.nf);
+    m = 0;
+    for (size_t i = 0; i < co.nt; i++) {
+      const ana_obj *o = ana_state_obj(s, co.touched[i]);
       if (!o || o->mark != epoch) continue;   /* made and freed since the mark */
-      int is_new = o->born;
-      uint32_t kept = is_new || o->base_n > o->slots.n ? 0 : o->base_n;
-      while (m < nm && mods[m].obj < o->id) m++;
-      size_t m0 = m;
-      while (m < nm && mods[m].obj == o->id) m++;
-      /* Rebound entries past `kept` are written with the appended ones. */
-      size_t nmods = 0;
-      while (m0 + nmods < m && mods[m0 + nmods].pos < kept) nmods++;
-      put_record(&k, o, is_new, kept, mods + m0, nmods);
+      uint32_t kept = o->born || o->base_n > o->slots.n ? 0 : o->base_n;
+      size_t nm = holder_mods(&co, &m, o->id, kept, &first);
+      put_record(&k, o, o->born, kept, co.mods + first, nm);
       n++;
     }
-    rc = encode(s, &k, c.base_seq, nf, n, data, len);
-    *nrec = n;
+    rc = encode(s, &k, ch.base_seq, nframes, cf.nf, co.nf, n, data, len);
+    *nrec = n + nframes;
   }
   cols_free(&k);
-  hr_free(touched);
-  hr_free(freed);
-  hr_free(mods);
+  changes_free(&co);
+  changes_free(&cf);
   return rc;
 }
 
@@ -501,39 +537,83 @@ static int decode_v3(ana_state *s, const uint8_t *raw, size_t rawlen) {
 
 /* --- version 4 ------------------------------------------------------------------ */
 
-/* One record's slots: keep the first `kept` entries (all of them, or none),
-** rebind some of those, append the rest. */
-static int get_record_slots(kin *c, ana_slots *t, uint64_t *prev_obj) {
-  uint64_t kept = get_u(&c[C_SLOTN]), nmods = get_u(&c[C_SLOTN]);
-  uint64_t napp = get_u(&c[C_SLOTN]);
-  if (c[C_SLOTN].bad || (kept && kept != t->n) || nmods > kept ||
-      nmods > (uint64_t)(c[C_MPOS].end - c[C_MPOS].p) ||
-      napp > (uint64_t)(c[C_SKIND].end - c[C_SKIND].p))
+/* A holder's slots (put_slot_delta): keep the first `kept` entries (all of
+** them, or none), rebind some of those, append the rest. */
+static int get_slot_delta(kin *n, kin *pos, kin *kind, kin *arg, kin *obj, ana_slots *t,
+                          uint64_t *prev_obj) {
+  uint64_t kept = get_u(n), nmods = get_u(n), napp = get_u(n);
+  if (n->bad || (kept && kept != t->n) || nmods > kept ||
+      nmods > (uint64_t)(pos->end - pos->p) || napp > (uint64_t)(kind->end - kind->p))
     return HR_ECORRUPT;
   if (!kept && t->n) ana_slots_reset(t);
-  uint64_t pos = 0;
+  uint64_t at = 0;
   for (uint64_t i = 0; i < nmods; i++) {
-    uint64_t d = get_u(&c[C_MPOS]);
+    uint64_t d = get_u(pos);
     if (i && !d) return HR_ECORRUPT;
-    pos += d;
-    uint64_t obj = *prev_obj = get_z(&c[C_SOBJ], *prev_obj);
-    if (pos >= kept || c[C_MPOS].bad || c[C_SOBJ].bad) return HR_ECORRUPT;
-    ana_slot *e = &t->v[pos];
-    if (e->obj && !obj) t->nbound--;
-    if (!e->obj && obj) t->nbound++;
-    e->obj = obj;
+    at += d;
+    uint64_t o = *prev_obj = get_z(obj, *prev_obj);
+    if (at >= kept || pos->bad || obj->bad) return HR_ECORRUPT;
+    ana_slot *e = &t->v[at];
+    if (e->obj && !o) t->nbound--;
+    if (!e->obj && o) t->nbound++;
+    e->obj = o;
   }
   if (napp > 1 && t->n + napp <= UINT32_MAX / 2 && ana_slots_reserve(t, (uint32_t)(t->n + napp)))
     return HR_ENOMEM;
   uint64_t prev_arg = 0;
   for (uint64_t i = 0; i < napp; i++) {
-    uint64_t kind = get_u(&c[C_SKIND]);
-    uint64_t arg = prev_arg = get_z(&c[C_SARG], prev_arg);
-    uint64_t obj = *prev_obj = get_z(&c[C_SOBJ], *prev_obj);
-    if (c[C_SKIND].bad || c[C_SARG].bad || c[C_SOBJ].bad || kind < TRC_SLOT_LOCAL ||
-        kind > TRC_SLOT_MAX)
+    uint64_t k = get_u(kind);
+    uint64_t a = prev_arg = get_z(arg, prev_arg);
+    uint64_t o = *prev_obj = get_z(obj, *prev_obj);
+    if (kind->bad || arg->bad || obj->bad || k < TRC_SLOT_LOCAL || k > TRC_SLOT_MAX)
       return HR_ECORRUPT;
-    if (ana_slots_add(t, (int)kind, arg, obj)) return HR_ENOMEM;
+    if (ana_slots_add(t, (int)k, a, o)) return HR_ENOMEM;
+  }
+  return HR_OK;
+}
+
+static int get_record_slots(kin *c, ana_slots *t, uint64_t *prev_obj) {
+  return get_slot_delta(&c[C_SLOTN], &c[C_MPOS], &c[C_SKIND], &c[C_SARG], &c[C_SOBJ], t, prev_obj);
+}
+
+/* Frame records (put_frame). */
+static int get_frame_records(kin *in, ana_state *s, uint64_t n) {
+  uint64_t prev = 0, prev_obj = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t d = get_u(in);
+    if (i && !d) return HR_ECORRUPT;
+    ana_frame f = {0};
+    f.id = prev += d;
+    uint64_t is_new = get_u(in);
+    f.location = get_u(in);
+    f.parent = get_u(in);
+    f.thread = get_u(in);
+    f.call_seq = get_u(in);
+    f.call_step = get_u(in);
+    f.cur_location = get_u(in);
+    f.cur_step = get_u(in);
+    if (in->bad || !f.id || is_new > 1) return HR_ECORRUPT;
+    int rc;
+    if (is_new) {
+      if (ana_state_frame(s, f.id)) return HR_ECORRUPT;
+      rc = get_slot_delta(in, in, in, in, in, &f.slots, &prev_obj);
+      if (rc == HR_OK) rc = ana_state_add_frame(s, &f);
+      if (rc) {
+        ana_slots_reset(&f.slots);
+        return rc;
+      }
+    } else {
+      ana_frame *e = ana_state_frame_edit(s, f.id);
+      if (!e) return HR_ECORRUPT;
+      e->location = f.location;
+      e->parent = f.parent;
+      e->thread = f.thread;
+      e->call_seq = f.call_seq;
+      e->call_step = f.call_step;
+      e->cur_location = f.cur_location;
+      e->cur_step = f.cur_step;
+      if ((rc = get_slot_delta(in, in, in, in, in, &e->slots, &prev_obj)) != HR_OK) return rc;
+    }
   }
   return HR_OK;
 }
@@ -604,15 +684,19 @@ static int apply_v4(ana_state *s, const uint8_t *raw, size_t rawlen) {
   if (at != in.end) return HR_ECORRUPT;
   kin *hd = &c[C_HDR];
   uint64_t seq = get_u(hd), step = get_u(hd), frame = get_u(hd), loc = get_u(hd);
-  uint64_t nframes = get_u(hd), nfreed = get_u(hd), nrec = get_u(hd);
-  if (hd->bad || hd->p != hd->end || nframes > lens[C_FRAME] || nfreed > lens[C_FREED] ||
-      nrec > lens[C_ID] || (base && seq <= base))
+  uint64_t nframes = get_u(hd), nffreed = get_u(hd), nfreed = get_u(hd), nrec = get_u(hd);
+  if (hd->bad || hd->p != hd->end || nframes > lens[C_FRAME] || nffreed > lens[C_FFREED] ||
+      nfreed > lens[C_FREED] || nrec > lens[C_ID] || (base && seq <= base))
     return HR_ECORRUPT;
   if (!base) ana_state_reset(s);
-  ana_state_drop_frames(s);
-  uint64_t prev_obj = 0;
-  int rc = get_frames(&c[C_FRAME], s, nframes, &prev_obj);
+  int rc = HR_OK;
   uint64_t prev = 0;
+  for (uint64_t i = 0; rc == HR_OK && i < nffreed; i++) {
+    uint64_t d = get_u(&c[C_FFREED]);
+    if ((i && !d) || c[C_FFREED].bad || !ana_state_del_frame(s, prev += d)) rc = HR_ECORRUPT;
+  }
+  if (rc == HR_OK) rc = get_frame_records(&c[C_FRAME], s, nframes);
+  prev = 0;
   for (uint64_t i = 0; rc == HR_OK && i < nfreed; i++) {
     uint64_t d = get_u(&c[C_FREED]);
     if ((i && !d) || c[C_FREED].bad || !ana_state_del_obj(s, prev += d)) rc = HR_ECORRUPT;

@@ -77,6 +77,7 @@ struct ana_state {
   vec touched;         /* uint64_t ids made or changed */
   vec freed;           /* uint64_t ids present at the mark, freed */
   vec slot_touch;      /* ana_slot_touch */
+  vec ftouched, ffreed, fslot_touch;   /* the same for frames */
 };
 
 /* --- slot tables ------------------------------------------------------------ */
@@ -327,9 +328,12 @@ static void track_off(ana_state *s) {
   vec_free(&s->touched);
   vec_free(&s->freed);
   vec_free(&s->slot_touch);
+  vec_free(&s->ftouched);
+  vec_free(&s->ffreed);
+  vec_free(&s->fslot_touch);
 }
 
-void ana_state_drop_frames(ana_state *s) {
+static void drop_frames(ana_state *s) {
   size_t pos = 0;
   void *v;
   while (ana_map_next(&s->frames, &pos, NULL, &v)) {
@@ -343,7 +347,7 @@ void ana_state_drop_frames(ana_state *s) {
 
 void ana_state_reset(ana_state *s) {
   track_off(s);
-  ana_state_drop_frames(s);
+  drop_frames(s);
   obj_reset(&s->objs);
   s->seq = s->step = s->frame = s->location = s->anomalies = 0;
 }
@@ -362,6 +366,13 @@ static ana_frame *frame_get(ana_state *s, uint64_t id) {
     s->hot = f;
   }
   return f;
+}
+
+static int ftouch(ana_state *s, ana_frame *f) {
+  if (!s->track || f->mark == s->epoch) return HR_OK;
+  f->mark = s->epoch;
+  f->base_n = f->born ? 0 : f->slots.n;
+  return vec_push(&s->ftouched, &f->id, sizeof f->id);
 }
 
 /* Note that o changes (before it does): the first change in an epoch
@@ -390,10 +401,14 @@ static int on_call(ana_state *s, const trc_event *ev) {
     s->anomalies++;
     return HR_OK;
   }
-  return ana_state_add_frame(s, &nf);
+  if (!s->track) return ana_state_add_frame(s, &nf);
+  nf.born = 1;
+  nf.mark = s->epoch;
+  int rc = vec_push(&s->ftouched, &nf.id, sizeof nf.id);
+  return rc ? rc : ana_state_add_frame(s, &nf);
 }
 
-static void on_return(ana_state *s, const trc_event *ev) {
+static int on_return(ana_state *s, const trc_event *ev) {
   ana_frame *f = ana_map_del(&s->frames, ev->f[0]);
   if (ev->f[0] == s->hot_id) {
     s->hot_id = 0;
@@ -401,10 +416,12 @@ static void on_return(ana_state *s, const trc_event *ev) {
   }
   if (!f) {
     s->anomalies++;
-    return;
+    return HR_OK;
   }
+  int rc = s->track && !f->born ? vec_push(&s->ffreed, &f->id, sizeof f->id) : HR_OK;
   ana_slots_reset(&f->slots);
   hr_free(f);
+  return rc;
 }
 
 static int on_alloc(ana_state *s, const trc_event *ev, int preexisting) {
@@ -446,12 +463,13 @@ static int on_bind(ana_state *s, const trc_event *ev, int bind) {
   int kind = (int)ev->f[1];
   ana_slots *t;
   ana_obj *o = NULL;
+  ana_frame *f = NULL;
   if (kind < TRC_SLOT_LOCAL || kind > TRC_SLOT_MAX) {
     s->anomalies++;
     return HR_OK;
   }
   if (TRC_SLOT_HOLDER_IS_FRAME(kind)) {
-    ana_frame *f = frame_get(s, ev->f[0]);
+    f = frame_get(s, ev->f[0]);
     t = f ? &f->slots : NULL;
   } else {
     o = obj_get(&s->objs, ev->f[0]);
@@ -463,13 +481,13 @@ static int on_bind(ana_state *s, const trc_event *ev, int bind) {
   }
   uint64_t old;
   long pos = -1;
-  int rc = o ? touch(s, o) : HR_OK;
+  int rc = o ? touch(s, o) : ftouch(s, f);
   if (rc == HR_OK) rc = slots_set(t, kind, ev->f[2], bind ? ev->f[3] : 0, &old, &pos);
   if (rc) return rc;
   if (!bind && old != ev->f[3]) s->anomalies++;   /* unbound something else */
-  if (o && s->track && pos >= 0 && (uint64_t)pos < o->base_n) {
-    ana_slot_touch st = {o->id, (uint32_t)pos};
-    if ((rc = vec_push(&s->slot_touch, &st, sizeof st)) != HR_OK) return rc;
+  if (s->track && pos >= 0 && (uint64_t)pos < (o ? o->base_n : f->base_n)) {
+    ana_slot_touch st = {o ? o->id : f->id, (uint32_t)pos};
+    if ((rc = vec_push(o ? &s->slot_touch : &s->fslot_touch, &st, sizeof st)) != HR_OK) return rc;
   }
   /* Objects shed unbound slots once they dominate (a list that shrank);
   ** frames keep them so a deleted name shows as unbound. */
@@ -511,26 +529,27 @@ static int on_value(ana_state *s, const trc_event *ev) {
   return touch(s, o);
 }
 
-static void on_step(ana_state *s, const trc_event *ev) {
+static int on_step(ana_state *s, const trc_event *ev) {
   s->step = ev->step;
   s->frame = ev->f[0];
   s->location = ev->f[1];
   ana_frame *f = frame_get(s, ev->f[0]);
   if (!f) {
     s->anomalies++;
-    return;
+    return HR_OK;
   }
   f->cur_location = ev->f[1];
   f->cur_step = ev->step;
+  return ftouch(s, f);
 }
 
 int ana_state_apply(ana_state *s, const trc_event *ev) {
   int rc = HR_OK;
   s->seq = ev->seq;
   switch (ev->kind) {
-  case TRC_EV_STEP: on_step(s, ev); break;
+  case TRC_EV_STEP: rc = on_step(s, ev); break;
   case TRC_EV_CALL: rc = on_call(s, ev); break;
-  case TRC_EV_RETURN: on_return(s, ev); break;
+  case TRC_EV_RETURN: rc = on_return(s, ev); break;
   case TRC_EV_BIND: rc = on_bind(s, ev, 1); break;
   case TRC_EV_UNBIND: rc = on_bind(s, ev, 0); break;
   case TRC_EV_ALLOC: rc = on_alloc(s, ev, 0); break;
@@ -661,6 +680,20 @@ int ana_state_add_obj(ana_state *s, const ana_obj *o) {
 
 ana_obj *ana_state_obj_edit(ana_state *s, uint64_t id) { return obj_get(&s->objs, id); }
 
+ana_frame *ana_state_frame_edit(ana_state *s, uint64_t id) { return ana_map_get(&s->frames, id); }
+
+int ana_state_del_frame(ana_state *s, uint64_t id) {
+  ana_frame *f = ana_map_del(&s->frames, id);
+  if (id == s->hot_id) {
+    s->hot_id = 0;
+    s->hot = NULL;
+  }
+  if (!f) return 0;
+  ana_slots_reset(&f->slots);
+  hr_free(f);
+  return 1;
+}
+
 int ana_state_del_obj(ana_state *s, uint64_t id) {
   ana_obj *o = obj_del(&s->objs, id);
   if (o) obj_release(&s->objs, o);
@@ -683,7 +716,13 @@ int ana_state_mark(ana_state *s) {
     ana_obj *o = obj_get(&s->objs, ids[i]);
     if (o) o->born = 0;
   }
+  ids = s->ftouched.v;
+  for (size_t i = 0; i < s->ftouched.n; i++) {
+    ana_frame *f = ana_map_get(&s->frames, ids[i]);
+    if (f) f->born = 0;
+  }
   s->touched.n = s->freed.n = s->slot_touch.n = 0;
+  s->ftouched.n = s->ffreed.n = s->fslot_touch.n = 0;
   /* Objects start in epoch 0, which is never current. */
   if (++s->epoch == 0) s->epoch = 1;
   s->mark_seq = s->seq;
@@ -701,6 +740,12 @@ int ana_state_changes(const ana_state *s, ana_changes *out) {
   out->nfreed = s->freed.n;
   out->slots = s->slot_touch.v;
   out->nslots = s->slot_touch.n;
+  out->ftouched = s->ftouched.v;
+  out->nftouched = s->ftouched.n;
+  out->ffreed = s->ffreed.v;
+  out->nffreed = s->ffreed.n;
+  out->fslots = s->fslot_touch.v;
+  out->nfslots = s->fslot_touch.n;
   return 1;
 }
 

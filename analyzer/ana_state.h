@@ -77,6 +77,9 @@ typedef struct ana_frame {
   ana_slots slots;   /* local, global and cell names; unbound ones kept */
   uint8_t finished;  /* 1: a module frame that returned, shown with the globals
                         it left (ana_finished.h); never from replay */
+  uint8_t born;      /* change tracking, as an object's */
+  uint32_t mark;
+  uint32_t base_n;
 } ana_frame;
 
 typedef struct ana_state ana_state;
@@ -122,7 +125,11 @@ uint64_t ana_state_slot(const ana_state *s, uint64_t holder, int kind, uint64_t 
 /* Once ana_state_mark is called, the state records what changes after it:
 ** the objects made or changed, the objects present at the mark and freed
 ** since, and the slots below an object's base_n rebound. A delta keyframe
-** is written from these; the next mark starts a new epoch. */
+** is written from these, so its cost follows what changed, not the heap's
+** size: a changed object keeps its first base_n slot entries (slots are
+** kept in first-bind order, new ones go after them) and names only those
+** rebound; a compaction moves entries, so it sets base_n to 0 and the
+** slots are written whole. The next mark starts a new epoch. */
 typedef struct ana_slot_touch {
   uint64_t obj;
   uint32_t pos;      /* position in obj's slots, below its base_n then */
@@ -136,6 +143,14 @@ typedef struct ana_changes {
   size_t nfreed;
   const ana_slot_touch *slots;  /* unsorted, may repeat */
   size_t nslots;
+  /* The same for frames (called, stepped or bound; returned). Live
+  ** suspended generators are frames too: there may be many. */
+  const uint64_t *ftouched;
+  size_t nftouched;
+  const uint64_t *ffreed;
+  size_t nffreed;
+  const ana_slot_touch *fslots;
+  size_t nfslots;
 } ana_changes;
 
 /* Make the current state the base of the changes (and start tracking).
@@ -172,8 +187,10 @@ int ana_state_add_obj(ana_state *s, const ana_obj *o);
 ana_obj *ana_state_obj_edit(ana_state *s, uint64_t id);
 /* Remove a live object; 0 when there is none with that id. */
 int ana_state_del_obj(ana_state *s, uint64_t id);
-/* Remove every frame. */
-void ana_state_drop_frames(ana_state *s);
+/* A live frame to edit in place (its id must stay), NULL when absent. */
+ana_frame *ana_state_frame_edit(ana_state *s, uint64_t id);
+/* Remove a live frame; 0 when there is none with that id. */
+int ana_state_del_frame(ana_state *s, uint64_t id);
 /* Set the position fields that ana_state_seq ... ana_state_location return. */
 void ana_state_set_position(ana_state *s, uint64_t seq, uint64_t step,
                             uint64_t frame, uint64_t location);

@@ -198,8 +198,8 @@ static void test_delta_chains(void) {
 }
 
 /* A list that only grows: each delta carries the items since the one
-** before, not the whole list again, so the deltas' total stays near one
-** snapshot of the end. */
+** before, not the whole list again, nor the frames that did not run, so
+** the deltas' total stays near one snapshot of the end. */
 static void test_delta_size(void) {
   ana_state *s = ana_state_new();
   REQUIRE(s);
@@ -212,6 +212,13 @@ static void test_delta_size(void) {
   REQUIRE(ana_state_apply(s, &ev) == HR_OK);
   ev = (trc_event){++seq, 0, {1, TRC_SLOT_GLOBAL, 5, 1}, TRC_EV_BIND};
   REQUIRE(ana_state_apply(s, &ev) == HR_OK);
+  /* A thousand suspended generators' frames, each holding the list. */
+  for (uint64_t f = 2; f < 1002; f++) {
+    ev = (trc_event){++seq, 0, {f, 11, 1, 1}, TRC_EV_CALL};
+    REQUIRE(ana_state_apply(s, &ev) == HR_OK);
+    ev = (trc_event){++seq, 0, {f, TRC_SLOT_LOCAL, 6, 1}, TRC_EV_BIND};
+    REQUIRE(ana_state_apply(s, &ev) == HR_OK);
+  }
   size_t total = 0, nrec = 0;
   uint8_t *p = NULL;
   size_t n = 0;
@@ -231,7 +238,7 @@ static void test_delta_size(void) {
     REQUIRE(ana_state_apply(s, &ev) == HR_OK);
     if (i % 10000 == 9999) {
       REQUIRE(ana_keyframe_encode_delta(s, &p, &n, &nrec) == HR_OK);
-      CHECK_EQ_U64(nrec, 10001);   /* the new ints and the list */
+      CHECK_EQ_U64(nrec, 10002);   /* the new ints, the list and the frame that ran */
       total += n;
       hr_free(p);
       REQUIRE(ana_state_mark(s) == HR_OK);
