@@ -465,7 +465,7 @@ static int get_slots(kin *in, ana_slots *t, int allow_unbound, uint64_t *prev_ob
   return in->bad ? HR_ECORRUPT : HR_OK;
 }
 
-/* Frames, row by row (every version). */
+/* Frames, row by row, with their slots. */
 static int get_frames(kin *in, ana_state *s, uint64_t n, uint64_t *prev_obj) {
   uint64_t prev = 0;
   for (uint64_t i = 0; i < n; i++) {
