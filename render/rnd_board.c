@@ -1,6 +1,7 @@
 /* rnd_board.c — storyboards with one shared layout (rnd_board.h). */
 #include "rnd_board.h"
 #include "rnd_board_order.h"
+#include "rnd_board_routes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,7 +103,7 @@ static void sort_objs(rnd_scene *sc, const ana_map *seen) {
 }
 
 static int draw_point(rnd_ctx *c, const rnd_point *p, const rnd_point *prev, ana_map *seen,
-                      uintptr_t *nseen, rnd_order *order, int fmt, char **bytes, size_t *len) {
+                      uintptr_t *nseen, rnd_order *order, rnd_routes *routes, int fmt, char **bytes, size_t *len) {
   rnd_scene sc;
   const rnd_options *o = rnd_ctx_options(c);
   ana_trace *t = rnd_ctx_trace(c);
@@ -118,7 +119,13 @@ static int draw_point(rnd_ctx *c, const rnd_point *p, const rnd_point *prev, ana
   rnd_scene_reset(&sc);
   if (rc) return rnd_ctx_fail(c, rc, hr_strdup("out of memory"));
   char *err = NULL;
-  rc = rnd_output_render(rnd_ctx_gvc(c), g, fmt, NULL, 0, bytes, len, &err);
+  /* DOT is the graph before layout; the others keep routes (rnd_board_routes.h). */
+  int laid_out = fmt != RND_FMT_DOT;
+  if (laid_out) {
+    rc = rnd_output_layout(rnd_ctx_gvc(c), g, NULL, &err);
+    if (rc == HR_OK && rnd_routes_keep(routes, g) != HR_OK) rnd_routes_reset(routes);
+  }
+  if (rc == HR_OK) rc = rnd_output_render(rnd_ctx_gvc(c), g, fmt, NULL, laid_out, bytes, len, &err);
   agclose(g);
   return rc ? rnd_ctx_fail(c, rc, err) : HR_OK;
 }
@@ -132,6 +139,8 @@ static int board_each(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt, drawn
   uintptr_t nseen = 0;
   rnd_order order;
   rnd_order_init(&order);
+  rnd_routes routes;
+  rnd_routes_init(&routes);
   int rc = HR_OK;
   for (size_t i = 0; rc == HR_OK && i < n; i++) {
     /* What changed is measured against the previous point shown, when it
@@ -139,12 +148,13 @@ static int board_each(rnd_ctx *c, const rnd_point *pts, size_t n, int fmt, drawn
     const rnd_point *prev = i && rnd_point_before(&pts[i - 1], &pts[i]) ? &pts[i - 1] : NULL;
     char *bytes = NULL;
     size_t len = 0;
-    rc = draw_point(c, &pts[i], prev, &seen, &nseen, &order, fmt, &bytes, &len);
+    rc = draw_point(c, &pts[i], prev, &seen, &nseen, &order, &routes, fmt, &bytes, &len);
     if (rc == HR_OK) rc = fn(arg, i, bytes, len);
     rnd_ctx_progress(c, i + 1, n);
   }
   ana_map_reset(&seen);
   rnd_order_reset(&order);
+  rnd_routes_reset(&routes);
   return rc;
 }
 

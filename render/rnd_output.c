@@ -99,19 +99,27 @@ static void align_left(Agraph_t *g) {
   GD_label(g)->pos.x += gap;
 }
 
+int rnd_output_layout(GVC_t *gvc, Agraph_t *g, const char *engine, char **errmsg) {
+  last_error[0] = '\0';
+  if (gvLayout(gvc, g, engine ? engine : "dot") != 0) {
+    *errmsg = hr_sprintf("graphviz cannot lay out the diagram: %s",
+                         last_error[0] ? last_error : "unknown error");
+    return HR_EIO;
+  }
+  align_left(g);
+  return HR_OK;
+}
+
 int rnd_output_render(GVC_t *gvc, Agraph_t *g, int fmt, const char *engine, int laid_out,
                       char **bytes, size_t *len, char **errmsg) {
   *bytes = NULL;
   *len = 0;
   if (fmt < 0 || fmt > 3) return HR_EUSAGE;
   if (fmt == RND_FMT_DOT && !laid_out) return write_dot(g, bytes, len, errmsg);
-  last_error[0] = '\0';
-  if (!laid_out && gvLayout(gvc, g, engine ? engine : "dot") != 0) {
-    *errmsg = hr_sprintf("graphviz cannot lay out the diagram: %s",
-                         last_error[0] ? last_error : "unknown error");
-    return HR_EIO;
+  if (!laid_out) {
+    int rc = rnd_output_layout(gvc, g, engine, errmsg);
+    if (rc) return rc;
   }
-  if (!laid_out) align_left(g);
   char *data = NULL;
   unsigned int n = 0;
   int rc = HR_OK;

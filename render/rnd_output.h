@@ -18,6 +18,10 @@ int rnd_format_from_path(const char *path);
 /* The extension of a format without the dot ("svg"), "?" when out of range. */
 const char *rnd_format_ext(int fmt);
 
+/* Lay g out with engine (NULL: "dot"), for rnd_output_render(laid_out=1)
+** once it is adjusted. HR_OK or HR_EIO with *errmsg (owned). */
+int rnd_output_layout(GVC_t *gvc, Agraph_t *g, const char *engine, char **errmsg);
+
 /* Lay g out with engine (NULL: "dot") unless it is laid out already
 ** (laid_out), render it as fmt into *bytes (owned, hr_free; NUL-terminated)
 ** and *len, then free the layout. HR_OK, HR_ENOMEM or HR_EIO with *errmsg
