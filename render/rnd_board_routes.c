@@ -90,7 +90,8 @@ static pointf bez_at(const pointf *p, double t) {
 }
 
 /* Whether the curves bz (absolute) stay clear of every object but the
-** arrow's own two, and inside the drawing: above and left exactly (the
+** arrow's own two and of every group (cluster) that holds neither (the
+** garbage group may have appeared since), and inside the drawing: above and left exactly (the
 ** caption is there), below and right within GROW points, by which the
 ** drawing then grows (a slide smaller than the previous one may leave a
 ** curve a few points out; the 0.3 in pad is around it still). */
@@ -104,6 +105,13 @@ static int clear(Agraph_t *g, const bezier *bz, int n, Agnode_t *tail, Agnode_t 
         pointf p = bez_at(&bz[i].list[k], s / 16.0);
         if (p.x < bb.LL.x || p.x > bb.UR.x + GROW || p.y < bb.LL.y - GROW || p.y > bb.UR.y)
           return 0;
+        for (int c = 1; c <= GD_n_cluster(g); c++) {
+          Agraph_t *cl = GD_clust(g)[c];
+          boxf b = GD_bb(cl);
+          if (!agcontains(cl, tail) && !agcontains(cl, head) && p.x > b.LL.x && p.x < b.UR.x &&
+              p.y > b.LL.y && p.y < b.UR.y)
+            return 0;
+        }
         for (Agnode_t *x = agfstnode(g); x; x = agnxtnode(g, x)) {
           if (x == tail || x == head) continue;
           double hw = ND_width(x) * 72 / 2 - 1, hh = ND_height(x) * 72 / 2 - 1;

@@ -152,19 +152,23 @@ NUM = re.compile(r'-?\d+(?:\.\d+)?')
 ARROW = re.compile(r'(\w+):.*->(\w+)$')
 def read(path):
     root = ET.parse(path).getroot()
-    nodes, edges = {}, {}
+    nodes, edges, groups = {}, {}, []
     for g in root.iter(NS + 'g'):
         if g.get('class') == 'node':
             pts = [tuple(map(float, pt.split(','))) for poly in g.iter(NS + 'polygon')
                    for pt in poly.get('points').split()]
             xs, ys = [p[0] for p in pts], [p[1] for p in pts]
             nodes[g.find(NS + 'title').text] = (min(xs), min(ys), max(xs), max(ys))
+        elif g.get('class') == 'cluster':
+            d = [float(v) for v in NUM.findall(g.find(NS + 'path').get('d'))]
+            groups.append((min(d[::2]), min(d[1::2]), max(d[::2]), max(d[1::2])))
         elif g.get('class') == 'edge' and g.find(NS + 'path') is not None:
             d = [float(v) for v in NUM.findall(g.find(NS + 'path').get('d'))]
             edges[g.get('id')] = list(zip(d[::2], d[1::2]))
     ox, oy = nodes['stack'][:2]
     nodes = {k: (x - ox, y - oy, X - ox, Y - oy) for k, (x, y, X, Y) in nodes.items()}
     edges = {k: [(x - ox, y - oy) for x, y in p] for k, p in edges.items()}
+    nodes['groups'] = [(x - ox, y - oy, X - ox, Y - oy) for x, y, X, Y in groups]
     return nodes, edges
 def near(a, b):   # 2 pt, and the SVG's rounding to 0.01
     return abs(a[0] - b[0]) <= 2.01 and abs(a[1] - b[1]) <= 2.01
@@ -176,9 +180,15 @@ def curve(p):     # points along the path: M p0 C p1 p2 p3 C p4 p5 p6 ...
             t = s / 16
             u = 1 - t
             yield tuple(u**3 * a + 3*u*u*t * b + 3*u*t*t * c + t**3 * d for a, b, c, d in zip(*p[k:k + 4]))
+def inside(b, x, y, margin=1):
+    return b[0] + margin < x < b[2] - margin and b[1] + margin < y < b[3] - margin
 def blocked(route, nodes, ends):
-    return any(x0 + 1 < x < x1 - 1 and y0 + 1 < y < y1 - 1 for x, y in curve(route)
-               for name, (x0, y0, x1, y1) in nodes.items() if name not in ends)
+    # the previous route now crosses an object, or a group that holds
+    # neither end (a garbage group that appeared): something changed
+    others = [b for name, b in nodes.items() if name not in ends and name != 'groups']
+    mids = [((nodes[e][0] + nodes[e][2]) / 2, (nodes[e][1] + nodes[e][3]) / 2) for e in ends]
+    others += [b for b in nodes['groups'] if not any(inside(b, x, y, 0) for x, y in mids)]
+    return any(inside(b, x, y) for x, y in curve(route) for b in others)
 bad = 0
 for d in sys.argv[1:]:
     files = sorted(os.listdir(d))
