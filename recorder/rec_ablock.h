@@ -13,7 +13,7 @@
 ** more) keep their word, or their size, in side maps.
 ** One user at a time: an alloc-mode recording (MEM and OBJ blocks, under
 ** the GIL) or a full one (every domain's blocks, sizes only, under
-** rec_alloc.c's spinlock, since the RAW domain runs without the GIL).
+** rec_blocks.c's spinlock, since the RAW domain runs without the GIL).
 */
 #ifndef REC_ABLOCK_H
 #define REC_ABLOCK_H

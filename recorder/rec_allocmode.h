@@ -1,20 +1,12 @@
 /* rec_allocmode.h — `record --detail alloc`: allocations, frees, sizes and
-** Python stacks from allocator hooks, with no trace function at all.
-**
-** The hooks wrap CPython's RAW, MEM and OBJ allocators (as tracemalloc does).
-** Every block is counted for the allocator-level byte totals (mem events);
-** a block handed out by the object allocator is checked, at the next hook
-** call, for an object header (its type is not set when the block is handed
-** out): if it holds one, an alloc event with type, block size and address
-** follows a site event naming its Python stack (rec_astack.h), emitted only
-** when the stack changed. The block's free is the object's free. The free
-** lists of list, tuple, dict and float are emptied after each deallocation
-** of their type, so their objects are born and die through the allocator.
+** Python stacks from allocator hooks (rec_ahooks.h), with no trace function
+** at all; this is its lifecycle: the region it records (from the start, from
+** a mark, or from heapreel.start() to heapreel.stop()), marks, the end of the
+** main script and a fork's child.
 **
 ** When the main script ends (or the region stops) the live objects are handed
 ** to the full recorder's object tracker (rec_objects.c), which records their
-** outgoing references, as a full recording does at its end.
-** Everything runs with the GIL held, except the RAW domain's byte counting.
+** outgoing references, as a full recording does at its end. GIL held.
 */
 #ifndef REC_ALLOCMODE_H
 #define REC_ALLOCMODE_H

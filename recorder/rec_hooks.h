@@ -4,8 +4,8 @@
 ** installs wrappers that call them through ctx, and restores them on stop.
 ** The wrappers, the re-entry flag and the lock are here, once; what a
 ** detail level does with each block is a rec_hook_ops table it defines
-** once and hands over at start (rec_alloc.c for full recordings,
-** rec_allocmode.c for alloc ones).
+** once and hands over at start (rec_blocks.c for full recordings,
+** rec_ahooks.c for alloc ones).
 **
 ** The wrappers are stamped out per detail level and per domain with
 ** REC_HOOKS_DEFINE in the level's own file: the table is a static const

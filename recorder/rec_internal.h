@@ -229,13 +229,14 @@ void rec_frame_forget(PyObject *frame);
 void rec_frames_globals_died(PyObject *dict);  /* a dict dies: drop its globals shadow */
 int rec_frames_user_call(PyObject *callable);  /* a call that runs recorded code */
 
-/* rec_alloc.c */
+/* rec_blocks.c (functions rec_alloc_*) */
 int rec_alloc_prepare(void);                 /* the block table; HR_OK or HR_ENOMEM */
 int rec_alloc_start(void);                   /* install the allocator hooks */
 void rec_alloc_stop(void);
 int rec_alloc_born(PyObject *op);            /* block handed out while recording */
 void rec_alloc_emit_mem(int force);         /* force: even a small carried peak */
 extern _Thread_local int rec_alloc_quiet;    /* the recorder's own blocks: not counted */
+/* rec_gc.c */
 int rec_gc_start(void);
 void rec_gc_stop(void);
 

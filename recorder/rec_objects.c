@@ -310,7 +310,7 @@ rec_obj_see(PyObject *op)
 rec_obj *
 rec_obj_adopt(PyObject *op, uint64_t id, size_t size)
 {
-  /* An object whose alloc event another producer (rec_allocmode.c) wrote:
+  /* An object whose alloc event another producer (rec_ahooks.c) wrote:
   ** tracked from now under that id, with no event of its own. */
   rec_obj *o = obj_record_new();
   if (o == NULL) return NULL;
