@@ -7,6 +7,7 @@
 
 #include "ana_finished.h"
 #include "ana_point.h"
+#include "ana_region.h"
 #include "ana_state.h"
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -303,6 +304,7 @@ int ana_history_name_at(ana_trace *t, const char *name, const char *point, uint6
   int rc = s ? HR_OK : HR_ENOMEM;
   if (rc == HR_OK && point) {
     rc = ana_point_resolve(t, point, &p);
+    if (rc == HR_OK) rc = ana_region_check(t, p.seq, point);
     if (rc == HR_OK) rc = ana_trace_state_at_seq(t, p.seq, s);
     if (rc == HR_OK) rc = ana_finished_add_main(t, s, p.seq);
     ev.f[0] = ana_state_frame_id(s);

@@ -4,6 +4,7 @@
 
 #include "ana_history.h"
 #include "ana_view.h"
+#include "ana_region.h"
 #include "cli.h"
 #include "cli_ana.h"
 #include "cli_json.h"
@@ -209,9 +210,27 @@ static void print_where(hist_out *w, uint64_t step, uint64_t location) {
   put_piece(w, 0, location, 0);
 }
 
+/* Which region of v (n of them) holds seq: its index, n past the last. */
+static size_t region_of(const ana_region *v, size_t n, uint64_t seq) {
+  size_t i = 0;
+  while (i < n && v[i].to_seq < seq) i++;
+  return i;
+}
+
+/* In a trace recorded in regions, a line where the history crosses the
+** gap between two: what happened to the object there was not recorded. */
+static void region_gap(hist_out *w, const ana_region *v, size_t n, uint64_t prev, uint64_t seq) {
+  if (n && region_of(v, n, seq) > region_of(v, n, prev))
+    cli_out_str(&w->o, "        -- outside the recorded regions: not recorded --\n");
+}
+
 static void print_text(hist_out *w, const ana_history *h) {
   ana_trace *t = w->t;
   cli_out *o = &w->o;
+  size_t nreg = ana_region_traced(t) ? ana_region_list(t, NULL, 0) : 0;
+  ana_region *reg = nreg ? hr_calloc(nreg, sizeof *reg) : NULL;
+  nreg = reg ? ana_region_list(t, reg, nreg) : 0;
+  uint64_t prev = h->alloc_seq;
   cli_out_str(o, "object #");
   cli_out_u64(o, h->object);
   cli_out_char(o, ' ');
@@ -244,6 +263,8 @@ static void print_text(hist_out *w, const ana_history *h) {
   }
   for (size_t i = 0; i < h->nev; i++) {
     const ana_hist_event *e = &h->ev[i];
+    region_gap(w, reg, nreg, prev, e->seq);
+    prev = e->seq;
     const char *kn = kind_names[e->kind];
     size_t kl = strlen(kn);
     cli_out_write(o, kn, kl);
@@ -269,6 +290,8 @@ static void print_text(hist_out *w, const ana_history *h) {
     }
     cli_out_char(o, '\n');
   }
+  if (h->freed) region_gap(w, reg, nreg, prev, h->free_seq);
+  hr_free(reg);
   if (!h->freed) {
     cli_out_str(o, "free    never (alive when the trace ends)\n");
     return;

@@ -12,6 +12,7 @@
 #include "cli_ana.h"
 #include "cli_json.h"
 #include "ana_point.h"
+#include "ana_region.h"
 #include "hr_status.h"
 
 static const char usage[] =
@@ -133,6 +134,7 @@ static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, st
     /* One resolver for every point (ana_point.h); a step goes the --step way. */
     ana_point p;
     if ((rc = ana_point_resolve(t, a->mark, &p)) != HR_OK) return rc;
+    if ((rc = ana_region_check(t, p.seq, a->mark)) != HR_OK) return rc;
     how = p.kind == ANA_POINT_STEP ? 's' : 'p';
     step = p.step;
     seq = p.seq + 1;   /* the state holds the events before the mark's */
@@ -140,6 +142,7 @@ static int load_state(ana_trace *t, const struct state_args *a, ana_state *s, st
   if (alloc && how != 'm' && how != 'p') return HR_EUSAGE;
   if (how == 'm' || how == 'p') {
     rc = how == 'm' ? ana_trace_mark(t, a->mark, &seq, &step) : HR_OK;
+    if (rc == HR_OK && how == 'm') rc = ana_region_check(t, seq - 1, a->mark);
     if (rc == HR_OK && alloc) {
       uint64_t g = graph_seq(t);
       if (!g || seq < g) return HR_EUSAGE;

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ana_region.h"
 #include "ana_steps.h"
+#include "hr_mem.h"
 #include "ana_threads.h"
 #include "cli.h"
 #include "cli_ana.h"
@@ -26,7 +28,22 @@ struct out {
   cli_json j;
   uint64_t rows;
   ana_threads threads;
+  ana_region *regions;     /* a trace recorded in regions: its regions (owned) */
+  size_t nregions, next;   /* next: the first region whose start is not passed yet */
+  uint64_t prev;           /* the step printed last (0: none) */
 };
+
+/* Between two regions the program ran untraced: one line says so where
+** the listing goes from one region into the next. */
+static void region_gap(struct out *o, uint64_t step) {
+  int gap = 0;
+  while (o->next < o->nregions && step > o->regions[o->next].from_step) {
+    if (o->next > 0 && o->prev && o->prev <= o->regions[o->next].from_step) gap = 1;
+    o->next++;
+  }
+  if (gap) puts("         -- between regions: the program ran here, not recorded --");
+  o->prev = step;
+}
 
 static int row_cb(void *ctx, const ana_step_row *r) {
   struct out *o = ctx;
@@ -45,6 +62,7 @@ static int row_cb(void *ctx, const ana_step_row *r) {
     cli_json_end_object(j);
     return 0;
   }
+  if (o->nregions) region_gap(o, r->step);
   printf("%8llu %3llu %5u  ", (unsigned long long)r->step,
          (unsigned long long)ana_threads_number(&o->threads, r->thread), r->depth);
   for (uint32_t d = 0; d < r->depth && d < 40; d++) fputs("  ", stdout);
@@ -152,8 +170,13 @@ int cli_steps(int argc, char **argv) {
   struct out o;
   memset(&o, 0, sizeof o);
   o.json = a.json;
+  if (!o.json && ana_region_traced(t) && (o.nregions = ana_region_list(t, NULL, 0)) != 0) {
+    o.regions = hr_calloc(o.nregions, sizeof *o.regions);
+    o.nregions = o.regions ? ana_region_list(t, o.regions, o.nregions) : 0;
+  }
   if ((rc = ana_threads_load(t, &o.threads)) != HR_OK) {
     rc = cli_ana_fail(t, rc);
+    hr_free(o.regions);
     ana_trace_free(t);
     return rc;
   }
@@ -171,6 +194,7 @@ int cli_steps(int argc, char **argv) {
   }
   if (rc) rc = cli_ana_fail(t, rc);
   ana_threads_reset(&o.threads);
+  hr_free(o.regions);
   ana_trace_free(t);
   return cli_end_output(rc);
 }

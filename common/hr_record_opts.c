@@ -85,8 +85,8 @@ int hr_record_parse(int argc, char **argv, hr_record_args *a, char *err, size_t 
     if (i >= argc) { snprintf(err, errn, "no script to record"); return HR_RECORD_USAGE; }
     a->target = argv[i];
   }
-  if ((a->start_mark || a->paused || a->stack_depth) && !a->alloc) {
-    snprintf(err, errn, "options '--stack-depth', '--start-at-mark' and '--start-paused' need '--detail alloc'");
+  if (a->stack_depth && !a->alloc) {
+    snprintf(err, errn, "option '--stack-depth' needs '--detail alloc'");
     return HR_RECORD_USAGE;
   }
   if (a->start_mark && a->paused) {

@@ -19,8 +19,10 @@
   "    --all-frames          record standard-library and site-packages frames too\n" \
   "    --detail full|alloc   'alloc': allocations, frees, sizes and stacks only (big programs)\n" \
   "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n" \
-  "    --start-at-mark LABEL alloc: record from the first heapreel.mark(LABEL) on\n" \
-  "    --start-paused        alloc: record from heapreel.start() on\n" \
+  "    --start-at-mark LABEL record from heapreel.mark(LABEL) on (full: until heapreel.stop(),\n" \
+  "                          and again at each later mark LABEL)\n" \
+  "    --start-paused        record from heapreel.start() to heapreel.stop() (full: as many\n" \
+  "                          regions as the program starts; alloc: one)\n" \
   "    --follow-fork         record each forked child too, into <trace stem>.<pid>.heapreel\n" \
   "                          (alloc detail, from the fork on); without it a child is not recorded\n" \
   "    --verbose             end with 'heapreel: recorded FILE: N events, SIZE' on stderr\n" \

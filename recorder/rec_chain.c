@@ -304,17 +304,20 @@ rec_chain_start(Py_tracefunc recorder)
   PyMethodDef *def = ((PyCFunctionObject *)st)->m_ml;
   if ((def->ml_flags & (METH_O | METH_VARARGS | METH_FASTCALL | METH_NOARGS)) != METH_O)
     return HR_EPYTHON;   /* not the 3.11 layout we know */
-  /* Learn the trampoline: sys.settrace installs it with its argument. */
-  PyThreadState *ts = PyThreadState_Get();
-  Py_tracefunc was_func = ts->c_tracefunc;
-  PyObject *was_obj = ts->c_traceobj;
-  Py_XINCREF(was_obj);
-  PyObject *r = def->ml_meth(PyCFunction_GET_SELF(st), st);
-  Py_XDECREF(r);
-  g_trampoline = r != NULL ? ts->c_tracefunc : NULL;
-  rec_chain_set_slot(ts, was_func, was_obj);
-  Py_XDECREF(was_obj);
-  if (g_trampoline == NULL) return HR_EPYTHON;
+  /* Learn the trampoline: sys.settrace installs it with its argument. Once:
+  ** a later region must not make the program's audit hooks see a call. */
+  if (g_trampoline == NULL) {
+    PyThreadState *ts = PyThreadState_Get();
+    Py_tracefunc was_func = ts->c_tracefunc;
+    PyObject *was_obj = ts->c_traceobj;
+    Py_XINCREF(was_obj);
+    PyObject *r = def->ml_meth(PyCFunction_GET_SELF(st), st);
+    Py_XDECREF(r);
+    g_trampoline = r != NULL ? ts->c_tracefunc : NULL;
+    rec_chain_set_slot(ts, was_func, was_obj);
+    Py_XDECREF(was_obj);
+    if (g_trampoline == NULL) return HR_EPYTHON;
+  }
   if (g_member == NULL && descriptor_install() != HR_OK) return HR_EPYTHON;
   patch_c_settrace();
   g_recorder = recorder;
@@ -334,6 +337,29 @@ rec_chain_release(PyThreadState *ts)
   Py_XINCREF(obj);
   rec_chain_set_slot(ts, func, obj);
   Py_XDECREF(obj);
+}
+
+void
+rec_chain_take(PyThreadState *ts, Py_tracefunc recorder)
+{
+  Py_tracefunc was = ts->c_tracefunc;
+  if (was == recorder) return;
+  /* A Python function set with sys.settrace stays c_traceobj; a C
+  ** extension's function goes beside the recorder's, as chain_c_settrace
+  ** puts it. */
+  PyObject *obj = was != NULL ? ts->c_traceobj : NULL;
+  Py_XINCREF(obj);
+  rec_chain_set_slot(ts, recorder, obj);
+  Py_XDECREF(obj);
+  if (was != NULL && was != g_trampoline && rec_map_put(&g_cfuncs, (uintptr_t)ts, (uintptr_t)was) == HR_OK)
+    rec_chain_ncfuncs = g_cfuncs.n;
+}
+
+void
+rec_chain_adopt_opcodes(PyFrameObject *f)
+{
+  if (f->f_trace_opcodes && !rec_chain_program_opcodes(f) && rec_map_put(&g_opcodes, (uintptr_t)f, 1) != HR_OK)
+    PyErr_Clear();
 }
 
 void

@@ -12,6 +12,7 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "rec_allocmode.h"
+#include "rec_region.h"
 #include "rec_astack.h"
 #include "rec_fork.h"
 #include "rec_hooks.h"
@@ -199,6 +200,7 @@ after_fork_child(PyObject *self, PyObject *unused)
   /* The parent's recorder, quietly: its writer is inert here. */
   if (alloc) rec_allocmode_fork_child();
   else rec_tracer_stop();
+  rec_region_fork_child();   /* a followed child records as --follow-fork says */
   trc_writer *w = NULL;
   char *path = NULL;
   if (g.follow && recording && g.w && g.trace)

@@ -531,6 +531,51 @@ rec_frames_end(void)
   }
 }
 
+void
+rec_frames_pause(void)
+{
+  for (size_t i = 0; i < g_frames.cap; i++) {
+    if (g_frames.ent[i].key == 0) continue;
+    rec_frame *fr = (rec_frame *)g_frames.ent[i].val;
+    fr->fo->f_trace_opcodes = (char)rec_chain_program_opcodes(fr->fo);
+    fr->parent = NULL;
+    fr->th = NULL;
+  }
+}
+
+void
+rec_frames_reap(void)
+{
+  /* A frame that ran to its end unseen and whose object lives on (a
+  ** traceback holds it) had its data copied into the object: it returned. */
+  for (size_t i = 0; i < g_frames.cap; i++) {
+    if (g_frames.ent[i].key == 0) continue;
+    rec_frame *fr = (rec_frame *)g_frames.ent[i].val;
+    _PyInterpreterFrame *iframe = fr->fo->f_frame;
+    if (iframe != NULL && iframe->owner != FRAME_OWNED_BY_FRAME_OBJECT &&
+        iframe->f_code == fr->cc->code)
+      continue;
+    rec_emit(TRC_EV_RETURN, fr->id, 0, 0, 0);
+    rec_map_del(&g_frames, g_frames.ent[i].key, NULL);
+    frame_free(fr);
+    i = (size_t)-1;   /* the table moved entries: again from the start */
+  }
+}
+
+rec_frame *
+rec_frame_rejoin(rec_thread *th, PyFrameObject *f)
+{
+  rec_frame *fr = rec_frame_find(f);
+  if (fr == NULL || fr->cc->code != f->f_frame->f_code) return rec_frame_enter(th, f);
+  fr->parent = th->cur;
+  fr->th = th;
+  /* Every slot compared again: anything may have changed unseen. */
+  fr->epoch = (uint64_t)-1;
+  if (fr->names) fr->names->sh->version = (uint64_t)-1;
+  if (rec_g.detail_full) rec_frame_diff(fr, 0, 0);
+  return fr;
+}
+
 int
 rec_frames_init(void)
 {

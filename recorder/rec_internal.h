@@ -81,6 +81,8 @@ typedef struct rec_state {
   trc_writer *w;         /* borrowed from rec_main */
   rec_options opt;
   int active;            /* recording and observing */
+  int paused;            /* between two regions of a full recording: hooks out, but the
+                         ** deaths of tracked objects still recorded (rec_region.h) */
   int detail_full;       /* steps, binds and refcounts wanted */
   uint64_t step;         /* global step counter */
   uint64_t next_obj;     /* next object id */
@@ -224,6 +226,15 @@ void rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended);
 uint64_t rec_frame_loc(rec_frame *fr, int line);
 void rec_frame_diff(rec_frame *fr, int op, int oparg);
 void rec_frames_end(void);                   /* end of main: bind every slot */
+/* A region ends: the recorded frames stay as they are (their ids and slots
+** as last recorded), their f_trace_opcodes the program's again. */
+void rec_frames_pause(void);
+/* A return event for each recorded frame that has finished since (its
+** object outlived it); the others go on. */
+void rec_frames_reap(void);
+/* A region starts: f, running on th, as the trace knows it (its slots
+** compared anew), or entered with a call event when the trace does not. */
+rec_frame *rec_frame_rejoin(rec_thread *th, PyFrameObject *f);
 void rec_code_forget(PyObject *code);
 void rec_frame_forget(PyObject *frame);
 void rec_frames_globals_died(PyObject *dict);  /* a dict dies: drop its globals shadow */
@@ -242,6 +253,7 @@ void rec_gc_stop(void);
 
 /* rec_tracer.c: a recorded thread runs another C trace function (a gap) */
 void rec_tracer_slot_lost(PyThreadState *ts);
+rec_thread *rec_tracer_thread(PyThreadState *ts);  /* ts's record, made (thread event) when new */
 
 /* rec_chain.c: the program's sys.settrace behind the recorder's trace function */
 int rec_chain_start(Py_tracefunc recorder);  /* patch sys.settrace; HR_OK or HR_EPYTHON */
@@ -250,6 +262,11 @@ void rec_chain_stop(void);
 void rec_chain_set_slot(PyThreadState *ts, Py_tracefunc func, PyObject *obj);
 /* Hand ts's slot to the program: its function through CPython's trampoline. */
 void rec_chain_release(PyThreadState *ts);
+/* The recorder's function into ts's slot, the program's own (a Python
+** function through the trampoline, or a C extension's) kept behind it. */
+void rec_chain_take(PyThreadState *ts, Py_tracefunc recorder);
+/* f's f_trace_opcodes, set while the recorder was not watching, is the program's. */
+void rec_chain_adopt_opcodes(PyFrameObject *f);
 /* Give event `what` to the program's trace function: a C extension's as it
 ** is, a Python one (self, ts's c_traceobj) as CPython's trampoline would;
 ** -1 with an exception when it raised. */

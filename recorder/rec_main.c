@@ -61,6 +61,7 @@
 #include "rec_fork.h"
 #include "rec_module.h"
 #include "rec_output.h"
+#include "rec_region.h"
 #include "rec_tracer.h"
 #include "trc_target.h"
 #include "trc_writer.h"
@@ -437,6 +438,8 @@ static PyObject *rec_at_exit(PyObject *self, PyObject *unused) {
   progress_stop();
   if (rec_allocmode_on()) {
     rec_allocmode_end_of_main();
+  } else if (rec_region_on()) {
+    rec_region_end_of_main();
   } else {
     rec_tracer_end_of_main();
     rec_tracer_stop();
@@ -662,6 +665,9 @@ static int start_recording(const struct rec_args *a, int argc, char **argv) {
     trc_writer_meta(g_run.w, "stack_depth", depth);
     if (a->start_mark) trc_writer_meta(g_run.w, "start_at_mark", a->start_mark);
     status = rec_allocmode_start(g_run.w, &opt, &err);
+  } else if (status == HR_OK && (a->start_mark || a->paused)) {
+    if (a->start_mark) trc_writer_meta(g_run.w, "start_at_mark", a->start_mark);
+    status = rec_region_open(g_run.w, &opt, &err);
   } else if (status == HR_OK) {
     status = rec_tracer_start(g_run.w, &opt, &err);
   }

@@ -7,6 +7,7 @@
 
 #include "rec_allocmode.h"
 #include "rec_module.h"
+#include "rec_region.h"
 #include "rec_tracer.h"
 
 #include "internal/pycore_interp.h"
@@ -40,6 +41,7 @@ rec_module_mark(PyObject *self, PyObject *args, PyObject *kwargs)
     return NULL;
   }
   if (rec_allocmode_on()) rec_allocmode_mark(s);
+  else if (rec_region_on()) rec_region_mark(s);
   else rec_tracer_mark(s);
   Py_RETURN_NONE;
 }
@@ -49,35 +51,40 @@ PyDoc_STRVAR(start_doc,
 "--\n"
 "\n"
 "Start recording here, when the recording was started with --start-paused\n"
-"or waits for --start-at-mark (needs --detail alloc; a no-op while recording).");
+"or waits for --start-at-mark (a no-op while recording). A full recording\n"
+"can have several regions; an alloc one only one.");
 
 PyDoc_STRVAR(stop_doc,
 "stop()\n"
 "--\n"
 "\n"
-"Stop recording here (needs --detail alloc): the trace ends with the objects\n"
-"the region made that are still alive, and their references.");
+"Stop recording here, when the recording was started with --start-paused or\n"
+"--start-at-mark: the region ends with the objects it saw that are still\n"
+"alive, and their references. The program then runs untraced until the next\n"
+"start() (full detail), or to its end (alloc detail).");
 
 static int
-need_alloc(const char *what)
+need_regions(const char *what)
 {
-  if (rec_allocmode_on()) return 1;
-  PyErr_Format(PyExc_RuntimeError, "heapreel.%s() needs a recording made with --detail alloc",
-               what);
+  if (rec_allocmode_on() || rec_region_on()) return 1;
+  PyErr_Format(PyExc_RuntimeError,
+               "heapreel.%s() needs a recording made with --start-paused or --start-at-mark", what);
   return 0;
 }
 
 static PyObject *
 rec_module_start(PyObject *self, PyObject *unused)
 {
-  if (!need_alloc("start") || rec_allocmode_region_start() < 0) return NULL;
+  if (!need_regions("start")) return NULL;
+  if ((rec_allocmode_on() ? rec_allocmode_region_start() : rec_region_start()) < 0) return NULL;
   Py_RETURN_NONE;
 }
 
 static PyObject *
 rec_module_stop(PyObject *self, PyObject *unused)
 {
-  if (!need_alloc("stop") || rec_allocmode_region_stop() < 0) return NULL;
+  if (!need_regions("stop")) return NULL;
+  if ((rec_allocmode_on() ? rec_allocmode_region_stop() : rec_region_stop()) < 0) return NULL;
   Py_RETURN_NONE;
 }
 

@@ -341,7 +341,8 @@ static void shadow_free(rec_shadow *sh);
 static void
 obj_died(PyObject *op)
 {
-  if (!rec_g.active) return;
+  /* Between two regions only the record goes: nothing else is watched. */
+  if (!rec_g.active && !rec_g.paused) return;
   uintptr_t v;
   int born = 0;
   if (rec_map_del(&rec_g.objs, (uintptr_t)op, &v)) {
@@ -349,7 +350,9 @@ obj_died(PyObject *op)
     born = o->alloc;
     rec_emit(TRC_EV_FREE, o->id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
     rec_g.frees++;
-    if (o->sh) {
+    if (o->sh && !rec_g.active) {
+      shadow_free(o->sh);
+    } else if (o->sh) {
       /* Its referents each lose a reference: check them after this instruction. */
       rec_shadow *sh = o->sh;
       for (Py_ssize_t i = 0; i < sh->n; i++) rec_cand_add(sh->items[i].op, sh->items[i].id);
@@ -364,7 +367,7 @@ obj_died(PyObject *op)
   /* An object born while recording left its address known already (its
   ** block is still counted, or the address is in reborn): an object that a
   ** free list hands out there later is born too. */
-  if (!born) rec_map_put(&rec_g.reborn, (uintptr_t)op, 1);
+  if (!born && rec_g.active) rec_map_put(&rec_g.reborn, (uintptr_t)op, 1);
   PyTypeObject *tp = Py_TYPE(op);
   if (tp == &PyCode_Type) rec_code_forget(op);
   else if (tp == &PyFrame_Type) rec_frame_forget(op);

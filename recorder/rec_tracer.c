@@ -14,9 +14,11 @@
 
 #include "hr_mem.h"
 #include "hr_status.h"
+#include "rec_freelists.h"
 
 static rec_map g_threads;          /* PyThreadState address -> rec_thread*; GIL */
 static rec_thread *g_last_thread;  /* the one the previous event came from; GIL */
+static int g_open;                 /* a full recording is set up (running or paused); GIL */
 static PyObject *g_last_exc;       /* last exception recorded (borrowed, compared only) */
 static uint64_t g_last_exc_id;
 static uint64_t g_last_exc_type, g_last_exc_msg;
@@ -575,8 +577,9 @@ rec_tracer_slot_lost(PyThreadState *ts)
 
 /* ---- the API ------------------------------------------------------------------ */
 
-int
-rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
+/* The recorder's state for a recording into w, with nothing installed. */
+static int
+state_init(trc_writer *w, const rec_options *opt, char **errmsg)
 {
   if (errmsg) *errmsg = NULL;
   if (w == NULL || opt == NULL) {
@@ -593,11 +596,17 @@ rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
   rec_g.detail_full = opt->detail == REC_DETAIL_FULL;
   rec_g.next_obj = 1;
   rec_g.next_frame = 1;
-  /* A full collection empties the free lists, so objects handed out from
-  ** them later were born while recording. */
-  PyGC_Collect();
-  int rc = rec_objects_init();
-  if (rc == HR_OK) rc = rec_frames_init();
+  g_open = 1;
+  return HR_OK;
+}
+
+/* Every hook in, the current thread traced. first: the object and frame
+** tables are made now (a later region keeps the ones it had). */
+static int
+hooks_on(int first, char **errmsg)
+{
+  int rc = first ? rec_objects_init() : HR_OK;
+  if (rc == HR_OK && first) rc = rec_frames_init();
   if (rc == HR_OK) rc = rec_gc_start();
   if (rc == HR_OK) rc = rec_alloc_prepare();
   if (rc == HR_OK) rc = rec_chain_start(rec_trace);
@@ -615,8 +624,45 @@ rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
   if (rec_output_start() != HR_OK) PyErr_Clear();   /* the run goes on without output rows */
   rec_alloc_start();
   rec_g.active = 1;
-  rec_chain_set_slot(PyThreadState_Get(), rec_trace, NULL);
+  rec_chain_take(PyThreadState_Get(), rec_trace);
   return HR_OK;
+}
+
+int
+rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
+{
+  int rc = state_init(w, opt, errmsg);
+  if (rc != HR_OK) return rc;
+  /* A full collection empties the free lists, so objects handed out from
+  ** them later were born while recording. */
+  PyGC_Collect();
+  return hooks_on(1, errmsg);
+}
+
+int
+rec_tracer_prepare(trc_writer *w, const rec_options *opt, char **errmsg)
+{
+  return state_init(w, opt, errmsg);
+}
+
+int
+rec_tracer_resume(int first, char **errmsg)
+{
+  if (errmsg) *errmsg = NULL;
+  if (rec_g.active || !g_open) return HR_OK;
+  /* No collection here: it would run the program's finalisers at a time
+  ** of the recorder's choosing. Emptying the free lists is enough for the
+  ** objects the region hands out to be seen born. */
+  rec_freelists_drain();
+  rec_map_reset(&rec_g.reborn);   /* addresses freed unseen since may hold anything */
+  rec_g.paused = 0;
+  return hooks_on(first, errmsg);
+}
+
+rec_thread *
+rec_tracer_thread(PyThreadState *ts)
+{
+  return thread_get(ts);
 }
 
 static void
@@ -657,10 +703,10 @@ rec_tracer_end_of_main(void)
   rec_tracer_stop();
 }
 
-void
-rec_tracer_stop(void)
+/* Every hook out, each thread's slot back to the program. */
+static void
+hooks_off(void)
 {
-  if (!rec_g.active) return;
   rec_g.active = 0;
   PyThreadState *me = PyThreadState_Get();
   /* Each thread's slot goes back to the program: its own trace function,
@@ -672,6 +718,65 @@ rec_tracer_stop(void)
   rec_output_stop();
   rec_gc_stop();
   rec_alloc_stop();
+}
+
+void
+rec_tracer_pause(const char *label)
+{
+  if (!rec_g.active) return;
+  rec_g.busy = 1;
+  rec_alloc_quiet = 1;
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  finish_all_threads();
+  PyThreadState *me = PyThreadState_Get();
+  for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts; ts = PyThreadState_Next(ts))
+    if (ts->c_tracefunc != rec_trace) rec_tracer_slot_lost(ts);
+  /* The graph at the region's last point, as at the end of main. */
+  rec_frames_end();
+  rec_objects_end();
+  rec_cand_flush();
+  rec_alloc_emit_mem(1);
+  trc_writer_mark(rec_g.w, rec_g.step, label);
+  rec_frames_pause();
+  hooks_off();
+  rec_g.paused = 1;
+  for (size_t i = 0; i < g_threads.cap; i++) {
+    if (g_threads.ent[i].key == 0) continue;
+    rec_thread *th = (rec_thread *)g_threads.ent[i].val;
+    th->cur = th->pending = NULL;
+    th->nbefore = 0;
+  }
+  PyErr_Restore(et, ev, tb);
+  rec_alloc_quiet = 0;
+  rec_g.busy = 0;
+}
+
+void
+rec_tracer_end_paused(void)
+{
+  if (!g_open || rec_g.active) return;
+  rec_g.busy = 1;
+  rec_alloc_quiet = 1;
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  rec_frames_reap();
+  rec_objects_end();
+  rec_cand_flush();
+  trc_writer_mark(rec_g.w, rec_g.step, "end");
+  PyErr_Restore(et, ev, tb);
+  rec_alloc_quiet = 0;
+  rec_g.busy = 0;
+  rec_tracer_stop();
+}
+
+void
+rec_tracer_stop(void)
+{
+  if (!g_open) return;
+  g_open = 0;
+  if (rec_g.active) hooks_off();
+  rec_g.paused = 0;
   rec_dealloc_unwrap_all();
   rec_objects_fini();
   rec_frames_fini();

@@ -21,8 +21,8 @@ typedef struct rec_options {
   int detail;              /* enum rec_detail */
   const char *script;      /* the main script as given, "<string>" for -c, NULL for -m (borrowed) */
   int stack_depth;         /* alloc mode: user frames per stack (0: default) */
-  const char *start_mark;  /* alloc mode: record from the first mark with this label (borrowed) */
-  int paused;              /* alloc mode: record from heapreel.start() */
+  const char *start_mark;  /* record from the first mark with this label (borrowed) */
+  int paused;              /* record from heapreel.start() */
   const void *main_globals; /* the __main__ module's dict: code running with these globals
                             ** is the program's own, even from a standard-library file
                             ** (-m json.tool) or from -c's "<string>" (compared only) */
@@ -40,6 +40,20 @@ void rec_tracer_end_of_main(void);
 
 /* Uninstall every hook; idempotent. Safe after rec_tracer_end_of_main. */
 void rec_tracer_stop(void);
+
+/* Regions of a full recording (rec_region.c drives them). prepare sets the
+** recording up with nothing installed; resume installs everything (first:
+** the first region, which makes the object and frame tables); pause writes
+** the region's end (the graph, as at the end of main, then a mark `label`)
+** and takes the hooks out but
+** the deallocation wrappers, which go on recording the frees of the objects
+** the trace knows. rec_tracer_stop ends it all. */
+int rec_tracer_prepare(trc_writer *w, const rec_options *opt, char **errmsg);
+int rec_tracer_resume(int first, char **errmsg);
+void rec_tracer_pause(const char *label);
+/* The end of the main script between two regions: the known objects'
+** references as they are now, and the "end" mark; then everything stops. */
+void rec_tracer_end_paused(void);
 
 /* heapreel.mark(label) from the recorded program (label borrowed). */
 void rec_tracer_mark(const char *label);

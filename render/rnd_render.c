@@ -7,6 +7,7 @@
 
 #include "hr_mem.h"
 #include "hr_status.h"
+#include "ana_region.h"
 #include "rnd_graph.h"
 #include "rnd_internal.h"
 #include "rnd_output.h"
@@ -82,6 +83,7 @@ int rnd_point_line(ana_trace *t, uint32_t line, uint64_t k, rnd_point *p) {
 int rnd_point_mark(ana_trace *t, const char *label, rnd_point *p) {
   uint64_t seq, step;
   int rc = ana_trace_mark(t, label, &seq, &step);
+  if (rc == HR_OK) rc = ana_region_check(t, seq - 1, label);
   if (rc) return rc;
   p->step = step;
   p->seq = seq;

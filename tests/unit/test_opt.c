@@ -119,7 +119,13 @@ static void test_record(void) {
   CHECK_STR(err, "unknown detail 'big' (expected 'full' or 'alloc')");
   CHECK(RECORD("--detail", "alloc", "--stack-depth", "129", "s.py") == HR_RECORD_USAGE);
   CHECK_STR(err, "option '--stack-depth' needs a number from 1 to 128");
-  CHECK(RECORD("--start-paused", "s.py") == HR_RECORD_USAGE);
+  /* Regions in both detail levels; --stack-depth is alloc mode's alone. */
+  CHECK(RECORD("--start-paused", "s.py") == HR_RECORD_RUN && a.paused && !a.alloc);
+  CHECK(RECORD("--start-at-mark=m", "s.py") == HR_RECORD_RUN && !a.alloc);
+  CHECK_STR(a.start_mark, "m");
+  CHECK(RECORD("--stack-depth", "3", "s.py") == HR_RECORD_USAGE);
+  CHECK_STR(err, "option '--stack-depth' needs '--detail alloc'");
+  CHECK(RECORD("--start-paused", "--start-at-mark", "m", "s.py") == HR_RECORD_USAGE);
   CHECK(RECORD("--verbose") == HR_RECORD_USAGE);
   CHECK_STR(err, "no script to record");
   CHECK(RECORD("-m") == HR_RECORD_USAGE);
