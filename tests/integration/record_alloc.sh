@@ -272,8 +272,8 @@ run 3 record --detail alloc --start-paused -o "$TMP/never.heapreel" "$TMP/exit3.
 [ "$(grep -c "warning: heapreel.start() was never called: nothing was recorded" "$TMP/err")" = 1 ] \
   && ok "--start-paused without heapreel.start(): a warning, the program's own exit status" \
   || fail "no warning for a region never started: $(cat "$TMP/err")"
-run 2 record --start-paused "$PROGS/alloc_region.py"
-grep -q "need '--detail alloc'" "$TMP/err" && ok "region options need --detail alloc" || fail "$(cat "$TMP/err")"
+run 2 record --stack-depth 3 -o "$TMP/depth_full.heapreel" "$PROGS/alloc_region.py"
+grep -q "needs '--detail alloc'" "$TMP/err" && ok "--stack-depth needs --detail alloc" || fail "$(cat "$TMP/err")"
 
 # The program stops a tracemalloc that started before the recorder: the hooks
 # are out of the chain; the recording goes on, and says what it could not see.
