@@ -79,6 +79,9 @@ int
 rec_alloc_prepare(void)
 {
   if (rec_ablock_init() != HR_OK) return HR_ENOMEM;
+  /* A region counts the blocks handed out since it began (the table is new). */
+  g_cur = g_peak = 0;
+  g_last_cur = (size_t)-1;
   g_table = 1;
   return HR_OK;
 }

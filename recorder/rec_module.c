@@ -59,32 +59,26 @@ PyDoc_STRVAR(stop_doc,
 "--\n"
 "\n"
 "Stop recording here, when the recording was started with --start-paused or\n"
-"--start-at-mark: the region ends with the objects it saw that are still\n"
-"alive, and their references. The program then runs untraced until the next\n"
-"start() (full detail), or to its end (alloc detail).");
+"--start-at-mark (otherwise a no-op): the region ends with the objects it saw\n"
+"that are still alive, and their references. The program then runs untraced\n"
+"until the next start() (full detail), or to its end (alloc detail).");
 
-static int
-need_regions(const char *what)
-{
-  if (rec_allocmode_on() || rec_region_on()) return 1;
-  PyErr_Format(PyExc_RuntimeError,
-               "heapreel.%s() needs a recording made with --start-paused or --start-at-mark", what);
-  return 0;
-}
-
+/* Without --start-paused or --start-at-mark the whole run is one region:
+** start() and stop() do nothing, so a program marked up for regions can be
+** recorded in full from end to end. */
 static PyObject *
 rec_module_start(PyObject *self, PyObject *unused)
 {
-  if (!need_regions("start")) return NULL;
-  if ((rec_allocmode_on() ? rec_allocmode_region_start() : rec_region_start()) < 0) return NULL;
+  int rc = rec_allocmode_on() ? rec_allocmode_region_start() : rec_region_on() ? rec_region_start() : 0;
+  if (rc < 0) return NULL;
   Py_RETURN_NONE;
 }
 
 static PyObject *
 rec_module_stop(PyObject *self, PyObject *unused)
 {
-  if (!need_regions("stop")) return NULL;
-  if ((rec_allocmode_on() ? rec_allocmode_region_stop() : rec_region_stop()) < 0) return NULL;
+  int rc = rec_allocmode_on() ? rec_allocmode_region_stop() : rec_region_on() ? rec_region_stop() : 0;
+  if (rc < 0) return NULL;
   Py_RETURN_NONE;
 }
 

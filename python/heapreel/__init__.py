@@ -28,7 +28,7 @@ def start():
 
 
 def stop():
-    """Stop recording here (--detail alloc): a no-op outside a recording."""
+    """Stop recording here (--start-paused, --start-at-mark): a no-op outside a recording."""
 
 
 def open(path, heapreel=None):   # noqa: A001 - the reader's entry point, as the docs name it

@@ -108,6 +108,16 @@ grep -q "^  <module> " "$TMP/out" && ok "--start-at-mark: the state at the mark 
 run 1 state --mark between "$TMP/mark.heapreel"
 one_line_error "outside the recorded regions" && ok "--start-at-mark: a mark between regions is outside"
 
+# Without --start-paused or --start-at-mark the whole run is recorded:
+# start() and stop() do nothing.
+"$RECORD" -o "$TMP/whole.heapreel" "$prog" >"$TMP/whole.out" 2>"$TMP/whole.err" \
+  || fail "recording without regions: $(tail -c 300 "$TMP/whole.err")"
+run 0 sql "$TMP/whole.heapreel" "SELECT group_concat(label, ',') FROM (SELECT label FROM markers ORDER BY seq)"
+grep -qx "go,check1,between,check2,end" "$TMP/out" && ok "no regions: start() and stop() are no-ops" \
+  || fail "marks without regions: $(cat "$TMP/out")"
+run 0 steps --json "$TMP/whole.heapreel"
+json_check "no regions: outside_work is recorded too" '[s for s in j["steps"] if s["function"] == "outside_work"]'
+
 # A region never begun: a warning, the program's exit status, no region.
 printf 'import sys\nsys.exit(3)\n' >"$TMP/exit3.py"
 "$RECORD" --start-paused -o "$TMP/never.heapreel" "$TMP/exit3.py" >/dev/null 2>"$TMP/err"
