@@ -2,11 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ana_region.h"
 #include "ana_summary.h"
 #include "cli.h"
 #include "cli_ana.h"
 #include "cli_heap.h"
 #include "cli_json.h"
+#include "hr_mem.h"
 #include "hr_status.h"
 
 static const char usage[] =
@@ -20,7 +22,21 @@ static const char usage[] =
   "machinery's at start-up included (objects_alive_at_end_scope \"all\"); `leaks`\n"
   "counts only what a frame of the program made.\n";
 
-static void print_json(const ana_summary *s) {
+/* A trace recorded in regions: its regions (owned; n 0 for any other trace). */
+struct regions {
+  ana_region *v;
+  size_t n;
+  int traced;
+};
+
+static void regions_load(ana_trace *t, struct regions *r) {
+  memset(r, 0, sizeof *r);
+  if (!(r->traced = ana_region_traced(t))) return;
+  size_t n = ana_region_list(t, NULL, 0);
+  if (n && (r->v = hr_calloc(n, sizeof *r->v)) != NULL) r->n = ana_region_list(t, r->v, n);
+}
+
+static void print_json(const ana_summary *s, const struct regions *r) {
   cli_json j;
   cli_json_init(&j, stdout, 1);
   cli_json_begin_document(&j);
@@ -64,13 +80,27 @@ static void print_json(const ana_summary *s) {
   cli_json_key(&j, "exceptions_unhandled"); cli_json_uint(&j, s->exceptions_unhandled);
   cli_json_key(&j, "trace_bytes"); cli_json_uint(&j, s->trace_bytes);
   cli_json_key(&j, "bytes_per_event"); cli_json_double(&j, s->bytes_per_event);
+  /* [first step, last step] of each region; null for a trace without regions. */
+  cli_json_key(&j, "regions");
+  if (r->traced) {
+    cli_json_begin_array(&j);
+    for (size_t i = 0; i < r->n; i++) {
+      cli_json_begin_array(&j);
+      cli_json_uint(&j, r->v[i].from_step + 1);
+      if (r->v[i].to_step == UINT64_MAX) cli_json_null(&j); else cli_json_uint(&j, r->v[i].to_step);
+      cli_json_end_array(&j);
+    }
+    cli_json_end_array(&j);
+  } else {
+    cli_json_null(&j);
+  }
   cli_json_end_object(&j);
   cli_json_finish(&j);
 }
 
 static void print_row(const char *label) { printf("%-13s", label); }
 
-static void print_text(const ana_summary *s) {
+static void print_text(const ana_summary *s, const struct regions *r) {
   print_row("program");
   if (s->argv && s->argc) {
     for (size_t i = 0; i < s->argc; i++) {
@@ -102,6 +132,16 @@ static void print_text(const ana_summary *s) {
   print_row("steps");
   if (s->alloc_detail) puts("0 (alloc detail: allocations and frees, no per-instruction steps)");
   else printf("%llu\n", (unsigned long long)s->steps);
+  if (r->traced) {
+    /* Nothing silent: the run between the regions was not seen. */
+    print_row("regions");
+    printf("%zu in full detail", r->n);
+    for (size_t i = 0; i < r->n && i < 8; i++) {
+      printf("%s%llu-", i ? ", " : " (steps ", (unsigned long long)r->v[i].from_step + 1);
+      if (r->v[i].to_step != UINT64_MAX) printf("%llu", (unsigned long long)r->v[i].to_step);
+    }
+    printf("%s%s; the program ran untraced outside them\n", r->n > 8 ? ", ..." : "", r->n ? ")" : "");
+  }
   print_row("events");
   printf("%llu\n", (unsigned long long)s->events);
   print_row("objects");
@@ -149,8 +189,11 @@ int cli_summary(int argc, char **argv) {
     ana_trace_free(t);
     return rc;
   }
-  if (a.json) print_json(&s);
-  else print_text(&s);
+  struct regions r;
+  regions_load(t, &r);
+  if (a.json) print_json(&s, &r);
+  else print_text(&s, &r);
+  hr_free(r.v);
   ana_summary_reset(&s);
   ana_trace_free(t);
   return cli_end_output(CLI_OK);

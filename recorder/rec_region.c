@@ -61,9 +61,17 @@ region_begin(void)
 {
   char *err = NULL;
   if (rec_tracer_resume(g.regions == 0, &err) != HR_OK) {
+    /* The hooks are out and the objects' deaths no longer seen: the
+    ** recording ends here, and the trace says why. */
+    char *gap = hr_sprintf("a region could not start (%s): nothing after step %llu was recorded",
+                           err ? err : "out of memory", (unsigned long long)rec_g.step);
+    if (gap) trc_writer_meta(rec_g.w, "trace_gap", gap);
     PyErr_Format(PyExc_RuntimeError, "heapreel: cannot start recording: %s",
                  err ? err : "out of memory");
+    hr_free(gap);
     hr_free(err);
+    rec_tracer_stop();
+    g.on = 0;
     return -1;
   }
   g.regions++;

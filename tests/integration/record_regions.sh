@@ -62,6 +62,11 @@ check_facts "$TMP/paused.heapreel" "$TMP/paused.out" check2
 run 0 sql "$TMP/paused.heapreel" "SELECT group_concat(label, ',') FROM (SELECT label FROM markers ORDER BY seq)"
 grep -qx "go,start,check1,stop,between,start,check2,stop,end" "$TMP/out" \
   && ok "two regions, each between a start and a stop mark" || fail "marks: $(cat "$TMP/out")"
+run 0 summary "$TMP/paused.heapreel"
+grep -Eq "^regions +2 in full detail \(steps 1-[0-9]+, [0-9]+-[0-9]+\); the program ran untraced outside them$" "$TMP/out" \
+  && ok "summary names the regions" || fail "summary: $(cat "$TMP/out")"
+run 0 summary --json "$TMP/paused.heapreel"
+json_check "summary --json: regions" 'len(j["regions"]) == 2 and j["regions"][0][0] == 1 and j["regions"][1][0] == j["regions"][0][1] + 1'
 run 0 sql "$TMP/paused.heapreel" "SELECT value FROM meta WHERE key = 'regions'"
 grep -qx 1 "$TMP/out" && ok "meta regions" || fail "meta regions: $(cat "$TMP/out")"
 
