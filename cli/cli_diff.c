@@ -4,6 +4,7 @@
 
 #include "ana_diff.h"
 #include "ana_history.h"
+#include "ana_region.h"
 #include "ana_stacks.h"
 #include "ana_view.h"
 #include "cli.h"
@@ -170,6 +171,10 @@ int cli_diff(int argc, char **argv) {
   if (!t) return CLI_FAIL;
   ana_point a, b;
   int rc = cli_ana_range(t, usage, from, to, &a, &b);
+  /* A trace in regions knows no state between them. */
+  if (rc == CLI_OK && (ana_region_check(t, a.seq, a.label) != HR_OK ||
+                       ana_region_check(t, b.seq, b.label) != HR_OK))
+    rc = cli_ana_fail(t, HR_ERANGE);
   if (rc != CLI_OK) {
     ana_trace_free(t);
     return rc;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ana_refs.h"
+#include "ana_region.h"
 #include "ana_view.h"
 #include "cli.h"
 #include "cli_ana.h"
@@ -148,6 +149,7 @@ int cli_referrers(int argc, char **argv) {
   if (!t) return CLI_FAIL;
   ana_point at;
   int rc = cli_ana_point(t, at_text, &at);
+  if (rc == CLI_OK && ana_region_check(t, at.seq, at.label) != HR_OK) rc = cli_ana_fail(t, HR_ERANGE);
   if (rc != CLI_OK) {
     ana_trace_free(t);
     return rc;

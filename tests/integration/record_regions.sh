@@ -89,6 +89,10 @@ for p in between start end; do
   one_line_error "'$p' is outside the recorded regions: .*2 regions: steps 1-[0-9]*, [0-9]*-[0-9]*)$" \
     && ok "state at '$p' (outside): says so"
 done
+run 1 diff --from check1 --to between "$TMP/paused.heapreel"
+one_line_error "'between' is outside the recorded regions" && ok "diff to a mark outside: says so"
+run 0 diff --from check1 --to check2 "$TMP/paused.heapreel"
+ok "diff from one region into the next"
 run 1 render "$TMP/paused.heapreel" --mark between -o "$TMP/between.svg"
 one_line_error "outside the recorded regions" && [ ! -e "$TMP/between.svg" ] && ok "render at a mark outside: says so"
 run 0 state --at mark:stop "$TMP/paused.heapreel"
