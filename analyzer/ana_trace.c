@@ -1,15 +1,18 @@
 /* ana_trace.c — dimensions, lookups and bounded replay over an open trace. */
 #include "ana_trace.h"
 
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ana_kfcheck.h"
 #include "ana_keyframe.h"
 #include "ana_map.h"
 #include "hr_mem.h"
 #include "hr_status.h"
+#include "trc_index_vtab.h"
 #include "trc_scan.h"
 
 typedef struct src_file {
@@ -103,6 +106,15 @@ static int load_types(ana_trace *t) {
   return rc == SQLITE_DONE ? HR_OK : sql_fail(t);
 }
 
+/* A kept index that did not match its events is said once, when met. */
+static void index_ignored(void *ctx, const char *why) {
+  ana_trace *t = ctx;
+  char note[700];
+  snprintf(note, sizeof note, "ignoring the objects and frames index kept in '%s': %s; "
+           "rebuilt from the events", t->path, why);
+  ana_trace_note(t, note);
+}
+
 int ana_trace_open(const char *path, ana_trace **out, char **errmsg) {
   *out = NULL;
   *errmsg = NULL;
@@ -129,6 +141,7 @@ int ana_trace_open(const char *path, ana_trace **out, char **errmsg) {
     return rc;
   }
   t->db = trc_reader_db(t->r);
+  trc_index_state_on_ignored(trc_reader_index(t->r), index_ignored, t);
   /* One read transaction for the trace's life: every lookup (a string, a
   ** frame) would otherwise take and drop the file lock on its own, which
   ** costs more than the lookup; and all queries see one snapshot. */
@@ -144,8 +157,33 @@ int ana_trace_open(const char *path, ana_trace **out, char **errmsg) {
   return HR_OK;
 }
 
+/* Whether path and its directory (for SQLite's journal) can be written. */
+static int can_write(const char *path) {
+  if (access(path, W_OK) != 0) return 0;
+  char *copy = hr_strdup(path);
+  int ok = copy && access(dirname(copy), W_OK) == 0;
+  hr_free(copy);
+  return ok;
+}
+
+/* The objects and frames of a format 2 trace are gathered from its events
+** by the first query that needs them (trc_index_vtab.h). Like keyframes,
+** what was gathered is kept in a finished trace whose file can be written,
+** for the next analysis; silently, and never at the cost of this one. */
+static void keep_index(ana_trace *t) {
+  trc_index_state *s = trc_reader_index(t->r);
+  const trc_index *x = trc_index_state_built(s);
+  if (!x || t->kf_nocache || !trc_reader_complete(t->r) || !can_write(t->path)) return;
+  if (ana_trace_pause_read(t) != HR_OK) return;
+  int stored = 0;
+  uint64_t bytes = 0;
+  char why[200];
+  (void)trc_index_store(t->path, x, &stored, &bytes, why, sizeof why);
+}
+
 void ana_trace_free(ana_trace *t) {
   if (!t) return;
+  if (t->r) keep_index(t);
   size_t pos = 0;
   void *v;
   while (ana_map_next(&t->sources, &pos, NULL, &v)) {

@@ -176,13 +176,10 @@ rec_allocmode_fork_child(void)
 void
 rec_allocmode_writer_options(trc_writer_options *o)
 {
-  /* Alloc traces keep objects in the event stream only (FORMAT.md), and
-  ** compress harder: they hold far fewer events per second.
+  /* Alloc traces compress harder: they hold far fewer events per second.
   ** 1 KiB pages: at 4 KiB the twenty tables take 74 kB empty, more than
-  ** a whole alloc trace of a small program. A full trace keeps 4 KiB:
-  ** its objects table, most of the file, packs rows 2 % tighter so. */
+  ** a whole alloc trace of a small program. */
   o->page_size = 1024;
-  o->no_object_rows = 1;
   o->zlevel = 6;
   /* A quarter of the default block: the ring (8 blocks of 56-byte events)
   ** is 7 MB, not 29 MB, of fresh pages the program's first million events

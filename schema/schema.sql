@@ -1,7 +1,10 @@
--- schema.sql — the tables of a heapreel trace (format 1.1).
+-- schema.sql — the tables of a heapreel trace (format 2; schema/FORMAT.md).
 -- The single definition: the build embeds this file into the writer and the
 -- reader checks for these tables. Events live in `chunks` (see FORMAT.md);
 -- everything else is a small dimension table readable with plain SQL.
+-- Objects and frames have no table: they live in their events, and a reader
+-- sees them as the virtual tables `objects` and `frames` (columns below,
+-- after `chunks`), which heapreel and the heapreel_events extension provide.
 
 -- Run facts, key/value: format_major, format_minor, program, argv (JSON array),
 -- python_version, start_time (ISO 8601 UTC), duration_s, exit_status,
@@ -42,18 +45,6 @@ CREATE TABLE sources (
   text  TEXT NOT NULL
 );
 
--- Frames, from call and return events.
-CREATE TABLE frames (
-  id           INTEGER PRIMARY KEY,
-  location     INTEGER REFERENCES locations(id),
-  parent       INTEGER,              -- frame id, NULL for an outermost frame
-  thread       INTEGER,
-  call_seq     INTEGER NOT NULL,
-  call_step    INTEGER NOT NULL,
-  return_seq   INTEGER,              -- NULL while (or if never) returned
-  return_step  INTEGER
-);
-
 -- Python stacks (--detail alloc), interned as a tree: a stack is its
 -- innermost frame's location plus the stack of its caller (parent, NULL for
 -- an outermost frame). Site events refer to them by id.
@@ -62,22 +53,6 @@ CREATE TABLE stacks (
   parent    INTEGER,               -- stack id of the caller, NULL: outermost
   location  INTEGER NOT NULL REFERENCES locations(id)
 );
-
--- Objects, from alloc, track, resize and free events. An object's id is trace-assigned and
--- never reused; its address is what id() returned and may be reused.
-CREATE TABLE objects (
-  id          INTEGER PRIMARY KEY,
-  address     INTEGER NOT NULL,
-  type        INTEGER REFERENCES types(id),
-  size        INTEGER NOT NULL,      -- latest size: of its alloc or track event, or its last resize
-  alloc_seq   INTEGER NOT NULL,
-  alloc_step  INTEGER NOT NULL,
-  free_seq    INTEGER,               -- NULL: alive when the trace ends
-  free_step   INTEGER,
-  free_by_gc  INTEGER NOT NULL DEFAULT 0,
-  preexisting INTEGER NOT NULL DEFAULT 0  -- 1: from a track event (existed before it was seen)
-);
--- No index on address (FORMAT.md): a lookup by address scans the table.
 
 -- Mark events, for lookup by label.
 CREATE TABLE markers (
@@ -119,3 +94,33 @@ CREATE TABLE keyframes (
   seq   INTEGER NOT NULL,            -- the snapshot holds events 1..seq
   data  BLOB NOT NULL
 );
+
+-- Not tables of the file: the virtual tables a reader provides, made from
+-- the events (one row per alloc or track event, one per call event).
+--
+-- objects(id, address, type, size, alloc_seq, alloc_step, free_seq,
+--         free_step, free_by_gc, preexisting)
+--   id           the object's trace-assigned id, never reused
+--   address      what id() returned (may be reused)
+--   type         types(id), NULL when unknown
+--   size         latest size: of its alloc or track event, or its last resize
+--   alloc_seq, alloc_step   its alloc or track event
+--   free_seq, free_step     its free event; NULL: alive when the trace ends
+--   free_by_gc   1: freed by the cyclic collector
+--   preexisting  1: from a track event (existed before it was seen)
+--
+-- frames(id, location, parent, thread, call_seq, call_step, return_seq,
+--        return_step)
+--   location     locations(id) of the first line, NULL when unknown
+--   parent       frame id, NULL for an outermost frame
+--   thread       threads(id)
+--   call_seq, call_step       its call event
+--   return_seq, return_step   its return event; NULL while (or if never) returned
+--
+-- The analyzer keeps what it gathered for them in the file, once, when it
+-- can write it (FORMAT.md, "Cached index"):
+--   CREATE TABLE object_index(first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL,
+--                             data BLOB NOT NULL);
+--   CREATE TABLE frame_index(first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL,
+--                            data BLOB NOT NULL);
+-- with meta `index_check`. A reader uses them only when they match it.

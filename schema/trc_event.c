@@ -16,8 +16,8 @@ static const char *const slot_names[] = {
   "element", "contents", "closure", "other"};
 
 const char *const trc_schema_tables[] = {
-  "meta", "strings", "locations", "types", "threads", "sources", "frames",
-  "objects", "markers", "chunks", "keyframes", NULL};
+  "meta", "strings", "locations", "types", "threads", "sources", "markers", "chunks",
+  "keyframes", NULL};
 
 const char *trc_kind_name(int kind) {
   return kind >= 1 && kind <= TRC_EV_KIND_MAX ? kind_names[kind] : NULL;

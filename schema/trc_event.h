@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 /* Format version: a reader refuses a trace whose major version differs. */
-#define TRC_VERSION_MAJOR 1
-#define TRC_VERSION_MINOR 3
+#define TRC_VERSION_MAJOR 2
+#define TRC_VERSION_MINOR 0
 
 /* Event kinds. The numbers are stored in traces: never renumber. */
 enum trc_kind {

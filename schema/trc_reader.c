@@ -12,6 +12,7 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "trc_events_vtab.h"
+#include "trc_index_vtab.h"
 #include "trc_schema.h"
 
 static const char sql_table_exists[] =
@@ -39,6 +40,8 @@ struct trc_reader {
   size_t nmeta;
   uint64_t last_seq, last_step;
   int complete;
+  long major;                /* format_major */
+  trc_index_state *index;    /* borrowed: objects / frames (trc_index_vtab.h) */
   char *note;                /* owned; see trc_reader_note */
   sqlite3_stmt *string_stmt;
   struct string_entry *strings;  /* open addressing; grows at half full */
@@ -156,20 +159,52 @@ int trc_reader_harden(sqlite3 *db) {
 }
 
 /* Anything in the file named like a relation heapreel provides would hide
-** it (SQLite finds a schema's table before an eponymous virtual one). */
+** it (SQLite finds a schema's table before an eponymous virtual one): a
+** format 2 trace has no objects or frames of its own, a 1.x trace has them
+** as tables, which is what they were then. */
 static const char sql_shadow[] =
-  "SELECT type, name FROM sqlite_schema WHERE name = 'events' COLLATE NOCASE LIMIT 1";
+  "SELECT type, name FROM sqlite_schema WHERE name = 'events' COLLATE NOCASE"
+  " OR (?1 >= 2 AND lower(name) IN ('objects', 'frames')) LIMIT 1";
+
+/* Tables format 1 kept rows of objects and frames in. */
+static const char *const v1_tables[] = {"objects", "frames", NULL};
+
+static int require_tables(trc_reader *r, sqlite3_stmt *q, const char *const *names, char **errmsg) {
+  for (const char *const *t = names; *t; t++) {
+    sqlite3_bind_text(q, 1, *t, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc == SQLITE_DONE)
+      return fail(errmsg, HR_EFORMAT, hr_sprintf("not a heapreel trace: missing table '%s'", *t));
+    if (rc != SQLITE_ROW) return sql_fail(r, rc, errmsg);
+  }
+  return HR_OK;
+}
+
+static int require_meta(trc_reader *r, char **errmsg) {
+  static const char *const meta[] = {"meta", NULL};
+  sqlite3_stmt *q = NULL;
+  int rc = sqlite3_prepare_v2(r->db, sql_table_exists, -1, &q, NULL);
+  if (rc != SQLITE_OK) return sql_fail(r, rc, errmsg);
+  int st = require_tables(r, q, meta, errmsg);
+  sqlite3_finalize(q);
+  return st;
+}
 
 static int check_tables(trc_reader *r, char **errmsg) {
   sqlite3_stmt *q = NULL;
   int rc = sqlite3_prepare_v2(r->db, sql_shadow, -1, &q, NULL);
   if (rc != SQLITE_OK) return sql_fail(r, rc, errmsg);
+  sqlite3_bind_int64(q, 1, r->major);
   rc = sqlite3_step(q);
   if (rc == SQLITE_ROW) {
     const char *type = (const char *)sqlite3_column_text(q, 0);
     const char *name = (const char *)sqlite3_column_text(q, 1);
     char *msg = hr_sprintf("not a heapreel trace: it holds a %s named '%s', which would hide "
-                           "heapreel's own 'events'", type ? type : "thing", name ? name : "");
+                           "heapreel's own '%s'", type ? type : "thing", name ? name : "",
+                           name && sqlite3_stricmp(name, "events") != 0
+                             ? (sqlite3_stricmp(name, "objects") == 0 ? "objects" : "frames")
+                             : "events");
     sqlite3_finalize(q);
     return fail(errmsg, HR_EFORMAT, msg);
   }
@@ -178,22 +213,10 @@ static int check_tables(trc_reader *r, char **errmsg) {
   q = NULL;
   rc = sqlite3_prepare_v2(r->db, sql_table_exists, -1, &q, NULL);
   if (rc != SQLITE_OK) return sql_fail(r, rc, errmsg);
-  for (const char *const *t = trc_schema_tables; *t; t++) {
-    sqlite3_bind_text(q, 1, *t, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc == SQLITE_DONE) {
-      sqlite3_finalize(q);
-      return fail(errmsg, HR_EFORMAT,
-                  hr_sprintf("not a heapreel trace: missing table '%s'", *t));
-    }
-    if (rc != SQLITE_ROW) {
-      sqlite3_finalize(q);
-      return sql_fail(r, rc, errmsg);
-    }
-  }
+  int st = require_tables(r, q, trc_schema_tables, errmsg);
+  if (st == HR_OK && r->major == 1) st = require_tables(r, q, v1_tables, errmsg);
   sqlite3_finalize(q);
-  return HR_OK;
+  return st;
 }
 
 static int load_meta(trc_reader *r, char **errmsg) {
@@ -239,17 +262,20 @@ static long parse_version(const char *s) {
   return v;
 }
 
+/* Format 2 reads format 1's traces too: the same chunks, and objects and
+** frames as the tables those traces hold. */
 static int check_version(trc_reader *r, char **errmsg) {
   const char *major = trc_reader_meta(r, "format_major");
   const char *minor = trc_reader_meta(r, "format_minor");
   long m = parse_version(major);
   if (m < 0)
     return fail(errmsg, HR_EFORMAT, hr_strdup("not a heapreel trace: no format version"));
-  if (m != TRC_VERSION_MAJOR)
+  if (m != 1 && m != TRC_VERSION_MAJOR)
     return fail(errmsg, HR_EVERSION,
-                hr_sprintf("trace version %ld.%ld is not supported (this heapreel reads %d.x)",
+                hr_sprintf("trace version %ld.%ld is not supported (this heapreel reads 1.x and %d.x)",
                            m, parse_version(minor) < 0 ? 0 : parse_version(minor),
                            TRC_VERSION_MAJOR));
+  r->major = m;
   return HR_OK;
 }
 
@@ -306,13 +332,17 @@ int trc_reader_open(const char *path, trc_reader **out, char **errmsg) {
   }
   /* A trace still being written holds the write lock only briefly. */
   sqlite3_busy_timeout(r->db, 5000);
-  st = check_tables(r, errmsg);
+  /* meta first: which tables a trace must have depends on its version. A
+  ** file without a meta table is not a trace. */
+  st = require_meta(r, errmsg);
   if (st == HR_OK) st = load_meta(r, errmsg);
   if (st == HR_OK) st = check_version(r, errmsg);
+  if (st == HR_OK) st = check_tables(r, errmsg);
   if (st == HR_OK) st = query_u64(r, sql_last_seq, &r->last_seq, errmsg);
   if (st == HR_OK) st = query_u64(r, sql_last_step, &r->last_step, errmsg);
   if (st == HR_OK) {
     rc = trc_events_register(r->db);
+    if (rc == SQLITE_OK) rc = trc_index_register(r->db, &r->index);
     if (rc != SQLITE_OK) st = sql_fail(r, rc, errmsg);
   }
   if (st != HR_OK) {
@@ -357,6 +387,8 @@ const char *trc_reader_meta(trc_reader *r, const char *key) {
 }
 
 int trc_reader_complete(trc_reader *r) { return r->complete; }
+int trc_reader_format_major(trc_reader *r) { return (int)r->major; }
+trc_index_state *trc_reader_index(trc_reader *r) { return r->index; }
 const char *trc_reader_note(trc_reader *r) { return r->note; }
 uint64_t trc_reader_last_seq(trc_reader *r) { return r->last_seq; }
 uint64_t trc_reader_last_step(trc_reader *r) { return r->last_step; }

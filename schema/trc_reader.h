@@ -4,7 +4,8 @@
 ** defensive settings (SQLITE_DBCONFIG_DEFENSIVE, no trusted schema, no
 ** triggers or views run with privileges, no extension loading), checks that
 ** the file is a heapreel trace of a known major version with every table in
-** place, and registers the `events` virtual table on the connection.
+** place, and registers the `events`, `objects` and `frames` virtual tables
+** on the connection (the last two stand in for the tables of format 1).
 */
 #ifndef TRC_READER_H
 #define TRC_READER_H
@@ -18,7 +19,7 @@
 typedef struct trc_reader trc_reader;
 
 /* On failure *errmsg (owned) is one line saying why, e.g.
-** "not a heapreel trace" or "trace version 7.0 is not supported (this heapreel reads 1.x)". */
+** "not a heapreel trace" or "trace version 7.0 is not supported (this heapreel reads 1.x and 2.x)". */
 int trc_reader_open(const char *path, trc_reader **out, char **errmsg);
 void trc_reader_free(trc_reader *r);                 /* NULL is a no-op */
 /* Apply the defensive settings the reader uses to another connection on a
@@ -35,6 +36,11 @@ const char *trc_reader_note(trc_reader *r);
 sqlite3 *trc_reader_db(trc_reader *r);               /* borrowed */
 /* A meta value (borrowed, valid while the reader lives) or NULL. */
 const char *trc_reader_meta(trc_reader *r, const char *key);
+/* The trace's format_major: 1 (objects and frames are tables in the file)
+** or 2 (they are the virtual tables of trc_index_vtab.h). */
+int trc_reader_format_major(trc_reader *r);
+/* The connection's objects / frames index state (borrowed). */
+struct trc_index_state *trc_reader_index(trc_reader *r);
 /* 1 when the recording finished, 0 when it was cut short. */
 int trc_reader_complete(trc_reader *r);
 /* Highest sequence number and step in the trace (0 for an empty trace). */

@@ -15,7 +15,6 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "trc_codec.h"
-#include "trc_rows.h"
 #include "trc_schema.h"
 #include "trc_writer.h"
 
@@ -23,12 +22,8 @@
 enum {
   ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_CHUNK,
   ST_STRING, ST_LOCATION, ST_TYPE, ST_THREAD, ST_SOURCE, ST_META, ST_KEYFRAME,
-  ST_STACK, ST_OBJECTS, ST_FREE, ST_RESIZE, ST_FRAMES, ST_RETURN, ST_MARKER, ST_OUTPUT, ST_COUNT
+  ST_STACK, ST_MARKER, ST_OUTPUT, ST_COUNT
 };
-
-/* The bulk row sets (trc_rows.h) the writer's statements read. */
-#define NEW_OBJECTS_TABLE "heapreel_new_objects"
-#define NEW_FRAMES_TABLE "heapreel_new_frames"
 
 static const char sql_begin[] = "BEGIN";
 static const char sql_commit[] = "COMMIT";
@@ -48,24 +43,6 @@ static const char sql_source[] = "INSERT OR REPLACE INTO sources(file, text) VAL
 static const char sql_meta[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)";
 static const char sql_keyframe[] =
   "INSERT OR REPLACE INTO keyframes(step, seq, data) VALUES(?1, ?2, ?3)";
-/* A row goes in once, with its free already filled when the free event is
-** in the same block (most objects live shorter than a block); a block's new
-** rows go in with one statement. The frees of older objects stay one UPDATE
-** each: SQLite runs an UPDATE ... FROM in two passes through a temporary
-** table, which costs more than it saves. */
-static const char sql_objects[] =
-  "INSERT INTO objects(id, address, type, size, alloc_seq, alloc_step, preexisting,"
-  " free_seq, free_step, free_by_gc)"
-  " SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 FROM " NEW_OBJECTS_TABLE;
-static const char sql_free[] =
-  "UPDATE objects SET free_seq = ?2, free_step = ?3, free_by_gc = ?4 WHERE id = ?1";
-static const char sql_resize[] = "UPDATE objects SET size = ?2 WHERE id = ?1";
-/* Frames the same way: a return in the call's block is in the row already. */
-static const char sql_frames[] =
-  "INSERT INTO frames(id, location, parent, thread, call_seq, call_step, return_seq, return_step)"
-  " SELECT c0, c1, c2, c3, c4, c5, c6, c7 FROM " NEW_FRAMES_TABLE;
-static const char sql_return[] =
-  "UPDATE frames SET return_seq = ?2, return_step = ?3 WHERE id = ?1";
 /* The label's string row is in this transaction or an earlier one. */
 static const char sql_marker[] =
   "INSERT INTO markers(seq, step, label)"
@@ -76,7 +53,7 @@ static const char sql_output[] = "INSERT INTO output(seq, step, stream, text) VA
 static const char *const stmt_sql[ST_COUNT] = {
   sql_begin, sql_commit, sql_rollback, sql_chunk,
   sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
-  sql_stack, sql_objects, sql_free, sql_resize, sql_frames, sql_return, sql_marker, sql_output};
+  sql_stack, sql_marker, sql_output};
 
 /* Pragmas run once the file has its final name. A trace must survive its
 ** recording process being killed (kill -9, os._exit, a crash), not a power
@@ -87,35 +64,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 ** live trace. */
 static const char sql_open_wal[] = "PRAGMA journal_mode=WAL";
 static const char sql_open_sync[] = "PRAGMA synchronous=OFF";
-/* The objects table takes a row per allocation; a cache that holds its hot
-** pages keeps inserts and free updates off the kernel's page cache. */
-static const char sql_open_cache[] = "PRAGMA cache_size=-32768";
 static const char sql_checkpoint[] = "PRAGMA wal_checkpoint(TRUNCATE)";
 static const char sql_to_delete[] = "PRAGMA journal_mode=DELETE";
-
-/* Event kinds that add or change rows of objects, frames and markers. */
-#define DERIVED_KINDS ((1u << TRC_EV_ALLOC) | (1u << TRC_EV_TRACK) | (1u << TRC_EV_FREE) | \
-                       (1u << TRC_EV_RESIZE) | (1u << TRC_EV_CALL) | (1u << TRC_EV_RETURN) | \
-                       (1u << TRC_EV_MARK))
 
 struct trc_wdb {
   sqlite3 *db;
   sqlite3_stmt *st[ST_COUNT];
   trc_codec *codec;
-  uint32_t *pick;                  /* owned scratch: block positions of events that make rows */
-  size_t pick_cap;
-  uint32_t *later;                 /* owned scratch, per pick: the same-block event that
-                                      finishes its row (free, resize), or UINT32_MAX */
-  uint64_t *slot;                  /* owned scratch: object id -> pick + 1, open addressing */
-  size_t slot_cap;
-  trc_rows new_objects;            /* this block's objects rows, read by ST_OBJECTS */
-  trc_rows new_frames;             /* this block's frames rows, read by ST_FRAMES */
-  trc_rows frees;                  /* this block's frees of older objects, by id */
-  uint32_t *fslot;                 /* owned scratch: frame id -> new_frames row + 1 */
-  size_t fslot_cap;
   int zlevel;
   int hurry;                       /* trc_wdb_hurry: level 1 for now */
-  uint32_t derived;                /* DERIVED_KINDS, less the object kinds without object rows */
   char *path;                      /* owned, for messages */
   /* The trace that was at path before, kept under a hidden name beside it
   ** (a hard link) until this one is finished, and put back if this one
@@ -194,13 +151,6 @@ void trc_wdb_free(trc_wdb *w) {
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(w->st[i]);
   sqlite3_close(w->db);
   trc_codec_free(w->codec);
-  hr_free(w->pick);
-  hr_free(w->later);
-  hr_free(w->slot);
-  trc_rows_reset(&w->new_objects);
-  trc_rows_reset(&w->new_frames);
-  trc_rows_reset(&w->frees);
-  hr_free(w->fslot);
   hr_free(w->path);
   hr_free(w);
 }
@@ -333,7 +283,6 @@ int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **o
   trc_wdb *w = hr_calloc(1, sizeof *w);
   char *tmp = hr_sprintf("%s.tmp-XXXXXX", path);
   if (w) w->path = hr_strdup(path);
-  if (w) w->derived = DERIVED_KINDS;
   if (w) w->codec = trc_codec_new();
   if (!w || !tmp || !w->path || !w->codec) {
     hr_free(tmp);
@@ -397,9 +346,6 @@ int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **o
   if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(w->db, 5000);
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_sync, NULL);
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_wal, "wal");
-  if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_cache, NULL);
-  if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_OBJECTS_TABLE, &w->new_objects);
-  if (rc == SQLITE_OK) rc = trc_rows_register(w->db, NEW_FRAMES_TABLE, &w->new_frames);
   for (int i = 0; i < ST_COUNT && rc == SQLITE_OK; i++)
     rc = sqlite3_prepare_v3(w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL);
   if (rc != SQLITE_OK) {
@@ -519,226 +465,6 @@ static int store_dim(trc_wdb *w, const trc_event *e) {
 }
 
 
-#define NO_LATER UINT32_MAX
-
-static inline size_t slot_hash(uint64_t id, size_t mask) {
-  return (size_t)((id * 0x9E3779B97F4A7C15ull) >> 20) & mask;
-}
-
-/* Link each object's alloc (or track) to the resize and free events of the
-** same block that follow it, in later[]: a chain alloc -> resize ... -> free.
-** Linked events are then folded into the object's one INSERT instead of an
-** UPDATE each. */
-static int link_rows(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n) {
-  for (size_t i = 0; i < n; i++) w->later[i] = NO_LATER;
-  size_t want = 64;
-  while (want < n * 2) want *= 2;
-  if (want > w->slot_cap) {
-    uint64_t *ns = hr_realloc(w->slot, want * sizeof *ns);
-    if (!ns) return HR_ENOMEM;
-    w->slot = ns;
-    w->slot_cap = want;
-  }
-  size_t mask = want - 1;
-  memset(w->slot, 0, want * sizeof *w->slot);
-  /* slot[] holds, per object id, the pick of its chain's last event. */
-  for (size_t i = 0; i < n; i++) {
-    const trc_event *e = &ev[pick[i]];
-    int k = e->kind;
-    if (k != TRC_EV_ALLOC && k != TRC_EV_TRACK && k != TRC_EV_RESIZE && k != TRC_EV_FREE)
-      continue;
-    uint64_t id = e->f[0];
-    size_t h = slot_hash(id, mask);
-    while (w->slot[h] && ev[pick[w->slot[h] - 1]].f[0] != id) h = (h + 1) & mask;
-    if (k == TRC_EV_ALLOC || k == TRC_EV_TRACK) {
-      w->slot[h] = i + 1;                 /* a new chain (ids are never reused) */
-    } else if (w->slot[h]) {
-      size_t last = w->slot[h] - 1;
-      if (ev[pick[last]].kind == TRC_EV_FREE) continue;   /* nothing after a free */
-      w->later[last] = (uint32_t)i;
-      w->slot[h] = i + 1;
-    }
-  }
-  return HR_OK;
-}
-
-/* Mark the events folded into an earlier row's INSERT (later[] points at them). */
-static void fold_rows(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n,
-                      uint8_t *folded) {
-  for (size_t i = 0; i < n; i++) {
-    int k = ev[pick[i]].kind;
-    if (k != TRC_EV_ALLOC && k != TRC_EV_TRACK) continue;
-    for (uint32_t j = w->later[i]; j != NO_LATER; j = w->later[j]) folded[j] = 1;
-  }
-}
-
-/* Add one objects row: the alloc or track event at pick i, with the latest
-** size and the free from the events chained after it. */
-static int add_object(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t i) {
-  const trc_event *e = &ev[pick[i]];
-  trc_row *r = trc_rows_add(&w->new_objects);
-  if (!r) return SQLITE_NOMEM;
-  uint64_t size = e->f[2];
-  const trc_event *fr = NULL;
-  for (uint32_t j = w->later[i]; j != NO_LATER; j = w->later[j]) {
-    const trc_event *x = &ev[pick[j]];
-    if (x->kind == TRC_EV_RESIZE) size = x->f[1];
-    else fr = x;
-  }
-  r->v[0] = (int64_t)e->f[0];
-  r->v[1] = (int64_t)e->f[3];
-  r->v[2] = (int64_t)e->f[1];
-  if (!e->f[1]) r->nulls |= 1u << 2;       /* no type: NULL */
-  r->v[3] = (int64_t)size;
-  r->v[4] = (int64_t)e->seq;
-  r->v[5] = (int64_t)e->step;
-  r->v[6] = e->kind == TRC_EV_TRACK;
-  if (fr) {
-    r->v[7] = (int64_t)fr->seq;
-    r->v[8] = (int64_t)fr->step;
-    r->v[9] = (fr->f[1] & TRC_FREE_GC) != 0;
-  } else {
-    r->nulls |= (1u << 7) | (1u << 8);
-  }
-  return SQLITE_OK;
-}
-
-/* The frames row of this block for frame id, or NULL. */
-static trc_row *frame_row(trc_wdb *w, uint64_t id) {
-  if (!w->fslot_cap) return NULL;
-  size_t mask = w->fslot_cap - 1;
-  for (size_t h = slot_hash(id, mask); w->fslot[h]; h = (h + 1) & mask) {
-    trc_row *r = &w->new_frames.row[w->fslot[h] - 1];
-    if ((uint64_t)r->v[0] == id) return r;
-  }
-  return NULL;
-}
-
-/* A call event: a new frames row, its return NULL until one comes. */
-static int add_frame(trc_wdb *w, const trc_event *e) {
-  if ((w->new_frames.n + 1) * 2 > w->fslot_cap) {
-    size_t ncap = w->fslot_cap ? w->fslot_cap * 2 : 1024;
-    uint32_t *ns = hr_realloc(w->fslot, ncap * sizeof *ns);
-    if (!ns) return SQLITE_NOMEM;
-    w->fslot = ns;
-    w->fslot_cap = ncap;
-    memset(w->fslot, 0, ncap * sizeof *ns);
-    for (size_t i = 0; i < w->new_frames.n; i++) {   /* rehash this block's rows */
-      size_t h = slot_hash((uint64_t)w->new_frames.row[i].v[0], ncap - 1);
-      while (w->fslot[h]) h = (h + 1) & (ncap - 1);
-      w->fslot[h] = (uint32_t)i + 1;
-    }
-  }
-  trc_row *r = trc_rows_add(&w->new_frames);
-  if (!r) return SQLITE_NOMEM;
-  r->v[0] = (int64_t)e->f[0];
-  r->v[1] = (int64_t)e->f[1];
-  r->v[2] = (int64_t)e->f[2];
-  r->v[3] = (int64_t)e->f[3];
-  r->v[4] = (int64_t)e->seq;
-  r->v[5] = (int64_t)e->step;
-  r->nulls = (e->f[1] ? 0 : 1u << 1) | (e->f[2] ? 0 : 1u << 2) | (1u << 6) | (1u << 7);
-  size_t mask = w->fslot_cap - 1, h = slot_hash(e->f[0], mask);
-  while (w->fslot[h]) h = (h + 1) & mask;
-  w->fslot[h] = (uint32_t)w->new_frames.n;
-  return SQLITE_OK;
-}
-
-/* A return event into its frame's row of this block; 0 when the row is
-** older (the caller updates it). */
-static int fold_return(trc_wdb *w, const trc_event *e) {
-  trc_row *r = frame_row(w, e->f[0]);
-  if (!r) return 0;
-  r->v[6] = (int64_t)e->seq;
-  r->v[7] = (int64_t)e->step;
-  r->nulls &= ~((1u << 6) | (1u << 7));
-  return 1;
-}
-
-static int row_id_cmp(const void *a, const void *b) {
-  int64_t x = ((const trc_row *)a)->v[0], y = ((const trc_row *)b)->v[0];
-  return (x > y) - (x < y);
-}
-
-/* The frees of older objects, in id order: each row grows by its free
-** columns, and growing them page by page keeps the pages full. */
-static int store_frees(trc_wdb *w) {
-  qsort(w->frees.row, w->frees.n, sizeof *w->frees.row, row_id_cmp);
-  sqlite3_stmt *st = w->st[ST_FREE];
-  int rc = SQLITE_OK;
-  for (size_t i = 0; i < w->frees.n && rc == SQLITE_OK; i++) {
-    const trc_row *r = &w->frees.row[i];
-    for (int c = 0; c < 4; c++) sqlite3_bind_int64(st, c + 1, r->v[c]);
-    rc = run(st);
-  }
-  return rc;
-}
-
-/* Rows derived from the events of a chunk (those at pick[0..n)): objects,
-** frames, markers. folded[i] says pick i is already in an object's row. New
-** objects and frames rows are gathered and stored with one statement each,
-** after the per-row updates (a resize, free or return never concerns an
-** object or frame whose row is new in the same block: those are folded). */
-static int store_derived(trc_wdb *w, const trc_event *ev, const uint32_t *pick, size_t n,
-                         const uint8_t *folded) {
-  int rc = SQLITE_OK;
-  trc_rows_clear(&w->new_objects);
-  trc_rows_clear(&w->new_frames);
-  trc_rows_clear(&w->frees);
-  if (w->fslot_cap) memset(w->fslot, 0, w->fslot_cap * sizeof *w->fslot);
-  for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
-    if (folded[i]) continue;
-    const trc_event *e = &ev[pick[i]];
-    sqlite3_stmt *st;
-    switch (e->kind) {
-    case TRC_EV_ALLOC:
-    case TRC_EV_TRACK:
-      rc = add_object(w, ev, pick, i);
-      continue;
-    case TRC_EV_RESIZE:
-      st = w->st[ST_RESIZE];
-      bind_id(st, 1, e->f[0]);
-      bind_id(st, 2, e->f[1]);
-      break;
-    case TRC_EV_FREE: {
-      trc_row *r = trc_rows_add(&w->frees);
-      if (!r) {
-        rc = SQLITE_NOMEM;
-        continue;
-      }
-      r->v[0] = (int64_t)e->f[0];
-      r->v[1] = (int64_t)e->seq;
-      r->v[2] = (int64_t)e->step;
-      r->v[3] = (e->f[1] & TRC_FREE_GC) != 0;
-      continue;
-    }
-    case TRC_EV_CALL:
-      rc = add_frame(w, e);
-      continue;
-    case TRC_EV_RETURN:
-      if (fold_return(w, e)) continue;
-      st = w->st[ST_RETURN];
-      bind_id(st, 1, e->f[0]);
-      bind_id(st, 2, e->seq);
-      bind_id(st, 3, e->step);
-      break;
-    case TRC_EV_MARK:
-      st = w->st[ST_MARKER];
-      bind_id(st, 1, e->seq);
-      bind_id(st, 2, e->step);
-      bind_id(st, 3, e->f[0]);
-      break;
-    default:
-      continue;
-    }
-    rc = run(st);
-  }
-  if (rc == SQLITE_OK && w->new_objects.n) rc = run(w->st[ST_OBJECTS]);
-  if (rc == SQLITE_OK && w->new_frames.n) rc = run(w->st[ST_FRAMES]);
-  if (rc == SQLITE_OK && w->frees.n) rc = store_frees(w);
-  return rc;
-}
-
 /* A chunk row: events first..last (steps lo..hi) as blob (the codec's). */
 static int store_blob(trc_wdb *w, uint64_t first, uint64_t last, uint64_t lo, uint64_t hi,
                       const uint8_t *blob, size_t len, char **errmsg) {
@@ -770,24 +496,31 @@ static int store_chunk(trc_wdb *w, const trc_event *ev, size_t n, uint64_t lo, u
   return status;
 }
 
-/* Events ev[0..n) of one block as a chunk (steps lo..hi), then the rows
-** those at pick[0..npick) make. Adds the chunk's bytes to *bytes; a failed
-** statement is left in *rc. */
+/* The markers rows of the mark events among ev[0..n). Objects and frames
+** get no rows (format 2): their events are the whole record. */
+static int store_markers(trc_wdb *w, const trc_event *ev, size_t n) {
+  int rc = SQLITE_OK;
+  for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+    if (ev[i].kind != TRC_EV_MARK) continue;
+    sqlite3_stmt *st = w->st[ST_MARKER];
+    bind_id(st, 1, ev[i].seq);
+    bind_id(st, 2, ev[i].step);
+    bind_id(st, 3, ev[i].f[0]);
+    rc = run(st);
+  }
+  return rc;
+}
+
+/* Events ev[0..n) of one block as a chunk (steps lo..hi), then their
+** markers rows. Adds the chunk's bytes to *bytes; a failed statement is
+** left in *rc. */
 static int store_events(trc_wdb *w, trc_event *ev, size_t n, uint64_t lo, uint64_t hi,
-                        size_t npick, uint64_t *bytes, int *rc, char **errmsg) {
+                        uint64_t *bytes, int *rc, char **errmsg) {
   uint64_t len = 0;
   int status = store_chunk(w, ev, n, lo, hi, &len, errmsg);
   if (status != HR_OK) return status;
   *bytes += len;
-  uint8_t *folded = (uint8_t *)(w->later + w->pick_cap);
-  memset(folded, 0, npick);
-  status = link_rows(w, ev, w->pick, npick);
-  if (status != HR_OK) {
-    *errmsg = hr_sprintf("cannot write trace '%s': out of memory", w->path);
-    return status;
-  }
-  fold_rows(w, ev, w->pick, npick, folded);
-  *rc = store_derived(w, ev, w->pick, npick, folded);
+  *rc = store_markers(w, ev, n);
   return HR_OK;
 }
 
@@ -825,25 +558,11 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
     trc_wdb_drop(ent, n);
     return db_fail(w, rc, errmsg);
   }
-  if (n > w->pick_cap) {
-    /* pick, then later, then a byte per pick (folded) in later's tail. */
-    uint32_t *p = hr_realloc(w->pick, n * sizeof *p);
-    if (p) w->pick = p;
-    uint32_t *l = p ? hr_realloc(w->later, n * sizeof *l + n) : NULL;
-    if (l) w->later = l;
-    if (!p || !l) {
-      trc_wdb_drop(ent, n);
-      if (!sqlite3_get_autocommit(w->db)) run(w->st[ST_ROLLBACK]);
-      *errmsg = hr_sprintf("cannot write trace '%s': out of memory", w->path);
-      return HR_ENOMEM;
-    }
-    w->pick_cap = n;
-  }
   /* One pass over the block, the only one that pays for bringing it from the
   ** producer's cache: dimension rows first (an id is defined before any event
   ** of this block can use it), events closed up over the gaps for one dense
-  ** chunk, their step range, and where the events that make rows are. */
-  size_t k = 0, npick = 0;
+  ** chunk, and their step range. */
+  size_t k = 0;
   uint64_t lo = UINT64_MAX, hi = 0;
   int status = HR_OK;
   for (size_t i = 0; i < n; i++) {
@@ -852,7 +571,6 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
       uint64_t step = ent[i].step;
       lo = step < lo ? step : lo;
       hi = step > hi ? step : hi;
-      if ((w->derived >> kind) & 1) w->pick[npick++] = (uint32_t)k;
       if (k != i) ent[k] = ent[i];
       k++;
       continue;
@@ -860,8 +578,8 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
     if (kind == TRC_DIM_ITEMS) {
       /* The events before it go first, in their own chunk. */
       if (rc == SQLITE_OK && status == HR_OK && k > 0)
-        status = store_events(w, ent, k, lo, hi, npick, chunk_bytes, &rc, errmsg);
-      k = npick = 0;
+        status = store_events(w, ent, k, lo, hi, chunk_bytes, &rc, errmsg);
+      k = 0;
       lo = UINT64_MAX;
       hi = 0;
       if (rc == SQLITE_OK && status == HR_OK) status = store_items(w, &ent[i], chunk_bytes, errmsg);
@@ -872,19 +590,13 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
     free_payload(&ent[i]);
   }
   if (rc == SQLITE_OK && status == HR_OK && k > 0)
-    status = store_events(w, ent, k, lo, hi, npick, chunk_bytes, &rc, errmsg);
+    status = store_events(w, ent, k, lo, hi, chunk_bytes, &rc, errmsg);
   if (rc != SQLITE_OK || status != HR_OK) {
     if (rc != SQLITE_OK) status = db_fail(w, rc, errmsg);
     if (!sqlite3_get_autocommit(w->db)) run(w->st[ST_ROLLBACK]);
     *chunk_bytes = 0;
   }
   return status;
-}
-
-void trc_wdb_object_rows(trc_wdb *w, int on) {
-  w->derived = on ? DERIVED_KINDS
-                  : DERIVED_KINDS & ~((1u << TRC_EV_ALLOC) | (1u << TRC_EV_TRACK) |
-                                      (1u << TRC_EV_FREE) | (1u << TRC_EV_RESIZE));
 }
 
 int trc_wdb_commit(trc_wdb *w, char **errmsg) {

@@ -44,8 +44,8 @@ int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **o
                    char **errmsg);
 
 /* Store one block inside the open transaction (begun here if none is):
-** dimension rows, the events as one chunk and the rows derived from them
-** (objects, frames, markers). Events are compacted to the front of ent in
+** dimension rows, the events as one chunk and the markers rows of its
+** mark events. Events are compacted to the front of ent in
 ** place. Every owned payload in the block is freed, whatever happens. On
 ** failure the transaction is rolled back. *chunk_bytes gets the compressed
 ** size written. */
@@ -55,9 +55,6 @@ int trc_wdb_store(trc_wdb *db, trc_event *ent, size_t n, uint64_t *chunk_bytes,
 /* While on, blocks are compressed at zlib level 1 whatever the trace's level:
 ** the writer is behind and the producer about to wait for room. */
 void trc_wdb_hurry(trc_wdb *db, int on);
-
-/* Keep the objects table (on, the default) or leave it empty (off). */
-void trc_wdb_object_rows(trc_wdb *db, int on);
 
 /* Commit the open transaction, if any. */
 int trc_wdb_commit(trc_wdb *db, char **errmsg);

@@ -387,7 +387,6 @@ int trc_writer_open(const char *path, const trc_writer_options *opt,
     return HR_ENOMEM;
   }
   int status = trc_wdb_create(path, o.zlevel, o.page_size, &w->db, errmsg);
-  if (status == HR_OK) trc_wdb_object_rows(w->db, !o.no_object_rows);
   if (status != HR_OK) {
     sync_destroy(w);
     writer_free(w);

@@ -39,7 +39,6 @@ typedef struct trc_writer_options {
   uint32_t ring_blocks;    /* blocks in the ring; 0 = default 8 */
   int zlevel;              /* zlib level; 0 = default 1 */
   uint32_t flush_ms;       /* commit at least this often when events trickle; 0 = default 500 */
-  int no_object_rows;      /* 1: leave the objects table empty (alloc and free events only) */
   uint32_t page_size;      /* SQLite page size of the new file; 0 = SQLite's default (4096) */
 } trc_writer_options;
 

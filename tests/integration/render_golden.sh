@@ -11,7 +11,7 @@
 #   HEAPREEL_REGEN_GOLDEN=1 ctest --test-dir build -R render_golden
 # and review `git diff tests/golden` before committing.
 set -u
-. "$(dirname "$0")/../tools/test_env.sh" && test_env render_golden
+. "$(dirname "$0")/../tools/test_env.sh" && test_env render_golden --keep-on-failure
 GOLDEN=$SRC/tests/golden
 . "$SRC/tests/tools/golden_dot.sh"
 

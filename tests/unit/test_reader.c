@@ -262,7 +262,8 @@ static void test_scan_by_step(void) {
   CHECK_EQ_U64(trc_reader_last_step(r), last);
   CHECK_EQ_U64(trc_reader_last_seq(r), N_EVENTS);
   CHECK(trc_reader_complete(r) == 1);
-  CHECK_STR(trc_reader_meta(r, "format_major"), "1");
+  CHECK_STR(trc_reader_meta(r, "format_major"), "2");
+  CHECK(trc_reader_format_major(r) == 2);
   CHECK(trc_reader_meta(r, "no such key") == NULL);
   trc_reader_free(r);
 }
@@ -617,7 +618,27 @@ static void test_missing_table_and_version(void) {
   p = tampered("v7.heapreel", "UPDATE meta SET value = '7' WHERE key = 'format_major';"
                "UPDATE meta SET value = '0' WHERE key = 'format_minor'");
   REQUIRE(p);
-  expect_open_error(p, HR_EVERSION, "trace version 7.0 is not supported (this heapreel reads 1.x)");
+  expect_open_error(p, HR_EVERSION,
+                    "trace version 7.0 is not supported (this heapreel reads 1.x and 2.x)");
+  p = tampered("v3.heapreel", "UPDATE meta SET value = '3' WHERE key = 'format_major';"
+               "UPDATE meta SET value = '1' WHERE key = 'format_minor'");
+  REQUIRE(p);
+  expect_open_error(p, HR_EVERSION, "trace version 3.1 is not supported");
+  /* Format 2 has no objects or frames table: one in the file would hide
+  ** the relations made from the events. */
+  p = tampered("shadow_objects.heapreel", "CREATE TABLE objects(id INTEGER PRIMARY KEY)");
+  REQUIRE(p);
+  expect_open_error(p, HR_EFORMAT,
+                    "it holds a table named 'objects', which would hide heapreel's own 'objects'");
+  p = tampered("shadow_frames.heapreel", "CREATE VIEW Frames AS SELECT 1 AS id");
+  REQUIRE(p);
+  expect_open_error(p, HR_EFORMAT,
+                    "it holds a view named 'Frames', which would hide heapreel's own 'frames'");
+  /* A 1.x trace holds them as tables, and must. */
+  p = tampered("v1_noframes.heapreel", "UPDATE meta SET value = '1' WHERE key = 'format_major';"
+               "CREATE TABLE objects(id INTEGER PRIMARY KEY)");
+  REQUIRE(p);
+  expect_open_error(p, HR_EFORMAT, "missing table 'frames'");
   p = tampered("nover.heapreel", "DELETE FROM meta WHERE key = 'format_major'");
   REQUIRE(p);
   expect_open_error(p, HR_EFORMAT, "no format version");
