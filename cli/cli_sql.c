@@ -1,4 +1,4 @@
-/* cli_sql.c — `heapreel sql`: run SQL on a trace, with the events table available. */
+/* cli_sql.c — `heapreel sql`: run SQL on a trace, with the events, objects and frames tables. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +17,10 @@ static const char usage[] =
   "    --json    print {format, rows} as JSON, rows an array of objects keyed by column name\n"
   "\n"
   "<query> may hold several statements; the rows of the last one are printed.\n"
-  "The events table and queries are read-only (`state` may add a keyframe cache\n"
-  "to the file). NULL prints as an empty cell (null in JSON), blobs as hex digits.\n";
+  "The events, objects and frames tables are made from the event stream. They\n"
+  "and queries are read-only (other commands may keep keyframes and the objects\n"
+  "index in the file). NULL prints as an empty cell (null in JSON), blobs as hex\n"
+  "digits.\n";
 
 /* Text output aligns columns to the widest cell among the first rows, then
 ** streams the rest with those widths: a query over millions of events must

@@ -33,7 +33,7 @@ static const struct cli_command commands[] = {
   {"peak", cli_peak, "peak memory: where it was reached and what was live then"},
   {"flamegraph", cli_flamegraph, "bytes by Python stack at the peak or the end: an HTML page or SVG"},
   {"render", cli_render, "Graphviz diagrams of the stack and the heap: one step, a storyboard"},
-  {"sql", cli_sql, "run an SQL query on a trace, with the events table available"},
+  {"sql", cli_sql, "run an SQL query on a trace: events, objects, frames and the small tables"},
 };
 
 static const char usage_text[] =

@@ -4,7 +4,7 @@
     t = heapreel.open("app.heapreel")
     t.summary()["peak_bytes"]            # what `heapreel summary --json` says
     t.leaks()["groups"][0]["retention"]  # `heapreel leaks --json`
-    db = t.connect()                     # sqlite3, with the `events` table loaded
+    db = t.connect()                     # sqlite3, with `events`, `objects`, `frames` loaded
     db.execute("SELECT count(*) FROM events WHERE kind = 'alloc'").fetchone()
 
 Every analysis runs the `heapreel` command and returns its --json output
@@ -146,7 +146,7 @@ class Trace:
         return out
 
     def connect(self):
-        """A read-only sqlite3 connection to the trace with the events table loaded."""
+        """A read-only sqlite3 connection to the trace with the events, objects and frames tables loaded."""
         ext = find_events_extension(self.heapreel)
         db = sqlite3.connect("file:" + self.path.replace("?", "%3f").replace("#", "%23") + "?mode=ro",
                              uri=True)
