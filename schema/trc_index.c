@@ -403,7 +403,6 @@ struct trc_index_cache {
   blk_entry *blk[2];
   size_t nblk[2];
   uint64_t rows[2];
-  sqlite3_stmt *load[2];
   uint8_t *raw;                    /* BLOCK_RAW_MAX scratch */
 };
 
@@ -478,10 +477,7 @@ static int rows_match(trc_index_cache *c, int rel, int *match) {
 
 void trc_index_cache_free(trc_index_cache *c) {
   if (!c) return;
-  for (int r = 0; r < 2; r++) {
-    hr_free(c->blk[r]);
-    sqlite3_finalize(c->load[r]);
-  }
+  for (int r = 0; r < 2; r++) hr_free(c->blk[r]);
   hr_free(c->raw);
   hr_free(c);
 }
@@ -588,12 +584,12 @@ int trc_index_cache_load(trc_index_cache *c, int rel, size_t k, void *rows, size
   *n = 0;
   if (k >= c->nblk[rel]) return HR_OK;
   const blk_entry *e = &c->blk[rel][k];
-  if (!c->load[rel]) {
-    char sql[80];
-    snprintf(sql, sizeof sql, "SELECT data FROM %s WHERE first_id = ?1", rel_table[rel]);
-    if (sqlite3_prepare_v2(c->db, sql, -1, &c->load[rel], NULL) != SQLITE_OK) return HR_ESQL;
-  }
-  sqlite3_stmt *st = c->load[rel];
+  /* Prepared for each block, not kept: a statement left on the connection
+  ** would keep it (and so this cache, freed with the connection) open. */
+  char sql[80];
+  snprintf(sql, sizeof sql, "SELECT data FROM %s WHERE first_id = ?1", rel_table[rel]);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) return HR_ESQL;
   sqlite3_bind_int64(st, 1, (sqlite3_int64)e->first);
   int rc = sqlite3_step(st);
   int status = HR_OK;
@@ -616,7 +612,7 @@ int trc_index_cache_load(trc_index_cache *c, int rel, size_t k, void *rows, size
     else
       *n = got;
   }
-  sqlite3_reset(st);
+  sqlite3_finalize(st);
   if (status == HR_ECORRUPT)
     snprintf(why, whylen, "the cached %s block from id %llu is not the one that was checked",
              rel == TRC_REL_OBJECTS ? "object" : "frame", (unsigned long long)e->first);

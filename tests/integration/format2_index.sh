@@ -42,10 +42,10 @@ for p in "$PROGS"/*.py; do
   name=$(basename "$p" .py)
   # run_sleep waits for a signal (record_signals.sh sends it).
   case $name in bench_*|*_helper|run_sleep) continue ;; esac
-  # The sanitizer build runs one program in four: the same code paths, a
-  # quarter of the time.
+  # The sanitizer build runs one program in six: the same code paths, a
+  # sixth of the time.
   n=$((n + 1))
-  [ $sanitized = 1 ] && [ $((n % 4)) != 0 ] && continue
+  [ $sanitized = 1 ] && [ $((n % 6)) != 0 ] && continue
   args=()
   case $name in alloc_loop) args=(200) ;; esac
   timeout 120 "$RECORD" -o "$TMP/$name.heapreel" "$p" "${args[@]}" </dev/null >/dev/null 2>"$TMP/rec.err"
