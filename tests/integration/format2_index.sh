@@ -177,6 +177,12 @@ same "$TMP/v1/t.heapreel" "1.3 fixture: its stored tables are the events' rows"
 sqlite_py "$TMP/v2/t.heapreel" "DROP TABLE objects; DROP TABLE frames;
   UPDATE meta SET value = '2' WHERE key = 'format_major'; UPDATE meta SET value = '0' WHERE key = 'format_minor'"
 same "$TMP/v2/t.heapreel" "1.3 fixture as format 2"
+# SQLite finds a schema's table before an eponymous module: a 1.x trace's
+# own tables answer (a row edited in a copy shows), not the events.
+cp "$TMP/v1/t.heapreel" "$TMP/edited.heapreel"
+sqlite_py "$TMP/edited.heapreel" "UPDATE objects SET size = 123457 WHERE id = 1; UPDATE frames SET thread = 99 WHERE id = 1"
+[ "$("$HEAPREEL" sql "$TMP/edited.heapreel" "SELECT (SELECT size FROM objects WHERE id = 1) || ' ' || (SELECT thread FROM frames WHERE id = 1)" | tail -1)" = "123457 99" ] \
+  && ok "a 1.x trace's own objects and frames tables come first" || fail "1.x tables do not take precedence"
 last=$("$HEAPREEL" summary --json "$TMP/v1/t.heapreel" | $PY -c 'import json,sys; print(json.load(sys.stdin)["steps"])')
 mid=$((last / 2))
 obj=$("$HEAPREEL" sql "$TMP/v1/t.heapreel" "SELECT max(id) FROM objects WHERE free_seq IS NOT NULL" | tail -1 | tr -d ' ')
