@@ -455,9 +455,10 @@ static void
 key_values(void)
 {
   rec_map done = {0};
-  for (size_t i = 0; i < rec_g.objs.cap; i++) {
-    if (!rec_g.objs.ent[i].key) continue;
-    rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
+  rec_amap_iter it = {0};
+  uintptr_t key, val;
+  while (rec_amap_next(&rec_g.objs, &it, &key, &val)) {
+    rec_obj *o = (rec_obj *)val;
     if (o->sh == NULL || o->sh->kind != REC_SH_DICT) continue;
     for (size_t k = 0; k < o->sh->np; k++) {
       rec_obj *ko = rec_obj_find(o->sh->pairs[k].key.op);
@@ -479,9 +480,10 @@ key_values(void)
 static void
 counts_and_names(void)
 {
-  for (size_t i = 0; i < rec_g.objs.cap; i++) {
-    if (!rec_g.objs.ent[i].key) continue;
-    rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
+  rec_amap_iter it = {0};
+  uintptr_t key, val;
+  while (rec_amap_next(&rec_g.objs, &it, &key, &val)) {
+    rec_obj *o = (rec_obj *)val;
     Py_ssize_t rc = Py_REFCNT(o->op);
     if (!o->alloc || rc != 1) rec_emit(TRC_EV_INCREF, o->id, (uint64_t)rc, 0, 0);
     o->rc = rc;

@@ -89,7 +89,7 @@ typedef struct rec_state {
   uint64_t next_frame;   /* next frame id */
   uint64_t stamp;        /* full-diff generation counter */
   uint64_t frees;        /* tracked objects freed so far */
-  rec_map objs;          /* object address -> rec_obj* */
+  rec_amap objs;         /* object address -> rec_obj* */
   rec_map reborn;        /* addresses where an object died while recording */
   int in_gc;             /* inside a gc run */
   int busy;              /* re-entry guard: inside the recorder's own work */

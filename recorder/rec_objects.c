@@ -166,7 +166,7 @@ rec_obj *rec_find_cache[REC_FIND_CACHE];
 rec_obj *
 rec_obj_find_slow(PyObject *op)
 {
-  uintptr_t *v = rec_map_get(&rec_g.objs, (uintptr_t)op);
+  uintptr_t *v = rec_amap_get(&rec_g.objs, (uintptr_t)op);
   if (v == NULL) return NULL;
   rec_obj *o = (rec_obj *)*v;
   rec_find_cache[REC_FIND_SLOT(op)] = o;
@@ -271,11 +271,11 @@ rec_obj_see(PyObject *op)
   }
   /* The cache missed: one probe finds the record or makes its entry. */
   int created;
-  uintptr_t *slot = rec_map_slot(&rec_g.objs, (uintptr_t)op, &created);
+  uintptr_t *slot = rec_amap_slot(&rec_g.objs, (uintptr_t)op, &created);
   if (slot == NULL) return NULL;
   if (!created) return rec_find_cache[REC_FIND_SLOT(op)] = (rec_obj *)*slot;
   if ((o = obj_record_new()) == NULL) {
-    rec_map_del(&rec_g.objs, (uintptr_t)op, NULL);
+    rec_amap_del(&rec_g.objs, (uintptr_t)op, NULL);
     return NULL;
   }
   *slot = (uintptr_t)o;
@@ -321,7 +321,7 @@ rec_obj_adopt(PyObject *op, uint64_t id, size_t size)
   o->alloc = 1;
   o->size = size;
   o->cont = (uint8_t)rec_obj_is_container(op);
-  if (rec_map_put(&rec_g.objs, (uintptr_t)op, (uintptr_t)o) != HR_OK) {
+  if (rec_amap_put(&rec_g.objs, (uintptr_t)op, (uintptr_t)o) != HR_OK) {
     obj_record_free(o);
     return NULL;
   }
@@ -345,7 +345,7 @@ obj_died(PyObject *op)
   if (!rec_g.active && !rec_g.paused) return;
   uintptr_t v;
   int born = 0;
-  if (rec_map_del(&rec_g.objs, (uintptr_t)op, &v)) {
+  if (rec_amap_del(&rec_g.objs, (uintptr_t)op, &v)) {
     rec_obj *o = (rec_obj *)v;
     born = o->alloc;
     rec_emit(TRC_EV_FREE, o->id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
@@ -873,13 +873,14 @@ rec_objects_end(void)
   ** The first round brings every shadow up to date; nothing runs between
   ** rounds, so the later ones only shadow the containers met in the last. */
   for (int round = 0; round < 64; round++) {
-    size_t cap = rec_g.objs.cap, done = 0;
+    size_t done = 0;
     rec_obj **todo = hr_malloc((rec_g.objs.n + 1) * sizeof *todo);
     if (todo == NULL) return;
     size_t nt = 0;
-    for (size_t i = 0; i < cap; i++) {
-      if (rec_g.objs.ent[i].key == 0) continue;
-      rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
+    rec_amap_iter it = {0};
+    uintptr_t key, val;
+    while (rec_amap_next(&rec_g.objs, &it, &key, &val)) {
+      rec_obj *o = (rec_obj *)val;
       if (o->alloc && o->sh == NULL && o->cont) todo[nt++] = o;
       else if (o->sh != NULL && round == 0) todo[nt++] = o;
     }
@@ -898,13 +899,10 @@ void
 rec_objects_fini(void)
 {
   rec_death_set(NULL);
-  size_t cap = rec_g.objs.cap;
-  for (size_t i = 0; i < cap; i++) {
-    if (rec_g.objs.ent[i].key == 0) continue;
-    rec_obj *o = (rec_obj *)rec_g.objs.ent[i].val;
-    shadow_free(o->sh);
-  }
-  rec_map_reset(&rec_g.objs);
+  rec_amap_iter it = {0};
+  uintptr_t key, val;
+  while (rec_amap_next(&rec_g.objs, &it, &key, &val)) shadow_free(((rec_obj *)val)->sh);
+  rec_amap_reset(&rec_g.objs);
   rec_map_reset(&rec_g.reborn);
   while (g_slabs) {
     rec_slab *n = g_slabs->next;
