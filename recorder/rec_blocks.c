@@ -21,8 +21,8 @@ static int g_table;               /* rec_ablock's table is this recording's; GIL
 ** table one leaf that the block's pool neighbours share. Only the size is
 ** kept in a word. The RAW domain runs without the GIL, so here the table,
 ** like the counts, is protected by rec_hooks_lock, not by the GIL. */
-static size_t g_cur, g_peak;      /* bytes now, highest since the last mem event */
-static size_t g_last_cur = (size_t)-1; /* bytes in the last mem event; GIL */
+size_t rec_alloc_cur, rec_alloc_peak;      /* bytes now, highest since the last mem event */
+size_t rec_alloc_last_cur = (size_t)-1;    /* bytes in the last mem event; GIL */
 
 /* Set while the recorder itself works on this thread: the blocks it asks
 ** for (formatting, size queries) are its own, not the program's, so they are
@@ -35,8 +35,8 @@ blk_add(void *p, size_t n)
 {
   rec_hooks_lock();
   if (rec_ablock_add((uintptr_t)p, n) != NULL) {
-    g_cur += n;
-    if (g_cur > g_peak) g_peak = g_cur;
+    rec_alloc_cur += n;
+    if (rec_alloc_cur > rec_alloc_peak) rec_alloc_peak = rec_alloc_cur;
   }
   rec_hooks_unlock();
 }
@@ -54,7 +54,7 @@ full_lost(int dom, void *p, size_t *n)
 {
   rec_hooks_lock();
   int had = rec_ablock_del((uintptr_t)p, n) != 0;
-  if (had) g_cur -= *n;
+  if (had) rec_alloc_cur -= *n;
   rec_hooks_unlock();
   return (uint64_t)had;
 }
@@ -80,8 +80,8 @@ rec_alloc_prepare(void)
 {
   if (rec_ablock_init() != HR_OK) return HR_ENOMEM;
   /* A region counts the blocks handed out since it began (the table is new). */
-  g_cur = g_peak = 0;
-  g_last_cur = (size_t)-1;
+  rec_alloc_cur = rec_alloc_peak = 0;
+  rec_alloc_last_cur = (size_t)-1;
   g_table = 1;
   return HR_OK;
 }
@@ -91,8 +91,8 @@ static void
 full_ext_bytes(int64_t delta)
 {
   rec_hooks_lock();
-  g_cur += (size_t)delta;
-  if (g_cur > g_peak) g_peak = g_cur;
+  rec_alloc_cur += (size_t)delta;
+  if (rec_alloc_cur > rec_alloc_peak) rec_alloc_peak = rec_alloc_cur;
   rec_hooks_unlock();
 }
 
@@ -139,30 +139,18 @@ rec_alloc_born(PyObject *op)
   return born;
 }
 
-/* A transient rise of fewer bytes than this, with the count back where the
-** last mem event left it, waits for the next mem event: the peak it carries
-** is kept (so the highest count ever reached is exact), only its step may
-** come later. CPython itself makes such blips while it is traced (a bound
-** method object for each C method call it reports). */
-#define REC_MEM_SLACK 1024
-
+/* rec_alloc_emit_mem past its unlocked peek (rec_internal.h). */
 void
-rec_alloc_emit_mem(int force)
+rec_alloc_emit_mem_now(int force)
 {
-  /* Unlocked peek first: most instructions change no byte counts. */
-  size_t cur = __atomic_load_n(&g_cur, __ATOMIC_RELAXED);
-  if (cur == g_last_cur && __atomic_load_n(&g_peak, __ATOMIC_RELAXED) - cur < REC_MEM_SLACK &&
-      !force)
-    return;
   rec_hooks_lock();
-  size_t peak = g_peak;
-  cur = g_cur;
-  if (cur == g_last_cur && (force ? peak == cur : peak - cur < REC_MEM_SLACK)) {
+  size_t peak = rec_alloc_peak, cur = rec_alloc_cur;
+  if (cur == rec_alloc_last_cur && (force ? peak == cur : peak - cur < REC_MEM_SLACK)) {
     rec_hooks_unlock();
     return;
   }
-  g_peak = g_cur;
+  rec_alloc_peak = rec_alloc_cur;
   rec_hooks_unlock();
-  g_last_cur = cur;
+  rec_alloc_last_cur = cur;
   rec_emit(TRC_EV_MEM, cur, peak, 0, 0);
 }

@@ -19,6 +19,7 @@ struct rec_code {
   int n;                 /* co_nlocalsplus */
   uint64_t *names;       /* string id of each fast slot's name */
   uint8_t *kinds;        /* CO_FAST_* of each slot */
+  int cells;             /* some slot is a cell or a free variable */
   uint64_t *locs;        /* location id by line - co_firstlineno, 0 = not yet */
   int nlocs;
 };
@@ -118,6 +119,7 @@ code_get(PyCodeObject *co, PyObject *globals)
     for (int i = 0; i < cc->n; i++) {
       cc->names[i] = rec_str_id(PyTuple_GET_ITEM(co->co_localsplusnames, i));
       cc->kinds[i] = (uint8_t)kinds[i];
+      if (kinds[i] & (CO_FAST_CELL | CO_FAST_FREE)) cc->cells = 1;
     }
   }
   if (rec_map_put(&g_codes, (uintptr_t)co, (uintptr_t)cc) != HR_OK) {
@@ -197,10 +199,8 @@ code_loc(rec_frame *fr, int line)
 }
 
 uint64_t
-rec_frame_loc(rec_frame *fr, int line)
+rec_frame_loc_new(rec_frame *fr, int line)
 {
-  /* Most steps stay on the previous step's line. */
-  if (fr->last_loc != 0 && fr->last_line == line) return fr->last_loc;
   fr->last_loc = code_loc(fr, line);
   fr->last_line = line;
   return fr->last_loc;
@@ -400,6 +400,14 @@ slots_diff(rec_frame *fr)
   _PyInterpreterFrame *iframe = fr->fo->f_frame;
   PyObject **lp = iframe->localsplus;
   int quick = fr->epoch == rec_g.frees;
+  /* Most instructions bind nothing: with no cell to look into and no
+  ** object freed since the last diff (so no address reused), equal
+  ** pointers are the whole answer. */
+  if (quick && !fr->cc->cells) {
+    int i = 0;
+    while (i < fr->n && lp[i] == fr->slots[i].op) i++;
+    if (i == fr->n) return;
+  }
   for (int i = 0; i < fr->n; i++) {
     PyObject *cell;
     PyObject *v = slot_value(fr, lp, i, &cell);

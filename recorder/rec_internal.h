@@ -223,7 +223,15 @@ int rec_code_is_user(PyCodeObject *co, PyObject *globals);
 rec_frame *rec_frame_enter(rec_thread *th, PyFrameObject *f);
 rec_frame *rec_frame_find(PyFrameObject *f);
 void rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended);
-uint64_t rec_frame_loc(rec_frame *fr, int line);
+uint64_t rec_frame_loc_new(rec_frame *fr, int line);   /* rec_frame_loc's other lines */
+/* The location id of line in fr's code. Inline: every step asks, and most
+** stay on the previous step's line. */
+static inline uint64_t
+rec_frame_loc(rec_frame *fr, int line)
+{
+  if (fr->last_loc != 0 && fr->last_line == line) return fr->last_loc;
+  return rec_frame_loc_new(fr, line);
+}
 void rec_frame_diff(rec_frame *fr, int op, int oparg);
 void rec_frames_end(void);                   /* end of main: bind every slot */
 /* A region ends: the recorded frames stay as they are (their ids and slots
@@ -245,7 +253,28 @@ int rec_alloc_prepare(void);                 /* the block table; HR_OK or HR_ENO
 int rec_alloc_start(void);                   /* install the allocator hooks */
 void rec_alloc_stop(void);
 int rec_alloc_born(PyObject *op);            /* block handed out while recording */
-void rec_alloc_emit_mem(int force);         /* force: even a small carried peak */
+void rec_alloc_emit_mem_now(int force);
+/* Bytes now and the highest since the last mem event (rec_hooks_lock), and
+** the bytes that event said (GIL). */
+extern size_t rec_alloc_cur, rec_alloc_peak, rec_alloc_last_cur;
+/* A transient rise of fewer bytes than this, with the count back where the
+** last mem event left it, waits for the next mem event: the peak it carries
+** is kept (so the highest count ever reached is exact), only its step may
+** come later. CPython itself makes such blips while it is traced (a bound
+** method object for each C method call it reports). */
+#define REC_MEM_SLACK 1024
+/* A mem event when the byte counts moved; force: even for a small carried
+** peak. Inline: every step asks, and most change no count, which an
+** unlocked peek tells. */
+static inline void
+rec_alloc_emit_mem(int force)
+{
+  size_t cur = __atomic_load_n(&rec_alloc_cur, __ATOMIC_RELAXED);
+  if (cur == rec_alloc_last_cur &&
+      __atomic_load_n(&rec_alloc_peak, __ATOMIC_RELAXED) - cur < REC_MEM_SLACK && !force)
+    return;
+  rec_alloc_emit_mem_now(force);
+}
 extern _Thread_local int rec_alloc_quiet;    /* the recorder's own blocks: not counted */
 /* rec_gc.c */
 int rec_gc_start(void);

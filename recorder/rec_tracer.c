@@ -370,7 +370,7 @@ record_event(PyThreadState *ts, PyFrameObject *frame, int what, PyObject *arg)
   PyObject *et = NULL, *ev = NULL, *tb = NULL;
   int had_exc = ts->curexc_type != NULL;
   if (had_exc) PyErr_Fetch(&et, &ev, &tb);
-  rec_thread *th = thread_get(ts);
+  rec_thread *th = g_last_thread && g_last_thread->ts == ts ? g_last_thread : thread_get(ts);
   if (th == NULL) goto out;
   switch (what) {
   case PyTrace_OPCODE:
