@@ -115,6 +115,15 @@ mem_before_drop(void)
   if (hi > g.last_hi + g.last_hi / 1024 + 4096) mem_emit();
 }
 
+/* The drained free lists' blocks a plain run would hold (rec_freelists.h):
+** a drop (a full collection cleared the lists) says the high first. */
+static void
+bytes_freelists(int64_t n, int drop)
+{
+  if (drop) mem_before_drop();
+  bytes_add(n);
+}
+
 /* At a site change: keep the memory curve when it moved noticeably. */
 static inline void
 mem_on_site(void)
@@ -414,7 +423,10 @@ block_object_call(uintptr_t b, size_t n)
 static __attribute__((noinline)) void
 site_changed(uint64_t stack)
 {
-  mem_on_site();
+  /* The first site: what start-up reached (compiling the script) is said
+  ** at step 0, where `peak` leaves it, as in a full trace. */
+  if (rec_g.step == 0) mem_emit();
+  else mem_on_site();
   rec_g.step++;
   rec_emit(TRC_EV_SITE, stack, 0, 0, 0);
   g.site = stack;
@@ -460,6 +472,7 @@ object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op, uint64_t stack)
   size_t sz = n;
   if (tp == &PyLong_Type) sz = rec_int_size(op);
   rec_emit(TRC_EV_ALLOC, id, tid, sz, (uint64_t)(uintptr_t)op);
+  if (rec_freelists_held) rec_freelists_born(tp, op);
   if ((fl & (Py_TPFLAGS_TYPE_SUBCLASS | Py_TPFLAGS_BASE_EXC_SUBCLASS)) || tp == &PyModule_Type)
     born_special(tp, op, id);
 }
@@ -672,6 +685,11 @@ REC_HOOKS_DEFINE(k_alloc_hooks, k_alloc_ops);
 
 /* ---- free lists ------------------------------------------------------------------------ */
 
+/* CPython keeps dead list, tuple, dict and float objects for reuse, and
+** one slice: each is given back to the allocator once its type's
+** deallocator ran (rec_freelists.c), so the next one is born through it;
+** the byte count keeps what a plain run's lists would hold. */
+
 /* A type dies: its address leaves the known types, so an object later
 ** made there is not taken for one. */
 static void
@@ -691,6 +709,7 @@ freelists_wrap(void)
   static const rec_death_ops ops = {NULL, rec_freelists_freed, type_died};
   static PyTypeObject *const types[] = {&PyList_Type, &PyTuple_Type, &PyDict_Type, &PyFloat_Type,
                                          &PySlice_Type};
+  rec_freelists_drain_keys();
   rec_freelists_drain();
   int rc = rec_death_init();
   for (size_t i = 0; rc == HR_OK && i < sizeof types / sizeof types[0]; i++)
@@ -702,6 +721,7 @@ freelists_wrap(void)
 static void
 freelists_unwrap(void)
 {
+  rec_freelists_count(NULL);
   rec_death_set(&k_paused_ops);
   rec_dealloc_unwrap_all();
 }
@@ -726,6 +746,7 @@ void
 rec_ahooks_begin(void)
 {
   types_learn(&PyBaseObject_Type, 0);   /* classes made while paused */
+  rec_freelists_count(bytes_freelists);
   if (freelists_wrap() != HR_OK) PyErr_Clear();   /* the free lists then hide some births */
   if (rec_gc_start() != HR_OK) PyErr_Clear();
   rec_g.active = 1;
@@ -788,6 +809,7 @@ rec_ahooks_reset(int counts)
   rec_hooks_unlock();
   rec_map_reset(&g.types);
   memset(g.tcache, 0, sizeof g.tcache);
+  rec_freelists_forget();
   rec_map_reset(&g.threads);
   g.last_ts = NULL;
   g.last_tid = 0;

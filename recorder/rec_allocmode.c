@@ -88,6 +88,9 @@ rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
     if (errmsg) *errmsg = hr_strdup("out of memory");
     return HR_ENOMEM;
   }
+  /* As a full recording starts: the collector's generations begin empty,
+  ** so it runs when it would in a full trace of the same program. */
+  PyGC_Collect();
   rec_ahooks_init();
   g.state = ST_PAUSED;
   if (!opt->start_mark && !opt->paused) region_begin();

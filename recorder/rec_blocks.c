@@ -7,7 +7,9 @@
 #include "rec_hooks.h"
 #include "rec_ptm.h"
 
+#include "internal/pycore_frame.h"
 #include "internal/pycore_object.h"
+#include "internal/pycore_pystate.h"
 
 #include "hr_mem.h"
 #include "hr_status.h"
@@ -30,11 +32,17 @@ size_t rec_alloc_last_cur = (size_t)-1;    /* bytes in the last mem event; GIL *
 ** own. Frees are always looked up: a program block may die meanwhile. */
 _Thread_local int rec_alloc_quiet;
 
+/* A full recording keeps no types in the block words: the bit marks a
+** block the byte counts leave out (tracing_cost). */
+#define UNCOUNTED REC_AB_TYPE
+
 static void
-blk_add(void *p, size_t n)
+blk_add(void *p, size_t n, uint64_t uncounted)
 {
   rec_hooks_lock();
-  if (rec_ablock_add((uintptr_t)p, n) != NULL) {
+  uint64_t *slot = rec_ablock_add((uintptr_t)p, n);
+  if (slot != NULL && uncounted) *slot |= UNCOUNTED;
+  else if (slot != NULL) {
     rec_alloc_cur += n;
     if (rec_alloc_cur > rec_alloc_peak) rec_alloc_peak = rec_alloc_cur;
   }
@@ -43,33 +51,59 @@ blk_add(void *p, size_t n)
 
 /* ---- what a full recording does in the allocator hooks (rec_hooks.h) ---- */
 
+/* Is the block of n bytes asked for now one CPython makes only because the
+** recorder traces the program? Before it calls a trace function on a frame
+** it gives the frame a frame object (a plain run makes one only when the
+** program asks: sys._getframe, a traceback) and, the first time for a code
+** object, a line array of 2 or 4 bytes a code unit. A run without the
+** recorder never has them, nor does an alloc-mode recording, which traces
+** nothing: the byte counts leave them out. The frame object stays a block
+** born while recording, for the objects it is one of. */
+static int
+tracing_cost(int dom, size_t n)
+{
+  PyThreadState *ts = _PyThreadState_GET();
+  if (ts == NULL || ts->c_tracefunc == NULL || ts->cframe == NULL) return 0;
+  _PyInterpreterFrame *f = ts->cframe->current_frame;
+  if (f == NULL) return 0;
+  PyCodeObject *co = f->f_code;
+  if (dom == PYMEM_DOMAIN_MEM) {
+    size_t units = (size_t)Py_SIZE(co);
+    return ts->tracing && co->_co_linearray == NULL && (n == 2 * units || n == 4 * units);
+  }
+  return dom == PYMEM_DOMAIN_OBJ && !ts->tracing && f->frame_obj == NULL &&
+         n == sizeof(PyGC_Head) + (size_t)PyFrame_Type.tp_basicsize +
+                  (size_t)(co->co_nlocalsplus + co->co_stacksize) * sizeof(PyObject *);
+}
+
 static void
 full_got(int dom, void *p, size_t n)
 {
-  if (!rec_alloc_quiet) blk_add(p, n);
+  if (!rec_alloc_quiet) blk_add(p, n, dom != PYMEM_DOMAIN_RAW && tracing_cost(dom, n));
 }
 
+/* The block's word (0: not followed), with the byte count lowered. */
 static uint64_t
 full_lost(int dom, void *p, size_t *n)
 {
   rec_hooks_lock();
-  int had = rec_ablock_del((uintptr_t)p, n) != 0;
-  if (had) rec_alloc_cur -= *n;
+  uint64_t w = rec_ablock_del((uintptr_t)p, n);
+  if (w && !(w & UNCOUNTED)) rec_alloc_cur -= *n;
   rec_hooks_unlock();
-  return (uint64_t)had;
+  return w;
 }
 
 static void
 full_moved(int dom, void *old, uint64_t had, size_t old_n, void *p, size_t n)
 {
   /* A block of the program's stays the program's, even grown by the recorder. */
-  if (had || !rec_alloc_quiet) blk_add(p, n);
+  if (had || !rec_alloc_quiet) blk_add(p, n, had & UNCOUNTED);
 }
 
 static void
 full_kept(int dom, void *old, uint64_t had, size_t old_n)
 {
-  blk_add(old, old_n);
+  blk_add(old, old_n, had & UNCOUNTED);
 }
 
 static const rec_hook_ops k_full_ops = {NULL, full_got, full_lost, NULL, full_moved, full_kept};

@@ -20,4 +20,22 @@ void rec_freelists_drain(void);
 ** empty the free list it may have gone to. */
 void rec_freelists_freed(PyTypeObject *tp, Py_ssize_t tuple_size);
 
+/* Dict key tables on CPython's key free list: given back (alloc mode's start). */
+void rec_freelists_drain_keys(void);
+
+/* Alloc mode's byte count while its hooks record (NULL: none). A drained
+** block a plain run would still hold on the list is counted (count(bytes,
+** 0)) until an object of its kind is born or a full collection clears the
+** lists (count(-bytes, 1): a drop, after which the count stays lower). */
+void rec_freelists_count(void (*count)(int64_t bytes, int drop));
+/* Entries the drained lists would hold now (rec_freelists_born's fast check). */
+extern int rec_freelists_held;
+/* An object of type tp was born: one entry of its list would have served it. */
+void rec_freelists_born(PyTypeObject *tp, PyObject *op);
+/* The collector ran a full collection, which empties CPython's free lists
+** (rec_gc.c's callback). */
+void rec_freelists_cleared(void);
+/* No entries held (a recording's end), the count left as it is. */
+void rec_freelists_forget(void);
+
 #endif /* REC_FREELISTS_H */

@@ -4,6 +4,7 @@
 #include "internal/pycore_interp.h"
 #include "internal/pycore_pystate.h"
 
+#include "rec_freelists.h"
 #include "rec_hooks.h"
 #include "hr_status.h"
 
@@ -37,6 +38,8 @@ gc_callback(PyObject *self, PyObject *args)
       Py_XSETREF(g_gc_start_args, Py_NewRef(args));
     } else {
       rec_g.in_gc = 0;
+      /* The oldest generation's run emptied the free lists first. */
+      if (gen == 2 && !rec_g.detail_full) rec_freelists_cleared();
       rec_emit(TRC_EV_GC, gen, TRC_GC_END, col, 0);
     }
   }

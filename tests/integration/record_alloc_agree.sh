@@ -103,9 +103,11 @@ for p in leak_cache alloc_births alloc_sizes alloc_kinds; do
   [ -f "$TMP/$p.full" ] || both $p.py
   # every reachable group of ten objects or more; leak_cache's and alloc_kinds', every one
   min=10; [ $p = leak_cache ] || [ $p = alloc_kinds ] && min=1
-  # and the peak within 1 % where the program, not start-up, makes it
-  peaks="- -"; [ $p = alloc_births ] && peaks="$TMP/$p.full.peak $TMP/$p.alloc.peak"
-  "$PY" "$cmp_tool" "$TMP/$p.full.leaks" "$TMP/$p.alloc.leaks" $peaks "$PROGS/" groups $min >"$TMP/cmp.out" \
+  # and the peak within 1 %: both count what a plain run holds (the dead
+  # objects CPython keeps for reuse, not the frame objects and line tables
+  # tracing makes)
+  "$PY" "$cmp_tool" "$TMP/$p.full.leaks" "$TMP/$p.alloc.leaks" "$TMP/$p.full.peak" "$TMP/$p.alloc.peak" \
+    "$PROGS/" groups $min >"$TMP/cmp.out" \
     && ok "$p: leak groups (site, type, count, bytes) equal a full trace's: $(cat "$TMP/cmp.out")" \
     || fail "$p: $(cat "$TMP/cmp.out")"
 done
