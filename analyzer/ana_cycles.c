@@ -54,6 +54,7 @@ static int make_cycle(const struct build *b, const uint64_t *ids, size_t n, uint
     if (o && !o->preexisting && o->alloc_seq >= c->made_seq) {
       const ana_site *site = ana_heap_site_of(b->h, o->id);
       c->made_seq = o->alloc_seq;
+      c->made_step = o->alloc_step;
       c->made_location = site ? site->location : 0;
     }
     for (uint32_t k = 0; o && k < o->slots.n; k++) {

@@ -46,6 +46,7 @@ typedef struct ana_cycle {
                           site); on a trace without steps the cycle closed
                           there or later, the binds being the end's */
   uint64_t made_seq;   /* that member's alloc seq */
+  uint64_t made_step;  /* and its step (on an alloc trace, its site's) */
 } ana_cycle;
 
 /* What the collector freed, by type and allocation site: on a trace without

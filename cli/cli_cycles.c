@@ -78,6 +78,8 @@ static void json_cycle(cli_json *j, ana_trace *t, const ana_cycle *c, int alive,
   cli_json_key(j, "line_is"); cli_json_string(j, has_steps ? "closing bind" : "newest member made");
   cli_json_key(j, "made");
   cli_json_begin_object(j);
+  cli_json_key(j, "step");
+  if (c->made_seq) cli_json_uint(j, c->made_step); else cli_json_null(j);
   json_loc(j, t, c->made_location);
   cli_json_end_object(j);
   cli_json_key(j, "edges"); cli_json_uint(j, c->nedges);
@@ -208,9 +210,15 @@ static void print_cycle(ana_trace *t, const ana_cycle *c, int alive, int has_ste
   fputs("      ", stdout);
   if (!has_steps) {
     /* An alloc trace's references are the end's: no bind says when it closed. */
-    fputs("newest member made at ", stdout);
-    cli_heap_put_loc(stdout, t, c->made_location);
-    fputs(" (closed there or later): ", stdout);
+    if (c->made_seq) {
+      printf("closed at step %llu or later (an alloc trace records no reference changes; its newest "
+             "member was made then, at ", (unsigned long long)c->made_step);
+      cli_heap_put_loc(stdout, t, c->made_location);
+      fputs("): ", stdout);
+    } else {
+      fputs("closed before the recording saw it or later (all its members were made before): ",
+            stdout);
+    }
   } else if (c->close_seq) {
     printf("closed at step %llu (", (unsigned long long)c->close_step);
     cli_heap_put_loc(stdout, t, c->close_location);

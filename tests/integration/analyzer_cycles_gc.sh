@@ -47,7 +47,20 @@ json_check "alloc: the alive dict's slot is value['me'], as in the full trace" \
   'len(j["alive"]) == 1 and j["alive"][0]["closing_slots"] == ["value['"'"'me'"'"']"]'
 json_check "alloc: the alive cycle's line is where its newest member was made (the line before $keep), said so" \
   'j["alive"][0]["line"] == int(a[0]) - 1 and j["alive"][0]["step"] is None and j["alive"][0]["line_is"] == "newest member made"' "$keep"
+# When it closed: an alloc trace knows the step its newest member was made
+# at (a site event's), not the bind that closed it, and says so.
+made=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["alive"][0]["made"]["step"])' "$TMP/alloc.json")
+site_line=$("$HEAPREEL" sql "$TMP/alloc.heapreel" "SELECT l.line FROM events e JOIN stacks st ON st.id = e.stack
+  JOIN locations l ON l.id = st.location WHERE e.kind = 'site' AND e.step = ${made:-0}" | tail -1 | tr -d ' ')
+[ -n "$made" ] && [ "$made" != None ] && [ "$site_line" = $((keep - 1)) ] \
+  && ok "alloc: the alive cycle's step ($made) is its newest member's site step, on line $((keep - 1))" \
+  || fail "alloc: the alive cycle's step is '$made', its site's line '$site_line' (want $((keep - 1)))"
+run 0 cycles --json "$TMP/full.heapreel"
+json_check "full: the same member made on the same line, the cycle closed at a later step" \
+  '(c := j["alive"][0])["made"]["line"] == json.load(open(a[0]))["alive"][0]["made"]["line"] and c["step"] > c["made"]["step"]' "$TMP/alloc.json"
 run 0 cycles "$TMP/alloc.heapreel"
+grep -q "closed at step $made or later (an alloc trace records no reference changes; its newest member was made then, at .*cycles_del_ring.py:$((keep - 1)) in <module>)" "$TMP/out" \
+  && ok "alloc text: closed at step $made or later, said why" || fail "alloc text: $(grep -A1 'member' "$TMP/out" | head -4)"
 grep -q "^freed by the cyclic collector: 10 objects in 2 gc runs" "$TMP/out" \
   && ok "alloc text: the collector's objects and runs, never '0 cycles'" || fail "alloc text: $(head -c 600 "$TMP/out")"
 grep -q "before the script's first line" "$TMP/out" && fail "alloc text places the alive cycle before the script's first line"
