@@ -101,14 +101,15 @@ mix(uint64_t h, uint64_t v)
   return h * 0xff51afd7ed558ccdull;
 }
 
-/* fr[0..n) are the user frames, innermost first; imp, when not NULL, is the
+/* fr[0..n) are the user frames, innermost first, at instructions ip; imp, when not NULL, is the
 ** import system's code running above them: it ends the stack at its first
 ** line (any of its instructions gives the same stack, as the memo has it),
 ** so what the import machinery, the compiler and the library modules it
 ** runs make under a user line (caches, the compiler's node types, a
 ** module's functions) can be told from the program's. */
 static uint64_t
-stack_build(_PyInterpreterFrame **fr, code_info **ci, int n, code_info *imp, PyCodeObject *impco)
+stack_build(_PyInterpreterFrame **fr, _Py_CODEUNIT **ip, code_info **ci, int n, code_info *imp,
+            PyCodeObject *impco)
 {
   uint64_t parent = 0;
   for (int i = n - 1; i >= -1; i--) {         /* outermost first */
@@ -121,7 +122,7 @@ stack_build(_PyInterpreterFrame **fr, code_info **ci, int n, code_info *imp, PyC
     }
     int line = co->co_firstlineno;
     if (i >= 0) {
-      int off = (int)((fr[i]->prev_instr - _PyCode_CODE(co)) * (int)sizeof(_Py_CODEUNIT));
+      int off = (int)((ip[i] - _PyCode_CODE(co)) * (int)sizeof(_Py_CODEUNIT));
       line = PyCode_Addr2Line(co, off < 0 ? 0 : off);
       if (line < 0) line = co->co_firstlineno;
     }
@@ -212,14 +213,14 @@ memo_hit(const memo *m, _PyInterpreterFrame *f)
 }
 
 static uint64_t
-stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, code_info **ci, int n,
-             code_info *imp, PyCodeObject *impco)
+stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, _Py_CODEUNIT **ip, code_info **ci,
+             int n, code_info *imp, PyCodeObject *impco)
 {
   if (g.capraw == 0 && raw_grow() != HR_OK) return 0;
   size_t mask = g.capraw - 1, j = (size_t)h1 & mask;
   for (; g.raw[j].id; j = (j + 1) & mask)
     if (g.raw[j].h1 == h1 && g.raw[j].h2 == h2 && raw_current(&g.raw[j])) return g.raw[j].id & ID_MASK;
-  uint64_t id = stack_build(fr, ci, n, imp, impco);
+  uint64_t id = stack_build(fr, ip, ci, n, imp, impco);
   if (id == 0) return 0;
   if ((g.nraw + 1) * 2 > g.capraw) {
     if (raw_grow() != HR_OK) return id;
@@ -237,6 +238,7 @@ static __attribute__((noinline)) uint64_t
 stack_walk(_PyInterpreterFrame *top, memo *m)
 {
   _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
+  _Py_CODEUNIT *ip[REC_ASTACK_MAX_DEPTH];   /* the instruction each user frame is at */
   code_info *ci[REC_ASTACK_MAX_DEPTH];
   int n = 0, walked = 0;
   code_info *imp = NULL;       /* the import system's code above every user frame */
@@ -248,7 +250,17 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
   for (; f && n < g.depth && walked < 1024; f = f->previous, walked++) {
     memo_frame *e = walked < MEMO_FRAMES ? &m->fr[walked] : NULL;
     if (e) *e = (memo_frame){f, f->f_code, (uintptr_t)f->prev_instr, ~(uintptr_t)0};
-    if (_PyFrame_IsIncomplete(f)) continue;
+    _Py_CODEUNIT *at = f->prev_instr;
+    if (_PyFrame_IsIncomplete(f)) {
+      /* A function's prologue (MAKE_CELL, COPY_FREE_VARS) runs before its
+      ** first line: what it makes, the cells its closures will hold, is
+      ** its first line's, as a full trace has it, not the caller's (in a
+      ** thread started on it there is no caller of the program's). */
+      PyCodeObject *co = f->f_code;
+      int first = co->_co_firsttraceable + 1 < Py_SIZE(co) ? co->_co_firsttraceable + 1
+                                                           : co->_co_firsttraceable;
+      at = _PyCode_CODE(co) + first;
+    }
     code_info *c = code_of(f->f_code, f->f_globals);
     if (!c->user) {
       if (e) e->mask = 0;
@@ -264,14 +276,15 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
       continue;
     }
     fr[n] = f;
+    ip[n] = at;
     ci[n] = c;
     n++;
     h1 = mix(h1, (uint64_t)(uintptr_t)f->f_code);
-    h1 = mix(h1, (uint64_t)(uintptr_t)f->prev_instr);
-    h2 = mix(h2 ^ 0x5bd1e995u, (uint64_t)(uintptr_t)f->prev_instr);
+    h1 = mix(h1, (uint64_t)(uintptr_t)at);
+    h2 = mix(h2 ^ 0x5bd1e995u, (uint64_t)(uintptr_t)at);
     h2 = mix(h2, (uint64_t)(uintptr_t)f->f_code);
   }
-  uint64_t id = n ? stack_intern(h1, h2, fr, ci, n, imp, impco) : 0;
+  uint64_t id = n ? stack_intern(h1, h2, fr, ip, ci, n, imp, impco) : 0;
   m->n = walked <= MEMO_FRAMES && walked > 0 ? walked : 0;
   m->to_end = f == NULL;
   m->id = id;
