@@ -188,6 +188,10 @@ typedef struct memo {
   uint64_t id;
   memo_frame fr[MEMO_FRAMES];
 } memo;
+/* The stacks of the last walks, direct-mapped by their innermost frame, and
+** the one used last. Read and written by the allocation hooks of the thread
+** that holds the GIL (the OBJ and MEM domains run under it); cleared at the
+** start and end of a recording. */
 static memo memos[MEMO_WAYS];
 static memo *memo_last = &memos[0];
 

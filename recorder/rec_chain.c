@@ -40,7 +40,7 @@
 #include "hr_status.h"
 
 static PyMethodDef *g_settrace_def;    /* sys.settrace's method entry; GIL */
-static PyCFunction g_settrace_orig;    /* its function */
+static PyCFunction g_settrace_orig;    /* its function; GIL, like all below */
 static Py_tracefunc g_trampoline;      /* 3.11's trace_trampoline, learned at start */
 static Py_tracefunc g_recorder;        /* the recorder's trace function */
 static PyObject *g_what[8];            /* "call", "exception", ... "opcode" (owned) */
@@ -75,7 +75,7 @@ rec_chain_set_slot(PyThreadState *ts, Py_tracefunc func, PyObject *obj)
 ** it. Its audit event, and its refusal to be re-entered from the old
 ** object's finaliser (a RuntimeError; Debian's 3.11 has that check). -1 with
 ** an exception set when refused. */
-static int g_installing;
+static int g_installing;               /* a trace function is being installed; GIL */
 
 static int
 set_program(PyThreadState *ts, Py_tracefunc cfunc, PyObject *obj)

@@ -35,12 +35,16 @@
 #define REC_DEATH_UNWIND 50
 
 static const rec_death_ops *g_ops;       /* what the detail level does; GIL */
-static destructor g_subtype_dealloc;     /* what every Python class uses */
+/* subtype_dealloc, the tp_dealloc every class made by a class statement
+** has, learned from the first such type wrapped: the chain of a subclass
+** instance's deallocation passes through it once per base. Written once
+** while wrapping; GIL. */
+static destructor g_subtype_dealloc;
 /* Original tp_dealloc of every type ever wrapped and still alive: type
 ** address -> destructor; GIL. */
 static rec_map g_orig;
 static PyTypeObject **g_wrapped;         /* types whose tp_dealloc is rec_dealloc now; GIL */
-static size_t g_nwrapped, g_capwrapped;
+static size_t g_nwrapped, g_capwrapped; /* g_wrapped's length and room; GIL */
 
 /* The last lookups, direct-mapped by the type the walk started from; GIL.
 ** An entry goes when its type dies (type's deallocator is always wrapped);

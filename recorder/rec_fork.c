@@ -146,7 +146,7 @@ follow_open(const rec_options *popt, uint64_t fork_step, uint64_t fork_event, pi
 ** the program. The posix module's
 ** method entry, which the os._exit function object points to, gets our
 ** function (in this process only): the program sees the same object. */
-static _PyCFunctionFastWithKeywords g_exit_orig;
+static _PyCFunctionFastWithKeywords g_exit_orig;   /* set at install; GIL */
 
 static PyObject *
 exit_hook(PyObject *mod, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)

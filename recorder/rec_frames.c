@@ -306,7 +306,7 @@ names_free(rec_obj *n, int unbind)
 ** REC_POOL_SLOTS slots go back to a free list, so a call-heavy program does
 ** not pay an allocation and a free per call; GIL. */
 #define REC_POOL_SLOTS 8
-static rec_frame *g_frame_pool;    /* chained through parent */
+static rec_frame *g_frame_pool;    /* chained through parent; GIL */
 
 static rec_frame *
 frame_new(int n)

@@ -12,7 +12,7 @@ static PyObject *g_gc_cb;          /* our callable in gc.callbacks; GIL */
 /* The start phase's info dict and arguments, held until the stop phase: the
 ** collector makes them for its callbacks before the run and drops them right
 ** after, so they would die inside the run and pass for its garbage. GIL. */
-static PyObject *g_gc_start_args;
+static PyObject *g_gc_start_args;  /* owned from start to stop phase; GIL */
 
 static PyObject *
 gc_callback(PyObject *self, PyObject *args)

@@ -19,7 +19,11 @@
 static rec_map g_threads;          /* PyThreadState address -> rec_thread*; GIL */
 static rec_thread *g_last_thread;  /* the one the previous event came from; GIL */
 static int g_open;                 /* a full recording is set up (running or paused); GIL */
-static PyObject *g_last_exc;       /* last exception recorded (borrowed, compared only) */
+/* The last exception recorded, so an exception unwinding through several
+** frames is one exception event: its object (borrowed, compared only, never
+** dereferenced), its trace id and its type and message string ids. Written
+** and read by the trace function only; GIL. */
+static PyObject *g_last_exc;
 static uint64_t g_last_exc_id;
 static uint64_t g_last_exc_type, g_last_exc_msg;
 
@@ -469,8 +473,8 @@ rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 ** the new thread before calling the program's function. Nothing is
 ** imported and threading.settrace stays the program's. */
 static PyMethodDef *g_start_defs[2];   /* "start_new_thread", "start_new"; GIL */
-static PyCFunction g_start_orig;
-static PyObject *g_boot;               /* thread_boot as a function (owned, kept) */
+static PyCFunction g_start_orig;       /* _thread.start_new_thread's function; GIL */
+static PyObject *g_boot;               /* thread_boot as a function (owned, kept); GIL */
 
 static PyObject *
 thread_boot(PyObject *self, PyObject *a)
