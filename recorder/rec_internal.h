@@ -22,29 +22,7 @@ typedef struct rec_ref {
   uint64_t id;
 } rec_ref;
 
-/* One keyed slot of a dict, set or instance: key and value as recorded. */
-typedef struct rec_pair {
-  rec_ref key;
-  rec_ref val;           /* op NULL for set elements */
-  uint64_t stamp;        /* last full diff that saw it */
-} rec_pair;
-
-enum rec_shkind { REC_SH_SEQ = 1, REC_SH_DICT, REC_SH_SET, REC_SH_CELL, REC_SH_INST,
-                  REC_SH_GLOBALS,  /* a frame's globals dict: global slots of the frame */
-                  REC_SH_NAMES,    /* a class body's namespace dict: local slots of its frame */
-                  REC_SH_FUNC,     /* a function: closure cells, defaults, __dict__ */
-                  REC_SH_CLASS };  /* a class the program made: its __dict__ as attributes */
-
-/* The recorded slots of one container. */
-typedef struct rec_shadow {
-  int kind;              /* enum rec_shkind */
-  uint64_t version;      /* dict ma_version_tag at the last diff */
-  rec_ref *items;        /* SEQ and CELL slots */
-  Py_ssize_t n, cap;
-  rec_pair *pairs;       /* DICT, SET, INST slots, packed */
-  size_t np, pcap;
-  rec_map index;         /* key address -> position in pairs + 1 */
-} rec_shadow;
+#include "rec_shadow.h"
 
 /* A tracked object. */
 typedef struct rec_obj {
@@ -72,9 +50,6 @@ typedef struct rec_sref {
   rec_obj *o;            /* NULL when op is not tracked */
   uint64_t id;
 } rec_sref;
-
-/* How a container is diffed after an instruction touched it. */
-enum rec_diff { REC_DIFF_FULL = 0, REC_DIFF_TAIL, REC_DIFF_INDEX, REC_DIFF_KEY };
 
 /* Everything below is protected by the GIL, except where noted. */
 typedef struct rec_state {
@@ -137,9 +112,6 @@ rec_obj *rec_obj_see(PyObject *op);          /* track when new; NULL on failure 
 rec_obj *rec_cell_see(PyObject *cell, uint64_t name); /* rec_obj_see, a new cell named `name` */
 uint64_t rec_obj_id(PyObject *op);           /* id, tracking when new; 0 for NULL */
 rec_obj *rec_obj_adopt(PyObject *op, uint64_t id, size_t size); /* alloc event written elsewhere */
-void rec_obj_shadow(rec_obj *o);             /* start recording its slots */
-void rec_obj_diff(rec_obj *o, int how, PyObject *arg);
-int rec_obj_is_container(PyObject *op);
 /* What sys.getsizeof(op) says, without running a class's own __sizeof__
 ** (such an object gets its basic size). */
 size_t rec_obj_size(PyObject *op);
