@@ -268,6 +268,7 @@ finish(rec_thread *th, int now)
     }
   }
   th->nbefore = 0;
+  rec_touch_done();
 }
 
 /* Record the value stack of fr now (after its previous instruction). */
@@ -333,6 +334,7 @@ on_opcode(rec_thread *th, PyFrameObject *frame)
   th->op = op;
   th->oparg = oparg;
   th->entered = 0;
+  rec_touch_before(th, iframe);   /* the keys it will touch, as they are now */
 }
 
 static void
