@@ -11,9 +11,11 @@
 # grow with the containers the instruction touches (tests/integration/
 # record_bounded.sh). --compare times each operation in the interpreter
 # thread's own CPU time (time.thread_time: not the recorder's writer thread,
-# not the machine's other load) with the cyclic collector off, in batches of REPS / 5 operations that
-# alternate between the two sizes, and keeps each size's best batch; every
-# container is built, and seen once by the recorder, before any timing.
+# not the machine's other load) with the cyclic collector off, in five
+# batches of REPS / 5 operations that alternate between the two sizes, and
+# keeps each size's best batch (a big size past 100 times the small one's
+# cost stops at once); every container is built, and seen once by the
+# recorder, before any timing.
 #
 # Keys: dicts and sets hold the ints BASE .. BASE + size - 1 and every
 # operation computes its keys anew, so a key that finds an entry is an equal
@@ -160,17 +162,25 @@ def compare(op, small, big, reps):
     for size in (small, big):
         cs[size] = container(kind, size)
         fns[size] = cs[size]["module_global"] if kind == "globals" else globals()[op]
-    batch = max(1, reps // 5)
-    best = {small: None, big: None}
     lo = 0
-    for b in range(6):          # batch 0 warms up: the recorder shadows the containers
+    for size in (small, big):   # the recorder shadows the containers here
+        fns[size](cs[size], size, lo, lo + K)
+        lo += K
+    batch = max(K, reps // 5)
+    best = {small: None, big: None}
+    for b in range(5):
         for size in (small, big):
             fn, c = fns[size], cs[size]
-            t0 = time.thread_time()
-            fn(c, size, lo, lo + batch)
-            t = time.thread_time() - t0
-            lo += batch
-            if b and (best[size] is None or t < best[size]):
+            t = 0.0
+            for done in range(0, batch, K):
+                t0 = time.thread_time()
+                fn(c, size, lo, lo + K)
+                t += time.thread_time() - t0
+                lo += K
+                # Past 100 times the small size's cost: no need to finish.
+                if size == big and best[small] and t > 100 * best[small] * (done + K) / batch:
+                    return best[small] / batch, t / (done + K)
+            if best[size] is None or t < best[size]:
                 best[size] = t
     return best[small] / batch, best[big] / batch
 

@@ -422,6 +422,7 @@ rec_objects_fini(void)
   rec_amap_iter it = {0};
   uintptr_t key, val;
   while (rec_amap_next(&rec_g.objs, &it, &key, &val)) rec_shadow_free(((rec_obj *)val)->sh);
+  rec_shadow_fini();
   rec_amap_reset(&rec_g.objs);
   rec_map_reset(&rec_g.reborn);
   while (g_slabs) {

@@ -639,6 +639,10 @@ typedef struct touch_note {
 ** changing rec_g.step); GIL. */
 static touch_note g_note;
 
+typedef struct touch_out touch_out;
+static touch_out *g_outs;      /* note_apply's scratch, one per noted key; GIL */
+static size_t g_outs_cap;
+
 /* Stack entry k before the instruction, with its record. */
 static PyObject *
 stack_at(rec_thread *th, int k, rec_obj **o)
@@ -771,9 +775,10 @@ note_call(rec_thread *th, _PyInterpreterFrame *iframe)
     name = ((PyMethodDescrObject *)callable)->d_method->ml_name;
     self = stack_at(th, nargs + 1, &so);
   } else if (PyCFunction_CheckExact(callable) && !is_meth) {
-    self = PyCFunction_GET_SELF(callable);
+    self = PyCFunction_GET_SELF(callable);   /* a module for a builtin function */
+    if (self == NULL || !(PySet_CheckExact(self) || PyDict_CheckExact(self))) return;
     name = ((PyCFunctionObject *)callable)->m_ml->ml_name;
-    so = self != NULL ? rec_obj_find(self) : NULL;
+    so = rec_obj_find(self);
   } else {
     return;
   }
@@ -888,6 +893,16 @@ rec_touch_done(void)
   g_note.step = 0;
 }
 
+void
+rec_shadow_fini(void)
+{
+  hr_free(g_note.keys);
+  hr_free(g_outs);
+  memset(&g_note, 0, sizeof g_note);
+  g_outs = NULL;
+  g_outs_cap = 0;
+}
+
 /* Is a noted key object still that object? */
 static inline int
 alive(PyObject *op, uint64_t id)
@@ -910,9 +925,6 @@ out_by_pos(const void *a, const void *b)
   Py_ssize_t x = ((const touch_out *)a)->pos, y = ((const touch_out *)b)->pos;
   return (x > y) - (x < y);
 }
-
-static touch_out *g_outs;      /* scratch for note_apply; GIL */
-static size_t g_outs_cap;
 
 /* The key t names is held now by which key object of the container? */
 static int

@@ -65,5 +65,6 @@ void rec_shadow_drop(struct rec_obj *o);
 ** note is good for that instruction's diffs only (rec_touch_done). */
 void rec_touch_before(struct rec_thread *th, struct _PyInterpreterFrame *iframe);
 void rec_touch_done(void);                  /* the instruction's diffs are over */
+void rec_shadow_fini(void);                 /* the recording stops: free the scratch */
 
 #endif /* REC_SHADOW_H */
