@@ -3,13 +3,15 @@
 #   bounded.py N REPS
 #       the mixed loop below over containers of N elements: nanoseconds
 #       per iteration (bench/run.sh)
+#   bounded.py N REPS OP [OP...]
+#       each OP alone over containers of N entries: "OP ns" per operation
 #   bounded.py --compare SMALL BIG REPS [OP...]
 #       each OP (all by default) on containers of SMALL and of BIG entries:
 #       "OP small-ns big-ns" per operation
 #
 # Run under `heapreel record`: the recorder's work per instruction must not
 # grow with the containers the instruction touches (tests/integration/
-# record_bounded.sh). --compare times each operation in the interpreter
+# record_bounded.sh). Each operation is timed in the interpreter
 # thread's own CPU time (time.thread_time: not the recorder's writer thread,
 # not the machine's other load) with the cyclic collector off, in five
 # batches of REPS / 5 operations that alternate between the two sizes, and
@@ -156,20 +158,22 @@ def container(kind, size):
     return c
 
 
-def compare(op, small, big, reps):
+def compare(op, sizes, reps):
+    """Best nanoseconds per operation of op at each size, batches alternating."""
     kind = "globals" if op == "module_global" else op.split("_")[0]
     fns, cs = {}, {}
-    for size in (small, big):
+    for size in sizes:
         cs[size] = container(kind, size)
         fns[size] = cs[size]["module_global"] if kind == "globals" else globals()[op]
     lo = 0
-    for size in (small, big):   # the recorder shadows the containers here
+    for size in sizes:          # the recorder shadows the containers here
         fns[size](cs[size], size, lo, lo + K)
         lo += K
     batch = max(K, reps // 5)
-    best = {small: None, big: None}
+    best = {size: None for size in sizes}
+    small, big = sizes[0], sizes[-1]
     for b in range(5):
-        for size in (small, big):
+        for size in sizes:
             fn, c = fns[size], cs[size]
             t = 0.0
             for done in range(0, batch, K):
@@ -178,11 +182,20 @@ def compare(op, small, big, reps):
                 t += time.thread_time() - t0
                 lo += K
                 # Past 100 times the small size's cost: no need to finish.
-                if size == big and best[small] and t > 100 * best[small] * (done + K) / batch:
-                    return best[small] / batch, t / (done + K)
+                if size == big and size != small and best[small] and \
+                        t > 100 * best[small] * (done + K) / batch:
+                    best[big] = t / (done + K) * batch
+                    return [best[s] / batch * 1e9 for s in sizes]
             if best[size] is None or t < best[size]:
                 best[size] = t
-    return best[small] / batch, best[big] / batch
+    return [best[s] / batch * 1e9 for s in sizes]
+
+
+def check_ops(names):
+    for op in names:
+        if op not in OPS:
+            raise SystemExit(f"bounded.py: unknown operation {op!r}")
+    return names or OPS
 
 
 if sys.argv[1] == "--compare":
@@ -190,11 +203,14 @@ if sys.argv[1] == "--compare":
     # too, into whichever batch it falls: not the operation measured.
     gc.disable()
     small, big, reps = (int(a) for a in sys.argv[2:5])
-    for op in sys.argv[5:] or OPS:
-        if op not in OPS:
-            raise SystemExit(f"bounded.py: unknown operation {op!r}")
-        s, b = compare(op, small, big, reps)
-        print(f"{op} {s * 1e9:.0f} {b * 1e9:.0f}", flush=True)
+    for op in check_ops(sys.argv[5:]):
+        s, b = compare(op, [small, big], reps)
+        print(f"{op} {s:.0f} {b:.0f}", flush=True)
+elif len(sys.argv) > 3:
+    gc.disable()
+    n, reps = int(sys.argv[1]), int(sys.argv[2])
+    for op in check_ops(sys.argv[3:]):
+        print(f"{op} {compare(op, [n], reps)[0]:.0f}", flush=True)
 else:
     n = int(sys.argv[1])
     reps = int(sys.argv[2])
