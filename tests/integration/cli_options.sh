@@ -65,9 +65,12 @@ run_in() {
   if [ -f "$dir/r.heapreel" ]; then
     "$HEAPREEL" sql "$dir/r.heapreel" "SELECT key, value FROM meta WHERE key NOT IN
       ('duration_s', 'start_time') ORDER BY key" >"$dir/r.meta" 2>&1
-    # Frees during the interpreter's finalization, after the end of the
-    # script, vary by a few from run to run: they are left out.
-    "$HEAPREEL" sql "$dir/r.heapreel" "SELECT count(*) FROM events WHERE kind <> 'free'" >>"$dir/r.meta" 2>&1
+    # What the script did, up to its end: frees, collections and memory
+    # counts move with the collector's timing from run to run (and more so
+    # after the end, in the interpreter's finalization), so they are left out.
+    "$HEAPREEL" sql "$dir/r.heapreel" "SELECT count(*) FROM events WHERE kind NOT IN
+      ('free', 'gc', 'mem') AND seq <= coalesce((SELECT max(seq) FROM markers
+      WHERE label = 'end'), (SELECT max(seq) FROM events))" >>"$dir/r.meta" 2>&1
     rm -f "$dir/r.heapreel"
   fi
 }
