@@ -45,18 +45,14 @@ static struct {
   size_t nchunks, capchunks, chunk_left, nslabs;
 } g;
 
-int
-rec_ablock_init(void)
-{
+int rec_ablock_init(void) {
   rec_ablock_fini();
   /* calloc hands back untouched zero pages: only the parts used cost memory. */
   rec_ablock_l1 = hr_calloc((size_t)1 << L1_BITS, sizeof *rec_ablock_l1);
   return rec_ablock_l1 ? HR_OK : HR_ENOMEM;
 }
 
-void
-rec_ablock_fini(void)
-{
+void rec_ablock_fini(void) {
   /* Only the L2 tables in use are visited: a walk of all of L1 costs
   ** a quarter million steps, more than a short program's whole recording. */
   if (rec_ablock_l1) {
@@ -78,9 +74,7 @@ rec_ablock_fini(void)
 }
 
 /* A new empty slab, zeroed. */
-static slab *
-slab_new(void)
-{
+static slab *slab_new(void) {
   if (g.nslabs < SMALL_SLABS) {
     /* Written, not calloc'd: a leaf is read before it is written, and an
     ** untouched calloc'd page read first is mapped to the shared zero page,
@@ -108,9 +102,7 @@ slab_new(void)
   return s;
 }
 
-static uint64_t *
-leaf_new(uintptr_t page)
-{
+static uint64_t *leaf_new(uintptr_t page) {
   if (g.slabs == NULL || g.slabs->used == SLAB_LEAVES) {
     slab *s = slab_new();
     if (s == NULL) return NULL;
@@ -121,9 +113,7 @@ leaf_new(uintptr_t page)
   return g.slabs->leaves[g.slabs->used++];
 }
 
-uint64_t *
-rec_ablock_slot(uintptr_t p, int create)
-{
+uint64_t *rec_ablock_slot(uintptr_t p, int create) {
   if (!rec_ablock_indexable(p)) {
     uintptr_t *v = rec_map_get(&g.odd, p);
     if (v || !create) return (uint64_t *)v;
@@ -150,9 +140,7 @@ rec_ablock_slot(uintptr_t p, int create)
   return &(*lp)[(p >> 4) & (LEAF_WORDS - 1)];
 }
 
-static __attribute__((noinline)) uint64_t *
-add_slow(uintptr_t p, size_t n)
-{
+static __attribute__((noinline)) uint64_t *add_slow(uintptr_t p, size_t n) {
   uint64_t *s = rec_ablock_find(p);
   if (s == NULL && (s = rec_ablock_slot(p, 1)) == NULL) return NULL;
   if (*s == 0) g.n++;
@@ -171,9 +159,7 @@ add_slow(uintptr_t p, size_t n)
 
 /* The common case inline: an aligned block of a page whose leaf exists,
 ** with a size the word holds. */
-uint64_t *
-rec_ablock_add(uintptr_t p, size_t n)
-{
+uint64_t *rec_ablock_add(uintptr_t p, size_t n) {
   uint64_t *s = rec_ablock_leaf_slot(p);
   if (__builtin_expect(s == NULL || n >= REC_AB_SIZE_BIG, 0)) return add_slow(p, n);
   g.n += *s == 0;
@@ -181,16 +167,12 @@ rec_ablock_add(uintptr_t p, size_t n)
   return s;
 }
 
-size_t
-rec_ablock_big_size(uintptr_t p)
-{
+size_t rec_ablock_big_size(uintptr_t p) {
   uintptr_t *v = rec_map_get(&g.big, p);
   return v ? (size_t)*v : 0;
 }
 
-static __attribute__((noinline)) uint64_t
-del_slow(uintptr_t p, size_t *size)
-{
+static __attribute__((noinline)) uint64_t del_slow(uintptr_t p, size_t *size) {
   uint64_t *s = rec_ablock_find(p);
   if (s == NULL || *s == 0) return 0;
   uint64_t w = *s;
@@ -202,9 +184,7 @@ del_slow(uintptr_t p, size_t *size)
   return w;
 }
 
-uint64_t
-rec_ablock_del(uintptr_t p, size_t *size)
-{
+uint64_t rec_ablock_del(uintptr_t p, size_t *size) {
   uint64_t *s = rec_ablock_leaf_slot(p);
   if (__builtin_expect(s == NULL, 0)) return del_slow(p, size);
   uint64_t w = *s;
@@ -217,23 +197,17 @@ rec_ablock_del(uintptr_t p, size_t *size)
   return w;
 }
 
-size_t
-rec_ablock_count(void)
-{
+size_t rec_ablock_count(void) {
   return g.n;
 }
 
-void
-rec_ablock_iter_init(rec_ablock_iter *it)
-{
+void rec_ablock_iter_init(rec_ablock_iter *it) {
   it->slab = g.slabs;
   it->leaf = 0;
   it->odd = 0;
 }
 
-const uint64_t *
-rec_ablock_next_leaf(rec_ablock_iter *it, uintptr_t *page)
-{
+const uint64_t *rec_ablock_next_leaf(rec_ablock_iter *it, uintptr_t *page) {
   const slab *s = it->slab;
   while (s != NULL && it->leaf >= s->used) {
     s = it->slab = s->next;
@@ -244,9 +218,7 @@ rec_ablock_next_leaf(rec_ablock_iter *it, uintptr_t *page)
   return s->leaves[it->leaf++];
 }
 
-int
-rec_ablock_next_odd(rec_ablock_iter *it, uintptr_t *p, uint64_t *w)
-{
+int rec_ablock_next_odd(rec_ablock_iter *it, uintptr_t *p, uint64_t *w) {
   for (; it->odd < g.odd.cap; it->odd++) {
     if (g.odd.ent[it->odd].key == 0 || g.odd.ent[it->odd].val == 0) continue;
     *p = g.odd.ent[it->odd].key;

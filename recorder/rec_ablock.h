@@ -46,17 +46,13 @@ extern uint64_t ***rec_ablock_l1;
 
 /* Whether p is an address the leaves can index (16-byte aligned, 48 bits);
 ** the others live in side maps. */
-static inline int
-rec_ablock_indexable(uintptr_t p)
-{
+static inline int rec_ablock_indexable(uintptr_t p) {
   return (p & 15) == 0 && ((uint64_t)p >> 48) == 0;
 }
 
 /* The slot of an aligned block p in a page that has a leaf, else NULL
 ** (whether or not p has a block elsewhere: see rec_ablock_find). */
-static inline uint64_t *
-rec_ablock_leaf_slot(uintptr_t p)
-{
+static inline uint64_t *rec_ablock_leaf_slot(uintptr_t p) {
   if (!rec_ablock_indexable(p) || rec_ablock_l1 == NULL) return NULL;
   uint64_t **l2 = rec_ablock_l1[p >> 30];
   uint64_t *leaf = l2 ? l2[(p >> 12) & ((1u << 18) - 1)] : NULL;
@@ -64,9 +60,7 @@ rec_ablock_leaf_slot(uintptr_t p)
 }
 
 /* rec_ablock_slot(p, 0), inline for 16-byte aligned addresses. */
-static inline uint64_t *
-rec_ablock_find(uintptr_t p)
-{
+static inline uint64_t *rec_ablock_find(uintptr_t p) {
   if (!rec_ablock_indexable(p) || rec_ablock_l1 == NULL) return rec_ablock_slot(p, 0);
   return rec_ablock_leaf_slot(p);
 }
@@ -79,9 +73,7 @@ uint64_t *rec_ablock_add(uintptr_t p, size_t n);
 size_t rec_ablock_big_size(uintptr_t p);
 
 /* The size of the block with word w at p. */
-static inline size_t
-rec_ablock_size(uintptr_t p, uint64_t w)
-{
+static inline size_t rec_ablock_size(uintptr_t p, uint64_t w) {
   size_t sz = (size_t)(w & REC_AB_SIZE_BIG);
   return sz != REC_AB_SIZE_BIG ? sz : rec_ablock_big_size(p);
 }
@@ -118,9 +110,7 @@ typedef struct rec_ablock_near {
   uint64_t *leaf;
 } rec_ablock_near;
 
-static inline uint64_t *
-rec_ablock_find_near(uintptr_t p, rec_ablock_near *near)
-{
+static inline uint64_t *rec_ablock_find_near(uintptr_t p, rec_ablock_near *near) {
   /* One compare for "same page and 16-byte aligned": the granule bits are
   ** masked off, the low four must be zero like a page's. */
   if ((p & ~(uintptr_t)0xFF0) == near->page) return &near->leaf[(p >> 4) & (REC_AB_LEAF_WORDS - 1)];

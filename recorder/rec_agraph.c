@@ -29,16 +29,12 @@ static struct {
 
 /* The object id in block word slot s (may be NULL) when its object header
 ** sits pre bytes into the block, else 0. */
-static inline uint64_t
-slot_id(const uint64_t *s, size_t pre)
-{
+static inline uint64_t slot_id(const uint64_t *s, size_t pre) {
   return s != NULL && rec_ab_off(*s) == pre ? rec_ab_id(*s) : 0;
 }
 
 /* The id and size of the block object at op, 0 when op is no such object. */
-static uint64_t
-born_id(PyObject *op, size_t *size)
-{
+static uint64_t born_id(PyObject *op, size_t *size) {
   size_t pre = _PyType_PreHeaderSize(Py_TYPE(op));
   uintptr_t p = (uintptr_t)op - pre;
   uint64_t *s = rec_ablock_find(p);
@@ -49,25 +45,19 @@ born_id(PyObject *op, size_t *size)
 
 /* A live exact int or str: the commonest scalars, passed over by the sort
 ** (a dead one sits on no free list of ours but has a count of 0). */
-static inline int
-live_scalar(PyObject *op)
-{
+static inline int live_scalar(PyObject *op) {
   PyTypeObject *tp = Py_TYPE(op);
   return (tp == &PyLong_Type || tp == &PyUnicode_Type) && Py_REFCNT(op) > 0;
 }
 
 /* rec_objects.c asks here before it gives an object a new id: lists and
 ** tuples are adopted as leaves, their items are written here. */
-static int
-born_lookup(PyObject *op, uint64_t *id, size_t *size)
-{
+static int born_lookup(PyObject *op, uint64_t *id, size_t *size) {
   if ((*id = born_id(op, size)) == 0) return 0;
   return PyList_CheckExact(op) || PyTuple_CheckExact(op) ? 2 : 1;
 }
 
-static int
-seq_push(PyObject *op, uint64_t id, size_t size)
-{
+static int seq_push(PyObject *op, uint64_t id, size_t size) {
   if (g.nseq == g.capseq) {
     seq_obj *ns = hr_grow(g.seqs, &g.capseq, g.nseq + 1, sizeof *ns, 256);
     if (ns == NULL) return HR_ENOMEM;
@@ -81,18 +71,14 @@ seq_push(PyObject *op, uint64_t id, size_t size)
 ** end (an int from a fixed-size block, a bytearray's or a set's buffer, a
 ** str's cached UTF-8): a resize event, so the end-of-run sizes are the ones
 ** a full trace has. */
-static inline void
-size_at_end(PyObject *op, uint64_t id, size_t size)
-{
+static inline void size_at_end(PyObject *op, uint64_t id, size_t size) {
   size_t now = rec_obj_size(op);
   if (now != size) rec_emit(TRC_EV_RESIZE, id, now, 0, 0);
 }
 
 /* The same for a live str (an int's alloc event has its size already): a
 ** compact ASCII one with no other representation is its block. */
-static inline void
-scalar_size_at_end(PyObject *op, uintptr_t p, uint64_t w)
-{
+static inline void scalar_size_at_end(PyObject *op, uintptr_t p, uint64_t w) {
   if (Py_IS_TYPE(op, &PyLong_Type) ||
       (PyUnicode_IS_COMPACT_ASCII(op) && ((PyASCIIObject *)op)->wstr == NULL))
     return;
@@ -101,9 +87,7 @@ scalar_size_at_end(PyObject *op, uintptr_t p, uint64_t w)
 }
 
 /* One block holding an object, other than a live int or str (sort_blocks). */
-static void
-sort_block(uintptr_t p, uint64_t w)
-{
+static void sort_block(uintptr_t p, uint64_t w) {
   uint64_t id = rec_ab_id(w);
   if (!id) return;
   PyObject *op = (PyObject *)(p + rec_ab_off(w));
@@ -141,9 +125,7 @@ sort_block(uintptr_t p, uint64_t w)
 ** seqs_write, containers adopted, the dead ones' frees written. The blocks
 ** holding no object and the live ints and strs (most of a big heap) are
 ** passed over here, without a call. */
-static void
-sort_blocks(void)
-{
+static void sort_blocks(void) {
   rec_ablock_iter it;
   rec_ablock_iter_init(&it);
   uintptr_t page, p;
@@ -169,9 +151,8 @@ sort_blocks(void)
 ** recording and tracked already (None, a small int, an interned str), what
 ** rec_obj_id would answer. 0 otherwise. last_tp and pre remember the
 ** previous item's type and its header offset in a block. */
-static inline uint64_t
-item_id(PyObject *it, rec_ablock_near *near, PyTypeObject **last_tp, uint64_t *pre)
-{
+static inline uint64_t item_id(PyObject *it, rec_ablock_near *near, PyTypeObject **last_tp,
+                               uint64_t *pre) {
   if (Py_TYPE(it) != *last_tp) {
     *last_tp = Py_TYPE(it);
     *pre = _PyType_PreHeaderSize(*last_tp);
@@ -185,9 +166,7 @@ item_id(PyObject *it, rec_ablock_near *near, PyTypeObject **last_tp, uint64_t *p
 }
 
 /* The bind of item k of s, for an item item_id does not know: tracked now. */
-static void
-item_slow(const seq_obj *s, PyObject *it, Py_ssize_t k)
-{
+static void item_slow(const seq_obj *s, PyObject *it, Py_ssize_t k) {
   uint64_t id = rec_obj_id(it);
   if (id) rec_emit(TRC_EV_BIND, s->id, TRC_SLOT_ITEM, (uint64_t)k, id);
 }
@@ -210,9 +189,7 @@ typedef struct items_run {
 
 /* The binds of the run so far, and an empty run: handed over, or stored
 ** straight into the writer's block while it has room. */
-static void
-items_flush(items_run *r)
-{
+static void items_flush(items_run *r) {
   const uint64_t *ids = g.ids;
   Py_ssize_t m = r->m;
   r->m = 0;
@@ -240,9 +217,7 @@ items_flush(items_run *r)
 /* The list or tuple s's items as binds, in order. Their ids are gathered in
 ** runs, which an item tracked only now (item_slow: events of its own) or a
 ** NULL one ends. */
-static void
-seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
-{
+static void seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n) {
   rec_ablock_near near = {UINTPTR_MAX, NULL};
   PyTypeObject *last_tp = NULL;
   uint64_t pre = 0;
@@ -273,9 +248,7 @@ seq_items_write(const seq_obj *s, PyObject *const *items, Py_ssize_t n)
 }
 
 /* Items of the lists and tuples, and their sizes as sys.getsizeof says. */
-static void
-seqs_write(void)
-{
+static void seqs_write(void) {
   for (size_t i = 0; i < g.nseq; i++) {
     seq_obj *s = &g.seqs[i];
     size_t now;
@@ -293,9 +266,7 @@ seqs_write(void)
 
 /* fn(globals, file) for __main__, then for every other module whose file is
 ** the user's (not the standard library's or site-packages'). */
-static void
-user_modules_each(void (*fn)(PyObject *d, const char *file))
-{
+static void user_modules_each(void (*fn)(PyObject *d, const char *file)) {
   PyObject *m = PyImport_AddModule("__main__");          /* borrowed */
   PyObject *md = m ? PyModule_GetDict(m) : NULL;
   /* -m: no script path; the module's file, as its code objects have it */
@@ -319,9 +290,7 @@ user_modules_each(void (*fn)(PyObject *d, const char *file))
 }
 
 /* A module's globals as the slots of one frame that never returns: a root. */
-static void
-module_frame(PyObject *d, const char *file)
-{
+static void module_frame(PyObject *d, const char *file) {
   uint64_t fid = rec_g.next_frame++;
   uint64_t loc = trc_writer_location(rec_g.w, rec_cstr_id(file), 1, rec_cstr_id("<module>"));
   rec_emit(TRC_EV_CALL, fid, loc, 0, (uint64_t)PyThreadState_Get()->thread_id);
@@ -350,9 +319,7 @@ static struct {
   int full;
 } og;
 
-static int
-old_skip(PyObject *op)
-{
+static int old_skip(PyObject *op) {
   if (!_PyObject_IS_GC(op) || Py_REFCNT(op) <= 0 || PyModule_Check(op)) return 1;
   if (PyType_Check(op) && !(((PyTypeObject *)op)->tp_flags & Py_TPFLAGS_HEAPTYPE)) return 1;
   if (PyCode_Check(op) || PyFrame_Check(op)) return 1;
@@ -360,9 +327,7 @@ old_skip(PyObject *op)
 }
 
 /* The index of op in the search, added when new; -1 when it is not followed. */
-static long
-old_node(PyObject *op)
-{
+static long old_node(PyObject *op) {
   uintptr_t *v = rec_map_get(&og.idx, (uintptr_t)op);
   if (v) return (long)*v - 1;
   if (og.full || old_skip(op)) return -1;
@@ -385,9 +350,7 @@ old_node(PyObject *op)
   return (long)og.n++;
 }
 
-static int
-old_visit(PyObject *op, void *unused)
-{
+static int old_visit(PyObject *op, void *unused) {
   if (op == NULL) return 0;
   if (born_id(op, NULL)) {
     og.need[og.cur] = 1;
@@ -406,18 +369,14 @@ old_visit(PyObject *op, void *unused)
   return 0;
 }
 
-static void
-old_roots(PyObject *d, const char *unused)
-{
+static void old_roots(PyObject *d, const char *unused) {
   Py_ssize_t pos = 0;
   PyObject *k, *v;
   while (PyDict_Next(d, &pos, &k, &v))
     if (!born_id(v, NULL)) old_node(v);
 }
 
-static void
-old_holders_write(void)
-{
+static void old_holders_write(void) {
   memset(&og, 0, sizeof og);
   PyObject *mods = PyImport_GetModuleDict();             /* borrowed */
   PyObject *snap = mods ? PyDict_Values(mods) : NULL;
@@ -451,9 +410,7 @@ old_holders_write(void)
 }
 
 /* Dict keys the program made get their short value, so paths read value['k']. */
-static void
-key_values(void)
-{
+static void key_values(void) {
   rec_map done = {0};
   rec_amap_iter it = {0};
   uintptr_t key, val;
@@ -477,9 +434,7 @@ key_values(void)
 ** says one, a track nothing) and the names of the classes, functions and
 ** modules the program made, so `state` and `render` at the end read as on
 ** a full trace. Counts of 1 after an alloc need no event. */
-static void
-counts_and_names(void)
-{
+static void counts_and_names(void) {
   rec_amap_iter it = {0};
   uintptr_t key, val;
   while (rec_amap_next(&rec_g.objs, &it, &key, &val)) {
@@ -494,9 +449,7 @@ counts_and_names(void)
   }
 }
 
-void
-rec_agraph_write(int (*type_ok)(PyTypeObject *tp))
-{
+void rec_agraph_write(int (*type_ok)(PyTypeObject *tp)) {
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
   memset(&g, 0, sizeof g);

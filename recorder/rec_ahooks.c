@@ -59,9 +59,7 @@ static struct {
 /* ---- byte counts and mem events ------------------------------------------------ */
 
 /* Bytes of a MEM or OBJ block (the GIL held): no atomic read-modify-write. */
-static inline void
-bytes_add(int64_t n)
-{
+static inline void bytes_add(int64_t n) {
   int64_t mine = g.cur + n;              /* only GIL holders write it */
   __atomic_store_n(&g.cur, mine, __ATOMIC_RELAXED);
   int64_t now = mine + __atomic_load_n(&g.cur_raw, __ATOMIC_RELAXED);
@@ -70,30 +68,22 @@ bytes_add(int64_t n)
 
 /* Bytes of a RAW block, from any thread. A high water mark raced by two
 ** threads may come out a little low, never higher than was true. */
-static inline void
-bytes_add_raw(int64_t n)
-{
+static inline void bytes_add_raw(int64_t n) {
   int64_t now = __atomic_add_fetch(&g.cur_raw, n, __ATOMIC_RELAXED) +
                 __atomic_load_n(&g.cur, __ATOMIC_RELAXED);
   if (now > __atomic_load_n(&g.hi, __ATOMIC_RELAXED)) __atomic_store_n(&g.hi, now, __ATOMIC_RELAXED);
 }
 
 /* Bytes an extension reported (rec_ptm.c), from any thread, like RAW's. */
-static void
-bytes_ext(int64_t n)
-{
+static void bytes_ext(int64_t n) {
   bytes_add_raw(n);
 }
 
-static inline int64_t
-bytes_now(void)
-{
+static inline int64_t bytes_now(void) {
   return g.cur + __atomic_load_n(&g.cur_raw, __ATOMIC_RELAXED);
 }
 
-static void
-mem_emit(void)
-{
+static void mem_emit(void) {
   int64_t cur = bytes_now();
   int64_t hi = __atomic_load_n(&g.hi, __ATOMIC_RELAXED);
   if (hi < cur) hi = cur;
@@ -108,26 +98,20 @@ mem_emit(void)
 ** the peak is placed just before the first free after it. Small gains over
 ** the last reported high wait for the next one (a growing heap that frees as
 ** it goes would otherwise make a mem event per free). */
-static inline void
-mem_before_drop(void)
-{
+static inline void mem_before_drop(void) {
   int64_t hi = __atomic_load_n(&g.hi, __ATOMIC_RELAXED);
   if (hi > g.last_hi + g.last_hi / 1024 + 4096) mem_emit();
 }
 
 /* The drained free lists' blocks a plain run would hold (rec_freelists.h):
 ** a drop (a full collection cleared the lists) says the high first. */
-static void
-bytes_freelists(int64_t n, int drop)
-{
+static void bytes_freelists(int64_t n, int drop) {
   if (drop) mem_before_drop();
   bytes_add(n);
 }
 
 /* At a site change: keep the memory curve when it moved noticeably. */
-static inline void
-mem_on_site(void)
-{
+static inline void mem_on_site(void) {
   int64_t cur = bytes_now(), d = cur - g.last_cur;
   if (d < 0) d = -d;
   if (d > (int64_t)(256 << 10) + g.last_cur / 64) mem_emit();
@@ -135,9 +119,7 @@ mem_on_site(void)
 
 /* ---- types ------------------------------------------------------------------------ */
 
-static int
-segs_cb(struct dl_phdr_info *info, size_t sz, void *unused)
-{
+static int segs_cb(struct dl_phdr_info *info, size_t sz, void *unused) {
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
     if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W)) continue;
@@ -151,17 +133,13 @@ segs_cb(struct dl_phdr_info *info, size_t sz, void *unused)
   return 0;
 }
 
-static void
-segs_load(void)
-{
+static void segs_load(void) {
   g.nsegs = 0;
   dl_iterate_phdr(segs_cb, NULL);
   g.segs_stale = 0;
 }
 
-static int
-in_segs(uintptr_t p, size_t n)
-{
+static int in_segs(uintptr_t p, size_t n) {
   for (size_t i = 0; i < g.nsegs; i++)
     if (p >= g.segs[i].lo && p < g.segs[i].hi && n <= g.segs[i].hi - p) return 1;  /* p + n may wrap */
   return 0;
@@ -171,15 +149,11 @@ in_segs(uintptr_t p, size_t n)
 ** is an object of a metatype) and static types from object's subclasses at
 ** the start; a static type of an extension loaded later is checked in place,
 ** reading it only when it lies inside a loaded object's writable segment. */
-static inline struct tcache *
-tcache_of(PyTypeObject *tp)
-{
+static inline struct tcache *tcache_of(PyTypeObject *tp) {
   return &g.tcache[((uintptr_t)tp >> 6) & 255];
 }
 
-static __attribute__((noinline)) int
-type_known_slow(PyTypeObject *tp, struct tcache *tc)
-{
+static __attribute__((noinline)) int type_known_slow(PyTypeObject *tp, struct tcache *tc) {
   if (tp == NULL || ((uintptr_t)tp & 7) != 0) return 0;
   if (rec_map_get(&g.types, (uintptr_t)tp)) {
     tc->tp = tp;
@@ -205,17 +179,13 @@ type_known_slow(PyTypeObject *tp, struct tcache *tc)
   return 1;
 }
 
-static inline int
-type_known(PyTypeObject *tp)
-{
+static inline int type_known(PyTypeObject *tp) {
   struct tcache *tc = tcache_of(tp);
   if (tc->tp == tp && tp != NULL) return 1;
   return type_known_slow(tp, tc);
 }
 
-static void
-types_learn(PyTypeObject *tp, int depth)
-{
+static void types_learn(PyTypeObject *tp, int depth) {
   if (depth > 64 || rec_map_put(&g.types, (uintptr_t)tp, 1) != HR_OK) return;
   /* type.__subclasses__(tp): tp.__subclasses__() on `type` itself finds the
   ** unbound method, so the metaclasses (ABCMeta, EnumType) and every class
@@ -238,9 +208,7 @@ types_learn(PyTypeObject *tp, int depth)
 ** code: BaseException's own __init__ and __str__, and no argument or one
 ** str. Then args is final by the time the block is looked at (the next
 ** allocator call after the object was set up). */
-static int
-exc_message_now(PyObject *op, uint64_t *msid)
-{
+static int exc_message_now(PyObject *op, uint64_t *msid) {
   static PyTypeObject *base;
   if (base == NULL) base = (PyTypeObject *)PyExc_BaseException;
   PyTypeObject *tp = Py_TYPE(op);
@@ -262,9 +230,7 @@ exc_message_now(PyObject *op, uint64_t *msid)
 ** GIL) turns the other exceptions into events: their message needs str(),
 ** which must not run inside an allocator. Each queued exception is held by
 ** a reference until then, so one the program drops at once is not missed. */
-static int
-exc_flush(void *unused)
-{
+static int exc_flush(void *unused) {
   g.exc_queued = 0;
   int n = g.nexc;
   g.nexc = 0;
@@ -291,9 +257,7 @@ exc_flush(void *unused)
   return 0;
 }
 
-static void
-exc_made(PyObject *op, uint64_t id)
-{
+static void exc_made(PyObject *op, uint64_t id) {
   uint64_t msid;
   if (exc_message_now(op, &msid)) {
     rec_emit(TRC_EV_EXCEPTION, rec_cstr_id(_PyType_Name(Py_TYPE(op))), msid, TRC_EXC_RAISED, id);
@@ -317,9 +281,7 @@ exc_made(PyObject *op, uint64_t id)
 
 /* Names for the threads registered unnamed, from threading's table of live
 ** threads: a pending call, since it reads Python objects. */
-static int
-threads_name(void *unused)
-{
+static int threads_name(void *unused) {
   g.threads_queued = 0;
   if (!rec_allocmode_on()) return 0;
   PyObject *et, *ev, *tb;
@@ -353,9 +315,7 @@ threads_name(void *unused)
   return 0;
 }
 
-static __attribute__((noinline)) void
-thread_new(PyThreadState *ts)
-{
+static __attribute__((noinline)) void thread_new(PyThreadState *ts) {
   g.last_ts = ts;
   g.last_tid = (uint64_t)ts->thread_id;
   if (g.last_tid == 0 || rec_map_get(&g.threads, (uintptr_t)g.last_tid)) return;
@@ -365,9 +325,7 @@ thread_new(PyThreadState *ts)
 }
 
 /* The allocating thread (ts, borrowed) is in the threads table (named later). */
-static inline void
-thread_seen(PyThreadState *ts)
-{
+static inline void thread_seen(PyThreadState *ts) {
   if (ts != NULL && (ts != g.last_ts || (uint64_t)ts->thread_id != g.last_tid)) thread_new(ts);
 }
 
@@ -375,9 +333,7 @@ thread_seen(PyThreadState *ts)
 
 /* Block b of n bytes holds an object at offset off: a header with a
 ** plausible count and a known type whose pre-header puts the object there. */
-static inline __attribute__((always_inline)) int
-object_at(uintptr_t b, size_t n, size_t off)
-{
+static inline __attribute__((always_inline)) int object_at(uintptr_t b, size_t n, size_t off) {
   PyObject *op = (PyObject *)(b + off);
   /* 0: an object already being deallocated, with no hook call since its
   ** block was handed out; it is still born, and dies at its block's free.
@@ -397,9 +353,7 @@ object_at(uintptr_t b, size_t n, size_t off)
 
 /* The object block b of n bytes holds, or NULL: the first offset a
 ** pre-header can put it at that fits. */
-static inline __attribute__((always_inline)) PyObject *
-block_object(uintptr_t b, size_t n)
-{
+static inline __attribute__((always_inline)) PyObject *block_object(uintptr_t b, size_t n) {
   enum { GC = sizeof(PyGC_Head), DICT = GC + 2 * sizeof(PyObject *) };
   if (n < sizeof(PyObject)) return NULL;
   /* The GC object tracked last: its header's next link is generation 0's
@@ -413,16 +367,12 @@ block_object(uintptr_t b, size_t n)
   return NULL;
 }
 
-static __attribute__((noinline)) PyObject *
-block_object_call(uintptr_t b, size_t n)
-{
+static __attribute__((noinline)) PyObject *block_object_call(uintptr_t b, size_t n) {
   return block_object(b, n);
 }
 
 /* The allocation site changed: a site event (and the memory curve). */
-static __attribute__((noinline)) void
-site_changed(uint64_t stack)
-{
+static __attribute__((noinline)) void site_changed(uint64_t stack) {
   /* The first site: what start-up reached (compiling the script) is said
   ** at step 0, where `peak` leaves it, as in a full trace. */
   if (rec_g.step == 0) mem_emit();
@@ -433,18 +383,14 @@ site_changed(uint64_t stack)
 }
 
 /* The type id of tp, not in the type cache yet. */
-static __attribute__((noinline)) uint64_t
-type_id_slow(PyTypeObject *tp, struct tcache *tc)
-{
+static __attribute__((noinline)) uint64_t type_id_slow(PyTypeObject *tp, struct tcache *tc) {
   uint64_t tid = rec_type_id(tp);
   if (tc->tp == tp) tc->tid = tid;
   return tid;
 }
 
 /* The new object is a type, a module or an exception. */
-static __attribute__((noinline)) void
-born_special(PyTypeObject *tp, PyObject *op, uint64_t id)
-{
+static __attribute__((noinline)) void born_special(PyTypeObject *tp, PyObject *op, uint64_t id) {
   if (tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) rec_map_put(&g.types, (uintptr_t)op, 1);
   else if (tp == &PyModule_Type) g.segs_stale = 1;
   else exc_made(op, id);
@@ -453,9 +399,8 @@ born_special(PyTypeObject *tp, PyObject *op, uint64_t id)
 /* Block p (word *slot, n bytes) holds op, born with the given stack. The
 ** common case (same site, a cached type, an ordinary object) stays here;
 ** the rest is out of line. */
-static inline void
-object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op, uint64_t stack)
-{
+static inline void object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op,
+                               uint64_t stack) {
   PyTypeObject *tp = Py_TYPE(op);
   uint64_t id = rec_g.next_obj++;
   uint64_t w = *slot | ((id << REC_AB_ID_SHIFT) & REC_AB_ID_MASK) |
@@ -478,9 +423,7 @@ object_born(uintptr_t p, uint64_t *slot, size_t n, PyObject *op, uint64_t stack)
 }
 
 /* Look at block p (word *slot, NULL: none) handed out with the given stack. */
-static void
-resolve_block(uintptr_t p, uint64_t *slot, uint64_t stack)
-{
+static void resolve_block(uintptr_t p, uint64_t *slot, uint64_t stack) {
   if (slot == NULL || *slot == 0 || rec_ab_id(*slot)) return;
   size_t n = rec_ablock_size(p, *slot);
   PyObject *op = block_object(p, n);
@@ -491,9 +434,7 @@ resolve_block(uintptr_t p, uint64_t *slot, uint64_t stack)
 ** moved (then its object, if any, is whole: a collection gc.collect() began
 ** frees it, never the one a GC object's allocation began). Its slot is found
 ** again, blocks came and went since. */
-static __attribute__((noinline)) void
-held_going(void)
-{
+static __attribute__((noinline)) void held_going(void) {
   uintptr_t h = g.held;
   g.held = 0;
   resolve_block(h, rec_ablock_find(h), g.held_stack);
@@ -509,9 +450,7 @@ held_going(void)
 ** end-of-run graph then reads the live object through that wrong header).
 ** Such a block is held until the collection is over. Out of line: the
 ** hooks only test g.pend and g.held. */
-static __attribute__((noinline)) void
-resolve_pending(void)
-{
+static __attribute__((noinline)) void resolve_pending(void) {
   int gc_now = *g.collecting;
   if (g.held && !gc_now) held_going();
   uintptr_t p = g.pend;
@@ -528,16 +467,12 @@ resolve_pending(void)
   resolve_block(p, g.pend_slot, g.pend_stack);
 }
 
-static inline void
-resolve(void)
-{
+static inline void resolve(void) {
   if (g.pend | g.held) resolve_pending();
 }
 
 /* Block p with word w is gone. */
-static void
-block_gone(uintptr_t p, uint64_t w)
-{
+static void block_gone(uintptr_t p, uint64_t w) {
   uint64_t id = rec_ab_id(w);
   if (!id) return;
   rec_emit(TRC_EV_FREE, id, rec_g.in_gc ? TRC_FREE_GC : 0, 0, 0);
@@ -555,9 +490,7 @@ block_gone(uintptr_t p, uint64_t w)
 #define HOT static inline __attribute__((always_inline))
 
 /* The OBJ block p (word *slot) was handed out now: note it, its stack and thread. */
-HOT void
-pend_set(uintptr_t p, uint64_t *slot)
-{
+HOT void pend_set(uintptr_t p, uint64_t *slot) {
   PyThreadState *ts = _PyThreadState_GET();
   g.pend = p;
   g.pend_slot = slot;
@@ -566,18 +499,14 @@ pend_set(uintptr_t p, uint64_t *slot)
   thread_seen(ts);
 }
 
-static __attribute__((noinline)) void
-got_raw_block(void *p, size_t n)
-{
+static __attribute__((noinline)) void got_raw_block(void *p, size_t n) {
   rec_hooks_lock();
   int ok = rec_map_put(&g.raw, (uintptr_t)p, n) == HR_OK;
   rec_hooks_unlock();
   if (ok) bytes_add_raw((int64_t)n);
 }
 
-HOT void
-got_block(int dom, void *p, size_t n)
-{
+HOT void got_block(int dom, void *p, size_t n) {
   if (dom == PYMEM_DOMAIN_RAW) {
     got_raw_block(p, n);
     return;
@@ -588,9 +517,7 @@ got_block(int dom, void *p, size_t n)
   if (dom == PYMEM_DOMAIN_OBJ) pend_set((uintptr_t)p, slot);
 }
 
-static __attribute__((noinline)) uint64_t
-lost_raw_block(void *p, size_t *size)
-{
+static __attribute__((noinline)) uint64_t lost_raw_block(void *p, size_t *size) {
   uintptr_t n;
   rec_hooks_lock();
   int had = rec_map_del(&g.raw, (uintptr_t)p, &n);
@@ -603,9 +530,7 @@ lost_raw_block(void *p, size_t *size)
 
 /* Block p is going: its word (0: not followed; RAW blocks have no object)
 ** and size, with the byte count lowered. */
-HOT uint64_t
-lost_block(int dom, void *p, size_t *size)
-{
+HOT uint64_t lost_block(int dom, void *p, size_t *size) {
   if (dom == PYMEM_DOMAIN_RAW) return lost_raw_block(p, size);
   if (__builtin_expect((uintptr_t)p == g.held, 0)) held_going();
   uint64_t w = rec_ablock_del((uintptr_t)p, size);
@@ -617,9 +542,7 @@ lost_block(int dom, void *p, size_t *size)
 
 /* A realloc of a MEM or OBJ block (the GIL held): the old block's word w
 ** and size (w 0: not followed) become the new block's. */
-static void
-realloc_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n)
-{
+static void realloc_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n) {
   uint64_t *slot = rec_ablock_add((uintptr_t)p, n);
   if (slot == NULL) {
     block_gone((uintptr_t)ptr, w);
@@ -641,16 +564,12 @@ realloc_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n
 }
 
 /* A MEM or OBJ call: the block handed out last has its header by now. */
-HOT void
-any_enter(int dom)
-{
+HOT void any_enter(int dom) {
   if (dom != PYMEM_DOMAIN_RAW) resolve();
 }
 
 /* A MEM or OBJ block about to be freed (RAW blocks hold no object). */
-HOT void
-any_freed(int dom, void *ptr, uint64_t w)
-{
+HOT void any_freed(int dom, void *ptr, uint64_t w) {
   if (dom == PYMEM_DOMAIN_RAW) return;
   /* A code object's header is still whole until the block is freed (a
   ** realloc'd block is never one: code objects do not change size). */
@@ -659,17 +578,13 @@ any_freed(int dom, void *ptr, uint64_t w)
   block_gone((uintptr_t)ptr, w);
 }
 
-HOT void
-any_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n)
-{
+HOT void any_moved(int dom, void *ptr, uint64_t w, size_t old_size, void *p, size_t n) {
   if (dom == PYMEM_DOMAIN_RAW) got_block(dom, p, n);
   else realloc_moved(dom, ptr, w, old_size, p, n);
 }
 
 /* A failed realloc: the old block stays, with its word. */
-HOT void
-any_kept(int dom, void *ptr, uint64_t w, size_t old_size)
-{
+HOT void any_kept(int dom, void *ptr, uint64_t w, size_t old_size) {
   if (dom == PYMEM_DOMAIN_RAW) {
     got_block(dom, ptr, old_size);
     return;
@@ -692,9 +607,7 @@ REC_HOOKS_DEFINE(k_alloc_hooks, k_alloc_ops);
 
 /* A type dies: its address leaves the known types, so an object later
 ** made there is not taken for one. */
-static void
-type_died(PyTypeObject *tp)
-{
+static void type_died(PyTypeObject *tp) {
   rec_map_del(&g.types, (uintptr_t)tp, NULL);
   struct tcache *tc = tcache_of(tp);
   if (tc->tp == tp) tc->tp = NULL;
@@ -703,9 +616,7 @@ type_died(PyTypeObject *tp)
 /* While paused the known types are kept up to date all the same. */
 static const rec_death_ops k_paused_ops = {NULL, NULL, type_died};
 
-static int
-freelists_wrap(void)
-{
+static int freelists_wrap(void) {
   static const rec_death_ops ops = {NULL, rec_freelists_freed, type_died};
   static PyTypeObject *const types[] = {&PyList_Type, &PyTuple_Type, &PyDict_Type, &PyFloat_Type,
                                          &PySlice_Type};
@@ -718,9 +629,7 @@ freelists_wrap(void)
   return rc;
 }
 
-static void
-freelists_unwrap(void)
-{
+static void freelists_unwrap(void) {
   rec_freelists_count(NULL);
   rec_death_set(&k_paused_ops);
   rec_dealloc_unwrap_all();
@@ -728,9 +637,7 @@ freelists_unwrap(void)
 
 /* ---- begin, halt, reset ---------------------------------------------------------------- */
 
-void
-rec_ahooks_init(void)
-{
+void rec_ahooks_init(void) {
   segs_load();
   g.gc_head0 = (uintptr_t)_PyInterpreterState_GET()->gc.generation0;
   g.collecting = &_PyInterpreterState_GET()->gc.collecting;
@@ -742,9 +649,7 @@ rec_ahooks_init(void)
   g.last_cur = 0;
 }
 
-void
-rec_ahooks_begin(void)
-{
+void rec_ahooks_begin(void) {
   types_learn(&PyBaseObject_Type, 0);   /* classes made while paused */
   rec_freelists_count(bytes_freelists);
   if (freelists_wrap() != HR_OK) PyErr_Clear();   /* the free lists then hide some births */
@@ -755,9 +660,7 @@ rec_ahooks_begin(void)
   rec_ptm_count(bytes_ext);
 }
 
-void
-rec_ahooks_halt(void)
-{
+void rec_ahooks_halt(void) {
   if (!g.on) return;
   /* With the hooks still on, so the frees of the exceptions it lets go are seen. */
   if (g.nexc) exc_flush(NULL);
@@ -774,30 +677,22 @@ rec_ahooks_halt(void)
   mem_emit();
 }
 
-void
-rec_ahooks_settle(void)
-{
+void rec_ahooks_settle(void) {
   rec_hooks_reent = 1;
   resolve();
   rec_hooks_reent = 0;
   mem_emit();
 }
 
-int
-rec_ahooks_type_known(PyTypeObject *tp)
-{
+int rec_ahooks_type_known(PyTypeObject *tp) {
   return type_known(tp);
 }
 
-int
-rec_ahooks_unhooked(void)
-{
+int rec_ahooks_unhooked(void) {
   return g.unhooked;
 }
 
-void
-rec_ahooks_reset(int counts)
-{
+void rec_ahooks_reset(int counts) {
   g.on = 0;
   rec_hooks_remove();
   rec_ptm_count(NULL);

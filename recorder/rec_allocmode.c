@@ -21,25 +21,19 @@ static struct {
 
 /* ---- regions ------------------------------------------------------------------------------ */
 
-static void
-region_begin(void)
-{
+static void region_begin(void) {
   g.state = ST_RECORDING;
   rec_ahooks_begin();
 }
 
 /* Stop the hooks; the live object blocks stay in the table. */
-static void
-region_halt(void)
-{
+static void region_halt(void) {
   if (g.state != ST_RECORDING) return;
   rec_ahooks_halt();
 }
 
 /* The live objects and their outgoing references, as a full recording ends. */
-static void
-snapshot(void)
-{
+static void snapshot(void) {
   /* Blocks freed while the hooks were out of the chain are still listed:
   ** the graph would read dead memory. The trace says what is missing. */
   if (rec_ahooks_unhooked())
@@ -52,9 +46,7 @@ snapshot(void)
   rec_ablock_fini();
 }
 
-static void
-teardown(void)
-{
+static void teardown(void) {
   rec_ahooks_reset(0);
   rec_dealloc_unwrap_all();
   rec_objects_fini();
@@ -65,15 +57,11 @@ teardown(void)
 
 /* ---- the API -------------------------------------------------------------------------------- */
 
-int
-rec_allocmode_on(void)
-{
+int rec_allocmode_on(void) {
   return g.state != ST_OFF;
 }
 
-int
-rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
-{
+int rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg) {
   if (errmsg) *errmsg = NULL;
   memset(&rec_g, 0, sizeof rec_g);
   rec_g.w = w;
@@ -97,18 +85,14 @@ rec_allocmode_start(trc_writer *w, const rec_options *opt, char **errmsg)
   return HR_OK;
 }
 
-void
-rec_allocmode_mark(const char *label)
-{
+void rec_allocmode_mark(const char *label) {
   if (g.state == ST_PAUSED && g.start_mark && strcmp(label, g.start_mark) == 0) region_begin();
   if (g.state != ST_RECORDING) return;
   rec_ahooks_settle();
   trc_writer_mark(rec_g.w, rec_g.step, label);
 }
 
-int
-rec_allocmode_region_start(void)
-{
+int rec_allocmode_region_start(void) {
   if (g.state == ST_DONE) {
     PyErr_SetString(PyExc_RuntimeError, "heapreel: the recorded region has already ended");
     return -1;
@@ -117,9 +101,7 @@ rec_allocmode_region_start(void)
   return 0;
 }
 
-int
-rec_allocmode_region_stop(void)
-{
+int rec_allocmode_region_stop(void) {
   if (g.state == ST_RECORDING) {
     region_halt();
     snapshot();
@@ -130,9 +112,7 @@ rec_allocmode_region_stop(void)
   return 0;
 }
 
-static void
-unhandled_exception(void)
-{
+static void unhandled_exception(void) {
   PyObject *v = PySys_GetObject("last_value");          /* borrowed */
   if (v == NULL || v == Py_None) return;
   PyObject *s = PyObject_Str(v);
@@ -144,9 +124,7 @@ unhandled_exception(void)
            o ? o->id : 0);
 }
 
-void
-rec_allocmode_end_of_main(void)
-{
+void rec_allocmode_end_of_main(void) {
   if (g.state == ST_RECORDING) {
     trc_writer_finishing(rec_g.w);
     region_halt();
@@ -157,15 +135,11 @@ rec_allocmode_end_of_main(void)
   rec_allocmode_stop();
 }
 
-int
-rec_allocmode_recording(void)
-{
+int rec_allocmode_recording(void) {
   return g.state == ST_RECORDING;
 }
 
-void
-rec_allocmode_fork_child(void)
-{
+void rec_allocmode_fork_child(void) {
   if (g.state == ST_OFF) return;
   if (g.state == ST_RECORDING) region_halt();   /* its events go to the inert writer */
   teardown();
@@ -176,9 +150,7 @@ rec_allocmode_fork_child(void)
   g.state = ST_OFF;
 }
 
-void
-rec_allocmode_writer_options(trc_writer_options *o)
-{
+void rec_allocmode_writer_options(trc_writer_options *o) {
   /* zlib's fastest level, as a full trace's: on the stdlib-heavy benchmark
   ** level 6 cost 15 ms of CPU more in the writer (135 against 120 ms, plain
   ** python 45 ms) for a file 5 % smaller; the append loop's trace is 98 kB,
@@ -193,9 +165,7 @@ rec_allocmode_writer_options(trc_writer_options *o)
   o->chunk_events = 16384;
 }
 
-void
-rec_allocmode_stop(void)
-{
+void rec_allocmode_stop(void) {
   if (g.state == ST_OFF) return;
   /* The region never began: the trace is empty, say so (the exit status stays the program's). */
   if (g.state == ST_PAUSED) {

@@ -49,15 +49,11 @@ static struct {
   uint64_t gen;            /* code objects died so far (mod 2^24) */
 } g;
 
-static int
-prefix_of(const char *s, const char *p)
-{
+static int prefix_of(const char *s, const char *p) {
   return p != NULL && p[0] && strncmp(s, p, strlen(p)) == 0;
 }
 
-int
-rec_astack_file_is_user(const char *f)
-{
+int rec_astack_file_is_user(const char *f) {
   if (g.all_frames) return 1;
   if (strncmp(f, "<frozen ", 8) == 0) return 0;
   if (strstr(f, "/site-packages/") || strstr(f, "/dist-packages/")) return 0;
@@ -68,9 +64,7 @@ rec_astack_file_is_user(const char *f)
 
 /* The program's own module runs in __main__'s globals: its frames are the
 ** user's wherever its file is (-m json.tool, -c's "<string>"). */
-static code_info *
-code_of(PyCodeObject *co, PyObject *globals)
-{
+static code_info *code_of(PyCodeObject *co, PyObject *globals) {
   code_info *c = &g.codes[((uintptr_t)co >> 4) & (CODE_CACHE - 1)];
   int in_main = (const void *)globals == rec_g.opt.main_globals;
   if (c->code == co && c->file == co->co_filename && c->name == co->co_qualname &&
@@ -94,9 +88,7 @@ code_of(PyCodeObject *co, PyObject *globals)
   return c;
 }
 
-static inline uint64_t
-mix(uint64_t h, uint64_t v)
-{
+static inline uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
   return h * 0xff51afd7ed558ccdull;
 }
@@ -107,10 +99,8 @@ mix(uint64_t h, uint64_t v)
 ** so what the import machinery, the compiler and the library modules it
 ** runs make under a user line (caches, the compiler's node types, a
 ** module's functions) can be told from the program's. */
-static uint64_t
-stack_build(_PyInterpreterFrame **fr, _Py_CODEUNIT **ip, code_info **ci, int n, code_info *imp,
-            PyCodeObject *impco)
-{
+static uint64_t stack_build(_PyInterpreterFrame **fr, _Py_CODEUNIT **ip, code_info **ci, int n,
+                            code_info *imp, PyCodeObject *impco) {
   uint64_t parent = 0;
   for (int i = n - 1; i >= -1; i--) {         /* outermost first */
     if (i < 0 && imp == NULL) break;
@@ -134,15 +124,11 @@ stack_build(_PyInterpreterFrame **fr, _Py_CODEUNIT **ip, code_info **ci, int n, 
 }
 
 /* Whether e holds a stack of the current generation. */
-static inline int
-raw_current(const raw_ent *e)
-{
+static inline int raw_current(const raw_ent *e) {
   return e->id != 0 && e->id >> GEN_SHIFT == g.gen;
 }
 
-static int
-raw_grow(void)
-{
+static int raw_grow(void) {
   size_t live = 0;
   for (size_t i = 0; i < g.capraw; i++) live += raw_current(&g.raw[i]);
   /* Rebuilt at most a quarter full: older generations' entries go. */
@@ -195,16 +181,12 @@ typedef struct memo {
 static memo memos[MEMO_WAYS];
 static memo *memo_last = &memos[0];
 
-static inline memo *
-memo_way(_PyInterpreterFrame *top)
-{
+static inline memo *memo_way(_PyInterpreterFrame *top) {
   uintptr_t k = (uintptr_t)top ^ ((uintptr_t)top->prev_instr >> 1);
   return &memos[(k ^ (k >> 7)) & (MEMO_WAYS - 1)];
 }
 
-static inline int
-memo_hit(const memo *m, _PyInterpreterFrame *f)
-{
+static inline int memo_hit(const memo *m, _PyInterpreterFrame *f) {
   const memo_frame *e = m->fr, *end = e + m->n;
   if (e == end) return 0;
   for (; e < end; e++, f = f->previous) {
@@ -216,10 +198,8 @@ memo_hit(const memo *m, _PyInterpreterFrame *f)
   return !m->to_end || f == NULL;
 }
 
-static uint64_t
-stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, _Py_CODEUNIT **ip, code_info **ci,
-             int n, code_info *imp, PyCodeObject *impco)
-{
+static uint64_t stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, _Py_CODEUNIT **ip,
+                             code_info **ci, int n, code_info *imp, PyCodeObject *impco) {
   if (g.capraw == 0 && raw_grow() != HR_OK) return 0;
   size_t mask = g.capraw - 1, j = (size_t)h1 & mask;
   for (; g.raw[j].id; j = (j + 1) & mask)
@@ -238,9 +218,7 @@ stack_intern(uint64_t h1, uint64_t h2, _PyInterpreterFrame **fr, _Py_CODEUNIT **
 
 /* The walk, out of line: its frame arrays would make every call, memo hits
 ** included, pay for a large stack frame. It fills memo m. */
-static __attribute__((noinline)) uint64_t
-stack_walk(_PyInterpreterFrame *top, memo *m)
-{
+static __attribute__((noinline)) uint64_t stack_walk(_PyInterpreterFrame *top, memo *m) {
   _PyInterpreterFrame *fr[REC_ASTACK_MAX_DEPTH];
   _Py_CODEUNIT *ip[REC_ASTACK_MAX_DEPTH];   /* the instruction each user frame is at */
   code_info *ci[REC_ASTACK_MAX_DEPTH];
@@ -299,9 +277,7 @@ stack_walk(_PyInterpreterFrame *top, memo *m)
 #ifdef REC_ASTACK_VERIFY
 /* A check build (-DREC_ASTACK_VERIFY): every memo answer is walked again
 ** and must be the walk's own. */
-static uint64_t
-memo_checked(memo *m, _PyInterpreterFrame *top)
-{
+static uint64_t memo_checked(memo *m, _PyInterpreterFrame *top) {
   static memo scratch;
   memo *last = memo_last;
   uint64_t id = stack_walk(top, &scratch);
@@ -317,9 +293,7 @@ memo_checked(memo *m, _PyInterpreterFrame *top)
 #define memo_checked(m, top) ((m)->id)
 #endif
 
-uint64_t
-rec_astack_of(PyThreadState *ts)
-{
+uint64_t rec_astack_of(PyThreadState *ts) {
   if (ts == NULL || ts->cframe == NULL) return 0;
   _PyInterpreterFrame *top = ts->cframe->current_frame;
   memo *m = memo_last;
@@ -333,22 +307,16 @@ rec_astack_of(PyThreadState *ts)
   return stack_walk(top, m);
 }
 
-uint64_t
-rec_astack_now(void)
-{
+uint64_t rec_astack_now(void) {
   return rec_astack_of(_PyThreadState_GET());
 }
 
-void
-rec_astack_code_gone(void)
-{
+void rec_astack_code_gone(void) {
   for (int i = 0; i < MEMO_WAYS; i++) memos[i].n = 0;
   g.gen = (g.gen + 1) & ((1u << 24) - 1);
 }
 
-int
-rec_astack_init(trc_writer *w, int depth, int all_frames)
-{
+int rec_astack_init(trc_writer *w, int depth, int all_frames) {
   rec_astack_fini();
   g.w = w;
   g.depth = depth < 1 ? 1 : depth > REC_ASTACK_MAX_DEPTH ? REC_ASTACK_MAX_DEPTH : depth;
@@ -364,9 +332,7 @@ rec_astack_init(trc_writer *w, int depth, int all_frames)
   return HR_OK;
 }
 
-void
-rec_astack_fini(void)
-{
+void rec_astack_fini(void) {
   hr_free(g.codes);
   hr_free(g.raw);
   hr_free(g.stdlib[0]);

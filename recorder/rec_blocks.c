@@ -36,9 +36,7 @@ _Thread_local int rec_alloc_quiet;
 ** block the byte counts leave out (tracing_cost). */
 #define UNCOUNTED REC_AB_TYPE
 
-static void
-blk_add(void *p, size_t n, uint64_t uncounted)
-{
+static void blk_add(void *p, size_t n, uint64_t uncounted) {
   rec_hooks_lock();
   uint64_t *slot = rec_ablock_add((uintptr_t)p, n);
   if (slot != NULL && uncounted) *slot |= UNCOUNTED;
@@ -59,9 +57,7 @@ blk_add(void *p, size_t n, uint64_t uncounted)
 ** recorder never has them, nor does an alloc-mode recording, which traces
 ** nothing: the byte counts leave them out. The frame object stays a block
 ** born while recording, for the objects it is one of. */
-static int
-tracing_cost(int dom, size_t n)
-{
+static int tracing_cost(int dom, size_t n) {
   PyThreadState *ts = _PyThreadState_GET();
   if (ts == NULL || ts->c_tracefunc == NULL || ts->cframe == NULL) return 0;
   _PyInterpreterFrame *f = ts->cframe->current_frame;
@@ -76,16 +72,12 @@ tracing_cost(int dom, size_t n)
                   (size_t)(co->co_nlocalsplus + co->co_stacksize) * sizeof(PyObject *);
 }
 
-static void
-full_got(int dom, void *p, size_t n)
-{
+static void full_got(int dom, void *p, size_t n) {
   if (!rec_alloc_quiet) blk_add(p, n, dom != PYMEM_DOMAIN_RAW && tracing_cost(dom, n));
 }
 
 /* The block's word (0: not followed), with the byte count lowered. */
-static uint64_t
-full_lost(int dom, void *p, size_t *n)
-{
+static uint64_t full_lost(int dom, void *p, size_t *n) {
   rec_hooks_lock();
   uint64_t w = rec_ablock_del((uintptr_t)p, n);
   if (w && !(w & UNCOUNTED)) rec_alloc_cur -= *n;
@@ -93,25 +85,19 @@ full_lost(int dom, void *p, size_t *n)
   return w;
 }
 
-static void
-full_moved(int dom, void *old, uint64_t had, size_t old_n, void *p, size_t n)
-{
+static void full_moved(int dom, void *old, uint64_t had, size_t old_n, void *p, size_t n) {
   /* A block of the program's stays the program's, even grown by the recorder. */
   if (had || !rec_alloc_quiet) blk_add(p, n, had & UNCOUNTED);
 }
 
-static void
-full_kept(int dom, void *old, uint64_t had, size_t old_n)
-{
+static void full_kept(int dom, void *old, uint64_t had, size_t old_n) {
   blk_add(old, old_n, had & UNCOUNTED);
 }
 
 static const rec_hook_ops k_full_ops = {NULL, full_got, full_lost, NULL, full_moved, full_kept};
 REC_HOOKS_DEFINE(k_full_hooks, k_full_ops);
 
-int
-rec_alloc_prepare(void)
-{
+int rec_alloc_prepare(void) {
   if (rec_ablock_init() != HR_OK) return HR_ENOMEM;
   /* A region counts the blocks handed out since it began (the table is new). */
   rec_alloc_cur = rec_alloc_peak = 0;
@@ -121,26 +107,20 @@ rec_alloc_prepare(void)
 }
 
 /* Bytes an extension reported (rec_ptm.c), counted as tracemalloc counts them. */
-static void
-full_ext_bytes(int64_t delta)
-{
+static void full_ext_bytes(int64_t delta) {
   rec_hooks_lock();
   rec_alloc_cur += (size_t)delta;
   if (rec_alloc_cur > rec_alloc_peak) rec_alloc_peak = rec_alloc_cur;
   rec_hooks_unlock();
 }
 
-int
-rec_alloc_start(void)
-{
+int rec_alloc_start(void) {
   int rc = rec_hooks_install(&k_full_hooks);
   rec_ptm_count(full_ext_bytes);
   return rc;
 }
 
-void
-rec_alloc_stop(void)
-{
+void rec_alloc_stop(void) {
   if (rec_hooks_installed() && !rec_hooks_alive() && rec_g.w != NULL)
     trc_writer_meta(rec_g.w, "trace_gap",
                     "the allocator hooks were taken out of the chain while recording (the "
@@ -156,9 +136,7 @@ rec_alloc_stop(void)
   }
 }
 
-int
-rec_alloc_born(PyObject *op)
-{
+int rec_alloc_born(PyObject *op) {
   PyTypeObject *tp = Py_TYPE(op);
   uintptr_t block = (uintptr_t)op - _PyType_PreHeaderSize(tp);
   if (!g_table) return 0;          /* an alloc-mode recording: the table is not ours */
@@ -174,9 +152,7 @@ rec_alloc_born(PyObject *op)
 }
 
 /* rec_alloc_emit_mem past its unlocked peek (rec_internal.h). */
-void
-rec_alloc_emit_mem_now(int force)
-{
+void rec_alloc_emit_mem_now(int force) {
   rec_hooks_lock();
   size_t peak = rec_alloc_peak, cur = rec_alloc_cur;
   if (cur == rec_alloc_last_cur && (force ? peak == cur : peak - cur < REC_MEM_SLACK)) {

@@ -53,9 +53,7 @@ static int g_patched;                  /* PyEval_SetTrace leads to chain_c_settr
 
 /* Install func and obj in ts's trace slot as _PyEval_SetTrace does, without
 ** its audit event: the program did not ask for this. */
-void
-rec_chain_set_slot(PyThreadState *ts, Py_tracefunc func, PyObject *obj)
-{
+void rec_chain_set_slot(PyThreadState *ts, Py_tracefunc func, PyObject *obj) {
   if (g_cfuncs.n != 0) rec_map_del(&g_cfuncs, (uintptr_t)ts, NULL);
   rec_chain_ncfuncs = g_cfuncs.n;
   PyObject *old = ts->c_traceobj;
@@ -77,9 +75,7 @@ rec_chain_set_slot(PyThreadState *ts, Py_tracefunc func, PyObject *obj)
 ** an exception set when refused. */
 static int g_installing;               /* a trace function is being installed; GIL */
 
-static int
-set_program(PyThreadState *ts, Py_tracefunc cfunc, PyObject *obj)
-{
+static int set_program(PyThreadState *ts, Py_tracefunc cfunc, PyObject *obj) {
   if (g_installing) {
     PyErr_SetString(PyExc_RuntimeError,
                     "Cannot install a trace function while another trace function is being installed");
@@ -110,33 +106,24 @@ set_program(PyThreadState *ts, Py_tracefunc cfunc, PyObject *obj)
 }
 
 /* Whether the recorder wants every instruction of f. */
-static int
-recorder_opcodes(PyFrameObject *f)
-{
+static int recorder_opcodes(PyFrameObject *f) {
   return g_recorder != NULL && rec_g.active && rec_g.detail_full && rec_frame_find(f) != NULL;
 }
 
-int
-rec_chain_program_opcodes(PyFrameObject *f)
-{
+int rec_chain_program_opcodes(PyFrameObject *f) {
   return g_opcodes.n != 0 && rec_map_get(&g_opcodes, (uintptr_t)f) != NULL;
 }
 
-void
-rec_chain_frame_new(PyFrameObject *f)
-{
+void rec_chain_frame_new(PyFrameObject *f) {
   if (g_opcodes.n != 0) rec_map_del(&g_opcodes, (uintptr_t)f, NULL);
 }
 
-int
-rec_chain_has_cfunc(PyThreadState *ts)
-{
+int rec_chain_has_cfunc(PyThreadState *ts) {
   return g_cfuncs.n != 0 && rec_map_get(&g_cfuncs, (uintptr_t)ts) != NULL;
 }
 
-int
-rec_chain_call(PyThreadState *ts, PyObject *self, PyFrameObject *frame, int what, PyObject *arg)
-{
+int rec_chain_call(PyThreadState *ts, PyObject *self, PyFrameObject *frame, int what,
+                   PyObject *arg) {
   /* A C extension's function (PyEval_SetTrace) takes the event as is. */
   uintptr_t *cf = g_cfuncs.n != 0 ? rec_map_get(&g_cfuncs, (uintptr_t)ts) : NULL;
   if (cf != NULL) return ((Py_tracefunc)*cf)(self, frame, what, arg);
@@ -170,9 +157,7 @@ rec_chain_call(PyThreadState *ts, PyObject *self, PyFrameObject *frame, int what
 }
 
 /* sys.settrace(function) while the recorder's function holds the slot. */
-static PyObject *
-chain_settrace(PyObject *self, PyObject *func)
-{
+static PyObject *chain_settrace(PyObject *self, PyObject *func) {
   PyThreadState *ts = PyThreadState_Get();
   if (ts->c_tracefunc != g_recorder || g_recorder == NULL || !rec_g.active) {
     if (g_recorder != NULL) rec_tracer_slot_lost(ts);
@@ -189,9 +174,7 @@ chain_settrace(PyObject *self, PyObject *func)
 ** slot its function is kept beside the recorder's and gets every event as
 ** it would have (rec_chain_call); its object is what sys.gettrace()
 ** returns. Otherwise, or without a recorder, 3.11's own body. */
-static void
-chain_c_settrace(Py_tracefunc func, PyObject *arg)
-{
+static void chain_c_settrace(Py_tracefunc func, PyObject *arg) {
   PyThreadState *ts = PyThreadState_Get();
   /* Not recording (also a forked child that stopped): the slot is anyone's. */
   if (g_recorder == NULL || !rec_g.active || ts->c_tracefunc != g_recorder || func == g_recorder) {
@@ -210,9 +193,7 @@ chain_c_settrace(Py_tracefunc func, PyObject *arg)
 ** so this is the one place that sees them all. x86-64 only; elsewhere (or
 ** when the page cannot be made writable) an extension's tracer takes the
 ** slot and the trace marks the gap (rec_tracer_slot_lost). */
-static void
-patch_c_settrace(void)
-{
+static void patch_c_settrace(void) {
 #if defined(__x86_64__)
   if (g_patched) return;
   uint8_t *at = (uint8_t *)(void *)&PyEval_SetTrace;
@@ -235,15 +216,11 @@ patch_c_settrace(void)
 
 /* ---- frame.f_trace_opcodes as the program sees it ------------------------------ */
 
-static PyObject *
-opcodes_get(PyObject *f, void *unused)
-{
+static PyObject *opcodes_get(PyObject *f, void *unused) {
   return PyBool_FromLong(rec_chain_program_opcodes((PyFrameObject *)f));
 }
 
-static int
-opcodes_set(PyObject *f, PyObject *v, void *unused)
-{
+static int opcodes_set(PyObject *f, PyObject *v, void *unused) {
   /* The messages of a T_BOOL member (Python/structmember.c). */
   if (v == NULL) {
     PyErr_SetString(PyExc_TypeError, "can't delete numeric/char attribute");
@@ -269,9 +246,7 @@ opcodes_set(PyObject *f, PyObject *v, void *unused)
 
 static PyGetSetDef g_opcodes_def = {"f_trace_opcodes", opcodes_get, opcodes_set, NULL, NULL};
 
-static int
-descriptor_install(void)
-{
+static int descriptor_install(void) {
   PyObject *dict = PyFrame_Type.tp_dict;
   PyObject *m = dict ? PyDict_GetItemString(dict, "f_trace_opcodes") : NULL;  /* borrowed */
   if (m == NULL || Py_TYPE(m) != &PyMemberDescr_Type) return HR_EPYTHON;
@@ -291,9 +266,7 @@ descriptor_install(void)
 
 /* ---- start and stop ------------------------------------------------------------- */
 
-int
-rec_chain_start(Py_tracefunc recorder)
-{
+int rec_chain_start(Py_tracefunc recorder) {
   static const char *const names[8] = {"call", "exception", "line", "return",
                                        "c_call", "c_exception", "c_return", "opcode"};
   for (int i = 0; i < 8; i++)
@@ -327,9 +300,7 @@ rec_chain_start(Py_tracefunc recorder)
   return HR_OK;
 }
 
-void
-rec_chain_release(PyThreadState *ts)
-{
+void rec_chain_release(PyThreadState *ts) {
   if (g_recorder == NULL || ts->c_tracefunc != g_recorder) return;
   uintptr_t *cf = g_cfuncs.n != 0 ? rec_map_get(&g_cfuncs, (uintptr_t)ts) : NULL;
   Py_tracefunc func = cf != NULL ? (Py_tracefunc)*cf : ts->c_traceobj != NULL ? g_trampoline : NULL;
@@ -339,9 +310,7 @@ rec_chain_release(PyThreadState *ts)
   Py_XDECREF(obj);
 }
 
-void
-rec_chain_take(PyThreadState *ts, Py_tracefunc recorder)
-{
+void rec_chain_take(PyThreadState *ts, Py_tracefunc recorder) {
   Py_tracefunc was = ts->c_tracefunc;
   if (was == recorder) return;
   /* A Python function set with sys.settrace stays c_traceobj; a C
@@ -355,16 +324,12 @@ rec_chain_take(PyThreadState *ts, Py_tracefunc recorder)
     rec_chain_ncfuncs = g_cfuncs.n;
 }
 
-void
-rec_chain_adopt_opcodes(PyFrameObject *f)
-{
+void rec_chain_adopt_opcodes(PyFrameObject *f) {
   if (f->f_trace_opcodes && !rec_chain_program_opcodes(f) && rec_map_put(&g_opcodes, (uintptr_t)f, 1) != HR_OK)
     PyErr_Clear();
 }
 
-void
-rec_chain_stop(void)
-{
+void rec_chain_stop(void) {
   if (g_settrace_def != NULL) g_settrace_def->ml_meth = g_settrace_orig;
   g_settrace_def = NULL;
   /* The descriptor and the program's flags stay: frames the program flagged

@@ -92,15 +92,11 @@ static _Thread_local struct {
   int draining;
 } t_death;
 
-static inline size_t
-cache_slot(PyTypeObject *tp)
-{
+static inline size_t cache_slot(PyTypeObject *tp) {
   return ((uintptr_t)tp >> 4) % REC_DEATH_CACHE;
 }
 
-static destructor
-orig_find(PyTypeObject *start, PyTypeObject **wrapped)
-{
+static destructor orig_find(PyTypeObject *start, PyTypeObject **wrapped) {
   struct death_cache *c = &g_cache[cache_slot(start)];
   if (c->start == start && c->name == start->tp_name) {
     *wrapped = c->wrapped;
@@ -120,9 +116,7 @@ orig_find(PyTypeObject *start, PyTypeObject **wrapped)
 }
 
 /* A type object is being deallocated: forget what is known of its address. */
-static void
-type_dying(PyTypeObject *tp)
-{
+static void type_dying(PyTypeObject *tp) {
   struct death_cache *c = &g_cache[cache_slot(tp)];
   if (c->start == tp) c->start = NULL;
   if (!rec_map_del(&g_orig, (uintptr_t)tp, NULL)) return;
@@ -136,9 +130,7 @@ type_dying(PyTypeObject *tp)
     if (g_cache[i].wrapped == tp) g_cache[i].start = NULL;
 }
 
-static void
-run(PyObject *op, PyTypeObject *tp, destructor orig)
-{
+static void run(PyObject *op, PyTypeObject *tp, destructor orig) {
   if (t_death.runs == NULL) {
     t_death.runs = t_death.fixed;
     t_death.capruns = REC_DEATH_RUNS;
@@ -161,9 +153,7 @@ run(PyObject *op, PyTypeObject *tp, destructor orig)
   if (g_ops != NULL && g_ops->freed != NULL) g_ops->freed(tp, tuple_size);
 }
 
-static void
-set_aside(PyObject *op, PyTypeObject *tp, destructor orig)
-{
+static void set_aside(PyObject *op, PyTypeObject *tp, destructor orig) {
   if (t_death.nlater == t_death.caplater) {
     death_later *l = hr_grow(t_death.later, &t_death.caplater, t_death.nlater + 1, sizeof *l, 64);
     if (l == NULL) {
@@ -186,9 +176,7 @@ set_aside(PyObject *op, PyTypeObject *tp, destructor orig)
   t_death.later[t_death.nlater++] = (death_later){op, tp, orig, tracked, held};
 }
 
-static void
-drain(void)
-{
+static void drain(void) {
   t_death.draining = 1;
   while (t_death.nlater > 0) {
     death_later l = t_death.later[--t_death.nlater];
@@ -204,9 +192,7 @@ drain(void)
   t_death.caplater = 0;
 }
 
-static void
-rec_dealloc(PyObject *op)
-{
+static void rec_dealloc(PyObject *op) {
   PyTypeObject *start = Py_TYPE(op);
   int nested = t_death.nruns > 0 && t_death.runs[t_death.nruns - 1].op == op;
   if (nested) start = t_death.runs[t_death.nruns - 1].tp->tp_base;
@@ -236,9 +222,7 @@ rec_dealloc(PyObject *op)
   }
 }
 
-int
-rec_dealloc_wrap(PyTypeObject *tp)
-{
+int rec_dealloc_wrap(PyTypeObject *tp) {
   /* Python classes share subtype_dealloc, which calls the nearest base with
   ** another tp_dealloc: wrap that base, never subtype_dealloc itself. */
   while (tp != NULL && tp->tp_dealloc == g_subtype_dealloc) tp = tp->tp_base;
@@ -254,9 +238,7 @@ rec_dealloc_wrap(PyTypeObject *tp)
   return HR_OK;
 }
 
-void
-rec_dealloc_unwrap_all(void)
-{
+void rec_dealloc_unwrap_all(void) {
   size_t keep = 0;
   for (size_t i = 0; i < g_nwrapped; i++) {
     PyTypeObject *tp = g_wrapped[i];
@@ -272,15 +254,11 @@ rec_dealloc_unwrap_all(void)
   ** other threads still find their originals there. */
 }
 
-void
-rec_death_set(const rec_death_ops *ops)
-{
+void rec_death_set(const rec_death_ops *ops) {
   g_ops = ops;
 }
 
-int
-rec_death_init(void)
-{
+int rec_death_init(void) {
   if (g_subtype_dealloc == NULL) {
     /* Any class made by a class statement tells subtype_dealloc's address:
     ** the import system's ModuleSpec is there before any program runs, and

@@ -36,25 +36,19 @@ static struct {
 ** first (prepare may wait for a writer thread to leave SQLite, and other
 ** threads may meanwhile still allocate), the allocator hooks' spinlock
 ** last (held for no more than the fork itself). */
-static void
-fork_prepare(void)
-{
+static void fork_prepare(void) {
   trc_writer_fork_prepare();
   rec_hooks_lock();
 }
 
-static void
-fork_parent(void)
-{
+static void fork_parent(void) {
   rec_hooks_unlock();
   trc_writer_fork_parent();
 }
 
 /* One thread, inside fork(): nothing here may wait or call into Python.
 ** The hooks' lock was taken by this very thread in prepare. */
-static void
-fork_child(void)
-{
+static void fork_child(void) {
   rec_hooks_unlock();
   trc_writer_fork_child();
   g.child = 1;
@@ -65,9 +59,7 @@ fork_child(void)
 
 /* "<dir>/<stem>.<pid>.heapreel" beside trace ("<dir>/<stem>.heapreel",
 ** or any other name, which keeps all of it as the stem). Owned. */
-static char *
-child_path(const char *trace, pid_t pid)
-{
+static char *child_path(const char *trace, pid_t pid) {
   static const char ext[] = ".heapreel";
   size_t n = strlen(trace), e = sizeof ext - 1;
   size_t b = n;
@@ -76,18 +68,14 @@ child_path(const char *trace, pid_t pid)
   return hr_sprintf("%.*s.%ld%s", (int)n, trace, (long)pid, ext);
 }
 
-static void
-note(const char *what, const char *path, const char *why)
-{
+static void note(const char *what, const char *path, const char *why) {
   fprintf(stderr, "heapreel: cannot %s '%s': %s\n", what, path ? path : "", why ? why : "unknown error");
 }
 
 /* The child's own trace, an alloc recording from now on. Returns the
 ** writer or NULL (a message printed: the child runs on unrecorded). */
-static trc_writer *
-follow_open(const rec_options *popt, uint64_t fork_step, uint64_t fork_event, pid_t ppid,
-            char **path_out)
-{
+static trc_writer *follow_open(const rec_options *popt, uint64_t fork_step, uint64_t fork_event,
+                               pid_t ppid, char **path_out) {
   pid_t me = getpid();
   char *path = child_path(g.trace, me);
   trc_writer_options wopt = {0};
@@ -148,9 +136,8 @@ follow_open(const rec_options *popt, uint64_t fork_step, uint64_t fork_event, pi
 ** function (in this process only): the program sees the same object. */
 static _PyCFunctionFastWithKeywords g_exit_orig;   /* set at install; GIL */
 
-static PyObject *
-exit_hook(PyObject *mod, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
-{
+static PyObject *exit_hook(PyObject *mod, PyObject *const *args, Py_ssize_t nargs,
+                           PyObject *kwnames) {
   if (nargs == 1 && kwnames == NULL && PyLong_Check(args[0]) && g.w && g.pid == getpid() &&
       g.host && g.host->child_exit) {
     int overflow = 0;
@@ -164,9 +151,7 @@ exit_hook(PyObject *mod, PyObject *const *args, Py_ssize_t nargs, PyObject *kwna
   return g_exit_orig(mod, args, nargs, kwnames);
 }
 
-static void
-hook_exit(void)
-{
+static void hook_exit(void) {
   PyObject *posix = PyImport_ImportModule("posix");
   PyObject *fn = posix ? PyObject_GetAttrString(posix, "_exit") : NULL;
   if (fn && PyCFunction_Check(fn) && !g_exit_orig) {
@@ -183,9 +168,7 @@ hook_exit(void)
 
 /* CPython's after_in_child: the interpreter is whole again (one thread, the
 ** GIL re-made and held), before the child runs any more of the program. */
-static PyObject *
-after_fork_child(PyObject *self, PyObject *unused)
-{
+static PyObject *after_fork_child(PyObject *self, PyObject *unused) {
   if (!g.child) Py_RETURN_NONE;
   g.child = 0;
   pid_t ppid = g.pid;
@@ -229,9 +212,7 @@ static PyMethodDef g_after_def = {"_heapreel_after_fork_child", after_fork_child
 /* posix.register_at_fork(after_in_child=...): posix is built in and always
 ** imported, and the interpreter's list of callbacks is not readable from
 ** Python, so the program's world does not change. */
-static int
-register_after_fork(void)
-{
+static int register_after_fork(void) {
   PyObject *posix = PyImport_ImportModule("posix");
   PyObject *reg = posix ? PyObject_GetAttrString(posix, "register_at_fork") : NULL;
   PyObject *fn = reg ? PyCFunction_New(&g_after_def, NULL) : NULL;
@@ -251,10 +232,8 @@ register_after_fork(void)
 
 /* ---- the API ---------------------------------------------------------------------------------- */
 
-int
-rec_fork_start(const rec_fork_host *host, trc_writer *w, const char *path, int follow,
-               char **errmsg)
-{
+int rec_fork_start(const rec_fork_host *host, trc_writer *w, const char *path, int follow,
+                   char **errmsg) {
   static int atfork;
   if (errmsg) *errmsg = NULL;
   char cwd[PATH_MAX];
@@ -288,8 +267,6 @@ rec_fork_start(const rec_fork_host *host, trc_writer *w, const char *path, int f
   return HR_OK;
 }
 
-int
-rec_fork_foreign(void)
-{
+int rec_fork_foreign(void) {
   return g.pid != 0 && getpid() != g.pid;
 }

@@ -38,9 +38,7 @@ static char *g_stdlib[2];    /* path prefixes of the standard library (owned) */
 ** program ran even where the file no longer exists. Files that cannot be read
 ** (`<string>`, `<stdin>`, removed since) are simply left out, except -c's
 ** code, the `<string>` run in __main__'s globals, whose text is known. */
-static void
-source_store(const char *file, uint64_t sid, int in_main)
-{
+static void source_store(const char *file, uint64_t sid, int in_main) {
   if (rec_map_get(&g_sources, sid) || rec_map_put(&g_sources, sid, 1) != HR_OK) return;
   if (in_main && rec_g.opt.command != NULL && strcmp(file, "<string>") == 0) {
     trc_writer_source(rec_g.w, sid, rec_g.opt.command, strlen(rec_g.opt.command));
@@ -62,15 +60,11 @@ source_store(const char *file, uint64_t sid, int in_main)
   hr_free(text);
 }
 
-static int
-prefix_of(const char *s, const char *p)
-{
+static int prefix_of(const char *s, const char *p) {
   return p != NULL && p[0] && strncmp(s, p, strlen(p)) == 0;
 }
 
-static int
-file_is_user(const char *f)
-{
+static int file_is_user(const char *f) {
   if (rec_g.opt.all_frames) return 1;
   /* <frozen ...>, and <string> of code the standard library compiles and
   ** execs (namedtuple, dataclasses): no file of the program's. */
@@ -85,9 +79,7 @@ file_is_user(const char *f)
 ** the code is known already. The program's own module runs in __main__'s
 ** globals: its frames are recorded wherever its file is (a script in the
 ** standard library, -m json.tool, -m pytest's __main__, -c's "<string>"). */
-static rec_code *
-code_get(PyCodeObject *co, PyObject *globals)
-{
+static rec_code *code_get(PyCodeObject *co, PyObject *globals) {
   uintptr_t *v = rec_map_get(&g_codes, (uintptr_t)co);
   if (v) return (rec_code *)*v;
   rec_code *cc = hr_calloc(1, sizeof *cc);
@@ -132,32 +124,24 @@ code_get(PyCodeObject *co, PyObject *globals)
   return cc;
 }
 
-static void
-code_free(rec_code *cc)
-{
+static void code_free(rec_code *cc) {
   hr_free(cc->names);
   hr_free(cc->kinds);
   hr_free(cc->locs);
   hr_free(cc);
 }
 
-void
-rec_code_forget(PyObject *code)
-{
+void rec_code_forget(PyObject *code) {
   uintptr_t v;
   if (rec_map_del(&g_codes, (uintptr_t)code, &v)) code_free((rec_code *)v);
 }
 
-int
-rec_code_is_user(PyCodeObject *co, PyObject *globals)
-{
+int rec_code_is_user(PyCodeObject *co, PyObject *globals) {
   rec_code *cc = code_get(co, globals);
   return cc != NULL && cc->user;
 }
 
-int
-rec_frames_user_call(PyObject *callable)
-{
+int rec_frames_user_call(PyObject *callable) {
   if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
   if (PyFunction_Check(callable))
     return rec_code_is_user((PyCodeObject *)PyFunction_GET_CODE(callable),
@@ -176,9 +160,7 @@ rec_frames_user_call(PyObject *callable)
   return 0;
 }
 
-static uint64_t
-code_loc(rec_frame *fr, int line)
-{
+static uint64_t code_loc(rec_frame *fr, int line) {
   rec_code *cc = fr->cc;
   int i = line - cc->code->co_firstlineno;
   if (i < 0 || i >= 1 << 20)
@@ -198,9 +180,7 @@ code_loc(rec_frame *fr, int line)
   return cc->locs[i];
 }
 
-uint64_t
-rec_frame_loc_new(rec_frame *fr, int line)
-{
+uint64_t rec_frame_loc_new(rec_frame *fr, int line) {
   fr->last_loc = code_loc(fr, line);
   fr->last_line = line;
   return fr->last_loc;
@@ -208,9 +188,7 @@ rec_frame_loc_new(rec_frame *fr, int line)
 
 /* ---- frames ------------------------------------------------------------------- */
 
-static rec_obj *
-globals_get(PyObject *dict, uint64_t holder)
-{
+static rec_obj *globals_get(PyObject *dict, uint64_t holder) {
   uintptr_t *v = rec_map_get(&g_globals, (uintptr_t)dict);
   if (v) return (rec_obj *)*v;
   rec_obj *g = hr_calloc(1, sizeof *g);
@@ -232,9 +210,7 @@ globals_get(PyObject *dict, uint64_t holder)
   return g;
 }
 
-static void
-globals_free(rec_obj *g)
-{
+static void globals_free(rec_obj *g) {
   rec_shadow *sh = g->sh;
   hr_free(sh->pairs);
   rec_map_reset(&sh->index);
@@ -242,9 +218,7 @@ globals_free(rec_obj *g)
   hr_free(g);
 }
 
-void
-rec_frames_globals_died(PyObject *dict)
-{
+void rec_frames_globals_died(PyObject *dict) {
   uintptr_t v;
   if (!rec_map_del(&g_globals, (uintptr_t)dict, &v)) return;
   rec_obj *g = (rec_obj *)v;
@@ -258,18 +232,14 @@ rec_frames_globals_died(PyObject *dict)
   globals_free(g);
 }
 
-rec_frame *
-rec_frame_find(PyFrameObject *f)
-{
+rec_frame *rec_frame_find(PyFrameObject *f) {
   uintptr_t *v = rec_map_get(&g_frames, (uintptr_t)f);
   return v ? (rec_frame *)*v : NULL;
 }
 
 /* A class body's namespace (f_locals that is not the globals) as the
 ** frame's local slots. The dict lives as long as the frame: no reference. */
-static rec_obj *
-names_new(PyObject *dict, uint64_t holder)
-{
+static rec_obj *names_new(PyObject *dict, uint64_t holder) {
   rec_obj *n = hr_calloc(1, sizeof *n);
   rec_shadow *sh = hr_calloc(1, sizeof *sh);
   if (n == NULL || sh == NULL) {
@@ -287,9 +257,7 @@ names_new(PyObject *dict, uint64_t holder)
 }
 
 /* Drop the namespace shadow; unbind its slots when the frame returns. */
-static void
-names_free(rec_obj *n, int unbind)
-{
+static void names_free(rec_obj *n, int unbind) {
   if (n == NULL) return;
   rec_shadow *sh = n->sh;
   for (size_t i = 0; unbind && i < sh->np; i++) {
@@ -308,9 +276,7 @@ names_free(rec_obj *n, int unbind)
 #define REC_POOL_SLOTS 8
 static rec_frame *g_frame_pool;    /* chained through parent; GIL */
 
-static rec_frame *
-frame_new(int n)
-{
+static rec_frame *frame_new(int n) {
   size_t slots = (size_t)(n < REC_POOL_SLOTS ? REC_POOL_SLOTS : n) + 1;
   rec_frame *fr = NULL;
   if (n < REC_POOL_SLOTS && g_frame_pool != NULL) {
@@ -325,9 +291,7 @@ frame_new(int n)
   return fr;
 }
 
-static void
-frame_free(rec_frame *fr)
-{
+static void frame_free(rec_frame *fr) {
   if (fr == NULL) return;
   names_free(fr->names, 0);
   if (fr->n < REC_POOL_SLOTS) {
@@ -338,9 +302,7 @@ frame_free(rec_frame *fr)
   }
 }
 
-rec_frame *
-rec_frame_enter(rec_thread *th, PyFrameObject *f)
-{
+rec_frame *rec_frame_enter(rec_thread *th, PyFrameObject *f) {
   _PyInterpreterFrame *iframe = f->f_frame;
   PyCodeObject *co = iframe->f_code;
   rec_code *cc = code_get(co, iframe->f_globals);
@@ -382,9 +344,7 @@ rec_frame_enter(rec_thread *th, PyFrameObject *f)
 }
 
 /* The object a fast slot shows the program (a cell's contents). */
-static inline PyObject *
-slot_value(rec_frame *fr, PyObject **lp, int i, PyObject **cell)
-{
+static inline PyObject *slot_value(rec_frame *fr, PyObject **lp, int i, PyObject **cell) {
   PyObject *v = lp[i];
   *cell = NULL;
   if ((fr->cc->kinds[i] & (CO_FAST_CELL | CO_FAST_FREE)) && v != NULL && PyCell_Check(v)) {
@@ -394,9 +354,7 @@ slot_value(rec_frame *fr, PyObject **lp, int i, PyObject **cell)
   return v;
 }
 
-static void
-slots_diff(rec_frame *fr)
-{
+static void slots_diff(rec_frame *fr) {
   _PyInterpreterFrame *iframe = fr->fo->f_frame;
   PyObject **lp = iframe->localsplus;
   int quick = fr->epoch == rec_g.frees;
@@ -444,9 +402,7 @@ slots_diff(rec_frame *fr)
   fr->epoch = rec_g.frees;
 }
 
-void
-rec_frame_diff(rec_frame *fr, int op, int oparg)
-{
+void rec_frame_diff(rec_frame *fr, int op, int oparg) {
   if (fr->n) slots_diff(fr);
   rec_obj *nm = fr->names;
   if (nm != NULL && ((PyDictObject *)nm->op)->ma_version_tag != nm->sh->version) {
@@ -467,9 +423,7 @@ rec_frame_diff(rec_frame *fr, int op, int oparg)
   rec_obj_diff(g, key ? REC_DIFF_KEY : REC_DIFF_FULL, key);
 }
 
-void
-rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended)
-{
+void rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended) {
   rec_thread *th = fr->th;
   if (th && th->cur == fr) th->cur = fr->parent;
   if (suspended) {
@@ -508,9 +462,7 @@ rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended)
   frame_free(fr);
 }
 
-void
-rec_frame_forget(PyObject *f)
-{
+void rec_frame_forget(PyObject *f) {
   uintptr_t v;
   if (!rec_map_del(&g_frames, (uintptr_t)f, &v)) return;
   rec_frame *fr = (rec_frame *)v;
@@ -520,9 +472,7 @@ rec_frame_forget(PyObject *f)
   frame_free(fr);
 }
 
-void
-rec_frames_end(void)
-{
+void rec_frames_end(void) {
   /* Every live frame's slots, bound as they are now. */
   for (size_t i = 0; i < g_frames.cap; i++) {
     if (g_frames.ent[i].key == 0) continue;
@@ -539,9 +489,7 @@ rec_frames_end(void)
   }
 }
 
-void
-rec_frames_pause(void)
-{
+void rec_frames_pause(void) {
   for (size_t i = 0; i < g_frames.cap; i++) {
     if (g_frames.ent[i].key == 0) continue;
     rec_frame *fr = (rec_frame *)g_frames.ent[i].val;
@@ -551,9 +499,7 @@ rec_frames_pause(void)
   }
 }
 
-void
-rec_frames_reap(void)
-{
+void rec_frames_reap(void) {
   /* A frame that ran to its end unseen and whose object lives on (a
   ** traceback holds it) had its data copied into the object: it returned. */
   for (size_t i = 0; i < g_frames.cap; i++) {
@@ -570,9 +516,7 @@ rec_frames_reap(void)
   }
 }
 
-rec_frame *
-rec_frame_rejoin(rec_thread *th, PyFrameObject *f)
-{
+rec_frame *rec_frame_rejoin(rec_thread *th, PyFrameObject *f) {
   rec_frame *fr = rec_frame_find(f);
   if (fr == NULL || fr->cc->code != f->f_frame->f_code) return rec_frame_enter(th, f);
   fr->parent = th->cur;
@@ -584,9 +528,7 @@ rec_frame_rejoin(rec_thread *th, PyFrameObject *f)
   return fr;
 }
 
-int
-rec_frames_init(void)
-{
+int rec_frames_init(void) {
   PyObject *bp = PySys_GetObject("base_prefix"), *p = PySys_GetObject("prefix");
   const char *b = bp && PyUnicode_Check(bp) ? PyUnicode_AsUTF8(bp) : NULL;
   const char *q = p && PyUnicode_Check(p) ? PyUnicode_AsUTF8(p) : NULL;
@@ -596,9 +538,7 @@ rec_frames_init(void)
   return HR_OK;
 }
 
-void
-rec_frames_fini(void)
-{
+void rec_frames_fini(void) {
   for (size_t i = 0; i < g_codes.cap; i++)
     if (g_codes.ent[i].key) code_free((rec_code *)g_codes.ent[i].val);
   rec_map_reset(&g_codes);

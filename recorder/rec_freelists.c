@@ -31,24 +31,18 @@ static struct { int n; int64_t unit; } flist[FL_N];   /* entries held; bytes of 
 int rec_freelists_held;                               /* entries they would hold now */
 static void (*g_count)(int64_t bytes, int drop);      /* alloc mode's byte count, or NULL */
 
-void
-rec_freelists_count(void (*count)(int64_t bytes, int drop))
-{
+void rec_freelists_count(void (*count)(int64_t bytes, int drop)) {
   g_count = count;
 }
 
-void
-rec_freelists_forget(void)
-{
+void rec_freelists_forget(void) {
   memset(flist, 0, sizeof flist);
   rec_freelists_held = 0;
 }
 
 /* The dead object op's block is given back: its bytes when they are counted
 ** (a followed block, born while recording, whose free the hooks see), else 0. */
-static int64_t
-drain_one(PyObject *op, int gc)
-{
+static int64_t drain_one(PyObject *op, int gc) {
   uintptr_t b = (uintptr_t)op - (gc ? sizeof(PyGC_Head) : 0);
   uint64_t *slot = g_count == NULL || rec_hooks_reent || rec_hooks_bypass[PYMEM_DOMAIN_OBJ]
                        ? NULL
@@ -60,9 +54,7 @@ drain_one(PyObject *op, int gc)
 }
 
 /* The drained list i held blocks of `bytes`: kept as CPython's would. */
-static void
-fl_keep(int i, int max, int64_t bytes)
-{
+static void fl_keep(int i, int max, int64_t bytes) {
   if (bytes == 0 || g_count == NULL || flist[i].n >= max) return;
   flist[i].n++;
   flist[i].unit = bytes;
@@ -70,26 +62,20 @@ fl_keep(int i, int max, int64_t bytes)
   g_count(bytes, 0);
 }
 
-static void
-drain_lists(void)
-{
+static void drain_lists(void) {
   PyInterpreterState *in = _PyInterpreterState_GET();
   while (in->list.numfree > 0)
     fl_keep(FL_LIST, PyList_MAXFREELIST, drain_one((PyObject *)in->list.free_list[--in->list.numfree], 1));
 }
 
-static void
-drain_dicts(void)
-{
+static void drain_dicts(void) {
   PyInterpreterState *in = _PyInterpreterState_GET();
   while (in->dict_state.numfree > 0)
     fl_keep(FL_DICT, PyDict_MAXFREELIST,
             drain_one((PyObject *)in->dict_state.free_list[--in->dict_state.numfree], 1));
 }
 
-static void
-drain_tuples(Py_ssize_t size)
-{
+static void drain_tuples(Py_ssize_t size) {
   PyInterpreterState *in = _PyInterpreterState_GET();
   for (Py_ssize_t i = size ? size - 1 : 0; i < (size ? size : PyTuple_NFREELISTS); i++) {
     PyTupleObject *op;
@@ -101,9 +87,7 @@ drain_tuples(Py_ssize_t size)
   }
 }
 
-static void
-drain_floats(void)
-{
+static void drain_floats(void) {
   PyInterpreterState *in = _PyInterpreterState_GET();
   PyFloatObject *f;
   while ((f = in->float_state.free_list) != NULL) {
@@ -113,9 +97,7 @@ drain_floats(void)
   }
 }
 
-static void
-drain_slice(void)
-{
+static void drain_slice(void) {
   PyInterpreterState *in = _PyInterpreterState_GET();
   PySliceObject *sl = in->slice_cache;
   in->slice_cache = NULL;
@@ -124,18 +106,14 @@ drain_slice(void)
 
 /* An object the free list of slot i would have served is born: its block
 ** counts, the one the list would have held no more. */
-static void
-fl_served(int i)
-{
+static void fl_served(int i) {
   if (flist[i].n == 0 || g_count == NULL) return;
   flist[i].n--;
   rec_freelists_held--;
   g_count(-flist[i].unit, 0);
 }
 
-void
-rec_freelists_born(PyTypeObject *tp, PyObject *op)
-{
+void rec_freelists_born(PyTypeObject *tp, PyObject *op) {
   if (tp == &PyTuple_Type) {
     Py_ssize_t k = Py_SIZE(op);
     if (k >= 1 && k <= PyTuple_NFREELISTS) fl_served(FL_TUPLE + (int)k - 1);
@@ -145,9 +123,7 @@ rec_freelists_born(PyTypeObject *tp, PyObject *op)
   else if (tp == &PySlice_Type) fl_served(FL_SLICE);
 }
 
-void
-rec_freelists_cleared(void)
-{
+void rec_freelists_cleared(void) {
   if (g_count == NULL || rec_freelists_held == 0) return;
   int64_t bytes = 0;
   for (int i = 0; i < FL_N; i++) bytes += flist[i].n * flist[i].unit;
@@ -158,17 +134,13 @@ rec_freelists_cleared(void)
 /* Dict key tables kept for reuse: made before the recording, one taken
 ** for a new dict would hold its keys uncounted, while a counted one put
 ** back when a dict dies stays counted, as in a plain run. */
-void
-rec_freelists_drain_keys(void)
-{
+void rec_freelists_drain_keys(void) {
   PyInterpreterState *in = _PyInterpreterState_GET();
   while (in->dict_state.keys_numfree > 0)
     PyObject_Free(in->dict_state.keys_free_list[--in->dict_state.keys_numfree]);
 }
 
-void
-rec_freelists_freed(PyTypeObject *tp, Py_ssize_t tuple_size)
-{
+void rec_freelists_freed(PyTypeObject *tp, Py_ssize_t tuple_size) {
   if (tp == &PyList_Type) drain_lists();
   else if (tp == &PyTuple_Type) {
     if (tuple_size >= 1 && tuple_size <= PyTuple_NFREELISTS) drain_tuples(tuple_size);
@@ -177,9 +149,7 @@ rec_freelists_freed(PyTypeObject *tp, Py_ssize_t tuple_size)
   else if (tp == &PySlice_Type) drain_slice();
 }
 
-void
-rec_freelists_drain(void)
-{
+void rec_freelists_drain(void) {
   drain_slice();
   drain_lists();
   drain_dicts();

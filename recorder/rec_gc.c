@@ -14,9 +14,7 @@ static PyObject *g_gc_cb;          /* our callable in gc.callbacks; GIL */
 ** after, so they would die inside the run and pass for its garbage. GIL. */
 static PyObject *g_gc_start_args;  /* owned from start to stop phase; GIL */
 
-static PyObject *
-gc_callback(PyObject *self, PyObject *args)
-{
+static PyObject *gc_callback(PyObject *self, PyObject *args) {
   const char *phase;
   PyObject *info;
   if (!PyArg_ParseTuple(args, "sO", &phase, &info)) return NULL;
@@ -49,9 +47,7 @@ gc_callback(PyObject *self, PyObject *args)
 
 static PyMethodDef g_gc_def = {"heapreel_gc_callback", gc_callback, METH_VARARGS, NULL};
 
-int
-rec_gc_start(void)
-{
+int rec_gc_start(void) {
   /* gc.callbacks is the collector's own list: no import of gc (the
   ** program's sys.modules stays as python3.11 has it). */
   PyObject *cbs = _PyInterpreterState_GET()->gc.callbacks;   /* borrowed */
@@ -60,9 +56,7 @@ rec_gc_start(void)
   return g_gc_cb && PyList_Append(cbs, g_gc_cb) == 0 ? HR_OK : HR_EPYTHON;
 }
 
-void
-rec_gc_stop(void)
-{
+void rec_gc_stop(void) {
   if (g_gc_cb == NULL) return;
   PyObject *cbs = _PyInterpreterState_GET()->gc.callbacks;   /* borrowed */
   if (cbs && PyList_Check(cbs)) {

@@ -14,9 +14,7 @@ _Thread_local int rec_hooks_reent;
 
 /* A hint to the CPU that this is a spin-wait loop (it saves power and lets a
 ** sibling hyperthread run); a plain compiler barrier where there is none. */
-static inline void
-spin_pause(void)
-{
+static inline void spin_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #elif defined(__aarch64__) || defined(__arm__)
@@ -26,22 +24,16 @@ spin_pause(void)
 #endif
 }
 
-void
-rec_hooks_lock(void)
-{
+void rec_hooks_lock(void) {
   while (__atomic_exchange_n(&g_lock, 1, __ATOMIC_ACQUIRE))
     while (__atomic_load_n(&g_lock, __ATOMIC_RELAXED)) spin_pause();
 }
 
-void
-rec_hooks_unlock(void)
-{
+void rec_hooks_unlock(void) {
   __atomic_store_n(&g_lock, 0, __ATOMIC_RELEASE);
 }
 
-int
-rec_hooks_install(const rec_hooks_set *set)
-{
+int rec_hooks_install(const rec_hooks_set *set) {
   static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
                                                PYMEM_DOMAIN_OBJ};
   if (g_installed) rec_hooks_remove();
@@ -67,9 +59,7 @@ rec_hooks_install(const rec_hooks_set *set)
 /* Does a call in domain i still pass through the wrapper? One small block
 ** through whatever is installed now, with rec_hooks_reent set so that the
 ** wrapper, when reached, only passes it on and says it was there. */
-static int
-reaches_wrapper(int i)
-{
+static int reaches_wrapper(int i) {
   PyMemAllocatorEx cur;
   PyMem_GetAllocator(g_hooks[i].domain, &cur);
   if (cur.ctx == &g_hooks[i]) return 1;
@@ -83,18 +73,14 @@ reaches_wrapper(int i)
   return reached;
 }
 
-int
-rec_hooks_alive(void)
-{
+int rec_hooks_alive(void) {
   if (!g_installed) return 0;
   for (int i = 0; i < 3; i++)
     if (!reaches_wrapper(i)) return 0;
   return 1;
 }
 
-void
-rec_hooks_remove(void)
-{
+void rec_hooks_remove(void) {
   if (!g_installed) return;
   for (int i = 0; i < 3; i++) {
     if (rec_hooks_bypass[i]) continue;
@@ -107,8 +93,6 @@ rec_hooks_remove(void)
   g_installed = 0;
 }
 
-int
-rec_hooks_installed(void)
-{
+int rec_hooks_installed(void) {
   return g_installed;
 }

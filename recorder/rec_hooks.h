@@ -88,9 +88,7 @@ int rec_hooks_installed(void);
 
 #define REC_HOOKS_INLINE static inline __attribute__((always_inline))
 
-REC_HOOKS_INLINE void *
-rec_hooks_malloc(const rec_hook_ops *ops, int dom, void *ctx, size_t n)
-{
+REC_HOOKS_INLINE void *rec_hooks_malloc(const rec_hook_ops *ops, int dom, void *ctx, size_t n) {
   const rec_hook *h = ctx;
   if (rec_hooks_reent || rec_hooks_bypass[dom]) {
     if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
@@ -104,9 +102,8 @@ rec_hooks_malloc(const rec_hook_ops *ops, int dom, void *ctx, size_t n)
   return p;
 }
 
-REC_HOOKS_INLINE void *
-rec_hooks_calloc(const rec_hook_ops *ops, int dom, void *ctx, size_t nelem, size_t elsize)
-{
+REC_HOOKS_INLINE void *rec_hooks_calloc(const rec_hook_ops *ops, int dom, void *ctx, size_t nelem,
+                                        size_t elsize) {
   const rec_hook *h = ctx;
   if (rec_hooks_reent || rec_hooks_bypass[dom]) {
     if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
@@ -120,9 +117,8 @@ rec_hooks_calloc(const rec_hook_ops *ops, int dom, void *ctx, size_t nelem, size
   return p;
 }
 
-REC_HOOKS_INLINE void *
-rec_hooks_realloc(const rec_hook_ops *ops, int dom, void *ctx, void *ptr, size_t n)
-{
+REC_HOOKS_INLINE void *rec_hooks_realloc(const rec_hook_ops *ops, int dom, void *ctx, void *ptr,
+                                         size_t n) {
   const rec_hook *h = ctx;
   if (rec_hooks_reent || rec_hooks_bypass[dom]) {
     if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
@@ -139,9 +135,7 @@ rec_hooks_realloc(const rec_hook_ops *ops, int dom, void *ctx, void *ptr, size_t
   return p;
 }
 
-REC_HOOKS_INLINE void
-rec_hooks_free(const rec_hook_ops *ops, int dom, void *ctx, void *ptr)
-{
+REC_HOOKS_INLINE void rec_hooks_free(const rec_hook_ops *ops, int dom, void *ctx, void *ptr) {
   const rec_hook *h = ctx;
   if (rec_hooks_reent || rec_hooks_bypass[dom] || ptr == NULL) {
     if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;

@@ -80,9 +80,7 @@ typedef struct rec_state {
 
 extern rec_state rec_g;
 
-static inline void
-rec_emit(int kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
-{
+static inline void rec_emit(int kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
   trc_writer_append_inline(rec_g.w, kind, rec_g.step, a, b, c, d);
 }
 
@@ -94,17 +92,16 @@ void rec_objects_fini(void);
 ** record has id 0, and a reused one another address. Reset with the slabs. */
 #define REC_FIND_CACHE 1024
 #define REC_FIND_SLOT(op) (((uintptr_t)(op) >> 4) & (REC_FIND_CACHE - 1))
+/* The last records found, direct-mapped by address; written and read by the
+** recorder's hooks and trace function under the GIL, emptied at the end. */
 extern rec_obj *rec_find_cache[REC_FIND_CACHE];
 rec_obj *rec_obj_find_slow(PyObject *op);
-static inline rec_obj *
-rec_obj_cached(PyObject *op)       /* op's record when the find cache holds it, else NULL */
-{
+/* op's record when the find cache holds it, else NULL. */
+static inline rec_obj *rec_obj_cached(PyObject *op) {
   rec_obj *o = rec_find_cache[REC_FIND_SLOT(op)];
   return o != NULL && o->op == op && o->id != 0 ? o : NULL;
 }
-static inline rec_obj *
-rec_obj_find(PyObject *op)
-{
+static inline rec_obj *rec_obj_find(PyObject *op) {
   rec_obj *o = rec_obj_cached(op);
   return o != NULL ? o : rec_obj_find_slow(op);
 }
@@ -116,26 +113,21 @@ rec_obj *rec_obj_adopt(PyObject *op, uint64_t id, size_t size); /* alloc event w
 ** (such an object gets its basic size). */
 size_t rec_obj_size(PyObject *op);
 /* sys.getsizeof of an exact int. */
-static inline size_t
-rec_int_size(PyObject *op)
-{
+static inline size_t rec_int_size(PyObject *op) {
   Py_ssize_t n = Py_SIZE(op);   /* 0 has one digit's room */
   n = n < 0 ? -n : n;
   return offsetof(PyLongObject, ob_digit) + (size_t)(n ? n : 1) * sizeof(digit);
 }
 void rec_cand_add(PyObject *op, uint64_t id);  /* check op's count if it is still that object */
-static inline void
-rec_cand_obj(rec_obj *o)         /* check o's count after this instruction */
-{
+/* Check o's count after this instruction. */
+static inline void rec_cand_obj(rec_obj *o) {
   extern void rec_cand_push(rec_obj *o);
   if (o->cgen != rec_g.cgen) rec_cand_push(o);
 }
 void rec_cand_flush_all(void);
 /* Record the counts of the candidates and start a new generation. Most
 ** instruction boundaries have none: no call then. */
-static inline void
-rec_cand_flush(void)
-{
+static inline void rec_cand_flush(void) {
   if (rec_g.ncand != 0) rec_cand_flush_all();
   else rec_g.cgen++;
 }
@@ -143,9 +135,7 @@ void rec_rc_record(rec_obj *o);              /* emit o's refcount change since l
 /* Check o's count now, at an instruction boundary where nothing is in flux:
 ** a value-stack entry costs a compare, not a candidate push and a flush.
 ** Recording is idempotent, so an object checked twice emits once. */
-static inline void
-rec_rc_check(rec_obj *o)
-{
+static inline void rec_rc_check(rec_obj *o) {
   if (Py_REFCNT(o->op) != o->rc) rec_rc_record(o);
 }
 uint64_t rec_type_id(PyTypeObject *tp);
@@ -198,9 +188,7 @@ void rec_frame_leave(rec_frame *fr, PyObject *retval, int suspended);
 uint64_t rec_frame_loc_new(rec_frame *fr, int line);   /* rec_frame_loc's other lines */
 /* The location id of line in fr's code. Inline: every step asks, and most
 ** stay on the previous step's line. */
-static inline uint64_t
-rec_frame_loc(rec_frame *fr, int line)
-{
+static inline uint64_t rec_frame_loc(rec_frame *fr, int line) {
   if (fr->last_loc != 0 && fr->last_line == line) return fr->last_loc;
   return rec_frame_loc_new(fr, line);
 }
@@ -238,9 +226,7 @@ extern size_t rec_alloc_cur, rec_alloc_peak, rec_alloc_last_cur;
 /* A mem event when the byte counts moved; force: even for a small carried
 ** peak. Inline: every step asks, and most change no count, which an
 ** unlocked peek tells. */
-static inline void
-rec_alloc_emit_mem(int force)
-{
+static inline void rec_alloc_emit_mem(int force) {
   size_t cur = __atomic_load_n(&rec_alloc_cur, __ATOMIC_RELAXED);
   if (cur == rec_alloc_last_cur &&
       __atomic_load_n(&rec_alloc_peak, __ATOMIC_RELAXED) - cur < REC_MEM_SLACK && !force)
@@ -275,9 +261,8 @@ int rec_chain_call(PyThreadState *ts, PyObject *self, PyFrameObject *frame, int 
                    PyObject *arg);
 int rec_chain_has_cfunc(PyThreadState *ts);
 extern size_t rec_chain_ncfuncs;                 /* threads running a C extension's function */
-static inline int
-rec_chain_has(PyThreadState *ts)                 /* ts runs a trace function of the program's */
-{
+/* Whether ts runs a trace function of the program's. */
+static inline int rec_chain_has(PyThreadState *ts) {
   return ts->c_traceobj != NULL || (rec_chain_ncfuncs != 0 && rec_chain_has_cfunc(ts));
 }
 int rec_chain_program_opcodes(PyFrameObject *f);  /* the program set f.f_trace_opcodes */

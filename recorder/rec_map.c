@@ -6,16 +6,12 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 
-static inline size_t
-map_hash(uintptr_t k, size_t mask)
-{
+static inline size_t map_hash(uintptr_t k, size_t mask) {
   uint64_t h = (uint64_t)k * 0x9E3779B97F4A7C15ull;
   return (size_t)(h >> 17) & mask;
 }
 
-uintptr_t *
-rec_map_get(const rec_map *m, uintptr_t key)
-{
+uintptr_t *rec_map_get(const rec_map *m, uintptr_t key) {
   if (m->cap == 0) return NULL;
   size_t mask = m->cap - 1;
   for (size_t i = map_hash(key, mask);; i = (i + 1) & mask) {
@@ -25,9 +21,7 @@ rec_map_get(const rec_map *m, uintptr_t key)
   }
 }
 
-static int
-map_grow(rec_map *m)
-{
+static int map_grow(rec_map *m) {
   size_t ncap = m->cap ? m->cap * 2 : 64;
   rec_map_ent *ne = hr_malloc(ncap * sizeof *ne);
   if (ne == NULL) return HR_ENOMEM;
@@ -48,9 +42,7 @@ map_grow(rec_map *m)
   return HR_OK;
 }
 
-int
-rec_map_put(rec_map *m, uintptr_t key, uintptr_t val)
-{
+int rec_map_put(rec_map *m, uintptr_t key, uintptr_t val) {
   if ((m->n + 1) * 4 > m->cap * 3) {
     int rc = map_grow(m);
     if (rc != HR_OK) return rc;
@@ -66,9 +58,7 @@ rec_map_put(rec_map *m, uintptr_t key, uintptr_t val)
   return HR_OK;
 }
 
-uintptr_t *
-rec_map_slot(rec_map *m, uintptr_t key, int *created)
-{
+uintptr_t *rec_map_slot(rec_map *m, uintptr_t key, int *created) {
   *created = 0;
   size_t i = 0, mask = m->cap ? m->cap - 1 : 0;
   if (m->cap != 0) {
@@ -87,9 +77,7 @@ rec_map_slot(rec_map *m, uintptr_t key, int *created)
   return &m->ent[i].val;
 }
 
-int
-rec_map_del(rec_map *m, uintptr_t key, uintptr_t *old)
-{
+int rec_map_del(rec_map *m, uintptr_t key, uintptr_t *old) {
   if (m->cap == 0) return 0;
   size_t mask = m->cap - 1;
   size_t i = map_hash(key, mask);
@@ -115,9 +103,7 @@ rec_map_del(rec_map *m, uintptr_t key, uintptr_t *old)
   return 1;
 }
 
-void
-rec_map_reset(rec_map *m)
-{
+void rec_map_reset(rec_map *m) {
   hr_free(m->ent);
   m->ent = NULL;
   m->cap = 0;
@@ -136,16 +122,12 @@ rec_map_reset(rec_map *m)
 #define AMAP_CHUNK_BYTES ((size_t)2 << 20)
 #define AMAP_CHUNK_LEAVES (AMAP_CHUNK_BYTES / AMAP_LEAF_BYTES)
 
-uintptr_t *
-rec_amap_get_slow(const rec_amap *m, uintptr_t key)
-{
+uintptr_t *rec_amap_get_slow(const rec_amap *m, uintptr_t key) {
   if (rec_amap_indexable(key)) return NULL;   /* no leaf table yet */
   return rec_map_get(&m->odd, key);
 }
 
-static uintptr_t *
-amap_leaf_new(rec_amap *m, uintptr_t page)
-{
+static uintptr_t *amap_leaf_new(rec_amap *m, uintptr_t page) {
   if (m->chunk_left == 0) {
     void **c = hr_grow(m->chunks, &m->capchunks, m->nchunks + 1, sizeof *c, 8);
     if (c == NULL) return NULL;
@@ -181,9 +163,7 @@ amap_leaf_new(rec_amap *m, uintptr_t page)
 
 /* The slot of an indexable key, its leaf made when create; NULL when
 ** absent (or out of memory). */
-static uintptr_t *
-amap_leaf_slot(rec_amap *m, uintptr_t key, int create)
-{
+static uintptr_t *amap_leaf_slot(rec_amap *m, uintptr_t key, int create) {
   if (m->l1 == NULL) {
     if (!create) return NULL;
     /* calloc hands back untouched zero pages: only the parts used cost memory. */
@@ -205,9 +185,7 @@ amap_leaf_slot(rec_amap *m, uintptr_t key, int create)
   return &(*lp)[(key >> 4) & (REC_AMAP_LEAF_WORDS - 1)];
 }
 
-uintptr_t *
-rec_amap_slot(rec_amap *m, uintptr_t key, int *created)
-{
+uintptr_t *rec_amap_slot(rec_amap *m, uintptr_t key, int *created) {
   uintptr_t *v;
   *created = 0;
   if (rec_amap_indexable(key)) {
@@ -224,9 +202,7 @@ rec_amap_slot(rec_amap *m, uintptr_t key, int *created)
   return v;
 }
 
-int
-rec_amap_put(rec_amap *m, uintptr_t key, uintptr_t val)
-{
+int rec_amap_put(rec_amap *m, uintptr_t key, uintptr_t val) {
   int created;
   uintptr_t *v = rec_amap_slot(m, key, &created);
   if (v == NULL) return HR_ENOMEM;
@@ -234,9 +210,7 @@ rec_amap_put(rec_amap *m, uintptr_t key, uintptr_t val)
   return HR_OK;
 }
 
-int
-rec_amap_del(rec_amap *m, uintptr_t key, uintptr_t *old)
-{
+int rec_amap_del(rec_amap *m, uintptr_t key, uintptr_t *old) {
   if (!rec_amap_indexable(key)) {
     if (!rec_map_del(&m->odd, key, old)) return 0;
     m->n--;
@@ -250,9 +224,7 @@ rec_amap_del(rec_amap *m, uintptr_t key, uintptr_t *old)
   return 1;
 }
 
-void
-rec_amap_reset(rec_amap *m)
-{
+void rec_amap_reset(rec_amap *m) {
   /* Only the L2 tables in use are visited, not all of L1. */
   if (m->l1 != NULL)
     for (size_t i = 0; i < m->n_l2; i++) hr_free(m->l1[m->l2_used[i]]);
@@ -268,9 +240,7 @@ rec_amap_reset(rec_amap *m)
   memset(m, 0, sizeof *m);
 }
 
-int
-rec_amap_next(const rec_amap *m, rec_amap_iter *it, uintptr_t *key, uintptr_t *val)
-{
+int rec_amap_next(const rec_amap *m, rec_amap_iter *it, uintptr_t *key, uintptr_t *val) {
   for (; it->leaf < m->nleaves; it->leaf++, it->word = 0) {
     const uintptr_t *w = m->leaves[it->leaf].words;
     for (; it->word < REC_AMAP_LEAF_WORDS; it->word++) {

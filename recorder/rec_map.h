@@ -64,18 +64,14 @@ typedef struct rec_amap {
   size_t n;              /* keys present */
 } rec_amap;
 
-static inline int
-rec_amap_indexable(uintptr_t k)
-{
+static inline int rec_amap_indexable(uintptr_t k) {
   return (k & 15) == 0 && ((uint64_t)k >> 48) == 0;
 }
 
 uintptr_t *rec_amap_get_slow(const rec_amap *m, uintptr_t key);
 
 /* Pointer to the value stored for key, NULL when absent. */
-static inline uintptr_t *
-rec_amap_get(const rec_amap *m, uintptr_t key)
-{
+static inline uintptr_t *rec_amap_get(const rec_amap *m, uintptr_t key) {
   if (!rec_amap_indexable(key) || m->l1 == NULL) return rec_amap_get_slow(m, key);
   uintptr_t **l2 = m->l1[key >> 30];
   uintptr_t *leaf = l2 ? l2[(key >> 12) & ((1u << 18) - 1)] : NULL;

@@ -20,9 +20,7 @@ PyDoc_STRVAR(mark_doc,
 "Record a mark event labelled `label` (a str) at the current step, so the\n"
 "analyzer can find this point of the run by name (--mark LABEL).");
 
-static PyObject *
-rec_module_mark(PyObject *self, PyObject *args, PyObject *kwargs)
-{
+static PyObject *rec_module_mark(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *kwlist[] = {"label", NULL};
   PyObject *label;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:mark", kwlist, &label))
@@ -66,17 +64,13 @@ PyDoc_STRVAR(stop_doc,
 /* Without --start-paused or --start-at-mark the whole run is one region:
 ** start() and stop() do nothing, so a program marked up for regions can be
 ** recorded in full from end to end. */
-static PyObject *
-rec_module_start(PyObject *self, PyObject *unused)
-{
+static PyObject *rec_module_start(PyObject *self, PyObject *unused) {
   int rc = rec_allocmode_on() ? rec_allocmode_region_start() : rec_region_on() ? rec_region_start() : 0;
   if (rc < 0) return NULL;
   Py_RETURN_NONE;
 }
 
-static PyObject *
-rec_module_stop(PyObject *self, PyObject *unused)
-{
+static PyObject *rec_module_stop(PyObject *self, PyObject *unused) {
   int rc = rec_allocmode_on() ? rec_allocmode_region_stop() : rec_region_on() ? rec_region_stop() : 0;
   if (rc < 0) return NULL;
   Py_RETURN_NONE;
@@ -107,9 +101,7 @@ static struct PyModuleDef rec_module_def = {
 ** does. The built-in module shadows that package; taking its directory as
 ** its own __path__ lets `heapreel.pytest_plugin` and `heapreel.reader` be
 ** imported under the recorder as they are under a plain python3.11. */
-static PyObject *
-package_dir(void)
-{
+static PyObject *package_dir(void) {
   PyObject *path = PySys_GetObject("path");   /* borrowed */
   if (path == NULL || !PyList_Check(path)) return NULL;
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(path); i++) {
@@ -132,9 +124,7 @@ package_dir(void)
   return NULL;
 }
 
-PyObject *
-rec_module_init(void)
-{
+PyObject *rec_module_init(void) {
   PyObject *m = PyModule_Create(&rec_module_def);
   if (m == NULL) return NULL;
   PyObject *dir = package_dir();
@@ -149,9 +139,7 @@ rec_module_init(void)
   return m;
 }
 
-int
-rec_module_at_exit(PyMethodDef *def)
-{
+int rec_module_at_exit(PyMethodDef *def) {
   /* What atexit.register appends (Modules/atexitmodule.c), without
   ** importing atexit: an import would add the module to sys.modules, and
   ** removing it again leaves a cycle for the program's gc.collect(). */

@@ -32,9 +32,7 @@ static rec_slab *g_slabs;
 static size_t g_slab_used;         /* records handed out from g_slabs (the newest) */
 static rec_obj *g_objpool;         /* freed records, chained through op */
 
-static rec_obj *
-obj_record_new(void)
-{
+static rec_obj *obj_record_new(void) {
   rec_obj *o = g_objpool;
   if (o != NULL) {
     g_objpool = (rec_obj *)o->op;
@@ -50,26 +48,19 @@ obj_record_new(void)
   return &g_slabs->objs[g_slab_used++];
 }
 
-static void
-obj_record_free(rec_obj *o)
-{
+static void obj_record_free(rec_obj *o) {
   o->id = 0;                       /* stale rec_cand / rec_sref entries see it died */
   o->op = (PyObject *)g_objpool;
   g_objpool = o;
 }
 
-
 /* ---- strings and types ------------------------------------------------ */
 
-uint64_t
-rec_cstr_id(const char *s)
-{
+uint64_t rec_cstr_id(const char *s) {
   return trc_writer_string(rec_g.w, s, strlen(s));
 }
 
-uint64_t
-rec_str_id(PyObject *s)
-{
+uint64_t rec_str_id(PyObject *s) {
   if (s == NULL || !PyUnicode_Check(s)) return rec_cstr_id("?");
   Py_ssize_t n;
   const char *u = PyUnicode_AsUTF8AndSize(s, &n);
@@ -80,9 +71,7 @@ rec_str_id(PyObject *s)
   return trc_writer_string(rec_g.w, u, (size_t)n);
 }
 
-uint64_t
-rec_type_id(PyTypeObject *tp)
-{
+uint64_t rec_type_id(PyTypeObject *tp) {
   uintptr_t *v = rec_map_get(&g_types, (uintptr_t)tp);
   if (v) {
     rec_type *t = (rec_type *)*v;
@@ -103,9 +92,7 @@ rec_type_id(PyTypeObject *tp)
 
 /* ---- candidates ----------------------------------------------------------- */
 
-void
-rec_cand_push(rec_obj *o)
-{
+void rec_cand_push(rec_obj *o) {
   if (rec_g.ncand == rec_g.capcand) {
     size_t ncap = rec_g.capcand ? rec_g.capcand * 2 : 256;
     rec_cand *nc = hr_realloc(rec_g.cand, ncap * sizeof *nc);
@@ -119,9 +106,7 @@ rec_cand_push(rec_obj *o)
   rec_g.ncand++;
 }
 
-void
-rec_cand_add(PyObject *op, uint64_t id)
-{
+void rec_cand_add(PyObject *op, uint64_t id) {
   if (op == NULL || id == 0) return;
   rec_obj *o = rec_obj_find(op);
   if (o != NULL && o->id == id) rec_cand_obj(o);
@@ -130,9 +115,7 @@ rec_cand_add(PyObject *op, uint64_t id)
 /* Units of change recorded one by one before one event jumps to the count. */
 #define REC_RC_UNITS 64
 
-void
-rec_rc_record(rec_obj *o)
-{
+void rec_rc_record(rec_obj *o) {
   Py_ssize_t now = Py_REFCNT(o->op);
   Py_ssize_t d = now - o->rc;
   if (d == 0) return;
@@ -147,9 +130,7 @@ rec_rc_record(rec_obj *o)
   o->rc = now;
 }
 
-void
-rec_cand_flush_all(void)
-{
+void rec_cand_flush_all(void) {
   /* Entries may be appended while flushing (tracking emits nothing here,
   ** but keep the loop bound live anyway). */
   for (size_t i = 0; i < rec_g.ncand; i++) {
@@ -164,9 +145,7 @@ rec_cand_flush_all(void)
 
 rec_obj *rec_find_cache[REC_FIND_CACHE];
 
-rec_obj *
-rec_obj_find_slow(PyObject *op)
-{
+rec_obj *rec_obj_find_slow(PyObject *op) {
   uintptr_t *v = rec_amap_get(&rec_g.objs, (uintptr_t)op);
   if (v == NULL) return NULL;
   rec_obj *o = (rec_obj *)*v;
@@ -177,9 +156,7 @@ rec_obj_find_slow(PyObject *op)
 /* sys.getsizeof of the commonest exact builtins, computed as their
 ** __sizeof__ does (plus the GC header getsizeof adds) without the method
 ** lookup and call; 0 for anything else. */
-static size_t
-obj_size_fast(PyObject *op)
-{
+static size_t obj_size_fast(PyObject *op) {
   PyTypeObject *tp = Py_TYPE(op);
   if (tp == &PyLong_Type) return rec_int_size(op);
   if (tp == &PyList_Type)
@@ -200,9 +177,7 @@ obj_size_fast(PyObject *op)
 /* sys.getsizeof calls __sizeof__: a class's own (Python code, a mock that
 ** records the call) must not run for the recorder (test_descr, test_httplib).
 ** Those objects get their basic size, as a class without one would. */
-static int
-sizeof_is_builtin(PyTypeObject *tp)
-{
+static int sizeof_is_builtin(PyTypeObject *tp) {
   static PyObject *name;   /* interned once; GIL */
   if (name == NULL && (name = PyUnicode_InternFromString("__sizeof__")) == NULL) {
     PyErr_Clear();
@@ -212,9 +187,7 @@ sizeof_is_builtin(PyTypeObject *tp)
   return m != NULL && Py_IS_TYPE(m, &PyMethodDescr_Type);
 }
 
-size_t
-rec_obj_size(PyObject *op)
-{
+size_t rec_obj_size(PyObject *op) {
   size_t fast = obj_size_fast(op);
   if (fast) return fast;
   PyTypeObject *tp = Py_TYPE(op);
@@ -234,9 +207,7 @@ rec_obj_size(PyObject *op)
 
 /* Classes born while recording have their attributes recorded; older ones
 ** (builtins, the standard library's) stay leaves. */
-static int
-class_is_recorded(PyObject *op)
-{
+static int class_is_recorded(PyObject *op) {
   return PyType_Check(op) && (((PyTypeObject *)op)->tp_flags & Py_TPFLAGS_HEAPTYPE);
 }
 
@@ -245,18 +216,14 @@ class_is_recorded(PyObject *op)
 ** function's closure, and nowhere else. */
 static uint64_t g_cell_name;
 
-rec_obj *
-rec_cell_see(PyObject *cell, uint64_t name)
-{
+rec_obj *rec_cell_see(PyObject *cell, uint64_t name) {
   g_cell_name = name;
   rec_obj *o = rec_obj_see(cell);
   g_cell_name = 0;
   return o;
 }
 
-rec_obj *
-rec_obj_see(PyObject *op)
-{
+rec_obj *rec_obj_see(PyObject *op) {
   if (op == NULL) return NULL;
   rec_obj *o = rec_obj_cached(op);
   if (o != NULL) return o;
@@ -308,9 +275,7 @@ rec_obj_see(PyObject *op)
   return o;
 }
 
-rec_obj *
-rec_obj_adopt(PyObject *op, uint64_t id, size_t size)
-{
+rec_obj *rec_obj_adopt(PyObject *op, uint64_t id, size_t size) {
   /* An object whose alloc event another producer (rec_ahooks.c) wrote:
   ** tracked from now under that id, with no event of its own. */
   rec_obj *o = obj_record_new();
@@ -330,16 +295,12 @@ rec_obj_adopt(PyObject *op, uint64_t id, size_t size)
   return o;
 }
 
-uint64_t
-rec_obj_id(PyObject *op)
-{
+uint64_t rec_obj_id(PyObject *op) {
   rec_obj *o = rec_obj_see(op);
   return o ? o->id : 0;
 }
 
-static void
-obj_died(PyObject *op)
-{
+static void obj_died(PyObject *op) {
   /* Between two regions only the record goes: nothing else is watched. */
   if (!rec_g.active && !rec_g.paused) return;
   uintptr_t v;
@@ -365,9 +326,7 @@ obj_died(PyObject *op)
 
 /* ---- lifecycle ------------------------------------------------------------------ */
 
-int
-rec_objects_init(void)
-{
+int rec_objects_init(void) {
   static const rec_death_ops ops = {obj_died, NULL, NULL};
   int rc = rec_death_init();
   if (rc != HR_OK) return rc;
@@ -384,9 +343,7 @@ rec_objects_init(void)
   return HR_OK;
 }
 
-void
-rec_objects_end(void)
-{
+void rec_objects_end(void) {
   /* Every object born while recording and still alive gets its outgoing
   ** references recorded. Shadowing may track more objects; loop until the
   ** table stops growing (new entries are either shadowed or pre-existing).
@@ -415,9 +372,7 @@ rec_objects_end(void)
   }
 }
 
-void
-rec_objects_fini(void)
-{
+void rec_objects_fini(void) {
   rec_death_set(NULL);
   rec_amap_iter it = {0};
   uintptr_t key, val;

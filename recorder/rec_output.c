@@ -46,9 +46,7 @@ static struct {
 } g_term;                          /* GIL */
 
 /* Which stream self is: TRC_STREAM_STDOUT / _STDERR, or 0. */
-static int
-stream_of(PyObject *self)
-{
+static int stream_of(PyObject *self) {
   PyObject *sysdict = PyThreadState_Get()->interp->sysdict;
   if (sysdict == NULL) return 0;
   for (int i = 0; i < 4; i++) {
@@ -61,9 +59,7 @@ stream_of(PyObject *self)
 
 /* UTF-8 of s, in buf (owned by the caller when *owned), without asking
 ** Python to make or cache anything. Lone surrogates become U+FFFD. */
-static const char *
-utf8_of(PyObject *s, size_t *n, char **owned)
-{
+static const char *utf8_of(PyObject *s, size_t *n, char **owned) {
   *owned = NULL;
   if (PyUnicode_READY(s) < 0) {
     PyErr_Clear();
@@ -102,9 +98,7 @@ utf8_of(PyObject *s, size_t *n, char **owned)
   return buf;
 }
 
-static PyObject *
-output_write(PyObject *self, PyObject *arg)
-{
+static PyObject *output_write(PyObject *self, PyObject *arg) {
   int term = g_term.before != NULL && PyUnicode_Check(arg) &&
              (g_term.streams & (1 << stream_of(self)));
   if (term) g_term.before();
@@ -128,9 +122,7 @@ output_write(PyObject *self, PyObject *arg)
 
 /* sys.stdout.buffer.write, sys.stderr.buffer.write on the terminal. An
 ** exception of the write stays as it is; the bytes are read in place. */
-static PyObject *
-buffer_write(int which, PyObject *self, PyObject *arg)
-{
+static PyObject *buffer_write(int which, PyObject *self, PyObject *arg) {
   int term = g_term.before != NULL && self != NULL &&
              (self == g_term.buf[0] || self == g_term.buf[1]);
   if (term) g_term.before();
@@ -150,23 +142,17 @@ buffer_write(int which, PyObject *self, PyObject *arg)
   return r;
 }
 
-static PyObject *
-buffered_write(PyObject *self, PyObject *arg)
-{
+static PyObject *buffered_write(PyObject *self, PyObject *arg) {
   return buffer_write(0, self, arg);
 }
 
-static PyObject *
-fileio_write(PyObject *self, PyObject *arg)
-{
+static PyObject *fileio_write(PyObject *self, PyObject *arg) {
   return buffer_write(1, self, arg);
 }
 
 /* The "write" entry of one of _io's static types, when it is METH_O as in
 ** 3.11; NULL otherwise (PyErr cleared). */
-static PyMethodDef *
-io_write_def(const char *type)
-{
+static PyMethodDef *io_write_def(const char *type) {
   /* _io is imported at start-up: looked up, not imported again. */
   PyObject *name = PyUnicode_FromString("_io");
   PyObject *io = name ? PyImport_GetModule(name) : NULL;
@@ -186,9 +172,7 @@ io_write_def(const char *type)
 }
 
 /* Point TextIOWrapper.write at output_write, once for both users. */
-static int
-hook_install(void)
-{
+static int hook_install(void) {
   if (g_write_def != NULL) return HR_OK;
   static const char *const names[4] = {"stdout", "__stdout__", "stderr", "__stderr__"};
   for (int i = 0; i < 4; i++)
@@ -202,32 +186,24 @@ hook_install(void)
   return HR_OK;
 }
 
-static void
-hook_release(void)
-{
+static void hook_release(void) {
   if (g_recording || g_term.before != NULL) return;
   if (g_write_def != NULL) g_write_def->ml_meth = g_write_orig;
   g_write_def = NULL;
 }
 
-int
-rec_output_start(void)
-{
+int rec_output_start(void) {
   int rc = hook_install();
   if (rc == HR_OK) g_recording = 1;
   return rc;
 }
 
-void
-rec_output_stop(void)
-{
+void rec_output_stop(void) {
   g_recording = 0;
   hook_release();
 }
 
-int
-rec_output_watch_terminal(void (*before)(void))
-{
+int rec_output_watch_terminal(void (*before)(void)) {
   g_term.streams = (isatty(STDOUT_FILENO) ? 1 << TRC_STREAM_STDOUT : 0) |
                    (isatty(STDERR_FILENO) ? 1 << TRC_STREAM_STDERR : 0);
   g_term.mid_line = 0;
@@ -257,9 +233,7 @@ rec_output_watch_terminal(void (*before)(void))
   return HR_OK;
 }
 
-void
-rec_output_unwatch_terminal(void)
-{
+void rec_output_unwatch_terminal(void) {
   g_term.before = NULL;
   for (int i = 0; i < 2; i++) {
     if (g_term.bdef[i] != NULL) g_term.bdef[i]->ml_meth = g_term.borig[i];
@@ -268,8 +242,6 @@ rec_output_unwatch_terminal(void)
   hook_release();
 }
 
-int
-rec_output_terminal_mid_line(void)
-{
+int rec_output_terminal_mid_line(void) {
   return g_term.mid_line;
 }

@@ -19,16 +19,12 @@ typedef int (*untrack_fn)(unsigned int domain, uintptr_t ptr);
 
 /* One key for a buffer of a domain: tracemalloc keeps (domain, ptr) pairs.
 ** Addresses use 48 bits; the domain goes above them, spread by a multiply. */
-static uintptr_t
-buf_key(unsigned int domain, uintptr_t ptr)
-{
+static uintptr_t buf_key(unsigned int domain, uintptr_t ptr) {
   uintptr_t k = ptr ^ ((uintptr_t)domain * (uintptr_t)0x9E3779B97F4A7C15ull & ~(uintptr_t)0xFFFFFFFFFFFF);
   return k ? k : 1;
 }
 
-void
-rec_ptm_count(void (*bytes)(int64_t delta))
-{
+void rec_ptm_count(void (*bytes)(int64_t delta)) {
   rec_hooks_lock();
   g_bytes = bytes;
   if (bytes == NULL) rec_map_reset(&g_bufs);
@@ -40,9 +36,7 @@ rec_ptm_count(void (*bytes)(int64_t delta))
 #ifndef HR_STATIC_PYTHON
 
 /* libpython's function `name`, next after the executable in lookup order. */
-static void *
-next_fn(void **cache, const char *name)
-{
+static void *next_fn(void **cache, const char *name) {
   void *f = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
   if (f == NULL) {
     f = dlsym(RTLD_NEXT, name);
@@ -51,9 +45,8 @@ next_fn(void **cache, const char *name)
   return f;
 }
 
-__attribute__((visibility("default"))) int
-PyTraceMalloc_Track(unsigned int domain, uintptr_t ptr, size_t size)
-{
+__attribute__((visibility("default"))) int PyTraceMalloc_Track(unsigned int domain, uintptr_t ptr,
+                                                               size_t size) {
   static void *real;
   if (__atomic_load_n(&g_bytes, __ATOMIC_RELAXED) != NULL) {
     int64_t delta = 0;
@@ -75,9 +68,8 @@ PyTraceMalloc_Track(unsigned int domain, uintptr_t ptr, size_t size)
   return f ? f(domain, ptr, size) : -2;
 }
 
-__attribute__((visibility("default"))) int
-PyTraceMalloc_Untrack(unsigned int domain, uintptr_t ptr)
-{
+__attribute__((visibility("default"))) int PyTraceMalloc_Untrack(unsigned int domain,
+                                                                 uintptr_t ptr) {
   static void *real;
   if (__atomic_load_n(&g_bytes, __ATOMIC_RELAXED) != NULL) {
     uintptr_t old = 0;

@@ -23,9 +23,7 @@ static struct {
 
 /* A call event for each recorded frame on the running thread's stack,
 ** outermost first, its slots bound: the frames as they are at the start. */
-static void
-announce(void)
-{
+static void announce(void) {
   PyThreadState *ts = PyThreadState_Get();
   rec_thread *th = rec_tracer_thread(ts);
   if (th == NULL) return;
@@ -56,9 +54,7 @@ announce(void)
   hr_free(stack);
 }
 
-static int
-region_begin(void)
-{
+static int region_begin(void) {
   char *err = NULL;
   if (rec_tracer_resume(g.regions == 0, &err) != HR_OK) {
     /* The hooks are out and the objects' deaths no longer seen: the
@@ -90,9 +86,7 @@ region_begin(void)
   return 0;
 }
 
-int
-rec_region_open(trc_writer *w, const rec_options *opt, char **errmsg)
-{
+int rec_region_open(trc_writer *w, const rec_options *opt, char **errmsg) {
   int rc = rec_tracer_prepare(w, opt, errmsg);
   if (rc != HR_OK) return rc;
   memset(&g, 0, sizeof g);
@@ -106,15 +100,11 @@ rec_region_open(trc_writer *w, const rec_options *opt, char **errmsg)
   return HR_OK;
 }
 
-int
-rec_region_on(void)
-{
+int rec_region_on(void) {
   return g.on;
 }
 
-void
-rec_region_mark(const char *label)
-{
+void rec_region_mark(const char *label) {
   if (!g.on) return;
   if (!g.recording && g.start_mark && strcmp(label, g.start_mark) == 0 &&
       region_begin() < 0) {
@@ -124,32 +114,24 @@ rec_region_mark(const char *label)
   trc_writer_mark(rec_g.w, rec_g.step, label);
 }
 
-int
-rec_region_start(void)
-{
+int rec_region_start(void) {
   if (!g.on || g.recording) return 0;
   return region_begin();
 }
 
-int
-rec_region_stop(void)
-{
+int rec_region_stop(void) {
   if (!g.on || !g.recording) return 0;
   rec_tracer_pause("stop");
   g.recording = 0;
   return 0;
 }
 
-static void
-forget(void)
-{
+static void forget(void) {
   hr_free(g.start_mark);
   memset(&g, 0, sizeof g);
 }
 
-void
-rec_region_end_of_main(void)
-{
+void rec_region_end_of_main(void) {
   if (!g.on) return;
   if (g.recording) {
     rec_tracer_end_of_main();
@@ -167,8 +149,6 @@ rec_region_end_of_main(void)
   forget();
 }
 
-void
-rec_region_fork_child(void)
-{
+void rec_region_fork_child(void) {
   forget();
 }

@@ -31,9 +31,7 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 
-static int
-inst_has_slots(PyTypeObject *tp)
-{
+static int inst_has_slots(PyTypeObject *tp) {
   for (; tp != NULL && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE); tp = tp->tp_base) {
     PyMemberDef *m = ((PyHeapTypeObject *)tp)->ht_type.tp_members;
     if (m && m->name) return 1;
@@ -41,9 +39,7 @@ inst_has_slots(PyTypeObject *tp)
   return 0;
 }
 
-int
-rec_obj_is_container(PyObject *op)
-{
+int rec_obj_is_container(PyObject *op) {
   PyTypeObject *tp = Py_TYPE(op);
   /* The commonest leaves first: the set checks below ask PyType_IsSubtype. */
   if (tp == &PyLong_Type || tp == &PyUnicode_Type || tp == &PyFloat_Type || tp == &PyBytes_Type)
@@ -57,9 +53,7 @@ rec_obj_is_container(PyObject *op)
          inst_has_slots(tp);
 }
 
-void
-rec_shadow_free(rec_shadow *sh)
-{
+void rec_shadow_free(rec_shadow *sh) {
   if (sh == NULL) return;
   hr_free(sh->items);
   hr_free(sh->pairs);
@@ -67,9 +61,7 @@ rec_shadow_free(rec_shadow *sh)
   hr_free(sh);
 }
 
-static int
-seq_reserve(rec_shadow *sh, Py_ssize_t n)
-{
+static int seq_reserve(rec_shadow *sh, Py_ssize_t n) {
   if (n <= sh->cap) return HR_OK;
   Py_ssize_t ncap = sh->cap ? sh->cap : 4;
   while (ncap < n) ncap *= 2;
@@ -80,9 +72,7 @@ seq_reserve(rec_shadow *sh, Py_ssize_t n)
   return HR_OK;
 }
 
-void
-rec_shadow_drop(rec_obj *o)
-{
+void rec_shadow_drop(rec_obj *o) {
   rec_shadow *sh = o->sh;
   for (Py_ssize_t i = 0; i < sh->n; i++) rec_cand_add(sh->items[i].op, sh->items[i].id);
   for (size_t i = 0; i < sh->np; i++) {
@@ -94,18 +84,14 @@ rec_shadow_drop(rec_obj *o)
 }
 
 /* Is the recorded ref still the object at op? */
-static inline int
-ref_same(const rec_ref *r, PyObject *op)
-{
+static inline int ref_same(const rec_ref *r, PyObject *op) {
   if (r->op != op) return 0;
   if (op == NULL) return 1;
   rec_obj *o = rec_obj_find(op);
   return o != NULL && o->id == r->id;
 }
 
-static void
-seq_slot(rec_obj *o, int slot, Py_ssize_t i, PyObject *now)
-{
+static void seq_slot(rec_obj *o, int slot, Py_ssize_t i, PyObject *now) {
   rec_ref *r = &o->sh->items[i];
   if (ref_same(r, now)) return;
   if (r->op != NULL) {
@@ -120,9 +106,7 @@ seq_slot(rec_obj *o, int slot, Py_ssize_t i, PyObject *now)
   }
 }
 
-static void
-seq_diff(rec_obj *o, int how, Py_ssize_t at)
-{
+static void seq_diff(rec_obj *o, int how, Py_ssize_t at) {
   rec_shadow *sh = o->sh;
   PyObject **items;
   Py_ssize_t n;
@@ -158,9 +142,7 @@ seq_diff(rec_obj *o, int how, Py_ssize_t at)
 #define REC_FUNC_KEY_DEFAULTS ((PyObject *)(uintptr_t)3)
 #define REC_FUNC_KEY_KWDEFAULTS ((PyObject *)(uintptr_t)7)
 
-static void
-pair_emit(rec_obj *o, rec_pair *p, int kind, int key_too)
-{
+static void pair_emit(rec_obj *o, rec_pair *p, int kind, int key_too) {
   rec_shadow *sh = o->sh;
   if (sh->kind == REC_SH_DICT) {
     if (key_too && kind == TRC_EV_BIND) rec_emit(kind, o->id, TRC_SLOT_KEY, p->key.id, p->key.id);
@@ -184,9 +166,7 @@ pair_emit(rec_obj *o, rec_pair *p, int kind, int key_too)
   }
 }
 
-static void
-pair_remove(rec_obj *o, size_t i)
-{
+static void pair_remove(rec_obj *o, size_t i) {
   rec_shadow *sh = o->sh;
   pair_emit(o, &sh->pairs[i], TRC_EV_UNBIND, 1);
   rec_map_del(&sh->index, (uintptr_t)sh->pairs[i].key.op, NULL);
@@ -204,9 +184,7 @@ pair_remove(rec_obj *o, size_t i)
 ** find it. */
 enum { KEY_OBJ = 0, KEY_STR, KEY_MEMBER, KEY_FUNC };
 
-static uint64_t
-key_id(PyObject *key, int how)
-{
+static uint64_t key_id(PyObject *key, int how) {
   if (how == KEY_STR) return rec_str_id(key);
   if (how == KEY_MEMBER) return rec_cstr_id(((PyMemberDef *)key)->name);
   if (how == KEY_FUNC) {
@@ -217,9 +195,7 @@ key_id(PyObject *key, int how)
 }
 
 /* The slot `key` now holds val (NULL for a set element): record any change. */
-static void
-pair_see(rec_obj *o, PyObject *key, int how, PyObject *val)
-{
+static void pair_see(rec_obj *o, PyObject *key, int how, PyObject *val) {
   rec_shadow *sh = o->sh;
   uintptr_t *ix = rec_map_get(&sh->index, (uintptr_t)key);
   if (ix != NULL) {
@@ -249,9 +225,7 @@ pair_see(rec_obj *o, PyObject *key, int how, PyObject *val)
   pair_emit(o, p, TRC_EV_BIND, 1);
 }
 
-static void
-pairs_sweep(rec_obj *o)
-{
+static void pairs_sweep(rec_obj *o) {
   rec_shadow *sh = o->sh;
   for (size_t i = 0; i < sh->np;) {
     if (sh->pairs[i].stamp != rec_g.stamp) pair_remove(o, i);
@@ -259,9 +233,7 @@ pairs_sweep(rec_obj *o)
   }
 }
 
-static void
-dict_full(rec_obj *o, PyObject *d)
-{
+static void dict_full(rec_obj *o, PyObject *d) {
   rec_g.stamp++;
   Py_ssize_t pos = 0;
   PyObject *k, *v;
@@ -276,9 +248,7 @@ dict_full(rec_obj *o, PyObject *d)
 /* ---- finding a key in CPython 3.11's dict and set tables ---------------------- */
 
 /* Hash of a key whose lookup runs no Python code, or -1. */
-static Py_hash_t
-pure_hash(PyObject *k)
-{
+static Py_hash_t pure_hash(PyObject *k) {
   if (PyUnicode_CheckExact(k)) {
     Py_hash_t h = ((PyASCIIObject *)k)->hash;
     return h != -1 ? h : PyObject_Hash(k);
@@ -289,9 +259,7 @@ pure_hash(PyObject *k)
 
 /* Does the key ek stored in a table equal key (an exact str or int)?
 ** 1 yes, 0 no, -1 cannot tell without the program's code (ek is neither). */
-static int
-key_equal(PyObject *ek, PyObject *key)
-{
+static int key_equal(PyObject *ek, PyObject *key) {
   if (ek == key) return 1;
   if (!PyUnicode_CheckExact(ek) && !PyLong_CheckExact(ek)) return -1;
   if (Py_TYPE(ek) != Py_TYPE(key)) return 0;   /* no str equals an int */
@@ -306,9 +274,7 @@ key_equal(PyObject *ek, PyObject *key)
 enum { PROBE_NONE = -1, PROBE_UNKNOWN = -2 };
 
 /* dictobject.c's dictkeys_get_index: slots of 1, 2, 4 or 8 bytes. */
-static inline Py_ssize_t
-dk_get_index(const PyDictKeysObject *dk, size_t i)
-{
+static inline Py_ssize_t dk_get_index(const PyDictKeysObject *dk, size_t i) {
   int log2 = dk->dk_log2_size;
   if (log2 < 8) return ((const int8_t *)dk->dk_indices)[i];
   if (log2 < 16) return ((const int16_t *)dk->dk_indices)[i];
@@ -321,9 +287,8 @@ dk_get_index(const PyDictKeysObject *dk, size_t i)
 ** key and value in *ek, *ev. PROBE_NONE: no such entry; PROBE_UNKNOWN: a
 ** split table (an instance's few shared keys), or an equal-hash key that
 ** is no str or int. */
-static Py_ssize_t
-dict_probe(PyObject *d, PyObject *key, Py_hash_t hash, int same, PyObject **ek, PyObject **ev)
-{
+static Py_ssize_t dict_probe(PyObject *d, PyObject *key, Py_hash_t hash, int same, PyObject **ek,
+                             PyObject **ev) {
   PyDictObject *mp = (PyDictObject *)d;
   if (mp->ma_values != NULL) return PROBE_UNKNOWN;
   PyDictKeysObject *dk = mp->ma_keys;
@@ -364,9 +329,7 @@ dict_probe(PyObject *d, PyObject *key, Py_hash_t hash, int same, PyObject **ek, 
 /* The slot of set s holding key itself (same) or an equal key (key an
 ** exact str or int of hash `hash`); NULL when none, with *unknown set when
 ** telling needs the program's code. */
-static setentry *
-set_probe(PyObject *s, PyObject *key, Py_hash_t hash, int same, int *unknown)
-{
+static setentry *set_probe(PyObject *s, PyObject *key, Py_hash_t hash, int same, int *unknown) {
   PySetObject *so = (PySetObject *)s;
   size_t mask = (size_t)so->mask, perturb = (size_t)hash, i = (size_t)hash & mask;
   *unknown = 0;
@@ -394,9 +357,7 @@ set_probe(PyObject *s, PyObject *key, Py_hash_t hash, int same, int *unknown)
 /* After an instruction that may have set or deleted the one key k (alive):
 ** the entry holding k or an equal key is found by probing, and the shadow
 ** checked against the dict's size; anything else reads the whole dict. */
-static void
-dict_key(rec_obj *o, PyObject *d, PyObject *k)
-{
+static void dict_key(rec_obj *o, PyObject *d, PyObject *k) {
   rec_shadow *sh = o->sh;
   Py_hash_t h = k ? pure_hash(k) : -1;
   if (h == -1) {
@@ -426,9 +387,7 @@ dict_key(rec_obj *o, PyObject *d, PyObject *k)
   }
 }
 
-static void
-set_full(rec_obj *o)
-{
+static void set_full(rec_obj *o) {
   rec_g.stamp++;
   Py_ssize_t pos = 0;
   PyObject *k;
@@ -438,9 +397,7 @@ set_full(rec_obj *o)
 }
 
 /* After a call that may have added or removed the one member k (alive). */
-static void
-set_key(rec_obj *o, PyObject *k)
-{
+static void set_key(rec_obj *o, PyObject *k) {
   rec_shadow *sh = o->sh;
   Py_hash_t h = k ? pure_hash(k) : -1;
   if (h == -1) {
@@ -462,9 +419,7 @@ set_key(rec_obj *o, PyObject *k)
   else if (!(ek && ix != NULL && size == sh->np) && !(!ek && ix == NULL && size == sh->np)) set_full(o);
 }
 
-static void
-inst_full(rec_obj *o)
-{
+static void inst_full(rec_obj *o) {
   PyObject *op = o->op;
   PyTypeObject *tp = Py_TYPE(op);
   rec_g.stamp++;
@@ -510,9 +465,7 @@ inst_full(rec_obj *o)
 
 /* The instance's own dict when it has one (a managed dict not yet made
 ** from its values array has none). */
-static PyObject *
-inst_dict(PyObject *op)
-{
+static PyObject *inst_dict(PyObject *op) {
   PyTypeObject *tp = Py_TYPE(op);
   if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) return *_PyObject_ManagedDictPointer(op);
   if (tp->tp_dictoffset == 0) return NULL;
@@ -522,9 +475,7 @@ inst_dict(PyObject *op)
 
 /* The str-keyed entries of dict as attr slots (instance and function
 ** __dict__, class __dict__). */
-static void
-attrs_see(rec_obj *o, PyObject *dict)
-{
+static void attrs_see(rec_obj *o, PyObject *dict) {
   Py_ssize_t pos = 0;
   PyObject *k, *v;
   while (PyDict_Next(dict, &pos, &k, &v))
@@ -533,9 +484,7 @@ attrs_see(rec_obj *o, PyObject *dict)
 
 /* A function's references a program can see: closure[i] (its cells),
 ** __defaults__, __kwdefaults__ and its own attributes. */
-static void
-func_full(rec_obj *o)
-{
+static void func_full(rec_obj *o) {
   PyFunctionObject *f = (PyFunctionObject *)o->op;
   rec_g.stamp++;
   PyObject *cl = f->func_closure;
@@ -560,9 +509,7 @@ func_full(rec_obj *o)
 }
 
 /* A class the program made: the entries of its own __dict__ (vars(cls)). */
-static void
-class_full(rec_obj *o)
-{
+static void class_full(rec_obj *o) {
   PyObject *dict = ((PyTypeObject *)o->op)->tp_dict;
   if (dict == NULL || !PyDict_Check(dict)) return;
   uint64_t ver = ((PyDictObject *)dict)->ma_version_tag;
@@ -573,9 +520,7 @@ class_full(rec_obj *o)
   pairs_sweep(o);
 }
 
-void
-rec_obj_shadow(rec_obj *o)
-{
+void rec_obj_shadow(rec_obj *o) {
   if (o == NULL || o->sh != NULL || !o->cont) return;
   rec_shadow *sh = hr_calloc(1, sizeof *sh);
   if (sh == NULL) return;
@@ -592,9 +537,7 @@ rec_obj_shadow(rec_obj *o)
 }
 
 /* The object was just re-read: record a size that changed since last time. */
-static void
-obj_resized(rec_obj *o)
-{
+static void obj_resized(rec_obj *o) {
   size_t now = rec_obj_size(o->op);
   if (now == o->size) return;
   o->size = now;
@@ -644,9 +587,7 @@ static touch_out *g_outs;      /* note_apply's scratch, one per noted key; GIL *
 static size_t g_outs_cap;
 
 /* Stack entry k before the instruction, with its record. */
-static PyObject *
-stack_at(rec_thread *th, int k, rec_obj **o)
-{
+static PyObject *stack_at(rec_thread *th, int k, rec_obj **o) {
   *o = NULL;
   if (k < 1 || k > th->nbefore) return NULL;
   rec_sref *r = &th->before[th->nbefore - k];
@@ -655,9 +596,7 @@ stack_at(rec_thread *th, int k, rec_obj **o)
   return r->op;
 }
 
-static int
-note_begin(rec_obj *o, PyObject *op)
-{
+static int note_begin(rec_obj *o, PyObject *op) {
   if (o == NULL || o->sh == NULL) return 0;
   int kind = o->sh->kind;
   if (kind == REC_SH_SEQ) {
@@ -683,9 +622,7 @@ note_begin(rec_obj *o, PyObject *op)
 }
 
 /* Note key k (ko its record, NULL for a name of the code); 0 voids the note. */
-static int
-note_key(PyObject *k, rec_obj *ko)
-{
+static int note_key(PyObject *k, rec_obj *ko) {
   Py_hash_t h = k != NULL ? pure_hash(k) : -1;
   if (h == -1) {
     PyErr_Clear();
@@ -726,9 +663,7 @@ note_key(PyObject *k, rec_obj *ko)
 
 /* Note every key of c (an exact dict, set or frozenset, shadowed, so its
 ** keys are tracked); 0 voids the note. */
-static int
-note_keys_of(PyObject *c)
-{
+static int note_keys_of(PyObject *c) {
   Py_ssize_t pos = 0;
   PyObject *k, *v;
   Py_hash_t h;
@@ -750,17 +685,13 @@ note_keys_of(PyObject *c)
 
 /* KW_NAMES before PRECALL (and its cache entry) before this CALL: keyword
 ** arguments. A cache entry that merely looks like one errs on the safe side. */
-static int
-call_has_kwnames(_PyInterpreterFrame *iframe)
-{
+static int call_has_kwnames(_PyInterpreterFrame *iframe) {
   _Py_CODEUNIT *ip = iframe->prev_instr;
   _Py_CODEUNIT *first = _PyCode_CODE(iframe->f_code);
   return ip - first < 3 || _Py_OPCODE(ip[-3]) == KW_NAMES;
 }
 
-static void
-note_call(rec_thread *th, _PyInterpreterFrame *iframe)
-{
+static void note_call(rec_thread *th, _PyInterpreterFrame *iframe) {
   int nargs = th->oparg;
   if (nargs < 1 || nargs > 2 || call_has_kwnames(iframe)) return;
   rec_obj *co, *so = NULL, *ao;
@@ -802,9 +733,7 @@ note_call(rec_thread *th, _PyInterpreterFrame *iframe)
 
 /* obj.name = v / del obj.name through object.__setattr__ into the
 ** instance's own dict: no __slots__, no data descriptor of that name. */
-static void
-note_attr(rec_thread *th, PyCodeObject *code)
-{
+static void note_attr(rec_thread *th, PyCodeObject *code) {
   rec_obj *o;
   PyObject *op = stack_at(th, 1, &o);
   if (op == NULL || o->sh == NULL || o->sh->kind != REC_SH_INST) return;
@@ -820,9 +749,7 @@ note_attr(rec_thread *th, PyCodeObject *code)
 
 /* STORE_GLOBAL and the like: the frame's globals (or class namespace)
 ** shadow, keyed by a name of the code. */
-static void
-note_name(rec_thread *th, _PyInterpreterFrame *iframe)
-{
+static void note_name(rec_thread *th, _PyInterpreterFrame *iframe) {
   rec_frame *fr = th->pending;
   if (fr == NULL) return;
   PyCodeObject *code = iframe->f_code;
@@ -836,9 +763,7 @@ note_name(rec_thread *th, _PyInterpreterFrame *iframe)
   if (target != NULL && note_begin(target, target->op)) note_key(name, NULL);
 }
 
-void
-rec_touch_before(rec_thread *th, _PyInterpreterFrame *iframe)
-{
+void rec_touch_before(rec_thread *th, _PyInterpreterFrame *iframe) {
   g_note.step = 0;
   rec_obj *o, *ko;
   PyObject *c, *k;
@@ -887,15 +812,11 @@ rec_touch_before(rec_thread *th, _PyInterpreterFrame *iframe)
   }
 }
 
-void
-rec_touch_done(void)
-{
+void rec_touch_done(void) {
   g_note.step = 0;
 }
 
-void
-rec_shadow_fini(void)
-{
+void rec_shadow_fini(void) {
   hr_free(g_note.keys);
   hr_free(g_outs);
   memset(&g_note, 0, sizeof g_note);
@@ -904,9 +825,7 @@ rec_shadow_fini(void)
 }
 
 /* Is a noted key object still that object? */
-static inline int
-alive(PyObject *op, uint64_t id)
-{
+static inline int alive(PyObject *op, uint64_t id) {
   rec_obj *r = rec_obj_find(op);
   return r != NULL && r->id == id;
 }
@@ -919,17 +838,13 @@ typedef struct touch_out {
   touch_key *t;
 } touch_out;
 
-static int
-out_by_pos(const void *a, const void *b)
-{
+static int out_by_pos(const void *a, const void *b) {
   Py_ssize_t x = ((const touch_out *)a)->pos, y = ((const touch_out *)b)->pos;
   return (x > y) - (x < y);
 }
 
 /* The key t names is held now by which key object of the container? */
-static int
-touch_find(touch_key *t, int set, int objkeys, touch_out *out)
-{
+static int touch_find(touch_key *t, int set, int objkeys, touch_out *out) {
   PyObject *c = g_note.op;
   out->t = t;
   out->now = NULL;
@@ -964,9 +879,7 @@ touch_find(touch_key *t, int set, int objkeys, touch_out *out)
 }
 
 /* Bring o's shadow up to date from the note: 1 done, 0 read it whole. */
-static int
-note_apply(rec_obj *o)
-{
+static int note_apply(rec_obj *o) {
   rec_shadow *sh = o->sh;
   int set = sh->kind == REC_SH_SET, objkeys = set || sh->kind == REC_SH_DICT;
   if (set ? !PySet_CheckExact(g_note.op) : ((PyDictObject *)g_note.op)->ma_values != NULL) return 0;
@@ -1009,9 +922,7 @@ note_apply(rec_obj *o)
 }
 
 /* The note's diff of o when there is one for it: 1 done (o in step). */
-static int
-note_diff(rec_obj *o)
-{
+static int note_diff(rec_obj *o) {
   if (g_note.step != rec_g.step || g_note.o != o || g_note.oid != o->id) return 0;
   if (g_note.applied) return 1;
   int kind = o->sh->kind;
@@ -1029,9 +940,7 @@ note_diff(rec_obj *o)
   return 1;
 }
 
-void
-rec_obj_diff(rec_obj *o, int how, PyObject *arg)
-{
+void rec_obj_diff(rec_obj *o, int how, PyObject *arg) {
   if (o == NULL) return;
   if (o->sh == NULL) {
     rec_obj_shadow(o);
@@ -1074,4 +983,3 @@ rec_obj_diff(rec_obj *o, int how, PyObject *arg)
   }
   obj_resized(o);
 }
-

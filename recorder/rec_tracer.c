@@ -29,9 +29,7 @@ static uint64_t g_last_exc_type, g_last_exc_msg;
 
 /* ---- threads --------------------------------------------------------------- */
 
-static rec_thread *
-thread_get(PyThreadState *ts)
-{
+static rec_thread *thread_get(PyThreadState *ts) {
   if (g_last_thread && g_last_thread->ts == ts) return g_last_thread;
   uintptr_t *v = rec_map_get(&g_threads, (uintptr_t)ts);
   if (v) return g_last_thread = (rec_thread *)*v;
@@ -52,36 +50,28 @@ thread_get(PyThreadState *ts)
 
 /* Whether stack entry k held an object before the instruction (it may be
 ** gone now: the instruction consumed it). */
-static inline int
-peek_held(rec_thread *th, int k)
-{
+static inline int peek_held(rec_thread *th, int k) {
   return k >= 1 && k <= th->nbefore && th->before[th->nbefore - k].op != NULL;
 }
 
 /* Stack entry k as it was before the instruction, if that object is still
 ** alive: a temporary the instruction dropped (a bound method, a key just
 ** deleted) may be freed memory now, so it is NULL. */
-static inline PyObject *
-peek(rec_thread *th, int k)
-{
+static inline PyObject *peek(rec_thread *th, int k) {
   if (k < 1 || k > th->nbefore) return NULL;
   rec_sref *r = &th->before[th->nbefore - k];
   return r->o != NULL && r->o->id == r->id ? r->op : NULL;
 }
 
 /* The container at depth k, if it is still the object recorded there. */
-static rec_obj *
-peek_obj(rec_thread *th, int k)
-{
+static rec_obj *peek_obj(rec_thread *th, int k) {
   if (k < 1 || k > th->nbefore) return NULL;
   rec_sref *r = &th->before[th->nbefore - k];
   if (r->o == NULL) return NULL;
   return r->o->id == r->id && r->o->cont ? r->o : NULL;
 }
 
-static int
-name_in(const char *name, const char *const *set)
-{
+static int name_in(const char *name, const char *const *set) {
   for (; *set; set++)
     if (strcmp(name, *set) == 0) return 1;
   return 0;
@@ -102,9 +92,7 @@ enum { CALL_ANY = 0, CALL_TAIL, CALL_KEY };
 /* Methods whose effect on their own container is bounded: the tail of a
 ** list, or the one key (first argument) of a set or dict. Diffing just that
 ** keeps a loop over a big container's methods as cheap as over a small one. */
-static int
-call_bounded(PyObject *owner, const char *name, int nargs)
-{
+static int call_bounded(PyObject *owner, const char *name, int nargs) {
   if (owner == (PyObject *)&PyList_Type) {
     if (strcmp(name, "append") == 0 || strcmp(name, "extend") == 0) return CALL_TAIL;
     if (strcmp(name, "pop") == 0 && nargs == 0) return CALL_TAIL;
@@ -121,9 +109,7 @@ call_bounded(PyObject *owner, const char *name, int nargs)
 
 /* A call of a builtin that leaves its arguments alone; *how says what a
 ** call that does change its self changes (CALL_*). */
-static int
-call_is_readonly(PyObject *callable, int nargs, PyObject **self, int *how)
-{
+static int call_is_readonly(PyObject *callable, int nargs, PyObject **self, int *how) {
   *how = CALL_ANY;
   const char *name = NULL;
   PyObject *owner = NULL;
@@ -149,9 +135,7 @@ call_is_readonly(PyObject *callable, int nargs, PyObject **self, int *how)
   return name_in(name, k_readonly_methods);
 }
 
-static void
-call_effects(rec_thread *th)
-{
+static void call_effects(rec_thread *th) {
   int nargs = th->oparg;
   int is_meth = peek_held(th, nargs + 2);
   int at = is_meth ? nargs + 2 : nargs + 1;
@@ -187,9 +171,7 @@ call_effects(rec_thread *th)
 }
 
 /* Diff the containers the pending instruction may have changed. */
-static void
-container_effects(rec_thread *th)
-{
+static void container_effects(rec_thread *th) {
   rec_obj *o;
   switch (th->op) {
   case STORE_SUBSCR:
@@ -245,9 +227,7 @@ container_effects(rec_thread *th)
 ** `now` (at the next instruction, where every count is settled) the stack it
 ** consumed is checked at once; otherwise (a call or return in between) its
 ** entries wait, as candidates, for the next boundary. */
-static void
-finish(rec_thread *th, int now)
-{
+static void finish(rec_thread *th, int now) {
   rec_frame *fr = th->pending;
   if (fr == NULL) return;
   th->pending = NULL;
@@ -272,9 +252,7 @@ finish(rec_thread *th, int now)
 }
 
 /* Record the value stack of fr now (after its previous instruction). */
-static void
-snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
-{
+static void snapshot(rec_thread *th, _PyInterpreterFrame *iframe) {
   th->nbefore = 0;
   int base = iframe->f_code->co_nlocalsplus;
   int top = iframe->stacktop;
@@ -311,9 +289,7 @@ snapshot(rec_thread *th, _PyInterpreterFrame *iframe)
   th->nbefore = n;
 }
 
-static void
-on_opcode(rec_thread *th, PyFrameObject *frame)
-{
+static void on_opcode(rec_thread *th, PyFrameObject *frame) {
   rec_frame *fr = th->cur && th->cur->fo == frame ? th->cur : rec_frame_find(frame);
   if (fr == NULL) return;
   th->cur = fr;
@@ -337,9 +313,7 @@ on_opcode(rec_thread *th, PyFrameObject *frame)
   rec_touch_before(th, iframe);   /* the keys it will touch, as they are now */
 }
 
-static void
-on_exception(rec_frame *fr, PyObject *arg)
-{
+static void on_exception(rec_frame *fr, PyObject *arg) {
   if (!PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) < 2) return;
   PyObject *type = PyTuple_GET_ITEM(arg, 0), *value = PyTuple_GET_ITEM(arg, 1);
   if (value == g_last_exc && value != Py_None) {
@@ -365,9 +339,7 @@ on_exception(rec_frame *fr, PyObject *arg)
 }
 
 /* The recorder's part of one trace event. */
-static void
-record_event(PyThreadState *ts, PyFrameObject *frame, int what, PyObject *arg)
-{
+static void record_event(PyThreadState *ts, PyFrameObject *frame, int what, PyObject *arg) {
   if (!rec_g.active || rec_g.busy) return;
   rec_g.busy = 1;
   rec_alloc_quiet = 1;
@@ -441,9 +413,7 @@ out:
 /* The trace function, for the whole recording. obj is the program's own
 ** trace function (sys.settrace; rec_chain.c), NULL when it has none: each
 ** event goes to it as CPython would give it, around the recorder's part. */
-static int
-rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
-{
+static int rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
   /* 'line' events are the program's alone: f_trace_lines is its flag. */
   PyThreadState *ts = PyThreadState_Get();
   int program = obj != NULL || rec_chain_has(ts);
@@ -478,9 +448,7 @@ static PyMethodDef *g_start_defs[2];   /* "start_new_thread", "start_new"; GIL *
 static PyCFunction g_start_orig;       /* _thread.start_new_thread's function; GIL */
 static PyObject *g_boot;               /* thread_boot as a function (owned, kept); GIL */
 
-static PyObject *
-thread_boot(PyObject *self, PyObject *a)
-{
+static PyObject *thread_boot(PyObject *self, PyObject *a) {
   PyObject *func = PyTuple_GET_ITEM(a, 0), *args = PyTuple_GET_ITEM(a, 1);
   PyObject *kwargs = PyTuple_GET_ITEM(a, 2);
   PyThreadState *ts = PyThreadState_Get();
@@ -496,9 +464,7 @@ thread_boot(PyObject *self, PyObject *a)
 }
 static PyMethodDef g_boot_def = {"start_new_thread", thread_boot, METH_VARARGS, NULL};
 
-static PyObject *
-thread_start(PyObject *self, PyObject *fargs)
-{
+static PyObject *thread_start(PyObject *self, PyObject *fargs) {
   PyObject *func, *args, *kwargs = NULL;
   /* Anything the original would refuse goes to it, for its own error; so
   ** do threads of a subinterpreter (the recorder follows the main one). */
@@ -522,9 +488,7 @@ thread_start(PyObject *self, PyObject *fargs)
   return r;
 }
 
-static void
-thread_hook_install(void)
-{
+static void thread_hook_install(void) {
   PyObject *name = PyUnicode_FromString("_thread");
   PyObject *mod = name ? PyImport_GetModule(name) : NULL;   /* imported at start-up */
   Py_XDECREF(name);
@@ -552,9 +516,7 @@ thread_hook_install(void)
   PyErr_Clear();
 }
 
-static void
-thread_hook_remove(void)
-{
+static void thread_hook_remove(void) {
   for (int i = 0; i < 2; i++) {
     if (g_start_defs[i] != NULL) g_start_defs[i]->ml_meth = g_start_orig;
     g_start_defs[i] = NULL;
@@ -565,9 +527,7 @@ thread_hook_remove(void)
 ** there by _PyEval_SetTrace, or by PyEval_SetTrace where rec_chain.c cannot
 ** redirect it): its steps from here are not recorded. The trace says so
 ** (meta trace_gap; `heapreel summary` shows it). */
-void
-rec_tracer_slot_lost(PyThreadState *ts)
-{
+void rec_tracer_slot_lost(PyThreadState *ts) {
   static int said;
   uintptr_t *v = rec_map_get(&g_threads, (uintptr_t)ts);
   if (said || !rec_g.active || v == NULL) return;
@@ -584,9 +544,7 @@ rec_tracer_slot_lost(PyThreadState *ts)
 /* ---- the API ------------------------------------------------------------------ */
 
 /* The recorder's state for a recording into w, with nothing installed. */
-static int
-state_init(trc_writer *w, const rec_options *opt, char **errmsg)
-{
+static int state_init(trc_writer *w, const rec_options *opt, char **errmsg) {
   if (errmsg) *errmsg = NULL;
   if (w == NULL || opt == NULL) {
     if (errmsg) *errmsg = hr_strdup("no trace writer or options");
@@ -608,9 +566,7 @@ state_init(trc_writer *w, const rec_options *opt, char **errmsg)
 
 /* Every hook in, the current thread traced. first: the object and frame
 ** tables are made now (a later region keeps the ones it had). */
-static int
-hooks_on(int first, char **errmsg)
-{
+static int hooks_on(int first, char **errmsg) {
   int rc = first ? rec_objects_init() : HR_OK;
   if (rc == HR_OK && first) rc = rec_frames_init();
   if (rc == HR_OK) rc = rec_gc_start();
@@ -634,9 +590,7 @@ hooks_on(int first, char **errmsg)
   return HR_OK;
 }
 
-int
-rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
-{
+int rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg) {
   int rc = state_init(w, opt, errmsg);
   if (rc != HR_OK) return rc;
   /* A full collection empties the free lists, so objects handed out from
@@ -645,15 +599,11 @@ rec_tracer_start(trc_writer *w, const rec_options *opt, char **errmsg)
   return hooks_on(1, errmsg);
 }
 
-int
-rec_tracer_prepare(trc_writer *w, const rec_options *opt, char **errmsg)
-{
+int rec_tracer_prepare(trc_writer *w, const rec_options *opt, char **errmsg) {
   return state_init(w, opt, errmsg);
 }
 
-int
-rec_tracer_resume(int first, char **errmsg)
-{
+int rec_tracer_resume(int first, char **errmsg) {
   if (errmsg) *errmsg = NULL;
   if (rec_g.active || !g_open) return HR_OK;
   /* No collection here: it would run the program's finalisers at a time
@@ -665,15 +615,11 @@ rec_tracer_resume(int first, char **errmsg)
   return hooks_on(first, errmsg);
 }
 
-rec_thread *
-rec_tracer_thread(PyThreadState *ts)
-{
+rec_thread *rec_tracer_thread(PyThreadState *ts) {
   return thread_get(ts);
 }
 
-static void
-finish_all_threads(void)
-{
+static void finish_all_threads(void) {
   for (size_t i = 0; i < g_threads.cap; i++) {
     if (g_threads.ent[i].key == 0) continue;
     rec_thread *th = (rec_thread *)g_threads.ent[i].val;
@@ -683,9 +629,7 @@ finish_all_threads(void)
   rec_cand_flush();
 }
 
-void
-rec_tracer_end_of_main(void)
-{
+void rec_tracer_end_of_main(void) {
   if (!rec_g.active) return;
   rec_g.busy = 1;
   rec_alloc_quiet = 1;
@@ -710,9 +654,7 @@ rec_tracer_end_of_main(void)
 }
 
 /* Every hook out, each thread's slot back to the program. */
-static void
-hooks_off(void)
-{
+static void hooks_off(void) {
   rec_g.active = 0;
   PyThreadState *me = PyThreadState_Get();
   /* Each thread's slot goes back to the program: its own trace function,
@@ -726,9 +668,7 @@ hooks_off(void)
   rec_alloc_stop();
 }
 
-void
-rec_tracer_pause(const char *label)
-{
+void rec_tracer_pause(const char *label) {
   if (!rec_g.active) return;
   rec_g.busy = 1;
   rec_alloc_quiet = 1;
@@ -758,9 +698,7 @@ rec_tracer_pause(const char *label)
   rec_g.busy = 0;
 }
 
-void
-rec_tracer_end_paused(void)
-{
+void rec_tracer_end_paused(void) {
   if (!g_open || rec_g.active) return;
   rec_g.busy = 1;
   rec_alloc_quiet = 1;
@@ -776,9 +714,7 @@ rec_tracer_end_paused(void)
   rec_tracer_stop();
 }
 
-void
-rec_tracer_stop(void)
-{
+void rec_tracer_stop(void) {
   if (!g_open) return;
   g_open = 0;
   if (rec_g.active) hooks_off();
@@ -796,15 +732,11 @@ rec_tracer_stop(void)
   g_last_thread = NULL;
 }
 
-void
-rec_tracer_mark(const char *label)
-{
+void rec_tracer_mark(const char *label) {
   if (!rec_g.active) return;
   trc_writer_mark(rec_g.w, rec_g.step, label ? label : "");
 }
 
-uint64_t
-rec_tracer_step(void)
-{
+uint64_t rec_tracer_step(void) {
   return rec_g.step;
 }

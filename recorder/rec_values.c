@@ -283,9 +283,7 @@ static int has_value(PyObject *op) {
 
 static size_t value_text(PyObject *op, char *buf);
 
-int
-rec_value_int(PyObject *op, int64_t *v)
-{
+int rec_value_int(PyObject *op, int64_t *v) {
   if (!PyLong_CheckExact(op)) return 0;
   Py_ssize_t size = Py_SIZE(op);
   if (size == 0) {
@@ -300,9 +298,7 @@ rec_value_int(PyObject *op, int64_t *v)
   return 1;
 }
 
-uint64_t
-rec_value_id(PyObject *op)
-{
+uint64_t rec_value_id(PyObject *op) {
   char buf[VALUE_BUF];
   if (!has_value(op)) return 0;
   /* Formatting may fail (memory); the program's pending exception, if any,
@@ -315,9 +311,7 @@ rec_value_id(PyObject *op)
   return trc_writer_string(rec_g.w, buf, n);
 }
 
-static size_t
-value_text(PyObject *op, char *buf)
-{
+static size_t value_text(PyObject *op, char *buf) {
   size_t sz = VALUE_BUF;
   size_t n = 0;
   if (op == Py_None) {

@@ -14,9 +14,7 @@ typedef struct seen {
   size_t n;
 } seen;
 
-static void
-seen_put(seen *s, uintptr_t p, uint64_t w)
-{
+static void seen_put(seen *s, uintptr_t p, uint64_t w) {
   if (s->n < 4096) {
     s->p[s->n] = p;
     s->w[s->n] = w;
@@ -24,9 +22,7 @@ seen_put(seen *s, uintptr_t p, uint64_t w)
   s->n++;
 }
 
-static void
-seen_drop(seen *s, uintptr_t p)
-{
+static void seen_drop(seen *s, uintptr_t p) {
   for (size_t i = 0; i < s->n && i < 4096; i++)
     if (s->p[i] == p) {
       s->p[i] = s->p[s->n - 1];
@@ -37,16 +33,12 @@ seen_drop(seen *s, uintptr_t p)
 }
 
 /* p's word is now w: an add at an address already held replaces its word. */
-static void
-seen_set(seen *s, uintptr_t p, uint64_t w)
-{
+static void seen_set(seen *s, uintptr_t p, uint64_t w) {
   seen_drop(s, p);
   seen_put(s, p, w);
 }
 
-static void
-seen_sort(seen *s)
-{
+static void seen_sort(seen *s) {
   for (size_t i = 1; i < s->n && i < 4096; i++)
     for (size_t j = i; j > 0 && s->p[j - 1] > s->p[j]; j--) {
       uintptr_t tp = s->p[j];
@@ -58,9 +50,7 @@ seen_sort(seen *s)
 
 /* Blocks on several pages, some holding objects, an unaligned one and a big
 ** one; some deleted again. What the table must hold goes into *expect. */
-static void
-fill(seen *expect)
-{
+static void fill(seen *expect) {
   static seen scratch;
   if (expect == NULL) expect = &scratch;
   expect->n = 0;
@@ -85,9 +75,7 @@ fill(seen *expect)
 }
 
 /* The iterator yields every block once, with its word, and nothing else. */
-static void
-test_iter_yields_every_block(void)
-{
+static void test_iter_yields_every_block(void) {
   REQUIRE(rec_ablock_init() == HR_OK);
   static seen a, b;
   a.n = b.n = 0;
@@ -114,9 +102,7 @@ test_iter_yields_every_block(void)
   rec_ablock_fini();
 }
 
-static void
-test_find_near(void)
-{
+static void test_find_near(void) {
   REQUIRE(rec_ablock_init() == HR_OK);
   fill(NULL);
   const uintptr_t base = (uintptr_t)0x7f0000000000ull;
@@ -140,9 +126,7 @@ test_find_near(void)
 /* A heap of thousands of pages: leaves past the first slabs come from
 ** chunks of huge pages; every block is found and walked once, and the
 ** table can be built again after fini. */
-static void
-test_many_pages(void)
-{
+static void test_many_pages(void) {
   enum { PAGES = 3000 };
   static unsigned char hits[PAGES];
   const uintptr_t base = (uintptr_t)0x7e0000000000ull;

@@ -13,9 +13,7 @@ static uintptr_t g_key[KEYS];
 static uintptr_t g_ref[KEYS];
 
 static uint64_t g_rng = 88172645463325252ull;
-static uint64_t
-rnd(void)
-{
+static uint64_t rnd(void) {
   g_rng ^= g_rng << 13;
   g_rng ^= g_rng >> 7;
   g_rng ^= g_rng << 17;
@@ -25,9 +23,7 @@ rnd(void)
 /* Keys as a heap has them: runs of 16-byte granules in a few pages (a
 ** pymalloc pool), pages far apart (other arenas, above 4 GiB), unaligned
 ** addresses and ones above 2^48 that no leaf can index. */
-static void
-keys_make(void)
-{
+static void keys_make(void) {
   for (int i = 0; i < KEYS; i++) {
     uintptr_t k;
     switch (i % 6) {
@@ -42,9 +38,7 @@ keys_make(void)
     for (int j = i + 1; j < KEYS && j < i + 8; j++) REQUIRE(g_key[i] != g_key[j]);
 }
 
-static void
-test_amap_matches_reference(void)
-{
+static void test_amap_matches_reference(void) {
   keys_make();
   memset(g_ref, 0, sizeof g_ref);
   rec_amap m = {0};
@@ -113,9 +107,7 @@ test_amap_matches_reference(void)
 
 /* A million neighbouring keys (a loop's ints) in thousands of pages: more
 ** leaves than one chunk holds. */
-static void
-test_amap_many_leaves(void)
-{
+static void test_amap_many_leaves(void) {
   rec_amap m = {0};
   const uintptr_t base = (uintptr_t)0x7f3400000000ull;
   enum { N = 1000000 };
@@ -140,9 +132,7 @@ test_amap_many_leaves(void)
   rec_amap_reset(&m);
 }
 
-static int
-amap_oom_body(void *ctx)
-{
+static int amap_oom_body(void *ctx) {
   (void)ctx;
   rec_amap m = {0};
   int rc = HR_OK;
@@ -155,9 +145,7 @@ amap_oom_body(void *ctx)
   return rc;
 }
 
-static void
-test_amap_out_of_memory(void)
-{
+static void test_amap_out_of_memory(void) {
   CHECK(hr_test_oom("rec_amap_put", 200, 0, amap_oom_body, NULL) > 0);
 }
 
