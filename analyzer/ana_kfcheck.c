@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "hr_mem.h"
+#include "hr_opt.h"
 #include "hr_status.h"
 
 typedef struct kf_entry {
@@ -35,20 +36,6 @@ static const char sql_rows[] = "SELECT step, seq, length(data) FROM keyframes OR
 static const char sql_chunks[] =
   "SELECT first_seq, data FROM chunks WHERE first_seq > ?1 AND first_seq <= ?2 ORDER BY first_seq";
 
-/* A decimal number ending at one of `ends`; 0 when s holds none. */
-static int get_num(const char **s, const char *ends, uint64_t *v) {
-  const char *p = *s;
-  uint64_t x = 0;
-  if (*p < '0' || *p > '9') return 0;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    if (x > (UINT64_MAX - 9) / 10) return 0;
-    x = x * 10 + (uint64_t)(*p - '0');
-  }
-  if (!strchr(ends, *p)) return 0;
-  *v = x;
-  *s = *p ? p + 1 : p;
-  return 1;
-}
 
 /* Parse the meta text; 0 when it is not a well-formed, ascending list. */
 static int parse(ana_kfcheck *c, const char *s) {
@@ -56,8 +43,8 @@ static int parse(ana_kfcheck *c, const char *s) {
   while (*s) {
     kf_entry e;
     uint64_t bc, pc;
-    if (!get_num(&s, ":", &e.step) || !get_num(&s, ":", &e.seq) || !get_num(&s, ":", &e.len) ||
-        !get_num(&s, ":", &bc) || !get_num(&s, " ", &pc) || bc > UINT32_MAX || pc > UINT32_MAX)
+    if (!hr_scan_u64(&s, ":", &e.step) || !hr_scan_u64(&s, ":", &e.seq) || !hr_scan_u64(&s, ":", &e.len) ||
+        !hr_scan_u64(&s, ":", &bc) || !hr_scan_u64(&s, " ", &pc) || bc > UINT32_MAX || pc > UINT32_MAX)
       return 0;
     e.blob_crc = (uint32_t)bc;
     e.prefix_crc = (uint32_t)pc;

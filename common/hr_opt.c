@@ -102,3 +102,17 @@ int hr_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v) {
   *v = x;
   return 0;
 }
+
+int hr_scan_u64(const char **s, const char *ends, uint64_t *v) {
+  const char *p = *s;
+  uint64_t x = 0;
+  if (*p < '0' || *p > '9') return 0;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    if (x > (UINT64_MAX - 9) / 10) return 0;
+    x = x * 10 + (uint64_t)(*p - '0');
+  }
+  if (!strchr(ends, *p)) return 0;
+  *v = x;
+  *s = *p ? p + 1 : p;
+  return 1;
+}

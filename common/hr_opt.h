@@ -53,4 +53,11 @@ int hr_opts_index(const hr_opts *o);
 ** 0 on success, -1 otherwise (out of range included). */
 int hr_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
 
+/* A decimal number at *s that ends at one of the characters of `ends` (the
+** terminating NUL counts when `ends` is a string literal's end): *v and *s
+** moved past the ending character (not past a NUL). 1 on success, 0 when *s
+** holds no number, it overflows or another character ends it. For the
+** number lists trace files keep in meta. */
+int hr_scan_u64(const char **s, const char *ends, uint64_t *v);
+
 #endif /* HR_OPT_H */

@@ -629,24 +629,31 @@ static void finish_all_threads(void) {
   rec_cand_flush();
 }
 
+/* Finish every thread's pending instruction and write the reference graph
+** the leak and cycle analyses need, complete at mark label: live frames'
+** slots, then objects born while recording. At the end of main and at the
+** end of each region. The caller has set busy and quiet and saved the
+** program's exception. */
+static void write_graph(const char *label) {
+  finish_all_threads();
+  /* A recorded thread whose slot another C trace function took. */
+  PyThreadState *me = PyThreadState_Get();
+  for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts; ts = PyThreadState_Next(ts))
+    if (ts->c_tracefunc != rec_trace) rec_tracer_slot_lost(ts);
+  rec_frames_end();
+  rec_objects_end();
+  rec_cand_flush();
+  rec_alloc_emit_mem(1);
+  trc_writer_mark(rec_g.w, rec_g.step, label);
+}
+
 void rec_tracer_end_of_main(void) {
   if (!rec_g.active) return;
   rec_g.busy = 1;
   rec_alloc_quiet = 1;
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
-  finish_all_threads();
-  /* A recorded thread whose slot another C trace function took. */
-  PyThreadState *me = PyThreadState_Get();
-  for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts; ts = PyThreadState_Next(ts))
-    if (ts->c_tracefunc != rec_trace) rec_tracer_slot_lost(ts);
-  /* The reference graph the leak and cycle analyses need, complete at the
-  ** "end" mark: live frames' slots, then objects born while recording. */
-  rec_frames_end();
-  rec_objects_end();
-  rec_cand_flush();
-  rec_alloc_emit_mem(1);
-  trc_writer_mark(rec_g.w, rec_g.step, "end");
+  write_graph("end");
   PyErr_Restore(et, ev, tb);
   rec_alloc_quiet = 0;
   rec_g.busy = 0;
@@ -674,16 +681,7 @@ void rec_tracer_pause(const char *label) {
   rec_alloc_quiet = 1;
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
-  finish_all_threads();
-  PyThreadState *me = PyThreadState_Get();
-  for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts; ts = PyThreadState_Next(ts))
-    if (ts->c_tracefunc != rec_trace) rec_tracer_slot_lost(ts);
-  /* The graph at the region's last point, as at the end of main. */
-  rec_frames_end();
-  rec_objects_end();
-  rec_cand_flush();
-  rec_alloc_emit_mem(1);
-  trc_writer_mark(rec_g.w, rec_g.step, label);
+  write_graph(label);  /* the graph at the region's last point */
   rec_frames_pause();
   hooks_off();
   rec_g.paused = 1;

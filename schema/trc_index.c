@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "hr_mem.h"
+#include "hr_opt.h"
 #include "hr_status.h"
 #include "trc_codec.h"
 #include "trc_event.h"
@@ -408,25 +409,12 @@ struct trc_index_cache {
 
 static const char *const rel_table[2] = {"object_index", "frame_index"};
 
-static int get_num(const char **s, const char *ends, uint64_t *v) {
-  const char *p = *s;
-  uint64_t x = 0;
-  if (*p < '0' || *p > '9') return 0;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    if (x > (UINT64_MAX - 9) / 10) return 0;
-    x = x * 10 + (uint64_t)(*p - '0');
-  }
-  if (!strchr(ends, *p)) return 0;
-  *v = x;
-  *s = *p ? p + 1 : p;
-  return 1;
-}
 
 /* Parse the check: 1 when well formed (entries ascending, not overlapping). */
 static int parse_check(trc_index_cache *c, const char *s, uint64_t *nchunks, uint64_t *crc) {
   uint64_t ver;
-  if (!get_num(&s, " ", &ver) || ver != 1 || !get_num(&s, " ", nchunks) ||
-      !get_num(&s, " ", crc) || *crc > UINT32_MAX)
+  if (!hr_scan_u64(&s, " ", &ver) || ver != 1 || !hr_scan_u64(&s, " ", nchunks) ||
+      !hr_scan_u64(&s, " ", crc) || *crc > UINT32_MAX)
     return 0;
   size_t cap[2] = {0, 0};
   int last_rel = 0;
@@ -437,8 +425,8 @@ static int parse_check(trc_index_cache *c, const char *s, uint64_t *nchunks, uin
     s++;
     blk_entry e;
     uint64_t bc;
-    if (!get_num(&s, ":", &e.first) || !get_num(&s, ":", &e.last) || !get_num(&s, ":", &e.len) ||
-        !get_num(&s, " ", &bc) || bc > UINT32_MAX || e.last < e.first ||
+    if (!hr_scan_u64(&s, ":", &e.first) || !hr_scan_u64(&s, ":", &e.last) || !hr_scan_u64(&s, ":", &e.len) ||
+        !hr_scan_u64(&s, " ", &bc) || bc > UINT32_MAX || e.last < e.first ||
         e.first > (uint64_t)INT64_MAX || e.last > (uint64_t)INT64_MAX)
       return 0;
     e.crc = (uint32_t)bc;
