@@ -159,13 +159,8 @@ static int store(const char *path, const struct kf_build *b, const char *check, 
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
   *stored = 0;
-  char *name = strncmp(path, "file:", 5) == 0 ? hr_sprintf("./%s", path) : hr_strdup(path);
-  if (!name) return HR_ENOMEM;
-  int rc = sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE, NULL);
-  hr_free(name);
-  if (rc == SQLITE_OK) rc = trc_reader_harden(db);
-  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db, 2000);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  int rc = trc_reader_open_cache_txn(path, &db);
+  if (rc == SQLITE_NOMEM && db == NULL) return HR_ENOMEM;
   int same = 0;
   if (rc == SQLITE_OK) rc = unchanged(db, seen, &same);
   if (rc == SQLITE_OK && same) rc = sqlite3_exec(db, sql_clear, NULL, NULL, NULL);

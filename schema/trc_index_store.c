@@ -55,13 +55,8 @@ int trc_index_store(const char *path, const trc_index *x, int *stored, uint64_t 
   *stored = 0;
   *bytes = 0;
   sqlite3 *db = NULL;
-  char *name = strncmp(path, "file:", 5) == 0 ? hr_sprintf("./%s", path) : hr_strdup(path);
-  if (!name) return HR_ENOMEM;
-  int rc = sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE, NULL);
-  hr_free(name);
-  if (rc == SQLITE_OK) rc = trc_reader_harden(db);
-  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db, 2000);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  int rc = trc_reader_open_cache_txn(path, &db);
+  if (rc == SQLITE_NOMEM && db == NULL) return HR_ENOMEM;
   /* The check is taken on the chunks as this transaction sees them. */
   uint32_t crc = 0;
   uint64_t nchunks = 0;

@@ -440,3 +440,16 @@ const char *trc_reader_string(trc_reader *r, uint64_t sid) {
   r->strings_n++;
   return text;
 }
+
+int trc_reader_open_cache_txn(const char *path, sqlite3 **db) {
+  *db = NULL;
+  /* A path that reads as a URI is a file name here. */
+  char *name = strncmp(path, "file:", 5) == 0 ? hr_sprintf("./%s", path) : hr_strdup(path);
+  if (!name) return SQLITE_NOMEM;
+  int rc = sqlite3_open_v2(name, db, SQLITE_OPEN_READWRITE, NULL);
+  hr_free(name);
+  if (rc == SQLITE_OK) rc = trc_reader_harden(*db);
+  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(*db, 2000);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(*db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  return rc;
+}

@@ -25,6 +25,12 @@ void trc_reader_free(trc_reader *r);                 /* NULL is a no-op */
 /* Apply the defensive settings the reader uses to another connection on a
 ** trace (nothing in the file runs with privileges, no extension loading). */
 int trc_reader_harden(sqlite3 *db);
+
+/* Open the trace at path for writing a cache into it (keyframes, the
+** objects index): read-write, hardened as a reader, waiting up to 2 s for
+** another writer, inside BEGIN IMMEDIATE. A SQLite result code; *db is set
+** (NULL when out of memory) and the caller closes it either way. */
+int trc_reader_open_cache_txn(const char *path, sqlite3 **db);
 /* A 'path-wal' left by a killed recording (or an interrupted checkpoint) merged into the file, once, when the file
 ** and directory can be written (trc_walmerge.c); *note gets an owned line to
 ** show when it was done, else NULL. */
