@@ -5,6 +5,7 @@
 #       per iteration (bench/run.sh)
 #   bounded.py N REPS OP [OP...]
 #       each OP alone over containers of N entries: "OP ns" per operation
+#       (OP "all": every operation below)
 #   bounded.py --compare SMALL BIG REPS [OP...]
 #       each OP (all by default) on containers of SMALL and of BIG entries:
 #       "OP small-ns big-ns" per operation
@@ -192,6 +193,8 @@ def compare(op, sizes, reps):
 
 
 def check_ops(names):
+    if names == ["all"]:
+        return OPS
     for op in names:
         if op not in OPS:
             raise SystemExit(f"bounded.py: unknown operation {op!r}")

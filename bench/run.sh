@@ -31,8 +31,9 @@
 #   BOUNDED_SIZES="10 1000000"  container sizes of the bounded-work loop
 #                   (bench/bounded.py), smallest first; BOUNDED_REPS=20000
 #                   iterations; BOUNDED_SIZES= (empty) leaves it out;
-#                   BOUNDED_OPS="list_item dict_set_del ...": each operation
-#                   alone instead of the mixed loop, where bounded.py has them
+#                   BOUNDED_OPS="list_item dict_set_del ...": those operations
+#                   each alone (default "all": every operation bounded.py has);
+#                   BOUNDED_OPS= (empty): the mixed loop instead, in wall time
 #   BENCH_KEEP=DIR  copy the last round's traces there (PROG.TOOL.heapreel),
 #                   as recorded, before the analyzer adds its keyframes
 set -uo pipefail
@@ -352,7 +353,7 @@ fi
 # operation for the operations named in BOUNDED_OPS (where it knows them).
 read -r -a sizes <<<"${BOUNDED_SIZES-10 1000000}"
 reps=${BOUNDED_REPS:-20000}
-read -r -a bops <<<"${BOUNDED_OPS:-}"
+read -r -a bops <<<"${BOUNDED_OPS-all}"
 declare -A BOUNDED_RATIO  # OP: recorded ns at the biggest size over the smallest
 bounded_order=()
 if [ ${#sizes[@]} -ge 2 ]; then

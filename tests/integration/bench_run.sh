@@ -23,7 +23,7 @@ def fib(n):
 print(len(build(2000)), fib(12))
 PY
 
-bench() { QUICK=1 BENCH_PROGRAMS="$TMP/tiny.py" BOUNDED_SIZES="10 100" BOUNDED_REPS=50 BENCH_KEEP=$TMP/kept \
+bench() { QUICK=1 BENCH_PROGRAMS="$TMP/tiny.py" BOUNDED_SIZES="10 100" BOUNDED_OPS= BOUNDED_REPS=50 BENCH_KEEP=$TMP/kept \
             timeout 300 bash "$SRC/bench/run.sh" "$BUILD" "$@"; }
 bench >"$TMP/out" 2>"$TMP/err"
 rc=$?
