@@ -107,11 +107,11 @@ static int load_types(ana_trace *t) {
 }
 
 /* A kept index that did not match its events is said once, when met. */
-static void index_ignored(void *ctx, const char *why) {
+static void index_ignored(void *ctx, int rel, const char *why) {
   ana_trace *t = ctx;
   char note[700];
-  snprintf(note, sizeof note, "ignoring the objects and frames index kept in '%s': %s; "
-           "rebuilt from the events", t->path, why);
+  snprintf(note, sizeof note, "ignoring the %s index kept in '%s': %s; rebuilt from the events",
+           rel == TRC_REL_OBJECTS ? "objects" : "frames", t->path, why);
   ana_trace_note(t, note);
 }
 
@@ -166,19 +166,22 @@ static int can_write(const char *path) {
   return ok;
 }
 
-/* The objects and frames of a format 2 trace are gathered from its events
-** by the first query that needs them (trc_index_vtab.h). Like keyframes,
+/* The objects and the frames of a format 2 trace are gathered from its
+** events by the first query of each (trc_index_vtab.h). Like keyframes,
 ** what was gathered is kept in a finished trace whose file can be written,
-** for the next analysis; silently, and never at the cost of this one. */
+** for the next analysis; silently, and never at the cost of this one. Only
+** what this analysis gathered: one that needed a frame keeps no objects. */
 static void keep_index(ana_trace *t) {
   trc_index_state *s = trc_reader_index(t->r);
-  const trc_index *x = trc_index_state_built(s);
-  if (!x || t->kf_nocache || !trc_reader_complete(t->r) || !can_write(t->path)) return;
+  const trc_index *x[2] = {trc_index_state_built(s, TRC_REL_OBJECTS),
+                           trc_index_state_built(s, TRC_REL_FRAMES)};
+  if ((!x[0] && !x[1]) || t->kf_nocache || !trc_reader_complete(t->r) || !can_write(t->path))
+    return;
   if (ana_trace_pause_read(t) != HR_OK) return;
   int stored = 0;
   uint64_t bytes = 0;
   char why[200];
-  (void)trc_index_store(t->path, x, &stored, &bytes, why, sizeof why);
+  (void)trc_index_store(t->path, x, 2, &stored, &bytes, why, sizeof why);
 }
 
 void ana_trace_free(ana_trace *t) {

@@ -117,10 +117,12 @@ CREATE TABLE keyframes (
 --   call_seq, call_step       its call event
 --   return_seq, return_step   its return event; NULL while (or if never) returned
 --
--- The analyzer keeps what it gathered for them in the file, once, when it
--- can write it (FORMAT.md, "Cached index"):
+-- The analyzer keeps what it gathered for each, once, when it can write the
+-- file and a query read that relation (FORMAT.md, "Cached index"):
 --   CREATE TABLE object_index(first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL,
 --                             data BLOB NOT NULL);
 --   CREATE TABLE frame_index(first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL,
 --                            data BLOB NOT NULL);
--- with meta `index_check`. A reader uses them only when they match it.
+-- with meta `object_index_check` and `frame_index_check` (an older heapreel
+-- wrote one `index_check` for both). A reader uses a relation's blocks only
+-- when they match its check.

@@ -14,6 +14,7 @@
 #include "trc_scan.h"
 
 struct trc_index {
+  int rel;                        /* enum trc_index_rel: which rows are there */
   trc_obj_row *obj;
   size_t nobj, obj_cap;
   trc_frame_row *fr;
@@ -115,10 +116,12 @@ static int add_frame(trc_index *x, const trc_event *e) {
   return HR_OK;
 }
 
-/* One event into the rows. A resize, free or return of an id without a row
-** changes nothing; a later one replaces an earlier one (as format 1's
-** UPDATEs did). */
-static int index_event(trc_index *x, const trc_event *e) {
+/* One event into the rows of its relation, x[rel] (NULL: not gathered). A
+** resize, free or return of an id without a row changes nothing; a later
+** one replaces an earlier one (as format 1's UPDATEs did). */
+static int index_event(trc_index *const xs[2], const trc_event *e) {
+  trc_index *x = xs[e->kind == TRC_EV_CALL || e->kind == TRC_EV_RETURN];
+  if (!x) return HR_OK;
   switch (e->kind) {
   case TRC_EV_ALLOC:
   case TRC_EV_TRACK:
@@ -174,41 +177,57 @@ static void sort_rows(void *rows, size_t n, size_t size, int (*cmp)(const void *
     }
 }
 
-int trc_index_build(sqlite3 *db, trc_index **out, char **errmsg) {
-  *out = NULL;
+/* The event kinds each relation is made from, as a bit per kind. */
+static const uint32_t rel_kinds[2] = {
+  1u << TRC_EV_ALLOC | 1u << TRC_EV_TRACK | 1u << TRC_EV_RESIZE | 1u << TRC_EV_FREE,
+  1u << TRC_EV_CALL | 1u << TRC_EV_RETURN};
+
+int trc_index_build(sqlite3 *db, unsigned rels, trc_index *out[2], char **errmsg) {
+  out[0] = out[1] = NULL;
   *errmsg = NULL;
-  trc_index *x = hr_calloc(1, sizeof *x);
-  if (!x) return HR_ENOMEM;
+  trc_index *x[2] = {NULL, NULL};
+  uint32_t kinds = 0;
+  int rc = HR_OK;
+  for (int r = 0; r < 2 && rc == HR_OK; r++)
+    if (rels & TRC_REL_BIT(r)) {
+      if (!(x[r] = hr_calloc(1, sizeof *x[r]))) rc = HR_ENOMEM;
+      else x[r]->rel = r;
+      kinds |= rel_kinds[r];
+    }
   trc_scan *s = NULL;
-  int rc = trc_scan_open(db, TRC_SCAN_SEQ, 1, UINT64_MAX, &s, errmsg);
+  if (rc == HR_OK) rc = trc_scan_open(db, TRC_SCAN_SEQ, 1, UINT64_MAX, &s, errmsg);
   const trc_event *ev;
   size_t n;
   int got = 0;
   while (rc == HR_OK && (got = trc_scan_next_batch(s, &ev, &n)) == 1)
     for (size_t i = 0; i < n && rc == HR_OK; i++)
-      if (ev[i].kind == TRC_EV_ALLOC || ev[i].kind == TRC_EV_TRACK ||
-          ev[i].kind == TRC_EV_RESIZE || ev[i].kind == TRC_EV_FREE ||
-          ev[i].kind == TRC_EV_CALL || ev[i].kind == TRC_EV_RETURN)
-        rc = index_event(x, &ev[i]);
+      if (ev[i].kind < 32 && (kinds >> ev[i].kind & 1)) rc = index_event(x, &ev[i]);
   if (rc == HR_OK && got < 0) {
     rc = -got;
     *errmsg = hr_strdup(trc_scan_errmsg(s));
   }
   trc_scan_free(s);
-  hr_free(x->oslot);
-  hr_free(x->fslot);
-  x->oslot = x->fslot = NULL;
-  x->oslot_cap = x->fslot_cap = 0;
+  for (int r = 0; r < 2; r++) {
+    if (!x[r]) continue;
+    hr_free(x[r]->oslot);
+    hr_free(x[r]->fslot);
+    x[r]->oslot = x[r]->fslot = NULL;
+    x[r]->oslot_cap = x[r]->fslot_cap = 0;
+  }
   if (rc != HR_OK) {
     if (!*errmsg) *errmsg = hr_strdup(hr_status_str(rc));
-    trc_index_free(x);
+    trc_index_free(x[0]);
+    trc_index_free(x[1]);
     return rc;
   }
-  sort_rows(x->obj, x->nobj, sizeof *x->obj, obj_cmp);
-  sort_rows(x->fr, x->nfr, sizeof *x->fr, frame_cmp);
-  *out = x;
+  if (x[0]) sort_rows(x[0]->obj, x[0]->nobj, sizeof *x[0]->obj, obj_cmp);
+  if (x[1]) sort_rows(x[1]->fr, x[1]->nfr, sizeof *x[1]->fr, frame_cmp);
+  out[0] = x[0];
+  out[1] = x[1];
   return HR_OK;
 }
+
+int trc_index_rel(const trc_index *x) { return x->rel; }
 
 void trc_index_free(trc_index *x) {
   if (!x) return;
@@ -365,10 +384,15 @@ static int encode_block(int rel, const void *rows, size_t n, uint8_t *raw, uint8
 }
 
 /* --- the check ------------------------------------------------------------------
-** meta `index_check`: "1 <chunks> <chunks_crc> O<first>:<last>:<len>:<crc> ...
-** F<first>:<last>:<len>:<crc> ...": the chunk rows the index was built from
-** (count and CRC, trc_index_chunks_crc) and one entry per cached block, by
-** ascending first id (objects, then frames). */
+** meta `object_index_check`: "1 <chunks> <chunks_crc> O<first>:<last>:<len>:<crc> ...",
+** meta `frame_index_check` the same with F entries: the chunk rows the
+** index was built from (count and CRC, trc_index_chunks_crc) and one entry
+** per cached block, by ascending first id. An older heapreel kept both
+** relations under one meta `index_check`, O entries then F entries. */
+
+const char *const trc_index_table[2] = {"object_index", "frame_index"};
+const char *const trc_index_check_key[2] = {"object_index_check", "frame_index_check"};
+static const char rel_letter[2] = {'O', 'F'};
 
 typedef struct blk_entry {
   uint64_t first, last, len;
@@ -401,26 +425,26 @@ int trc_index_chunks_crc(sqlite3 *db, uint32_t *crc, uint64_t *nchunks) {
 
 struct trc_index_cache {
   sqlite3 *db;                     /* borrowed */
-  blk_entry *blk[2];
-  size_t nblk[2];
-  uint64_t rows[2];
+  int rel;                         /* enum trc_index_rel */
+  blk_entry *blk;
+  size_t nblk;
   uint8_t *raw;                    /* BLOCK_RAW_MAX scratch */
 };
 
-static const char *const rel_table[2] = {"object_index", "frame_index"};
-
-
-/* Parse the check: 1 when well formed (entries ascending, not overlapping). */
-static int parse_check(trc_index_cache *c, const char *s, uint64_t *nchunks, uint64_t *crc) {
+/* Parse a check of rel (both: an older heapreel's check of both relations,
+** whose other entries are passed over): 1 when well formed (entries
+** ascending, not overlapping). */
+static int parse_check(trc_index_cache *c, const char *s, int both, uint64_t *nchunks,
+                       uint64_t *crc) {
   uint64_t ver;
   if (!hr_scan_u64(&s, " ", &ver) || ver != 1 || !hr_scan_u64(&s, " ", nchunks) ||
       !hr_scan_u64(&s, " ", crc) || *crc > UINT32_MAX)
     return 0;
-  size_t cap[2] = {0, 0};
+  size_t cap = 0;
   int last_rel = 0;
   while (*s) {
     int rel = *s == 'O' ? TRC_REL_OBJECTS : *s == 'F' ? TRC_REL_FRAMES : -1;
-    if (rel < 0 || rel < last_rel) return 0;
+    if (rel < 0 || rel < last_rel || (!both && rel != c->rel)) return 0;
     last_rel = rel;
     s++;
     blk_entry e;
@@ -429,69 +453,97 @@ static int parse_check(trc_index_cache *c, const char *s, uint64_t *nchunks, uin
         !hr_scan_u64(&s, " ", &bc) || bc > UINT32_MAX || e.last < e.first ||
         e.first > (uint64_t)INT64_MAX || e.last > (uint64_t)INT64_MAX)
       return 0;
+    if (rel != c->rel) continue;
     e.crc = (uint32_t)bc;
-    size_t n = c->nblk[rel];
-    if (n && e.first <= c->blk[rel][n - 1].last) return 0;
-    blk_entry *nb = hr_grow(c->blk[rel], &cap[rel], n + 1, sizeof *nb, 64);
+    size_t n = c->nblk;
+    if (n && e.first <= c->blk[n - 1].last) return 0;
+    blk_entry *nb = hr_grow(c->blk, &cap, n + 1, sizeof *nb, 64);
     if (!nb) return -1;
-    c->blk[rel] = nb;
-    nb[c->nblk[rel]++] = e;
+    c->blk = nb;
+    nb[c->nblk++] = e;
   }
   return 1;
 }
 
+char *trc_index_check_split(const char *both, int rel) {
+  /* Well formed first: the header, then entries of a letter each. */
+  trc_index_cache probe = {.rel = rel};
+  uint64_t nchunks, crc;
+  int parsed = parse_check(&probe, both, 1, &nchunks, &crc);
+  hr_free(probe.blk);
+  if (parsed != 1) return NULL;
+  char *out = hr_malloc(strlen(both) + 1);
+  if (!out) return NULL;
+  size_t len = 0;
+  int field = 0;
+  for (const char *p = both; *p;) {
+    const char *end = strchr(p, ' ');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (field++ < 3 || *p == rel_letter[rel]) {
+      if (len) out[len++] = ' ';
+      memcpy(out + len, p, n);
+      len += n;
+    }
+    p += n;
+    while (*p == ' ') p++;
+  }
+  out[len] = 0;
+  return out;
+}
+
 /* The table's rows (first_id, last_id, length) are exactly the entries. */
-static int rows_match(trc_index_cache *c, int rel, int *match) {
+static int rows_match(trc_index_cache *c, int *match) {
   char sql[96];
   snprintf(sql, sizeof sql, "SELECT first_id, last_id, length(data) FROM %s ORDER BY first_id",
-           rel_table[rel]);
+           trc_index_table[c->rel]);
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) return HR_ESQL;
   size_t i = 0;
   int rc;
   *match = 1;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const blk_entry *e = i < c->nblk[rel] ? &c->blk[rel][i] : NULL;
+    const blk_entry *e = i < c->nblk ? &c->blk[i] : NULL;
     if (!e || (uint64_t)sqlite3_column_int64(st, 0) != e->first ||
         (uint64_t)sqlite3_column_int64(st, 1) != e->last ||
         (uint64_t)sqlite3_column_int64(st, 2) != e->len)
       *match = 0;
     i++;
   }
-  if (i != c->nblk[rel]) *match = 0;
+  if (i != c->nblk) *match = 0;
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? HR_OK : rc == SQLITE_NOMEM ? HR_ENOMEM : HR_ESQL;
 }
 
 void trc_index_cache_free(trc_index_cache *c) {
   if (!c) return;
-  for (int r = 0; r < 2; r++) hr_free(c->blk[r]);
+  hr_free(c->blk);
   hr_free(c->raw);
   hr_free(c);
 }
 
-static int have_tables(sqlite3 *db, int *have) {
+static int have_table(sqlite3 *db, int rel, int *have) {
   sqlite3_stmt *st = NULL;
   *have = 0;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
-                         "('object_index', 'frame_index')",
-                         -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1", -1,
+                         &st, NULL) != SQLITE_OK)
     return HR_ESQL;
-  if (sqlite3_step(st) == SQLITE_ROW) *have = sqlite3_column_int(st, 0) == 2;
+  sqlite3_bind_text(st, 1, trc_index_table[rel], -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  *have = rc == SQLITE_ROW;
   sqlite3_finalize(st);
-  return HR_OK;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? HR_OK : rc == SQLITE_NOMEM ? HR_ENOMEM : HR_ESQL;
 }
 
-static char *read_check(sqlite3 *db, int *rc) {
+/* The meta value under key (owned), NULL when there is none. */
+static char *read_meta(sqlite3 *db, const char *key, int *rc) {
   sqlite3_stmt *st = NULL;
   char *text = NULL;
   *rc = HR_OK;
-  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'index_check'", -1, &st, NULL) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK) {
     *rc = HR_ESQL;
     return NULL;
   }
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   if (sqlite3_step(st) == SQLITE_ROW) {
     const char *t = (const char *)sqlite3_column_text(st, 0);
     text = hr_strdup(t ? t : "");
@@ -501,12 +553,18 @@ static char *read_check(sqlite3 *db, int *rc) {
   return text;
 }
 
-int trc_index_cache_open(sqlite3 *db, trc_index_cache **out, char *why, size_t whylen) {
+int trc_index_cache_open(sqlite3 *db, int rel, trc_index_sum *sum, trc_index_cache **out,
+                         char *why, size_t whylen) {
   *out = NULL;
   why[0] = 0;
-  int have, rc = have_tables(db, &have);
+  int have, rc = have_table(db, rel, &have);
   if (rc != HR_OK || !have) return rc;
-  char *check = read_check(db, &rc);
+  int both = 0;
+  char *check = read_meta(db, trc_index_check_key[rel], &rc);
+  if (rc == HR_OK && !check) {
+    both = 1;
+    check = read_meta(db, TRC_INDEX_CHECK_BOTH, &rc);
+  }
   if (rc != HR_OK) return rc;
   if (!check) {
     snprintf(why, whylen, "it carries no check of the events it stands for");
@@ -518,23 +576,23 @@ int trc_index_cache_open(sqlite3 *db, trc_index_cache **out, char *why, size_t w
     return HR_ENOMEM;
   }
   c->db = db;
+  c->rel = rel;
   uint64_t nchunks = 0, crc = 0;
-  int parsed = parse_check(c, check, &nchunks, &crc);
+  int parsed = parse_check(c, check, both, &nchunks, &crc);
   hr_free(check);
-  int match[2] = {0, 0};
+  int match = 0;
   if (parsed < 0) rc = HR_ENOMEM;
-  if (rc == HR_OK && parsed == 1) rc = rows_match(c, TRC_REL_OBJECTS, &match[0]);
-  if (rc == HR_OK && parsed == 1) rc = rows_match(c, TRC_REL_FRAMES, &match[1]);
-  uint32_t now = 0;
-  uint64_t now_n = 0;
-  if (rc == HR_OK && parsed == 1 && match[0] && match[1])
-    rc = trc_index_chunks_crc(db, &now, &now_n);
+  if (rc == HR_OK && parsed == 1) rc = rows_match(c, &match);
+  trc_index_sum own = {0, 0, 0};
+  if (!sum) sum = &own;
+  if (rc == HR_OK && parsed == 1 && match && !sum->known) {
+    rc = trc_index_chunks_crc(db, &sum->crc, &sum->nchunks);
+    sum->known = rc == HR_OK;
+  }
   if (rc == HR_OK) {
     if (parsed != 1) snprintf(why, whylen, "its check is malformed");
-    else if (!match[0] || !match[1])
-      snprintf(why, whylen, "its %s blocks are not the ones that were checked",
-               match[0] ? "frame" : "object");
-    else if (now != crc || now_n != nchunks)
+    else if (!match) snprintf(why, whylen, "its blocks are not the ones that were checked");
+    else if (sum->crc != crc || sum->nchunks != nchunks)
       snprintf(why, whylen, "the events are not those it was built from");
   }
   if (rc == HR_OK && !why[0]) {
@@ -545,37 +603,34 @@ int trc_index_cache_open(sqlite3 *db, trc_index_cache **out, char *why, size_t w
     trc_index_cache_free(c);
     return rc;
   }
-  for (int r = 0; r < 2; r++)
-    for (size_t k = 0; k < c->nblk[r]; k++) c->rows[r] += c->blk[r][k].last - c->blk[r][k].first + 1;
   *out = c;
   return HR_OK;
 }
 
-size_t trc_index_cache_nblocks(const trc_index_cache *c, int rel) { return c->nblk[rel]; }
+size_t trc_index_cache_nblocks(const trc_index_cache *c) { return c->nblk; }
 
-uint64_t trc_index_cache_first_id(const trc_index_cache *c, int rel, size_t k) {
-  return c->blk[rel][k].first;
-}
+uint64_t trc_index_cache_first_id(const trc_index_cache *c, size_t k) { return c->blk[k].first; }
 
-size_t trc_index_cache_find(const trc_index_cache *c, int rel, uint64_t id) {
-  size_t lo = 0, hi = c->nblk[rel];   /* the last block with first <= id */
+size_t trc_index_cache_find(const trc_index_cache *c, uint64_t id) {
+  size_t lo = 0, hi = c->nblk;   /* the last block with first <= id */
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (c->blk[rel][mid].first <= id) lo = mid + 1;
+    if (c->blk[mid].first <= id) lo = mid + 1;
     else hi = mid;
   }
   return lo ? lo - 1 : 0;
 }
 
-int trc_index_cache_load(trc_index_cache *c, int rel, size_t k, void *rows, size_t *n, char *why,
+int trc_index_cache_load(trc_index_cache *c, size_t k, void *rows, size_t *n, char *why,
                          size_t whylen) {
   *n = 0;
-  if (k >= c->nblk[rel]) return HR_OK;
-  const blk_entry *e = &c->blk[rel][k];
+  int rel = c->rel;
+  if (k >= c->nblk) return HR_OK;
+  const blk_entry *e = &c->blk[k];
   /* Prepared for each block, not kept: a statement left on the connection
   ** would keep it (and so this cache, freed with the connection) open. */
   char sql[80];
-  snprintf(sql, sizeof sql, "SELECT data FROM %s WHERE first_id = ?1", rel_table[rel]);
+  snprintf(sql, sizeof sql, "SELECT data FROM %s WHERE first_id = ?1", trc_index_table[rel]);
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) return HR_ESQL;
   sqlite3_bind_int64(st, 1, (sqlite3_int64)e->first);
@@ -607,14 +662,15 @@ int trc_index_cache_load(trc_index_cache *c, int rel, size_t k, void *rows, size
   return status;
 }
 
-uint64_t trc_index_cache_count(const trc_index_cache *c, int rel) { return c->rows[rel]; }
-
 /* --- encoding a whole index for the store ------------------------------------ */
 
 int trc_index_encode(const trc_index *x, uint32_t chunks_crc, uint64_t nchunks,
                      trc_index_blocks **out, size_t *nout, char **check) {
-  size_t nb = (x->nobj + TRC_INDEX_BLOCK - 1) / TRC_INDEX_BLOCK +
-              (x->nfr + TRC_INDEX_BLOCK - 1) / TRC_INDEX_BLOCK;
+  int rel = x->rel;
+  size_t n = rel == TRC_REL_OBJECTS ? x->nobj : x->nfr;
+  size_t size = rel == TRC_REL_OBJECTS ? sizeof(trc_obj_row) : sizeof(trc_frame_row);
+  const char *rows = rel == TRC_REL_OBJECTS ? (const char *)x->obj : (const char *)x->fr;
+  size_t nb = (n + TRC_INDEX_BLOCK - 1) / TRC_INDEX_BLOCK;
   trc_index_blocks *b = hr_calloc(nb ? nb : 1, sizeof *b);
   uint8_t *raw = hr_malloc(BLOCK_RAW_MAX);
   size_t cap = 64 + nb * 80, used = 0;
@@ -624,23 +680,16 @@ int trc_index_encode(const trc_index *x, uint32_t chunks_crc, uint64_t nchunks,
     used = (size_t)snprintf(text, cap, "1 %llu %lu", (unsigned long long)nchunks,
                             (unsigned long)chunks_crc);
   size_t k = 0;
-  for (int rel = 0; rel < 2 && rc == HR_OK; rel++) {
-    size_t n = rel == TRC_REL_OBJECTS ? x->nobj : x->nfr;
-    size_t size = rel == TRC_REL_OBJECTS ? sizeof(trc_obj_row) : sizeof(trc_frame_row);
-    const char *rows = rel == TRC_REL_OBJECTS ? (const char *)x->obj : (const char *)x->fr;
-    for (size_t at = 0; at < n && rc == HR_OK; at += TRC_INDEX_BLOCK, k++) {
-      size_t m = n - at < TRC_INDEX_BLOCK ? n - at : TRC_INDEX_BLOCK;
-      const char *r0 = rows + at * size;
-      b[k].rel = rel;
-      b[k].first = *(const uint64_t *)r0;
-      b[k].last = *(const uint64_t *)(r0 + (m - 1) * size);
-      rc = encode_block(rel, r0, m, raw, &b[k].data, &b[k].len);
-      if (rc == HR_OK)
-        used += (size_t)snprintf(text + used, cap - used, " %c%llu:%llu:%zu:%lu",
-                                 rel == TRC_REL_OBJECTS ? 'O' : 'F',
-                                 (unsigned long long)b[k].first, (unsigned long long)b[k].last,
-                                 b[k].len, (unsigned long)crc32_z(0, b[k].data, b[k].len));
-    }
+  for (size_t at = 0; at < n && rc == HR_OK; at += TRC_INDEX_BLOCK, k++) {
+    size_t m = n - at < TRC_INDEX_BLOCK ? n - at : TRC_INDEX_BLOCK;
+    const char *r0 = rows + at * size;
+    b[k].first = *(const uint64_t *)r0;
+    b[k].last = *(const uint64_t *)(r0 + (m - 1) * size);
+    rc = encode_block(rel, r0, m, raw, &b[k].data, &b[k].len);
+    if (rc == HR_OK)
+      used += (size_t)snprintf(text + used, cap - used, " %c%llu:%llu:%zu:%lu", rel_letter[rel],
+                               (unsigned long long)b[k].first, (unsigned long long)b[k].last,
+                               b[k].len, (unsigned long)crc32_z(0, b[k].data, b[k].len));
   }
   hr_free(raw);
   if (rc != HR_OK) {

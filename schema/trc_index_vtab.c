@@ -8,13 +8,17 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 
+/* Per relation (enum trc_index_rel): each is made, and looked for in the
+** trace, only when a query needs it. */
 struct trc_index_state {
   sqlite3 *db;                 /* borrowed */
   int refs;                    /* one per module registered */
-  trc_index *built;            /* owned: made from the events here */
-  trc_index_cache *cache;      /* owned: the trace's cached blocks, checked */
-  char ignored[200];           /* why a cache in the trace was not used */
-  void (*on_ignored)(void *ctx, const char *why);
+  trc_index *built[2];         /* owned: made from the events here */
+  trc_index_cache *cache[2];   /* owned: the trace's cached blocks, checked */
+  int looked[2];               /* the trace's cache was looked for */
+  trc_index_sum sum;           /* the chunks' CRC, once */
+  char ignored[2][200];        /* why a cache in the trace was not used */
+  void (*on_ignored)(void *ctx, int rel, const char *why);
   void *on_ignored_ctx;
 };
 
@@ -55,20 +59,42 @@ static size_t row_size(int rel) {
 
 static uint64_t row_id(const char *row) { return *(const uint64_t *)row; }   /* id is first */
 
-/* Make the index: the trace's cache when it checks out, else from the events. */
+/* The trace's cache of rel, looked for once: HR_OK whether or not there is
+** one that checks out (s->ignored[rel] says why one did not). */
+static int look(trc_index_state *s, int rel) {
+  if (s->looked[rel]) return HR_OK;
+  int rc = trc_index_cache_open(s->db, rel, &s->sum, &s->cache[rel], s->ignored[rel],
+                                sizeof s->ignored[rel]);
+  s->looked[rel] = rc == HR_OK;
+  return rc;
+}
+
+/* Make t's relation: the trace's cache when it checks out, else from the
+** events. Gathering the objects is a pass over every event, which gathers
+** the frames too at no cost worth naming (when the trace has none that
+** check out); the frames alone skip the objects' work. */
 static int ensure(ix_vtab *t) {
   trc_index_state *s = t->s;
-  if (s->built || s->cache) return SQLITE_OK;
-  char why[200];
-  int rc = trc_index_cache_open(s->db, &s->cache, why, sizeof why);
-  if (rc == HR_OK && s->cache) return SQLITE_OK;
+  int rel = t->rel;
+  if (s->built[rel] || s->cache[rel]) return SQLITE_OK;
+  int rc = look(s, rel);
+  if (rc == HR_OK && s->cache[rel]) return SQLITE_OK;
+  unsigned rels = TRC_REL_BIT(rel);
+  if (rc == HR_OK && rel == TRC_REL_OBJECTS && !s->built[TRC_REL_FRAMES]) {
+    rc = look(s, TRC_REL_FRAMES);
+    if (rc == HR_OK && !s->cache[TRC_REL_FRAMES]) rels |= TRC_REL_BIT(TRC_REL_FRAMES);
+  }
   if (rc == HR_OK) {
-    snprintf(s->ignored, sizeof s->ignored, "%s", why);
     char *err = NULL;
-    rc = trc_index_build(s->db, &s->built, &err);
-    /* Said once the events gave the index again: when they cannot, their
-    ** error is the one line to say. */
-    if (rc == HR_OK && why[0] && s->on_ignored) s->on_ignored(s->on_ignored_ctx, why);
+    trc_index *x[2] = {NULL, NULL};
+    rc = trc_index_build(s->db, rels, x, &err);
+    for (int r = 0; r < 2; r++) {
+      if (!x[r]) continue;
+      s->built[r] = x[r];
+      /* Said once the events gave the index again: when they cannot, their
+      ** error is the one line to say. */
+      if (s->ignored[r][0] && s->on_ignored) s->on_ignored(s->on_ignored_ctx, r, s->ignored[r]);
+    }
     if (rc != HR_OK) {
       sqlite3_free(t->base.zErrMsg);
       t->base.zErrMsg = sqlite3_mprintf("%s", err ? err : hr_status_str(rc));
@@ -200,7 +226,7 @@ static int load_block(ix_cursor *c, ix_vtab *t, size_t k) {
   char why[200] = "";
   size_t n = 0;
   c->blk = SIZE_MAX;
-  int rc = trc_index_cache_load(t->s->cache, t->rel, k, c->buf, &n, why, sizeof why);
+  int rc = trc_index_cache_load(t->s->cache[t->rel], k, c->buf, &n, why, sizeof why);
   if (rc != HR_OK) {
     sqlite3_free(t->base.zErrMsg);
     t->base.zErrMsg = sqlite3_mprintf("%s", why[0] ? why : hr_status_str(rc));
@@ -216,9 +242,10 @@ static int load_block(ix_cursor *c, ix_vtab *t, size_t k) {
 
 /* Past the run's end: the next cached block, if the cursor walks on. */
 static int settle(ix_cursor *c, ix_vtab *t) {
+  const trc_index_cache *cache = t->s->cache[t->rel];
   while (c->i >= c->n && c->cached && !c->single && c->blk != SIZE_MAX &&
-         c->blk + 1 < trc_index_cache_nblocks(t->s->cache, t->rel)) {
-    if (c->has_hi && trc_index_cache_first_id(t->s->cache, t->rel, c->blk + 1) > c->hi) break;
+         c->blk + 1 < trc_index_cache_nblocks(cache)) {
+    if (c->has_hi && trc_index_cache_first_id(cache, c->blk + 1) > c->hi) break;
     int rc = load_block(c, t, c->blk + 1);
     if (rc != SQLITE_OK) return rc;
   }
@@ -257,7 +284,7 @@ static int ix_filter(sqlite3_vtab_cursor *cur, int plan, const char *idxstr, int
   int rc = ensure(t);
   if (rc != SQLITE_OK) return rc;
   size_t size = row_size(t->rel);
-  c->cached = t->s->cache != NULL;
+  c->cached = t->s->cache[t->rel] != NULL;
   c->single = 0;
   c->has_hi = 0;
   c->n = c->i = 0;
@@ -285,15 +312,15 @@ static int ix_filter(sqlite3_vtab_cursor *cur, int plan, const char *idxstr, int
     c->has_hi = b > 0;
   }
   if (c->cached) {
-    size_t k = trc_index_cache_find(t->s->cache, t->rel, lo);
-    if (k >= trc_index_cache_nblocks(t->s->cache, t->rel)) return SQLITE_OK;
+    size_t k = trc_index_cache_find(t->s->cache[t->rel], lo);
+    if (k >= trc_index_cache_nblocks(t->s->cache[t->rel])) return SQLITE_OK;
     rc = load_block(c, t, k);
     if (rc != SQLITE_OK) return rc;
   } else {
     const void *rows;
     size_t n;
-    if (t->rel == TRC_REL_OBJECTS) rows = trc_index_objects(t->s->built, &n);
-    else rows = trc_index_frames(t->s->built, &n);
+    if (t->rel == TRC_REL_OBJECTS) rows = trc_index_objects(t->s->built[t->rel], &n);
+    else rows = trc_index_frames(t->s->built[t->rel], &n);
     c->rows = rows;
     c->n = n;
   }
@@ -381,8 +408,10 @@ static const sqlite3_module frame_module = IX_MODULE(frame_connect);
 static void state_release(void *p) {
   trc_index_state *s = p;
   if (--s->refs > 0) return;
-  trc_index_free(s->built);
-  trc_index_cache_free(s->cache);
+  for (int r = 0; r < 2; r++) {
+    trc_index_free(s->built[r]);
+    trc_index_cache_free(s->cache[r]);
+  }
   hr_free(s);
 }
 
@@ -400,11 +429,16 @@ int trc_index_register(sqlite3 *db, trc_index_state **state) {
   return rc;
 }
 
-const trc_index *trc_index_state_built(const trc_index_state *s) { return s ? s->built : NULL; }
-const char *trc_index_state_ignored(const trc_index_state *s) { return s ? s->ignored : ""; }
+const trc_index *trc_index_state_built(const trc_index_state *s, int rel) {
+  return s ? s->built[rel] : NULL;
+}
 
-void trc_index_state_on_ignored(trc_index_state *s, void (*fn)(void *ctx, const char *why),
-                                void *ctx) {
+const char *trc_index_state_ignored(const trc_index_state *s, int rel) {
+  return s ? s->ignored[rel] : "";
+}
+
+void trc_index_state_on_ignored(trc_index_state *s,
+                                void (*fn)(void *ctx, int rel, const char *why), void *ctx) {
   if (!s) return;
   s->on_ignored = fn;
   s->on_ignored_ctx = ctx;

@@ -14,6 +14,10 @@
 # - the kept index: written once, checked (a swapped block, a moved block,
 #   a changed check are ignored with one note and rebuilt), never written
 #   under HEAPREEL_NO_CACHE; lookups by id, IN lists and joins;
+# - each relation's index apart: an analysis that reads frames only (steps,
+#   state) gathers and keeps the frames alone, a damaged index of one
+#   relation costs the other nothing, and an older heapreel's check of both
+#   at once (meta index_check) is read, then split when one is rebuilt;
 # - a table or view named objects or frames in a format 2 trace is refused,
 #   an unknown major version is one line naming it.
 set -u
@@ -78,20 +82,59 @@ ys = {i: [i] for i in range(3000)}
 def f(n):
     return n if n < 2 else f(n - 1) + 1
 f(50)' >/dev/null 2>"$TMP/rec.err" || fail "cannot record the big program: $(cat "$TMP/rec.err")"
+# kept TRACE: "O F", the blocks of each relation's kept index with its
+# check ("-": no table; "?": a table without its check), or "none".
 kept() { "$PY" -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 t = {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type = \"table\"")}
-if {"object_index", "frame_index"} <= t:
-    print(db.execute("SELECT count(*) FROM object_index").fetchone()[0],
-          db.execute("SELECT count(*) FROM frame_index").fetchone()[0])
-else:
-    print("none")' "$1"; }
+m = {r[0] for r in db.execute("SELECT key FROM meta")}
+def one(rel):
+    if rel + "_index" not in t: return "-"
+    n = db.execute("SELECT count(*) FROM %s_index" % rel).fetchone()[0]
+    return str(n) if rel + "_index_check" in m or "index_check" in m else "?"
+got = one("object") + " " + one("frame")
+print("none" if got == "- -" else got)' "$1"; }
+# meta_of TRACE KEY: a meta value ("" when none).
+meta_of() { "$PY" -c 'import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute("SELECT value FROM meta WHERE key = ?", (sys.argv[2],)).fetchone()
+print(r[0] if r else "")' "$@"; }
+# blocks_sum TRACE TABLE: a digest of a kept index's rows.
+blocks_sum() { "$PY" -c 'import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+h = hashlib.md5()
+for r in db.execute("SELECT first_id, last_id, data FROM %s ORDER BY first_id" % sys.argv[2]):
+    h.update(repr(r).encode())
+print(h.hexdigest())' "$@"; }
 sqlite_py() { "$PY" -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2]); db.commit()' "$@"; }
 
 [ "$(kept "$TMP/big.heapreel")" = none ] && ok "a fresh trace holds no index" || fail "index before any analysis"
 same "$TMP/big.heapreel" "big (from the events)"
 [ "$(kept "$TMP/big.heapreel")" = none ] && ok "sql keeps nothing in the trace" || fail "sql wrote an index"
+
+# A frame costs no objects: steps and state read frames only, and keep them alone.
+for cmd in "steps --to 5" "state --mark end"; do
+  cp "$TMP/big.heapreel" "$TMP/fr.heapreel"
+  # shellcheck disable=SC2086
+  run 0 $cmd "$TMP/fr.heapreel"
+  blocks=$(kept "$TMP/fr.heapreel")
+  case $blocks in "- "[1-9]*) ok "$cmd keeps the frames index alone ($blocks)" ;;
+    *) fail "$cmd: the kept index is '$blocks', not frames alone" ;; esac
+  [ -n "$(meta_of "$TMP/fr.heapreel" frame_index_check)" ] && [ -z "$(meta_of "$TMP/fr.heapreel" object_index_check)" ] \
+    && [ -z "$(meta_of "$TMP/fr.heapreel" index_check)" ] && ok "$cmd: a check for the frames only" \
+    || fail "$cmd: checks kept: '$(meta_of "$TMP/fr.heapreel" frame_index_check | head -c 60)' '$(meta_of "$TMP/fr.heapreel" object_index_check | head -c 60)'"
+  same "$TMP/fr.heapreel" "after $cmd"
+done
+# Then an analysis of objects adds theirs, and leaves the frames as they were.
+fsum=$(blocks_sum "$TMP/fr.heapreel" frame_index)
+fcheck=$(meta_of "$TMP/fr.heapreel" frame_index_check)
+run 0 leaks "$TMP/fr.heapreel"
+[ ! -s "$TMP/err" ] && ok "leaks after state: silent" || fail "leaks after state: $(cat "$TMP/err")"
+case $(kept "$TMP/fr.heapreel") in [1-9]*" "[1-9]*) ok "leaks adds the objects index ($(kept "$TMP/fr.heapreel"))" ;;
+  *) fail "leaks after state kept '$(kept "$TMP/fr.heapreel")'" ;; esac
+[ "$(blocks_sum "$TMP/fr.heapreel" frame_index)" = "$fsum" ] && [ "$(meta_of "$TMP/fr.heapreel" frame_index_check)" = "$fcheck" ] \
+  && ok "the kept frames index is left as it was" || fail "leaks rewrote the kept frames index"
+same "$TMP/fr.heapreel" "frames kept by state, objects by leaks"
 cp "$TMP/big.heapreel" "$TMP/nc.heapreel"
 sum=$(md5sum <"$TMP/nc.heapreel")
 HEAPREEL_NO_CACHE=1 run 0 leaks "$TMP/nc.heapreel"
@@ -100,7 +143,7 @@ HEAPREEL_NO_CACHE=1 run 0 leaks "$TMP/nc.heapreel"
 run 0 leaks "$TMP/big.heapreel"
 [ ! -s "$TMP/err" ] && ok "keeping the index is silent" || fail "note while keeping the index: $(cat "$TMP/err")"
 blocks=$(kept "$TMP/big.heapreel")
-case $blocks in [2-9]*" "[1-9]*) ok "the analysis kept the index ($blocks object and frame blocks)" ;;
+case $blocks in [2-9]*" "[1-9]*) ok "leaks kept both indexes in one pass ($blocks object and frame blocks)" ;;
   *) fail "index kept: '$blocks'" ;; esac
 same "$TMP/big.heapreel" "big (from the kept index)"
 cp "$TMP/big.heapreel" "$TMP/good.heapreel"
@@ -127,27 +170,80 @@ fgot=$("$HEAPREEL" sql "$TMP/big.heapreel" "SELECT count(*), max(return_seq) FRO
 [ "$fgot" = "$fwant" ] && ok "frames: a lookup by parent through IN answers as the events ($fgot)" \
   || fail "frames: '$fgot' != '$fwant'"
 
-# Tampered index: ignored with one note, the answer from the events, rebuilt.
-tamper() {   # NAME SQL
-  cp "$TMP/good.heapreel" "$TMP/$1.heapreel"
-  sqlite_py "$TMP/$1.heapreel" "$2"
+# Tampered index: ignored with one note naming its relation, the answer
+# from the events, rebuilt; the other relation's index is used as it is.
+tamper() {   # NAME REL(objects|frames) SQL [TRACE]
+  local rel=$2 other=frame
+  [ "$rel" = frames ] && other=object
+  cp "${4:-$TMP/good.heapreel}" "$TMP/$1.heapreel"
+  sqlite_py "$TMP/$1.heapreel" "$3"
+  local osum ocheck
+  osum=$(blocks_sum "$TMP/$1.heapreel" ${other}_index)
+  ocheck=$(meta_of "$TMP/$1.heapreel" ${other}_index_check)
   same "$TMP/$1.heapreel" "$1 (sql)"
   run 0 leaks "$TMP/$1.heapreel"
-  [ "$(grep -c 'ignoring the objects and frames index kept in' "$TMP/err")" = 1 ] \
-    && ok "$1: ignored with one note" || fail "$1: note: $(cat "$TMP/err")"
+  [ "$(grep -c "ignoring the $rel index kept in" "$TMP/err")" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] \
+    && ok "$1: ignored with one note on the $rel" || fail "$1: note: $(cat "$TMP/err")"
+  [ "$(blocks_sum "$TMP/$1.heapreel" ${other}_index)" = "$osum" ] \
+    && ok "$1: the ${other}s' index is not rewritten" || fail "$1: the ${other}s' index was rewritten"
+  [ -z "${4:-}" ] && { [ "$(meta_of "$TMP/$1.heapreel" ${other}_index_check)" = "$ocheck" ] \
+    || fail "$1: the ${other}s' check was rewritten"; }
   run 0 leaks "$TMP/$1.heapreel"
   [ ! -s "$TMP/err" ] && ok "$1: rebuilt, then used silently" || fail "$1: after rebuild: $(cat "$TMP/err")"
   same "$TMP/$1.heapreel" "$1 (rebuilt)"
 }
-tamper swapped "CREATE TEMP TABLE b AS SELECT first_id, data FROM object_index ORDER BY first_id LIMIT 2;
+tamper swapped objects "CREATE TEMP TABLE b AS SELECT first_id, data FROM object_index ORDER BY first_id LIMIT 2;
   UPDATE object_index SET data = (SELECT data FROM b WHERE b.first_id != object_index.first_id)
   WHERE first_id IN (SELECT first_id FROM b);"
-tamper moved "UPDATE object_index SET first_id = first_id + 1 WHERE first_id = (SELECT max(first_id) FROM object_index)"
-tamper checkless "DELETE FROM meta WHERE key = 'index_check'"
-tamper malformed "UPDATE meta SET value = replace(value, ' O', ' x') WHERE key = 'index_check'"
+tamper moved objects "UPDATE object_index SET first_id = first_id + 1 WHERE first_id = (SELECT max(first_id) FROM object_index)"
+tamper checkless objects "DELETE FROM meta WHERE key = 'object_index_check'"
+tamper malformed objects "UPDATE meta SET value = replace(value, ' O', ' x') WHERE key = 'object_index_check'"
 # A check of other chunks than the trace's: the events changed since.
-tamper chunks "UPDATE meta SET value = '1 ' || (CAST(substr(value, 3) AS INTEGER) + 1)
-  || substr(value, 3 + length(CAST(substr(value, 3) AS INTEGER))) WHERE key = 'index_check'"
+tamper chunks objects "UPDATE meta SET value = '1 ' || (CAST(substr(value, 3) AS INTEGER) + 1)
+  || substr(value, 3 + length(CAST(substr(value, 3) AS INTEGER))) WHERE key = 'object_index_check'"
+# The frames' block: an object block's bytes in its place; or the check
+# of the other relation (entries of the wrong letter).
+tamper fswapped frames "UPDATE frame_index SET data = (SELECT data FROM object_index ORDER BY first_id LIMIT 1)"
+tamper fletter frames "UPDATE meta SET value = replace(value, ' F', ' O') WHERE key = 'frame_index_check'"
+tamper fchunks frames "UPDATE meta SET value = '1 ' || (CAST(substr(value, 3) AS INTEGER) + 1)
+  || substr(value, 3 + length(CAST(substr(value, 3) AS INTEGER))) WHERE key = 'frame_index_check'"
+# steps reads frames only: a damaged frames index is rebuilt, the objects' left.
+cp "$TMP/good.heapreel" "$TMP/fsteps.heapreel"
+sqlite_py "$TMP/fsteps.heapreel" "DELETE FROM meta WHERE key = 'frame_index_check'"
+osum=$(blocks_sum "$TMP/fsteps.heapreel" object_index)
+run 0 steps --to 5 "$TMP/fsteps.heapreel"
+[ "$(grep -c 'ignoring the frames index kept in' "$TMP/err")" = 1 ] && ok "steps: a frames index without its check is ignored with one note" \
+  || fail "steps on a checkless frames index: $(cat "$TMP/err")"
+[ -n "$(meta_of "$TMP/fsteps.heapreel" frame_index_check)" ] && [ "$(blocks_sum "$TMP/fsteps.heapreel" object_index)" = "$osum" ] \
+  && ok "steps: the frames index rebuilt, the objects' untouched" || fail "steps: after the rebuild: $(kept "$TMP/fsteps.heapreel")"
+run 0 leaks "$TMP/fsteps.heapreel"
+[ ! -s "$TMP/err" ] && ok "steps' rebuilt frames index and the objects' are used silently" || fail "after steps' rebuild: $(cat "$TMP/err")"
+
+# An older heapreel kept both relations under one check, meta index_check
+# (O entries, then F entries): it is read as it is, and split in two when
+# one relation is rebuilt.
+old_check() { "$PY" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+o = db.execute("SELECT value FROM meta WHERE key = \"object_index_check\"").fetchone()[0].split()
+f = db.execute("SELECT value FROM meta WHERE key = \"frame_index_check\"").fetchone()[0].split()
+assert o[:3] == f[:3], (o[:3], f[:3])
+db.execute("DELETE FROM meta WHERE key IN (\"object_index_check\", \"frame_index_check\")")
+db.execute("INSERT INTO meta VALUES (\"index_check\", ?)", (" ".join(o + f[3:]),))
+db.commit()' "$1"; }
+cp "$TMP/good.heapreel" "$TMP/old.heapreel"
+old_check "$TMP/old.heapreel"
+sum=$(md5sum <"$TMP/old.heapreel")
+run 0 leaks "$TMP/old.heapreel"
+[ ! -s "$TMP/err" ] && [ "$(md5sum <"$TMP/old.heapreel")" = "$sum" ] \
+  && ok "an index kept with one check of both is used as it is" || fail "older index: $(cat "$TMP/err")"
+same "$TMP/old.heapreel" "older index"
+both=$(meta_of "$TMP/old.heapreel" index_check)
+tamper oldframes frames "UPDATE frame_index SET data = data || x'00'" "$TMP/old.heapreel"
+[ -z "$(meta_of "$TMP/oldframes.heapreel" index_check)" ] && [ -n "$(meta_of "$TMP/oldframes.heapreel" frame_index_check)" ] \
+  && [ "$(meta_of "$TMP/oldframes.heapreel" object_index_check)" = "$("$PY" -c 'import sys
+print(" ".join(t for i, t in enumerate(sys.argv[1].split()) if i < 3 or t[0] == "O"))' "$both")" ] \
+  && ok "an older check of both is split in two when the frames are rebuilt" \
+  || fail "older check after the rebuild: '$(meta_of "$TMP/oldframes.heapreel" index_check | head -c 80)' '$(meta_of "$TMP/oldframes.heapreel" object_index_check | head -c 80)'"
 
 # The extension: the same relations in the sqlite3 shell and in Python.
 if command -v sqlite3 >/dev/null; then
