@@ -73,8 +73,11 @@ struct trc_codec {
   int def_ready;
   z_stream inf;
   int inf_ready;
+  uint32_t only_kinds;       /* trc_codec_only_kinds; 0: all */
   char errmsg[200];
 };
+
+void trc_codec_only_kinds(trc_codec *c, uint32_t kinds) { c->only_kinds = kinds; }
 
 void *trc_zalloc(void *opaque, unsigned items, unsigned size) {
   (void)opaque;
@@ -523,13 +526,31 @@ int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
   size_t rawlen = 0;
   int rc = inflate_blob(c, blob, len, limit, &rawlen);
   if (rc != HR_OK) return rc;
-  if (rawlen >= 2 && c->raw[0] == PAYLOAD_MAGIC && c->raw[1] == PAYLOAD_BINDS)
+  if (rawlen >= 2 && c->raw[0] == PAYLOAD_MAGIC && c->raw[1] == PAYLOAD_BINDS) {
+    if (c->only_kinds && !(c->only_kinds >> TRC_EV_BIND & 1)) {
+      *ev = NULL;
+      return HR_OK;
+    }
     return decode_binds(c, rawlen, first_seq, expected, ev);
+  }
 
   const uint8_t *col[NCOLS], *end[NCOLS];
   int version = 0;
   rc = parse_header(c, c->raw, rawlen, expected, &version, col, end);
   if (rc != HR_OK) return rc;
+  if (c->only_kinds) {
+    int wanted = 0;
+    for (size_t i = 0; i < expected; i++) {
+      unsigned k = col[COL_KIND][i];
+      if (k - 1u >= (unsigned)TRC_EV_KIND_MAX)
+        return fail(c, HR_ECORRUPT, "chunk event %zu has unknown kind %u", i, k);
+      wanted |= (int)(c->only_kinds >> k & 1);
+    }
+    if (!wanted) {
+      *ev = NULL;
+      return HR_OK;
+    }
+  }
 
   rc = events_room(c, expected);
   if (rc != HR_OK) return rc;

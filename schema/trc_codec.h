@@ -46,6 +46,13 @@ int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
                      uint64_t first_seq, size_t expected,
                      const trc_event **ev);
 
+/* Decode only chunks holding an event of one of these kinds (a bit per
+** kind, 1u << TRC_EV_CALL, ...; 0, the default: every chunk). A chunk with
+** none is inflated and its kinds checked, but the rest is not read:
+** trc_codec_decode gives HR_OK with *ev NULL. A reader that gathers a rare
+** kind (frames: call and return) so skips most of the work. */
+void trc_codec_only_kinds(trc_codec *c, uint32_t kinds);
+
 /* Why the last call failed (borrowed, valid until the next call). */
 const char *trc_codec_errmsg(const trc_codec *c);
 

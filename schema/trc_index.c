@@ -196,6 +196,9 @@ int trc_index_build(sqlite3 *db, unsigned rels, trc_index *out[2], char **errmsg
     }
   trc_scan *s = NULL;
   if (rc == HR_OK) rc = trc_scan_open(db, TRC_SCAN_SEQ, 1, UINT64_MAX, &s, errmsg);
+  /* A program's calls are rare among its events: gathering frames alone
+  ** decodes only the chunks that hold some. */
+  if (rc == HR_OK) trc_scan_only_kinds(s, kinds);
   const trc_event *ev;
   size_t n;
   int got = 0;

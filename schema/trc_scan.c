@@ -184,6 +184,12 @@ static int load_chunk(trc_scan *s) {
   if (st != HR_OK)
     return -scan_fail(s, HR_ECORRUPT, "chunk %lld is corrupt: %s", (long long)id,
                       trc_codec_errmsg(s->codec));
+  if (!ev) {   /* none of the kinds asked for (trc_scan_only_kinds) */
+    s->ev = NULL;
+    s->n = s->i = 0;
+    s->prev_last_seq = last;
+    return 1;
+  }
   if (ev[0].step != first_step || ev[n - 1].step != last_step)
     return -scan_fail(s, HR_ECORRUPT,
                       "chunk %lld is corrupt: its events span steps %llu..%llu, its row says %llu..%llu",
@@ -256,6 +262,8 @@ int trc_scan_next_batch(trc_scan *s, const trc_event **ev, size_t *n) {
     if (r <= 0) return r;
   }
 }
+
+void trc_scan_only_kinds(trc_scan *s, uint32_t kinds) { trc_codec_only_kinds(s->codec, kinds); }
 
 const char *trc_scan_errmsg(const trc_scan *s) {
   if (!s) return "no scan";

@@ -29,6 +29,10 @@ int trc_scan_next(trc_scan *s, trc_event *ev);
 ** *ev (borrowed, valid until the next call) and *n >= 1 set, 0 at the end,
 ** or a negative HR_ status as trc_scan_next. Do not mix with trc_scan_next. */
 int trc_scan_next_batch(trc_scan *s, const trc_event **ev, size_t *n);
+/* Give only chunks holding an event of these kinds (a bit per kind; 0, the
+** default: all), the others passed over undecoded (trc_codec_only_kinds).
+** Call before the first event; the events given still hold every kind. */
+void trc_scan_only_kinds(trc_scan *s, uint32_t kinds);
 const char *trc_scan_errmsg(const trc_scan *s);   /* borrowed */
 void trc_scan_free(trc_scan *s);                  /* NULL is a no-op */
 

@@ -659,6 +659,66 @@ static void test_loop_compression(void) {
   trc_codec_free(dec);
 }
 
+/* Only some kinds: a chunk without any of them is not decoded (ev NULL), one
+** with them is decoded whole, and a kind out of range is still corrupt. */
+static void test_only_kinds(void) {
+  trc_codec *c = trc_codec_new();
+  trc_event ev[64];
+  memset(ev, 0, sizeof ev);
+  for (int i = 0; i < 64; i++) {
+    ev[i].kind = i % 2 ? TRC_EV_ALLOC : TRC_EV_STEP;
+    ev[i].step = (uint64_t)i / 2 + 1;
+    ev[i].f[0] = (uint64_t)i + 1;
+  }
+  const uint8_t *blob;
+  size_t len;
+  const trc_event *out = NULL;
+  uint32_t frames = 1u << TRC_EV_CALL | 1u << TRC_EV_RETURN;
+  CHECK(trc_codec_encode(c, ev, 64, 1, &blob, &len) == HR_OK);
+  uint8_t *none = malloc(len);
+  size_t none_len = len;
+  memcpy(none, blob, len);
+  trc_codec_only_kinds(c, frames);
+  CHECK(trc_codec_decode(c, none, none_len, 1, 64, &out) == HR_OK && out == NULL);
+  ev[40].kind = TRC_EV_CALL;
+  CHECK(trc_codec_encode(c, ev, 64, 1, &blob, &len) == HR_OK);
+  CHECK(trc_codec_decode(c, blob, len, 1, 64, &out) == HR_OK && out && same_events(ev, out, 64, 1));
+  /* The binds payload holds binds only. */
+  uint64_t ids[3] = {7, 8, 9};
+  CHECK(trc_codec_encode_binds(c, 5, 1, TRC_SLOT_ITEM, 0, ids, 3, 1, &blob, &len) == HR_OK);
+  CHECK(trc_codec_decode(c, blob, len, 1, 3, &out) == HR_OK && out == NULL);
+  trc_codec_only_kinds(c, 1u << TRC_EV_BIND);
+  CHECK(trc_codec_decode(c, blob, len, 1, 3, &out) == HR_OK && out && out[2].f[3] == 9);
+  /* An unknown kind in a chunk passed over is corrupt all the same. */
+  ev[40].kind = TRC_EV_STEP;
+  ev[10].kind = TRC_EV_KIND_MAX;   /* a valid kind, then made invalid in the payload */
+  CHECK(trc_codec_encode(c, ev, 64, 0, &blob, &len) == HR_OK);
+  uint8_t *bad = malloc(len);
+  memcpy(bad, blob, len);
+  size_t raw_at = 0;   /* level 0: a stored block, the payload in clear */
+  for (size_t i = 0; i + 1 < len; i++)
+    if (bad[i] == 0x68 && (bad[i + 1] == 1 || bad[i + 1] == 2)) { raw_at = i; break; }
+  CHECK(raw_at > 0);
+  /* kinds start after magic, version, count (1 byte) and 5 column lengths */
+  size_t kinds_at = raw_at + 3, k = 0;
+  while (k < 5) k += (bad[kinds_at++] & 0x80) == 0;
+  CHECK(bad[kinds_at + 10] == TRC_EV_KIND_MAX);
+  bad[kinds_at + 10] = TRC_EV_KIND_MAX + 1;
+  /* The zlib trailer's Adler-32 must follow the change. */
+  uLong a = adler32(0L, Z_NULL, 0);
+  size_t raw_len = len - 4 - raw_at;
+  a = adler32(a, bad + raw_at, (uInt)raw_len);
+  for (int i = 0; i < 4; i++) bad[len - 4 + i] = (uint8_t)(a >> (24 - 8 * i));
+  trc_codec_only_kinds(c, frames);
+  CHECK(trc_codec_decode(c, bad, len, 1, 64, &out) == HR_ECORRUPT);
+  CHECK(strstr(trc_codec_errmsg(c), "unknown kind") != NULL);
+  trc_codec_only_kinds(c, 0);
+  CHECK(trc_codec_decode(c, none, none_len, 1, 64, &out) == HR_OK && out != NULL);
+  free(bad);
+  free(none);
+  trc_codec_free(c);
+}
+
 /* One encode + decode cycle; returns the first status that was not HR_OK. */
 static int oom_cycle(int *made_codec) {
   trc_event ev[200];
@@ -713,4 +773,4 @@ static void test_out_of_memory(void) {
 HR_TEST_MAIN(test_varint_edges, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
              test_truncation, test_bit_flips, test_garbage, test_spec_payloads,
              test_spec_address_prediction, test_spec_binds,
-             test_loop_compression, test_out_of_memory)
+             test_loop_compression, test_only_kinds, test_out_of_memory)
