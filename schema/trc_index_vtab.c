@@ -214,6 +214,35 @@ static size_t lower_bound(const char *rows, size_t n, size_t size, uint64_t id) 
   return lo;
 }
 
+/* The cursor's run: the rows built from the events, from id `from` on. */
+static void use_built(ix_cursor *c, ix_vtab *t, uint64_t from) {
+  const trc_index *x = t->s->built[t->rel];
+  size_t n;
+  const void *rows = t->rel == TRC_REL_OBJECTS ? (const void *)trc_index_objects(x, &n)
+                                               : (const void *)trc_index_frames(x, &n);
+  c->cached = 0;
+  c->blk = SIZE_MAX;
+  c->rows = rows;
+  c->n = n;
+  c->i = lower_bound(c->rows, n, row_size(t->rel), from);
+}
+
+/* A cached block that fails its check when read: the relation's cache is
+** dropped and its rows gathered from the events (said once, as for a cache
+** passed over when opened), and the cursor goes on from id `from` in them. */
+static int fall_back(ix_cursor *c, ix_vtab *t, uint64_t from, const char *why) {
+  trc_index_state *s = t->s;
+  trc_index_cache_free(s->cache[t->rel]);
+  s->cache[t->rel] = NULL;
+  snprintf(s->ignored[t->rel], sizeof s->ignored[t->rel], "%s", why);
+  int rc = ensure(t);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_free(t->base.zErrMsg);
+  t->base.zErrMsg = NULL;
+  use_built(c, t, from);
+  return SQLITE_OK;
+}
+
 /* Put cached block k in the cursor's run. */
 static int load_block(ix_cursor *c, ix_vtab *t, size_t k) {
   if (k == c->blk) {
@@ -227,6 +256,8 @@ static int load_block(ix_cursor *c, ix_vtab *t, size_t k) {
   size_t n = 0;
   c->blk = SIZE_MAX;
   int rc = trc_index_cache_load(t->s->cache[t->rel], k, c->buf, &n, why, sizeof why);
+  if (rc == HR_ECORRUPT && why[0])
+    return fall_back(c, t, trc_index_cache_first_id(t->s->cache[t->rel], k), why);
   if (rc != HR_OK) {
     sqlite3_free(t->base.zErrMsg);
     t->base.zErrMsg = sqlite3_mprintf("%s", why[0] ? why : hr_status_str(rc));
@@ -242,10 +273,14 @@ static int load_block(ix_cursor *c, ix_vtab *t, size_t k) {
 
 /* Past the run's end: the next cached block, if the cursor walks on. */
 static int settle(ix_cursor *c, ix_vtab *t) {
-  const trc_index_cache *cache = t->s->cache[t->rel];
+  /* Another cursor found a damaged block: the rows are the events' now. */
+  if (c->i >= c->n && c->cached && !c->single && !t->s->cache[t->rel]) {
+    if (c->n) use_built(c, t, row_id(c->rows + (c->n - 1) * row_size(t->rel)) + 1);
+    return SQLITE_OK;
+  }
   while (c->i >= c->n && c->cached && !c->single && c->blk != SIZE_MAX &&
-         c->blk + 1 < trc_index_cache_nblocks(cache)) {
-    if (c->has_hi && trc_index_cache_first_id(cache, c->blk + 1) > c->hi) break;
+         c->blk + 1 < trc_index_cache_nblocks(t->s->cache[t->rel])) {
+    if (c->has_hi && trc_index_cache_first_id(t->s->cache[t->rel], c->blk + 1) > c->hi) break;
     int rc = load_block(c, t, c->blk + 1);
     if (rc != SQLITE_OK) return rc;
   }

@@ -204,6 +204,10 @@ tamper chunks objects "UPDATE meta SET value = '1 ' || (CAST(substr(value, 3) AS
 # The frames' block: an object block's bytes in its place; or the check
 # of the other relation (entries of the wrong letter).
 tamper fswapped frames "UPDATE frame_index SET data = (SELECT data FROM object_index ORDER BY first_id LIMIT 1)"
+# Blocks of the length their check says, other bytes: found when read.
+tamper fzero frames "UPDATE frame_index SET data = zeroblob(length(data))"
+# The last object block: a scan meets it after the others gave their rows.
+tamper ozero objects "UPDATE object_index SET data = zeroblob(length(data)) WHERE first_id = (SELECT max(first_id) FROM object_index)"
 tamper fletter frames "UPDATE meta SET value = replace(value, ' F', ' O') WHERE key = 'frame_index_check'"
 tamper fchunks frames "UPDATE meta SET value = '1 ' || (CAST(substr(value, 3) AS INTEGER) + 1)
   || substr(value, 3 + length(CAST(substr(value, 3) AS INTEGER))) WHERE key = 'frame_index_check'"
