@@ -334,12 +334,14 @@ if [ -n "$largest" ]; then
   # An object from the middle of the run (ids count up from 1).
   id=$(((objs + 1) / 2 > 0 ? (objs + 1) / 2 : 1))
   analyze "\`sql 'SELECT 1'\` (opening the trace)" sql "$largest" "SELECT 1"
-  # state reads frames only: no objects index is kept yet (sql keeps none).
+  # state reads frames only: no objects index is kept yet (sql keeps none);
+  # history reads objects, and keeps their index.
   analyze "\`SELECT * FROM objects WHERE id = $id\` (no objects index kept)" sql "$largest" "SELECT * FROM objects WHERE id = $id"
-  analyze "leaks (keeps the objects index)" leaks "$largest"
+  analyze "first \`history $id\` (keeps the objects index)" history "$largest" "$id"
   analyze "first \`SELECT * FROM objects WHERE id = $id\` after" sql "$largest" "SELECT * FROM objects WHERE id = $id"
   analyze "\`SELECT * FROM objects WHERE id = $id\` again" sql "$largest" "SELECT * FROM objects WHERE id = $id"
   AN[lookup]=$an_cpu
+  analyze leaks leaks "$largest"
   analyze cycles cycles "$largest"
   analyze peak peak "$largest"
   size_end=$(stat -c %s "$largest")

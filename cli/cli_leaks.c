@@ -107,6 +107,19 @@ static uint64_t total(const ana_leak_group *g, size_t n, int bytes) {
   return s;
 }
 
+/* obj's recorded value (ana_value_recorded) into buf, NULL when none. A
+** member is alive at the end, so the heap there holds it with its value:
+** looking it up in the objects relation instead would cost gathering every
+** object of the trace. */
+static const char *value_of(ana_trace *t, const ana_leaks *l, uint64_t obj, char *buf, size_t n) {
+  const ana_obj *o = ana_state_obj(ana_heap_state(l->heap), obj);
+  if (!o) return ana_value_recorded(t, obj, buf, n);
+  if (o->is_int) snprintf(buf, n, "%lld", (long long)(int64_t)o->value);
+  else if (o->value) snprintf(buf, n, "%s", ana_trace_string(t, o->value));
+  else return NULL;
+  return buf;
+}
+
 /* "      held by: a → b  (#id value)" for one member. */
 static void put_path(ana_trace *t, const ana_leaks *l, const char *lead, uint64_t obj) {
   static char labels[PATH_MAX_LABELS][160];
@@ -118,7 +131,7 @@ static void put_path(ana_trace *t, const ana_leaks *l, const char *lead, uint64_
     cli_put_safe(stdout, labels[k]);
   }
   printf("  (#%llu", (unsigned long long)obj);
-  const char *v = ana_value_recorded(t, obj, value, sizeof value);
+  const char *v = value_of(t, l, obj, value, sizeof value);
   if (v) {
     fputc(' ', stdout);
     cli_put_safe(stdout, v);

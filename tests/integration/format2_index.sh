@@ -15,7 +15,7 @@
 #   a changed check are ignored with one note and rebuilt), never written
 #   under HEAPREEL_NO_CACHE; lookups by id, IN lists and joins;
 # - each relation's index apart: an analysis that reads frames only (steps,
-#   state) gathers and keeps the frames alone, a damaged index of one
+#   state, leaks) gathers and keeps the frames alone, a damaged index of one
 #   relation costs the other nothing, and an older heapreel's check of both
 #   at once (meta index_check) is read, then split when one is rebuilt;
 # - a table or view named objects or frames in a format 2 trace is refused,
@@ -112,8 +112,9 @@ db = sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2]); db.commit()' "
 same "$TMP/big.heapreel" "big (from the events)"
 [ "$(kept "$TMP/big.heapreel")" = none ] && ok "sql keeps nothing in the trace" || fail "sql wrote an index"
 
-# A frame costs no objects: steps and state read frames only, and keep them alone.
-for cmd in "steps --to 5" "state --mark end"; do
+# A frame costs no objects: steps, state and leaks (whose members are in
+# the heap it replays) read frames only, and keep them alone.
+for cmd in "steps --to 5" "state --mark end" leaks; do
   cp "$TMP/big.heapreel" "$TMP/fr.heapreel"
   # shellcheck disable=SC2086
   run 0 $cmd "$TMP/fr.heapreel"
@@ -125,29 +126,29 @@ for cmd in "steps --to 5" "state --mark end"; do
     || fail "$cmd: checks kept: '$(meta_of "$TMP/fr.heapreel" frame_index_check | head -c 60)' '$(meta_of "$TMP/fr.heapreel" object_index_check | head -c 60)'"
   same "$TMP/fr.heapreel" "after $cmd"
 done
-# Then an analysis of objects adds theirs, and leaves the frames as they were.
+# Then an analysis of objects (history) adds theirs, and leaves the frames as they were.
 fsum=$(blocks_sum "$TMP/fr.heapreel" frame_index)
 fcheck=$(meta_of "$TMP/fr.heapreel" frame_index_check)
-run 0 leaks "$TMP/fr.heapreel"
-[ ! -s "$TMP/err" ] && ok "leaks after state: silent" || fail "leaks after state: $(cat "$TMP/err")"
-case $(kept "$TMP/fr.heapreel") in [1-9]*" "[1-9]*) ok "leaks adds the objects index ($(kept "$TMP/fr.heapreel"))" ;;
-  *) fail "leaks after state kept '$(kept "$TMP/fr.heapreel")'" ;; esac
+run 0 history "$TMP/fr.heapreel" 5
+[ ! -s "$TMP/err" ] && ok "history after state: silent" || fail "history after state: $(cat "$TMP/err")"
+case $(kept "$TMP/fr.heapreel") in [1-9]*" "[1-9]*) ok "history adds the objects index ($(kept "$TMP/fr.heapreel"))" ;;
+  *) fail "history after state kept '$(kept "$TMP/fr.heapreel")'" ;; esac
 [ "$(blocks_sum "$TMP/fr.heapreel" frame_index)" = "$fsum" ] && [ "$(meta_of "$TMP/fr.heapreel" frame_index_check)" = "$fcheck" ] \
-  && ok "the kept frames index is left as it was" || fail "leaks rewrote the kept frames index"
-same "$TMP/fr.heapreel" "frames kept by state, objects by leaks"
+  && ok "the kept frames index is left as it was" || fail "history rewrote the kept frames index"
+same "$TMP/fr.heapreel" "frames kept by state, objects by history"
 cp "$TMP/big.heapreel" "$TMP/nc.heapreel"
 sum=$(md5sum <"$TMP/nc.heapreel")
-HEAPREEL_NO_CACHE=1 run 0 leaks "$TMP/nc.heapreel"
+HEAPREEL_NO_CACHE=1 run 0 history "$TMP/nc.heapreel" 5
 [ "$(md5sum <"$TMP/nc.heapreel")" = "$sum" ] && [ ! -s "$TMP/err" ] \
   && ok "HEAPREEL_NO_CACHE=1: the analysis runs, the trace is unchanged" || fail "HEAPREEL_NO_CACHE wrote: $(cat "$TMP/err")"
-run 0 leaks "$TMP/big.heapreel"
+run 0 history "$TMP/big.heapreel" 5
 [ ! -s "$TMP/err" ] && ok "keeping the index is silent" || fail "note while keeping the index: $(cat "$TMP/err")"
 blocks=$(kept "$TMP/big.heapreel")
-case $blocks in [2-9]*" "[1-9]*) ok "leaks kept both indexes in one pass ($blocks object and frame blocks)" ;;
+case $blocks in [2-9]*" "[1-9]*) ok "history kept both indexes ($blocks object and frame blocks)" ;;
   *) fail "index kept: '$blocks'" ;; esac
 same "$TMP/big.heapreel" "big (from the kept index)"
 cp "$TMP/big.heapreel" "$TMP/good.heapreel"
-run 0 leaks "$TMP/big.heapreel"
+run 0 history "$TMP/big.heapreel" 5
 [ ! -s "$TMP/err" ] && ok "a second analysis uses the kept index silently" || fail "second analysis: $(cat "$TMP/err")"
 
 # Lookups: by id, IN, a join, a range, by address (a scan) answer as the derived rows.
@@ -181,14 +182,15 @@ tamper() {   # NAME REL(objects|frames) SQL [TRACE]
   osum=$(blocks_sum "$TMP/$1.heapreel" ${other}_index)
   ocheck=$(meta_of "$TMP/$1.heapreel" ${other}_index_check)
   same "$TMP/$1.heapreel" "$1 (sql)"
-  run 0 leaks "$TMP/$1.heapreel"
-  [ "$(grep -c "ignoring the $rel index kept in" "$TMP/err")" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] \
+  run 0 history "$TMP/$1.heapreel" "${HID:-5}"
+  # (history may cache keyframes it needs, with its own note)
+  [ "$(grep -c "ignoring the $rel index kept in" "$TMP/err")" = 1 ] && [ "$(grep -c 'ignoring' "$TMP/err")" = 1 ] \
     && ok "$1: ignored with one note on the $rel" || fail "$1: note: $(cat "$TMP/err")"
   [ "$(blocks_sum "$TMP/$1.heapreel" ${other}_index)" = "$osum" ] \
     && ok "$1: the ${other}s' index is not rewritten" || fail "$1: the ${other}s' index was rewritten"
   [ -z "${4:-}" ] && { [ "$(meta_of "$TMP/$1.heapreel" ${other}_index_check)" = "$ocheck" ] \
     || fail "$1: the ${other}s' check was rewritten"; }
-  run 0 leaks "$TMP/$1.heapreel"
+  run 0 history "$TMP/$1.heapreel" 5
   [ ! -s "$TMP/err" ] && ok "$1: rebuilt, then used silently" || fail "$1: after rebuild: $(cat "$TMP/err")"
   same "$TMP/$1.heapreel" "$1 (rebuilt)"
 }
@@ -206,7 +208,9 @@ tamper chunks objects "UPDATE meta SET value = '1 ' || (CAST(substr(value, 3) AS
 tamper fswapped frames "UPDATE frame_index SET data = (SELECT data FROM object_index ORDER BY first_id LIMIT 1)"
 # Blocks of the length their check says, other bytes: found when read.
 tamper fzero frames "UPDATE frame_index SET data = zeroblob(length(data))"
-# The last object block: a scan meets it after the others gave their rows.
+# The last object block (and an object in it for history to look up): a
+# scan meets it after the others gave their rows.
+HID=$("$HEAPREEL" sql "$TMP/good.heapreel" "SELECT max(id) FROM objects" | tail -1 | tr -d ' ') \
 tamper ozero objects "UPDATE object_index SET data = zeroblob(length(data)) WHERE first_id = (SELECT max(first_id) FROM object_index)"
 tamper fletter frames "UPDATE meta SET value = replace(value, ' F', ' O') WHERE key = 'frame_index_check'"
 tamper fchunks frames "UPDATE meta SET value = '1 ' || (CAST(substr(value, 3) AS INTEGER) + 1)
@@ -220,7 +224,7 @@ run 0 steps --to 5 "$TMP/fsteps.heapreel"
   || fail "steps on a checkless frames index: $(cat "$TMP/err")"
 [ -n "$(meta_of "$TMP/fsteps.heapreel" frame_index_check)" ] && [ "$(blocks_sum "$TMP/fsteps.heapreel" object_index)" = "$osum" ] \
   && ok "steps: the frames index rebuilt, the objects' untouched" || fail "steps: after the rebuild: $(kept "$TMP/fsteps.heapreel")"
-run 0 leaks "$TMP/fsteps.heapreel"
+run 0 history "$TMP/fsteps.heapreel" 5
 [ ! -s "$TMP/err" ] && ok "steps' rebuilt frames index and the objects' are used silently" || fail "after steps' rebuild: $(cat "$TMP/err")"
 
 # An older heapreel kept both relations under one check, meta index_check
@@ -237,7 +241,7 @@ db.commit()' "$1"; }
 cp "$TMP/good.heapreel" "$TMP/old.heapreel"
 old_check "$TMP/old.heapreel"
 sum=$(md5sum <"$TMP/old.heapreel")
-run 0 leaks "$TMP/old.heapreel"
+run 0 history "$TMP/old.heapreel" 5
 [ ! -s "$TMP/err" ] && [ "$(md5sum <"$TMP/old.heapreel")" = "$sum" ] \
   && ok "an index kept with one check of both is used as it is" || fail "older index: $(cat "$TMP/err")"
 same "$TMP/old.heapreel" "older index"
