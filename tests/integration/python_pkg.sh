@@ -73,8 +73,9 @@ run 1 leaks --per-test "$TMP/marks.heapreel"; one_line_error "no test marks in"
 # The reader: the same answers as the --json outputs, a connection with the
 # events table, and a state diagram read back as SVG.
 record_or_die "$TMP/leak.heapreel" "$PROGS/leak_listeners.py"
-# The first analysis keeps the objects and frames index in the trace, which
-# changes the file size summary reports: done before the answers are taken.
+# The first analysis keeps what it gathered (keyframes, the frames index)
+# in the trace, which changes the file size summary reports: done before
+# the answers are taken.
 "$HEAPREEL" leaks "$TMP/leak.heapreel" >/dev/null
 for cmd in summary leaks cycles peak growth; do "$HEAPREEL" $cmd --json "$TMP/leak.heapreel" >"$TMP/$cmd.json"; done
 "$HEAPREEL" growth --by type --from start --to end --json "$TMP/leak.heapreel" >"$TMP/growth_type.json"
