@@ -15,7 +15,7 @@
 ** lengths let the decoder prove every column ends exactly where the next one
 ** begins, which catches damage zlib's checksum cannot see (a bad encoder). */
 #define PAYLOAD_MAGIC 0x68      /* 'h' */
-#define PAYLOAD_VERSION 2      /* written; 1 is still read */
+#define PAYLOAD_VERSION 4      /* written; 1 and 2 are still read */
 #define PAYLOAD_BINDS 3        /* a run of binds to consecutive slots of one holder */
 #define VARINT_MAX 10
 #define HEADER_MAX (2 + 6 * VARINT_MAX)
@@ -57,6 +57,27 @@ static inline void addr_learn(addr_pred *t, uint64_t size, uint64_t addr) {
   t->used[s] = 1;
   t->size[s] = size;
   t->addr[s] = addr;
+}
+
+/* Payload version 4 codes two fields against better guesses than the last
+** value of the kind (schema/FORMAT.md). Field a of incref, decref and free
+** (the object) looks in a table of 64 recent objects first: an
+** instruction's counts go up and down on a few objects (a list, a method,
+** None) between the fresh ones it makes, and a difference from whichever
+** came last is a new number every time round a loop, where a hit is the
+** same byte. A miss is coded as before and enters the table. Field c of
+** bind and unbind (the slot argument) is coded against the last one of the
+** same kind with the same slot kind (field b), so a list's growing index
+** and a local's name no longer take turns. */
+#define OBJ_SLOTS 64
+#define SLOT_KINDS 16
+
+static inline unsigned obj_slot(uint64_t id) {
+  return (unsigned)((id * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
+static inline int is_obj_kind(unsigned k) {
+  return k == TRC_EV_INCREF || k == TRC_EV_DECREF || k == TRC_EV_FREE;
 }
 
 struct trc_codec {
@@ -177,6 +198,31 @@ static inline const uint8_t *vget(const uint8_t *p, const uint8_t *end, uint64_t
   return vget_long(p, end, v);
 }
 
+/* A tagged varint: the 65-bit number (x << 1) | tag as a varint, by the same
+** rules (at most 10 bytes, shortest form only). */
+static inline uint8_t *tput(uint8_t *p, uint64_t x, unsigned tag) {
+  if (x < 64) {
+    *p++ = (uint8_t)(x << 1 | tag);
+    return p;
+  }
+  *p++ = (uint8_t)(0x80 | (x & 0x3f) << 1 | tag);
+  return vput(p, x >> 6);
+}
+
+static inline const uint8_t *tget(const uint8_t *p, const uint8_t *end, uint64_t *x,
+                                  unsigned *tag) {
+  if (p >= end) return NULL;
+  uint8_t b = *p++;
+  *tag = b & 1;
+  *x = (b >> 1) & 0x3f;
+  if (!(b & 0x80)) return p;
+  uint64_t hi;
+  /* The rest: nonzero (else a shorter form existed) and within 58 bits. */
+  if (!(p = vget(p, end, &hi)) || hi == 0 || hi >> 58) return NULL;
+  *x |= hi << 6;
+  return p;
+}
+
 size_t trc_varint_put(uint8_t *p, uint64_t v) {
   return (size_t)(vput(p, v) - p);
 }
@@ -288,6 +334,10 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
   uint64_t prev_step = 0;
   addr_pred ap;
   memset(&ap, 0, sizeof ap);
+  uint64_t objs[OBJ_SLOTS];
+  memset(objs, 0, sizeof objs);
+  uint64_t slot_arg[2][SLOT_KINDS];   /* bind, unbind */
+  memset(slot_arg, 0, sizeof slot_arg);
 
   for (size_t i = 0; i < n; i++) {
     const trc_event *e = &ev[i];
@@ -299,10 +349,29 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
     prev_step = e->step;
     unsigned nf = nfields[k];
     uint64_t *pv = prev[k];
-    pa = vput(pa, zz(e->f[0] - pv[0]));   /* every kind uses field a */
-    pv[0] = e->f[0];
+    if (is_obj_kind(k)) {
+      uint64_t v = e->f[0];
+      unsigned s = obj_slot(v);
+      if (objs[s] == v) {
+        pa = tput(pa, s, 1);
+      } else {
+        pa = tput(pa, zz(v - pv[0]), 0);
+        pv[0] = v;
+        objs[s] = v;
+      }
+    } else {
+      pa = vput(pa, zz(e->f[0] - pv[0]));   /* every kind uses field a */
+      pv[0] = e->f[0];
+    }
     if (nf > 1) { pb = vput(pb, zz(e->f[1] - pv[1])); pv[1] = e->f[1]; }
-    if (nf > 2) { pc = vput(pc, zz(e->f[2] - pv[2])); pv[2] = e->f[2]; }
+    if (k == TRC_EV_BIND || k == TRC_EV_UNBIND) {
+      uint64_t *sa = &slot_arg[k - TRC_EV_BIND][e->f[1] & (SLOT_KINDS - 1)];
+      pc = vput(pc, zz(e->f[2] - *sa));
+      *sa = e->f[2];
+    } else if (nf > 2) {
+      pc = vput(pc, zz(e->f[2] - pv[2]));
+      pv[2] = e->f[2];
+    }
     if (k == TRC_EV_ALLOC) {
       pd = vput(pd, zz(e->f[3] - addr_guess(&ap, e->f[2], pv[3])));
       addr_learn(&ap, e->f[2], e->f[3]);
@@ -435,7 +504,7 @@ static int parse_header(trc_codec *c, const uint8_t *raw, size_t rawlen, size_t 
   const uint8_t *p = raw, *end = raw + rawlen;
   if (rawlen < 2 || p[0] != PAYLOAD_MAGIC)
     return fail(c, HR_ECORRUPT, "chunk payload does not start with the heapreel magic byte");
-  if (p[1] != 1 && p[1] != PAYLOAD_VERSION)
+  if (p[1] != 1 && p[1] != 2 && p[1] != PAYLOAD_VERSION)
     return fail(c, HR_ECORRUPT, "chunk payload version %u is unknown", p[1]);
   *version = p[1];
   p += 2;
@@ -562,7 +631,12 @@ int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
   uint64_t step = 0, z;
   addr_pred ap;
   memset(&ap, 0, sizeof ap);
-  int predict = version >= 2;
+  int predict = version >= 2, v4 = version >= 4;
+  uint64_t objs[OBJ_SLOTS];
+  memset(objs, 0, sizeof objs);
+  uint64_t slot_arg[2][SLOT_KINDS];
+  memset(slot_arg, 0, sizeof slot_arg);
+  unsigned tag;
   trc_event *out = c->ev;
   int bad = -1;   /* column where a value ran past its end */
   for (size_t i = 0; i < expected; i++) {
@@ -577,15 +651,32 @@ int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
     e->step = step;
     unsigned nf = nfields[k];
     uint64_t *pv = prev[k];
-    if (!(pa = vget(pa, end[COL_A], &z))) { bad = COL_A; break; }
-    e->f[0] = pv[0] += unzz(z);
+    if (v4 && is_obj_kind(k)) {
+      if (!(pa = tget(pa, end[COL_A], &z, &tag))) { bad = COL_A; break; }
+      if (tag) {
+        if (z >= OBJ_SLOTS)
+          return fail(c, HR_ECORRUPT, "chunk event %zu names object slot %llu of %d", i,
+                      (unsigned long long)z, OBJ_SLOTS);
+        e->f[0] = objs[z];
+      } else {
+        e->f[0] = pv[0] += unzz(z);
+        objs[obj_slot(pv[0])] = pv[0];
+      }
+    } else {
+      if (!(pa = vget(pa, end[COL_A], &z))) { bad = COL_A; break; }
+      e->f[0] = pv[0] += unzz(z);
+    }
     if (nf > 1) {
       if (!(pb = vget(pb, end[COL_B], &z))) { bad = COL_B; break; }
       e->f[1] = pv[1] += unzz(z);
     } else {
       e->f[1] = 0;
     }
-    if (nf > 2) {
+    if (v4 && (k == TRC_EV_BIND || k == TRC_EV_UNBIND)) {
+      if (!(pc = vget(pc, end[COL_C], &z))) { bad = COL_C; break; }
+      uint64_t *sa = &slot_arg[k - TRC_EV_BIND][e->f[1] & (SLOT_KINDS - 1)];
+      e->f[2] = *sa += unzz(z);
+    } else if (nf > 2) {
       if (!(pc = vget(pc, end[COL_C], &z))) { bad = COL_C; break; }
       e->f[2] = pv[2] += unzz(z);
     } else {

@@ -342,7 +342,7 @@ for planted in "CREATE TABLE objects(id INTEGER PRIMARY KEY)" "CREATE VIEW FRAME
   done
 done
 cp "$TMP/good.heapreel" "$TMP/v9.heapreel"
-sqlite_py "$TMP/v9.heapreel" "UPDATE meta SET value = '9' WHERE key = 'format_major'"
+sqlite_py "$TMP/v9.heapreel" "UPDATE meta SET value = '9' WHERE key = 'format_major'; UPDATE meta SET value = '0' WHERE key = 'format_minor'"
 run 1 summary "$TMP/v9.heapreel"
 one_line_error "trace version 9.0 is not supported (this heapreel reads 1.x and 2.x)" \
   && ok "an unknown major version is one line naming it"

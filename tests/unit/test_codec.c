@@ -367,7 +367,8 @@ static void test_spec_address_prediction(void) {
   CHECK(out[2].f[0] == 3 && out[2].f[1] == 2 && out[2].f[2] == 32 && out[2].f[3] == 0x1020);
   /* The encoder writes exactly this. */
   uint8_t back[256];
-  CHECK(reencode(c, out, 3, back, sizeof back) == rawlen && memcmp(back, raw, rawlen) == 0);
+  CHECK(reencode(c, out, 3, back, sizeof back) == rawlen && back[1] == 4 && back[0] == raw[0] &&
+        memcmp(back + 2, raw + 2, rawlen - 2) == 0);
   /* The same bytes as version 1 mean plain differences: the third address
   ** is then 0x5000 + 0x20. */
   raw[1] = 1;
@@ -443,11 +444,18 @@ static void test_spec_payloads(void) {
   CHECK(out[2].kind == TRC_EV_STEP && out[2].step == 4 && out[2].f[0] == 5 && out[2].f[1] == 10 &&
         out[2].f[2] == 90 && out[2].seq == 3);
 
-  /* The codec's own encoding of those events is byte-for-byte this payload,
-  ** with the version it writes (2; no alloc events, so nothing else differs). */
+  /* Version 2 reads them the same (no alloc among them). */
+  uint8_t v2[256];
+  memcpy(v2, raw, rawlen); v2[1] = 2;
+  REQUIRE(decode_payload(c, v2, rawlen, 3, &out) == HR_OK);
+  CHECK(out[1].kind == TRC_EV_INCREF && out[1].f[0] == 70 && out[2].f[2] == 90);
+
+  /* The codec writes version 4: the same but for the incref's object, a
+  ** miss in the table of objects, tagged 0: 140 << 1 as a varint. */
   uint8_t back[256];
-  CHECK(reencode(c, out, 3, back, sizeof back) == rawlen && back[1] == 2 && back[0] == raw[0] &&
-        memcmp(back + 2, raw + 2, rawlen - 2) == 0);
+  CHECK(reencode(c, out, 3, back, sizeof back) == rawlen && back[1] == 4);
+  memcpy(v2, raw, rawlen); v2[1] = 4; v2[15] = 0x98; v2[16] = 0x02;
+  CHECK(memcmp(back, v2, rawlen) == 0);
 
   /* Damaged payloads under a valid zlib stream, each one rejected. */
   uint8_t bad[256];
@@ -455,7 +463,7 @@ static void test_spec_payloads(void) {
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
   memcpy(bad, raw, rawlen); bad[1] = 3;              /* read as a run of binds */
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
-  memcpy(bad, raw, rawlen); bad[1] = 4;
+  memcpy(bad, raw, rawlen); bad[1] = 5;              /* no such version */
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
   memcpy(bad, raw, rawlen); bad[1] = 0;
   CHECK(decode_payload(c, bad, rawlen, 3, &out) == HR_ECORRUPT);
@@ -498,6 +506,98 @@ static void test_spec_payloads(void) {
   REQUIRE(trc_codec_encode(c, rev, 60, 1, &blob, &len) == HR_OK);
   long tries = 3000, rejected = payload_damage(c, blob, len, 60, tries, 77);
   printf("     payload damage under a valid zlib stream: %ld of %ld rejected\n", rejected, tries);
+  trc_codec_free(c);
+}
+
+/* FORMAT.md's payload version 4: incref(70, 2), decref(70, 1), incref(71, 3)
+** at step 1; bind(7, local, 42, 100), bind(9, item, 0, 100) at step 2;
+** bind(7, local, 42, 101), bind(9, item, 1, 101) at step 3. */
+static const uint8_t v4_example[] = {
+  0x68, 0x04, 0x07, 0x07, 0x08, 0x07, 0x04, 0x05,        /* header */
+  0x07, 0x08, 0x07, 0x04, 0x04, 0x04, 0x04,              /* kinds */
+  0x02, 0x00, 0x00, 0x02, 0x00, 0x02, 0x00,              /* steps */
+  0x98, 0x02, 0x21, 0x04, 0x0e, 0x04, 0x03, 0x04,        /* A */
+  0x04, 0x02, 0x02, 0x02, 0x06, 0x05, 0x06,              /* B */
+  0x54, 0x00, 0x00, 0x02,                                /* C */
+  0xc8, 0x01, 0x00, 0x02, 0x00};                         /* D */
+
+static void test_spec_v4(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  const trc_event want[7] = {
+    {0, 1, {70, 2, 0, 0}, TRC_EV_INCREF},
+    {0, 1, {70, 1, 0, 0}, TRC_EV_DECREF},
+    {0, 1, {71, 3, 0, 0}, TRC_EV_INCREF},
+    {0, 2, {7, TRC_SLOT_LOCAL, 42, 100}, TRC_EV_BIND},
+    {0, 2, {9, TRC_SLOT_ITEM, 0, 100}, TRC_EV_BIND},
+    {0, 3, {7, TRC_SLOT_LOCAL, 42, 101}, TRC_EV_BIND},
+    {0, 3, {9, TRC_SLOT_ITEM, 1, 101}, TRC_EV_BIND}};
+  const size_t n = 7, rawlen = sizeof v4_example;
+  const trc_event *out;
+  REQUIRE(decode_payload(c, v4_example, rawlen, n, &out) == HR_OK);
+  CHECK(same_events(want, out, n, 1));
+  /* The encoder writes exactly these bytes. */
+  const uint8_t *blob;
+  size_t len;
+  uint8_t back[256];
+  uLongf backlen = sizeof back;
+  REQUIRE(trc_codec_encode(c, want, n, 1, &blob, &len) == HR_OK);
+  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == rawlen &&
+        memcmp(back, v4_example, rawlen) == 0);
+  /* As version 2 the same bytes mean plain differences: the incref's
+  ** object is 140 (0x98 0x02 as one varint), the decref's 0 - 17 (0x21),
+  ** the first item bind's index 42 + 0. */
+  uint8_t bad[256];
+  memcpy(bad, v4_example, rawlen); bad[1] = 2;
+  REQUIRE(decode_payload(c, bad, rawlen, n, &out) == HR_OK);
+  CHECK(out[0].f[0] == 140 && out[1].f[0] == (uint64_t)-17 && out[4].f[2] == 42);
+
+  /* Damage the tagged object column: a slot past the table (tag 1, 64),
+  ** a tagged varint with a zero last byte, and one running past 65 bits. */
+  memcpy(bad, v4_example, rawlen); bad[24] = 0x81;            /* 64 << 1 | 1, then the 0x04 */
+  CHECK(decode_payload(c, bad, rawlen, n, &out) == HR_ECORRUPT);
+  memcpy(bad, v4_example, rawlen); bad[24] = 0xa1; bad[25] = 0x00;  /* 0x21 with an empty rest */
+  CHECK(decode_payload(c, bad, rawlen, n, &out) == HR_ECORRUPT);
+  static const uint8_t over[10] = {0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x04};
+  uint8_t *q = bad;
+  *q++ = 0x68; *q++ = 4; *q++ = 1;                 /* one event: free */
+  *q++ = 1; *q++ = sizeof over; *q++ = 1; *q++ = 0; *q++ = 0;
+  *q++ = TRC_EV_FREE; *q++ = 0;                    /* kind, step */
+  uint8_t *a = q;
+  memcpy(q, over, sizeof over);
+  q += sizeof over;
+  *q++ = 0;                                        /* B: flags */
+  size_t olen = (size_t)(q - bad);
+  CHECK(decode_payload(c, bad, olen, 1, &out) == HR_ECORRUPT);
+  a[9] = 0x03;                                     /* the largest: x = 2^64 - 1, a miss */
+  CHECK(decode_payload(c, bad, olen, 1, &out) == HR_OK &&
+        out[0].f[0] == (uint64_t)trc_unzigzag(UINT64_MAX));
+  a[0] = 0xff;                                     /* the same as a hit: no such slot */
+  CHECK(decode_payload(c, bad, olen, 1, &out) == HR_ECORRUPT);
+
+  /* Objects from anywhere in 64 bits, in and out of the table, round trip. */
+  enum { N = 4000 };
+  trc_event *ev = malloc(N * sizeof *ev);
+  REQUIRE(ev);
+  uint64_t sd = 4, pool[8];
+  for (int i = 0; i < 8; i++) pool[i] = rng_next(&sd) >> rng_below(&sd, 64);
+  for (int round = 0; round < 30; round++) {
+    size_t m = 1 + rng_below(&sd, N);
+    for (size_t i = 0; i < m; i++) {
+      static const uint8_t kinds[6] = {TRC_EV_INCREF, TRC_EV_DECREF, TRC_EV_FREE,
+                                       TRC_EV_BIND, TRC_EV_UNBIND, TRC_EV_ALLOC};
+      uint64_t obj = rng_below(&sd, 3) ? pool[rng_below(&sd, 8)] : rand_field(&sd, pool[0]);
+      ev[i] = (trc_event){.step = i / 3, .kind = kinds[rng_below(&sd, 6)],
+                          .f = {obj, rng_below(&sd, 20), rand_field(&sd, i), rng_next(&sd)}};
+    }
+    REQUIRE(trc_codec_encode(c, ev, m, 1, &blob, &len) == HR_OK);
+    CHECK(trc_codec_decode(c, blob, len, 1, m, &out) == HR_OK && same_events(ev, out, m, 1));
+  }
+  /* Random damage to a version 4 payload under a valid zlib stream. */
+  REQUIRE(trc_codec_encode(c, ev, 200, 1, &blob, &len) == HR_OK);
+  long tries = 3000, rejected = payload_damage(c, blob, len, 200, tries, 91);
+  printf("     version 4 payload damage: %ld of %ld rejected\n", rejected, tries);
+  free(ev);
   trc_codec_free(c);
 }
 
@@ -770,7 +870,7 @@ static void test_out_of_memory(void) {
   CHECK(hr_test_oom("codec, sticky", 500, 1, oom_cycle_body, NULL) > 0);
 }
 
-HR_TEST_MAIN(test_varint_edges, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
+HR_TEST_MAIN(test_varint_edges, test_spec_v4, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
              test_truncation, test_bit_flips, test_garbage, test_spec_payloads,
              test_spec_address_prediction, test_spec_binds,
              test_loop_compression, test_only_kinds, test_out_of_memory)
