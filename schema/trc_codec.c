@@ -70,6 +70,7 @@ static inline void addr_learn(addr_pred *t, uint64_t size, uint64_t addr) {
 ** same kind with the same slot kind (field b), so a list's growing index
 ** and a local's name no longer take turns. */
 #define OBJ_SLOTS 64
+#define OBJ_NEAR 16            /* zigzag differences up to this are coded as such */
 #define SLOT_KINDS 16
 
 static inline unsigned obj_slot(uint64_t id) {
@@ -350,12 +351,15 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
     unsigned nf = nfields[k];
     uint64_t *pv = prev[k];
     if (is_obj_kind(k)) {
-      uint64_t v = e->f[0];
+      uint64_t v = e->f[0], d = zz(v - pv[0]);
       unsigned s = obj_slot(v);
-      if (objs[s] == v) {
+      /* Either form decodes right; a small difference wins over a hit:
+      ** objects made one after another (a loop's fresh ints) are in the
+      ** table, but their slots are scattered, their differences alike. */
+      if (objs[s] == v && d > OBJ_NEAR) {
         pa = tput(pa, s, 1);
       } else {
-        pa = tput(pa, zz(v - pv[0]), 0);
+        pa = tput(pa, d, 0);
         pv[0] = v;
         objs[s] = v;
       }

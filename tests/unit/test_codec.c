@@ -552,6 +552,23 @@ static void test_spec_v4(void) {
   REQUIRE(decode_payload(c, bad, rawlen, n, &out) == HR_OK);
   CHECK(out[0].f[0] == 140 && out[1].f[0] == (uint64_t)-17 && out[4].f[2] == 42);
 
+  /* An object in the table but one past the last of its kind is coded as
+  ** the difference, which repeats round a loop of fresh objects where its
+  ** slot would not: decref(50), incref(51), decref(51) have column A
+  ** c8 01 | cc 01 | 04 (100 and 102 tagged 0, then +1 tagged 0). */
+  const trc_event fresh[3] = {{0, 1, {50, 1, 0, 0}, TRC_EV_DECREF},
+                              {0, 1, {51, 2, 0, 0}, TRC_EV_INCREF},
+                              {0, 1, {51, 1, 0, 0}, TRC_EV_DECREF}};
+  static const uint8_t fresh_a[5] = {0xc8, 0x01, 0xcc, 0x01, 0x04};
+  backlen = sizeof back;
+  REQUIRE(trc_codec_encode(c, fresh, 3, 1, &blob, &len) == HR_OK);
+  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == 22 && back[4] == 5 &&
+        memcmp(back + 14, fresh_a, 5) == 0);
+  CHECK(decode_payload(c, back, backlen, 3, &out) == HR_OK && same_events(fresh, out, 3, 1));
+  /* The same object as a hit decodes alike: the encoder may write either. */
+  back[18] = (uint8_t)(2 * ((51 * 0x9E3779B97F4A7C15ull) >> 58) + 1);
+  CHECK(decode_payload(c, back, backlen, 3, &out) == HR_OK && same_events(fresh, out, 3, 1));
+
   /* Damage the tagged object column: a slot past the table (tag 1, 64),
   ** a tagged varint with a zero last byte, and one running past 65 bits. */
   memcpy(bad, v4_example, rawlen); bad[24] = 0x81;            /* 64 << 1 | 1, then the 0x04 */
