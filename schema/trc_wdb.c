@@ -511,16 +511,17 @@ static int store_markers(trc_wdb *w, const trc_event *ev, size_t n) {
   return rc;
 }
 
-/* Events ev[0..n) of one block as a chunk (steps lo..hi), then their
-** markers rows. Adds the chunk's bytes to *bytes; a failed statement is
-** left in *rc. */
+/* Events ev[0..n) of one block as a chunk (steps lo..hi), then the
+** markers rows of its `marks` mark events (none: no pass over the events
+** again, which would bring the block back from memory). Adds the chunk's
+** bytes to *bytes; a failed statement is left in *rc. */
 static int store_events(trc_wdb *w, trc_event *ev, size_t n, uint64_t lo, uint64_t hi,
-                        uint64_t *bytes, int *rc, char **errmsg) {
+                        size_t marks, uint64_t *bytes, int *rc, char **errmsg) {
   uint64_t len = 0;
   int status = store_chunk(w, ev, n, lo, hi, &len, errmsg);
   if (status != HR_OK) return status;
   *bytes += len;
-  *rc = store_markers(w, ev, n);
+  if (marks) *rc = store_markers(w, ev, n);
   return HR_OK;
 }
 
@@ -562,7 +563,7 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
   ** producer's cache: dimension rows first (an id is defined before any event
   ** of this block can use it), events closed up over the gaps for one dense
   ** chunk, and their step range. */
-  size_t k = 0;
+  size_t k = 0, marks = 0;
   uint64_t lo = UINT64_MAX, hi = 0;
   int status = HR_OK;
   for (size_t i = 0; i < n; i++) {
@@ -571,6 +572,7 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
       uint64_t step = ent[i].step;
       lo = step < lo ? step : lo;
       hi = step > hi ? step : hi;
+      marks += kind == TRC_EV_MARK;
       if (k != i) ent[k] = ent[i];
       k++;
       continue;
@@ -578,8 +580,9 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
     if (kind == TRC_DIM_ITEMS) {
       /* The events before it go first, in their own chunk. */
       if (rc == SQLITE_OK && status == HR_OK && k > 0)
-        status = store_events(w, ent, k, lo, hi, chunk_bytes, &rc, errmsg);
+        status = store_events(w, ent, k, lo, hi, marks, chunk_bytes, &rc, errmsg);
       k = 0;
+      marks = 0;
       lo = UINT64_MAX;
       hi = 0;
       if (rc == SQLITE_OK && status == HR_OK) status = store_items(w, &ent[i], chunk_bytes, errmsg);
@@ -590,7 +593,7 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
     free_payload(&ent[i]);
   }
   if (rc == SQLITE_OK && status == HR_OK && k > 0)
-    status = store_events(w, ent, k, lo, hi, chunk_bytes, &rc, errmsg);
+    status = store_events(w, ent, k, lo, hi, marks, chunk_bytes, &rc, errmsg);
   if (rc != SQLITE_OK || status != HR_OK) {
     if (rc != SQLITE_OK) status = db_fail(w, rc, errmsg);
     if (!sqlite3_get_autocommit(w->db)) run(w->st[ST_ROLLBACK]);
