@@ -17,6 +17,10 @@
 
 #include "trc_event.h"
 
+/* chunks.encoding: how a chunk's data wraps the payload (FORMAT.md). */
+#define TRC_CHUNK_ZLIB 1       /* a zlib stream (RFC 1950): format 1 and 2.0 */
+#define TRC_CHUNK_DEFLATE 2    /* raw deflate (RFC 1951), then its CRC-32: written now */
+
 /* Scratch buffers reused across calls; one per thread. */
 typedef struct trc_codec trc_codec;
 
@@ -25,8 +29,8 @@ void trc_codec_free(trc_codec *c);   /* NULL is a no-op */
 
 /* Encode n >= 1 events (their seq fields are ignored: a chunk's events are
 ** first_seq, first_seq+1, ... by position). zlevel is zlib's level (1 fast).
-** On HR_OK *blob / *len point into the codec and stay valid until the next
-** call on it. */
+** On HR_OK *blob / *len (encoding TRC_CHUNK_DEFLATE) point into the codec
+** and stay valid until the next call on it. */
 int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
                      const uint8_t **blob, size_t *len);
 
@@ -39,11 +43,17 @@ int trc_codec_encode_binds(trc_codec *c, uint64_t step, uint64_t holder, uint64_
                            uint64_t first, const uint64_t *ids, size_t n, int zlevel,
                            const uint8_t **blob, size_t *len);
 
-/* Decode a chunk blob (borrowed) that claims to hold `expected` events
-** starting at first_seq. On HR_OK *ev (owned by the codec, valid until the
-** next call) holds `expected` events with seq filled in. A damaged or hostile
-** blob gives HR_ECORRUPT and a description in trc_codec_errmsg; never a crash,
-** never an unbounded allocation (expected is capped at TRC_CHUNK_MAX_EVENTS). */
+/* Decode a chunk blob (borrowed) of the given encoding (TRC_CHUNK_ZLIB or
+** TRC_CHUNK_DEFLATE; another is HR_ECORRUPT) that claims to hold `expected`
+** events starting at first_seq. On HR_OK *ev (owned by the codec, valid
+** until the next call) holds `expected` events with seq filled in. A damaged
+** or hostile blob gives HR_ECORRUPT and a description in trc_codec_errmsg;
+** never a crash, never an unbounded allocation (expected is capped at
+** TRC_CHUNK_MAX_EVENTS). */
+int trc_codec_decode_as(trc_codec *c, int encoding, const void *blob, size_t len,
+                        uint64_t first_seq, size_t expected, const trc_event **ev);
+
+/* trc_codec_decode_as for what trc_codec_encode writes (TRC_CHUNK_DEFLATE). */
 int trc_codec_decode(trc_codec *c, const void *blob, size_t len,
                      uint64_t first_seq, size_t expected,
                      const trc_event **ev);

@@ -31,7 +31,6 @@ static const char sql_by_step[] =
 enum { COL_ID, COL_FIRST_SEQ, COL_LAST_SEQ, COL_FIRST_STEP, COL_LAST_STEP,
        COL_NEVENTS, COL_ENCODING, COL_DATA };
 
-#define CHUNK_ENCODING_ZLIB_COLUMNAR 1
 
 struct trc_scan {
   sqlite3_stmt *stmt;        /* the chunk query; NULL once exhausted or failed */
@@ -124,7 +123,7 @@ static int check_row(trc_scan *s, sqlite3_int64 id) {
   uint64_t last_step = (uint64_t)sqlite3_column_int64(q, COL_LAST_STEP);
   uint64_t nevents = (uint64_t)sqlite3_column_int64(q, COL_NEVENTS);
   sqlite3_int64 encoding = sqlite3_column_int64(q, COL_ENCODING);
-  if (encoding != CHUNK_ENCODING_ZLIB_COLUMNAR)
+  if (encoding != TRC_CHUNK_ZLIB && encoding != TRC_CHUNK_DEFLATE)
     return scan_fail(s, HR_ECORRUPT, "chunk %lld is corrupt: unknown encoding %lld",
                      (long long)id, (long long)encoding);
   if (first == 0 || last < first || nevents != last - first + 1)
@@ -179,7 +178,8 @@ static int load_chunk(trc_scan *s) {
   if (!blob && len > 0) return -scan_fail(s, HR_ENOMEM, "out of memory reading chunk %lld",
                                           (long long)id);
   const trc_event *ev = NULL;
-  int st = trc_codec_decode(s->codec, blob ? blob : "", (size_t)len, first, n, &ev);
+  int encoding = (int)sqlite3_column_int64(s->stmt, COL_ENCODING);
+  int st = trc_codec_decode_as(s->codec, encoding, blob ? blob : "", (size_t)len, first, n, &ev);
   if (st == HR_ENOMEM) return -scan_fail(s, st, "out of memory decoding chunk %lld", (long long)id);
   if (st != HR_OK)
     return -scan_fail(s, HR_ECORRUPT, "chunk %lld is corrupt: %s", (long long)id,

@@ -30,7 +30,7 @@ static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_chunk[] =
   "INSERT INTO chunks(first_seq, last_seq, first_step, last_step, nevents, encoding, data)"
-  " VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6)";
+  " VALUES(?1, ?2, ?3, ?4, ?5, ?7, ?6)";
 static const char sql_string[] = "INSERT INTO strings(id, text) VALUES(?1, ?2)";
 static const char sql_location[] =
   "INSERT INTO locations(id, file, line, function) VALUES(?1, ?2, ?3, ?4)";
@@ -475,6 +475,7 @@ static int store_blob(trc_wdb *w, uint64_t first, uint64_t last, uint64_t lo, ui
   bind_id(st, 4, hi);
   bind_id(st, 5, last - first + 1);
   sqlite3_bind_blob64(st, 6, blob, len, SQLITE_STATIC);
+  sqlite3_bind_int(st, 7, TRC_CHUNK_DEFLATE);
   int rc = run(st);
   sqlite3_bind_null(st, 6);        /* the blob lives in the codec's scratch */
   return rc != SQLITE_OK ? db_fail(w, rc, errmsg) : HR_OK;

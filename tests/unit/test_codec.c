@@ -279,21 +279,121 @@ static void test_bit_flips(void) {
   trc_codec_free(c);
 }
 
+static int unblob(uint8_t *dst, uLongf *dstlen, const uint8_t *blob, size_t len);
+
+/* Append the CRC-32 of blob[0..n) as TRC_CHUNK_DEFLATE does; returns n + 4. */
+static size_t with_crc(uint8_t *blob, size_t n) {
+  uint32_t crc = (uint32_t)crc32(0L, blob, (uInt)n);
+  for (int i = 0; i < 4; i++) blob[n + i] = (uint8_t)(crc >> (8 * i));
+  return n + 4;
+}
+
 static void test_garbage(void) {
   trc_codec *c = trc_codec_new();
   REQUIRE(c);
   uint64_t s = 42;
-  uint8_t buf[2048];
-  for (int i = 0; i < 3000; i++) {
-    size_t len = rng_below(&s, sizeof buf);
+  uint8_t buf[2048 + 4];
+  for (int i = 0; i < 6000; i++) {
+    size_t len = rng_below(&s, 2048);
     for (size_t j = 0; j < len; j++) buf[j] = (uint8_t)rng_next(&s);
-    if (i % 2 && len >= 2) { buf[0] = 0x78; buf[1] = 0x01; }   /* a plausible zlib header */
+    int enc = i % 2 ? TRC_CHUNK_ZLIB : TRC_CHUNK_DEFLATE;
+    if (enc == TRC_CHUNK_ZLIB && i % 4 == 1 && len >= 2) { buf[0] = 0x78; buf[1] = 0x01; }
+    /* Most deflate garbage fails its CRC; half of it gets a right one, so
+    ** the inflater and the payload parser see it too. */
+    if (enc == TRC_CHUNK_DEFLATE && i % 4 == 0) len = with_crc(buf, len);
     const trc_event *out;
     size_t n = 1 + rng_below(&s, 1000);
-    int rc = trc_codec_decode(c, buf, len, 1, n, &out);
+    int rc = trc_codec_decode_as(c, enc, buf, len, 1, n, &out);
     CHECK(rc == HR_ECORRUPT || (rc == HR_OK && well_formed(out, n, 1)));
   }
   trc_codec_free(c);
+}
+
+/* FORMAT.md's encodings: 2 (written) is a raw deflate stream and the CRC-32
+** of it, 1 (format 1 and 2.0) a zlib stream; the same payload under either. */
+static void test_chunk_encodings(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  trc_event ev[100];
+  rand_events(11, ev, 100);
+  size_t len;
+  uint8_t *blob = encode_copy(c, ev, 100, 1, &len);
+  REQUIRE(blob);
+  const trc_event *out;
+  CHECK(trc_codec_decode_as(c, TRC_CHUNK_DEFLATE, blob, len, 1, 100, &out) == HR_OK &&
+        same_events(ev, out, 100, 1));
+  /* The CRC covers the deflate bytes and is stored least significant first. */
+  uint32_t crc = (uint32_t)crc32(0L, blob, (uInt)(len - 4));
+  CHECK(blob[len - 4] == (crc & 0xff) && blob[len - 1] == crc >> 24);
+  /* The same payload as a zlib stream reads the same under encoding 1. */
+  uint8_t raw[8192], z[8192];
+  uLongf rawlen = sizeof raw, zlen = sizeof z;
+  REQUIRE(unblob(raw, &rawlen, blob, len) == Z_OK && raw[1] == 4);
+  REQUIRE(compress2(z, &zlen, raw, rawlen, 1) == Z_OK);
+  CHECK(trc_codec_decode_as(c, TRC_CHUNK_ZLIB, z, zlen, 1, 100, &out) == HR_OK &&
+        same_events(ev, out, 100, 1));
+  /* Each read as the other is damage, and so is an unknown encoding. */
+  CHECK(trc_codec_decode_as(c, TRC_CHUNK_ZLIB, blob, len, 1, 100, &out) == HR_ECORRUPT);
+  CHECK(trc_codec_decode_as(c, TRC_CHUNK_DEFLATE, z, zlen, 1, 100, &out) == HR_ECORRUPT);
+  CHECK(trc_codec_decode_as(c, 0, blob, len, 1, 100, &out) == HR_ECORRUPT);
+  CHECK(trc_codec_decode_as(c, 3, blob, len, 1, 100, &out) == HR_ECORRUPT &&
+        strstr(trc_codec_errmsg(c), "encoding 3") != NULL);
+  /* A wrong CRC, whichever byte is off, and a blob too short for one. */
+  uint8_t *t = malloc(len + 8);
+  REQUIRE(t);
+  for (size_t i = 0; i < len; i++) {
+    memcpy(t, blob, len);
+    t[i] ^= 0x10;
+    CHECK(trc_codec_decode_as(c, TRC_CHUNK_DEFLATE, t, len, 1, 100, &out) == HR_ECORRUPT);
+  }
+  memcpy(t, blob, len);
+  t[len - 1] ^= 1;
+  CHECK(trc_codec_decode_as(c, TRC_CHUNK_DEFLATE, t, len, 1, 100, &out) == HR_ECORRUPT &&
+        strstr(trc_codec_errmsg(c), "CRC-32") != NULL);
+  CHECK(trc_codec_decode_as(c, TRC_CHUNK_DEFLATE, blob, 4, 1, 100, &out) == HR_ECORRUPT);
+  /* Bytes after the deflate stream, under a right CRC, are damage too. */
+  memcpy(t, blob, len - 4);
+  t[len - 4] = 0;
+  size_t l2 = with_crc(t, len - 3);
+  CHECK(trc_codec_decode_as(c, TRC_CHUNK_DEFLATE, t, l2, 1, 100, &out) == HR_ECORRUPT);
+  /* Bit flips under a right CRC reach the inflater and the payload parser. */
+  uint64_t s = 5;
+  long rejected = 0, tries = 3000;
+  for (long k = 0; k < tries; k++) {
+    memcpy(t, blob, len - 4);
+    size_t bit = rng_below(&s, (len - 4) * 8);
+    t[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    l2 = with_crc(t, len - 4);
+    int rc = trc_codec_decode_as(c, TRC_CHUNK_DEFLATE, t, l2, 1, 100, &out);
+    CHECK(rc == HR_ECORRUPT || (rc == HR_OK && well_formed(out, 100, 1)));
+    rejected += rc == HR_ECORRUPT;
+  }
+  printf("     bit flips under a right CRC-32: %ld of %ld rejected\n", rejected, tries);
+  free(t);
+  free(blob);
+  trc_codec_free(c);
+}
+
+/* uncompress for what the encoder writes (TRC_CHUNK_DEFLATE): a raw
+** deflate stream and its CRC-32, checked; Z_DATA_ERROR when it fails. */
+static int unblob(uint8_t *dst, uLongf *dstlen, const uint8_t *blob, size_t len) {
+  if (len < 5) return Z_DATA_ERROR;
+  size_t n = len - 4;
+  uint32_t want = (uint32_t)blob[n] | (uint32_t)blob[n + 1] << 8 |
+                  (uint32_t)blob[n + 2] << 16 | (uint32_t)blob[n + 3] << 24;
+  if ((uint32_t)crc32(0L, blob, (uInt)n) != want) return Z_DATA_ERROR;
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (inflateInit2(&z, -15) != Z_OK) return Z_MEM_ERROR;
+  z.next_in = (Bytef *)blob;
+  z.avail_in = (uInt)n;
+  z.next_out = dst;
+  z.avail_out = (uInt)*dstlen;
+  int r = inflate(&z, Z_FINISH);
+  *dstlen = z.total_out;
+  int stray = z.avail_in != 0;
+  inflateEnd(&z);
+  return r == Z_STREAM_END && !stray ? Z_OK : Z_DATA_ERROR;
 }
 
 /* Build a payload by hand from FORMAT.md and compress it: checks the spec and
@@ -322,7 +422,7 @@ static int decode_payload(trc_codec *c, const uint8_t *raw, size_t rawlen, size_
   uint8_t z[4096];
   uLongf zlen = sizeof z;
   if (compress2(z, &zlen, raw, rawlen, 6) != Z_OK) return -1;
-  return trc_codec_decode(c, z, zlen, 1, n, out);
+  return trc_codec_decode_as(c, TRC_CHUNK_ZLIB, z, zlen, 1, n, out);
 }
 
 /* The payload the codec writes for n decoded events (copied first: decode's
@@ -335,7 +435,7 @@ static size_t reencode(trc_codec *c, const trc_event *out, size_t n, uint8_t *ba
   size_t len;
   uLongf backlen = (uLongf)cap;
   if (trc_codec_encode(c, ev, n, 1, &blob, &len) != HR_OK ||
-      uncompress(back, &backlen, blob, len) != Z_OK)
+      unblob(back, &backlen, blob, len) != Z_OK)
     return 0;
   return (size_t)backlen;
 }
@@ -400,7 +500,7 @@ static long payload_damage(trc_codec *c, const uint8_t *blob, size_t len, size_t
                            uint64_t seed) {
   uint8_t good[8192], dmg[8200];
   uLongf goodlen = sizeof good;
-  int ok = uncompress(good, &goodlen, blob, len) == Z_OK;
+  int ok = unblob(good, &goodlen, blob, len) == Z_OK;
   CHECK(ok);
   long rejected = 0;
   if (!ok) return 0;
@@ -542,7 +642,7 @@ static void test_spec_v4(void) {
   uint8_t back[256];
   uLongf backlen = sizeof back;
   REQUIRE(trc_codec_encode(c, want, n, 1, &blob, &len) == HR_OK);
-  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == rawlen &&
+  CHECK(unblob(back, &backlen, blob, len) == Z_OK && backlen == rawlen &&
         memcmp(back, v4_example, rawlen) == 0);
   /* As version 2 the same bytes mean plain differences: the incref's
   ** object is 140 (0x98 0x02 as one varint), the decref's 0 - 17 (0x21),
@@ -562,7 +662,7 @@ static void test_spec_v4(void) {
   static const uint8_t fresh_a[5] = {0xc8, 0x01, 0xcc, 0x01, 0x04};
   backlen = sizeof back;
   REQUIRE(trc_codec_encode(c, fresh, 3, 1, &blob, &len) == HR_OK);
-  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == 22 && back[4] == 5 &&
+  CHECK(unblob(back, &backlen, blob, len) == Z_OK && backlen == 22 && back[4] == 5 &&
         memcmp(back + 14, fresh_a, 5) == 0);
   CHECK(decode_payload(c, back, backlen, 3, &out) == HR_OK && same_events(fresh, out, 3, 1));
   /* The same object as a hit decodes alike: the encoder may write either. */
@@ -637,7 +737,7 @@ static void test_spec_binds(void) {
   REQUIRE(trc_codec_encode_binds(c, 5, 7, TRC_SLOT_ITEM, 10, ids, 3, 1, &blob, &len) == HR_OK);
   uint8_t back[64];
   uLongf backlen = sizeof back;
-  CHECK(uncompress(back, &backlen, blob, len) == Z_OK && backlen == sizeof raw &&
+  CHECK(unblob(back, &backlen, blob, len) == Z_OK && backlen == sizeof raw &&
         memcmp(back, raw, sizeof raw) == 0);
 
   /* Damaged ones, each rejected. */
@@ -887,7 +987,7 @@ static void test_out_of_memory(void) {
   CHECK(hr_test_oom("codec, sticky", 500, 1, oom_cycle_body, NULL) > 0);
 }
 
-HR_TEST_MAIN(test_varint_edges, test_spec_v4, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
+HR_TEST_MAIN(test_varint_edges, test_spec_v4, test_chunk_encodings, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
              test_truncation, test_bit_flips, test_garbage, test_spec_payloads,
              test_spec_address_prediction, test_spec_binds,
              test_loop_compression, test_only_kinds, test_out_of_memory)

@@ -545,7 +545,8 @@ static void test_corrupt_chunks(void) {
     "UPDATE chunks SET nevents = nevents + 1 WHERE first_seq = 129",
     "UPDATE chunks SET last_seq = last_seq + 1 WHERE first_seq = 129",
     "UPDATE chunks SET nevents = 2000000, last_seq = first_seq + 1999999 WHERE first_seq = 129",
-    "UPDATE chunks SET encoding = 2 WHERE first_seq = 129",
+    "UPDATE chunks SET encoding = 3 WHERE first_seq = 129",
+    "UPDATE chunks SET encoding = 1 WHERE first_seq = 129",   /* read as a zlib stream */
     "UPDATE chunks SET first_step = first_step + 1 WHERE first_seq = 129",
     "UPDATE chunks SET last_step = last_step + 5 WHERE first_seq = 129",
     "UPDATE chunks SET data = 'text' WHERE first_seq = 129",

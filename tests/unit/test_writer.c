@@ -136,7 +136,7 @@ static uint64_t check_chunks(sqlite3 *db, const trc_event *expect, uint64_t n,
     chunks++;
     CHECK_EQ_U64(first, next);
     CHECK_EQ_U64(nev, last - first + 1);
-    CHECK_EQ_U64(sqlite3_column_int(st, 5), 1);
+    CHECK_EQ_U64(sqlite3_column_int(st, 5), TRC_CHUNK_DEFLATE);
     if (max_per_chunk) CHECK(nev <= max_per_chunk);
     const trc_event *ev = NULL;
     int rc = trc_codec_decode(c, sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6),
