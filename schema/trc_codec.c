@@ -70,6 +70,7 @@ static inline void addr_learn(addr_pred *t, uint64_t size, uint64_t addr) {
 ** same kind with the same slot kind (field b), so a list's growing index
 ** and a local's name no longer take turns. */
 #define OBJ_SLOTS 64
+#define STEP_IN_KIND 7         /* step differences 0..6 ride in the kind byte's top bits */
 #define OBJ_NEAR 16            /* zigzag differences up to this are coded as such */
 #define SLOT_KINDS 16
 
@@ -352,9 +353,14 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
     unsigned k = e->kind;
     if (k - 1u >= (unsigned)TRC_EV_KIND_MAX)
       return fail(c, HR_EUSAGE, "event %zu of the chunk has unknown kind %u", i, k);
-    *pk++ = (uint8_t)k;
-    ps = vput(ps, zz(e->step - prev_step));
+    uint64_t ds = e->step - prev_step;
     prev_step = e->step;
+    if (ds < STEP_IN_KIND) {
+      *pk++ = (uint8_t)(k | ds << 5);
+    } else {
+      *pk++ = (uint8_t)(k | STEP_IN_KIND << 5);
+      ps = vput(ps, zz(ds));
+    }
     unsigned nf = nfields[k];
     uint64_t *pv = prev[k];
     if (is_obj_kind(k)) {
@@ -670,13 +676,24 @@ int trc_codec_decode_as(trc_codec *c, int encoding, const void *blob, size_t len
   int bad = -1;   /* column where a value ran past its end */
   for (size_t i = 0; i < expected; i++) {
     trc_event *e = &out[i];
-    unsigned k = pk[i];
+    unsigned k = pk[i], ds = STEP_IN_KIND;
+    if (v4) {
+      ds = k >> 5;
+      k &= 31;
+    }
     if (k - 1u >= (unsigned)TRC_EV_KIND_MAX)
       return fail(c, HR_ECORRUPT, "chunk event %zu has unknown kind %u", i, k);
     e->kind = (uint8_t)k;
     e->seq = first_seq + i;
-    if (!(ps = vget(ps, end[COL_STEP], &z))) { bad = COL_STEP; break; }
-    step += unzz(z);
+    if (ds < STEP_IN_KIND) {
+      step += ds;
+    } else {
+      if (!(ps = vget(ps, end[COL_STEP], &z))) { bad = COL_STEP; break; }
+      if (v4 && unzz(z) < STEP_IN_KIND)
+        return fail(c, HR_ECORRUPT, "chunk event %zu spells a step difference of %llu the long way",
+                    i, (unsigned long long)unzz(z));
+      step += unzz(z);
+    }
     e->step = step;
     unsigned nf = nfields[k];
     uint64_t *pv = prev[k];

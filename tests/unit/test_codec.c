@@ -465,10 +465,15 @@ static void test_spec_address_prediction(void) {
   CHECK(out[0].f[0] == 1 && out[0].f[1] == 2 && out[0].f[2] == 32 && out[0].f[3] == 0x1000);
   CHECK(out[1].f[0] == 2 && out[1].f[1] == 3 && out[1].f[2] == 64 && out[1].f[3] == 0x5000);
   CHECK(out[2].f[0] == 3 && out[2].f[1] == 2 && out[2].f[2] == 32 && out[2].f[3] == 0x1020);
-  /* The encoder writes exactly this. */
-  uint8_t back[256];
-  CHECK(reencode(c, out, 3, back, sizeof back) == rawlen && back[1] == 4 && back[0] == raw[0] &&
-        memcmp(back + 2, raw + 2, rawlen - 2) == 0);
+  /* The encoder writes this as version 4: the same columns, but the step
+  ** differences (0) ride in the kind bytes and the step column is empty. */
+  uint8_t back[256], v4[256];
+  const uint8_t *cols4[5] = {steps, colA, colB, colC, colD};
+  size_t clen4[5] = {0, 3, 3, 3, 6};
+  size_t v4len = spec_payload_v(v4, 4, kinds, 3, cols4, clen4);
+  CHECK(reencode(c, out, 3, back, sizeof back) == v4len && memcmp(back, v4, v4len) == 0);
+  REQUIRE(decode_payload(c, v4, v4len, 3, &out) == HR_OK);
+  CHECK(out[2].f[0] == 3 && out[2].f[2] == 32 && out[2].f[3] == 0x1020 && out[2].step == 0);
   /* The same bytes as version 1 mean plain differences: the third address
   ** is then 0x5000 + 0x20. */
   raw[1] = 1;
@@ -550,12 +555,24 @@ static void test_spec_payloads(void) {
   REQUIRE(decode_payload(c, v2, rawlen, 3, &out) == HR_OK);
   CHECK(out[1].kind == TRC_EV_INCREF && out[1].f[0] == 70 && out[2].f[2] == 90);
 
-  /* The codec writes version 4: the same but for the incref's object, a
-  ** miss in the table of objects, tagged 0: 140 << 1 as a varint. */
+  /* The codec writes version 4: step differences 3, 0, 1 in the kind bytes'
+  ** top bits (no step column), the incref's object a miss in the table of
+  ** objects, tagged 0: 140 << 1 as a varint. */
+  static const uint8_t want4[] = {0x68, 4, 3, 0, 4, 3, 3, 0,  0x61, 0x07, 0x21,
+                                  10, 0x98, 0x02, 0,  18, 4, 2,  0xc8, 0x01, 19};
   uint8_t back[256];
-  CHECK(reencode(c, out, 3, back, sizeof back) == rawlen && back[1] == 4);
-  memcpy(v2, raw, rawlen); v2[1] = 4; v2[15] = 0x98; v2[16] = 0x02;
-  CHECK(memcmp(back, v2, rawlen) == 0);
+  CHECK(reencode(c, out, 3, back, sizeof back) == sizeof want4 &&
+        memcmp(back, want4, sizeof want4) == 0);
+  REQUIRE(decode_payload(c, want4, sizeof want4, 3, &out) == HR_OK);
+  CHECK(out[0].step == 3 && out[1].step == 3 && out[2].step == 4 && out[1].f[0] == 70);
+  /* A difference under 7 in the step column, where the kind byte could
+  ** have held it, is a second spelling: rejected. */
+  static const uint8_t long4[] = {0x68, 4, 3, 1, 4, 3, 3, 0,  0x61, 0x07, 0xe1,  2,
+                                  10, 0x98, 0x02, 0,  18, 4, 2,  0xc8, 0x01, 19};
+  CHECK(decode_payload(c, long4, sizeof long4, 3, &out) == HR_ECORRUPT);
+  uint8_t ok4[sizeof long4];
+  memcpy(ok4, long4, sizeof long4); ok4[11] = 14;      /* +7: too big for the kind byte */
+  CHECK(decode_payload(c, ok4, sizeof ok4, 3, &out) == HR_OK && out[2].step == 10);
 
   /* Damaged payloads under a valid zlib stream, each one rejected. */
   uint8_t bad[256];
@@ -613,9 +630,8 @@ static void test_spec_payloads(void) {
 ** at step 1; bind(7, local, 42, 100), bind(9, item, 0, 100) at step 2;
 ** bind(7, local, 42, 101), bind(9, item, 1, 101) at step 3. */
 static const uint8_t v4_example[] = {
-  0x68, 0x04, 0x07, 0x07, 0x08, 0x07, 0x04, 0x05,        /* header */
-  0x07, 0x08, 0x07, 0x04, 0x04, 0x04, 0x04,              /* kinds */
-  0x02, 0x00, 0x00, 0x02, 0x00, 0x02, 0x00,              /* steps */
+  0x68, 0x04, 0x07, 0x00, 0x08, 0x07, 0x04, 0x05,        /* header */
+  0x27, 0x08, 0x07, 0x24, 0x04, 0x24, 0x04,              /* kinds, steps +1 +0 +0 +1 +0 +1 +0 */
   0x98, 0x02, 0x21, 0x04, 0x0e, 0x04, 0x03, 0x04,        /* A */
   0x04, 0x02, 0x02, 0x02, 0x06, 0x05, 0x06,              /* B */
   0x54, 0x00, 0x00, 0x02,                                /* C */
@@ -644,13 +660,10 @@ static void test_spec_v4(void) {
   REQUIRE(trc_codec_encode(c, want, n, 1, &blob, &len) == HR_OK);
   CHECK(unblob(back, &backlen, blob, len) == Z_OK && backlen == rawlen &&
         memcmp(back, v4_example, rawlen) == 0);
-  /* As version 2 the same bytes mean plain differences: the incref's
-  ** object is 140 (0x98 0x02 as one varint), the decref's 0 - 17 (0x21),
-  ** the first item bind's index 42 + 0. */
+  /* As version 2 the same bytes are damage: 0x27 is no kind. */
   uint8_t bad[256];
   memcpy(bad, v4_example, rawlen); bad[1] = 2;
-  REQUIRE(decode_payload(c, bad, rawlen, n, &out) == HR_OK);
-  CHECK(out[0].f[0] == 140 && out[1].f[0] == (uint64_t)-17 && out[4].f[2] == 42);
+  CHECK(decode_payload(c, bad, rawlen, n, &out) == HR_ECORRUPT);
 
   /* An object in the table but one past the last of its kind is coded as
   ** the difference, which repeats round a loop of fresh objects where its
@@ -662,24 +675,24 @@ static void test_spec_v4(void) {
   static const uint8_t fresh_a[5] = {0xc8, 0x01, 0xcc, 0x01, 0x04};
   backlen = sizeof back;
   REQUIRE(trc_codec_encode(c, fresh, 3, 1, &blob, &len) == HR_OK);
-  CHECK(unblob(back, &backlen, blob, len) == Z_OK && backlen == 22 && back[4] == 5 &&
-        memcmp(back + 14, fresh_a, 5) == 0);
+  CHECK(unblob(back, &backlen, blob, len) == Z_OK && backlen == 19 && back[4] == 5 &&
+        memcmp(back + 11, fresh_a, 5) == 0);
   CHECK(decode_payload(c, back, backlen, 3, &out) == HR_OK && same_events(fresh, out, 3, 1));
   /* The same object as a hit decodes alike: the encoder may write either. */
-  back[18] = (uint8_t)(2 * ((51 * 0x9E3779B97F4A7C15ull) >> 58) + 1);
+  back[15] = (uint8_t)(2 * ((51 * 0x9E3779B97F4A7C15ull) >> 58) + 1);
   CHECK(decode_payload(c, back, backlen, 3, &out) == HR_OK && same_events(fresh, out, 3, 1));
 
   /* Damage the tagged object column: a slot past the table (tag 1, 64),
   ** a tagged varint with a zero last byte, and one running past 65 bits. */
-  memcpy(bad, v4_example, rawlen); bad[24] = 0x81;            /* 64 << 1 | 1, then the 0x04 */
+  memcpy(bad, v4_example, rawlen); bad[17] = 0x81;            /* 64 << 1 | 1, then the 0x04 */
   CHECK(decode_payload(c, bad, rawlen, n, &out) == HR_ECORRUPT);
-  memcpy(bad, v4_example, rawlen); bad[24] = 0xa1; bad[25] = 0x00;  /* 0x21 with an empty rest */
+  memcpy(bad, v4_example, rawlen); bad[17] = 0xa1; bad[18] = 0x00;  /* 0x21 with an empty rest */
   CHECK(decode_payload(c, bad, rawlen, n, &out) == HR_ECORRUPT);
   static const uint8_t over[10] = {0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x04};
   uint8_t *q = bad;
   *q++ = 0x68; *q++ = 4; *q++ = 1;                 /* one event: free */
-  *q++ = 1; *q++ = sizeof over; *q++ = 1; *q++ = 0; *q++ = 0;
-  *q++ = TRC_EV_FREE; *q++ = 0;                    /* kind, step */
+  *q++ = 0; *q++ = sizeof over; *q++ = 1; *q++ = 0; *q++ = 0;
+  *q++ = TRC_EV_FREE;                              /* kind, at step 0 */
   uint8_t *a = q;
   memcpy(q, over, sizeof over);
   q += sizeof over;
