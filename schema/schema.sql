@@ -74,7 +74,7 @@ CREATE TABLE output (
 );
 CREATE INDEX output_step ON output(step);
 
--- The event stream: zlib-compressed columnar chunks (FORMAT.md).
+-- The event stream: deflate-compressed columnar chunks (FORMAT.md).
 CREATE TABLE chunks (
   id          INTEGER PRIMARY KEY,
   first_seq   INTEGER NOT NULL,
@@ -82,7 +82,7 @@ CREATE TABLE chunks (
   first_step  INTEGER NOT NULL,
   last_step   INTEGER NOT NULL,
   nevents     INTEGER NOT NULL,
-  encoding    INTEGER NOT NULL,      -- 1: FORMAT.md columnar + zlib
+  encoding    INTEGER NOT NULL,      -- 2: FORMAT.md columnar, raw deflate + CRC-32; 1: zlib (2.0, 1.x)
   data        BLOB NOT NULL
 );
 CREATE UNIQUE INDEX chunks_first_seq ON chunks(first_seq);
