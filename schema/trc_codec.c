@@ -645,7 +645,7 @@ int trc_codec_decode_as(trc_codec *c, int encoding, const void *blob, size_t len
   if (c->only_kinds) {
     int wanted = 0;
     for (size_t i = 0; i < expected; i++) {
-      unsigned k = col[COL_KIND][i];
+      unsigned k = version >= 4 ? col[COL_KIND][i] & 31u : col[COL_KIND][i];
       if (k - 1u >= (unsigned)TRC_EV_KIND_MAX)
         return fail(c, HR_ECORRUPT, "chunk event %zu has unknown kind %u", i, k);
       wanted |= (int)(c->only_kinds >> k & 1);
