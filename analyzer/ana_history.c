@@ -22,6 +22,7 @@ struct hist_pass {
   ana_trace *t;
   ana_history *h;
   uint64_t step_loc;
+  uint64_t site, site_seq;   /* the latest site event's stack and seq */
   int64_t refcount;
   int found;
   hold *holds;        /* slots that refer to the object now */
@@ -116,6 +117,9 @@ static void on_own(struct hist_pass *p, const trc_event *ev) {
     h->alloc_step = ev->step;
     h->alloc_location = p->step_loc;
     p->refcount = h->preexisting ? -1 : 1;
+    /* A site event right before a track event: where it was made, seen
+    ** outside the regions (FORMAT.md, "Full traces in regions"). */
+    if (h->preexisting && p->site_seq && p->site_seq + 1 == ev->seq) h->made_stack = p->site;
   }
 }
 
@@ -124,6 +128,10 @@ static int hist_cb(void *ctx, const trc_event *ev) {
   uint64_t obj = p->h->object;
   switch (ev->kind) {
   case TRC_EV_STEP: p->step_loc = ev->f[1]; break;
+  case TRC_EV_SITE:
+    p->site = ev->f[0];
+    p->site_seq = ev->seq;
+    break;
   case TRC_EV_ALLOC:
   case TRC_EV_TRACK:
     if (ev->f[0] == obj) on_own(p, ev);
@@ -190,6 +198,7 @@ static void scan_range(ana_trace *t, uint64_t id, uint64_t *lo, uint64_t *hi) {
     }
     trc_event ev;
     if (astep && ana_trace_step_event(t, astep, &ev) == HR_OK && ev.seq <= aseq) *lo = ev.seq;
+    if (*lo >= aseq && aseq > 1) *lo = aseq - 1;   /* a site event may come just before */
   }
   sqlite3_finalize(st);
   ana_trace_fail(t, HR_OK, "%s", "");

@@ -46,6 +46,9 @@ typedef struct ana_history {
   uint64_t value;      /* string id of its short value or name (a value event), 0: none */
   uint64_t alloc_seq, alloc_step, alloc_location;
   ana_frame_line *stack;  /* owned: the Python stack at the alloc, outermost first */
+  uint64_t made_stack;  /* tracked in a region: the stack (stacks table id) its allocation
+                           outside the regions had, from the site event just before its
+                           track event; 0: not known */
   size_t nstack;
   int freed, free_by_gc;
   uint64_t free_seq, free_step, free_location;

@@ -5,6 +5,7 @@
 #include "ana_history.h"
 #include "ana_view.h"
 #include "ana_region.h"
+#include "ana_stacks.h"
 #include "cli.h"
 #include "cli_ana.h"
 #include "cli_json.h"
@@ -40,6 +41,8 @@ typedef struct piece {
 typedef struct hist_out {
   ana_trace *t;
   int json;
+  uint64_t *made;    /* owned: a tracked object's allocation stack (locations, outermost first) */
+  uint32_t nmade;
   cli_out o;
   cli_out scratch;   /* memory-only, to format a piece */
   piece loc[PIECE_SLOTS], holder[PIECE_SLOTS], slot[PIECE_SLOTS];
@@ -182,6 +185,22 @@ static void print_json(hist_out *w, const ana_history *h) {
     cli_json_end_object(&j);
   }
   cli_json_end_array(&j);
+  /* A tracked object: the stack its allocation outside the regions had. */
+  cli_json_key(&j, "made");
+  if (w->nmade) {
+    cli_json_begin_array(&j);
+    for (uint32_t i = 0; i < w->nmade; i++) {
+      ana_loc l = ana_trace_location(t, w->made[i]);
+      cli_json_begin_object(&j);
+      cli_json_key(&j, "function"); cli_json_string(&j, l.function);
+      cli_json_key(&j, "file"); cli_json_string(&j, l.file);
+      cli_json_key(&j, "line"); cli_json_uint(&j, l.line);
+      cli_json_end_object(&j);
+    }
+    cli_json_end_array(&j);
+  } else {
+    cli_json_null(&j);
+  }
   cli_json_end_object(&j);
   cli_json_key(&j, "free");
   if (h->freed) {
@@ -261,6 +280,17 @@ static void print_text(hist_out *w, const ana_history *h) {
     cli_out_u64(o, l.line);
     cli_out_char(o, '\n');
   }
+  if (w->nmade) cli_out_str(o, "made    outside the recorded regions\n");
+  for (uint32_t i = 0; i < w->nmade; i++) {
+    ana_loc l = ana_trace_location(t, w->made[i]);
+    cli_out_str(o, i ? "        called " : "        in     ");
+    cli_out_safe(o, l.function);
+    cli_out_str(o, "  ");
+    cli_out_safe(o, l.file);
+    cli_out_char(o, ':');
+    cli_out_u64(o, l.line);
+    cli_out_char(o, '\n');
+  }
   for (size_t i = 0; i < h->nev; i++) {
     const ana_hist_event *e = &h->ev[i];
     region_gap(w, reg, nreg, prev, e->seq);
@@ -307,6 +337,11 @@ static int print_history(ana_trace *t, const ana_history *h, int json) {
   if (!w) return -2;
   w->t = t;
   w->json = json;
+  ana_stacks *st = NULL;
+  if (h->made_stack && ana_stacks_load(t, &st) == HR_OK &&
+      (w->made = hr_malloc(4096 * sizeof *w->made)) != NULL)
+    w->nmade = ana_stacks_get(st, h->made_stack, w->made, 4096);
+  ana_stacks_free(st);
   cli_out_init(&w->o, stdout);
   if (json) print_json(w, h);
   else print_text(w, h);
@@ -314,6 +349,7 @@ static int print_history(ana_trace *t, const ana_history *h, int json) {
   pieces_free(w->loc);
   pieces_free(w->holder);
   pieces_free(w->slot);
+  hr_free(w->made);
   hr_free(w);
   return rc;
 }

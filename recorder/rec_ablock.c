@@ -197,6 +197,32 @@ uint64_t rec_ablock_del(uintptr_t p, size_t *size) {
   return w;
 }
 
+void rec_ablock_keep_only(uint64_t bit) {
+  for (slab *s = g.slabs; s != NULL; s = s->next)
+    for (uint32_t i = 0; i < s->used; i++) {
+      uint64_t *leaf = s->leaves[i];
+      for (size_t k = 0; k < LEAF_WORDS; k++) {
+        uint64_t w = leaf[k];
+        if (w == 0 || (w & bit)) continue;
+        if ((w & REC_AB_SIZE_BIG) == REC_AB_SIZE_BIG) rec_map_del(&g.big, s->page[i] | k << 4, NULL);
+        leaf[k] = 0;
+        g.n--;
+      }
+    }
+  /* The side map's entries, gathered first: a deletion may move the others. */
+  size_t n = 0;
+  uintptr_t *gone = g.odd.cap ? hr_malloc(g.odd.cap * sizeof *gone) : NULL;
+  for (size_t i = 0; gone != NULL && i < g.odd.cap; i++) {
+    uint64_t w = g.odd.ent[i].val;
+    if (g.odd.ent[i].key != 0 && w != 0 && !(w & bit)) gone[n++] = g.odd.ent[i].key;
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t sz;
+    rec_ablock_del(gone[i], &sz);
+  }
+  hr_free(gone);
+}
+
 size_t rec_ablock_count(void) {
   return g.n;
 }

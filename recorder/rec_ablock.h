@@ -28,6 +28,9 @@
 #define REC_AB_ID_SHIFT 20                     /* 40 bits of object id, 0: no object */
 #define REC_AB_ID_MASK  ((((uint64_t)1 << 40) - 1) << REC_AB_ID_SHIFT)
 #define REC_AB_SIZE_BIG 0xFFFFFu               /* the size lives in the side map */
+/* A full recording in regions (rec_origin.h): a block handed out outside
+** them, its id bits holding the Python stack it was made with (0: none). */
+#define REC_AB_OLD ((uint64_t)1 << REC_AB_OFF_SHIFT)
 
 static inline uint64_t rec_ab_id(uint64_t w) { return (w & REC_AB_ID_MASK) >> REC_AB_ID_SHIFT; }
 static inline size_t rec_ab_off(uint64_t w) { return (size_t)((w >> REC_AB_OFF_SHIFT) & 3) * 16; }
@@ -81,6 +84,10 @@ static inline size_t rec_ablock_size(uintptr_t p, uint64_t w) {
 /* Forget block p; returns its word (0: not a followed block) and its size
 ** in *size (borrowed). */
 uint64_t rec_ablock_del(uintptr_t p, size_t *size);
+
+/* Forget every block whose word lacks bit (a region's own blocks at its
+** end, REC_AB_OLD kept). */
+void rec_ablock_keep_only(uint64_t bit);
 
 /* Number of blocks followed now. */
 size_t rec_ablock_count(void);

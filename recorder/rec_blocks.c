@@ -80,6 +80,9 @@ static void full_got(int dom, void *p, size_t n) {
 static uint64_t full_lost(int dom, void *p, size_t *n) {
   rec_hooks_lock();
   uint64_t w = rec_ablock_del((uintptr_t)p, n);
+  /* A block from outside the regions (rec_origin.h) goes with its stack:
+  ** to the byte counts it is a block they never had. */
+  if (w & REC_AB_OLD) w = 0;
   if (w && !(w & UNCOUNTED)) rec_alloc_cur -= *n;
   rec_hooks_unlock();
   return w;
@@ -97,8 +100,17 @@ static void full_kept(int dom, void *old, uint64_t had, size_t old_n) {
 static const rec_hook_ops k_full_ops = {NULL, full_got, full_lost, NULL, full_moved, full_kept};
 REC_HOOKS_DEFINE(k_full_hooks, k_full_ops);
 
+/* Set by rec_origin.c while it keeps the table between regions: a region
+** then starts with the blocks made outside (REC_AB_OLD) and ends forgetting
+** only its own. */
+int rec_alloc_keep_old;
+
 int rec_alloc_prepare(void) {
-  if (rec_ablock_init() != HR_OK) return HR_ENOMEM;
+  if (rec_alloc_keep_old && g_table) {
+    /* The table is there: its words from outside the regions stay. */
+  } else if (rec_ablock_init() != HR_OK) {
+    return HR_ENOMEM;
+  }
   /* A region counts the blocks handed out since it began (the table is new). */
   rec_alloc_cur = rec_alloc_peak = 0;
   rec_alloc_last_cur = (size_t)-1;
@@ -130,25 +142,52 @@ void rec_alloc_stop(void) {
   rec_ptm_count(NULL);
   if (g_table) {
     rec_hooks_lock();
-    rec_ablock_fini();
+    if (rec_alloc_keep_old) rec_ablock_keep_only(REC_AB_OLD);
+    else rec_ablock_fini(), g_table = 0;
     rec_hooks_unlock();
-    g_table = 0;
   }
 }
 
-int rec_alloc_born(PyObject *op) {
+int rec_alloc_table_open(void) {
+  if (g_table) return HR_OK;
+  if (rec_ablock_init() != HR_OK) return HR_ENOMEM;
+  g_table = 1;
+  return HR_OK;
+}
+
+void rec_alloc_table_close(void) {
+  rec_alloc_keep_old = 0;
+  if (!g_table) return;
+  rec_hooks_lock();
+  rec_ablock_fini();
+  rec_hooks_unlock();
+  g_table = 0;
+}
+
+int rec_alloc_born_site(PyObject *op, uint64_t *site) {
   PyTypeObject *tp = Py_TYPE(op);
   uintptr_t block = (uintptr_t)op - _PyType_PreHeaderSize(tp);
+  *site = 0;
   if (!g_table) return 0;          /* an alloc-mode recording: the table is not ours */
   rec_hooks_lock();
-  uint64_t *w = rec_ablock_find(block);
-  int born = w != NULL && *w != 0;
-  if (!born && block != (uintptr_t)op) {
-    w = rec_ablock_find((uintptr_t)op);
-    born = w != NULL && *w != 0;
+  uint64_t *s = rec_ablock_find(block);
+  uint64_t w = s != NULL ? *s : 0;
+  if (w == 0 && block != (uintptr_t)op) {
+    s = rec_ablock_find((uintptr_t)op);
+    w = s != NULL ? *s : 0;
   }
   rec_hooks_unlock();
-  return born;
+  /* A block from outside the regions: made before, with that stack. */
+  if (w & REC_AB_OLD) {
+    *site = rec_ab_id(w);
+    return 0;
+  }
+  return w != 0;
+}
+
+int rec_alloc_born(PyObject *op) {
+  uint64_t site;
+  return rec_alloc_born_site(op, &site);
 }
 
 /* rec_alloc_emit_mem past its unlocked peek (rec_internal.h). */

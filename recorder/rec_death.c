@@ -35,6 +35,7 @@
 #define REC_DEATH_UNWIND 50
 
 static const rec_death_ops *g_ops;       /* what the detail level does; GIL */
+static void (*g_also_freed)(PyTypeObject *, Py_ssize_t);   /* rec_death_also_freed; GIL */
 /* subtype_dealloc, the tp_dealloc every class made by a class statement
 ** has, learned from the first such type wrapped: the chain of a subclass
 ** instance's deallocation passes through it once per base. Written once
@@ -151,6 +152,7 @@ static void run(PyObject *op, PyTypeObject *tp, destructor orig) {
   orig(op);
   t_death.nruns--;
   if (g_ops != NULL && g_ops->freed != NULL) g_ops->freed(tp, tuple_size);
+  if (g_also_freed != NULL) g_also_freed(tp, tuple_size);
 }
 
 static void set_aside(PyObject *op, PyTypeObject *tp, destructor orig) {
@@ -252,6 +254,10 @@ void rec_dealloc_unwrap_all(void) {
   g_nwrapped = keep;
   /* g_orig stays: copies of rec_dealloc and deallocations in progress on
   ** other threads still find their originals there. */
+}
+
+void rec_death_also_freed(void (*freed)(PyTypeObject *tp, Py_ssize_t tuple_size)) {
+  g_also_freed = freed;
 }
 
 void rec_death_set(const rec_death_ops *ops) {

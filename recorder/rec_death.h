@@ -29,6 +29,9 @@ typedef struct rec_death_ops {
 int rec_death_init(void);
 /* The hooks to call from now on (borrowed, static); NULL: none. */
 void rec_death_set(const rec_death_ops *ops);
+/* A second `freed` hook, called after the ops' own (NULL: none): the free
+** lists emptied between the regions of a full recording (rec_origin.h). */
+void rec_death_also_freed(void (*freed)(PyTypeObject *tp, Py_ssize_t tuple_size));
 /* Wrap tp's deallocator, or for a Python class its nearest base with a
 ** deallocator of its own. HR_OK or HR_ENOMEM. */
 int rec_dealloc_wrap(PyTypeObject *tp);

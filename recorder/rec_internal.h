@@ -213,6 +213,14 @@ int rec_alloc_prepare(void);                 /* the block table; HR_OK or HR_ENO
 int rec_alloc_start(void);                   /* install the allocator hooks */
 void rec_alloc_stop(void);
 int rec_alloc_born(PyObject *op);            /* block handed out while recording */
+/* rec_alloc_born, and for an object made outside the regions the stack id
+** its block was made with (rec_origin.h; 0: unknown) in *site. */
+int rec_alloc_born_site(PyObject *op, uint64_t *site);
+/* rec_origin.c's hold on the table: kept between regions (keep_old), made
+** before the first one (open), given up at the end (close). */
+extern int rec_alloc_keep_old;
+int rec_alloc_table_open(void);
+void rec_alloc_table_close(void);
 void rec_alloc_emit_mem_now(int force);
 /* Bytes now and the highest since the last mem event (rec_hooks_lock), and
 ** the bytes that event said (GIL). */

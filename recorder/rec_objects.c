@@ -253,9 +253,13 @@ rec_obj *rec_obj_see(PyObject *op) {
   o->id = rec_g.next_obj++;
   o->rc = Py_REFCNT(op);
   rec_dealloc_wrap(Py_TYPE(op));
-  o->alloc = rec_alloc_born(op) || rec_map_get(&rec_g.reborn, (uintptr_t)op) != NULL;
+  uint64_t site;
+  o->alloc = rec_alloc_born_site(op, &site) || rec_map_get(&rec_g.reborn, (uintptr_t)op) != NULL;
   o->cont = (uint8_t)(rec_obj_is_container(op) || (o->alloc && class_is_recorded(op)));
   o->size = rec_obj_size(op);
+  /* Made outside the regions where the allocator hook saw it (rec_origin.h):
+  ** the stack, right before its track event. */
+  if (!o->alloc && site) rec_emit(TRC_EV_SITE, site, 0, 0, 0);
   rec_emit(o->alloc ? TRC_EV_ALLOC : TRC_EV_TRACK, o->id, rec_type_id(Py_TYPE(op)),
            o->size, (uint64_t)(uintptr_t)op);
   /* Scalars and the named objects (functions, classes, modules) have a value;

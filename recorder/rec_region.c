@@ -7,6 +7,7 @@
 
 #include "hr_mem.h"
 #include "hr_status.h"
+#include "rec_origin.h"
 #include "rec_region.h"
 
 /* Protected by the GIL. */
@@ -56,6 +57,7 @@ static void announce(void) {
 
 static int region_begin(void) {
   char *err = NULL;
+  rec_origin_pause();
   if (rec_tracer_resume(g.regions == 0, &err) != HR_OK) {
     /* The hooks are out and the objects' deaths no longer seen: the
     ** recording ends here, and the trace says why. */
@@ -67,6 +69,7 @@ static int region_begin(void) {
     hr_free(gap);
     hr_free(err);
     rec_tracer_stop();
+    rec_origin_close();
     g.on = 0;
     return -1;
   }
@@ -96,6 +99,8 @@ int rec_region_open(trc_writer *w, const rec_options *opt, char **errmsg) {
     return HR_ENOMEM;
   }
   trc_writer_meta(w, "regions", "1");
+  /* Without it the regions still work, their older objects without a site. */
+  if (rec_origin_open(w, opt) != HR_OK) rec_origin_close();
   g.on = 1;
   return HR_OK;
 }
@@ -123,10 +128,12 @@ int rec_region_stop(void) {
   if (!g.on || !g.recording) return 0;
   rec_tracer_pause("stop");
   g.recording = 0;
+  rec_origin_resume();
   return 0;
 }
 
 static void forget(void) {
+  rec_origin_close();
   hr_free(g.start_mark);
   memset(&g, 0, sizeof g);
 }
