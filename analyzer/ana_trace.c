@@ -393,6 +393,13 @@ static const char sql_object_seq[] = "SELECT alloc_seq, type FROM objects WHERE 
 
 static int find_value_cb(void *ctx, const trc_event *ev) {
   ana_obj_text *f = ctx;
+  /* The event right before a track event: a site event names the stack it
+  ** was made with, outside the regions (FORMAT.md). */
+  if (ev->seq + 1 == f->seq) {
+    if (ev->kind == TRC_EV_SITE) f->made = ev->f[0];
+    return 0;
+  }
+  if (ev->seq == f->seq && ev->kind != TRC_EV_TRACK) f->made = 0;
   if ((ev->kind == TRC_EV_VALUE || ev->kind == TRC_EV_INTVALUE) && ev->f[0] == f->id) {
     f->value = ev->f[1];
     f->is_int = ev->kind == TRC_EV_INTVALUE;
@@ -425,10 +432,13 @@ const ana_obj_text *ana_trace_object_text(ana_trace *t, uint64_t object_id) {
   sqlite3_finalize(st);
   char keep[sizeof t->errmsg];
   memcpy(keep, t->errmsg, sizeof keep);   /* a label is no reason to lose a message */
+  f->seq = seq;
   if (seq && seq < UINT64_MAX - VALUE_WINDOW &&
-      ana_trace_scan(t, TRC_SCAN_SEQ, seq, seq + VALUE_WINDOW, find_value_cb, f) != HR_OK) {
+      ana_trace_scan(t, TRC_SCAN_SEQ, seq > 1 ? seq - 1 : seq, seq + VALUE_WINDOW, find_value_cb,
+                     f) != HR_OK) {
     f->value = 0;
     f->nitems = 0;
+    f->made = 0;
   }
   memcpy(t->errmsg, keep, sizeof keep);
   if (ana_map_put(&t->values, object_id, f)) {

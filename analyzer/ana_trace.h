@@ -70,15 +70,19 @@ uint64_t ana_trace_object_type(ana_trace *t, uint64_t object_id);
 ** the recorder writes right after the object appears), 0 when none: for
 ** labels where no replayed state is at hand. Cached. */
 uint64_t ana_trace_object_value(ana_trace *t, uint64_t object_id);
-/* The same with the object's type and its first items as bound right after
-** it appeared (a tuple's), borrowed and cached; NULL when out of memory or
-** past 2,000 look-ups on this trace (each decodes a chunk). */
+/* The same with the object's type, its first items as bound right after it
+** appeared (a tuple's) and where a tracked one was made, borrowed and
+** cached; NULL when out of memory or past 2,000 look-ups on this trace
+** (each decodes a chunk). */
 #define ANA_OBJ_TEXT_ITEMS 8
 typedef struct ana_obj_text {
   uint64_t id, type, value;  /* value: string id, or the int itself when is_int */
   uint8_t is_int;            /* value came from an intvalue event */
   uint64_t items[ANA_OBJ_TEXT_ITEMS];
   uint32_t nitems;
+  uint64_t seq;              /* its alloc or track event's */
+  uint64_t made;             /* tracked in a region: the stack (stacks table id) it was made
+                                with outside the regions, 0: not known */
 } ana_obj_text;
 const ana_obj_text *ana_trace_object_text(ana_trace *t, uint64_t object_id);
 /* Facts of a frame from the frames table (borrowed, cached), NULL when unknown. */

@@ -225,6 +225,29 @@ static const ana_slot *next_shown_ref(ana_trace *t, const ana_view *v, const ana
   return NULL;
 }
 
+/* Where a tracked object of a trace recorded in regions was made outside
+** them (a site event right before its track event): its stack's locations,
+** outermost first, into buf; 0 when not known. The stacks table is read
+** once; other traces ask nothing (each look-up decodes a chunk). */
+static ana_stacks *g_made_stacks;
+static int g_made_loaded;
+
+static uint32_t made_at(ana_trace *t, const ana_obj *o, uint64_t *buf, uint32_t cap) {
+  if (!o->preexisting || !ana_region_traced(t)) return 0;
+  const ana_obj_text *ot = ana_trace_object_text(t, o->id);
+  if (ot == NULL || ot->made == 0) return 0;
+  if (!g_made_loaded) {
+    g_made_loaded = 1;
+    if (ana_stacks_load(t, &g_made_stacks) != HR_OK) {
+      g_made_stacks = NULL;
+      ana_trace_fail(t, HR_OK, "%s", "");
+    }
+  }
+  return g_made_stacks ? ana_stacks_get(g_made_stacks, ot->made, buf, cap) : 0;
+}
+
+#define MADE_DEPTH 128
+
 static void json_objects(cli_json *j, ana_trace *t, const ana_state *s, const ana_view *v) {
   char label[512], value[512];
   cli_json_key(j, "objects");
@@ -240,6 +263,23 @@ static void json_objects(cli_json *j, ana_trace *t, const ana_state *s, const an
     cli_json_key(j, "address"); cli_json_uint(j, o->address);
     cli_json_key(j, "size"); cli_json_uint(j, o->size);
     cli_json_key(j, "preexisting"); cli_json_bool(j, o->preexisting);
+    uint64_t made[MADE_DEPTH];
+    uint32_t nmade = made_at(t, o, made, MADE_DEPTH);
+    cli_json_key(j, "made");
+    if (nmade) {
+      cli_json_begin_array(j);
+      for (uint32_t k = 0; k < nmade; k++) {
+        ana_loc l = ana_trace_location(t, made[k]);
+        cli_json_begin_object(j);
+        cli_json_key(j, "function"); cli_json_string(j, l.function);
+        cli_json_key(j, "file"); cli_json_string(j, l.file);
+        cli_json_key(j, "line"); cli_json_uint(j, l.line);
+        cli_json_end_object(j);
+      }
+      cli_json_end_array(j);
+    } else {
+      cli_json_null(j);
+    }
     cli_json_key(j, "expanded"); cli_json_bool(j, !v->leaf[i]);
     cli_json_key(j, "refs");
     cli_json_begin_array(j);
@@ -316,8 +356,17 @@ static void print_objects(ana_trace *t, const ana_state *s, const ana_view *v) {
       printf("  refcount %lld%s", (long long)o->refcount,
              ana_refcount_is_static(o->refcount) ? " (static)" : "");
     else fputs("  refcount ?", stdout);
-    printf("  size %llu  at 0x%llx%s\n", (unsigned long long)o->size,
-           (unsigned long long)o->address, v->leaf[i] ? "  (existed before, not expanded)" : "");
+    printf("  size %llu  at 0x%llx", (unsigned long long)o->size, (unsigned long long)o->address);
+    uint64_t made[MADE_DEPTH];
+    uint32_t nmade = made_at(t, o, made, MADE_DEPTH);
+    if (nmade) {
+      ana_loc l = ana_trace_location(t, made[nmade - 1]);
+      fputs("  (existed before, made at ", stdout);
+      cli_put_safe(stdout, l.file);
+      printf(":%u%s)\n", l.line, v->leaf[i] ? ", not expanded" : "");
+    } else {
+      puts(v->leaf[i] ? "  (existed before, not expanded)" : "");
+    }
     uint32_t k = 0, shown = 0;
     for (const ana_slot *sl; !v->leaf[i] && (sl = next_shown_ref(t, v, o, &k, &shown));) {
       ana_slot_label(t, s, sl->kind, sl->arg, label, sizeof label);
@@ -397,6 +446,9 @@ int cli_state(int argc, char **argv) {
   ana_view_reset(&v);
   ana_threads_reset(&w.threads);
   ana_state_free(s);
+  ana_stacks_free(g_made_stacks);
+  g_made_stacks = NULL;
+  g_made_loaded = 0;
   ana_trace_free(t);
   return cli_end_output(rc);
 }

@@ -5,7 +5,9 @@
 # (id, type, sys.getsizeof, references), the ground truth the state at
 # that mark is checked against. Its own sys.settrace counts the lines of
 # counted() inside and outside the regions: the same under the recorder as
-# under python3.11. Runs unchanged without the recorder (the shim's no-ops).
+# under python3.11. Objects made outside the regions (the lines marked
+# below) are found by the regions with the lines that made them. Runs
+# unchanged without the recorder (the shim's no-ops).
 import json
 import sys
 
@@ -44,10 +46,14 @@ def fact(v, count):
     return [id(v), type(v).__name__, sys.getsizeof(v), count - 1]
 
 
+def make_late(n):
+    return {"late": [n] * 3}                # LATE_LINE
+
+
 def work(data, k, label):
     heapreel.start()
     first = data[0]
-    box = [Node(k), {"k": k}]
+    box = [Node(k), {"k": k}]             # BOX_LINE
     total = counted(5) + first.v
     counts_now = sys.getrefcount(data), sys.getrefcount(first), sys.getrefcount(box)
     f = {"data": fact(data, counts_now[0]), "first": fact(first, counts_now[1]),
@@ -61,11 +67,13 @@ def work(data, k, label):
 
 
 sys.settrace(tracer)
-pre = [Node(i) for i in range(8)]        # made before any region
+pre = [Node(i) for i in range(8)]        # PRE_LINE: made before any region
 outside_work(50)
 heapreel.mark("go")
 r1 = work(pre, 1, "check1")
 heapreel.mark("between")
+late = make_late(5)                      # LATE_CALL_LINE: made between the regions
+pair = (len(late), id(late))             # PAIR_LINE: a tuple the free list would hand out
 print("outside", outside_work(40), counted(3))
 r2 = work(pre, 2, "check2")
 outside_work(10)
