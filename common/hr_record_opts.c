@@ -85,8 +85,10 @@ int hr_record_parse(int argc, char **argv, hr_record_args *a, char *err, size_t 
     if (i >= argc) { snprintf(err, errn, "no script to record"); return HR_RECORD_USAGE; }
     a->target = argv[i];
   }
-  if (a->stack_depth && !a->alloc) {
-    snprintf(err, errn, "option '--stack-depth' needs '--detail alloc'");
+  if (a->stack_depth && !a->alloc && !a->paused && !a->start_mark) {
+    /* Full regions keep stacks too: where their older objects were made. */
+    snprintf(err, errn, "option '--stack-depth' needs '--detail alloc', '--start-paused' or "
+                        "'--start-at-mark'");
     return HR_RECORD_USAGE;
   }
   if (a->start_mark && a->paused) {

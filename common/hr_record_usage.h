@@ -18,7 +18,7 @@
   "    --force               let -o replace a regular file that is not a trace\n" \
   "    --all-frames          record standard-library and site-packages frames too\n" \
   "    --detail full|alloc   'alloc': allocations, frees, sizes and stacks only (big programs)\n" \
-  "    --stack-depth N       alloc: user frames kept per allocation stack (default 8)\n" \
+  "    --stack-depth N       user frames kept per allocation stack (alloc, regions; default 8)\n" \
   "    --start-at-mark LABEL record from heapreel.mark(LABEL) on (full: until heapreel.stop(),\n" \
   "                          and again at each later mark LABEL)\n" \
   "    --start-paused        record from heapreel.start() to heapreel.stop() (full: as many\n" \

@@ -666,6 +666,9 @@ static int start_recording(const struct rec_args *a, int argc, char **argv) {
     if (a->start_mark) trc_writer_meta(g_run.w, "start_at_mark", a->start_mark);
     status = rec_allocmode_start(g_run.w, &opt, &err);
   } else if (status == HR_OK && (a->start_mark || a->paused)) {
+    /* The stacks of objects made outside the regions (rec_origin.h). */
+    snprintf(depth, sizeof depth, "%d", a->stack_depth ? a->stack_depth : 8);
+    trc_writer_meta(g_run.w, "stack_depth", depth);
     if (a->start_mark) trc_writer_meta(g_run.w, "start_at_mark", a->start_mark);
     status = rec_region_open(g_run.w, &opt, &err);
   } else if (status == HR_OK) {

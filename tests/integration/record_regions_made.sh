@@ -86,5 +86,14 @@ run 0 sql "$T" "SELECT count(*) FROM events s LEFT JOIN events t ON t.seq = s.se
 [ "$(tr -d ' ' <"$TMP/out" | tail -1)" = 0 ] && ok "every site event is followed by a track event" \
   || fail "stray site events: $(cat "$TMP/out")"
 
+# --stack-depth applies to these stacks too (meta stack_depth says it).
+"$RECORD" --start-paused --stack-depth 1 -o "$TMP/d1.heapreel" "$prog" >/dev/null 2>"$TMP/run.err" \
+  || fail "recording with --stack-depth 1: $(tail -c 300 "$TMP/run.err")"
+T=$TMP/d1.heapreel
+got=$(made pre check1)
+[ "$got" = "True|<listcomp>:$pre_line" ] && ok "--stack-depth 1: the innermost frame only" || fail "depth 1: got $got"
+run 0 sql "$T" "SELECT value FROM meta WHERE key = 'stack_depth'"
+grep -qx 1 "$TMP/out" && ok "meta stack_depth" || fail "meta stack_depth: $(cat "$TMP/out")"
+
 [ "$failures" = 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
 echo "all record_regions_made checks passed"

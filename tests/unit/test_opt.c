@@ -119,12 +119,15 @@ static void test_record(void) {
   CHECK_STR(err, "unknown detail 'big' (expected 'full' or 'alloc')");
   CHECK(RECORD("--detail", "alloc", "--stack-depth", "129", "s.py") == HR_RECORD_USAGE);
   CHECK_STR(err, "option '--stack-depth' needs a number from 1 to 128");
-  /* Regions in both detail levels; --stack-depth is alloc mode's alone. */
+  /* Regions in both detail levels; --stack-depth is alloc mode's and the
+  ** regions' (the stacks of objects made outside them). */
   CHECK(RECORD("--start-paused", "s.py") == HR_RECORD_RUN && a.paused && !a.alloc);
   CHECK(RECORD("--start-at-mark=m", "s.py") == HR_RECORD_RUN && !a.alloc);
   CHECK_STR(a.start_mark, "m");
   CHECK(RECORD("--stack-depth", "3", "s.py") == HR_RECORD_USAGE);
-  CHECK_STR(err, "option '--stack-depth' needs '--detail alloc'");
+  CHECK_STR(err, "option '--stack-depth' needs '--detail alloc', '--start-paused' or '--start-at-mark'");
+  CHECK(RECORD("--start-paused", "--stack-depth", "3", "s.py") == HR_RECORD_RUN && a.stack_depth == 3);
+  CHECK(RECORD("--stack-depth", "2", "--start-at-mark", "m", "s.py") == HR_RECORD_RUN && a.stack_depth == 2);
   CHECK(RECORD("--start-paused", "--start-at-mark", "m", "s.py") == HR_RECORD_USAGE);
   CHECK(RECORD("--verbose") == HR_RECORD_USAGE);
   CHECK_STR(err, "no script to record");
