@@ -20,6 +20,7 @@ struct ana_heap {
   uint64_t step_loc;    /* where the running code is: its latest step's location */
   uint64_t cur_frame;   /* the running frame: the latest step's, or its caller once it returned */
   ana_trace *t;         /* borrowed, set by ana_heap_replay: an alloc trace's stacks come from it */
+  int alloc_trace;      /* t is an alloc trace: its site events place allocations */
   ana_stacks *stacks;   /* alloc traces: loaded at the first site event */
   uint64_t site_stack;  /* alloc traces: the stack of the latest site event */
   uint64_t *scratch;    /* stack being built */
@@ -206,6 +207,9 @@ int ana_heap_apply(ana_heap *h, const trc_event *ev) {
     h->cur_frame = ev->f[0];
     break;
   case TRC_EV_SITE:
+    /* A full trace's site events name where its tracked objects were made
+    ** outside its regions; its allocations are placed by their steps. */
+    if (!h->alloc_trace) break;
     if (!h->stacks && h->t && (rc = ana_stacks_load(h->t, &h->stacks)) != 0) return rc;
     h->site_stack = ev->f[0];
     break;
@@ -266,6 +270,7 @@ static int replay_cb(void *ctx, const trc_event *ev, size_t n) {
 int ana_heap_replay(ana_trace *t, ana_heap *h, uint64_t hi, ana_heap_hook hook, void *ctx) {
   struct replay r = {h, hook, ctx};
   h->t = t;
+  h->alloc_trace = ana_trace_is_alloc(t);
   int rc = ana_trace_scan_batch(t, TRC_SCAN_SEQ, 1, hi, replay_cb, &r);
   if (rc == HR_ENOMEM) ana_trace_fail(t, rc, "out of memory");
   return rc;

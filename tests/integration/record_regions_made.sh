@@ -78,6 +78,14 @@ json_check "state --json: made for the older objects, null for the region's own"
   '(lambda g, o: o[g["late"]]["made"][-1]["line"] == int(a[0]) and o[g["pair"]]["made"][-1]["line"] == int(a[1]) and all(x["made"] is None for x in j["objects"] if not x["preexisting"]))({s["name"]: s.get("object") for f in j["frames"] if f["function"] == "<module>" for s in f["slots"]}, {x["id"]: x for x in j["objects"]})' \
   "$late_line" "$pair_line"
 
+# The site events name tracked objects only: leaks places what the regions
+# made (the two box lists, their Node and dict, alive in r1 and r2) at their
+# own line, not at the stack of the last site event.
+run 0 leaks "$T"
+[ "$(grep -c "allocated at .*regions_full\.py:$box_line in work$" "$TMP/out")" = 3 ] \
+  && [ "$(grep -c "allocated at" "$TMP/out")" = 3 ] \
+  && ok "leaks: the regions' objects at their own line" || fail "leaks sites: $(grep 'allocated at' "$TMP/out")"
+
 # The trace says it the documented way: a site event right before the track.
 run 0 sql "$T" "SELECT count(*) FROM events t JOIN events s ON s.seq = t.seq - 1 AND s.kind = 'site' WHERE t.kind = 'track'"
 [ "$(tr -d ' ' <"$TMP/out" | tail -1)" -ge 5 ] && ok "site events right before track events" \
