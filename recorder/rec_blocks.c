@@ -111,7 +111,8 @@ int rec_alloc_prepare(void) {
   } else if (rec_ablock_init() != HR_OK) {
     return HR_ENOMEM;
   }
-  /* A region counts the blocks handed out since it began (the table is new). */
+  /* A region counts the blocks handed out since it began (the table is new,
+  ** or holds only blocks from outside the regions, which are not counted). */
   rec_alloc_cur = rec_alloc_peak = 0;
   rec_alloc_last_cur = (size_t)-1;
   g_table = 1;
@@ -142,8 +143,12 @@ void rec_alloc_stop(void) {
   rec_ptm_count(NULL);
   if (g_table) {
     rec_hooks_lock();
-    if (rec_alloc_keep_old) rec_ablock_keep_only(REC_AB_OLD);
-    else rec_ablock_fini(), g_table = 0;
+    if (rec_alloc_keep_old) {
+      rec_ablock_keep_only(REC_AB_OLD);
+    } else {
+      rec_ablock_fini();
+      g_table = 0;
+    }
     rec_hooks_unlock();
   }
 }

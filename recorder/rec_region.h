@@ -1,17 +1,19 @@
 /* rec_region.h — regions of a full recording: `record --start-paused` with
 ** heapreel.start() / heapreel.stop(), and `record --start-at-mark LABEL`.
 **
-** Outside a region nothing is traced: no trace function, no allocator hooks,
-** sys.settrace is the program's own. What stays are the deallocation
-** wrappers of the types the trace has met, so an object the trace knows dies
-** in it when it dies (a free event between the regions), and so does a frame
-** the trace knows (a return event). A region starts with the frames of the
-** running thread's stack, outermost first: a call event for each the trace
-** does not know, and for all their slots bound as they are now (objects the
-** trace does not know yet appearing as track events: type, size), then a
-** mark "start". It ends with the graph of what it saw (as at the end of
-** main) and a mark "stop"; the frames still running stay in the trace as
-** they were. The meta "regions" says the trace has them.
+** Outside a region nothing is traced: no trace function, sys.settrace is the
+** program's own; an allocator hook only remembers the stack each object is
+** made with (rec_origin.h), for the regions' older objects, whose track
+** events then follow a site event naming it. What stays as well are the
+** deallocation wrappers of the types the trace has met, so an object the
+** trace knows dies in it when it dies (a free event between the regions), and
+** so does a frame the trace knows (a return event). A region starts with the
+** frames of the running thread's stack, outermost first: a call event for
+** each the trace does not know, and for all their slots bound as they are now
+** (objects the trace does not know yet appearing as track events: type,
+** size), then a mark "start". It ends with the graph of what it saw (as at
+** the end of main) and a mark "stop"; the frames still running stay in the
+** trace as they were. The meta "regions" says the trace has them.
 ** All functions take the GIL.
 */
 #ifndef REC_REGION_H
