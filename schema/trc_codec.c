@@ -638,7 +638,7 @@ int trc_codec_decode_as(trc_codec *c, int encoding, const void *blob, size_t len
     return decode_binds(c, rawlen, first_seq, expected, ev);
   }
 
-  const uint8_t *col[NCOLS], *end[NCOLS];
+  const uint8_t *col[NCOLS] = {0}, *end[NCOLS] = {0};
   int version = 0;
   rc = parse_header(c, c->raw, rawlen, expected, &version, col, end);
   if (rc != HR_OK) return rc;
