@@ -5,7 +5,9 @@
 #
 # Each program (tests/programs/bench_*.py: the million-append loop at module
 # level and inside a function, fib(22), a stdlib-heavy script, 2 GB allocated
-# with a 200 MB peak) runs under plain python3.11, heapreel record (full),
+# with a 200 MB peak) runs under plain python3.11, python3.11 under a C trace
+# function that does nothing (bench/trace_floor.c: CPython's own cost of
+# tracing, the floor under any recorder), heapreel record (full),
 # heapreel record --detail alloc, python3.11 -X tracemalloc and heaptrack
 # (PYTHONMALLOC=malloc), interleaved round by round (the order rotating), and
 # each run's wall time, CPU time (user + system, every thread and waited-for
@@ -22,7 +24,7 @@
 #   QUICK=1         one round, and no writer and codec micro-benchmarks
 #   FULL_LIMIT=S    seconds a full recording may take before the program's full
 #                   column is marked skipped (default 300)
-#   TOOLS="..."     the columns, plain first (default: plain full alloc
+#   TOOLS="..."     the columns, plain first (default: plain floor full alloc
 #                   tracemalloc heaptrack); heaptrack missing: skipped, said so
 #   ALLOC_BASE=D    another build directory: its `record --detail alloc` runs in
 #                   the same rounds as column "alloc-base" (before/after)
@@ -56,11 +58,11 @@ case $runs in ''|*[!0-9]*|0) echo "bench/run.sh: RUNS must be a positive number,
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-read -r -a tools <<<"${TOOLS:-plain full alloc tracemalloc heaptrack}"
+read -r -a tools <<<"${TOOLS:-plain floor full alloc tracemalloc heaptrack}"
 [ "${tools[0]:-}" = plain ] || { echo "bench/run.sh: TOOLS must start with plain" >&2; exit 2; }
 for t in "${tools[@]}"; do
-  case $t in plain|full|alloc|tracemalloc|heaptrack) ;;
-    *) echo "bench/run.sh: unknown tool '$t' in TOOLS (plain full alloc tracemalloc heaptrack)" >&2; exit 2 ;;
+  case $t in plain|floor|full|alloc|tracemalloc|heaptrack) ;;
+    *) echo "bench/run.sh: unknown tool '$t' in TOOLS (plain floor full alloc tracemalloc heaptrack)" >&2; exit 2 ;;
   esac
 done
 base=${ALLOC_BASE:-}
@@ -122,6 +124,7 @@ command_of() {
   local tool=$1 prog=$2 script=${SCRIPT[$2]}
   case $tool in
     plain) cmd=("$py" "$script") ;;
+    floor) cmd=("$py" "$root/bench/trace_floor.py" "$build/bench" "$script") ;;
     full) cmd=("$rec" -o "$work/$prog.full.heapreel" "$script") ;;
     alloc) cmd=("$rec" --detail alloc -o "$work/$prog.alloc.heapreel" "$script") ;;
     alloc-base) cmd=("$base/heapreel-record" --detail alloc -o "$work/$prog.alloc-base.heapreel" "$script") ;;
@@ -247,15 +250,16 @@ if [[ " ${tools[*]} " = *" full "* ]]; then
   echo "### Full traces (the last round's)"
   echo
   echo "Instructions are the trace's step events. ns/instr: the recorded run's CPU"
-  echo "over its instructions, and what recording added to plain python's CPU over them."
+  echo "over its instructions, and what recording added to plain python's CPU over them;"
+  echo "of which CPython's tracing: what the no-op C trace function (floor) added."
   echo
-  echo "| program | bytes | events | instructions | bytes/event | events/instr | ns CPU/instr | ns CPU/instr added |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| program | bytes | events | instructions | bytes/event | events/instr | ns CPU/instr | ns CPU/instr added | of which CPython's tracing |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   for prog in "${programs[@]}"; do
     f=$work/keep.$prog.full.heapreel
     if [ -n "$(status_text "$prog" full)" ] || [ ! -f "$f" ]; then
       why=$(status_text "$prog" full)
-      printf "| %s | %s | | | | | | |\n" "$prog" "${why:-no trace}"
+      printf "| %s | %s | | | | | | | |\n" "$prog" "${why:-no trace}"
       continue
     fi
     s=$(stat -c %s "$f")
@@ -264,8 +268,11 @@ if [[ " ${tools[*]} " = *" full "* ]]; then
     BPE[$prog]=$(calc "$s / ($e ? $e : 1)")
     ns_total=$(calc "${CPU_MED[$prog.full]} / ($steps ? $steps : 1) * 1e9")
     NS_ADDED[$prog]=$(calc "(${CPU_MED[$prog.full]} - ${CPU_MED[$prog.plain]}) / ($steps ? $steps : 1) * 1e9")
-    printf "| %s | %d | %d | %d | %.3f | %.2f | %.0f | %.0f |\n" "$prog" "$s" "$e" "$steps" \
-      "${BPE[$prog]}" "$(calc "$e / ($steps ? $steps : 1)")" "$ns_total" "${NS_ADDED[$prog]}"
+    floor_ns=
+    [ -n "${CPU_MED[$prog.floor]:-}" ] &&
+      floor_ns=$(calc "(${CPU_MED[$prog.floor]} - ${CPU_MED[$prog.plain]}) / ($steps ? $steps : 1) * 1e9" | xargs printf %.0f)
+    printf "| %s | %d | %d | %d | %.3f | %.2f | %.0f | %.0f | %s |\n" "$prog" "$s" "$e" "$steps" \
+      "${BPE[$prog]}" "$(calc "$e / ($steps ? $steps : 1)")" "$ns_total" "${NS_ADDED[$prog]}" "$floor_ns"
   done
   echo
 fi
