@@ -39,7 +39,7 @@ grep -q "^- machine: $(nproc) cores" "$out" || fail "the header does not give th
 
 # One row per tool: CPU s, CPU ratio, wall s, wall ratio, RSS MB, RSS ratio.
 grep -Eq "^\| tiny \| plain \| $num \| \| $num \| \| $num \| \|$" "$out" || fail "no plain row"
-for tool in full alloc tracemalloc; do
+for tool in floor full alloc tracemalloc; do
   grep -Eq "^\| tiny \| $tool \| $num \| ${num}x \| $num \| ${num}x \| $num \| ${num}x \|$" "$out" \
     || fail "no figures for $tool: $(grep "| tiny | $tool |" "$out")"
 done
@@ -64,9 +64,15 @@ trace=$TMP/kept/tiny.full.heapreel
 [ -f "$trace" ] || { echo "FAIL: BENCH_KEEP kept no full trace: $(ls "$TMP/kept")" >&2; exit 1; }
 steps=$("$HEAPREEL" sql "$trace" "SELECT count(*) FROM events WHERE kind = 'step'" | tail -1 | tr -d ' ')
 events=$("$HEAPREEL" sql "$trace" "SELECT count(*) FROM events" | tail -1 | tr -d ' ')
-row=$(grep -E "^\| tiny \| [0-9]+ \| [0-9]+ \| [0-9]+ \| $num \| $num \| -?[0-9]+ \| -?[0-9]+ \|$" "$out")
+row=$(grep -E "^\| tiny \| [0-9]+ \| [0-9]+ \| [0-9]+ \| $num \| $num \| -?[0-9]+ \| -?[0-9]+ \| -?[0-9]+ \|$" "$out")
 [ -n "$row" ] || fail "no full-trace row"
-IFS='|' read -r _ _ bytes ev instr bpe epi _ <<<"$row"
+IFS='|' read -r _ _ bytes ev instr bpe epi _ _ floor_ns _ <<<"$row"
+# CPython's own tracing per instruction: floor's CPU less plain's, over them.
+awk -F' *\\| *' -v s="$instr" -v f="$floor_ns" '$2 == "tiny" && $3 == "plain" {p = $4}
+  $2 == "tiny" && $3 == "floor" {c = $4}
+  END {want = (c - p) / s * 1e9; tol = 0.0011 / s * 1e9 + 1
+       exit !(c > 0 && f - want <= tol && want - f <= tol)}' "$out" \
+  || fail "the floor's ns per instruction $floor_ns is not its CPU over plain's per instruction"
 [ "$((instr))" = "$steps" ] || fail "instructions $instr, but the trace has $steps step events"
 [ "$((ev))" = "$events" ] || fail "events $ev, but the trace has $events"
 [ "$((bytes))" = "$(stat -c %s "$trace")" ] || fail "bytes $bytes, but the trace has $(stat -c %s "$trace")"
