@@ -328,6 +328,7 @@ rec_frame *rec_frame_enter(rec_thread *th, PyFrameObject *f) {
   fr->fo = f;
   fr->cc = cc;
   fr->n = cc->n;
+  fr->cells = cc->cells;
   fr->parent = th->cur;
   fr->th = th;
   fr->epoch = (uint64_t)-1;

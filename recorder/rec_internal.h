@@ -173,6 +173,7 @@ struct rec_frame {
   rec_thread *th;
   rec_ref *slots;        /* fast locals, cells and free variables as recorded */
   int n;
+  int cells;             /* some slot is a cell or a free variable (its code's) */
   uint64_t epoch;        /* rec_g.frees when the slots were last diffed */
   rec_obj *glob;         /* globals shadow (kind REC_SH_GLOBALS), shared */
   rec_obj *names;        /* a class body's namespace shadow (REC_SH_NAMES), owned */

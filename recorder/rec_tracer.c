@@ -10,6 +10,7 @@
 
 #include "internal/pycore_frame.h"
 #include "internal/pycore_opcode.h"
+#include "internal/pycore_pystate.h"
 #include "opcode.h"
 
 #include "hr_mem.h"
@@ -223,6 +224,24 @@ static void container_effects(rec_thread *th) {
   }
 }
 
+/* rec_frame_diff would find nothing: the answer for most instructions,
+** which bind nothing. With no cell to look into and no object freed since
+** the last diff (so no address reused), equal pointers in every fast slot
+** are the slots' whole answer; the namespaces' dicts tell by their
+** versions. Inline, so a step that binds nothing costs no call. */
+static inline int frame_unchanged(const rec_frame *fr) {
+  if (fr->n) {
+    if (fr->epoch != rec_g.frees || fr->cells) return 0;
+    PyObject **lp = fr->fo->f_frame->localsplus;
+    for (int i = 0; i < fr->n; i++)
+      if (lp[i] != fr->slots[i].op) return 0;
+  }
+  const rec_obj *d = fr->names;
+  if (d != NULL && ((PyDictObject *)d->op)->ma_version_tag != d->sh->version) return 0;
+  d = fr->glob;
+  return d == NULL || ((PyDictObject *)d->op)->ma_version_tag == d->sh->version;
+}
+
 /* The pending instruction of th has finished: record what it changed. With
 ** `now` (at the next instruction, where every count is settled) the stack it
 ** consumed is checked at once; otherwise (a call or return in between) its
@@ -231,7 +250,7 @@ static void finish(rec_thread *th, int now) {
   rec_frame *fr = th->pending;
   if (fr == NULL) return;
   th->pending = NULL;
-  rec_frame_diff(fr, th->op, th->oparg);
+  if (!frame_unchanged(fr)) rec_frame_diff(fr, th->op, th->oparg);
   if (!th->entered && th->op >= 0) container_effects(th);
   /* What the diffs found first, then the stack the instruction consumed:
   ** the order a single flush of both would give. */
@@ -410,12 +429,11 @@ out:
   rec_g.busy = 0;
 }
 
-/* The trace function, for the whole recording. obj is the program's own
-** trace function (sys.settrace; rec_chain.c), NULL when it has none: each
-** event goes to it as CPython would give it, around the recorder's part. */
-static int rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
-  /* 'line' events are the program's alone: f_trace_lines is its flag. */
-  PyThreadState *ts = PyThreadState_Get();
+/* rec_trace for a thread whose program runs a trace function of its own
+** (obj, or a C extension's): each event goes to it as CPython would give
+** it, around the recorder's part. */
+static int __attribute__((noinline))
+trace_chained(PyThreadState *ts, PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
   int program = obj != NULL || rec_chain_has(ts);
   if (what == PyTrace_LINE) return program ? rec_chain_call(ts, obj, frame, what, arg) : 0;
   if (program) {
@@ -434,6 +452,19 @@ static int rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *ar
   /* Read again: the recorder's work may have run code (an exception's str). */
   if ((what == PyTrace_CALL || what == PyTrace_EXCEPTION) && rec_chain_has(ts))
     return rec_chain_call(ts, ts->c_traceobj, frame, what, arg);
+  return 0;
+}
+
+/* The trace function, for the whole recording. obj is the program's own
+** trace function (sys.settrace; rec_chain.c), NULL when it has none. The
+** commonest events, an instruction or a line of a program that traces
+** nothing itself, take the shortest path: every step comes here. */
+static int rec_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
+  PyThreadState *ts = _PyThreadState_GET();   /* never NULL in a trace function */
+  if (obj != NULL || rec_chain_has(ts) || (what != PyTrace_OPCODE && what != PyTrace_LINE))
+    return trace_chained(ts, obj, frame, what, arg);
+  /* 'line' events are the program's alone: f_trace_lines is its flag. */
+  if (what == PyTrace_OPCODE) record_event(ts, frame, what, arg);
   return 0;
 }
 
