@@ -764,6 +764,7 @@ static void note_name(rec_thread *th, _PyInterpreterFrame *iframe) {
 }
 
 void rec_touch_before(rec_thread *th, _PyInterpreterFrame *iframe) {
+  /* Its cases are rec_touch_wanted's (rec_shadow.h): add one there too. */
   g_note.step = 0;
   rec_obj *o, *ko;
   PyObject *c, *k;

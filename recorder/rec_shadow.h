@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "rec_map.h"
+#include "opcode.h"
 
 /* One keyed slot of a dict, set or instance: key and value as recorded. */
 typedef struct rec_pair {
@@ -65,6 +66,19 @@ void rec_shadow_drop(struct rec_obj *o);
 ** note is good for that instruction's diffs only (rec_touch_done). */
 void rec_touch_before(struct rec_thread *th, struct _PyInterpreterFrame *iframe);
 void rec_touch_done(void);                  /* the instruction's diffs are over */
+/* Whether rec_touch_before notes anything for opcode op: the instructions
+** its switch handles (kept in step with it). The others, most steps, need
+** only rec_touch_done; inline, so they cost no call. */
+static inline int rec_touch_wanted(int op) {
+  switch (op) {
+  case STORE_SUBSCR: case DELETE_SUBSCR: case STORE_ATTR: case DELETE_ATTR:
+  case STORE_GLOBAL: case DELETE_GLOBAL: case STORE_NAME: case DELETE_NAME:
+  case BINARY_OP: case CALL:
+    return 1;
+  default:
+    return 0;
+  }
+}
 void rec_shadow_fini(void);                 /* the recording stops: free the scratch */
 
 #endif /* REC_SHADOW_H */

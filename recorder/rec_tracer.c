@@ -329,7 +329,9 @@ static void on_opcode(rec_thread *th, PyFrameObject *frame) {
   th->op = op;
   th->oparg = oparg;
   th->entered = 0;
-  rec_touch_before(th, iframe);   /* the keys it will touch, as they are now */
+  /* The keys it will touch, as they are now. */
+  if (rec_touch_wanted(op)) rec_touch_before(th, iframe);
+  else rec_touch_done();
 }
 
 static void on_exception(rec_frame *fr, PyObject *arg) {
