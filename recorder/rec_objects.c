@@ -127,10 +127,9 @@ void rec_cand_add(PyObject *op, uint64_t id) {
 /* Units of change recorded one by one before one event jumps to the count. */
 #define REC_RC_UNITS 64
 
-void rec_rc_record(rec_obj *o) {
-  Py_ssize_t now = Py_REFCNT(o->op);
+/* A change of several units: one event per unit, up to REC_RC_UNITS. */
+static __attribute__((noinline)) void rc_record_units(rec_obj *o, Py_ssize_t now) {
   Py_ssize_t d = now - o->rc;
-  if (d == 0) return;
   int kind = d > 0 ? TRC_EV_INCREF : TRC_EV_DECREF;
   Py_ssize_t step = d > 0 ? 1 : -1, units = d > 0 ? d : -d;
   Py_ssize_t c = o->rc;
@@ -140,6 +139,18 @@ void rec_rc_record(rec_obj *o) {
   }
   rec_emit(kind, o->id, (uint64_t)now, 0, 0);
   o->rc = now;
+}
+
+void rec_rc_record(rec_obj *o) {
+  Py_ssize_t now = Py_REFCNT(o->op);
+  Py_ssize_t d = now - o->rc;
+  /* Most changes are of one unit: one event, and no loop to set up. */
+  if (d == 1 || d == -1) {
+    rec_emit(d > 0 ? TRC_EV_INCREF : TRC_EV_DECREF, o->id, (uint64_t)now, 0, 0);
+    o->rc = now;
+  } else if (d != 0) {
+    rc_record_units(o, now);
+  }
 }
 
 void rec_cand_flush_all(void) {
