@@ -50,9 +50,9 @@ void hr_free(void *p) { free(p); }
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* n bytes mapped on their own at a 2 MiB boundary; huge: offered for
-** transparent huge pages as well; present: every page made present now. */
-static void *map_aligned(size_t n, int huge, int present) {
+/* n bytes mapped on their own at a 2 MiB boundary and made present;
+** huge: offered for transparent huge pages as well. */
+static void *map_present(size_t n, int huge) {
   if (n == 0 || n > SIZE_MAX - 2 * HUGE_PAGE || mem_should_fail()) return NULL;
   n = (n + 4095) & ~(size_t)4095;
   /* Over-map by one huge page, then trim to an aligned start. */
@@ -66,7 +66,6 @@ static void *map_aligned(size_t n, int huge, int present) {
 #ifdef MADV_HUGEPAGE
   if (huge) madvise(a, n, MADV_HUGEPAGE);   /* advice only: without it, small pages */
 #endif
-  if (!present) return a;
 #ifdef MADV_POPULATE_WRITE
   if (madvise(a, n, MADV_POPULATE_WRITE) == 0) return a;
 #endif
@@ -74,11 +73,9 @@ static void *map_aligned(size_t n, int huge, int present) {
   return a;
 }
 
-void *hr_huge_alloc(size_t n) { return map_aligned(n, 1, 1); }
+void *hr_huge_alloc(size_t n) { return map_present(n, 1); }
 
-void *hr_huge_reserve(size_t n) { return map_aligned(n, 1, 0); }
-
-void *hr_present_alloc(size_t n) { return map_aligned(n, 0, 1); }
+void *hr_present_alloc(size_t n) { return map_present(n, 0); }
 
 void hr_huge_free(void *p, size_t n) {
   if (p) munmap(p, (n + 4095) & ~(size_t)4095);

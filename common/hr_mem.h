@@ -27,13 +27,8 @@ void *hr_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first);
 ** interrupts every other CPU to flush its TLB), and unmapping it frees a few
 ** large pages. Free with hr_huge_free(p, n), the same n. */
 void *hr_huge_alloc(size_t n);
-/* n bytes of zeroed memory mapped as hr_huge_alloc's, offered for huge
-** pages, but left to fault in as it is first touched: for an array written
-** before it is read that may stay partly unused (hr_huge_grow's). Free with
-** hr_huge_free(p, n). */
-void *hr_huge_reserve(size_t n);
-/* The same as hr_huge_alloc, present at once, but not offered for huge
-** pages: for a buffer made, filled and freed in one go, where the kernel compacting memory to
+/* The same, present at once, but not offered for huge pages: for a buffer
+** made, filled and freed in one go, where the kernel compacting memory to
 ** find a huge page (tens of milliseconds at times) costs more than the
 ** small pages' faults it saves. Free with hr_huge_free(p, n). */
 void *hr_present_alloc(size_t n);

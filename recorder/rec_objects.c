@@ -8,7 +8,6 @@
 #include "internal/pycore_object.h"
 #include "structmember.h"
 
-#include "hr_huge_grow.h"
 #include "hr_mem.h"
 #include "hr_status.h"
 
@@ -22,21 +21,15 @@ typedef struct rec_type {
 } rec_type;
 static rec_map g_types;
 /* rec_obj records come from slabs and go back to a free list, so a program
-** with a million live objects costs a few dozen allocations, not a million,
-** and the recording ends without a million frees. The first slab is malloc'd
-** (a short program needs no more); the later ones are 2 MiB each, mapped
-** present and offered for huge pages (hr_huge_alloc): filling a million
-** records then takes a few dozen page faults, not fourteen thousand. GIL. */
-#define REC_SLAB_FIRST_BYTES ((size_t)224 << 10)
-#define REC_SLAB_HUGE_BYTES ((size_t)2 << 20)
+** with a million live objects costs a few hundred allocations, not a million,
+** and the recording ends without a million frees; GIL. */
+#define REC_SLAB_OBJS 4096
 typedef struct rec_slab {
   struct rec_slab *next;
-  size_t bytes;          /* the whole slab's */
-  int huge;              /* from hr_huge_alloc */
-  rec_obj objs[];
+  rec_obj objs[REC_SLAB_OBJS];
 } rec_slab;
-static rec_slab *g_slabs;          /* the newest first */
-static size_t g_slab_used, g_slab_cap;   /* records handed out from g_slabs, and it holds */
+static rec_slab *g_slabs;
+static size_t g_slab_used;         /* records handed out from g_slabs (the newest) */
 static rec_obj *g_objpool;         /* freed records, chained through op */
 
 static rec_obj *obj_record_new(void) {
@@ -45,17 +38,12 @@ static rec_obj *obj_record_new(void) {
     g_objpool = (rec_obj *)o->op;
     return o;
   }
-  if (g_slabs == NULL || g_slab_used == g_slab_cap) {
-    int huge = g_slabs != NULL;
-    size_t bytes = huge ? REC_SLAB_HUGE_BYTES : REC_SLAB_FIRST_BYTES;
-    rec_slab *s = huge ? hr_huge_alloc(bytes) : hr_malloc(bytes);
+  if (g_slabs == NULL || g_slab_used == REC_SLAB_OBJS) {
+    rec_slab *s = hr_malloc(sizeof *s);
     if (s == NULL) return NULL;
     s->next = g_slabs;
-    s->bytes = bytes;
-    s->huge = huge;
     g_slabs = s;
     g_slab_used = 0;
-    g_slab_cap = (bytes - offsetof(rec_slab, objs)) / sizeof(rec_obj);
   }
   return &g_slabs->objs[g_slab_used++];
 }
@@ -106,11 +94,11 @@ uint64_t rec_type_id(PyTypeObject *tp) {
 
 void rec_cand_push(rec_obj *o) {
   if (rec_g.ncand == rec_g.capcand) {
-    /* A big container's death makes each of its items a candidate: a
-    ** million-item list's, a million entries. */
-    rec_cand *nc = hr_huge_grow(rec_g.cand, &rec_g.capcand, rec_g.ncand + 1, sizeof *nc, 256);
+    size_t ncap = rec_g.capcand ? rec_g.capcand * 2 : 256;
+    rec_cand *nc = hr_realloc(rec_g.cand, ncap * sizeof *nc);
     if (nc == NULL) return;
     rec_g.cand = nc;
+    rec_g.capcand = ncap;
   }
   o->cgen = rec_g.cgen;
   rec_g.cand[rec_g.ncand].o = o;
@@ -409,14 +397,13 @@ void rec_objects_fini(void) {
   rec_map_reset(&rec_g.reborn);
   while (g_slabs) {
     rec_slab *n = g_slabs->next;
-    if (g_slabs->huge) hr_huge_free(g_slabs, g_slabs->bytes);
-    else hr_free(g_slabs);
+    hr_free(g_slabs);
     g_slabs = n;
   }
-  g_slab_used = g_slab_cap = 0;
+  g_slab_used = 0;
   g_objpool = NULL;
   memset(rec_find_cache, 0, sizeof rec_find_cache);
-  hr_huge_grow_free(rec_g.cand, rec_g.capcand, sizeof *rec_g.cand);
+  hr_free(rec_g.cand);
   rec_g.cand = NULL;
   rec_g.ncand = rec_g.capcand = 0;
   /* Type ids are the writer's: a recording started later (a forked

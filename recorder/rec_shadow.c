@@ -28,7 +28,6 @@
 #include "opcode.h"
 #include "structmember.h"
 
-#include "hr_huge_grow.h"
 #include "hr_mem.h"
 #include "hr_status.h"
 
@@ -56,7 +55,7 @@ int rec_obj_is_container(PyObject *op) {
 
 void rec_shadow_free(rec_shadow *sh) {
   if (sh == NULL) return;
-  hr_huge_grow_free(sh->items, (size_t)sh->cap, sizeof *sh->items);
+  hr_free(sh->items);
   hr_free(sh->pairs);
   rec_map_reset(&sh->index);
   hr_free(sh);
@@ -64,11 +63,12 @@ void rec_shadow_free(rec_shadow *sh) {
 
 static int seq_reserve(rec_shadow *sh, Py_ssize_t n) {
   if (n <= sh->cap) return HR_OK;
-  size_t cap = (size_t)sh->cap;
-  rec_ref *ni = hr_huge_grow(sh->items, &cap, (size_t)n, sizeof *ni, 4);
+  Py_ssize_t ncap = sh->cap ? sh->cap : 4;
+  while (ncap < n) ncap *= 2;
+  rec_ref *ni = hr_realloc(sh->items, (size_t)ncap * sizeof *ni);
   if (ni == NULL) return HR_ENOMEM;
   sh->items = ni;
-  sh->cap = (Py_ssize_t)cap;
+  sh->cap = ncap;
   return HR_OK;
 }
 

@@ -1,12 +1,11 @@
 /* test_common.c — the shared text rules of common/: the strict UTF-8
 ** validator, the terminal, JSON and XML escapes every output goes through,
-** and the size formatter; and the growing arrays of hr_huge_grow.h. */
+** and the size formatter. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hr_escape.h"
-#include "hr_huge_grow.h"
 #include "hr_size.h"
 #include "hr_test.h"
 #include "hr_utf8.h"
@@ -138,49 +137,4 @@ static void test_size(void) {
   CHECK(strlen(b) < HR_SIZE_LEN);
 }
 
-/* Grown one item at a time from nothing past HR_HUGE_GROW_MIN: every item
-** kept through each move, small arrays malloc'd, big ones mappings of their
-** own on a 2 MiB boundary (so the kernel can back them with huge pages). */
-static void test_huge_grow(void) {
-  uint64_t *a = NULL;
-  size_t cap = 0, n = 3 * HR_HUGE_GROW_MIN / sizeof *a;
-  int small_seen = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint64_t *g = hr_huge_grow(a, &cap, i + 1, sizeof *a, 16);
-    REQUIRE(g != NULL);
-    a = g;
-    CHECK(cap >= i + 1);
-    if (cap * sizeof *a < HR_HUGE_GROW_MIN) small_seen = 1;
-    a[i] = i * 2654435761u;
-  }
-  CHECK(small_seen);
-  CHECK(cap * sizeof *a >= HR_HUGE_GROW_MIN);
-  CHECK(((uintptr_t)a & (HR_HUGE_GROW_MIN - 1)) == 0);
-  size_t bad = 0;
-  for (size_t i = 0; i < n; i++) bad += a[i] != i * 2654435761u;
-  CHECK_EQ_U64(bad, 0);
-  /* A failed growth, small or big, leaves the array and its capacity. */
-  size_t before = cap;
-  hr_mem_fail_at(1, 0);
-  CHECK(hr_huge_grow(a, &cap, cap + 1, sizeof *a, 16) == NULL);
-  hr_mem_fail_at(0, 0);
-  CHECK_EQ_U64(cap, before);
-  CHECK_EQ_U64(a[n - 1], (n - 1) * 2654435761u);
-  hr_huge_grow_free(a, cap, sizeof *a);
-  uint64_t *s = NULL;
-  size_t scap = 0;
-  hr_mem_fail_at(1, 0);
-  CHECK(hr_huge_grow(s, &scap, 5, sizeof *s, 16) == NULL);
-  hr_mem_fail_at(0, 0);
-  CHECK_EQ_U64(scap, 0);
-  /* Room already there: the same array, no allocation. */
-  s = hr_huge_grow(s, &scap, 5, sizeof *s, 16);
-  REQUIRE(s != NULL);
-  long count = hr_mem_count();
-  CHECK(hr_huge_grow(s, &scap, scap, sizeof *s, 16) == s);
-  CHECK_EQ_U64(hr_mem_count(), count);
-  hr_huge_grow_free(s, scap, sizeof *s);
-  hr_huge_grow_free(NULL, 0, 8);
-}
-
-HR_TEST_MAIN(test_utf8, test_term, test_json, test_xml, test_size, test_huge_grow)
+HR_TEST_MAIN(test_utf8, test_term, test_json, test_xml, test_size)
