@@ -10,6 +10,7 @@
 #include "ana_view.h"
 #include "cli.h"
 #include "cli_ana.h"
+#include "cli_heap.h"
 #include "cli_json.h"
 #include "ana_point.h"
 #include "ana_region.h"
@@ -266,20 +267,7 @@ static void json_objects(cli_json *j, ana_trace *t, const ana_state *s, const an
     uint64_t made[MADE_DEPTH];
     uint32_t nmade = made_at(t, o, made, MADE_DEPTH);
     cli_json_key(j, "made");
-    if (nmade) {
-      cli_json_begin_array(j);
-      for (uint32_t k = 0; k < nmade; k++) {
-        ana_loc l = ana_trace_location(t, made[k]);
-        cli_json_begin_object(j);
-        cli_json_key(j, "function"); cli_json_string(j, l.function);
-        cli_json_key(j, "file"); cli_json_string(j, l.file);
-        cli_json_key(j, "line"); cli_json_uint(j, l.line);
-        cli_json_end_object(j);
-      }
-      cli_json_end_array(j);
-    } else {
-      cli_json_null(j);
-    }
+    if (nmade) cli_heap_json_stack(j, t, made, nmade); else cli_json_null(j);
     cli_json_key(j, "expanded"); cli_json_bool(j, !v->leaf[i]);
     cli_json_key(j, "refs");
     cli_json_begin_array(j);
