@@ -1,7 +1,9 @@
 /* trc_codec.h — encoding and decoding of event chunks (schema/FORMAT.md).
 **
 ** A chunk holds a run of events with dense sequence numbers. It is stored as
-** one zlib stream of a columnar payload: a kind column, a step-delta column and
+** one raw deflate stream and its CRC-32 (encoding 2; format 1 and 2.0 chunks
+** are zlib streams, encoding 1) of a columnar payload: a kind column (each
+** kind byte carrying a small step difference), a step-delta column and
 ** four field columns, each value a zigzag varint of its difference from the
 ** previous value of the same kind in the same column (an incref's, decref's
 ** or free's object looked up among recent ones first, a bind's slot argument
