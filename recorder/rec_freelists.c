@@ -44,7 +44,8 @@ void rec_freelists_forget(void) {
 ** (a followed block, born while recording, whose free the hooks see), else 0. */
 static int64_t drain_one(PyObject *op, int gc) {
   uintptr_t b = (uintptr_t)op - (gc ? sizeof(PyGC_Head) : 0);
-  uint64_t *slot = g_count == NULL || rec_hooks_reent || rec_hooks_bypass[PYMEM_DOMAIN_OBJ]
+  uint64_t *slot = g_count == NULL || rec_hooks_reent ||
+                               rec_hooks_bypass[PYMEM_DOMAIN_OBJ] == REC_HOOKS_PASS
                        ? NULL
                        : rec_ablock_find(b);
   int64_t n = slot && *slot ? (int64_t)rec_ablock_size(b, *slot) : 0;

@@ -6,9 +6,11 @@
 static rec_hook g_hooks[3];        /* RAW, MEM, OBJ originals; written only at install */
 static int g_installed;            /* GIL */
 static int g_lock;                 /* rec_hooks_lock's word */
-static const rec_hooks_set *g_set; /* the wrappers installed last; GIL */
+static const rec_hooks_set *g_set[3]; /* per domain, whose wrapper went in last; GIL */
 
 int rec_hooks_bypass[3];
+PyMemAllocatorEx rec_hooks_via[3];
+const rec_hook_ops *rec_hooks_via_ops[3];
 
 _Thread_local int rec_hooks_reent;
 
@@ -37,12 +39,18 @@ int rec_hooks_install(const rec_hooks_set *set) {
   static const PyMemAllocatorDomain doms[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
                                                PYMEM_DOMAIN_OBJ};
   if (g_installed) rec_hooks_remove();
-  int rc = HR_OK;
   for (int i = 0; i < 3; i++) {
     if (rec_hooks_bypass[i]) {
-      /* Still called from under another hook, with its original saved. */
-      if (set == g_set) rec_hooks_bypass[i] = 0;
-      else rc = HR_EUSAGE;
+      /* Still called from under another hook, with its original saved:
+      ** set's own wrapper resumes, another set's hands each call on. */
+      if (set == g_set[i]) {
+        rec_hooks_bypass[i] = 0;
+      } else {
+        rec_hooks_via[i] = set->dom[i];
+        rec_hooks_via[i].ctx = &g_hooks[i];
+        rec_hooks_via_ops[i] = set->ops;
+        rec_hooks_bypass[i] = REC_HOOKS_HAND_ON;
+      }
       continue;
     }
     g_hooks[i].domain = doms[i];
@@ -50,10 +58,10 @@ int rec_hooks_install(const rec_hooks_set *set) {
     PyMemAllocatorEx a = set->dom[i];
     a.ctx = &g_hooks[i];
     PyMem_SetAllocator(doms[i], &a);
+    g_set[i] = set;
   }
-  if (rc == HR_OK) g_set = set;
   g_installed = 1;
-  return rc;
+  return HR_OK;
 }
 
 /* Does a call in domain i still pass through the wrapper? One small block
@@ -83,11 +91,13 @@ int rec_hooks_alive(void) {
 void rec_hooks_remove(void) {
   if (!g_installed) return;
   for (int i = 0; i < 3; i++) {
-    if (rec_hooks_bypass[i]) continue;
+    if (rec_hooks_bypass[i] == REC_HOOKS_PASS) continue;
+    /* Handing on or not: the wrapper in the chain is g_set[i]'s. */
+    rec_hooks_bypass[i] = 0;
     PyMemAllocatorEx cur;
     PyMem_GetAllocator(g_hooks[i].domain, &cur);
     if (cur.ctx == &g_hooks[i]) PyMem_SetAllocator(g_hooks[i].domain, &g_hooks[i].orig);
-    else if (reaches_wrapper(i)) rec_hooks_bypass[i] = 1;
+    else if (reaches_wrapper(i)) rec_hooks_bypass[i] = REC_HOOKS_PASS;
     /* else: already out of the chain; what it saved is not restored */
   }
   g_installed = 0;

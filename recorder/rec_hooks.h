@@ -34,7 +34,7 @@ typedef struct rec_hook {
 /* What a detail level does around the original allocator. dom is
 ** PYMEM_DOMAIN_RAW (called without the GIL), _MEM or _OBJ (with it). A
 ** word w is the level's note of a block, 0 for a block it does not follow. */
-typedef struct rec_hook_ops {
+struct rec_hook_ops {
   void (*enter)(int dom);                            /* before any original call; may be NULL */
   void (*got)(int dom, void *p, size_t n);           /* block p of n bytes handed out */
   uint64_t (*lost)(int dom, void *p, size_t *n);     /* block p is going: its word and size */
@@ -43,7 +43,7 @@ typedef struct rec_hook_ops {
   ** gave p of n bytes (p may be old), or failed and old stays. */
   void (*moved)(int dom, void *old, uint64_t w, size_t old_n, void *p, size_t n);
   void (*kept)(int dom, void *old, uint64_t w, size_t old_n);
-} rec_hook_ops;
+};
 
 /* Set while a wrapper runs on this thread, and while the recorder works
 ** with the hooks installed: an allocator calling another (pymalloc falls
@@ -53,10 +53,18 @@ extern _Thread_local int rec_hooks_reent;
 /* rec_hooks_reent while rec_hooks.c asks whether a call still reaches a
 ** wrapper, and what a wrapper that is reached leaves there. */
 enum { REC_HOOKS_PROBE = 2, REC_HOOKS_PROBED = 3 };
-/* Per domain (PyMemAllocatorDomain): 1 while the recorder's wrapper is
-** stopped but another hook installed after it (tracemalloc.start() in the
-** program) still calls it: it passes every call through; GIL to write. */
+/* Per domain (PyMemAllocatorDomain), the state of a wrapper that another
+** hook installed after it (tracemalloc.start() in the program) still calls:
+** REC_HOOKS_PASS while the recorder's hooks are off, every call passed
+** through; REC_HOOKS_HAND_ON while another set of the recorder's wrappers
+** is on (a full region begun after the program's tracemalloc started, with
+** the hook of outside the regions under it): every call goes on to that
+** set's wrapper, rec_hooks_via. 0 otherwise. GIL to write. */
+enum { REC_HOOKS_PASS = 1, REC_HOOKS_HAND_ON = 2 };
 extern int rec_hooks_bypass[3];
+typedef struct rec_hook_ops rec_hook_ops;
+extern PyMemAllocatorEx rec_hooks_via[3];          /* REC_HOOKS_HAND_ON: the set in charge */
+extern const rec_hook_ops *rec_hooks_via_ops[3];   /* and its ops */
 
 /* The spinlock of what the hooks share between threads (the RAW domain
 ** runs without the GIL); held for a few table operations only. */
@@ -66,12 +74,13 @@ void rec_hooks_unlock(void);
 /* The wrappers of one detail level, from REC_HOOKS_DEFINE. */
 typedef struct rec_hooks_set {
   PyMemAllocatorEx dom[3];   /* RAW, MEM, OBJ; ctx is filled in at install */
+  const rec_hook_ops *ops;
 } rec_hooks_set;
 
 /* Save the current allocators and install set's wrappers (borrowed,
-** static). Where a stopped wrapper of the same set still sits under
-** another hook it simply resumes. HR_OK, or HR_EUSAGE when another set's
-** wrapper sits there: that domain is then not hooked. */
+** static). Where a stopped wrapper still sits under another hook, it
+** resumes when it is set's, and hands every call on to set's otherwise
+** (REC_HOOKS_HAND_ON). HR_OK. */
 int rec_hooks_install(const rec_hooks_set *set);
 /* 1 when every domain's calls still reach the set's wrappers (installed,
 ** or under another hook that calls them): the program's tracemalloc, started
@@ -88,12 +97,23 @@ int rec_hooks_installed(void);
 
 #define REC_HOOKS_INLINE static inline __attribute__((always_inline))
 
+/* How the wrapper of ops takes a call in domain dom: 0 records it, 1 passes
+** it to the original allocator (the recorder's own call, a probe, hooks
+** off), 2 hands it on to rec_hooks_via[dom] (another set is in charge). */
+REC_HOOKS_INLINE int rec_hooks_route(const rec_hook_ops *ops, int dom) {
+  if (!rec_hooks_reent && !rec_hooks_bypass[dom]) return 0;
+  if (rec_hooks_reent) {
+    if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
+    return 1;
+  }
+  if (rec_hooks_bypass[dom] != REC_HOOKS_HAND_ON) return 1;
+  return rec_hooks_via_ops[dom] == ops ? 0 : 2;
+}
+
 REC_HOOKS_INLINE void *rec_hooks_malloc(const rec_hook_ops *ops, int dom, void *ctx, size_t n) {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent || rec_hooks_bypass[dom]) {
-    if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
-    return h->orig.malloc(h->orig.ctx, n);
-  }
+  int route = rec_hooks_route(ops, dom);
+  if (route) return route == 1 ? h->orig.malloc(h->orig.ctx, n) : rec_hooks_via[dom].malloc(ctx, n);
   rec_hooks_reent = 1;
   if (ops->enter) ops->enter(dom);
   void *p = h->orig.malloc(h->orig.ctx, n);
@@ -105,10 +125,10 @@ REC_HOOKS_INLINE void *rec_hooks_malloc(const rec_hook_ops *ops, int dom, void *
 REC_HOOKS_INLINE void *rec_hooks_calloc(const rec_hook_ops *ops, int dom, void *ctx, size_t nelem,
                                         size_t elsize) {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent || rec_hooks_bypass[dom]) {
-    if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
-    return h->orig.calloc(h->orig.ctx, nelem, elsize);
-  }
+  int route = rec_hooks_route(ops, dom);
+  if (route)
+    return route == 1 ? h->orig.calloc(h->orig.ctx, nelem, elsize)
+                      : rec_hooks_via[dom].calloc(ctx, nelem, elsize);
   rec_hooks_reent = 1;
   if (ops->enter) ops->enter(dom);
   void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
@@ -120,10 +140,10 @@ REC_HOOKS_INLINE void *rec_hooks_calloc(const rec_hook_ops *ops, int dom, void *
 REC_HOOKS_INLINE void *rec_hooks_realloc(const rec_hook_ops *ops, int dom, void *ctx, void *ptr,
                                          size_t n) {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent || rec_hooks_bypass[dom]) {
-    if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
-    return h->orig.realloc(h->orig.ctx, ptr, n);
-  }
+  int route = rec_hooks_route(ops, dom);
+  if (route)
+    return route == 1 ? h->orig.realloc(h->orig.ctx, ptr, n)
+                      : rec_hooks_via[dom].realloc(ctx, ptr, n);
   rec_hooks_reent = 1;
   if (ops->enter) ops->enter(dom);
   size_t old_n = 0;
@@ -137,9 +157,11 @@ REC_HOOKS_INLINE void *rec_hooks_realloc(const rec_hook_ops *ops, int dom, void 
 
 REC_HOOKS_INLINE void rec_hooks_free(const rec_hook_ops *ops, int dom, void *ctx, void *ptr) {
   const rec_hook *h = ctx;
-  if (rec_hooks_reent || rec_hooks_bypass[dom] || ptr == NULL) {
-    if (rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
-    h->orig.free(h->orig.ctx, ptr);
+  int route = ptr == NULL ? 1 : rec_hooks_route(ops, dom);
+  if (route) {
+    if (ptr == NULL && rec_hooks_reent == REC_HOOKS_PROBE) rec_hooks_reent = REC_HOOKS_PROBED;
+    if (route == 1) h->orig.free(h->orig.ctx, ptr);
+    else rec_hooks_via[dom].free(ctx, ptr);
     return;
   }
   rec_hooks_reent = 1;
@@ -168,6 +190,6 @@ REC_HOOKS_INLINE void rec_hooks_free(const rec_hook_ops *ops, int dom, void *ctx
       {NULL, set##_raw_malloc, set##_raw_calloc, set##_raw_realloc, set##_raw_free},               \
       {NULL, set##_mem_malloc, set##_mem_calloc, set##_mem_realloc, set##_mem_free},               \
       {NULL, set##_obj_malloc, set##_obj_calloc, set##_obj_realloc, set##_obj_free},               \
-  }}
+  }, &ops}
 
 #endif /* REC_HOOKS_H */

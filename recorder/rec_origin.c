@@ -121,8 +121,8 @@ void rec_origin_resume(void) {
   if (!g.open || g.watching) return;
   /* Code objects may have died inside the region unseen by these hooks. */
   rec_astack_code_gone();
-  /* HR_EUSAGE: a domain stays under another set's stopped wrapper (the
-  ** program's tracemalloc hooked over it); the others are watched. */
+  /* A full region's wrapper left under the program's tracemalloc hands
+  ** its calls on to these (rec_hooks_install). */
   (void)rec_hooks_install(&k_origin_hooks);
   g.watching = 1;
   rec_death_also_freed(rec_freelists_freed);

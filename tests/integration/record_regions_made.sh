@@ -103,5 +103,34 @@ got=$(made pre check1)
 run 0 sql "$T" "SELECT value FROM meta WHERE key = 'stack_depth'"
 grep -qx 1 "$TMP/out" && ok "meta stack_depth" || fail "meta stack_depth: $(cat "$TMP/out")"
 
+# The program's tracemalloc, started between two regions, hooks over the
+# allocator hook that runs outside them: the next region's own allocations
+# are still recorded (alloc events, not objects that "existed before"), and
+# the program's tracemalloc still sees its own.
+cat >"$TMP/tm.py" <<'PYEOF'
+import heapreel, tracemalloc
+heapreel.start(); a = [1]; heapreel.stop()
+tracemalloc.start()
+heapreel.start(); b = [[i] for i in range(100)]; heapreel.mark("in2"); heapreel.stop()
+snap = tracemalloc.take_snapshot()
+print("tracemalloc saw", sum(s.count for s in snap.statistics("lineno")) >= 100)
+tracemalloc.stop()
+heapreel.start(); c = [[i] for i in range(100)]; heapreel.mark("in3"); heapreel.stop()
+PYEOF
+"$RECORD" --start-paused -o "$TMP/tm.heapreel" "$TMP/tm.py" >"$TMP/tm.out" 2>"$TMP/run.err" \
+  || fail "recording with tracemalloc between regions: $(tail -c 300 "$TMP/run.err")"
+grep -qx "tracemalloc saw True" "$TMP/tm.out" && ok "the program's tracemalloc saw its allocations" \
+  || fail "the program's tracemalloc: $(cat "$TMP/tm.out")"
+# allocs_before LABEL: alloc events from the region's start to the mark LABEL.
+allocs_before() {
+  "$HEAPREEL" sql "$TMP/tm.heapreel" "SELECT count(*) FROM events WHERE kind = 'alloc' AND seq < (SELECT seq FROM markers WHERE label = '$1') AND seq > (SELECT max(seq) FROM markers WHERE label = 'start' AND seq < (SELECT seq FROM markers WHERE label = '$1'))" | tail -1 | tr -d ' '
+}
+n2=$(allocs_before in2)
+[ "${n2:-0}" -ge 101 ] && ok "a region begun under the program's tracemalloc records its allocations ($n2)" \
+  || fail "region under tracemalloc: $n2 alloc events, want at least 101"
+n3=$(allocs_before in3)
+[ "${n3:-0}" -ge 101 ] && ok "and the region after tracemalloc.stop() too ($n3)" \
+  || fail "region after tracemalloc.stop(): $n3 alloc events, want at least 101"
+
 [ "$failures" = 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
 echo "all record_regions_made checks passed"
