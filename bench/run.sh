@@ -124,7 +124,7 @@ command_of() {
   local tool=$1 prog=$2 script=${SCRIPT[$2]}
   case $tool in
     plain) cmd=("$py" "$script") ;;
-    floor) cmd=("$py" "$root/bench/trace_floor.py" "$build/bench" "$script") ;;
+    floor) cmd=("$py" "$root/bench/trace_floor_run.py" "$build/bench" "$script") ;;
     full) cmd=("$rec" -o "$work/$prog.full.heapreel" "$script") ;;
     alloc) cmd=("$rec" --detail alloc -o "$work/$prog.alloc.heapreel" "$script") ;;
     alloc-base) cmd=("$base/heapreel-record" --detail alloc -o "$work/$prog.alloc-base.heapreel" "$script") ;;

@@ -2,7 +2,7 @@
 ** with no recorder behind it: a C trace function (PyEval_SetTrace) that
 ** asks for 'opcode' events in the frames of one file, as heapreel-record
 ** does for the program's own code, and does nothing with any event.
-** bench/run.sh's `floor` column runs a script under it (trace_floor.py):
+** bench/run.sh's `floor` column runs a script under it (trace_floor_run.py):
 ** what a recording adds beyond that is the recorder's own work. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

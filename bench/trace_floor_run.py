@@ -1,4 +1,4 @@
-# trace_floor.py DIR SCRIPT [ARGS...] — run SCRIPT as __main__ under the no-op
+# trace_floor_run.py DIR SCRIPT [ARGS...] — run SCRIPT as __main__ under the no-op
 # C trace function of DIR/trace_floor*.so (bench/trace_floor.c): CPython's
 # own cost of tracing, the floor under any recorder.
 import sys
