@@ -71,6 +71,8 @@ static inline void addr_learn(addr_pred *t, uint64_t size, uint64_t addr) {
 ** and a local's name no longer take turns. */
 #define OBJ_SLOTS 64
 #define STEP_IN_KIND 7         /* step differences 0..6 ride in the kind byte's top bits */
+#define KIND_BITS 5            /* a version 4 kind byte: the kind below, the step above */
+#define KIND_MASK ((1u << KIND_BITS) - 1)
 #define OBJ_NEAR 16            /* zigzag differences up to this are coded as such */
 #define SLOT_KINDS 16
 
@@ -356,9 +358,9 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
     uint64_t ds = e->step - prev_step;
     prev_step = e->step;
     if (ds < STEP_IN_KIND) {
-      *pk++ = (uint8_t)(k | ds << 5);
+      *pk++ = (uint8_t)(k | ds << KIND_BITS);
     } else {
-      *pk++ = (uint8_t)(k | STEP_IN_KIND << 5);
+      *pk++ = (uint8_t)(k | STEP_IN_KIND << KIND_BITS);
       ps = vput(ps, zz(ds));
     }
     unsigned nf = nfields[k];
@@ -645,7 +647,7 @@ int trc_codec_decode_as(trc_codec *c, int encoding, const void *blob, size_t len
   if (c->only_kinds) {
     int wanted = 0;
     for (size_t i = 0; i < expected; i++) {
-      unsigned k = version >= 4 ? col[COL_KIND][i] & 31u : col[COL_KIND][i];
+      unsigned k = version >= 4 ? col[COL_KIND][i] & KIND_MASK : col[COL_KIND][i];
       if (k - 1u >= (unsigned)TRC_EV_KIND_MAX)
         return fail(c, HR_ECORRUPT, "chunk event %zu has unknown kind %u", i, k);
       wanted |= (int)(c->only_kinds >> k & 1);
@@ -678,8 +680,8 @@ int trc_codec_decode_as(trc_codec *c, int encoding, const void *blob, size_t len
     trc_event *e = &out[i];
     unsigned k = pk[i], ds = STEP_IN_KIND;
     if (v4) {
-      ds = k >> 5;
-      k &= 31;
+      ds = k >> KIND_BITS;
+      k &= KIND_MASK;
     }
     if (k - 1u >= (unsigned)TRC_EV_KIND_MAX)
       return fail(c, HR_ECORRUPT, "chunk event %zu has unknown kind %u", i, k);
