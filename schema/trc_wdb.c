@@ -65,7 +65,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 static const char sql_open_wal[] = "PRAGMA journal_mode=WAL";
 static const char sql_open_sync[] = "PRAGMA synchronous=OFF";
 static const char sql_checkpoint[] = "PRAGMA wal_checkpoint(TRUNCATE)";
-static const char sql_to_delete[] = "PRAGMA journal_mode=DELETE";
+/* Out of WAL without a journal: the switch writes the header's two bytes
+** in one page write, which a killed process cannot leave half done, and the
+** file then opens in the default rollback (DELETE) mode; a journal would be
+** one more file made, written and removed at every close. */
+static const char sql_to_delete[] = "PRAGMA journal_mode=OFF";
 
 struct trc_wdb {
   sqlite3 *db;
@@ -234,6 +238,9 @@ static int build_fresh(const char *tmp, uint32_t page_size, char **why) {
   int rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
   /* A file nobody can see yet needs no fsync: a crash leaves only the temporary. */
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+  /* Nor a journal: a failure removes the temporary (no journal file made,
+  ** written and removed). */
+  if (rc == SQLITE_OK) rc = pragma(db, "PRAGMA journal_mode=OFF", "off");
   /* Only a file without tables takes a page size (a power of two, 512..65536). */
   if (rc == SQLITE_OK && page_size) {
     char pragma[48];
@@ -256,6 +263,10 @@ static int build_fresh(const char *tmp, uint32_t page_size, char **why) {
   if (rc == SQLITE_OK) rc = put_meta(st, "start_time", now);
   sqlite3_finalize(st);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  /* The file says WAL from the start (two header bytes, written without a
+  ** journal), so the connection under the final name finds it so and
+  ** writes nothing to switch. */
+  if (rc == SQLITE_OK) rc = pragma(db, sql_open_wal, "wal");
   if (rc != SQLITE_OK)
     *why = hr_strdup(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   if (sqlite3_close(db) != SQLITE_OK && rc == SQLITE_OK) rc = SQLITE_ERROR;
@@ -625,6 +636,6 @@ int trc_wdb_finish(trc_wdb *w, int complete, char **errmsg) {
     w->st[i] = NULL;
   }
   if (rc == SQLITE_OK) rc = pragma(w->db, sql_checkpoint, NULL);
-  if (rc == SQLITE_OK) rc = pragma(w->db, sql_to_delete, "delete");
+  if (rc == SQLITE_OK) rc = pragma(w->db, sql_to_delete, "off");
   return rc == SQLITE_OK ? HR_OK : db_fail(w, rc, errmsg);
 }
