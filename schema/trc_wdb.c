@@ -15,7 +15,7 @@
 #include "hr_mem.h"
 #include "hr_status.h"
 #include "trc_codec.h"
-#include "trc_schema.h"
+#include "trc_fresh.h"
 #include "trc_writer.h"
 
 /* Statements the writer thread runs for every block, prepared once. */
@@ -206,71 +206,19 @@ void trc_wdb_settle(trc_wdb *w, int failed) {
   }
 }
 
-/* Run a one-row pragma and check that its answer is `want` (NULL: any). */
-static int pragma(sqlite3 *db, const char *sql, const char *want) {
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK) return rc;
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    const char *got = (const char *)sqlite3_column_text(st, 0);
-    rc = !want || (got && sqlite3_stricmp(got, want) == 0) ? SQLITE_OK : SQLITE_ERROR;
-  } else if (rc == SQLITE_DONE) {
-    rc = want ? SQLITE_ERROR : SQLITE_OK;
+/* All of buf to fd; 0, or -1 with errno set. */
+static int write_all(int fd, const unsigned char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t k = write(fd, buf, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) {
+      if (k == 0) errno = EIO;
+      return -1;
+    }
+    buf += k;
+    n -= (size_t)k;
   }
-  sqlite3_finalize(st);
-  return rc;
-}
-
-static int put_meta(sqlite3_stmt *st, const char *key, const char *value) {
-  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* The fresh file under its temporary name: schema and the opening meta rows. */
-static int build_fresh(const char *tmp, uint32_t page_size, char **why) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
-  /* A file nobody can see yet needs no fsync: a crash leaves only the temporary. */
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
-  /* Nor a journal: a failure removes the temporary (no journal file made,
-  ** written and removed). */
-  if (rc == SQLITE_OK) rc = pragma(db, "PRAGMA journal_mode=OFF", "off");
-  /* Only a file without tables takes a page size (a power of two, 512..65536). */
-  if (rc == SQLITE_OK && page_size) {
-    char pragma[48];
-    snprintf(pragma, sizeof pragma, "PRAGMA page_size=%u", (unsigned)page_size);
-    rc = sqlite3_exec(db, pragma, NULL, NULL, NULL);
-  }
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, trc_schema_sql, NULL, NULL, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql_meta, -1, &st, NULL);
-  char major[24], minor[24], now[32];
-  snprintf(major, sizeof major, "%d", TRC_VERSION_MAJOR);
-  snprintf(minor, sizeof minor, "%d", TRC_VERSION_MINOR);
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (rc == SQLITE_OK) rc = put_meta(st, "format_major", major);
-  if (rc == SQLITE_OK) rc = put_meta(st, "format_minor", minor);
-  if (rc == SQLITE_OK) rc = put_meta(st, "complete", "0");
-  if (rc == SQLITE_OK) rc = put_meta(st, "start_time", now);
-  sqlite3_finalize(st);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-  /* The file says WAL from the start (two header bytes, written without a
-  ** journal), so the connection under the final name finds it so and
-  ** writes nothing to switch. */
-  if (rc == SQLITE_OK) rc = pragma(db, sql_open_wal, "wal");
-  if (rc != SQLITE_OK)
-    *why = hr_strdup(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-  if (sqlite3_close(db) != SQLITE_OK && rc == SQLITE_OK) rc = SQLITE_ERROR;
-  return rc;
+  return 0;
 }
 
 /* SQLite's memory statistics take a process-wide mutex on every allocation;
@@ -314,9 +262,22 @@ int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **o
   mode_t mask = umask(0);
   umask(mask);
   (void)fchmod(fd, 0666 & ~mask);
-  close(fd);
+  char now[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  /* The file of SQLite's default page size as heapreel's build made it
+  ** (start_time added below); another page size built now. */
+  int image = page_size == 0 || page_size == trc_fresh_image_page;
   char *why = NULL;
-  int rc = build_fresh(tmp, page_size, &why);
+  int rc = SQLITE_OK;
+  if (image && write_all(fd, trc_fresh_image, trc_fresh_image_size) != 0) {
+    why = hr_strdup(strerror(errno));
+    rc = SQLITE_IOERR;
+  }
+  close(fd);
+  if (!image) rc = trc_fresh_build(tmp, page_size, now, &why);
   if (rc != SQLITE_OK) {
     *errmsg = hr_sprintf("cannot create trace '%s': %s", path, why ? why : sqlite3_errstr(rc));
     hr_free(why);
@@ -355,10 +316,12 @@ int trc_wdb_create(const char *path, int zlevel, uint32_t page_size, trc_wdb **o
   ** handed over by mutex and join), so SQLite's own locking is not needed. */
   rc = sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(w->db, 5000);
-  if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_sync, NULL);
-  if (rc == SQLITE_OK) rc = pragma(w->db, sql_open_wal, "wal");
+  if (rc == SQLITE_OK) rc = trc_fresh_pragma(w->db, sql_open_sync, NULL);
+  if (rc == SQLITE_OK) rc = trc_fresh_pragma(w->db, sql_open_wal, "wal");
   for (int i = 0; i < ST_COUNT && rc == SQLITE_OK; i++)
     rc = sqlite3_prepare_v3(w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL);
+  /* Committed now, as the rows the image holds: a trace cut short at once has it. */
+  if (rc == SQLITE_OK && image) rc = trc_fresh_meta(w->st[ST_META], "start_time", now);
   if (rc != SQLITE_OK) {
     *errmsg = hr_sprintf("cannot create trace '%s': %s", path,
                          w->db ? sqlite3_errmsg(w->db) : sqlite3_errstr(rc));
@@ -630,12 +593,12 @@ void trc_wdb_checkpoint(trc_wdb *w) {
 int trc_wdb_finish(trc_wdb *w, int complete, char **errmsg) {
   int status = trc_wdb_commit(w, errmsg);
   if (status != HR_OK) return status;
-  int rc = put_meta(w->st[ST_META], "complete", complete ? "1" : "0");
+  int rc = trc_fresh_meta(w->st[ST_META], "complete", complete ? "1" : "0");
   for (int i = 0; i < ST_COUNT; i++) {
     sqlite3_finalize(w->st[i]);
     w->st[i] = NULL;
   }
-  if (rc == SQLITE_OK) rc = pragma(w->db, sql_checkpoint, NULL);
-  if (rc == SQLITE_OK) rc = pragma(w->db, sql_to_delete, "off");
+  if (rc == SQLITE_OK) rc = trc_fresh_pragma(w->db, sql_checkpoint, NULL);
+  if (rc == SQLITE_OK) rc = trc_fresh_pragma(w->db, sql_to_delete, "off");
   return rc == SQLITE_OK ? HR_OK : db_fail(w, rc, errmsg);
 }

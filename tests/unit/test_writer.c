@@ -206,6 +206,64 @@ static void test_empty_trace(void) {
   CHECK_EQ_U64(trc_writer_close(NULL, 1, &msg), HR_OK);
 }
 
+/* sqlite_schema's rows of the trace at path, one text; NULL when unreadable. */
+static char *schema_text(const char *path) {
+  sqlite3 *db = NULL;
+  char *out = NULL;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+    static const char sql[] =
+      "SELECT group_concat(type || '|' || name || '|' || tbl_name || '|' || ifnull(sql, ''), char(10))"
+      " FROM (SELECT * FROM sqlite_schema ORDER BY name)";
+    char buf[65536];
+    q_text(db, sql, NULL, buf, sizeof buf);
+    if (buf[0]) out = hr_strdup(buf);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+/* A new trace at SQLite's default page size starts from the file heapreel's
+** build made (trc_fresh_image), another page size from schema.sql at once:
+** both hold the same schema and opening rows, in WAL mode, and start_time
+** is committed before the first block, so a trace killed at once has it. */
+static void test_fresh_file(void) {
+  char path[4200], other[4200];
+  tmp_path(path, sizeof path, "fresh.heapreel");
+  tmp_path(other, sizeof other, "fresh8k.heapreel");
+  trc_writer *w = NULL, *w8 = NULL;
+  char *msg = NULL;
+  trc_writer_options big = {.page_size = 8192};
+  REQUIRE(trc_writer_open(path, NULL, &w, &msg) == HR_OK);
+  REQUIRE(trc_writer_open(other, &big, &w8, &msg) == HR_OK);
+  /* Read while both are open: what a reader of a killed recording sees. */
+  const char *paths[2] = {path, other};
+  for (int i = 0; i < 2; i++) {
+    sqlite3 *db = NULL;
+    REQUIRE(sqlite3_open_v2(paths[i], &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    char buf[64];
+    CHECK_STR(q_text(db, sql_meta, "complete", buf, sizeof buf), "0");
+    CHECK_EQ_U64(q_int(db, sql_meta, "format_major"), TRC_VERSION_MAJOR);
+    CHECK_EQ_U64(q_int(db, sql_meta, "format_minor"), TRC_VERSION_MINOR);
+    q_text(db, sql_meta, "start_time", buf, sizeof buf);
+    CHECK(strlen(buf) == 20 && buf[4] == '-' && buf[10] == 'T' && buf[19] == 'Z');
+    CHECK_EQ_U64(q_int(db, "SELECT count(*) FROM meta", NULL), 4);
+    CHECK_STR(q_text(db, "PRAGMA journal_mode", NULL, buf, sizeof buf), "wal");
+    CHECK_EQ_U64(q_int(db, "PRAGMA page_size", NULL), i ? 8192 : 4096);
+    CHECK_STR(q_text(db, "PRAGMA integrity_check", NULL, buf, sizeof buf), "ok");
+    sqlite3_close(db);
+  }
+  char *a = schema_text(path), *b = schema_text(other);
+  REQUIRE(a && b);
+  CHECK(strstr(a, "table|chunks|chunks|CREATE TABLE") != NULL);
+  CHECK_STR(a, b);
+  hr_free(a);
+  hr_free(b);
+  CHECK_EQ_U64(trc_writer_close(w, 1, &msg), HR_OK);
+  CHECK_EQ_U64(trc_writer_close(w8, 1, &msg), HR_OK);
+  CHECK(!exists_beside(path, "-wal"));
+  CHECK(!exists_beside(other, "-wal"));
+}
+
 static int nfields(int kind) { return trc_kind_nfields(kind); }
 
 /* Append n random events (with strings interned between them, so blocks mix
@@ -924,7 +982,7 @@ static void test_grow(void) {
   hr_free(v);
 }
 
-HR_TEST_MAIN(test_grow, test_empty_trace, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_runs, test_roundtrip_items, test_roundtrip_default_chunks,
+HR_TEST_MAIN(test_grow, test_empty_trace, test_fresh_file, test_rows_within_block, test_roundtrip_small_chunks, test_roundtrip_runs, test_roundtrip_items, test_roundtrip_default_chunks,
              test_roundtrip_one_block_ring, test_interning, test_derived_tables,
              test_incomplete_and_flush_timer, test_bad_kind, test_replace_only_on_success,
              test_crash_safety, test_fork, test_out_of_memory, test_remove_temp_files)
