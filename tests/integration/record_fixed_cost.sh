@@ -8,8 +8,8 @@
 # instructions more than python3.11 on the same program. Now the build's
 # literals are looked for in python3.11's .rodata, the trace file starts
 # from the image heapreel's build made, and no journal is made at all.
-# Checked by what strace sees (exact), and by minor page faults against
-# python3.11's on this machine (deterministic to a few faults).
+# Checked by what strace sees (exact). What that saves in CPU time and page
+# faults is a measurement, not a test: docs/performance.md has the figures.
 set -u
 
 . "$(dirname "$0")/../tools/test_env.sh" && test_env record_fixed_cost --keep-on-failure
@@ -33,40 +33,6 @@ else
     ok "python3.11's build is checked without mapping all of it ($size bytes)"
   else
     fail "python3.11 ($size bytes) mapped whole, or not opened (exit $rc)"; grep -A2 "\"$PY\"" st.log >&2
-  fi
-fi
-
-# Minor page faults of the cheapest of three runs, for python3.11 and the
-# recorder on the same program. The sanitizer build's shadow memory and
-# hooks cost thousands of faults of their own.
-if ldd "$RECORD" 2>/dev/null | grep -q libasan; then
-  skip "sanitizer build: the page-fault budget is not checked"
-else
-  faults=$("$PY" - "$RECORD" "$PY" <<'PY'
-import resource, subprocess, sys
-rec, py = sys.argv[1], sys.argv[2]
-def cheapest(cmd):
-    best = None
-    for _ in range(3):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        n = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before
-        best = n if best is None else min(best, n)
-    return best
-p = cheapest([py, "empty.py"])
-r = cheapest([rec, "-o", "f.heapreel", "--force", "empty.py"])
-print(p, r)
-PY
-)
-  read -r plain recorded <<<"$faults"
-  # Measured 2026-12-07: python3.11 822, the recorder 1,170 before and
-  # 1,125 after; about 300 of the difference is loading libpython3.11.so
-  # (its relocations) rather than a statically linked interpreter.
-  budget=330
-  if [ -n "${recorded:-}" ] && [ $((recorded - plain)) -le $budget ]; then
-    ok "recording 'pass' takes $((recorded - plain)) page faults more than python3.11 ($recorded vs $plain; budget $budget)"
-  else
-    fail "recording 'pass' takes ${recorded:-?} page faults against python3.11's ${plain:-?}: more than $budget over"
   fi
 fi
 
