@@ -17,9 +17,10 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PACKAGES=(cmake make gcc pkg-config libsqlite3-dev zlib1g-dev libgraphviz-dev
           graphviz python3.11 python3.11-dev libpython3.11-dev sqlite3 librsvg2-bin)
 # ... and the tests only: the compatibility suite's corpus (tests/compat/):
-# CPython's own test suite and real libraries doing real work.
+# CPython's own test suite and real libraries doing real work; strace for
+# record_fixed_cost's checks of what a recording opens and maps.
 TEST_PACKAGES=(libpython3.11-testsuite python3-pygments python3-docutils python3-yaml
-               python3-jinja2 python3-numpy python3-pytest)
+               python3-jinja2 python3-numpy python3-pytest strace)
 
 install_missing() {
   local missing=()
