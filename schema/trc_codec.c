@@ -318,8 +318,18 @@ static int deflate_payload(trc_codec *c, int zlevel, const uint8_t *const *piece
   return HR_OK;
 }
 
-int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
-                     const uint8_t **blob, size_t *len) {
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* The encoder, shared by trc_codec_encode (other NULL: every entry is an
+** event) and trc_codec_encode_mixed (entries of other kinds go to other,
+** in the same pass: the writer's block is read from memory once). */
+static ALWAYS_INLINE int encode_core(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
+                                     trc_codec_other_fn other, void *arg, trc_codec_span *span,
+                                     const uint8_t **blob, size_t *len) {
   if (!c) return HR_EUSAGE;
   c->errmsg[0] = 0;
   if (!ev || !blob || !len) return fail(c, HR_EUSAGE, "trc_codec_encode: NULL argument");
@@ -349,12 +359,29 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
   memset(objs, 0, sizeof objs);
   uint64_t slot_arg[2][SLOT_KINDS];   /* bind, unbind */
   memset(slot_arg, 0, sizeof slot_arg);
+  size_t i;
+  uint64_t lo = UINT64_MAX, hi = 0, marks = 0;
+  const trc_event *last = NULL;
 
-  for (size_t i = 0; i < n; i++) {
+  for (i = 0; i < n; i++) {
     const trc_event *e = &ev[i];
     unsigned k = e->kind;
-    if (k - 1u >= (unsigned)TRC_EV_KIND_MAX)
-      return fail(c, HR_EUSAGE, "event %zu of the chunk has unknown kind %u", i, k);
+    if (k - 1u >= (unsigned)TRC_EV_KIND_MAX) {
+      if (!other)
+        return fail(c, HR_EUSAGE, "event %zu of the chunk has unknown kind %u", i, k);
+      int r = other(arg, e);
+      if (r == 0) continue;
+      if (r < 0) break;
+      span->used = i + 1;              /* other has dealt with this one too */
+      return fail(c, r, "cannot store entry %zu of the block", i);
+    }
+    if (other) {
+      lo = e->step < lo ? e->step : lo;
+      hi = e->step > hi ? e->step : hi;
+      marks += k == TRC_EV_MARK;
+      if (!last) span->first_seq = e->seq;
+      last = e;
+    }
     uint64_t ds = e->step - prev_step;
     prev_step = e->step;
     if (ds < STEP_IN_KIND) {
@@ -401,6 +428,17 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
     }
   }
 
+  if (other) {
+    span->used = i;
+    span->events = (size_t)(pk - c->col[COL_KIND]);
+    span->marks = (size_t)marks;
+    span->lo_step = lo;
+    span->hi_step = hi;
+    span->last_seq = last ? last->seq : 0;
+    /* A failure from here on (out of memory) leaves span->used entries dealt with. */
+    if (!last) return HR_OK;        /* no event: nothing to compress */
+    n = span->events;
+  }
   size_t clen[NCOLS] = {
     n, (size_t)(ps - c->col[COL_STEP]), (size_t)(pa - c->col[COL_A]),
     (size_t)(pb - c->col[COL_B]), (size_t)(pc - c->col[COL_C]),
@@ -418,6 +456,22 @@ int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
     plen[1 + i] = clen[i];
   }
   return deflate_payload(c, zlevel, piece, plen, 1 + NCOLS, blob, len);
+}
+
+int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
+                     const uint8_t **blob, size_t *len) {
+  return encode_core(c, ev, n, zlevel, NULL, NULL, NULL, blob, len);
+}
+
+int trc_codec_encode_mixed(trc_codec *c, const trc_event *ent, size_t n, int zlevel,
+                           trc_codec_other_fn other, void *arg, trc_codec_span *span,
+                           const uint8_t **blob, size_t *len) {
+  if (!other || !span) {
+    if (c) c->errmsg[0] = 0;
+    return c ? fail(c, HR_EUSAGE, "trc_codec_encode_mixed: NULL argument") : HR_EUSAGE;
+  }
+  memset(span, 0, sizeof *span);
+  return encode_core(c, ent, n, zlevel, other, arg, span, blob, len);
 }
 
 /* Payload version 3: n binds, holder's slot (kind, first + k) to ids[k], all

@@ -36,6 +36,29 @@ void trc_codec_free(trc_codec *c);   /* NULL is a no-op */
 int trc_codec_encode(trc_codec *c, const trc_event *ev, size_t n, int zlevel,
                      const uint8_t **blob, size_t *len);
 
+/* What trc_codec_encode_mixed read. */
+typedef struct trc_codec_span {
+  size_t used;           /* entries read: all n, or up to the one other stopped at */
+  size_t events;         /* events among them, all in the blob; 0: no blob */
+  size_t marks;          /* mark events among them */
+  uint64_t first_seq, last_seq;   /* the first and last event's seq fields */
+  uint64_t lo_step, hi_step;      /* the events' lowest and highest step */
+} trc_codec_span;
+
+/* For an entry that is no event (kind outside 1..TRC_EV_KIND_MAX): returns
+** 0 to go on, -1 to end the chunk before it (span.used is its index), or
+** an HR_ status to fail with. */
+typedef int (*trc_codec_other_fn)(void *arg, const trc_event *e);
+
+/* trc_codec_encode for a block of n >= 1 entries with other records among
+** the events (the writer's ring): each such entry goes to other, in order,
+** in the same pass, and the events make one chunk. *span says what was
+** read; with span->events 0 there is no blob. On failure span->used
+** entries have been handed to other (an error from other included). */
+int trc_codec_encode_mixed(trc_codec *c, const trc_event *ent, size_t n, int zlevel,
+                           trc_codec_other_fn other, void *arg, trc_codec_span *span,
+                           const uint8_t **blob, size_t *len);
+
 /* Encode n >= 1 binds at one step as one chunk (payload version 3): holder's
 ** slot (kind `slot`, index first + k) refers to ids[k]. A run of a list's
 ** items costs a byte or two an event before zlib, where trc_codec_encode's

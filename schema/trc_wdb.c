@@ -460,17 +460,6 @@ static int codec_fail(trc_wdb *w, int status, char **errmsg) {
   return status;
 }
 
-static int store_chunk(trc_wdb *w, const trc_event *ev, size_t n, uint64_t lo, uint64_t hi,
-                       uint64_t *bytes, char **errmsg) {
-  const uint8_t *blob;
-  size_t len;
-  int status = trc_codec_encode(w->codec, ev, n, w->hurry ? 1 : w->zlevel, &blob, &len);
-  if (status != HR_OK) return codec_fail(w, status, errmsg);
-  status = store_blob(w, ev[0].seq, ev[n - 1].seq, lo, hi, blob, len, errmsg);
-  if (status == HR_OK) *bytes = len;
-  return status;
-}
-
 /* The markers rows of the mark events among ev[0..n). Objects and frames
 ** get no rows (format 2): their events are the whole record. */
 static int store_markers(trc_wdb *w, const trc_event *ev, size_t n) {
@@ -484,20 +473,6 @@ static int store_markers(trc_wdb *w, const trc_event *ev, size_t n) {
     rc = run(st);
   }
   return rc;
-}
-
-/* Events ev[0..n) of one block as a chunk (steps lo..hi), then the
-** markers rows of its `marks` mark events (none: no pass over the events
-** again, which would bring the block back from memory). Adds the chunk's
-** bytes to *bytes; a failed statement is left in *rc. */
-static int store_events(trc_wdb *w, trc_event *ev, size_t n, uint64_t lo, uint64_t hi,
-                        size_t marks, uint64_t *bytes, int *rc, char **errmsg) {
-  uint64_t len = 0;
-  int status = store_chunk(w, ev, n, lo, hi, &len, errmsg);
-  if (status != HR_OK) return status;
-  *bytes += len;
-  if (marks) *rc = store_markers(w, ev, n);
-  return HR_OK;
 }
 
 enum { ITEMS_CHUNK = 65536 };     /* item binds per chunk */
@@ -526,6 +501,21 @@ void trc_wdb_hurry(trc_wdb *w, int on) {
   w->hurry = on;
 }
 
+/* trc_wdb_store's hook for the entries among the events: a dimension row
+** now, its payload freed; a run of items ends the chunk before it. */
+typedef struct store_ctx {
+  trc_wdb *w;
+  int rc;                          /* the first failed statement's code */
+} store_ctx;
+
+static int store_other(void *arg, const trc_event *e) {
+  store_ctx *x = arg;
+  if (e->kind == TRC_DIM_ITEMS) return -1;
+  x->rc = store_dim(x->w, e);
+  free_payload((trc_event *)e);
+  return x->rc == SQLITE_OK ? 0 : HR_ESQL;
+}
+
 int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
                   char **errmsg) {
   *chunk_bytes = 0;
@@ -534,43 +524,49 @@ int trc_wdb_store(trc_wdb *w, trc_event *ent, size_t n, uint64_t *chunk_bytes,
     trc_wdb_drop(ent, n);
     return db_fail(w, rc, errmsg);
   }
-  /* One pass over the block, the only one that pays for bringing it from the
-  ** producer's cache: dimension rows first (an id is defined before any event
-  ** of this block can use it), events closed up over the gaps for one dense
-  ** chunk, and their step range. */
-  size_t k = 0, marks = 0;
-  uint64_t lo = UINT64_MAX, hi = 0;
+  /* One pass over the block, the only one that pays for bringing it from
+  ** the producer's cache: the codec encodes the events and hands every
+  ** other entry here as it meets it, for its row (the transaction makes
+  ** an id defined together with the events that use it). A run of items
+  ** is its own chunks, between the events before and after it. */
+  store_ctx x = {w, SQLITE_OK};
+  int level = w->hurry ? 1 : w->zlevel;
   int status = HR_OK;
-  for (size_t i = 0; i < n; i++) {
-    unsigned kind = ent[i].kind;
-    if (kind < TRC_DIM_FIRST) {
-      uint64_t step = ent[i].step;
-      lo = step < lo ? step : lo;
-      hi = step > hi ? step : hi;
-      marks += kind == TRC_EV_MARK;
-      if (k != i) ent[k] = ent[i];
-      k++;
-      continue;
+  size_t at = 0;
+  while (at < n) {
+    trc_codec_span sp;
+    const uint8_t *blob = NULL;
+    size_t len = 0;
+    status = trc_codec_encode_mixed(w->codec, ent + at, n - at, level, store_other, &x, &sp,
+                                    &blob, &len);
+    if (status != HR_OK) {
+      status = x.rc != SQLITE_OK ? db_fail(w, x.rc, errmsg) : codec_fail(w, status, errmsg);
+      at += sp.used;
+      break;
     }
-    if (kind == TRC_DIM_ITEMS) {
-      /* The events before it go first, in their own chunk. */
-      if (rc == SQLITE_OK && status == HR_OK && k > 0)
-        status = store_events(w, ent, k, lo, hi, marks, chunk_bytes, &rc, errmsg);
-      k = 0;
-      marks = 0;
-      lo = UINT64_MAX;
-      hi = 0;
-      if (rc == SQLITE_OK && status == HR_OK) status = store_items(w, &ent[i], chunk_bytes, errmsg);
-      free_payload(&ent[i]);
-      continue;
+    if (sp.events) {
+      status = store_blob(w, sp.first_seq, sp.last_seq, sp.lo_step, sp.hi_step, blob, len, errmsg);
+      if (status != HR_OK) {
+        at += sp.used;
+        break;
+      }
+      *chunk_bytes += len;
+      if (sp.marks && (rc = store_markers(w, ent + at, sp.used)) != SQLITE_OK) {
+        status = db_fail(w, rc, errmsg);
+        at += sp.used;
+        break;
+      }
     }
-    if (rc == SQLITE_OK) rc = store_dim(w, &ent[i]);
-    free_payload(&ent[i]);
+    at += sp.used;
+    if (at < n) {                  /* a run of items */
+      status = store_items(w, &ent[at], chunk_bytes, errmsg);
+      free_payload(&ent[at]);
+      at++;
+      if (status != HR_OK) break;
+    }
   }
-  if (rc == SQLITE_OK && status == HR_OK && k > 0)
-    status = store_events(w, ent, k, lo, hi, marks, chunk_bytes, &rc, errmsg);
-  if (rc != SQLITE_OK || status != HR_OK) {
-    if (rc != SQLITE_OK) status = db_fail(w, rc, errmsg);
+  if (status != HR_OK) {
+    trc_wdb_drop(ent + at, n - at);
     if (!sqlite3_get_autocommit(w->db)) run(w->st[ST_ROLLBACK]);
     *chunk_bytes = 0;
   }

@@ -889,6 +889,81 @@ static void test_loop_compression(void) {
   trc_codec_free(dec);
 }
 
+/* encode_mixed's hook: counts the entries it sees, stops at kind 73 and
+** fails at kind 66. */
+typedef struct mixed_seen {
+  size_t n;
+  uint64_t last_a;
+} mixed_seen;
+
+static int mixed_other(void *arg, const trc_event *e) {
+  mixed_seen *m = arg;
+  if (e->kind == 73) return -1;
+  m->n++;
+  m->last_a = e->f[0];
+  return e->kind == 66 ? HR_ESQL : 0;
+}
+
+/* A block of the writer's ring: other entries go to the hook in the same
+** pass, the events make one chunk that decodes to them alone, and the span
+** says which events those were; a stop ends the chunk before it. */
+static void test_encode_mixed(void) {
+  enum { N = 3000 };
+  trc_event ev[N], ent[N + 40], only[N];
+  rand_events(31, ev, N);
+  size_t m = 0, others = 0;
+  uint64_t seq = 100, lo = UINT64_MAX, hi = 0;
+  for (size_t i = 0; i < N; i++) {
+    if (i % 97 == 5) {      /* another entry between the events */
+      ent[m++] = (trc_event){.kind = 64, .f = {i}};
+      others++;
+    }
+    ev[i].seq = seq++;
+    ent[m++] = ev[i];
+    lo = ev[i].step < lo ? ev[i].step : lo;
+    hi = ev[i].step > hi ? ev[i].step : hi;
+  }
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  mixed_seen seen = {0, 0};
+  trc_codec_span sp;
+  const uint8_t *blob;
+  size_t len;
+  REQUIRE(trc_codec_encode_mixed(c, ent, m, 1, mixed_other, &seen, &sp, &blob, &len) == HR_OK);
+  CHECK(seen.n == others && sp.used == m && sp.events == N);
+  CHECK(sp.first_seq == 100 && sp.last_seq == 100 + N - 1 && sp.lo_step == lo && sp.hi_step == hi);
+  size_t marks = 0;
+  for (size_t i = 0; i < N; i++) marks += ev[i].kind == TRC_EV_MARK;
+  CHECK(sp.marks == marks);
+  const trc_event *out;
+  CHECK(trc_codec_decode(c, blob, len, 1, N, &out) == HR_OK && same_events(ev, out, N, 1));
+  /* A stop: the events before it, and used is the stop's index. */
+  ent[1000].kind = 73;
+  size_t before = 0;
+  for (size_t i = 0; i < 1000; i++) before += ent[i].kind < 64;
+  memset(&seen, 0, sizeof seen);
+  REQUIRE(trc_codec_encode_mixed(c, ent, m, 1, mixed_other, &seen, &sp, &blob, &len) == HR_OK);
+  CHECK(sp.used == 1000 && sp.events == before);
+  size_t k = 0;
+  for (size_t i = 0; i < 1000; i++)
+    if (ent[i].kind < 64) only[k++] = ent[i];
+  CHECK(trc_codec_decode(c, blob, len, 1, before, &out) == HR_OK && same_events(only, out, before, 1));
+  /* Nothing but other entries: no chunk. */
+  memset(&seen, 0, sizeof seen);
+  trc_event dims[3] = {{.kind = 64}, {.kind = 65}, {.kind = 73}};
+  CHECK(trc_codec_encode_mixed(c, dims, 3, 1, mixed_other, &seen, &sp, &blob, &len) == HR_OK &&
+        sp.used == 2 && sp.events == 0 && seen.n == 2);
+  /* The hook's failure is the encoder's, with the entries it saw counted. */
+  ent[1000].kind = 66;
+  memset(&seen, 0, sizeof seen);
+  CHECK(trc_codec_encode_mixed(c, ent, m, 1, mixed_other, &seen, &sp, &blob, &len) == HR_ESQL);
+  CHECK(sp.used == 1001 && seen.last_a == ent[1000].f[0]);
+  CHECK(trc_codec_encode_mixed(c, ent, m, 1, NULL, NULL, &sp, &blob, &len) == HR_EUSAGE);
+  /* trc_codec_encode still refuses what is no event. */
+  CHECK(trc_codec_encode(c, ent, m, 1, &blob, &len) == HR_EUSAGE);
+  trc_codec_free(c);
+}
+
 /* Only some kinds: a chunk without any of them is not decoded (ev NULL), one
 ** with them is decoded whole, and a kind out of range is still corrupt. */
 static void test_only_kinds(void) {
@@ -1002,4 +1077,4 @@ static void test_out_of_memory(void) {
 HR_TEST_MAIN(test_varint_edges, test_spec_v4, test_chunk_encodings, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
              test_truncation, test_bit_flips, test_garbage, test_spec_payloads,
              test_spec_address_prediction, test_spec_binds,
-             test_loop_compression, test_only_kinds, test_out_of_memory)
+             test_loop_compression, test_only_kinds, test_encode_mixed, test_out_of_memory)
