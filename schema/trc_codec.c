@@ -15,7 +15,7 @@
 ** lengths let the decoder prove every column ends exactly where the next one
 ** begins, which catches damage zlib's checksum cannot see (a bad encoder). */
 #define PAYLOAD_MAGIC 0x68      /* 'h' */
-#define PAYLOAD_VERSION 4      /* written; 1 and 2 are still read */
+#define PAYLOAD_VERSION 5      /* written; 1, 2 and 4 are still read */
 #define PAYLOAD_BINDS 3        /* a run of binds to consecutive slots of one holder */
 #define VARINT_MAX 10
 #define HEADER_MAX (2 + 6 * VARINT_MAX)
@@ -78,6 +78,36 @@ static inline void addr_learn(addr_pred *t, uint64_t size, uint64_t addr) {
 
 static inline unsigned obj_slot(uint64_t id) {
   return (unsigned)((id * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
+/* Payload version 5 codes the count of an incref or decref (field b)
+** against the last count seen for the same object, plus or minus one: a
+** table of 256 objects, each with its last count, looked up by the object
+** (field a, decoded first). An object's counts go 2, 3, 2, 3 round a loop
+** while the last count of the kind belongs to another object each time
+** (None's thousands, a fresh int's one): those differences took three
+** bytes an event, a hit takes one, the same byte every time. A miss is
+** coded against the last count of the kind, as before. */
+#define RC_SLOTS 256
+
+static inline unsigned rc_slot(uint64_t id) {
+  return (unsigned)((id * 0x9E3779B97F4A7C15ull) >> 56);
+}
+
+typedef struct rc_pred {
+  uint64_t obj[RC_SLOTS], count[RC_SLOTS];
+} rc_pred;
+
+/* The count an incref (up) or decref of object id is coded against. */
+static inline uint64_t rc_guess(const rc_pred *t, uint64_t id, int up, uint64_t prev) {
+  unsigned s = rc_slot(id);
+  return t->obj[s] == id ? t->count[s] + (up ? 1 : (uint64_t)-1) : prev;
+}
+
+static inline void rc_learn(rc_pred *t, uint64_t id, uint64_t count) {
+  unsigned s = rc_slot(id);
+  t->obj[s] = id;
+  t->count[s] = count;
 }
 
 static inline int is_obj_kind(unsigned k) {
@@ -359,6 +389,8 @@ static ALWAYS_INLINE int encode_core(trc_codec *c, const trc_event *ev, size_t n
   memset(objs, 0, sizeof objs);
   uint64_t slot_arg[2][SLOT_KINDS];   /* bind, unbind */
   memset(slot_arg, 0, sizeof slot_arg);
+  rc_pred rp;
+  memset(&rp, 0, sizeof rp);
   size_t i;
   uint64_t lo = UINT64_MAX, hi = 0, marks = 0;
   const trc_event *last = NULL;
@@ -409,7 +441,14 @@ static ALWAYS_INLINE int encode_core(trc_codec *c, const trc_event *ev, size_t n
       pa = vput(pa, zz(e->f[0] - pv[0]));   /* every kind uses field a */
       pv[0] = e->f[0];
     }
-    if (nf > 1) { pb = vput(pb, zz(e->f[1] - pv[1])); pv[1] = e->f[1]; }
+    if (k == TRC_EV_INCREF || k == TRC_EV_DECREF) {
+      pb = vput(pb, zz(e->f[1] - rc_guess(&rp, e->f[0], k == TRC_EV_INCREF, pv[1])));
+      rc_learn(&rp, e->f[0], e->f[1]);
+      pv[1] = e->f[1];
+    } else if (nf > 1) {
+      pb = vput(pb, zz(e->f[1] - pv[1]));
+      pv[1] = e->f[1];
+    }
     if (k == TRC_EV_BIND || k == TRC_EV_UNBIND) {
       uint64_t *sa = &slot_arg[k - TRC_EV_BIND][e->f[1] & (SLOT_KINDS - 1)];
       pc = vput(pc, zz(e->f[2] - *sa));
@@ -578,7 +617,7 @@ static int parse_header(trc_codec *c, const uint8_t *raw, size_t rawlen, size_t 
   const uint8_t *p = raw, *end = raw + rawlen;
   if (rawlen < 2 || p[0] != PAYLOAD_MAGIC)
     return fail(c, HR_ECORRUPT, "chunk payload does not start with the heapreel magic byte");
-  if (p[1] != 1 && p[1] != 2 && p[1] != PAYLOAD_VERSION)
+  if (p[1] != 1 && p[1] != 2 && p[1] != 4 && p[1] != PAYLOAD_VERSION)
     return fail(c, HR_ECORRUPT, "chunk payload version %u is unknown", p[1]);
   *version = p[1];
   p += 2;
@@ -727,6 +766,9 @@ int trc_codec_decode_as(trc_codec *c, int encoding, const void *blob, size_t len
   memset(objs, 0, sizeof objs);
   uint64_t slot_arg[2][SLOT_KINDS];
   memset(slot_arg, 0, sizeof slot_arg);
+  int v5 = version >= 5;
+  rc_pred rp;
+  if (v5) memset(&rp, 0, sizeof rp);
   unsigned tag;
   trc_event *out = c->ev;
   int bad = -1;   /* column where a value ran past its end */
@@ -768,7 +810,11 @@ int trc_codec_decode_as(trc_codec *c, int encoding, const void *blob, size_t len
       if (!(pa = vget(pa, end[COL_A], &z))) { bad = COL_A; break; }
       e->f[0] = pv[0] += unzz(z);
     }
-    if (nf > 1) {
+    if (v5 && (k == TRC_EV_INCREF || k == TRC_EV_DECREF)) {
+      if (!(pb = vget(pb, end[COL_B], &z))) { bad = COL_B; break; }
+      e->f[1] = pv[1] = rc_guess(&rp, e->f[0], k == TRC_EV_INCREF, pv[1]) + unzz(z);
+      rc_learn(&rp, e->f[0], e->f[1]);
+    } else if (nf > 1) {
       if (!(pb = vget(pb, end[COL_B], &z))) { bad = COL_B; break; }
       e->f[1] = pv[1] += unzz(z);
     } else {

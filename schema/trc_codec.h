@@ -6,7 +6,8 @@
 ** kind byte carrying a small step difference), a step-delta column and
 ** four field columns, each value a zigzag varint of its difference from the
 ** previous value of the same kind in the same column (an incref's, decref's
-** or free's object looked up among recent ones first, a bind's slot argument
+** or free's object looked up among recent ones first, an incref's or
+** decref's count against that object's last, a bind's slot argument
 ** against the last with its slot kind); or, for a run of binds
 ** to one holder's consecutive slots, the run once and each id's difference. Nothing here touches
 ** SQLite: the codec is pure memory in, memory out, and safe on hostile input.

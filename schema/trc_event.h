@@ -13,7 +13,7 @@
 
 /* Format version: a reader refuses a trace whose major version differs. */
 #define TRC_VERSION_MAJOR 2
-#define TRC_VERSION_MINOR 1
+#define TRC_VERSION_MINOR 2
 
 /* Event kinds. The numbers are stored in traces: never renumber. */
 enum trc_kind {

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# format2_1_chunks.sh — chunk encodings of format 2.1 and 2.0 (schema/FORMAT.md):
+# format2_1_chunks.sh — chunk encodings of formats 2.2, 2.1 and 2.0 (schema/FORMAT.md):
 # - a 2.0 trace (tests/fixtures/format2.0-gc_rings.heapreel, recorded by the
-#   2.0 recorder: zlib streams, payload version 2) reads as the 2.0 reader
-#   read it: its events, objects and frames, summed column by column, equal
-#   what that reader gave (tests/fixtures/format2.0-gc_rings.expect.json);
-# - a trace recorded now is 2.1: every chunk encoding 2, a raw deflate stream
+#   2.0 recorder: zlib streams, payload version 2) and a 2.1 one
+#   (format2.1-gc_rings.heapreel: encoding 2, payload version 4) read as
+#   their own readers read them: events, objects and frames, summed column
+#   by column, equal what that reader gave (the .expect.json beside each);
+# - a trace recorded now is 2.2: every chunk encoding 2, a raw deflate stream
 #   whose CRC-32 (least significant byte first) follows it, which Python's
-#   zlib alone inflates to payload version 4 (binds runs: 3) holding the
+#   zlib alone inflates to payload version 5 (binds runs: 3) holding the
 #   row's nevents; a chunk with its CRC off is reported corrupt in one line.
 set -u
 . "$(dirname "$0")/../tools/test_env.sh" && test_env format2_1_chunks --keep-on-failure
@@ -26,12 +27,13 @@ QF="SELECT count(*) AS n, sum(location) AS location, sum(parent) AS parent,
   sum(call_seq) AS call_seq, sum(return_seq) AS return_seq, sum(return_step) AS return_step
   FROM frames"
 
-cp "$FIX/format2.0-gc_rings.heapreel" "$TMP/v20.heapreel"
+for v in 2.0 2.1; do
+cp "$FIX/format$v-gc_rings.heapreel" "$TMP/v$v.heapreel"
 for rel in events objects frames; do
   case $rel in events) q=$QE ;; objects) q=$QO ;; frames) q=$QF ;; esac
-  "$HEAPREEL" sql --json "$TMP/v20.heapreel" "$q" >"$TMP/$rel.json" 2>"$TMP/$rel.err" \
-    || fail "2.0 fixture: sql on $rel failed: $(head -c 200 "$TMP/$rel.err")"
-  if "$PY" - "$FIX/format2.0-gc_rings.expect.json" "$rel" "$TMP/$rel.json" <<'EOF'
+  "$HEAPREEL" sql --json "$TMP/v$v.heapreel" "$q" >"$TMP/$rel.json" 2>"$TMP/$rel.err" \
+    || fail "$v fixture: sql on $rel failed: $(head -c 200 "$TMP/$rel.err")"
+  if "$PY" - "$FIX/format$v-gc_rings.expect.json" "$rel" "$TMP/$rel.json" <<'EOF'
 import json, sys
 want = json.load(open(sys.argv[1]))[sys.argv[2]]
 got = json.load(open(sys.argv[3]))["rows"]
@@ -42,11 +44,12 @@ if got != want:
             break
     sys.exit(1)
 EOF
-  then ok "2.0 fixture: $rel read as the 2.0 reader read them"
-  else fail "2.0 fixture: $rel differ from the 2.0 reader's"
+  then ok "$v fixture: $rel read as the $v reader read them"
+  else fail "$v fixture: $rel differ from the $v reader's"
   fi
 done
-"$PY" - "$TMP/v20.heapreel" <<'EOF' && ok "the 2.0 fixture is zlib streams of payload version 2" || fail "the 2.0 fixture is not what it claims"
+done
+"$PY" - "$TMP/v2.0.heapreel" <<'EOF' && ok "the 2.0 fixture is zlib streams of payload version 2" || fail "the 2.0 fixture is not what it claims"
 import sqlite3, sys, zlib
 db = sqlite3.connect(sys.argv[1])
 rows = db.execute("SELECT encoding, data FROM chunks").fetchall()
@@ -54,9 +57,18 @@ assert rows and all(e == 1 and zlib.decompress(d)[1] in (2, 3) for e, d in rows)
 assert db.execute("SELECT value FROM meta WHERE key = 'format_minor'").fetchone()[0] == "0"
 EOF
 
+"$PY" - "$TMP/v2.1.heapreel" <<'EOF' && ok "the 2.1 fixture is raw deflate streams of payload version 4" || fail "the 2.1 fixture is not what it claims"
+import sqlite3, sys, zlib
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT encoding, data FROM chunks").fetchall()
+assert rows and all(e == 2 and zlib.decompress(d[:-4], -15)[1] in (3, 4) for e, d in rows), rows[:1]
+assert any(zlib.decompress(d[:-4], -15)[1] == 4 for e, d in rows)
+assert db.execute("SELECT value FROM meta WHERE key = 'format_minor'").fetchone()[0] == "1"
+EOF
+
 # A trace of today: encoding 2, read by Python's zlib alone.
-record_or_die "$TMP/v21.heapreel" "$PROGS/gc_rings.py"
-"$PY" - "$TMP/v21.heapreel" <<'EOF' && ok "2.1 chunks: raw deflate and its CRC-32, payload version 4" || fail "2.1 chunks are not as FORMAT.md says"
+record_or_die "$TMP/v22.heapreel" "$PROGS/gc_rings.py"
+"$PY" - "$TMP/v22.heapreel" <<'EOF' && ok "2.2 chunks: raw deflate and its CRC-32, payload version 5" || fail "2.2 chunks are not as FORMAT.md says"
 import sqlite3, sys, zlib
 db = sqlite3.connect(sys.argv[1])
 rows = db.execute("SELECT encoding, nevents, data FROM chunks").fetchall()
@@ -68,7 +80,7 @@ for enc, n, data in rows:
     d = zlib.decompressobj(-15)
     payload = d.decompress(body) + d.flush()
     assert d.eof and not d.unused_data
-    assert payload[0] == 0x68 and payload[1] in (3, 4), payload[:2]
+    assert payload[0] == 0x68 and payload[1] in (3, 5), payload[:2]
     # The count, a varint, is the row's nevents.
     count, shift, i = 0, 0, 2
     while True:
@@ -77,11 +89,11 @@ for enc, n, data in rows:
         if b < 0x80:
             break
     assert count == n, (count, n)
-assert db.execute("SELECT value FROM meta WHERE key = 'format_minor'").fetchone()[0] == "1"
+assert db.execute("SELECT value FROM meta WHERE key = 'format_minor'").fetchone()[0] == "2"
 EOF
 
 # Its CRC off by one bit: the chunk is corrupt, said in one line.
-cp "$TMP/v21.heapreel" "$TMP/bad.heapreel"
+cp "$TMP/v22.heapreel" "$TMP/bad.heapreel"
 "$PY" - "$TMP/bad.heapreel" <<'EOF'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

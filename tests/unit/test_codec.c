@@ -328,7 +328,7 @@ static void test_chunk_encodings(void) {
   /* The same payload as a zlib stream reads the same under encoding 1. */
   uint8_t raw[8192], z[8192];
   uLongf rawlen = sizeof raw, zlen = sizeof z;
-  REQUIRE(unblob(raw, &rawlen, blob, len) == Z_OK && raw[1] == 4);
+  REQUIRE(unblob(raw, &rawlen, blob, len) == Z_OK && raw[1] == 5);
   REQUIRE(compress2(z, &zlen, raw, rawlen, 1) == Z_OK);
   CHECK(trc_codec_decode_as(c, TRC_CHUNK_ZLIB, z, zlen, 1, 100, &out) == HR_OK &&
         same_events(ev, out, 100, 1));
@@ -425,6 +425,20 @@ static int decode_payload(trc_codec *c, const uint8_t *raw, size_t rawlen, size_
   return trc_codec_decode_as(c, TRC_CHUNK_ZLIB, z, zlen, 1, n, out);
 }
 
+/* decode_payload for payloads too big for its buffer. */
+static int decode_payload_big(trc_codec *c, const uint8_t *raw, size_t rawlen, size_t n,
+                              const trc_event **out) {
+  uLongf zlen = compressBound((uLong)rawlen);
+  uint8_t *z = malloc(zlen);
+  if (!z || compress2(z, &zlen, raw, rawlen, 6) != Z_OK) {
+    free(z);
+    return -1;
+  }
+  int rc = trc_codec_decode_as(c, TRC_CHUNK_ZLIB, z, zlen, 1, n, out);
+  free(z);
+  return rc;
+}
+
 /* The payload the codec writes for n decoded events (copied first: decode's
 ** buffer is the codec's), inflated into back; 0 when that fails. */
 static size_t reencode(trc_codec *c, const trc_event *out, size_t n, uint8_t *back, size_t cap) {
@@ -471,7 +485,10 @@ static void test_spec_address_prediction(void) {
   const uint8_t *cols4[5] = {steps, colA, colB, colC, colD};
   size_t clen4[5] = {0, 3, 3, 3, 6};
   size_t v4len = spec_payload_v(v4, 4, kinds, 3, cols4, clen4);
+  /* (version 5 since: the same bytes, no incref or decref among them) */
+  v4[1] = 5;
   CHECK(reencode(c, out, 3, back, sizeof back) == v4len && memcmp(back, v4, v4len) == 0);
+  v4[1] = 4;
   REQUIRE(decode_payload(c, v4, v4len, 3, &out) == HR_OK);
   CHECK(out[2].f[0] == 3 && out[2].f[2] == 32 && out[2].f[3] == 0x1020 && out[2].step == 0);
   /* The same bytes as version 1 mean plain differences: the third address
@@ -558,11 +575,12 @@ static void test_spec_payloads(void) {
   /* The codec writes version 4: step differences 3, 0, 1 in the kind bytes'
   ** top bits (no step column), the incref's object a miss in the table of
   ** objects, tagged 0: 140 << 1 as a varint. */
+  /* (Version 5 since: the same bytes, the incref's object being unknown.) */
   static const uint8_t want4[] = {0x68, 4, 3, 0, 4, 3, 3, 0,  0x61, 0x07, 0x21,
                                   10, 0x98, 0x02, 0,  18, 4, 2,  0xc8, 0x01, 19};
   uint8_t back[256];
-  CHECK(reencode(c, out, 3, back, sizeof back) == sizeof want4 &&
-        memcmp(back, want4, sizeof want4) == 0);
+  CHECK(reencode(c, out, 3, back, sizeof back) == sizeof want4 && back[1] == 5 &&
+        memcmp(back + 2, want4 + 2, sizeof want4 - 2) == 0);
   REQUIRE(decode_payload(c, want4, sizeof want4, 3, &out) == HR_OK);
   CHECK(out[0].step == 3 && out[1].step == 3 && out[2].step == 4 && out[1].f[0] == 70);
   /* A difference under 7 in the step column, where the kind byte could
@@ -637,6 +655,82 @@ static const uint8_t v4_example[] = {
   0x54, 0x00, 0x00, 0x02,                                /* C */
   0xc8, 0x01, 0x00, 0x02, 0x00};                         /* D */
 
+/* FORMAT.md's version 5 example: the version 4 one, with the decref's
+** count (1) coded against object 70's last count less one (0), not
+** against the last decref's (0: +1). */
+static const uint8_t v5_example[] = {
+  0x68, 0x05, 0x07, 0x00, 0x08, 0x07, 0x04, 0x05,        /* header */
+  0x27, 0x08, 0x07, 0x24, 0x04, 0x24, 0x04,              /* kinds, steps +1 +0 +0 +1 +0 +1 +0 */
+  0x98, 0x02, 0x21, 0x04, 0x0e, 0x04, 0x03, 0x04,        /* A */
+  0x04, 0x00, 0x02, 0x02, 0x06, 0x05, 0x06,              /* B */
+  0x54, 0x00, 0x00, 0x02,                                /* C */
+  0xc8, 0x01, 0x00, 0x02, 0x00};                         /* D */
+
+static void test_spec_v5(void) {
+  trc_codec *c = trc_codec_new();
+  REQUIRE(c);
+  const trc_event want[7] = {
+    {0, 1, {70, 2, 0, 0}, TRC_EV_INCREF},
+    {0, 1, {70, 1, 0, 0}, TRC_EV_DECREF},
+    {0, 1, {71, 3, 0, 0}, TRC_EV_INCREF},
+    {0, 2, {7, TRC_SLOT_LOCAL, 42, 100}, TRC_EV_BIND},
+    {0, 2, {9, TRC_SLOT_ITEM, 0, 100}, TRC_EV_BIND},
+    {0, 3, {7, TRC_SLOT_LOCAL, 42, 101}, TRC_EV_BIND},
+    {0, 3, {9, TRC_SLOT_ITEM, 1, 101}, TRC_EV_BIND}};
+  const size_t n = 7, rawlen = sizeof v5_example;
+  const trc_event *out;
+  REQUIRE(decode_payload(c, v5_example, rawlen, n, &out) == HR_OK);
+  CHECK(same_events(want, out, n, 1));
+  /* The encoder writes exactly these bytes. */
+  const uint8_t *blob;
+  size_t len;
+  uint8_t back[256];
+  uLongf backlen = sizeof back;
+  REQUIRE(trc_codec_encode(c, want, n, 1, &blob, &len) == HR_OK);
+  CHECK(unblob(back, &backlen, blob, len) == Z_OK && backlen == rawlen &&
+        memcmp(back, v5_example, rawlen) == 0);
+  /* Read as version 4 the decref's 0 is no change from the last decref's 0. */
+  uint8_t v4[sizeof v5_example];
+  memcpy(v4, v5_example, rawlen);
+  v4[1] = 4;
+  REQUIRE(decode_payload(c, v4, rawlen, n, &out) == HR_OK);
+  CHECK(out[1].f[1] == 0 && out[2].f[1] == 3);
+
+  /* A loop's counts on a few objects: each hit is a 0 byte, whatever the
+  ** counts of the objects between (None's thousands, a fresh object's 1). */
+  enum { LOOP = 600 };
+  static const struct { int incref; uint64_t count; } round[6] = {
+    {1, 3}, {0, 2},          /* a list's count up and down */
+    {1, 2}, {0, 1},          /* a fresh object's */
+    {1, 4000}, {0, 3999}};   /* None's */
+  trc_event ev[LOOP];
+  for (int i = 0; i < LOOP; i++) {
+    int r = i % 6;
+    uint64_t obj = r < 2 ? 5 : r < 4 ? 1000 + (uint64_t)(i / 6) : 2;
+    ev[i] = (trc_event){0, (uint64_t)i / 6, {obj, round[r].count, 0, 0},
+                        round[r].incref ? TRC_EV_INCREF : TRC_EV_DECREF};
+  }
+  REQUIRE(trc_codec_encode(c, ev, LOOP, 1, &blob, &len) == HR_OK);
+  uint8_t *raw = malloc(LOOP * 64);
+  uLongf rl = LOOP * 64;
+  REQUIRE(raw && unblob(raw, &rl, blob, len) == Z_OK);
+  CHECK(decode_payload_big(c, raw, rl, LOOP, &out) == HR_OK && same_events(ev, out, LOOP, 1));
+  /* Column B: the counts. Past the first round every one is a hit but the
+  ** fresh objects' increfs. */
+  const uint8_t *p = raw + 2;
+  uint64_t v, cl[6];
+  for (int i = 0; i < 6; i++) REQUIRE(trc_varint_get(&p, raw + rl, i ? &cl[i] : &v) == 0);
+  const uint8_t *colb = p + LOOP + cl[1] + cl[2];
+  size_t zeros = 0;
+  for (uint64_t i = 0; i < cl[3]; i++) zeros += colb[i] == 0;
+  /* 500 hits less those lost to a fresh object taking the list's or
+  ** None's slot; version 4 had none (each count against another object's). */
+  CHECK(zeros >= LOOP * 3 / 5);
+  printf("     version 5 counts: %zu of %d a 0 byte\n", zeros, LOOP);
+  free(raw);
+  trc_codec_free(c);
+}
+
 static void test_spec_v4(void) {
   trc_codec *c = trc_codec_new();
   REQUIRE(c);
@@ -657,9 +751,11 @@ static void test_spec_v4(void) {
   size_t len;
   uint8_t back[256];
   uLongf backlen = sizeof back;
+  /* The encoder wrote exactly these bytes (version 5 since: the example's
+  ** own bytes there, but its decref count). */
   REQUIRE(trc_codec_encode(c, want, n, 1, &blob, &len) == HR_OK);
   CHECK(unblob(back, &backlen, blob, len) == Z_OK && backlen == rawlen &&
-        memcmp(back, v4_example, rawlen) == 0);
+        memcmp(back, v5_example, rawlen) == 0 && memcmp(back + 2, v4_example + 2, 22) == 0);
   /* As version 2 the same bytes are damage: 0x27 is no kind. */
   uint8_t bad[256];
   memcpy(bad, v4_example, rawlen); bad[1] = 2;
@@ -1002,7 +1098,7 @@ static void test_only_kinds(void) {
   memcpy(bad, blob, len);
   size_t raw_at = 0;   /* level 0: a stored block, the payload in clear */
   for (size_t i = 0; i + 1 < len; i++)
-    if (bad[i] == 0x68 && bad[i + 1] == 4) { raw_at = i; break; }
+    if (bad[i] == 0x68 && bad[i + 1] == 5) { raw_at = i; break; }
   CHECK(raw_at > 0);
   /* kinds start after magic, version, count (1 byte) and 5 column lengths;
   ** a kind byte's top three bits are its step difference (version 4) */
@@ -1074,7 +1170,7 @@ static void test_out_of_memory(void) {
   CHECK(hr_test_oom("codec, sticky", 500, 1, oom_cycle_body, NULL) > 0);
 }
 
-HR_TEST_MAIN(test_varint_edges, test_spec_v4, test_chunk_encodings, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
+HR_TEST_MAIN(test_varint_edges, test_spec_v4, test_spec_v5, test_chunk_encodings, test_round_trip_seeds, test_chunk_bounds, test_wrong_count,
              test_truncation, test_bit_flips, test_garbage, test_spec_payloads,
              test_spec_address_prediction, test_spec_binds,
              test_loop_compression, test_only_kinds, test_encode_mixed, test_out_of_memory)
