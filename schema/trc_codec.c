@@ -392,8 +392,8 @@ static ALWAYS_INLINE int encode_core(trc_codec *c, const trc_event *ev, size_t n
   rc_pred rp;
   memset(&rp, 0, sizeof rp);
   size_t i;
-  uint64_t lo = UINT64_MAX, hi = 0, marks = 0;
-  const trc_event *last = NULL;
+  uint64_t marks = 0;
+  int backwards = 0;             /* a step lower than the one before */
 
   for (i = 0; i < n; i++) {
     const trc_event *e = &ev[i];
@@ -407,13 +407,7 @@ static ALWAYS_INLINE int encode_core(trc_codec *c, const trc_event *ev, size_t n
       span->used = i + 1;              /* other has dealt with this one too */
       return fail(c, r, "cannot store entry %zu of the block", i);
     }
-    if (other) {
-      lo = e->step < lo ? e->step : lo;
-      hi = e->step > hi ? e->step : hi;
-      marks += k == TRC_EV_MARK;
-      if (!last) span->first_seq = e->seq;
-      last = e;
-    }
+    if (other) marks += k == TRC_EV_MARK;
     uint64_t ds = e->step - prev_step;
     prev_step = e->step;
     if (ds < STEP_IN_KIND) {
@@ -421,6 +415,7 @@ static ALWAYS_INLINE int encode_core(trc_codec *c, const trc_event *ev, size_t n
     } else {
       *pk++ = (uint8_t)(k | STEP_IN_KIND << KIND_BITS);
       ps = vput(ps, zz(ds));
+      backwards |= (int64_t)ds < 0;
     }
     unsigned nf = nfields[k];
     uint64_t *pv = prev[k];
@@ -471,11 +466,23 @@ static ALWAYS_INLINE int encode_core(trc_codec *c, const trc_event *ev, size_t n
     span->used = i;
     span->events = (size_t)(pk - c->col[COL_KIND]);
     span->marks = (size_t)marks;
-    span->lo_step = lo;
-    span->hi_step = hi;
-    span->last_seq = last ? last->seq : 0;
+    if (!span->events) return HR_OK;        /* no event: nothing to compress */
+    /* The first and last events and the step range, found here rather
+    ** than kept up in the loop: steps rarely go down, so the range is
+    ** usually the first event's step to the last's. */
+    size_t f = 0, l = i - 1;
+    while (ev[f].kind - 1u >= (unsigned)TRC_EV_KIND_MAX) f++;
+    while (ev[l].kind - 1u >= (unsigned)TRC_EV_KIND_MAX) l--;
+    span->first_seq = ev[f].seq;
+    span->last_seq = ev[l].seq;
+    span->lo_step = ev[f].step;
+    span->hi_step = ev[l].step;
+    for (size_t j = f; backwards && j <= l; j++) {
+      if (ev[j].kind - 1u >= (unsigned)TRC_EV_KIND_MAX) continue;
+      span->lo_step = ev[j].step < span->lo_step ? ev[j].step : span->lo_step;
+      span->hi_step = ev[j].step > span->hi_step ? ev[j].step : span->hi_step;
+    }
     /* A failure from here on (out of memory) leaves span->used entries dealt with. */
-    if (!last) return HR_OK;        /* no event: nothing to compress */
     n = span->events;
   }
   size_t clen[NCOLS] = {

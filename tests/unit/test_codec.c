@@ -1044,6 +1044,21 @@ static void test_encode_mixed(void) {
   for (size_t i = 0; i < 1000; i++)
     if (ent[i].kind < 64) only[k++] = ent[i];
   CHECK(trc_codec_decode(c, blob, len, 1, before, &out) == HR_OK && same_events(only, out, before, 1));
+  /* The step range, whether steps go down or not. */
+  trc_event few[4] = {{.kind = 64}, {.seq = 7, .step = 5, .kind = TRC_EV_MARK},
+                      {.seq = 8, .step = 3, .kind = TRC_EV_STEP}, {.seq = 9, .step = 9, .kind = TRC_EV_STEP}};
+  REQUIRE(trc_codec_encode_mixed(c, few, 4, 1, mixed_other, &seen, &sp, &blob, &len) == HR_OK);
+  CHECK(sp.events == 3 && sp.lo_step == 3 && sp.hi_step == 9 && sp.first_seq == 7 &&
+        sp.last_seq == 9 && sp.marks == 1);
+  few[1].step = 2;
+  few[2].step = 2;
+  few[3].kind = 65;
+  REQUIRE(trc_codec_encode_mixed(c, few, 4, 1, mixed_other, &seen, &sp, &blob, &len) == HR_OK);
+  CHECK(sp.events == 2 && sp.lo_step == 2 && sp.hi_step == 2 && sp.first_seq == 7 &&
+        sp.last_seq == 8);
+  few[2].step = 1ull << 63;       /* a jump up that is no step down */
+  REQUIRE(trc_codec_encode_mixed(c, few, 4, 1, mixed_other, &seen, &sp, &blob, &len) == HR_OK);
+  CHECK(sp.lo_step == 2 && sp.hi_step == 1ull << 63);
   /* Nothing but other entries: no chunk. */
   memset(&seen, 0, sizeof seen);
   trc_event dims[3] = {{.kind = 64}, {.kind = 65}, {.kind = 73}};
