@@ -71,7 +71,27 @@ uint64_t rec_str_id(PyObject *s) {
   return trc_writer_string(rec_g.w, u, (size_t)n);
 }
 
+/* The type ids found last, direct-mapped by type address: every object
+** the recorder meets asks for one, and a few types make most objects. An
+** entry answers under the same rule as g_types (tp_name compared); GIL. */
+#define TYPE_CACHE 64
+static struct type_hit {
+  PyTypeObject *tp;
+  const char *name;
+  uint64_t id;
+} g_type_cache[TYPE_CACHE];
+
+static uint64_t type_id_slow(PyTypeObject *tp);
+
 uint64_t rec_type_id(PyTypeObject *tp) {
+  struct type_hit *c = &g_type_cache[((uintptr_t)tp >> 4) & (TYPE_CACHE - 1)];
+  if (c->tp == tp && c->name == tp->tp_name) return c->id;
+  uint64_t id = type_id_slow(tp);
+  if (id != 0) *c = (struct type_hit){tp, tp->tp_name, id};
+  return id;
+}
+
+static uint64_t type_id_slow(PyTypeObject *tp) {
   uintptr_t *v = rec_map_get(&g_types, (uintptr_t)tp);
   if (v) {
     rec_type *t = (rec_type *)*v;
@@ -411,4 +431,5 @@ void rec_objects_fini(void) {
   for (size_t i = 0; i < g_types.cap; i++)
     if (g_types.ent[i].key) hr_free((void *)g_types.ent[i].val);
   rec_map_reset(&g_types);
+  memset(g_type_cache, 0, sizeof g_type_cache);
 }

@@ -103,6 +103,40 @@ static size_t text_repr(PyObject *op, int is_str, char *buf) {
   return n;
 }
 
+/* What repr() does with each ASCII byte: REPR_ESC an escape (control
+** characters, DEL, the backslash), REPR_SQ / REPR_DQ a quote that decides
+** which quote repr() picks; 0 a byte copied as it is. */
+enum { REPR_ESC = 1, REPR_SQ = 2, REPR_DQ = 4 };
+static const unsigned char k_repr_class[128] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  ['"'] = REPR_DQ, ['\''] = REPR_SQ, ['\\'] = REPR_ESC, [0x7f] = REPR_ESC,
+};
+
+/* text_repr of a compact ASCII str, the commonest value, when it needs no
+** escape: a copy between quotes, no character decoded one by one. 0 when
+** it does need one (text_repr then writes it). */
+static size_t ascii_repr(PyObject *op, char *buf) {
+  Py_ssize_t len = PyUnicode_GET_LENGTH(op);
+  size_t keep = len < REC_VALUE_CHARS ? (size_t)len : REC_VALUE_CHARS;
+  const unsigned char *a = (const unsigned char *)(((PyASCIIObject *)op) + 1);
+  unsigned cls = 0;
+  for (size_t i = 0; i < keep; i++) cls |= k_repr_class[a[i]];
+  /* Both quotes: repr() escapes the single ones. */
+  if ((cls & REPR_ESC) || (cls & (REPR_SQ | REPR_DQ)) == (REPR_SQ | REPR_DQ)) return 0;
+  char q = (cls & REPR_SQ) ? '"' : '\'';
+  size_t n = 0;
+  buf[n++] = q;
+  memcpy(buf + n, a, keep);
+  n += keep;
+  if (keep < (size_t)len) {
+    memcpy(buf + n, ellipsis, sizeof ellipsis - 1);
+    n += sizeof ellipsis - 1;
+  }
+  buf[n++] = q;
+  return n;
+}
+
 /* Decimal text of an exact int: exact up to REC_INT_EXACT_DIGITS internal
 ** digits (long_to_decimal_string is C and quadratic, so that bounds its cost),
 ** shortened past REC_INT_DIGITS decimal digits; beyond, an estimate from the
@@ -298,14 +332,29 @@ int rec_value_int(PyObject *op, int64_t *v) {
   return 1;
 }
 
+/* rec_value_id of a compact ASCII str, most values: it cannot fail, so no
+** exception to save, and its repr is a copy unless it needs an escape.
+** (A cache of texts already valued, tried in front of the writer's intern
+** table, saved instructions but lost time: its entries miss the CPU cache
+** while the event ring streams through it, more often than the smaller,
+** denser intern table's do.) */
+static uint64_t ascii_value_id(PyObject *op) {
+  char buf[VALUE_BUF];
+  size_t n = ascii_repr(op, buf);
+  if (n == 0) n = text_repr(op, 1, buf);
+  return trc_writer_string(rec_g.w, buf, n);
+}
+
 uint64_t rec_value_id(PyObject *op) {
   char buf[VALUE_BUF];
+  size_t n;
+  if (Py_IS_TYPE(op, &PyUnicode_Type) && PyUnicode_IS_COMPACT_ASCII(op)) return ascii_value_id(op);
   if (!has_value(op)) return 0;
   /* Formatting may fail (memory); the program's pending exception, if any,
   ** must come through untouched. */
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
-  size_t n = value_text(op, buf);
+  n = value_text(op, buf);
   PyErr_Restore(et, ev, tb);
   if (n == 0 || n >= sizeof buf) return 0;
   return trc_writer_string(rec_g.w, buf, n);

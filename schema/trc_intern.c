@@ -41,8 +41,17 @@ static uint64_t hash_bytes(const void *p, size_t n) {
     s += 8;
     n -= 8;
   }
+  /* The last 0-7 bytes without a memcpy of variable length (a call): two
+  ** overlapping loads, or three single bytes (n is in the hash already). */
   uint64_t w = 0;
-  memcpy(&w, s, n);
+  if (n >= 4) {
+    uint32_t lo, hi;
+    memcpy(&lo, s, 4);
+    memcpy(&hi, s + n - 4, 4);
+    w = lo | (uint64_t)hi << 32;
+  } else if (n) {
+    w = s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16;
+  }
   h = (h ^ w) * 0x94d049bb133111ebull;
   h ^= h >> 29;
   h *= 0xbf58476d1ce4e5b9ull;

@@ -12,6 +12,17 @@ nothing = None
 yes = True
 raw = b"\x00\xffq'"
 table = {'key': [1], 5: 'five'}
+# ASCII text: the recorder copies it between quotes unless repr() escapes something.
+empty = ''
+sq = "it's"
+dq = 'say "hi"'
+both = 'it\'s "q"'
+slash = 'a\\b'
+delete = 'x\x7fy'
+ctrl = 'tab\there'
+forty = 'q' * 40
+forty_one = 'q' * 40 + "'"
+quote_late = 'w' * 40 + '"' + "'"
 
 
 def short(v):
@@ -27,6 +38,7 @@ def short(v):
 
 
 for name in ['small', 'neg', 'large', 'huge', 'pi', 'tiny', 'text', 'long_text',
-             'nothing', 'yes', 'raw']:
+             'nothing', 'yes', 'raw', 'empty', 'sq', 'dq', 'both', 'slash', 'delete', 'ctrl',
+             'forty', 'forty_one', 'quote_late']:
     print(name + '\t' + short(globals()[name]))
 end = 0
