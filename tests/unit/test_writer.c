@@ -177,6 +177,17 @@ static uint64_t check_chunks(sqlite3 *db, const trc_event *expect, uint64_t n,
   return next - 1;
 }
 
+/* The meta rows every trace opens with: complete as given, the format's
+** version, and a start time in UTC. */
+static void check_opening_meta(sqlite3 *db, const char *complete) {
+  char buf[64];
+  CHECK_STR(q_text(db, sql_meta, "complete", buf, sizeof buf), complete);
+  CHECK_EQ_U64(q_int(db, sql_meta, "format_major"), TRC_VERSION_MAJOR);
+  CHECK_EQ_U64(q_int(db, sql_meta, "format_minor"), TRC_VERSION_MINOR);
+  q_text(db, sql_meta, "start_time", buf, sizeof buf);
+  CHECK(strlen(buf) == 20 && buf[4] == '-' && buf[10] == 'T' && buf[19] == 'Z');
+}
+
 static void test_empty_trace(void) {
   char path[4200];
   tmp_path(path, sizeof path, "empty.heapreel");
@@ -195,11 +206,7 @@ static void test_empty_trace(void) {
   sqlite3 *db = open_ro(path);
   REQUIRE(db);
   char buf[64];
-  CHECK_STR(q_text(db, sql_meta, "complete", buf, sizeof buf), "1");
-  CHECK_EQ_U64(q_int(db, sql_meta, "format_major"), TRC_VERSION_MAJOR);
-  CHECK_EQ_U64(q_int(db, sql_meta, "format_minor"), TRC_VERSION_MINOR);
-  q_text(db, sql_meta, "start_time", buf, sizeof buf);
-  CHECK(strlen(buf) == 20 && buf[4] == '-' && buf[10] == 'T' && buf[19] == 'Z');
+  check_opening_meta(db, "1");
   CHECK_EQ_U64(q_int(db, "SELECT count(*) FROM chunks", NULL), 0);
   CHECK_STR(q_text(db, "PRAGMA journal_mode", NULL, buf, sizeof buf), "delete");
   sqlite3_close(db);
@@ -241,11 +248,7 @@ static void test_fresh_file(void) {
     sqlite3 *db = NULL;
     REQUIRE(sqlite3_open_v2(paths[i], &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
     char buf[64];
-    CHECK_STR(q_text(db, sql_meta, "complete", buf, sizeof buf), "0");
-    CHECK_EQ_U64(q_int(db, sql_meta, "format_major"), TRC_VERSION_MAJOR);
-    CHECK_EQ_U64(q_int(db, sql_meta, "format_minor"), TRC_VERSION_MINOR);
-    q_text(db, sql_meta, "start_time", buf, sizeof buf);
-    CHECK(strlen(buf) == 20 && buf[4] == '-' && buf[10] == 'T' && buf[19] == 'Z');
+    check_opening_meta(db, "0");
     CHECK_EQ_U64(q_int(db, "SELECT count(*) FROM meta", NULL), 4);
     CHECK_STR(q_text(db, "PRAGMA journal_mode", NULL, buf, sizeof buf), "wal");
     CHECK_EQ_U64(q_int(db, "PRAGMA page_size", NULL), i ? 8192 : 4096);
