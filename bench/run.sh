@@ -370,19 +370,23 @@ bounded_order=()
 if [ ${#sizes[@]} -ge 2 ]; then
   echo "### Recording cost by container size (bench/bounded.py)"
   echo
-  # bounded_runs TAG N RUNNER...: $runs runs, "OP ns" lines in $work/bd.TAG.N
-  # ("loop" for the mixed loop's one figure).
-  bounded_runs() {
-    local tag=$1 n=$2 i; shift 2
-    for i in $(seq "$runs"); do
-      "$@" "$root/bench/bounded.py" "$n" "$reps" "${bops[@]}" 2>>"$work/bounded.err"
-    done | awk 'NF == 1 {print "loop", $1} NF == 2' >"$work/bd.$tag.$n"
+  # bounded_run TAG N RUNNER...: one run, its "OP ns" lines added to
+  # $work/bd.TAG.N ("loop" for the mixed loop's one figure).
+  bounded_run() {
+    local tag=$1 n=$2; shift 2
+    "$@" "$root/bench/bounded.py" "$n" "$reps" "${bops[@]}" 2>>"$work/bounded.err" |
+      awk 'NF == 1 {print "loop", $1} NF == 2' >>"$work/bd.$tag.$n"
   }
   # bounded_median TAG N OP: the median ns of OP.
   bounded_median() { awk -v op="$3" '$1 == op {print $2}' "$work/bd.$1.$2" | median; }
-  for n in "${sizes[@]}"; do
-    bounded_runs rec "$n" "$rec" -o "$work/bounded.heapreel"
-    bounded_runs plain "$n" "$py"
+  for n in "${sizes[@]}"; do : >"$work/bd.rec.$n"; : >"$work/bd.plain.$n"; done
+  # Every size in each round, so that a neighbour's burst of load weighs on
+  # the small and the big container alike rather than on one size's runs.
+  for i in $(seq "$runs"); do
+    for n in "${sizes[@]}"; do
+      bounded_run rec "$n" "$rec" -o "$work/bounded.heapreel"
+      bounded_run plain "$n" "$py"
+    done
   done
   small=${sizes[0]} big=${sizes[${#sizes[@]} - 1]}
   mapfile -t bounded_order < <(awk '!seen[$1]++ {print $1}' "$work/bd.rec.$small")
