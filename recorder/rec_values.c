@@ -347,14 +347,13 @@ static uint64_t ascii_value_id(PyObject *op) {
 
 uint64_t rec_value_id(PyObject *op) {
   char buf[VALUE_BUF];
-  size_t n;
   if (Py_IS_TYPE(op, &PyUnicode_Type) && PyUnicode_IS_COMPACT_ASCII(op)) return ascii_value_id(op);
   if (!has_value(op)) return 0;
   /* Formatting may fail (memory); the program's pending exception, if any,
   ** must come through untouched. */
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
-  n = value_text(op, buf);
+  size_t n = value_text(op, buf);
   PyErr_Restore(et, ev, tb);
   if (n == 0 || n >= sizeof buf) return 0;
   return trc_writer_string(rec_g.w, buf, n);

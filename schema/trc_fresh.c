@@ -7,7 +7,7 @@
 #include "trc_event.h"
 #include "trc_schema.h"
 
-static const char sql_meta[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)";
+const char trc_fresh_meta_sql[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)";
 
 int trc_fresh_pragma(sqlite3 *db, const char *sql, const char *want) {
   sqlite3_stmt *st = NULL;
@@ -49,7 +49,7 @@ int trc_fresh_build(const char *path, uint32_t page_size, const char *start_time
   }
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, trc_schema_sql, NULL, NULL, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql_meta, -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, trc_fresh_meta_sql, -1, &st, NULL);
   char major[24], minor[24];
   snprintf(major, sizeof major, "%d", TRC_VERSION_MAJOR);
   snprintf(minor, sizeof minor, "%d", TRC_VERSION_MINOR);

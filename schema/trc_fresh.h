@@ -25,7 +25,10 @@ int trc_fresh_build(const char *path, uint32_t page_size, const char *start_time
 /* Run a one-row pragma and check that its answer is `want` (NULL: any). */
 int trc_fresh_pragma(sqlite3 *db, const char *sql, const char *want);
 
-/* One meta row through st, "INSERT OR REPLACE INTO meta(key, value) ...". */
+/* The statement that sets one meta row: ?1 the key, ?2 the value. */
+extern const char trc_fresh_meta_sql[];
+
+/* One meta row through st, a statement prepared from trc_fresh_meta_sql. */
 int trc_fresh_meta(sqlite3_stmt *st, const char *key, const char *value);
 
 /* What trc_fresh_build(path, 0, NULL) made when heapreel was built: the

@@ -40,7 +40,6 @@ static const char sql_stack[] = "INSERT INTO stacks(id, parent, location) VALUES
 static const char sql_thread[] =
   "INSERT OR REPLACE INTO threads(id, name, native_id) VALUES(?1, ?2, ?3)";
 static const char sql_source[] = "INSERT OR REPLACE INTO sources(file, text) VALUES(?1, ?2)";
-static const char sql_meta[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)";
 static const char sql_keyframe[] =
   "INSERT OR REPLACE INTO keyframes(step, seq, data) VALUES(?1, ?2, ?3)";
 /* The label's string row is in this transaction or an earlier one. */
@@ -52,7 +51,7 @@ static const char sql_output[] = "INSERT INTO output(seq, step, stream, text) VA
 
 static const char *const stmt_sql[ST_COUNT] = {
   sql_begin, sql_commit, sql_rollback, sql_chunk,
-  sql_string, sql_location, sql_type, sql_thread, sql_source, sql_meta, sql_keyframe,
+  sql_string, sql_location, sql_type, sql_thread, sql_source, trc_fresh_meta_sql, sql_keyframe,
   sql_stack, sql_marker, sql_output};
 
 /* Pragmas run once the file has its final name. A trace must survive its
@@ -69,7 +68,7 @@ static const char sql_checkpoint[] = "PRAGMA wal_checkpoint(TRUNCATE)";
 ** in one page write, which a killed process cannot leave half done, and the
 ** file then opens in the default rollback (DELETE) mode; a journal would be
 ** one more file made, written and removed at every close. */
-static const char sql_to_delete[] = "PRAGMA journal_mode=OFF";
+static const char sql_out_of_wal[] = "PRAGMA journal_mode=OFF";
 
 struct trc_wdb {
   sqlite3 *db;
@@ -595,6 +594,6 @@ int trc_wdb_finish(trc_wdb *w, int complete, char **errmsg) {
     w->st[i] = NULL;
   }
   if (rc == SQLITE_OK) rc = trc_fresh_pragma(w->db, sql_checkpoint, NULL);
-  if (rc == SQLITE_OK) rc = trc_fresh_pragma(w->db, sql_to_delete, "off");
+  if (rc == SQLITE_OK) rc = trc_fresh_pragma(w->db, sql_out_of_wal, "off");
   return rc == SQLITE_OK ? HR_OK : db_fail(w, rc, errmsg);
 }
